@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, then typechecks, lints and runs every test (unit and integration).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run --silent lint
+node scripts/run-tests.mjs

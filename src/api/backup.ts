@@ -1,0 +1,41 @@
+// Backup (postgresql.cnpg.io/v1): one on-demand base backup of a Cluster.
+import { z } from 'zod';
+import { CNPG_API_VERSION } from './meta.js';
+import { msg, report } from './errors.js';
+import { namespacedMetadata } from './meta-schema.js';
+import { backupMethod, backupTarget, localObjectReference, onlineConfiguration, pluginConfiguration } from './common.js';
+
+interface MethodFields {
+  method: z.infer<typeof backupMethod>;
+  pluginConfiguration?: unknown;
+  online?: boolean | undefined;
+  onlineConfiguration?: unknown;
+}
+
+/** Method-specific requirements, shared with ScheduledBackup (which stamps out Backups). */
+export function checkBackupMethod(spec: MethodFields, ctx: z.RefinementCtx): void {
+  if (spec.method === 'plugin' && !spec.pluginConfiguration) report(ctx, ['pluginConfiguration'], msg.backupPluginConfiguration());
+  if (spec.method !== 'volumeSnapshot') {
+    for (const field of ['online', 'onlineConfiguration'] as const) {
+      if (spec[field] !== undefined) report(ctx, [field], msg.backupOnlineOnlyForSnapshots(field));
+    }
+  }
+}
+
+export const backupMethodFields = {
+  // Unset means "use the Cluster's spec.backup.target".
+  target: backupTarget.optional(),
+  method: backupMethod.default('barmanObjectStore'),
+  pluginConfiguration: pluginConfiguration.optional(),
+  online: z.boolean().optional(),
+  onlineConfiguration: onlineConfiguration.optional(),
+};
+
+export const backupSchema = z.strictObject({
+  apiVersion: z.literal(CNPG_API_VERSION),
+  kind: z.literal('Backup'),
+  metadata: namespacedMetadata(),
+  spec: z.strictObject({ cluster: localObjectReference, ...backupMethodFields }).superRefine(checkBackupMethod),
+});
+
+export type Backup = z.infer<typeof backupSchema>;

@@ -1,0 +1,177 @@
+// spec.bootstrap: how the first instance gets its data (initdb, recovery or pg_basebackup).
+import { z } from 'zod';
+import { msg, report } from './errors.js';
+import {
+  configMapKeySelector,
+  isPowerOfTwo,
+  localObjectReference,
+  nonEmptyString,
+  passthrough,
+  secretKeySelector,
+} from './common.js';
+
+const DEFAULT_DATABASE = 'app';
+
+const sqlRefs = z.strictObject({
+  secretRefs: z.array(secretKeySelector).optional(),
+  configMapRefs: z.array(configMapKeySelector).optional(),
+});
+
+const importSchema = z
+  .strictObject({
+    source: z.strictObject({ externalCluster: nonEmptyString }),
+    type: z.enum(['microservice', 'monolith']),
+    databases: z.array(nonEmptyString).min(1),
+    roles: z.array(nonEmptyString).optional(),
+    postImportApplicationSQL: z.array(z.string()).optional(),
+    schemaOnly: z.boolean().optional(),
+    pgDumpExtraOptions: z.array(z.string()).optional(),
+    pgRestoreExtraOptions: z.array(z.string()).optional(),
+    pgRestorePredataOptions: z.array(z.string()).optional(),
+    pgRestoreDataOptions: z.array(z.string()).optional(),
+    pgRestorePostdataOptions: z.array(z.string()).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.type === 'microservice') {
+      if (spec.databases.length !== 1) report(ctx, ['databases'], msg.importDatabases());
+      if (spec.roles) report(ctx, ['roles'], msg.importMonolithOnly('roles'));
+    } else if (spec.postImportApplicationSQL) {
+      report(ctx, ['postImportApplicationSQL'], msg.importMicroserviceOnly('postImportApplicationSQL'));
+    }
+  });
+
+const initdbSchema = z
+  .strictObject({
+    database: nonEmptyString.default(DEFAULT_DATABASE),
+    owner: nonEmptyString.optional(),
+    secret: localObjectReference.optional(),
+    options: z.array(z.string()).optional(),
+    dataChecksums: z.boolean().default(false),
+    encoding: nonEmptyString.default('UTF8'),
+    localeCollate: nonEmptyString.optional(),
+    localeCType: nonEmptyString.optional(),
+    locale: nonEmptyString.optional(),
+    localeProvider: z.enum(['libc', 'icu', 'builtin']).optional(),
+    icuLocale: nonEmptyString.optional(),
+    icuRules: nonEmptyString.optional(),
+    builtinLocale: nonEmptyString.optional(),
+    walSegmentSize: z.int().optional(),
+    postInitSQL: z.array(z.string()).optional(),
+    postInitApplicationSQL: z.array(z.string()).optional(),
+    postInitTemplateSQL: z.array(z.string()).optional(),
+    postInitSQLRefs: sqlRefs.optional(),
+    postInitApplicationSQLRefs: sqlRefs.optional(),
+    postInitTemplateSQLRefs: sqlRefs.optional(),
+    import: importSchema.optional(),
+  })
+  .superRefine((initdb, ctx) => {
+    const size = initdb.walSegmentSize;
+    if (size !== undefined && (size < 1 || size > 1024 || !isPowerOfTwo(size))) {
+      report(ctx, ['walSegmentSize'], msg.powerOfTwo(1, 1024, size));
+    }
+    for (const field of ['icuLocale', 'icuRules'] as const) {
+      if (initdb[field] && initdb.localeProvider !== 'icu') report(ctx, [field], msg.localeProviderRequired('icu'));
+    }
+    if (initdb.builtinLocale && initdb.localeProvider !== 'builtin') {
+      report(ctx, ['builtinLocale'], msg.localeProviderRequired('builtin'));
+    }
+  })
+  .transform((initdb) => ({
+    ...initdb,
+    owner: initdb.owner ?? initdb.database,
+    // C collation is the default only when no `locale` says otherwise, since the specific
+    // settings would override it.
+    localeCollate: initdb.localeCollate ?? (initdb.locale ? undefined : 'C'),
+    localeCType: initdb.localeCType ?? (initdb.locale ? undefined : 'C'),
+  }));
+
+const recoveryTargetSchema = z
+  .strictObject({
+    backupID: nonEmptyString.optional(),
+    targetTLI: nonEmptyString.optional(),
+    targetXID: nonEmptyString.optional(),
+    targetName: nonEmptyString.optional(),
+    targetLSN: nonEmptyString.optional(),
+    targetTime: nonEmptyString.optional(),
+    targetImmediate: z.boolean().optional(),
+    exclusive: z.boolean().default(false),
+  })
+  .superRefine((target, ctx) => {
+    // backupID picks the base backup and targetTLI the timeline; both combine with one target.
+    const exclusive = ['targetXID', 'targetName', 'targetLSN', 'targetTime', 'targetImmediate'] as const;
+    const set = exclusive.filter((field) => target[field] !== undefined && target[field] !== false);
+    if (set.length > 1) report(ctx, [], msg.recoveryTargets(set));
+    for (const finding of targetValueProblems(target)) report(ctx, [finding.field], finding.message);
+  });
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/;
+
+function targetValueProblems(target: z.infer<typeof recoveryTargetSchema>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const { targetTLI, targetXID, targetLSN, targetTime, targetName } = target;
+  if (targetTLI !== undefined && targetTLI !== 'latest' && !/^[1-9]\d*$/.test(targetTLI)) {
+    problems.push({ field: 'targetTLI', message: msg.targetTLI(targetTLI) });
+  }
+  if (targetXID !== undefined && !(/^\d+$/.test(targetXID) && Number(targetXID) >= 1 && Number(targetXID) <= 0xffffffff)) {
+    problems.push({ field: 'targetXID', message: msg.targetXID(targetXID) });
+  }
+  if (targetLSN !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(targetLSN)) {
+    problems.push({ field: 'targetLSN', message: msg.targetLSN(targetLSN) });
+  }
+  if (targetTime !== undefined && (!TIMESTAMP.test(targetTime) || Number.isNaN(Date.parse(targetTime.slice(0, 10))))) {
+    problems.push({ field: 'targetTime', message: msg.targetTime(targetTime) });
+  }
+  // eslint-disable-next-line no-control-regex
+  if (targetName !== undefined && (Buffer.byteLength(targetName) >= 64 || /[\u0000-\u001f\u007f]/.test(targetName))) {
+    problems.push({ field: 'targetName', message: msg.targetName() });
+  }
+  return problems;
+}
+
+const withApplicationDatabase = <T extends { database: string; owner?: string | undefined }>(spec: T) => ({
+  ...spec,
+  owner: spec.owner ?? spec.database,
+});
+
+const recoverySchema = z
+  .strictObject({
+    backup: z.strictObject({ name: nonEmptyString, endpointCA: secretKeySelector.optional() }).optional(),
+    source: nonEmptyString.optional(),
+    volumeSnapshots: passthrough.optional(),
+    recoveryTarget: recoveryTargetSchema.optional(),
+    database: nonEmptyString.default(DEFAULT_DATABASE),
+    owner: nonEmptyString.optional(),
+    secret: localObjectReference.optional(),
+  })
+  .superRefine((recovery, ctx) => {
+    if (!recovery.backup && !recovery.source && !recovery.volumeSnapshots) report(ctx, [], msg.recoverySourceMissing());
+  })
+  .transform(withApplicationDatabase);
+
+const pgBasebackupSchema = z
+  .strictObject({
+    source: nonEmptyString,
+    database: nonEmptyString.default(DEFAULT_DATABASE),
+    owner: nonEmptyString.optional(),
+    secret: localObjectReference.optional(),
+  })
+  .transform(withApplicationDatabase);
+
+const METHODS = ['initdb', 'recovery', 'pg_basebackup'] as const;
+const DEFAULT_INITDB = initdbSchema.parse({});
+
+export const bootstrapSchema = z
+  .strictObject({
+    initdb: initdbSchema.optional(),
+    recovery: recoverySchema.optional(),
+    pg_basebackup: pgBasebackupSchema.optional(),
+  })
+  .superRefine((bootstrap, ctx) => {
+    const set = METHODS.filter((method) => bootstrap[method] !== undefined);
+    if (set.length > 1) report(ctx, [], msg.oneBootstrapMethod(set));
+  })
+  .transform((bootstrap) =>
+    METHODS.some((method) => bootstrap[method] !== undefined) ? bootstrap : { ...bootstrap, initdb: DEFAULT_INITDB },
+  );
+
+export type Bootstrap = z.infer<typeof bootstrapSchema>;

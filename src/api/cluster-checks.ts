@@ -1,0 +1,117 @@
+// Cluster rules that span several fields. They run once every field has parsed on its own, so
+// each rule can rely on types and defaults.
+import type { z } from 'zod';
+import type { clusterSpecSchema } from './cluster-spec.js';
+import { msg, report } from './errors.js';
+import { findDuplicates } from './common.js';
+import { imageNameProblem } from './image.js';
+import { parseWalSize } from './gucs.js';
+import { parseQuantity } from './quantity.js';
+
+type Spec = z.infer<typeof clusterSpecSchema>;
+type Ctx = z.RefinementCtx;
+type Path = readonly PropertyKey[];
+
+interface ParsedCluster {
+  metadata: { name: string };
+  spec: Spec;
+}
+
+const at = (...path: PropertyKey[]): Path => ['spec', ...path];
+
+export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
+  const { spec } = cluster;
+  checkImage(spec, ctx);
+  checkExternalClusterReferences(cluster, ctx);
+  checkSynchronousReplication(spec, ctx);
+  checkWalVolume(spec, ctx);
+  checkManagedServices(cluster, ctx);
+  checkPlugins(spec, ctx);
+  if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
+    report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
+  }
+  if (spec.serviceAccountName && spec.serviceAccountTemplate) {
+    report(ctx, at('serviceAccountName'), msg.serviceAccountExclusive());
+  }
+  const tablespaces = spec.tablespaces ?? [];
+  for (const { index, first } of findDuplicates(tablespaces, (tablespace) => tablespace.name)) {
+    report(ctx, at('tablespaces', index, 'name'), msg.duplicate('tablespace', tablespaces[index]?.name, first));
+  }
+}
+
+function checkImage(spec: Spec, ctx: Ctx): void {
+  if (spec.imageName && spec.imageCatalogRef) {
+    report(ctx, at('imageCatalogRef'), msg.mutuallyExclusive(['imageName', 'imageCatalogRef']));
+  }
+  const problem = spec.imageName ? imageNameProblem(spec.imageName) : undefined;
+  if (problem) report(ctx, at('imageName'), problem);
+}
+
+function checkExternalClusterReferences(cluster: ParsedCluster, ctx: Ctx): void {
+  const { spec } = cluster;
+  const external = spec.externalClusters ?? [];
+  for (const { index, first } of findDuplicates(external, (entry) => entry.name)) {
+    report(ctx, at('externalClusters', index, 'name'), msg.duplicate('external cluster', external[index]?.name, first));
+  }
+  const names = external.map((entry) => entry.name);
+  const mustExist = (name: string | undefined, path: Path) => {
+    if (name !== undefined && !names.includes(name)) {
+      report(ctx, path, msg.notDefinedIn(name, 'spec.externalClusters'), names);
+    }
+  };
+  const { recovery, pg_basebackup: basebackup, initdb } = spec.bootstrap;
+  mustExist(recovery?.source, at('bootstrap', 'recovery', 'source'));
+  mustExist(basebackup?.source, at('bootstrap', 'pg_basebackup', 'source'));
+  mustExist(initdb?.import?.source.externalCluster, at('bootstrap', 'initdb', 'import', 'source', 'externalCluster'));
+  mustExist(spec.replica?.source, at('replica', 'source'));
+  // self and primary name either this cluster or one of its peers in a distributed topology.
+  for (const field of ['self', 'primary'] as const) {
+    const name = spec.replica?.[field];
+    if (name !== cluster.metadata.name) mustExist(name, at('replica', field));
+  }
+
+  const source = recovery?.source ? external.find((entry) => entry.name === recovery.source) : undefined;
+  if (source && !source.barmanObjectStore && !source.plugin && !recovery?.volumeSnapshots) {
+    report(ctx, at('bootstrap', 'recovery', 'source'), msg.recoverySourceWithoutStore(source.name));
+  }
+}
+
+function checkSynchronousReplication(spec: Spec, ctx: Ctx): void {
+  const { minSyncReplicas: min, maxSyncReplicas: max, instances } = spec;
+  if (min > max) report(ctx, at('minSyncReplicas'), msg.minAboveMaxSync(min, max));
+  if (max > 0 && max >= instances) report(ctx, at('maxSyncReplicas'), msg.maxSyncNotBelowInstances(max, instances));
+
+  const sync = spec.postgresql.synchronous;
+  if (!sync) return;
+  if (min > 0 || max > 0) report(ctx, at('postgresql', 'synchronous'), msg.legacyAndNewSync());
+  const available = instances + (sync.standbyNamesPre?.length ?? 0) + (sync.standbyNamesPost?.length ?? 0);
+  if (sync.number >= available) report(ctx, at('postgresql', 'synchronous', 'number'), msg.syncNumberTooHigh(sync.number, available));
+}
+
+function checkWalVolume(spec: Spec, ctx: Ctx): void {
+  const maxWal = spec.postgresql.parameters['max_wal_size'];
+  const volume = spec.walStorage?.size ? spec.walStorage : spec.storage;
+  const field = spec.walStorage?.size ? 'spec.walStorage.size' : 'spec.storage.size';
+  if (maxWal === undefined || volume?.size === undefined) return;
+  const maxBytes = parseWalSize(maxWal);
+  const volumeBytes = parseQuantity(volume.size);
+  if (maxBytes !== undefined && volumeBytes !== undefined && maxBytes >= volumeBytes) {
+    report(ctx, at('postgresql', 'parameters', 'max_wal_size'), msg.maxWalAboveVolume(maxWal, volume.size, field));
+  }
+}
+
+function checkManagedServices(cluster: ParsedCluster, ctx: Ctx): void {
+  const reserved = ['rw', 'ro', 'r'].map((suffix) => `${cluster.metadata.name}-${suffix}`);
+  cluster.spec.managed?.services?.additional?.forEach((service, index) => {
+    const name = service.serviceTemplate.metadata.name;
+    if (reserved.includes(name)) {
+      report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'metadata', 'name'), msg.reservedServiceName(name));
+    }
+  });
+}
+
+function checkPlugins(spec: Spec, ctx: Ctx): void {
+  const archivers = (spec.plugins ?? []).filter((plugin) => plugin.enabled && plugin.isWALArchiver);
+  if (archivers.length > 1) report(ctx, at('plugins'), msg.pluginWalArchivers());
+  if (archivers.length > 0 && spec.backup?.barmanObjectStore) report(ctx, at('plugins'), msg.pluginArchiverWithBarman());
+}

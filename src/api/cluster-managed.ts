@@ -1,0 +1,68 @@
+// spec.managed: PostgreSQL roles and extra Services the operator keeps in line with the spec.
+import { z } from 'zod';
+import { msg, report } from './errors.js';
+import { findDuplicates, localObjectReference, nonEmptyString, passthrough } from './common.js';
+
+// The operator's own roles; PostgreSQL itself reserves the pg_ prefix.
+const RESERVED_ROLES = ['postgres', 'streaming_replica'];
+
+export function isReservedRoleName(name: string): boolean {
+  return RESERVED_ROLES.includes(name) || name.startsWith('pg_');
+}
+
+const roleSchema = z
+  .strictObject({
+    name: nonEmptyString,
+    comment: z.string().optional(),
+    ensure: z.enum(['present', 'absent']).default('present'),
+    passwordSecret: localObjectReference.optional(),
+    connectionLimit: z.int().min(-1).default(-1),
+    validUntil: z.string().optional(),
+    inRoles: z.array(nonEmptyString).optional(),
+    inherit: z.boolean().default(true),
+    disablePassword: z.boolean().default(false),
+    superuser: z.boolean().default(false),
+    createdb: z.boolean().default(false),
+    createrole: z.boolean().default(false),
+    login: z.boolean().default(false),
+    replication: z.boolean().default(false),
+    bypassrls: z.boolean().default(false),
+  })
+  .superRefine((role, ctx) => {
+    if (isReservedRoleName(role.name)) report(ctx, ['name'], msg.reservedRole(role.name));
+    if (role.passwordSecret && role.disablePassword) report(ctx, ['disablePassword'], msg.passwordAndDisabled());
+  });
+
+export type RoleConfiguration = z.infer<typeof roleSchema>;
+
+const additionalServiceSchema = z.strictObject({
+  selectorType: z.enum(['rw', 'ro', 'r']),
+  updateStrategy: z.enum(['patch', 'replace']).default('patch'),
+  serviceTemplate: z.strictObject({
+    metadata: z.looseObject({ name: nonEmptyString }),
+    spec: passthrough.optional(),
+  }),
+});
+
+const servicesSchema = z.strictObject({
+  // rw cannot be disabled: applications always need a way to the primary.
+  disabledDefaultServices: z.array(z.enum(['r', 'ro'])).optional(),
+  additional: z.array(additionalServiceSchema).optional(),
+});
+
+export const managedSchema = z
+  .strictObject({
+    roles: z.array(roleSchema).optional(),
+    services: servicesSchema.optional(),
+  })
+  .superRefine((managed, ctx) => {
+    const roles = managed.roles ?? [];
+    for (const { index, first } of findDuplicates(roles, (role) => role.name)) {
+      report(ctx, ['roles', index, 'name'], msg.duplicate('role', roles[index]?.name, first));
+    }
+    const additional = managed.services?.additional ?? [];
+    for (const { index, first } of findDuplicates(additional, (service) => service.serviceTemplate.metadata.name)) {
+      const name = additional[index]?.serviceTemplate.metadata.name;
+      report(ctx, ['services', 'additional', index, 'serviceTemplate', 'metadata', 'name'], msg.duplicate('service', name, first));
+    }
+  });

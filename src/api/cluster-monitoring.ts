@@ -1,0 +1,16 @@
+// spec.monitoring: the metrics exporter of each instance.
+import { z } from 'zod';
+import { nonEmptyString, passthroughList } from './common.js';
+
+const queriesReference = z.strictObject({ name: nonEmptyString, key: nonEmptyString });
+
+export const monitoringSchema = z.strictObject({
+  disableDefaultQueries: z.boolean().default(false),
+  customQueriesConfigMap: z.array(queriesReference).optional(),
+  customQueriesSecret: z.array(queriesReference).optional(),
+  enablePodMonitor: z.boolean().default(false),
+  podMonitorMetricRelabelings: passthroughList.optional(),
+  podMonitorRelabelings: passthroughList.optional(),
+  tls: z.strictObject({ enabled: z.boolean().default(false) }).optional(),
+  metricsQueriesTTL: nonEmptyString.optional(),
+});

@@ -1,0 +1,73 @@
+// spec.postgresql: server parameters, host-based access, synchronous replication, LDAP.
+import { z } from 'zod';
+import { msg, report } from './errors.js';
+import { nonEmptyString, passthroughList, secretKeySelector } from './common.js';
+import { checkParameters } from './gucs.js';
+
+const synchronousSchema = z
+  .strictObject({
+    method: z.enum(['any', 'first']),
+    number: z.int().min(1),
+    maxStandbyNamesFromCluster: z.int().min(0).optional(),
+    standbyNamesPre: z.array(nonEmptyString).optional(),
+    standbyNamesPost: z.array(nonEmptyString).optional(),
+    dataDurability: z.enum(['required', 'preferred']).default('required'),
+    failoverQuorum: z.boolean().optional(),
+    podFailureDomainKeys: z.array(nonEmptyString).optional(),
+    nodeFailureDomainKeys: z.array(nonEmptyString).optional(),
+  })
+  .superRefine((sync, ctx) => {
+    if (sync.podFailureDomainKeys && sync.nodeFailureDomainKeys) {
+      report(ctx, ['nodeFailureDomainKeys'], msg.failureDomainKeys());
+    }
+  });
+
+const ldapSchema = z
+  .strictObject({
+    server: nonEmptyString.optional(),
+    port: z.int().min(1).max(65535).optional(),
+    scheme: z.enum(['ldap', 'ldaps']).optional(),
+    tls: z.boolean().optional(),
+    bindAsAuth: z.strictObject({ prefix: z.string().optional(), suffix: z.string().optional() }).optional(),
+    bindSearchAuth: z
+      .strictObject({
+        baseDN: z.string().optional(),
+        bindDN: z.string().optional(),
+        bindPassword: secretKeySelector.optional(),
+        searchAttribute: z.string().optional(),
+        searchFilter: z.string().optional(),
+      })
+      .optional(),
+  })
+  .superRefine((ldap, ctx) => {
+    if (Boolean(ldap.bindAsAuth) === Boolean(ldap.bindSearchAuth)) report(ctx, [], msg.ldapBindMethod());
+  });
+
+// Values are type-checked here rather than by a string map so that a number in one parameter
+// does not hide rule violations in the others.
+const parametersSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((parameters, ctx) => {
+    const strings: Record<string, string> = {};
+    for (const [name, value] of Object.entries(parameters)) {
+      if (typeof value === 'string') strings[name] = value;
+      else report(ctx, [name], msg.wrongType('string', value));
+    }
+    for (const finding of checkParameters(strings)) report(ctx, [finding.path], finding.message);
+  })
+  .transform((parameters) => parameters as Record<string, string>);
+
+export const postgresConfigurationSchema = z.strictObject({
+  parameters: parametersSchema.default({}),
+  pg_hba: z.array(z.string()).optional(),
+  pg_ident: z.array(z.string()).optional(),
+  synchronous: synchronousSchema.optional(),
+  syncReplicaElectionConstraint: z
+    .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })
+    .optional(),
+  shared_preload_libraries: z.array(nonEmptyString).optional(),
+  ldap: ldapSchema.optional(),
+  promotionTimeout: z.int().min(0).optional(),
+  enableAlterSystem: z.boolean().default(false),
+  extensions: passthroughList.optional(),
+});

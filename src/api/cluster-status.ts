@@ -1,0 +1,44 @@
+// Cluster .status as the operator writes it; field names follow CloudNativePG's where they exist.
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface LocalEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface ClusterStatus {
+  phase?: string;
+  phaseReason?: string;
+  instances?: number;
+  readyInstances?: number;
+  instanceNames?: string[];
+  instancesStatus?: Record<string, string[]>;
+  instancesReportedState?: Record<string, { isPrimary: boolean; timeLineID?: number }>;
+  currentPrimary?: string;
+  currentPrimaryTimestamp?: string;
+  targetPrimary?: string;
+  targetPrimaryTimestamp?: string;
+  timelineID?: number;
+  systemID?: string;
+  latestGeneratedNode?: number;
+  writeService?: string;
+  readService?: string;
+  image?: string;
+  conditions?: Condition[];
+  /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
+  localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;
+  secretsResourceVersion?: Record<string, string>;
+  observedGeneration?: number;
+}
+
+import type { Cluster } from './cluster.js';
+
+/** A Cluster as stored: its validated spec plus whatever status the operator last wrote. */
+export type StoredCluster = Cluster & { status?: ClusterStatus };

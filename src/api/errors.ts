@@ -1,0 +1,364 @@
+// Every user-facing validation message is worded here, so the vocabulary stays consistent and a
+// message can be found (and changed) in one place. Other modules describe *what* is wrong by
+// calling these builders; they never assemble message strings themselves.
+import type { z } from 'zod';
+
+export interface ValidationIssue {
+  kind: string; // empty when the kind itself is unknown (then `name` says which document)
+  name: string;
+  path: string;
+  message: string;
+  allowed?: readonly string[];
+}
+
+/** `Kind/name: path: problem (allowed: …)` */
+export function formatIssue(issue: ValidationIssue): string {
+  const subject = issue.kind ? `${issue.kind}/${issue.name}` : issue.name;
+  const problem = issue.allowed?.length ? `${issue.message} (allowed: ${issue.allowed.join(', ')})` : issue.message;
+  return [subject, issue.path, problem].filter((part) => part !== '').join(': ');
+}
+
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.issues = issues;
+  }
+}
+
+/** A field-level finding before the resource it belongs to is known. */
+export interface Finding {
+  path: string;
+  message: string;
+  allowed?: readonly string[];
+}
+
+export function toIssue(kind: string, name: string, finding: Finding): ValidationIssue {
+  return { kind, name, ...finding };
+}
+
+/** Subject used when a document has no usable metadata.name. */
+export function unnamedDocument(document: number, line?: number): string {
+  return line === undefined ? `(document ${document})` : `(document ${document}, line ${line})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value descriptions
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${show(value)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Did-you-mean
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const budget = Math.max(1, Math.floor(word.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
+    if (distance <= budget && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message builders
+
+export const msg = {
+  required: () => 'required field is missing',
+  wrongType(expected: string, got: unknown): string {
+    if (expected === 'string' && (typeof got === 'number' || typeof got === 'boolean')) {
+      return `must be a string, quote the value (got ${describe(got)})`;
+    }
+    const wanted: Record<string, string> = {
+      int: 'an integer',
+      number: 'a number',
+      boolean: 'true or false',
+      array: 'a list',
+      object: 'a mapping',
+      record: 'a mapping',
+      string: 'a string',
+    };
+    return `must be ${wanted[expected] ?? expected} (got ${describe(got)})`;
+  },
+  atLeast: (min: number | bigint, got?: unknown) => withGot(`must be at least ${min}`, got),
+  greaterThan: (min: number | bigint, got?: unknown) => withGot(`must be greater than ${min}`, got),
+  atMost: (max: number | bigint, got?: unknown) => withGot(`must be at most ${max}`, got),
+  lessThan: (max: number | bigint, got?: unknown) => withGot(`must be less than ${max}`, got),
+  minItems: (min: number | bigint, got: number) => `must have at least ${min} ${min === 1 ? 'item' : 'items'} (got ${got})`,
+  maxItems: (max: number | bigint, got: number) => `must have at most ${max} items (got ${got})`,
+  notEmpty: () => 'must not be empty',
+  minLength: (min: number | bigint, got: string) => `must be at least ${min} characters (got ${got.length})`,
+  maxLength: (max: number | bigint, got: string) => `must be at most ${max} characters (got ${got.length})`,
+  oneOf: (values: readonly unknown[], got: unknown) =>
+    `must be one of: ${values.map(String).join(', ')} (got ${show(got)})`,
+  pattern: (pattern: string, got: unknown) => `must match ${pattern} (got ${show(got)})`,
+  multipleOf: (divisor: number) => `must be a multiple of ${divisor}`,
+  unknownField(field: string, allowed: readonly string[]): string {
+    const suggestion = closestMatch(field, allowed);
+    return suggestion ? `unknown field, did you mean "${suggestion}"?` : 'unknown field';
+  },
+  invalidKey: (key: string, problem: string) => `invalid key ${JSON.stringify(key)}: ${problem}`,
+
+  // quantities and sizes
+  invalidQuantity: (value: unknown) => `invalid quantity ${show(value)} (expected e.g. 5Gi, 500M, 1.5)`,
+  quantityNotPositive: (value: string) => `must be greater than zero (got ${show(value)})`,
+  requestAboveLimit: (resource: string, request: string, limit: string) =>
+    `request for ${resource} (${request}) must not exceed its limit (${limit})`,
+
+  // names
+  invalidSubdomain: (name: string) =>
+    `invalid name ${show(name)}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (RFC 1123 subdomain)`,
+  invalidLabel: (name: string) =>
+    `invalid name ${show(name)}: use lowercase letters, digits and '-', starting and ending with a letter or digit (RFC 1123 label)`,
+  clusterNameTooLong: (name: string) =>
+    `must be at most 50 characters (got ${name.length}): names derived from it, such as <name>-<serial> for instances and their volumes, <name>-<serial>-initdb for jobs and <name>-rw for services, must stay valid 63-character names`,
+  invalidLabelKey: (key: string) =>
+    `invalid label key ${show(key)}: expected an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.'`,
+  invalidLabelValue: (value: string) =>
+    `invalid label value ${show(value)}: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+
+  // document shape and kinds
+  yamlSyntax: (problem: string) => `YAML syntax error: ${problem}`,
+  notAMapping: (got: unknown) => `must be a mapping with apiVersion, kind and metadata (got ${describe(got)})`,
+  wrongApiVersion: (kind: string, got: unknown) => `unsupported apiVersion ${show(got)} for kind ${kind}`,
+  unknownCnpgKind(kind: string, known: readonly string[]): string {
+    const suggestion = closestMatch(kind, known);
+    return `unknown kind ${show(kind)} in postgresql.cnpg.io${suggestion ? `, did you mean "${suggestion}"?` : ''}`;
+  },
+  readOnlyKind: (kind: string) =>
+    `${kind} objects are created by the platform for each Cluster (pods <cluster>-<serial>, services <cluster>-rw, -ro, -r) and cannot be applied`,
+  notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
+  notActedOnYet: () => 'accepted, not acted on yet',
+  namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
+  duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,
+
+  // generic cross-field rules
+  mutuallyExclusive: (fields: readonly string[]) => `only one of ${fields.join(', ')} may be set`,
+  oneRequired: (fields: readonly string[]) => `one of ${fields.join(', ')} must be set`,
+  requires: (field: string, requirement: string) => `${field} requires ${requirement}`,
+  duplicate: (what: string, value: unknown, firstIndex: number) =>
+    `duplicate ${what} ${show(value)} (first used at index ${firstIndex})`,
+  notDefinedIn: (value: string, list: string) => `${show(value)} is not defined in ${list}`,
+
+  // Cluster
+  imageLatestTag: (image: string) =>
+    `image ${show(image)} uses the "latest" tag: the operator cannot tell which PostgreSQL major version it runs; use a versioned tag such as :16.4`,
+  imageTagNotVersion: (image: string, tag: string) =>
+    `image ${show(image)} has tag ${show(tag)}, which does not start with a PostgreSQL version (e.g. :16.4 or :17.2-system-trixie)`,
+  oneBootstrapMethod: (set: readonly string[]) => `only one bootstrap method may be set (got ${set.join(', ')})`,
+  storageSizeRequired: () => 'size is required unless pvcTemplate is given',
+  powerOfTwo: (min: number, max: number, got: number) => `must be a power of two between ${min} and ${max} (got ${got})`,
+  localeProviderRequired: (provider: string) => `requires localeProvider: ${provider}`,
+  recoverySourceMissing: () => 'one of backup, source or volumeSnapshots must be set',
+  recoverySourceWithoutStore: (source: string) =>
+    `external cluster ${show(source)} has neither barmanObjectStore nor plugin to recover from`,
+  recoveryTargets: (set: readonly string[]) =>
+    `only one recovery target may be set (got ${set.join(', ')}); targetTLI and backupID may accompany it`,
+  targetTLI: (got: string) => `must be "latest" or a positive timeline number (got ${show(got)})`,
+  targetXID: (got: string) => `must be a transaction id between 1 and 4294967295 (got ${show(got)})`,
+  targetLSN: (got: string) => `must be an LSN such as 0/3000060 (got ${show(got)})`,
+  targetTime: (got: string) =>
+    `must be a timestamp such as "2024-01-15 14:30:00+00" or "2024-01-15T14:30:00Z" (got ${show(got)})`,
+  targetName: () => 'must be shorter than 64 bytes and contain no control characters',
+  retentionPolicy: (got: unknown) =>
+    `must be a positive number followed by d, w or m, e.g. "30d" (got ${show(got)})`,
+  destinationPath: (got: string) =>
+    `must start with s3://, gs://, https:// (Azure), http:// (Azure emulator) or file:// (got ${show(got)})`,
+  credentialsForScheme: (credentials: string, scheme: string) => `${credentials} cannot be used with a ${scheme} destinationPath`,
+  s3CredentialsIncomplete: () => 'set both accessKeyId and secretAccessKey, or inheritFromIAMRole: true',
+  minAboveMaxSync: (min: number, max: number) =>
+    `minSyncReplicas (${min}) must not be greater than maxSyncReplicas (${max})`,
+  maxSyncNotBelowInstances: (max: number, instances: number) =>
+    `maxSyncReplicas (${max}) must be lower than the number of instances (${instances})`,
+  syncNumberTooHigh: (number: number, available: number) =>
+    `must be lower than the number of instances plus standbyNamesPre and standbyNamesPost (${available}), got ${number}`,
+  legacyAndNewSync: () =>
+    'cannot be combined with minSyncReplicas/maxSyncReplicas; use only spec.postgresql.synchronous',
+  supervisedSingleInstance: () =>
+    'supervised requires more than one instance: there is no standby to switch over to',
+  reservedRole: (name: string) =>
+    `role ${show(name)} is reserved for the operator and cannot be managed (reserved: postgres, streaming_replica, and names starting with pg_)`,
+  passwordAndDisabled: () => 'passwordSecret and disablePassword cannot both be set',
+  reservedServiceName: (name: string) => `service name ${show(name)} is reserved for the default services`,
+  pluginWalArchivers: () => 'at most one plugin may have isWALArchiver: true',
+  pluginArchiverWithBarman: () =>
+    'a plugin with isWALArchiver: true cannot be combined with spec.backup.barmanObjectStore',
+  serviceAccountExclusive: () => 'serviceAccountName and serviceAccountTemplate cannot both be set',
+  minApplyDelayWithToken: () => 'minApplyDelay cannot be combined with promotionToken',
+  importDatabases: () => 'a microservice import takes exactly one database',
+  importMonolithOnly: (field: string) => `${field} is only allowed with type: monolith`,
+  importMicroserviceOnly: (field: string) => `${field} is only allowed with type: microservice`,
+  ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
+  failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
+
+  // GUCs
+  blockedParameter: (name: string) =>
+    `parameter "${name}" cannot be set: the operator relies on its own value (blocked parameter)`,
+  fixedParameter: (name: string, field: string | undefined) =>
+    field
+      ? `parameter "${name}" is managed by the operator; use ${field} instead`
+      : `parameter "${name}" is managed by the operator and cannot be set`,
+  walLevel: (got: string) =>
+    `must be replica or logical (got ${show(got)}): wal_level below replica is not supported because WAL archiving and streaming replicas need it`,
+  walSenders: (got: string) =>
+    `must be at least 1 (got ${show(got)}): standbys, base backups and new replicas need WAL senders`,
+  invalidBoolean: (got: string) => `must be a boolean such as on or off (got ${show(got)})`,
+  invalidWalSize: (got: string) => `invalid size ${show(got)} (expected e.g. 1GB, 512MB)`,
+  minWalAboveMax: (min: string, max: string) => `min_wal_size (${min}) must be lower than max_wal_size (${max})`,
+  maxWalAboveVolume: (max: string, volume: string, field: string) =>
+    `max_wal_size (${max}) must be lower than the WAL volume (${field}: ${volume})`,
+
+  // other kinds
+  cronFieldCount: (schedule: string, count: number) =>
+    `invalid cron schedule ${show(schedule)}: expected 6 fields (seconds minutes hours day-of-month month day-of-week), got ${count}`,
+  cronField: (schedule: string, field: string, value: string, range: string) =>
+    `invalid cron schedule ${show(schedule)}: ${field} field ${show(value)} is not valid (allowed range ${range})`,
+  cronDescriptor: (schedule: string) =>
+    `invalid cron schedule ${show(schedule)}: unknown descriptor (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @every <duration>)`,
+  cronNormalised: (from: string, to: string) =>
+    `5-field cron ${show(from)} normalised to ${show(to)}: CloudNativePG schedules have six fields with seconds first`,
+  backupPluginConfiguration: () => 'method plugin requires pluginConfiguration',
+  backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
+  poolerSameNameAsCluster: (name: string) => `must differ from the Pooler's own name ${show(name)}`,
+  poolerAuthQuery: () => 'authQuery and authQuerySecret must be set together',
+  reservedPgBouncerParameter: (name: string) => `parameter "${name}" is managed by the operator and cannot be set`,
+  invalidBase64: () => 'invalid base64 value (encode it with base64, or put plain text under stringData)',
+  keyInDataAndBinaryData: (key: string) => `key ${show(key)} is also in data; a key may be in only one of data and binaryData`,
+  invalidDataKey: (key: string) =>
+    `invalid key ${show(key)}: use letters, digits, '-', '_' and '.' only`,
+  secretTypeNeedsKeys: (type: string, keys: readonly string[]) => `a ${type} Secret needs the keys ${keys.join(' and ')}`,
+  secretTypeNeedsOneKey: (type: string, keys: readonly string[]) => `a ${type} Secret needs one of the keys ${keys.join(', ')}`,
+} as const;
+
+function withGot(message: string, got: unknown): string {
+  return got === undefined ? message : `${message} (got ${show(got)})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zod integration: the error map words zod's structured issues, `fromZod` turns them into
+// ValidationIssues.
+
+type RawIssue = z.core.$ZodRawIssue;
+type ZodIssue = z.core.$ZodIssue;
+
+/** Per-parse zod error map: every message zod produces for a manifest is worded here. */
+export function zodErrorMap(issue: RawIssue): string {
+  const input = issue.input;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (input === undefined) return msg.required();
+      const inst = issue.inst as { _zod?: { def?: { format?: string } } } | undefined;
+      const isInt = inst?._zod?.def?.format?.includes('int') === true;
+      return msg.wrongType(isInt ? 'int' : issue.expected, input);
+    }
+    case 'too_small':
+      return tooSmall(issue.origin, issue.minimum, issue.inclusive !== false, input);
+    case 'too_big':
+      return tooBig(issue.origin, issue.maximum, issue.inclusive !== false, input);
+    case 'invalid_value':
+      return msg.oneOf(issue.values, input);
+    case 'invalid_format':
+      return msg.pattern(issue.pattern ?? issue.format, input);
+    case 'not_multiple_of':
+      return msg.multipleOf(Number(issue.divisor));
+    case 'unrecognized_keys': {
+      // The allowed field names ride in the message; fromZod splits them back out per key.
+      const inst = issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined;
+      return JSON.stringify(Object.keys(inst?._zod?.def?.shape ?? {}));
+    }
+    case 'invalid_union':
+      return unionMessage(issue.errors, input);
+    case 'invalid_key':
+      return msg.invalidKey(String(input), issue.issues[0]?.message ?? 'invalid');
+    case 'invalid_element':
+      return issue.issues[0]?.message ?? 'invalid element';
+    case 'custom':
+      return issue.message ?? 'invalid value';
+  }
+}
+
+function tooSmall(origin: string, minimum: number | bigint, inclusive: boolean, input: unknown): string {
+  if (origin === 'array') return msg.minItems(minimum, Array.isArray(input) ? input.length : 0);
+  if (origin === 'string') {
+    return Number(minimum) <= 1 ? msg.notEmpty() : msg.minLength(minimum, String(input));
+  }
+  return inclusive ? msg.atLeast(minimum, input) : msg.greaterThan(minimum, input);
+}
+
+function tooBig(origin: string, maximum: number | bigint, inclusive: boolean, input: unknown): string {
+  if (origin === 'array') return msg.maxItems(maximum, Array.isArray(input) ? input.length : 0);
+  if (origin === 'string') return msg.maxLength(maximum, String(input));
+  return inclusive ? msg.atMost(maximum, input) : msg.lessThan(maximum, input);
+}
+
+function unionMessage(branches: readonly (readonly ZodIssue[])[], input: unknown): string {
+  if (input === undefined) return msg.required();
+  const typeErrors = branches.map((branch) => branch[0]).filter((first) => first?.code === 'invalid_type');
+  if (typeErrors.length === branches.length) {
+    const expected = typeErrors.map((first) => (first?.code === 'invalid_type' ? first.expected : '')).join(' or ');
+    return msg.wrongType(expected, input);
+  }
+  const informative = branches.find((branch) => branch[0] && branch[0].code !== 'invalid_type');
+  return informative?.[0]?.message ?? 'invalid value';
+}
+
+/** Renders a zod path as `spec.managed.roles[1].name`; odd map keys are bracketed. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(String(segment))) out += out === '' ? String(segment) : `.${String(segment)}`;
+    else out += `[${String(segment)}]`;
+  }
+  return out;
+}
+
+export function fromZod(issues: readonly ZodIssue[]): Finding[] {
+  return issues.flatMap((issue): Finding[] => {
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = JSON.parse(issue.message) as string[];
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: msg.unknownField(key, allowed),
+        allowed,
+      }));
+    }
+    const allowed = issue.code === 'custom' ? (issue.params?.allowed as readonly string[] | undefined) : undefined;
+    return [{ path: formatPath(issue.path), message: issue.message, ...(allowed ? { allowed } : {}) }];
+  });
+}
+
+/** Adds a worded issue from inside a zod refinement (`ctx` of superRefine). */
+export function report(
+  ctx: z.RefinementCtx,
+  path: readonly PropertyKey[],
+  message: string,
+  allowed?: readonly string[],
+): void {
+  ctx.addIssue({ code: 'custom', path: [...path], message, ...(allowed ? { params: { allowed } } : {}) });
+}

@@ -1,0 +1,75 @@
+// The kinds this product knows, with the names a CLI accepts for them
+// (`get clusters|cluster|cluster.postgresql.cnpg.io|po|svc|…`).
+import { CNPG_API_VERSION } from './meta.js';
+
+export interface KindInfo {
+  kind: string;
+  apiVersion: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  namespaced: boolean;
+  /** Synthesised by the platform for each Cluster; applying one is an error. */
+  readOnly: boolean;
+}
+
+function kind(
+  name: string,
+  apiVersion: string,
+  options: { plural?: string; shortNames?: readonly string[]; namespaced?: boolean; readOnly?: boolean } = {},
+): KindInfo {
+  return {
+    kind: name,
+    apiVersion,
+    plural: options.plural ?? `${name.toLowerCase()}s`,
+    singular: name.toLowerCase(),
+    shortNames: options.shortNames ?? [],
+    namespaced: options.namespaced ?? true,
+    readOnly: options.readOnly ?? false,
+  };
+}
+
+export const KINDS = {
+  Cluster: kind('Cluster', CNPG_API_VERSION),
+  Backup: kind('Backup', CNPG_API_VERSION),
+  ScheduledBackup: kind('ScheduledBackup', CNPG_API_VERSION),
+  Pooler: kind('Pooler', CNPG_API_VERSION),
+  ImageCatalog: kind('ImageCatalog', CNPG_API_VERSION),
+  ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false }),
+  Secret: kind('Secret', 'v1'),
+  ConfigMap: kind('ConfigMap', 'v1', { shortNames: ['cm'] }),
+  Namespace: kind('Namespace', 'v1', { shortNames: ['ns'], namespaced: false }),
+  Pod: kind('Pod', 'v1', { shortNames: ['po'], readOnly: true }),
+  Service: kind('Service', 'v1', { shortNames: ['svc'], readOnly: true }),
+} as const satisfies Record<string, KindInfo>;
+
+export type KnownKind = keyof typeof KINDS;
+
+/** Other kinds of the CloudNativePG API group: stored as generic objects, not acted on. */
+export const OTHER_CNPG_KINDS: readonly string[] = ['Database', 'Publication', 'Subscription', 'DatabaseRole', 'FailoverQuorum'];
+
+export function isKnownKind(name: string): name is KnownKind {
+  return Object.hasOwn(KINDS, name);
+}
+
+// `cluster.postgresql.cnpg.io` and `cluster.v1.postgresql.cnpg.io` both name the CNPG Cluster.
+function qualifiers(apiVersion: string): string[] {
+  const [group, version] = apiVersion.split('/');
+  return version === undefined ? [] : [group ?? '', `${version}.${group ?? ''}`];
+}
+
+/**
+ * Resolves what a user typed for a resource type: kind (`Cluster`), plural (`clusters`),
+ * singular (`cluster`), short name (`svc`), optionally qualified by group (`cluster.postgresql.cnpg.io`).
+ */
+export function resolveKind(text: string): KindInfo | undefined {
+  const lower = text.trim().toLowerCase();
+  const dot = lower.indexOf('.');
+  const name = dot < 0 ? lower : lower.slice(0, dot);
+  const qualifier = dot < 0 ? undefined : lower.slice(dot + 1);
+  return Object.values(KINDS).find(
+    (info) =>
+      (qualifier === undefined || qualifiers(info.apiVersion).includes(qualifier)) &&
+      [info.kind.toLowerCase(), info.plural, info.singular, ...info.shortNames].includes(name),
+  );
+}

@@ -1,0 +1,86 @@
+// What this product accepts but does not act on yet. One table, so that supporting a feature
+// means deleting its line here. A path listed for a kind warns when present in a manifest;
+// `spec` stands for the whole kind.
+import { msg, type Finding } from './errors.js';
+
+export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  Cluster: [
+    'spec.affinity',
+    'spec.backup',
+    'spec.bootstrap.initdb.import',
+    'spec.bootstrap.pg_basebackup',
+    'spec.bootstrap.recovery',
+    'spec.certificates',
+    'spec.enablePDB',
+    'spec.env',
+    'spec.envFrom',
+    'spec.ephemeralVolumeSource',
+    'spec.ephemeralVolumesSizeLimit',
+    'spec.externalClusters',
+    'spec.imagePullPolicy',
+    'spec.imagePullSecrets',
+    'spec.inheritedMetadata',
+    'spec.livenessProbeTimeout',
+    'spec.logLevel',
+    'spec.managed.services',
+    'spec.maxSyncReplicas',
+    'spec.minSyncReplicas',
+    'spec.monitoring',
+    'spec.nodeMaintenanceWindow',
+    'spec.plugins',
+    'spec.podSecurityContext',
+    'spec.podSelectorRefs',
+    'spec.postgresGID',
+    'spec.postgresUID',
+    'spec.postgresql.enableAlterSystem',
+    'spec.postgresql.extensions',
+    'spec.postgresql.ldap',
+    'spec.postgresql.promotionTimeout',
+    'spec.postgresql.shared_preload_libraries',
+    'spec.postgresql.syncReplicaElectionConstraint',
+    'spec.postgresql.synchronous',
+    'spec.primaryLease',
+    'spec.priorityClassName',
+    'spec.probes',
+    'spec.projectedVolumeTemplate',
+    'spec.replica',
+    'spec.resources',
+    'spec.schedulerName',
+    'spec.seccompProfile',
+    'spec.securityContext',
+    'spec.serviceAccountName',
+    'spec.serviceAccountTemplate',
+    'spec.smartShutdownTimeout',
+    'spec.startDelay',
+    'spec.stopDelay',
+    'spec.storage.pvcTemplate',
+    'spec.storage.resizeInUseVolumes',
+    'spec.storage.storageClass',
+    'spec.switchoverDelay',
+    'spec.tablespaces',
+    'spec.topologySpreadConstraints',
+    'spec.walStorage',
+  ],
+  Backup: ['spec'],
+  ScheduledBackup: ['spec'],
+  Pooler: ['spec'],
+  ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
+  ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
+});
+
+/** One finding per listed path present in the manifest as written (before defaults). */
+export function notActedOn(kind: string, input: unknown): Finding[] {
+  return (NOT_ACTED_ON[kind] ?? [])
+    .filter((path) => isPresent(input, path.split('.')))
+    .map((path) => ({ path, message: msg.notActedOnYet() }));
+}
+
+// A segment that meets a list applies to every element, so `spec.images.extensions` matches
+// any image entry with extensions.
+function isPresent(value: unknown, segments: readonly string[]): boolean {
+  if (segments.length === 0) return value !== undefined && value !== null;
+  if (Array.isArray(value)) return value.some((item) => isPresent(item, segments));
+  if (typeof value !== 'object' || value === null) return false;
+  const [head = '', ...rest] = segments;
+  return isPresent((value as Record<string, unknown>)[head], rest);
+}

@@ -1,0 +1,92 @@
+// `exec`, `psql` and `logs`: reach an instance the way `kubectl exec` reaches a Pod.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { CliError, type DaemonClient } from '../client.js';
+import type { ClusterStatus } from '../../api/cluster-status.js';
+
+interface InstanceAccess {
+  port: number;
+  socketDir: string;
+  pgdata: string;
+  osUser: string;
+  uid?: number;
+  gid?: number;
+  cluster: string;
+}
+
+/**
+ * Runs CMD as the instance's operating-system user with libpq pointed at its private socket, so
+ * that `psql -U <role>` authenticates by peer as it would inside the Pod.
+ */
+export async function execCommand(client: DaemonClient, pod: string, cmd: string[], opts: { namespace?: string }): Promise<number> {
+  if (cmd.length === 0) throw new CliError('error: you must specify at least one command for the container (after --)');
+  const access = await client.request<InstanceAccess>('GET', '/instance', { namespace: opts.namespace ?? 'default', name: pod });
+  const child = spawn(cmd[0] as string, cmd.slice(1), {
+    stdio: 'inherit',
+    cwd: '/',
+    uid: access.uid,
+    gid: access.gid,
+    env: {
+      ...process.env,
+      PGHOST: access.socketDir,
+      PGPORT: String(access.port),
+      PGUSER: 'postgres',
+      PGDATA: access.pgdata,
+      PSQL_HISTORY: '/dev/null',
+      ...(access.uid !== undefined ? { HOME: '/' } : {}),
+    },
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new CliError(`error: cannot run "${cmd[0]}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'executable not found in PATH' : e.message}`)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+export async function psqlCommand(client: DaemonClient, cluster: string, args: string[], opts: { namespace?: string; replica?: boolean }): Promise<number> {
+  const ns = opts.namespace ?? 'default';
+  const obj = await client.get('Cluster', ns, cluster);
+  const status = (obj.status ?? {}) as ClusterStatus;
+  const target = opts.replica ? status.instancesStatus?.healthy?.find((n) => n !== status.currentPrimary) : status.currentPrimary;
+  if (!target) throw new CliError(`error: cluster ${cluster} has no ${opts.replica ? 'ready replica' : 'primary'} yet (phase: ${status.phase ?? 'unknown'})`);
+  const spec = obj.spec as { bootstrap?: { initdb?: { database?: string } } };
+  const hasDb = args.some((a) => a === '-d' || a.startsWith('--dbname') || (!a.startsWith('-') && args.indexOf(a) === 0));
+  const dbArgs = hasDb ? [] : ['-d', spec.bootstrap?.initdb?.database ?? 'app'];
+  return execCommand(client, target, ['psql', ...dbArgs, ...args], { namespace: ns });
+}
+
+function printFrom(file: string, offset: number): number {
+  if (!existsSync(file)) return offset;
+  const size = statSync(file).size;
+  if (size <= offset) return size < offset ? 0 : offset;
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(size - offset);
+  readSync(fd, buf, 0, buf.length, offset);
+  closeSync(fd);
+  process.stdout.write(buf);
+  return size;
+}
+
+function tailOffset(file: string, lines: number | undefined): number {
+  if (lines === undefined || !existsSync(file)) return 0;
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(Math.min(size, 1024 * 1024));
+  readSync(fd, buf, 0, buf.length, size - buf.length);
+  closeSync(fd);
+  let count = 0;
+  for (let i = buf.length - 2; i >= 0; i--) if (buf[i] === 10 && ++count === lines) return size - buf.length + i + 1;
+  return size - buf.length;
+}
+
+export async function logsCommand(client: DaemonClient, target: { cluster?: string; pod?: string }, opts: { namespace?: string; follow?: boolean; tail?: number }): Promise<void> {
+  const ns = opts.namespace ?? 'default';
+  const cluster = target.cluster ?? (await client.get('Pod', ns, target.pod ?? '')).metadata.labels?.['cnpg.io/cluster'];
+  const { items } = await client.request<{ items: Array<{ instance: string; files: string[] }> }>('GET', '/logs', { namespace: ns, cluster });
+  const files = items.filter((i) => !target.pod || i.instance === target.pod).flatMap((i) => i.files);
+  const offsets = new Map(files.map((f) => [f, tailOffset(f, opts.tail)]));
+  for (;;) {
+    for (const f of files) offsets.set(f, printFrom(f, offsets.get(f) ?? 0));
+    if (!opts.follow) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

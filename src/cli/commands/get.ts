@@ -1,0 +1,79 @@
+// `get` and `describe`, printed the way kubectl prints them.
+import type { KubeObject } from '../../api/meta.js';
+import { describeObject, type EventRecord } from '../format/describe.js';
+import { formatOutput } from '../format/output.js';
+import { noResourcesMessage, printTable } from '../format/printers.js';
+import { matchesLabelSelector, parseLabelSelector } from '../format/selector.js';
+import { CliError, type DaemonClient } from '../client.js';
+import { resolveTargets, type KindInfo } from '../resources.js';
+
+export interface GetOptions {
+  namespace?: string;
+  allNamespaces?: boolean;
+  output?: string;
+  selector?: string;
+  watch?: boolean;
+  noHeaders?: boolean;
+}
+
+async function fetchObjects(client: DaemonClient, targets: Array<{ info: KindInfo; name?: string }>, opts: GetOptions): Promise<KubeObject[]> {
+  const selector = opts.selector ? parseLabelSelector(opts.selector) : undefined;
+  const out: KubeObject[] = [];
+  for (const t of targets) {
+    const ns = t.info.namespaced ? (opts.allNamespaces ? undefined : (opts.namespace ?? 'default')) : undefined;
+    if (t.name) out.push(await client.get(t.info.kind, ns, t.name));
+    else out.push(...(await client.list(t.info.kind, ns)).filter((o) => !selector || matchesLabelSelector(o.metadata.labels, selector)));
+  }
+  return out;
+}
+
+function render(objects: KubeObject[], single: boolean, opts: GetOptions): string {
+  const format = opts.output;
+  if (format && format !== 'wide') {
+    const target = single && objects.length === 1 ? (objects[0] as KubeObject) : { apiVersion: 'v1' as const, kind: 'List' as const, items: objects };
+    const text = formatOutput(target, format, { noHeaders: opts.noHeaders, now: new Date() });
+    return text.endsWith('\n') || text === '' ? text : text;
+  }
+  return printTable(objects, { wide: format === 'wide', noHeaders: opts.noHeaders, showNamespace: opts.allNamespaces, now: new Date() });
+}
+
+export async function getCommand(client: DaemonClient, args: string[], opts: GetOptions): Promise<void> {
+  const targets = resolveTargets(args);
+  const single = targets.length === 1 && targets[0]?.name !== undefined;
+  const objects = await fetchObjects(client, targets, opts);
+  const text = render(objects, single, opts);
+  if (objects.length === 0 && !opts.output?.startsWith('json') && opts.output !== 'yaml') {
+    process.stderr.write(noResourcesMessage(targets[0]?.info.namespaced && !opts.allNamespaces ? (opts.namespace ?? 'default') : undefined) + '\n');
+  } else {
+    process.stdout.write(text);
+  }
+  if (!opts.watch) return;
+  // kubectl streams changes; polling once a second gives the same view without a watch API.
+  let previous = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify(rowKey(o))]));
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await fetchObjects(client, targets, opts);
+    const current = new Map(now.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify(rowKey(o))]));
+    const changed = now.filter((o) => previous.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) !== current.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));
+    if (changed.length > 0) process.stdout.write(render(changed, false, { ...opts, noHeaders: true }));
+    previous = current;
+  }
+}
+
+function rowKey(o: KubeObject): unknown {
+  return { labels: o.metadata.labels, status: o.status, spec: o.spec, data: o.data };
+}
+
+export async function describeCommand(client: DaemonClient, args: string[], opts: GetOptions): Promise<void> {
+  const targets = resolveTargets(args);
+  const objects = await fetchObjects(client, targets, opts);
+  if (objects.length === 0) throw new CliError(noResourcesMessage(opts.namespace ?? 'default'));
+  const texts: string[] = [];
+  for (const obj of objects) {
+    const events = obj.kind === 'Event' ? [] : await client
+      .request<{ items: EventRecord[] }>('GET', '/events', { namespace: obj.metadata.namespace ?? 'default', kind: obj.kind, name: obj.metadata.name })
+      .then((r) => r.items);
+    texts.push(describeObject(obj, events, new Date()));
+  }
+  process.stdout.write(texts.join('\n\n'));
+}

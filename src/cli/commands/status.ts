@@ -1,0 +1,57 @@
+// `status`: the cluster as its instances report it right now.
+import type { ClusterStatus, StoredCluster as Cluster } from '../../api/cluster-status.js';
+import type { ObservedInstance } from '../../operator/types.js';
+import { renderClusterStatus, renderClusterStatusJson, type ClusterStatusReport } from '../format/status.js';
+import type { DaemonClient } from '../client.js';
+import { CliError } from '../client.js';
+import { serviceNames } from '../../operator/names.js';
+
+interface Report {
+  cluster: Cluster;
+  instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
+}
+
+export function buildStatusReport(r: Report): ClusterStatusReport {
+  const status = (r.cluster.status ?? {}) as ClusterStatus;
+  const names = serviceNames(r.cluster.metadata.name);
+  const endpoints = status.localEndpoints
+    ? (['rw', 'ro', 'r'] as const).map((role) => ({ name: names[role], host: status.localEndpoints![role].host, port: status.localEndpoints![role].port }))
+    : [];
+  return {
+    name: r.cluster.metadata.name,
+    namespace: r.cluster.metadata.namespace ?? 'default',
+    imageName: r.cluster.spec.imageName,
+    phase: status.phase,
+    phaseReason: status.phaseReason,
+    instances: r.cluster.spec.instances ?? 1,
+    readyInstances: status.readyInstances ?? 0,
+    currentPrimary: status.currentPrimary,
+    targetPrimary: status.targetPrimary,
+    primaryStartTime: status.currentPrimaryTimestamp,
+    backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined,
+    endpoints,
+    instancesStatus: [...r.instances]
+      .sort((a, b) => a.serial - b.serial)
+      .map((i) => ({
+        name: i.name,
+        isPrimary: i.status?.isPrimary ?? i.name === status.currentPrimary,
+        ready: Boolean(i.running && i.status?.ready),
+        error: !i.running ? 'instance manager not running' : (i.statusError ?? i.status?.lastError),
+        timeLineID: i.status?.timeLineID,
+        currentLsn: i.status?.currentLsn,
+        receivedLsn: i.status?.receivedLsn,
+        replayLsn: i.status?.replayLsn,
+        systemID: i.status?.systemID,
+        pendingRestart: i.status?.pendingRestart,
+        port: i.port,
+        postmasterPid: i.status?.postmasterPid,
+        replication: i.status?.replicationInfo,
+      })),
+  };
+}
+
+export async function statusCommand(client: DaemonClient, cluster: string, opts: { namespace?: string; output?: string; verbose: number }): Promise<void> {
+  if (opts.output && !['text', 'json'].includes(opts.output)) throw new CliError(`error: output format "${opts.output}" is not supported (allowed: text, json)`);
+  const report = buildStatusReport(await client.request<Report>('GET', '/cluster-report', { namespace: opts.namespace ?? 'default', name: cluster }));
+  process.stdout.write(opts.output === 'json' ? renderClusterStatusJson(report) : renderClusterStatus(report, { verbose: opts.verbose, now: new Date() }));
+}

@@ -1,0 +1,255 @@
+// `cnpg status CLUSTER`, laid out like `kubectl cnpg status`: Cluster Summary, Continuous Backup
+// status, Streaming Replication status, Instances status, then our Endpoints. Tables follow the
+// plugin's tabby style (header, dashes, two spaces between columns). No colours: the caller adds them.
+
+import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
+import { tabwrite } from './tabwriter.js';
+
+export interface InstanceStatusReport {
+  name: string;
+  isPrimary: boolean;
+  ready: boolean;
+  error?: string;
+  timeLineID?: number;
+  currentLsn?: string;
+  receivedLsn?: string;
+  replayLsn?: string;
+  systemID?: string;
+  pendingRestart?: boolean;
+  port?: number;
+  postmasterPid?: number;
+  fenced?: boolean;
+  replication?: Array<{
+    applicationName: string;
+    state: string;
+    sentLsn?: string;
+    writeLsn?: string;
+    flushLsn?: string;
+    replayLsn?: string;
+    writeLag?: string;
+    flushLag?: string;
+    replayLag?: string;
+    syncState: string;
+    syncPriority: number;
+    slotName?: string;
+  }>;
+  archiving?: {
+    lastArchivedWal?: string;
+    lastArchivedTime?: string;
+    lastFailedWal?: string;
+    lastFailedTime?: string;
+    readyWalFiles?: number;
+  };
+}
+
+export interface ClusterStatusReport {
+  name: string;
+  namespace: string;
+  imageName?: string;
+  phase?: string;
+  phaseReason?: string;
+  instances: number;
+  readyInstances: number;
+  currentPrimary?: string;
+  targetPrimary?: string;
+  primaryStartTime?: string;
+  backupConfigured: boolean;
+  firstRecoverabilityPoint?: string;
+  endpoints: Array<{ name: string; host: string; port: number }>;
+  instancesStatus: InstanceStatusReport[];
+}
+
+export interface ClusterStatusOptions {
+  /** -v: adds Timeline and System ID columns to the instances table. */
+  verbose: number;
+  now: Date;
+}
+
+const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
+
+/**
+ * The WAL file holding an LSN, as pg_walfile_name() names it (an LSN on a segment boundary
+ * belongs to the previous segment). Belongs in src/postgres; kept here until that exists.
+ */
+export function walFileName(timeline: number, lsn: string, segmentSizeBytes = DEFAULT_WAL_SEGMENT_SIZE): string {
+  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
+  if (!m) throw new Error(`invalid LSN ${JSON.stringify(lsn)}: expected two hexadecimal numbers like 0/3000060`);
+  if (!Number.isInteger(timeline) || timeline < 1 || timeline > 0xffffffff) throw new Error(`invalid timeline ${timeline}`);
+  const seg = BigInt(segmentSizeBytes);
+  if (seg < 1n << 20n || seg > 1n << 30n || (seg & (seg - 1n)) !== 0n) {
+    throw new Error(`invalid WAL segment size ${segmentSizeBytes}: a power of two from 1 MiB to 1 GiB`);
+  }
+  const value = (BigInt(`0x${m[1] ?? '0'}`) << 32n) | BigInt(`0x${m[2] ?? '0'}`);
+  const segno = value === 0n ? 0n : (value - 1n) / seg;
+  const perXLogId = 0x100000000n / seg;
+  const hex = (n: bigint | number): string => n.toString(16).toUpperCase().padStart(8, '0');
+  return hex(timeline) + hex(segno / perXLogId) + hex(segno % perXLogId);
+}
+
+type Replication = NonNullable<InstanceStatusReport['replication']>[number];
+
+/** tabby: header, a dashes line under each header, cells padded by two spaces. */
+function tabby(headers: string[] | undefined, rows: string[][]): string {
+  const lines = headers ? [headers, headers.map((h) => '-'.repeat(h.length)), ...rows] : rows;
+  return tabwrite(`${lines.map((r) => r.join('\t')).join('\n')}\n`, { minWidth: 0, padding: 2 });
+}
+
+const dash = (v: string | number | undefined): string => (v === undefined || v === '' ? '-' : String(v));
+
+/** Like the plugin: the primary is the instance that says so, or the one others stream from. */
+function findPrimary(report: ClusterStatusReport): InstanceStatusReport | undefined {
+  return (
+    report.instancesStatus.find((i) => i.error === undefined && i.isPrimary) ??
+    report.instancesStatus.find((i) => i.error === undefined && (i.replication?.length ?? 0) > 0)
+  );
+}
+
+function primaryStart(value: string, now: Date): string {
+  const t = parseTimestamp(value);
+  if (t === undefined) return value;
+  return `${goUtcTimeString(t)} (uptime ${goDurationString(now.getTime() - t)})`;
+}
+
+function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusReport | undefined, now: Date): string {
+  const switching = report.targetPrimary !== undefined && report.targetPrimary !== '' && report.currentPrimary !== report.targetPrimary;
+  const rows: string[][] = [
+    ['Name:', report.name],
+    ['Namespace:', report.namespace],
+  ];
+  if (primary?.systemID) rows.push(['System ID:', primary.systemID]);
+  rows.push(['PostgreSQL Image:', report.imageName ?? '']);
+  rows.push([
+    'Primary instance:',
+    switching ? `${report.currentPrimary ?? ''} (switching to ${report.targetPrimary ?? ''})` : (report.currentPrimary ?? ''),
+  ]);
+  if (report.primaryStartTime) rows.push(['Primary start time:', primaryStart(report.primaryStartTime, now)]);
+  rows.push(['Status:', [report.phase, report.phaseReason].filter((s) => s !== undefined && s !== '').join(' ')]);
+  rows.push(['Instances:', String(report.instances)]);
+  rows.push(['Ready instances:', String(report.readyInstances)]);
+  const fenced = report.instancesStatus.filter((i) => i.fenced).map((i) => i.name);
+  if (fenced.length > 0) rows.push(['Fenced instances:', fenced.join(', ')]);
+  if (primary?.currentLsn) {
+    const wal = primary.timeLineID !== undefined ? walFileName(primary.timeLineID, primary.currentLsn) : '-';
+    rows.push(['Current Write LSN:', `${primary.currentLsn} (Timeline: ${dash(primary.timeLineID)} - WAL File: ${wal})`]);
+  }
+  const notice = switching ? (report.currentPrimary ? 'Switchover in progress\n' : 'Primary server is initializing\n') : '';
+  return `Cluster Summary\n${notice}${tabby(undefined, rows)}`;
+}
+
+function archivingState(a: NonNullable<InstanceStatusReport['archiving']>): string {
+  const archived = parseTimestamp(a.lastArchivedTime);
+  const failed = parseTimestamp(a.lastFailedTime);
+  if (archived !== undefined && (failed === undefined || archived > failed)) return 'OK';
+  if (a.lastFailedWal) return 'Failing';
+  if (a.lastArchivedWal) return 'OK';
+  return 'Starting Up';
+}
+
+function backupStatus(report: ClusterStatusReport, primary: InstanceStatusReport | undefined): string {
+  const title = 'Continuous Backup status\n';
+  if (!report.backupConfigured) return `${title}Not configured\n`;
+  const rows: string[][] = [['First Point of Recoverability:', report.firstRecoverabilityPoint || 'Not Available']];
+  if (primary === undefined) {
+    rows.push(['No Primary instance found']);
+  } else {
+    const a = primary.archiving ?? {};
+    const at = (wal: string | undefined, time: string | undefined): string => (wal ? `${wal} @ ${time ?? '-'}` : '-');
+    rows.push(['Working WAL archiving:', archivingState(a)]);
+    rows.push(['WALs waiting to be archived:', String(a.readyWalFiles ?? 0)]);
+    rows.push(['Last Archived WAL:', at(a.lastArchivedWal, a.lastArchivedTime)]);
+    rows.push(['Last Failed WAL:', at(a.lastFailedWal, a.lastFailedTime)]);
+  }
+  return title + tabby(undefined, rows);
+}
+
+function replicationStatus(report: ClusterStatusReport, primary: InstanceStatusReport | undefined): string {
+  const title = 'Streaming Replication status\n';
+  if (report.instances === 1) return `${title}Not configured\n`;
+  if (primary === undefined) return `${title}Primary instance not found\n`;
+  const standbys = [...(primary.replication ?? [])].sort((a, b) => a.applicationName.localeCompare(b.applicationName, 'en', { numeric: true }));
+  if (standbys.length === 0) return `${title}Not available yet\n`;
+  const headers = ['Name', 'Sent LSN', 'Write LSN', 'Flush LSN', 'Replay LSN', 'Write Lag', 'Flush Lag', 'Replay Lag', 'State', 'Sync State', 'Sync Priority', 'Replication Slot'];
+  const rows = standbys.map((r: Replication) => [
+    r.applicationName,
+    dash(r.sentLsn),
+    dash(r.writeLsn),
+    dash(r.flushLsn),
+    dash(r.replayLsn),
+    dash(r.writeLag),
+    dash(r.flushLag),
+    dash(r.replayLag),
+    r.state,
+    r.syncState,
+    String(r.syncPriority),
+    dash(r.slotName),
+  ]);
+  return title + tabby(headers, rows);
+}
+
+const SYNC_ROLES: Record<string, string> = {
+  sync: 'Standby (sync)',
+  quorum: 'Standby (quorum)',
+  potential: 'Standby (potential sync)',
+  async: 'Standby (async)',
+};
+
+export function replicationRole(instance: InstanceStatusReport, primary: InstanceStatusReport | undefined): string {
+  if (instance.fenced) return 'Fenced';
+  if (instance.isPrimary) return 'Primary';
+  if (primary === undefined) return 'Unknown';
+  const entry = primary.replication?.find((r) => r.applicationName === instance.name && r.state === 'streaming');
+  if (entry !== undefined) return SYNC_ROLES[entry.syncState] ?? 'Unknown';
+  if (!instance.ready) return 'Standby (starting up)';
+  return 'Unknown';
+}
+
+/** Errors last, the primary first, then by name with serial numbers in numeric order. */
+function instanceOrder(a: InstanceStatusReport, b: InstanceStatusReport): number {
+  const rank = (i: InstanceStatusReport): number => (i.error !== undefined ? 2 : i.isPrimary ? 0 : 1);
+  return rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true });
+}
+
+function instancesStatus(report: ClusterStatusReport, primary: InstanceStatusReport | undefined, verbose: number): string {
+  const headers = ['Name', 'Current LSN', 'Replication role', 'Status', 'Port', 'PID'];
+  if (verbose > 0) headers.push('Timeline', 'System ID');
+  const rows = [...report.instancesStatus].sort(instanceOrder).map((i) => {
+    const row =
+      i.error !== undefined
+        ? [i.name, '-', '-', i.error, dash(i.port), '-']
+        : [
+            i.name,
+            dash(i.isPrimary ? i.currentLsn : i.replayLsn),
+            replicationRole(i, primary),
+            i.ready ? (i.pendingRestart ? 'OK (pending restart)' : 'OK') : 'Not ready',
+            dash(i.port),
+            dash(i.postmasterPid),
+          ];
+    if (verbose > 0) row.push(i.error !== undefined ? '-' : dash(i.timeLineID), i.error !== undefined ? '-' : dash(i.systemID));
+    return row;
+  });
+  return `Instances status\n${tabby(headers, rows)}`;
+}
+
+function endpoints(report: ClusterStatusReport): string {
+  if (report.endpoints.length === 0) return 'Endpoints\nNone\n';
+  return `Endpoints\n${tabby(['Name', 'Address'], report.endpoints.map((e) => [e.name, `${e.host}:${e.port}`]))}`;
+}
+
+/** The text of `cnpg status NAME`; sections end with a blank line, as in the plugin. */
+export function renderClusterStatus(report: ClusterStatusReport, opts: ClusterStatusOptions): string {
+  const primary = findPrimary(report);
+  return [
+    clusterSummary(report, primary, opts.now),
+    backupStatus(report, primary),
+    replicationStatus(report, primary),
+    instancesStatus(report, primary, opts.verbose),
+    endpoints(report),
+  ]
+    .map((section) => `${section}\n`)
+    .join('');
+}
+
+/** `cnpg status NAME -o json`: the report itself, two-space indented. */
+export function renderClusterStatusJson(report: ClusterStatusReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

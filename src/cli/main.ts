@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// `cnpg` / `kubectl-cnpg`: kubectl's verbs and the cnpg plugin's commands against the local control plane.
+import { Command, Option } from 'commander';
+import { connect, CliError } from './client.js';
+import { applyManifest, readManifest, secretManifest, withNamespace } from './commands/apply.js';
+import { execCommand, logsCommand, psqlCommand } from './commands/exec.js';
+import { describeCommand, getCommand } from './commands/get.js';
+import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './commands/mutate.js';
+import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
+import { statusCommand } from './commands/status.js';
+
+const VERSION = '0.1.0';
+const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
+let exitCode = 0;
+
+const program = new Command('cnpg')
+  .description('Run CloudNativePG manifests locally: PostgreSQL clusters with failover-ready replicas, endpoints and secrets.')
+  .version(VERSION, '--version')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('apply')
+  .description('create or update resources from a file or standard input (-f -)')
+  .requiredOption('-f, --filename <file>', 'manifest file, or - for standard input')
+  .addOption(ns())
+  .addOption(new Option('--dry-run [mode]', 'validate only').choices(['none', 'client', 'server']).preset('client'))
+  .option('--server-side', 'accepted for compatibility; local apply is always authoritative')
+  .action(async (o) => {
+    const client = await connect();
+    const manifest = withNamespace(readManifest(o.filename), o.namespace);
+    process.stdout.write(await applyManifest(client, manifest, o.dryRun !== undefined && o.dryRun !== 'none'));
+  });
+
+const create = program.command('create').description('create a Secret or Namespace');
+create
+  .command('secret')
+  .argument('<type>', 'generic')
+  .argument('<name>')
+  .addOption(ns())
+  .option('--from-literal <key=value>', 'a key and literal value (repeatable)', (v, p: string[]) => [...p, v], [])
+  .option('--from-file <[key=]path>', 'a key from a file (repeatable)', (v, p: string[]) => [...p, v], [])
+  .option('--type <type>', 'Secret type', 'Opaque')
+  .action(async (type: string, name: string, o) => {
+    if (type !== 'generic') throw new CliError(`error: secret type "${type}" is not supported (use: generic)`);
+    const client = await connect();
+    if (await client.tryGet('Secret', o.namespace ?? 'default', name)) throw new CliError(`Error from server (AlreadyExists): secrets "${name}" already exists`);
+    await applyManifest(client, secretManifest(name, o.namespace, o.fromLiteral, o.fromFile, o.type), false);
+    process.stdout.write(`secret/${name} created\n`);
+  });
+create
+  .command('namespace')
+  .alias('ns')
+  .argument('<name>')
+  .action(async (name: string) => {
+    const client = await connect();
+    if (await client.tryGet('Namespace', undefined, name)) throw new CliError(`Error from server (AlreadyExists): namespaces "${name}" already exists`);
+    await applyManifest(client, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(name)}\n`, false);
+    process.stdout.write(`namespace/${name} created\n`);
+  });
+
+program
+  .command('get')
+  .description('list resources: clusters, pods, services, secrets, backups, ...')
+  .argument('<resource...>', 'TYPE [NAME...] or TYPE/NAME')
+  .addOption(ns())
+  .option('-A, --all-namespaces', 'list across all namespaces')
+  .option('-o, --output <format>', 'json|yaml|name|wide|jsonpath=...|custom-columns=...')
+  .option('-l, --selector <selector>', 'label selector, e.g. cnpg.io/cluster=pg,role=primary')
+  .option('-w, --watch', 'keep printing changes')
+  .option('--no-headers', 'omit the header row')
+  .action(async (args: string[], o) => getCommand(await connect(), args, { ...o, noHeaders: o.headers === false }));
+
+program
+  .command('describe')
+  .argument('<resource...>')
+  .addOption(ns())
+  .action(async (args: string[], o) => describeCommand(await connect(), args, o));
+
+program
+  .command('delete')
+  .argument('[resource...]')
+  .addOption(ns())
+  .option('-f, --filename <file>', 'delete the objects in a manifest')
+  .option('--wait <bool>', 'wait for finalization', 'true')
+  .option('--timeout <duration>', 'give up after', '300s')
+  .option('--ignore-not-found', 'treat a missing object as deleted')
+  .action(async (args: string[], o) => deleteCommand(await connect(), args, { ...o, wait: o.wait !== 'false' }));
+
+program
+  .command('patch')
+  .argument('<resource...>')
+  .addOption(ns())
+  .option('--type <type>', 'patch type', 'merge')
+  .option('-p, --patch <json>', 'the patch')
+  .action(async (args: string[], o) => patchCommand(await connect(), args, o));
+
+for (const [verb, field] of [['annotate', 'annotations'], ['label', 'labels']] as const) {
+  program
+    .command(verb)
+    .argument('<args...>', 'TYPE NAME KEY=VALUE ... (KEY- removes)')
+    .addOption(ns())
+    .option('--overwrite', 'replace existing values')
+    .action(async (args: string[], o) => metadataCommand(await connect(), field, args, o));
+}
+
+program
+  .command('wait')
+  .argument('<resource...>')
+  .addOption(ns())
+  .requiredOption('--for <condition>', 'condition=Ready, or delete')
+  .option('--timeout <duration>', 'give up after', '30s')
+  .action(async (args: string[], o) => waitCommand(await connect(), args, o));
+
+program
+  .command('exec')
+  .description('run a command against an instance, as its PostgreSQL user with PGHOST/PGPORT/PGUSER set')
+  .argument('<pod>')
+  .argument('[command...]')
+  .addOption(ns())
+  .option('-i, --stdin', 'accepted for compatibility: standard input is always passed')
+  .option('-t, --tty', 'accepted for compatibility')
+  .action(async (pod: string, cmd: string[], o) => {
+    exitCode = await execCommand(await connect(), pod, cmd, o);
+  });
+
+program
+  .command('status')
+  .description('show the status of a cluster')
+  .argument('<cluster>')
+  .addOption(ns())
+  .option('-o, --output <format>', 'text|json', 'text')
+  .option('-v, --verbose', 'more detail (repeatable)', (_v, p: number) => p + 1, 0)
+  .action(async (cluster: string, o) => statusCommand(await connect(), cluster, o));
+
+program
+  .command('psql')
+  .description('open psql on the primary (or a replica)')
+  .argument('<cluster>')
+  .argument('[args...]', 'arguments for psql, after --')
+  .addOption(ns())
+  .option('--replica', 'connect to a replica')
+  .option('-i, --stdin', 'accepted for compatibility')
+  .option('-t, --tty', 'accepted for compatibility')
+  .action(async (cluster: string, args: string[], o) => {
+    exitCode = await psqlCommand(await connect(), cluster, args, o);
+  });
+
+program
+  .command('logs')
+  .description('print logs: `logs cluster NAME` for every instance, or `logs POD`')
+  .argument('<what>')
+  .argument('[name]')
+  .addOption(ns())
+  .option('-f, --follow', 'keep printing new lines')
+  .option('--tail <lines>', 'only the last lines of each log', (v) => Number(v))
+  .action(async (what: string, name: string | undefined, o) => {
+    const target = what === 'cluster' ? { cluster: name } : { pod: what };
+    if (what === 'cluster' && !name) throw new CliError('error: logs cluster needs a cluster name');
+    await logsCommand(await connect(), target, o);
+  });
+
+const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
+operator.action(runOperator);
+operator.command('stop').description('stop the background operator; instances keep running').action(stopOperator);
+operator.command('status').action(operatorStatus);
+
+program.command('version').action(() => {
+  process.stdout.write(`cnpg-ts ${VERSION}\n`);
+});
+
+program.parseAsync(process.argv).then(
+  () => {
+    if (exitCode !== 0) process.exit(exitCode);
+  },
+  (e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(msg.startsWith('error') || msg.startsWith('Error') ? `${msg}\n` : `error: ${msg}\n`);
+    process.exit(e instanceof CliError ? e.exitCode : 1);
+  },
+);

@@ -1,0 +1,60 @@
+// Writes the configuration files an instance's spec implies and keeps the primary's slots in line.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
+import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
+import { primaryConninfo } from './join.js';
+import type { InstancePaths } from './paths.js';
+import type { InstanceSpec } from './spec.js';
+
+export const SLOT_PREFIX = '_cnpg_';
+
+/** Writes a file only when its content differs; returns whether anything changed. */
+function writeIfChanged(path: string, content: string): boolean {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return false;
+  writeFileSync(path, content, { mode: 0o600 });
+  return true;
+}
+
+export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths): boolean {
+  const standby =
+    spec.role === 'replica' && spec.primary
+      ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
+      : undefined;
+  const params = buildParameters({
+    userParameters: spec.parameters,
+    instanceName: spec.name,
+    port: spec.pgPort,
+    socketDir: paths.socketDir,
+    standby,
+  });
+  let changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params));
+  changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;
+  changed =
+    writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent })) ||
+    changed;
+  const signal = join(paths.pgdata, 'standby.signal');
+  if (spec.role === 'replica' && !existsSync(signal)) {
+    writeFileSync(signal, '', { mode: 0o600 });
+    changed = true;
+  } else if (spec.role === 'primary' && existsSync(signal)) {
+    rmSync(signal);
+    changed = true;
+  }
+  return changed;
+}
+
+/** Creates the physical slots the primary keeps for its standbys and drops stale, inactive ones. */
+export async function reconcileSlots(c: pg.Client, wanted: string[]): Promise<void> {
+  const r = await c.query("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical' AND slot_name LIKE $1", [
+    `${SLOT_PREFIX.replaceAll('_', '\\_')}%`,
+  ]);
+  const existing = new Map(r.rows.map((row: { slot_name: string; active: boolean }) => [row.slot_name, row.active]));
+  for (const name of wanted) {
+    if (!existing.has(name)) await c.query('SELECT pg_create_physical_replication_slot($1, true)', [name]);
+  }
+  for (const [name, active] of existing) {
+    if (!wanted.includes(name) && !active) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
+  }
+}

@@ -1,0 +1,38 @@
+// The layout of one instance's folder. Everything an instance owns lives under it.
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface InstancePaths {
+  root: string;
+  spec: string;
+  credentials: string;
+  pgdata: string;
+  socketDir: string;
+  postgresLog: string;
+  managerLog: string;
+  managerState: string;
+  passfile: string;
+}
+
+// A Unix socket path must fit in sun_path (107 bytes); deep state folders fall back to /tmp.
+const SOCKET_PATH_LIMIT = 100;
+
+export function instancePaths(root: string, pgPort?: number): InstancePaths {
+  let socketDir = join(root, 'run');
+  const socketFile = join(socketDir, `.s.PGSQL.${pgPort ?? 65535}`);
+  if (socketFile.length > SOCKET_PATH_LIMIT) {
+    socketDir = join(tmpdir(), `cnpg-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+  }
+  return {
+    root,
+    spec: join(root, 'instance.json'),
+    credentials: join(root, 'credentials.json'),
+    pgdata: join(root, 'pgdata'),
+    socketDir,
+    postgresLog: join(root, 'postgres.log'),
+    managerLog: join(root, 'manager.log'),
+    managerState: join(root, 'manager.json'),
+    passfile: join(root, 'replication.pgpass'),
+  };
+}

@@ -1,0 +1,59 @@
+// The instance manager's HTTP API: status for anyone on the host, commands only with the token.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { InstanceManager } from './manager.js';
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void): Promise<Server> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const route = `${req.method} ${req.url?.split('?')[0]}`;
+      try {
+        switch (route) {
+          case 'GET /pg/status':
+            return send(res, 200, await manager.status());
+          case 'GET /healthz': {
+            const s = await manager.status();
+            return send(res, s.phase === 'failed' ? 500 : 200, { phase: s.phase });
+          }
+          case 'GET /readyz': {
+            const s = await manager.status();
+            return send(res, s.ready ? 200 : 503, { ready: s.ready });
+          }
+        }
+        if (req.method !== 'POST') return send(res, 404, { error: `no route ${route}` });
+        if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+        switch (route) {
+          case 'POST /reconcile':
+            await manager.requestReconcile();
+            return send(res, 200, await manager.status());
+          case 'POST /pg/restart':
+            await manager.restartPostgres();
+            return send(res, 200, await manager.status());
+          case 'POST /shutdown':
+            send(res, 202, { stopping: true });
+            return onShutdown();
+          default:
+            return send(res, 404, { error: `no route ${route}` });
+        }
+      } catch (e) {
+        send(res, 500, { error: (e as Error).message });
+      }
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}

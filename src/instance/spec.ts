@@ -1,0 +1,89 @@
+// What an instance manager is told to be. The platform writes it to `instance.json`; credentials
+// travel separately in a 0600 file so this document can be logged and shown.
+
+export type InstanceRole = 'primary' | 'replica';
+
+export interface InitdbBootstrap {
+  kind: 'initdb';
+  database: string;
+  owner: string;
+  encoding: string;
+  localeCollate: string;
+  localeCType: string;
+  locale?: string;
+  localeProvider?: string;
+  icuLocale?: string;
+  icuRules?: string;
+  builtinLocale?: string;
+  dataChecksums: boolean;
+  walSegmentSize?: number;
+  options?: string[];
+  postInitSQL: string[];
+  postInitApplicationSQL: string[];
+  postInitTemplateSQL: string[];
+}
+
+export interface JoinBootstrap {
+  kind: 'join';
+}
+
+export type BootstrapSpec = InitdbBootstrap | JoinBootstrap;
+
+export interface ManagedRoleSpec {
+  name: string;
+  ensure: 'present' | 'absent';
+  login: boolean;
+  superuser: boolean;
+  createdb: boolean;
+  createrole: boolean;
+  inherit: boolean;
+  replication: boolean;
+  bypassrls: boolean;
+  connectionLimit: number;
+  validUntil?: string;
+  inRoles: string[];
+  comment?: string;
+  disablePassword: boolean;
+  /** Whether credentials.json carries a password for this role. */
+  hasPasswordSecret: boolean;
+}
+
+export interface PrimaryEndpoint {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface InstanceSpec {
+  namespace: string;
+  cluster: string;
+  name: string;
+  serial: number;
+  /** Bumped by the operator on every change so status can say what was applied. */
+  generation: number;
+  binDir: string;
+  major: number;
+  osUser: string;
+  pgPort: number;
+  statusPort: number;
+  role: InstanceRole;
+  primary?: PrimaryEndpoint;
+  slotName?: string;
+  bootstrap: BootstrapSpec;
+  parameters: Record<string, string>;
+  pgHba: string[];
+  pgIdent: string[];
+  localRoles: string[];
+  replicationSlots: string[];
+  enableSuperuserAccess: boolean;
+  managedRoles: ManagedRoleSpec[];
+}
+
+export interface Credentials {
+  app?: { username: string; password: string };
+  superuserPassword?: string;
+  replicationPassword: string;
+  rolePasswords: Record<string, string>;
+  /** Bearer token the operator presents on the manager's mutating endpoints. */
+  managerToken: string;
+}

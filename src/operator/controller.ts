@@ -1,0 +1,115 @@
+// Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
+import { isDeepStrictEqual } from 'node:util';
+import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
+import { generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
+import { planCluster } from './decide.js';
+import { clusterMajor } from './instance-config.js';
+import { secretNames } from './names.js';
+import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
+import { credentialSecret, decodeData } from './secrets.js';
+import type { Action } from './types.js';
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+const ERROR_REQUEUE_MS = 2000;
+
+export class ClusterController {
+  constructor(private readonly platform: Platform) {}
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const obj = await this.platform.store.get('Cluster', namespace, name);
+    if (!obj) return {};
+    const cluster = obj as Cluster;
+    if (cluster.metadata.deletionTimestamp) {
+      await this.finalize(cluster);
+      return {};
+    }
+    const { store, instances, endpoints } = this.platform;
+    const major = clusterMajor(cluster) ?? instances.defaultMajor();
+    const secrets = new Set((await store.list('Secret', namespace)).map((s) => s.metadata.name));
+    const observed = { instances: await instances.observe(cluster), secrets, now: new Date() };
+    const plan = planCluster(cluster, observed, major);
+    const addresses = await endpoints.addresses(cluster);
+    const status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
+    let requeueAfterMs = plan.requeueAfterMs;
+    let creds: ClusterCredentials | undefined;
+    const credentials = async () => (creds ??= await resolveCredentials(store, cluster));
+    try {
+      for (const action of plan.actions) await this.act(cluster, action, addresses, credentials);
+    } catch (e) {
+      status.phaseReason = (e as Error).message;
+      requeueAfterMs = ERROR_REQUEUE_MS;
+      await this.platform.events.record(cluster, 'Warning', 'ReconcileError', (e as Error).message);
+    }
+    if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
+    return { requeueAfterMs };
+  }
+
+  private async act(cluster: Cluster, action: Action, addresses: EndpointAddresses, credentials: () => Promise<ClusterCredentials>): Promise<void> {
+    const { store, instances, endpoints, events } = this.platform;
+    switch (action.kind) {
+      case 'ensureSecret':
+        return this.ensureSecret(cluster, action, addresses);
+      case 'deleteSecret':
+        await store.delete('Secret', cluster.metadata.namespace, action.name);
+        return;
+      case 'createInstance':
+        return instances.create(cluster, action.name, action.serial, action.config, await credentials());
+      case 'configureInstance':
+        return instances.configure(cluster, action.name, action.config, await credentials());
+      case 'startInstance':
+        return instances.start(cluster, action.name, action.config, await credentials());
+      case 'restartPostgres':
+        return instances.restartPostgres(cluster, action.name);
+      case 'removeInstance':
+        return instances.remove(cluster, action.name);
+      case 'routeEndpoints':
+        return endpoints.route(cluster, { rw: action.rw, ro: action.ro, r: action.r });
+      case 'recordEvent':
+        return events.record(cluster, action.type, action.reason, action.message);
+      default: {
+        const never: never = action;
+        throw new Error(`unhandled action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async ensureSecret(cluster: Cluster, a: Extract<Action, { kind: 'ensureSecret' }>, addresses: EndpointAddresses): Promise<void> {
+    const { store } = this.platform;
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const existing = await store.get('Secret', namespace, a.name);
+    let username = a.username;
+    let password: string | undefined;
+    if (a.sourceSecret) {
+      const source = await readSecretValues(store, namespace, a.sourceSecret);
+      if (!source?.password) throw new Error(`secret ${a.sourceSecret} (named by the Cluster) is missing or has no "password" key`);
+      password = source.password;
+      username = source.username ?? username;
+    } else {
+      password = existing ? decodeData(existing).password : undefined;
+    }
+    const wanted = credentialSecret({
+      cluster: cluster.metadata.name,
+      namespace,
+      name: a.name,
+      userType: a.role,
+      username,
+      password: password ?? generatePassword(),
+      dbname: a.dbname,
+      rw: addresses.rw,
+    });
+    if (existing && isDeepStrictEqual(existing.data, wanted.data) && existing.type === wanted.type) return;
+    await store.put(wanted);
+  }
+
+  private async finalize(cluster: Cluster): Promise<void> {
+    const { store, instances, endpoints } = this.platform;
+    for (const inst of await instances.observe(cluster)) await instances.remove(cluster, inst.name);
+    await endpoints.remove(cluster);
+    const names = secretNames(cluster.metadata.name);
+    for (const secret of [names.app, names.superuser, names.replication]) await store.delete('Secret', cluster.metadata.namespace, secret);
+    await store.delete('Cluster', cluster.metadata.namespace, cluster.metadata.name);
+  }
+}

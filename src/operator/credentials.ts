@@ -1,0 +1,42 @@
+// Gathers the passwords an instance needs from the Secrets the cluster references or owns.
+import { randomInt } from 'node:crypto';
+import type { Cluster } from '../api/index.js';
+import { secretNames } from './names.js';
+import type { ClusterCredentials, ResourceStore } from './platform.js';
+import { decodeData } from './secrets.js';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 64 characters from a URI-safe alphabet, like CloudNativePG's generated passwords. */
+export function generatePassword(length = 64): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+export async function readSecretValues(store: ResourceStore, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  const s = await store.get('Secret', namespace, name);
+  return s ? decodeData(s) : undefined;
+}
+
+export async function resolveCredentials(store: ResourceStore, cluster: Cluster): Promise<ClusterCredentials> {
+  const ns = cluster.metadata.namespace ?? 'default';
+  const names = secretNames(cluster.metadata.name);
+  const replication = await readSecretValues(store, ns, names.replication);
+  if (!replication?.password) throw new Error(`secret ${names.replication} is missing its password`);
+  const app = await readSecretValues(store, ns, names.app);
+  const superuserName = cluster.spec.superuserSecret?.name ?? names.superuser;
+  const superuser = cluster.spec.enableSuperuserAccess ? await readSecretValues(store, ns, superuserName) : undefined;
+  const rolePasswords: Record<string, string> = {};
+  for (const role of cluster.spec.managed?.roles ?? []) {
+    if (!role.passwordSecret) continue;
+    const values = await readSecretValues(store, ns, role.passwordSecret.name);
+    if (values?.password !== undefined) rolePasswords[role.name] = values.password;
+  }
+  return {
+    replicationPassword: replication.password,
+    app: app?.username && app.password !== undefined ? { username: app.username, password: app.password } : undefined,
+    superuserPassword: superuser?.password,
+    rolePasswords,
+  };
+}

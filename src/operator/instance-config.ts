@@ -1,0 +1,94 @@
+// Pure: what each instance of a Cluster should look like, given who the primary is.
+import { createHash } from 'node:crypto';
+import { majorFromImageName, type Cluster } from '../api/index.js';
+import type { InitdbBootstrap, ManagedRoleSpec } from '../instance/spec.js';
+import { instanceName, slotNameFor } from './names.js';
+import type { InstanceConfig } from './types.js';
+
+export class ClusterDefinitionError extends Error {}
+
+export function clusterMajor(cluster: Cluster): number | undefined {
+  const ref = cluster.spec.imageCatalogRef;
+  if (ref) return ref.major;
+  return cluster.spec.imageName ? majorFromImageName(cluster.spec.imageName) : undefined;
+}
+
+export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
+  const i = cluster.spec.bootstrap?.initdb;
+  const database = i?.database ?? 'app';
+  return {
+    kind: 'initdb',
+    database,
+    owner: i?.owner ?? database,
+    encoding: i?.encoding ?? 'UTF8',
+    localeCollate: i?.localeCollate ?? 'C',
+    localeCType: i?.localeCType ?? 'C',
+    locale: i?.locale,
+    localeProvider: i?.localeProvider,
+    icuLocale: i?.icuLocale,
+    icuRules: i?.icuRules,
+    builtinLocale: i?.builtinLocale,
+    dataChecksums: i?.dataChecksums ?? false,
+    walSegmentSize: i?.walSegmentSize,
+    options: i?.options,
+    postInitSQL: i?.postInitSQL ?? [],
+    postInitApplicationSQL: i?.postInitApplicationSQL ?? [],
+    postInitTemplateSQL: i?.postInitTemplateSQL ?? [],
+  };
+}
+
+export function managedRoles(cluster: Cluster): ManagedRoleSpec[] {
+  return (cluster.spec.managed?.roles ?? []).map((r) => ({
+    name: r.name,
+    ensure: r.ensure ?? 'present',
+    login: r.login ?? false,
+    superuser: r.superuser ?? false,
+    createdb: r.createdb ?? false,
+    createrole: r.createrole ?? false,
+    inherit: r.inherit ?? true,
+    replication: r.replication ?? false,
+    bypassrls: r.bypassrls ?? false,
+    connectionLimit: r.connectionLimit ?? -1,
+    validUntil: r.validUntil,
+    inRoles: r.inRoles ?? [],
+    comment: r.comment,
+    disablePassword: r.disablePassword ?? false,
+    hasPasswordSecret: r.passwordSecret !== undefined,
+  }));
+}
+
+export interface Topology {
+  primary: string;
+  instances: string[];
+}
+
+export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number): InstanceConfig {
+  const isPrimary = name === topology.primary;
+  const bootstrap = initdbBootstrap(cluster);
+  const slots = cluster.spec.replicationSlots?.highAvailability;
+  const slotsEnabled = slots?.enabled ?? true;
+  const prefix = slots?.slotPrefix ?? '_cnpg_';
+  const roles = managedRoles(cluster);
+  return {
+    role: isPrimary ? 'primary' : 'replica',
+    primaryName: isPrimary ? undefined : topology.primary,
+    slotName: !isPrimary && slotsEnabled ? slotNameFor(prefix, name) : undefined,
+    bootstrap: isPrimary ? bootstrap : { kind: 'join' },
+    major,
+    parameters: { ...(cluster.spec.postgresql?.parameters ?? {}) },
+    pgHba: cluster.spec.postgresql?.pg_hba ?? [],
+    pgIdent: cluster.spec.postgresql?.pg_ident ?? [],
+    localRoles: [bootstrap.owner, ...roles.filter((r) => r.ensure === 'present' && r.login).map((r) => r.name)],
+    replicationSlots: isPrimary && slotsEnabled ? topology.instances.filter((n) => n !== name).map((n) => slotNameFor(prefix, n)) : [],
+    enableSuperuserAccess: cluster.spec.enableSuperuserAccess ?? false,
+    managedRoles: roles,
+  };
+}
+
+/** Bootstrap only matters at creation, so it stays out of the hash: changing it must not reconfigure. */
+export function configHash(config: InstanceConfig): string {
+  const { bootstrap: _bootstrap, ...rest } = config;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+export { instanceName };

@@ -1,0 +1,53 @@
+// What the operator needs from a platform. Local processes and Kubernetes both implement these;
+// neither decides anything.
+import type { Cluster } from '../api/index.js';
+import type { LocalEndpoint } from '../api/cluster-status.js';
+import type { KubeObject } from '../api/meta.js';
+import type { Credentials } from '../instance/spec.js';
+import type { InstanceConfig, ObservedInstance } from './types.js';
+
+export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
+
+export interface ResourceStore {
+  get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(kind: string, namespace?: string): Promise<KubeObject[]>;
+  /** Creates or replaces an object the operator owns (Secrets it generates). */
+  put(obj: KubeObject): Promise<KubeObject>;
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void>;
+  delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
+}
+
+export interface InstanceRuntime {
+  /** The PostgreSQL major used when a Cluster names none. */
+  defaultMajor(): number;
+  observe(cluster: Cluster): Promise<ObservedInstance[]>;
+  create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
+  configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
+  start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
+  restartPostgres(cluster: Cluster, name: string): Promise<void>;
+  /** Stops an instance as a Pod deletion would; the data stays. */
+  stop(cluster: Cluster, name: string): Promise<void>;
+  /** Stops an instance and deletes its data, as scale-down does. */
+  remove(cluster: Cluster, name: string): Promise<void>;
+}
+
+export type EndpointRole = 'rw' | 'ro' | 'r';
+export type EndpointAddresses = Record<EndpointRole, LocalEndpoint>;
+
+export interface EndpointRuntime {
+  /** Stable addresses for the cluster's endpoints, allocated once and kept. */
+  addresses(cluster: Cluster): Promise<EndpointAddresses>;
+  route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void>;
+  remove(cluster: Cluster): Promise<void>;
+}
+
+export interface EventRecorder {
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+export interface Platform {
+  store: ResourceStore;
+  instances: InstanceRuntime;
+  endpoints: EndpointRuntime;
+  events: EventRecorder;
+}

@@ -1,0 +1,59 @@
+// The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
+import type { ClusterStatus } from '../api/cluster-status.js';
+import type { BootstrapSpec, InstanceRole, ManagedRoleSpec } from '../instance/spec.js';
+import type { InstanceStatus } from '../instance/status.js';
+
+/** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
+export interface InstanceConfig {
+  role: InstanceRole;
+  primaryName?: string;
+  slotName?: string;
+  bootstrap: BootstrapSpec;
+  major: number;
+  parameters: Record<string, string>;
+  pgHba: string[];
+  pgIdent: string[];
+  localRoles: string[];
+  replicationSlots: string[];
+  enableSuperuserAccess: boolean;
+  managedRoles: ManagedRoleSpec[];
+}
+
+export interface ObservedInstance {
+  name: string;
+  serial: number;
+  /** The manager process is alive (a Pod that exists and runs). */
+  running: boolean;
+  /** Hash of the InstanceConfig last handed to this instance. */
+  configHash?: string;
+  role?: InstanceRole;
+  status?: InstanceStatus;
+  statusError?: string;
+}
+
+export interface ObservedCluster {
+  instances: ObservedInstance[];
+  /** Names of Secrets that exist in the cluster's namespace. */
+  secrets: Set<string>;
+  now: Date;
+}
+
+export type SecretRole = 'app' | 'superuser' | 'replication';
+
+export type Action =
+  | { kind: 'ensureSecret'; role: SecretRole; name: string; username: string; dbname: string; sourceSecret?: string }
+  | { kind: 'deleteSecret'; name: string }
+  | { kind: 'createInstance'; name: string; serial: number; config: InstanceConfig }
+  | { kind: 'configureInstance'; name: string; config: InstanceConfig }
+  | { kind: 'startInstance'; name: string; config: InstanceConfig }
+  | { kind: 'restartPostgres'; name: string }
+  | { kind: 'removeInstance'; name: string }
+  | { kind: 'routeEndpoints'; rw: string[]; ro: string[]; r: string[] }
+  | { kind: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; message: string };
+
+export interface Plan {
+  actions: Action[];
+  status: ClusterStatus;
+  /** Ask to be called again this soon even if nothing changes (work in progress). */
+  requeueAfterMs?: number;
+}

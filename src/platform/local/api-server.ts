@@ -1,0 +1,230 @@
+// The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import type { KubeObject } from '../../api/meta.js';
+import { clusterMajor } from '../../operator/instance-config.js';
+import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import type { LocalDaemon } from './daemon.js';
+import { mergePatch } from './merge-patch.js';
+import { ConflictError } from './store.js';
+import { clusterServices, instancePod } from './views.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SYNTHESISED = new Set(['Pod', 'Service']);
+const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new ApiError(400, 'request body is not JSON');
+  }
+}
+
+function reply(res: ServerResponse, status: number, payload: unknown): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Checks and defaults that need this machine: the PostgreSQL major a Cluster asks for must be
+ * installed, and a Cluster naming no image is pinned to the newest installed major, as
+ * CloudNativePG's defaulting webhook pins it to the operator's default image.
+ */
+function admit(obj: KubeObject): void {
+  if (SYNTHESISED.has(obj.kind)) {
+    throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
+  }
+  if (obj.kind !== 'Cluster') return;
+  const spec = (obj as Cluster).spec;
+  if (!spec.imageName && !spec.imageCatalogRef) {
+    try {
+      spec.imageName = `${DEFAULT_IMAGE_REPOSITORY}:${resolveInstallation(undefined).major}`;
+    } catch (e) {
+      throw new ApiError(422, `Cluster/${obj.metadata.name}: ${(e as Error).message}`);
+    }
+  }
+  const major = clusterMajor(obj as Cluster);
+  try {
+    resolveInstallation(major);
+  } catch (e) {
+    if (e instanceof PostgresNotInstalledError) {
+      const field = (obj as Cluster).spec.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
+      throw new ApiError(422, `Cluster/${obj.metadata.name}: ${field}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+export class LocalApi {
+  constructor(private readonly d: LocalDaemon) {}
+
+  apply(manifest: string, dryRun: boolean): { results: Array<{ kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
+    const { resources, warnings } = parseManifests(manifest);
+    for (const r of resources) admit(r);
+    if (dryRun) return { results: resources.map((r) => ({ kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
+    const results = resources.map((r) => {
+      const { object, action } = this.d.store.apply(r);
+      return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
+    });
+    return { results, warnings };
+  }
+
+  async pods(namespace: string | undefined): Promise<KubeObject[]> {
+    const pods: KubeObject[] = [];
+    for (const cluster of this.d.store.listSync('Cluster', namespace) as Cluster[]) {
+      const observed = new Map((await this.d.instances.observe(cluster)).map((o) => [o.name, o]));
+      for (const { dir, record } of this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name)) {
+        const o = observed.get(record.name);
+        if (o) pods.push(instancePod(cluster, record, dir, o));
+      }
+    }
+    return pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+  }
+
+  async list(kind: string, namespace: string | undefined): Promise<KubeObject[]> {
+    if (kind === 'Pod') return this.pods(namespace);
+    if (kind === 'Service') return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
+    return this.d.store.listSync(kind, namespace);
+  }
+
+  async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const found = SYNTHESISED.has(kind)
+      ? (await this.list(kind, namespace)).find((o) => o.metadata.name === name)
+      : this.d.store.getSync(kind, namespace, name);
+    if (!found) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
+    return found;
+  }
+
+  async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string }> {
+    if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
+    const current = await this.get(kind, namespace, name);
+    const patched = mergePatch(current, patch) as KubeObject;
+    if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
+    delete patched.status;
+    const { resource } = validateObject(patched);
+    admit(resource);
+    return this.d.store.apply(resource);
+  }
+
+  async delete(kind: string, namespace: string | undefined, name: string): Promise<string> {
+    if (kind === 'Pod') {
+      const pod = await this.get('Pod', namespace, name);
+      const cluster = this.d.cluster(pod.metadata.namespace ?? 'default', pod.metadata.labels?.['cnpg.io/cluster'] ?? '');
+      if (!cluster) throw new ApiError(404, `pod ${name} belongs to no cluster`);
+      await this.d.instances.stop(cluster, name);
+      this.d.enqueue(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
+      return 'deleted';
+    }
+    if (kind === 'Service') throw new ApiError(422, 'Services are managed by the operator in local mode; delete the Cluster instead');
+    if (kind === 'Cluster') {
+      if (!this.d.store.markDeleted(kind, namespace, name)) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
+      return 'deleted';
+    }
+    if (!(await this.d.store.delete(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found`);
+    return 'deleted';
+  }
+
+  async clusterReport(namespace: string, name: string): Promise<unknown> {
+    const cluster = await this.get('Cluster', namespace, name);
+    const observed = await this.d.instances.observe(cluster as Cluster);
+    const records = new Map(this.d.instances.records(namespace, name).map((r) => [r.record.name, r.record]));
+    return {
+      cluster,
+      instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
+    };
+  }
+
+  async instanceAccess(namespace: string, name: string): Promise<unknown> {
+    const pod = await this.get('Pod', namespace, name);
+    const local = (pod.status as { local: { port: number; socketDir: string; pgdata: string } }).local;
+    return { ...local, osUser: this.d.home.osUser, uid: this.d.home.runAs?.uid, gid: this.d.home.runAs?.gid, cluster: pod.metadata.labels?.['cnpg.io/cluster'] };
+  }
+
+  logFiles(namespace: string, cluster: string): Array<{ instance: string; files: string[] }> {
+    return this.d.instances.records(namespace, cluster).map(({ dir, record }) => ({
+      instance: record.name,
+      files: [`${dir}/manager.log`, `${dir}/postgres.log`],
+    }));
+  }
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
+  const api = new LocalApi(daemon);
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (!authorized(req, token)) throw new ApiError(401, 'missing or wrong token');
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const q = (k: string) => url.searchParams.get(k) ?? undefined;
+        const need = (k: string): string => {
+          const v = q(k);
+          if (v === undefined) throw new ApiError(400, `query parameter ${k} is required`);
+          return v;
+        };
+        const route = `${req.method} ${url.pathname}`;
+        switch (route) {
+          case 'GET /healthz':
+            return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root });
+          case 'POST /apply': {
+            const b = await body(req);
+            return reply(res, 200, api.apply(String(b.manifest ?? ''), b.dryRun === true));
+          }
+          case 'GET /list':
+            return reply(res, 200, { items: await api.list(need('kind'), q('namespace')) });
+          case 'GET /get':
+            return reply(res, 200, await api.get(need('kind'), q('namespace'), need('name')));
+          case 'POST /patch': {
+            const b = await body(req);
+            return reply(res, 200, await api.patch(need('kind'), q('namespace'), need('name'), b.patch));
+          }
+          case 'POST /delete':
+            return reply(res, 200, { result: await api.delete(need('kind'), q('namespace'), need('name')) });
+          case 'GET /events':
+            return reply(res, 200, { items: daemon.events.eventsFor(need('namespace'), need('kind'), need('name')) });
+          case 'GET /cluster-report':
+            return reply(res, 200, await api.clusterReport(need('namespace'), need('name')));
+          case 'GET /instance':
+            return reply(res, 200, await api.instanceAccess(need('namespace'), need('name')));
+          case 'GET /logs':
+            return reply(res, 200, { items: api.logFiles(need('namespace'), need('cluster')) });
+          case 'POST /shutdown':
+            reply(res, 202, { stopping: true });
+            setImmediate(() => void daemon.stop().then(() => process.exit(0)));
+            return;
+          default:
+            throw new ApiError(404, `no route ${route}`);
+        }
+      } catch (e) {
+        if (e instanceof ApiError) return reply(res, e.status, { error: e.message });
+        if (e instanceof ManifestError) return reply(res, 422, { error: e.message });
+        if (e instanceof ConflictError) return reply(res, 409, { error: e.message });
+        reply(res, 500, { error: (e as Error).message });
+      }
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}

@@ -1,0 +1,259 @@
+// Instances as local processes: one folder and one detached instance-manager process each.
+// Detached, so instances outlive the daemon and a restarted daemon adopts them.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cluster } from '../../api/index.js';
+import { instancePaths } from '../../instance/paths.js';
+import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
+import type { Credentials, InstanceSpec } from '../../instance/spec.js';
+import type { InstanceStatus } from '../../instance/status.js';
+import { configHash } from '../../operator/instance-config.js';
+import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
+import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
+import { resolveInstallation } from '../../postgres/binaries.js';
+import { chownToRunAs, makeOwnedDir, type CnpgHome } from './home.js';
+import { freePort } from './ports.js';
+
+const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
+const STATUS_TIMEOUT_MS = 1000;
+
+/** What the platform remembers about an instance (root-only file, next to the instance's data). */
+export interface InstanceRecord {
+  namespace: string;
+  cluster: string;
+  name: string;
+  serial: number;
+  pgPort: number;
+  statusPort: number;
+  managerPid?: number;
+  token: string;
+  generation: number;
+  configHash?: string;
+  role: InstanceConfig['role'];
+  createdAt: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class LocalInstances implements InstanceRuntime {
+  constructor(private readonly home: CnpgHome) {}
+
+  defaultMajor(): number {
+    return resolveInstallation(undefined).major;
+  }
+
+  clusterDir(namespace: string, cluster: string): string {
+    return join(this.home.instances, namespace, cluster);
+  }
+
+  private dirOf(cluster: Cluster, name: string): string {
+    return join(this.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name), name);
+  }
+
+  readRecord(dir: string): InstanceRecord | undefined {
+    const file = join(dir, 'platform.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord) : undefined;
+  }
+
+  private writeRecord(dir: string, rec: InstanceRecord): void {
+    writeFileSync(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
+  }
+
+  records(namespace: string, cluster: string): Array<{ dir: string; record: InstanceRecord }> {
+    const base = this.clusterDir(namespace, cluster);
+    if (!existsSync(base)) return [];
+    return readdirSync(base)
+      .map((entry) => ({ dir: join(base, entry), record: this.readRecord(join(base, entry)) }))
+      .filter((r): r is { dir: string; record: InstanceRecord } => r.record !== undefined);
+  }
+
+  managerRunning(rec: InstanceRecord): boolean {
+    if (!rec.managerPid || !isAlive(rec.managerPid)) return false;
+    try {
+      return readFileSync(`/proc/${rec.managerPid}/cmdline`, 'utf8').includes(MANAGER_MAIN);
+    } catch {
+      return false;
+    }
+  }
+
+  async fetchStatus(rec: InstanceRecord): Promise<InstanceStatus> {
+    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`status endpoint answered ${res.status}`);
+    return (await res.json()) as InstanceStatus;
+  }
+
+  async observe(cluster: Cluster): Promise<ObservedInstance[]> {
+    const recs = this.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
+    return Promise.all(
+      recs.map(async ({ record }) => {
+        const running = this.managerRunning(record);
+        const observed: ObservedInstance = { name: record.name, serial: record.serial, running, configHash: record.configHash, role: record.role };
+        if (running) {
+          try {
+            observed.status = await this.fetchStatus(record);
+          } catch (e) {
+            observed.statusError = (e as Error).message;
+          }
+        }
+        return observed;
+      }),
+    );
+  }
+
+  private instanceSpec(cluster: Cluster, rec: InstanceRecord, config: InstanceConfig): InstanceSpec {
+    let primary: InstanceSpec['primary'];
+    if (config.primaryName) {
+      const primaryRec = this.readRecord(this.dirOf(cluster, config.primaryName));
+      if (!primaryRec) throw new Error(`primary ${config.primaryName} has no local record`);
+      primary = { name: config.primaryName, host: '127.0.0.1', port: primaryRec.pgPort };
+    }
+    return {
+      namespace: rec.namespace,
+      cluster: rec.cluster,
+      name: rec.name,
+      serial: rec.serial,
+      generation: rec.generation,
+      binDir: resolveInstallation(config.major).binDir,
+      major: config.major,
+      osUser: this.home.osUser,
+      pgPort: rec.pgPort,
+      statusPort: rec.statusPort,
+      role: config.role,
+      primary,
+      slotName: config.slotName,
+      bootstrap: config.bootstrap,
+      parameters: config.parameters,
+      pgHba: config.pgHba,
+      pgIdent: config.pgIdent,
+      localRoles: config.localRoles,
+      replicationSlots: config.replicationSlots,
+      enableSuperuserAccess: config.enableSuperuserAccess,
+      managedRoles: config.managedRoles,
+    };
+  }
+
+  private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, config: InstanceConfig, creds: ClusterCredentials): void {
+    const paths = instancePaths(dir, rec.pgPort);
+    writeFileSync(paths.spec, JSON.stringify(this.instanceSpec(cluster, rec, config), null, 2) + '\n', { mode: 0o600 });
+    chownToRunAs(this.home, paths.spec);
+    const credentials: Credentials = { ...creds, managerToken: rec.token };
+    writeFileSync(paths.credentials, JSON.stringify(credentials) + '\n', { mode: 0o600 });
+    chownToRunAs(this.home, paths.credentials);
+    rec.configHash = configHash(config);
+    rec.role = config.role;
+    this.writeRecord(dir, rec);
+  }
+
+  private spawnManager(dir: string, rec: InstanceRecord): void {
+    const paths = instancePaths(dir, rec.pgPort);
+    const log = openSync(paths.managerLog, 'a', 0o600);
+    chownToRunAs(this.home, paths.managerLog);
+    const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, dir], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      uid: this.home.runAs?.uid,
+      gid: this.home.runAs?.gid,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir, TZ: process.env.TZ ?? 'UTC' },
+    });
+    closeSync(log);
+    child.unref();
+    rec.managerPid = child.pid;
+    this.writeRecord(dir, rec);
+  }
+
+  async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    if (this.readRecord(dir)) throw new Error(`instance ${name} already exists`);
+    makeOwnedDir(this.home, join(dir, '..'), 0o711);
+    rmSync(dir, { recursive: true, force: true });
+    makeOwnedDir(this.home, dir, 0o700);
+    const rec: InstanceRecord = {
+      namespace: cluster.metadata.namespace ?? 'default',
+      cluster: cluster.metadata.name,
+      name,
+      serial,
+      pgPort: await freePort(),
+      statusPort: await freePort(),
+      token: randomBytes(24).toString('hex'),
+      generation: 1,
+      role: config.role,
+      createdAt: new Date().toISOString(),
+    };
+    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    this.spawnManager(dir, rec);
+  }
+
+  private async post(rec: InstanceRecord, path: string, timeoutMs: number): Promise<void> {
+    const res = await fetch(`http://127.0.0.1:${rec.statusPort}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rec.token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${await res.text()}`);
+  }
+
+  async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    rec.generation++;
+    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    // The manager also re-reads its spec periodically, so a slow or missed nudge only delays.
+    await this.post(rec, '/reconcile', 2000).catch(() => undefined);
+  }
+
+  async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    if (this.managerRunning(rec)) return;
+    await this.waitForPostmasterExit(dir, rec, 10_000);
+    rec.generation++;
+    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    this.spawnManager(dir, rec);
+  }
+
+  async restartPostgres(cluster: Cluster, name: string): Promise<void> {
+    const rec = this.readRecord(this.dirOf(cluster, name));
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    await this.post(rec, '/pg/restart', 300_000);
+  }
+
+  private async waitForPostmasterExit(dir: string, rec: InstanceRecord, timeoutMs: number): Promise<void> {
+    const pgdata = instancePaths(dir, rec.pgPort).pgdata;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = readPostmasterPid(pgdata);
+      if (pid === undefined || !isAlive(pid)) return;
+      if (Date.now() > deadline) {
+        process.kill(pid, 'SIGQUIT');
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  async stop(cluster: Cluster, name: string): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) return;
+    if (rec.managerPid && this.managerRunning(rec)) {
+      process.kill(rec.managerPid, 'SIGTERM');
+      const deadline = Date.now() + 60_000;
+      while (isAlive(rec.managerPid) && Date.now() < deadline) await sleep(50);
+      if (isAlive(rec.managerPid)) process.kill(-rec.managerPid, 'SIGKILL');
+    }
+    await this.waitForPostmasterExit(dir, rec, 30_000);
+  }
+
+  async remove(cluster: Cluster, name: string): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    await this.stop(cluster, name);
+    if (rec) rmSync(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

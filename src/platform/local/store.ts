@@ -1,0 +1,148 @@
+// The local API server's storage: every object in memory, each persisted as one 0600 JSON file,
+// with Kubernetes' bookkeeping (uid, resourceVersion, generation) and a change feed for watchers.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../../api/meta.js';
+import type { ResourceStore } from '../../operator/platform.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+export class ConflictError extends Error {}
+export class NotFoundError extends Error {}
+
+const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements ResourceStore {
+  private readonly objects = new Map<string, KubeObject>();
+  private version = 0;
+
+  constructor(private readonly dir: string) {
+    super();
+    this.setMaxListeners(0);
+    this.load();
+  }
+
+  private fileOf(obj: KubeObject): string {
+    return join(this.dir, obj.metadata.namespace ?? '_cluster', obj.kind.toLowerCase(), `${obj.metadata.name}.json`);
+  }
+
+  private load(): void {
+    if (!existsSync(this.dir)) return;
+    for (const ns of readdirSync(this.dir)) {
+      for (const kind of readdirSync(join(this.dir, ns))) {
+        for (const file of readdirSync(join(this.dir, ns, kind)).filter((f) => f.endsWith('.json'))) {
+          const obj = JSON.parse(readFileSync(join(this.dir, ns, kind, file), 'utf8')) as KubeObject;
+          this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+          this.version = Math.max(this.version, Number(obj.metadata.resourceVersion ?? 0));
+        }
+      }
+    }
+  }
+
+  private persist(obj: KubeObject): void {
+    const file = this.fileOf(obj);
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(obj, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+
+  private commit(obj: KubeObject, type: WatchEventType): KubeObject {
+    obj.metadata.resourceVersion = String(++this.version);
+    this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+    this.persist(obj);
+    this.emit('change', { type, object: clone(obj) });
+    return clone(obj);
+  }
+
+  getSync(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const obj = this.objects.get(key(kind, namespace, name));
+    return obj ? clone(obj) : undefined;
+  }
+
+  async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return this.getSync(kind, namespace, name);
+  }
+
+  listSync(kind: string, namespace?: string): KubeObject[] {
+    return [...this.objects.values()]
+      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace))
+      .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))
+      .map(clone);
+  }
+
+  async list(kind: string, namespace?: string): Promise<KubeObject[]> {
+    return this.listSync(kind, namespace);
+  }
+
+  /**
+   * Create or update from a user's manifest: the user owns metadata labels/annotations and the
+   * spec (or data); uid, creation time and status are the system's and survive.
+   */
+  apply(input: KubeObject): { object: KubeObject; action: 'created' | 'configured' | 'unchanged' } {
+    const existing = this.objects.get(key(input.kind, input.metadata.namespace, input.metadata.name));
+    if (!existing) {
+      const obj = clone(input);
+      delete obj.status;
+      obj.metadata = { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1 };
+      return { object: this.commit(obj, 'ADDED'), action: 'created' };
+    }
+    if (existing.metadata.deletionTimestamp) throw new ConflictError(`${input.kind} ${input.metadata.name} is being deleted; wait until it is gone`);
+    const next: KubeObject = clone(existing);
+    next.metadata.labels = input.metadata.labels;
+    next.metadata.annotations = input.metadata.annotations;
+    for (const field of ['spec', 'data', 'stringData', 'type'] as const) {
+      if (input[field] === undefined) delete next[field];
+      else (next as unknown as Record<string, unknown>)[field] = clone(input[field]);
+    }
+    if (isDeepStrictEqual(next, existing)) return { object: clone(existing), action: 'unchanged' };
+    if (!isDeepStrictEqual(next.spec, existing.spec) || !isDeepStrictEqual(next.data, existing.data)) {
+      next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+    }
+    return { object: this.commit(next, 'MODIFIED'), action: 'configured' };
+  }
+
+  async put(obj: KubeObject): Promise<KubeObject> {
+    const existing = this.objects.get(key(obj.kind, obj.metadata.namespace, obj.metadata.name));
+    if (!existing) return this.apply(obj).object;
+    const next = clone(obj);
+    next.metadata = { ...existing.metadata, ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp };
+    next.status = existing.status;
+    return this.commit(next, 'MODIFIED');
+  }
+
+  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
+    const existing = this.objects.get(key(kind, namespace, name));
+    if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+    const next = clone(existing);
+    next.status = clone(status);
+    this.commit(next, 'MODIFIED');
+  }
+
+  markDeleted(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const existing = this.objects.get(key(kind, namespace, name));
+    if (!existing) return undefined;
+    if (existing.metadata.deletionTimestamp) return clone(existing);
+    const next = clone(existing);
+    next.metadata.deletionTimestamp = new Date().toISOString();
+    return this.commit(next, 'MODIFIED');
+  }
+
+  async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
+    const k = key(kind, namespace, name);
+    const existing = this.objects.get(k);
+    if (!existing) return false;
+    this.objects.delete(k);
+    rmSync(this.fileOf(existing), { force: true });
+    this.emit('change', { type: 'DELETED', object: clone(existing) });
+    return true;
+  }
+}

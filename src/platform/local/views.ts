@@ -1,0 +1,85 @@
+// Pods and Services are not stored locally: they are views of instances and endpoints, shaped
+// like Kubernetes objects so that kubectl-style commands and selectors work on them.
+import type { ClusterStatus } from '../../api/cluster-status.js';
+import type { KubeObject } from '../../api/meta.js';
+import { instancePaths } from '../../instance/paths.js';
+import type { ObservedInstance } from '../../operator/types.js';
+import { serviceNames } from '../../operator/names.js';
+import type { InstanceRecord } from './instances.js';
+
+export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: string, observed: ObservedInstance): KubeObject {
+  const status = (cluster.status ?? {}) as ClusterStatus;
+  const role = status.currentPrimary === rec.name ? 'primary' : 'replica';
+  const ready = Boolean(observed.running && observed.status?.ready);
+  const phase = !observed.running ? 'Failed' : observed.status?.postgresRunning ? 'Running' : 'Pending';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: rec.name,
+      namespace: rec.namespace,
+      uid: `${cluster.metadata.uid}-${rec.serial}`,
+      creationTimestamp: rec.createdAt,
+      labels: {
+        'cnpg.io/cluster': rec.cluster,
+        'cnpg.io/instanceName': rec.name,
+        'cnpg.io/podRole': 'instance',
+        'cnpg.io/instanceRole': role,
+        role,
+      },
+      annotations: { 'cnpg.io/nodeSerial': String(rec.serial) },
+    },
+    spec: { nodeName: 'localhost', hostname: rec.name, containers: [{ name: 'postgres' }] },
+    status: {
+      phase,
+      podIP: '127.0.0.1',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [
+        {
+          name: 'postgres',
+          ready,
+          restartCount: 0,
+          started: observed.running,
+          state: observed.running ? { running: { startedAt: rec.createdAt } } : { terminated: { reason: 'Error', exitCode: 1 } },
+        },
+      ],
+      local: {
+        pid: observed.status?.postmasterPid,
+        managerPid: observed.running ? rec.managerPid : undefined,
+        pgdata: instancePaths(dir, rec.pgPort).pgdata,
+        port: rec.pgPort,
+        statusPort: rec.statusPort,
+        socketDir: instancePaths(dir, rec.pgPort).socketDir,
+      },
+    },
+  };
+}
+
+export function clusterServices(cluster: KubeObject): KubeObject[] {
+  const status = (cluster.status ?? {}) as ClusterStatus;
+  const endpoints = status.localEndpoints;
+  if (!endpoints) return [];
+  const names = serviceNames(cluster.metadata.name);
+  const selectors = {
+    rw: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/instanceRole': 'primary' },
+    ro: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/instanceRole': 'replica' },
+    r: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/podRole': 'instance' },
+  };
+  return (['r', 'ro', 'rw'] as const).map((role) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: names[role],
+      namespace: cluster.metadata.namespace,
+      creationTimestamp: cluster.metadata.creationTimestamp,
+      labels: { 'cnpg.io/cluster': cluster.metadata.name, 'app.kubernetes.io/managed-by': 'cnpg-ts' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: endpoints[role].host,
+      selector: selectors[role],
+      ports: [{ name: 'postgres', protocol: 'TCP', port: endpoints[role].port, targetPort: 5432 }],
+    },
+    status: { loadBalancer: {} },
+  }));
+}

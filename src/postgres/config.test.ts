@@ -1,0 +1,49 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { buildParameters, renderPostgresqlConf } from './config.js';
+import { renderPgHba, renderPgIdent } from './hba.js';
+
+const base = { instanceName: 'x-1', port: 6001, socketDir: '/tmp/s', userParameters: {} };
+
+test('user parameters override defaults but not operator-owned settings', () => {
+  const p = buildParameters({ ...base, userParameters: { max_connections: '200', wal_level: 'replica', shared_buffers: '256MB' } });
+  assert.equal(p.max_connections, '200');
+  assert.equal(p.wal_level, 'replica');
+  assert.equal(p.port, '6001');
+  assert.equal(p.listen_addresses, '127.0.0.1');
+  assert.equal(p.unix_socket_directories, '/tmp/s');
+  assert.equal(p.hot_standby, 'on');
+  assert.equal(p.archive_mode, 'off');
+  assert.equal(p.primary_conninfo, undefined);
+});
+
+test('standby settings add conninfo, slot and latest timeline', () => {
+  const p = buildParameters({ ...base, standby: { primaryConninfo: 'host=127.0.0.1 port=6000', primarySlotName: '_cnpg_x_2' } });
+  assert.equal(p.primary_conninfo, 'host=127.0.0.1 port=6000');
+  assert.equal(p.primary_slot_name, '_cnpg_x_2');
+  assert.equal(p.recovery_target_timeline, 'latest');
+});
+
+test('rendered values are quoted and sorted', () => {
+  const conf = renderPostgresqlConf({ b: "it's", a: '1' });
+  assert.match(conf, /^a = '1'\nb = 'it''s'$/m);
+});
+
+test('pg_hba: fixed rules, user rules, scram default; replication only for streaming_replica', () => {
+  const hba = renderPgHba({ userLines: ['host app app 10.0.0.0/8 scram-sha-256'], major: 15 });
+  const lines = hba.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(lines, [
+    'local all all peer map=local',
+    'host replication streaming_replica all scram-sha-256',
+    'host postgres streaming_replica all scram-sha-256',
+    'host app app 10.0.0.0/8 scram-sha-256',
+    'host all all all scram-sha-256',
+  ]);
+  assert.doesNotMatch(hba, /trust/);
+  assert.match(renderPgHba({ userLines: [], major: 13 }), /host all all all md5/);
+});
+
+test('pg_ident maps the OS user to postgres and the listed roles once each', () => {
+  const ident = renderPgIdent({ osUser: 'postgres', localRoles: ['app', 'postgres'], userLines: ['m a b'] });
+  assert.deepEqual(ident.split('\n').filter((l) => l && !l.startsWith('#')), ['local postgres postgres', 'local postgres app', 'm a b']);
+});

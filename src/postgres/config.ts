@@ -1,0 +1,61 @@
+// Renders postgresql.conf: operator defaults, then the user's parameters, then the settings the
+// operator must own (ports, sockets, replication wiring) so a user value can never override them.
+import { OPERATOR_DEFAULT_PARAMETERS } from '../api/gucs.js';
+
+export interface StandbySettings {
+  primaryConninfo: string;
+  primarySlotName?: string;
+}
+
+export interface ConfigInput {
+  userParameters: Record<string, string>;
+  instanceName: string;
+  port: number;
+  socketDir: string;
+  standby?: StandbySettings;
+  synchronousStandbyNames?: string;
+  archiveCommand?: string;
+}
+
+// Settings of CloudNativePG's defaults that assume a Pod (TLS files, csvlog pipes) and have a local
+// equivalent: the instance manager captures stderr itself and TLS arrives with certificate support.
+const LOCAL_OVERRIDES: Record<string, string> = {
+  logging_collector: 'off',
+  log_destination: 'stderr',
+  ssl: 'off',
+};
+const POD_ONLY = new Set(['ssl_min_protocol_version', 'ssl_max_protocol_version', 'log_rotation_age', 'log_rotation_size']);
+
+export function buildParameters(input: ConfigInput): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(OPERATOR_DEFAULT_PARAMETERS)) if (!POD_ONLY.has(k)) params[k] = v;
+  Object.assign(params, LOCAL_OVERRIDES, input.userParameters);
+  Object.assign(params, {
+    listen_addresses: '127.0.0.1',
+    port: String(input.port),
+    unix_socket_directories: input.socketDir,
+    unix_socket_permissions: '0700',
+    cluster_name: input.instanceName,
+    hot_standby: 'on',
+    restart_after_crash: 'off',
+    archive_mode: input.archiveCommand ? 'on' : 'off',
+  });
+  if (input.archiveCommand) params.archive_command = input.archiveCommand;
+  params.synchronous_standby_names = input.synchronousStandbyNames ?? '';
+  if (input.standby) {
+    params.primary_conninfo = input.standby.primaryConninfo;
+    if (input.standby.primarySlotName) params.primary_slot_name = input.standby.primarySlotName;
+    params.recovery_target_timeline = 'latest';
+  }
+  return params;
+}
+
+function quoteValue(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
+export function renderPostgresqlConf(params: Record<string, string>): string {
+  const lines = ['# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.parameters.'];
+  for (const key of Object.keys(params).sort()) lines.push(`${key} = ${quoteValue(params[key] ?? '')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,44 @@
+// pg_hba.conf and pg_ident.conf: fixed operator rules first, the user's lines next, and a
+// password-only default last, so user lines can narrow access but the fallback is always scram.
+
+export const REPLICATION_USER = 'streaming_replica';
+export const LOCAL_IDENT_MAP = 'local';
+
+export interface HbaInput {
+  userLines: string[];
+  /** scram-sha-256 needs PostgreSQL 14+ password storage; older majors fall back to md5. */
+  major: number;
+}
+
+export function renderPgHba({ userLines, major }: HbaInput): string {
+  const method = major >= 14 ? 'scram-sha-256' : 'md5';
+  return [
+    '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_hba.',
+    '# Fixed rules',
+    `local all all peer map=${LOCAL_IDENT_MAP}`,
+    `host replication ${REPLICATION_USER} all ${method}`,
+    `host postgres ${REPLICATION_USER} all ${method}`,
+    '# User-defined rules',
+    ...userLines,
+    '# Default rule',
+    `host all all all ${method}`,
+    '',
+  ].join('\n');
+}
+
+export interface IdentInput {
+  osUser: string;
+  /** Database roles the instance's operating-system user may log in as over the local socket. */
+  localRoles: string[];
+  userLines: string[];
+}
+
+export function renderPgIdent({ osUser, localRoles, userLines }: IdentInput): string {
+  const roles = [...new Set(['postgres', ...localRoles])];
+  return [
+    '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_ident.',
+    ...roles.map((role) => `${LOCAL_IDENT_MAP} ${osUser} ${role}`),
+    ...userLines,
+    '',
+  ].join('\n');
+}

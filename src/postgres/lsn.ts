@@ -1,0 +1,34 @@
+// LSN and WAL file-name arithmetic. LSNs are 64-bit; bigint keeps them exact.
+
+const LSN_PATTERN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
+
+export function parseLsn(text: string): bigint {
+  const m = LSN_PATTERN.exec(text.trim());
+  if (!m) throw new Error(`invalid LSN "${text}" (expected the form 0/16B3748)`);
+  return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
+}
+
+export function formatLsn(value: bigint): string {
+  const hi = (value >> 32n).toString(16).toUpperCase();
+  const lo = (value & 0xffffffffn).toString(16).toUpperCase();
+  return `${hi}/${lo}`;
+}
+
+/** Compares two LSN strings; undefined sorts before any LSN. */
+export function compareLsn(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  const d = parseLsn(a) - parseLsn(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+export const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
+
+export function walFileName(timeline: number, lsn: string | bigint, segmentSize = DEFAULT_WAL_SEGMENT_SIZE): string {
+  const value = typeof lsn === 'bigint' ? lsn : parseLsn(lsn);
+  const segNo = value / BigInt(segmentSize);
+  const segmentsPerXLogId = 0x100000000n / BigInt(segmentSize);
+  const hex = (n: bigint | number) => n.toString(16).toUpperCase().padStart(8, '0');
+  return hex(timeline) + hex(segNo / segmentsPerXLogId) + hex(segNo % segmentsPerXLogId);
+}

@@ -1,0 +1,113 @@
+// A private CNPG_HOME per test file, the CLI run as a user would run it, and a cleanup that leaves
+// no process or folder behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class TestEnv {
+  readonly home = mkdtempSync(join(tmpdir(), 'cnpg-test-'));
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, CNPG_HOME: this.home };
+  }
+
+  run(args: string[], input?: string, timeoutMs = 120_000): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: this.env, cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`cnpg ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      }, timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  /** Runs and insists on success, returning stdout. */
+  async ok(args: string[], input?: string, timeoutMs?: number): Promise<string> {
+    const r = await this.run(args, input, timeoutMs);
+    if (r.code !== 0) throw new Error(`cnpg ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async json<T = unknown>(args: string[]): Promise<T> {
+    return JSON.parse(await this.ok([...args, '-o', 'json'])) as T;
+  }
+
+  /** Every process whose command line mentions this home, the instances' and the endpoints' included. */
+  processes(): number[] {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (cmd.includes(this.home)) pids.push(Number(entry));
+      } catch {
+        /* gone */
+      }
+    }
+    return pids;
+  }
+
+  async cleanup(): Promise<void> {
+    spawnSync(process.execPath, [CLI, 'operator', 'stop'], { env: this.env, timeout: 30_000 });
+    try {
+      process.kill((JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
+    } catch {
+      /* not running */
+    }
+    for (const pid of this.processes()) {
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        /* gone */
+      }
+    }
+    // postmasters are children of managers: give them a moment, then make sure
+    await new Promise((r) => setTimeout(r, 500));
+    for (const pid of this.processes()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    spawnSync('pkill', ['-KILL', '-f', this.home]);
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
