@@ -173,5 +173,3 @@ export const bootstrapSchema = z
   .transform((bootstrap) =>
     METHODS.some((method) => bootstrap[method] !== undefined) ? bootstrap : { ...bootstrap, initdb: DEFAULT_INITDB },
   );
-
-export type Bootstrap = z.infer<typeof bootstrapSchema>;

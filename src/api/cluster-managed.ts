@@ -6,7 +6,7 @@ import { findDuplicates, localObjectReference, nonEmptyString, passthrough } fro
 // The operator's own roles; PostgreSQL itself reserves the pg_ prefix.
 const RESERVED_ROLES = ['postgres', 'streaming_replica'];
 
-export function isReservedRoleName(name: string): boolean {
+function isReservedRoleName(name: string): boolean {
   return RESERVED_ROLES.includes(name) || name.startsWith('pg_');
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCluster, validateObject, type Cluster } from './index.js';
-import { clusterManifest, rejectionOf } from './test-helpers.js';
+import { clusterManifest, rejectionOf } from './testing.js';
 
 function accept(spec: Record<string, unknown>, name?: string): Cluster {
   const { resource } = validateObject(clusterManifest(spec, name));

@@ -151,7 +151,7 @@ export const msg = {
     return `unknown kind ${show(kind)} in postgresql.cnpg.io${suggestion ? `, did you mean "${suggestion}"?` : ''}`;
   },
   readOnlyKind: (kind: string) =>
-    `${kind} objects are created by the platform for each Cluster (pods <cluster>-<serial>, services <cluster>-rw, -ro, -r) and cannot be applied`,
+    `${kind} objects are created by the platform for each Cluster (pods <cluster>-<serial>) and cannot be applied`,
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,

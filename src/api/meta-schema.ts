@@ -20,10 +20,6 @@ export const labelName: NameRule = (name) => {
   return LABEL.test(name) ? undefined : msg.invalidLabel(name);
 };
 
-export function isLabelName(name: string): boolean {
-  return labelName(name) === undefined;
-}
-
 function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;

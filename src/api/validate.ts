@@ -2,7 +2,7 @@
 // issues and warnings. Nothing here throws; callers decide how to surface problems.
 import type { z } from 'zod';
 import type { KubeObject } from './meta.js';
-import { CNPG_API_VERSION } from './meta.js';
+import { CNPG_API_VERSION, DEFAULT_NAMESPACE } from './meta.js';
 import {
   formatIssue,
   fromZod,
@@ -79,6 +79,8 @@ export function validateDocument(value: unknown, origin: Origin): Outcome {
   if (!isKnownKind(kind)) return validateOtherKind(input, kind, name);
 
   const info = KINDS[kind];
+  // A user's own Service (a NodePort in front of the primary, say) is kept; the Cluster's are views.
+  if (kind === 'Service') return inDefaultNamespace(validateOtherKind(input, kind, name));
   if (info.readOnly) return failed(kind, name, [{ path: 'kind', message: msg.readOnlyKind(kind) }]);
   if (input['apiVersion'] !== info.apiVersion) {
     const message = input['apiVersion'] === undefined ? msg.required() : msg.wrongApiVersion(kind, input['apiVersion']);
@@ -115,6 +117,12 @@ function validateOtherKind(input: Input, kind: string, name: string): Outcome {
   if (findings.length > 0) return failed(kind, name, findings);
   const warning = { path: '', message: msg.notActedOnLocally(String(apiVersion), kind) };
   return { resource: input as unknown as KubeObject, warnings: render(kind, name, [warning]), issues: [] };
+}
+
+function inDefaultNamespace(outcome: Outcome): Outcome {
+  const metadata = outcome.resource?.metadata;
+  if (metadata && !metadata.namespace) metadata.namespace = DEFAULT_NAMESPACE;
+  return outcome;
 }
 
 // Status is written by controllers, never by the user: it is dropped on apply.

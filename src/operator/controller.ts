@@ -1,9 +1,9 @@
 // Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
 import { isDeepStrictEqual } from 'node:util';
+import { clusterMajor } from '../api/index.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { planCluster } from './decide.js';
-import { clusterMajor } from './instance-config.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';

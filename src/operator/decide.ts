@@ -15,7 +15,7 @@ export const PHASE = {
   waitingForUser: 'Waiting for user action',
 } as const;
 
-const WORKING_REQUEUE_MS = 500;
+const WORKING_REQUEUE_MS = 200;
 
 function isReady(i: ObservedInstance | undefined): boolean {
   return Boolean(i?.running && i.status?.ready);

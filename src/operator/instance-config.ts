@@ -1,17 +1,9 @@
 // Pure: what each instance of a Cluster should look like, given who the primary is.
 import { createHash } from 'node:crypto';
-import { majorFromImageName, type Cluster } from '../api/index.js';
+import type { Cluster } from '../api/index.js';
 import type { InitdbBootstrap, ManagedRoleSpec } from '../instance/spec.js';
-import { instanceName, slotNameFor } from './names.js';
+import { slotNameFor } from './names.js';
 import type { InstanceConfig } from './types.js';
-
-export class ClusterDefinitionError extends Error {}
-
-export function clusterMajor(cluster: Cluster): number | undefined {
-  const ref = cluster.spec.imageCatalogRef;
-  if (ref) return ref.major;
-  return cluster.spec.imageName ? majorFromImageName(cluster.spec.imageName) : undefined;
-}
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
   const i = cluster.spec.bootstrap?.initdb;
@@ -91,4 +83,3 @@ export function configHash(config: InstanceConfig): string {
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
-export { instanceName };

@@ -1,4 +1,5 @@
 // Pure builders for the Secrets the operator owns, with CloudNativePG's keys.
+import { secretValues, type Secret } from '../api/index.js';
 import type { KubeObject } from '../api/meta.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 
@@ -7,10 +8,7 @@ export function encodeData(values: Record<string, string>): Record<string, strin
 }
 
 export function decodeData(secret: KubeObject | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secret?.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const [k, v] of Object.entries(secret?.stringData ?? {})) out[k] = v;
-  return out;
+  return secret ? secretValues(secret as Secret) : {};
 }
 
 export interface CredentialSecretInput {

@@ -32,3 +32,18 @@ export function walFileName(timeline: number, lsn: string | bigint, segmentSize 
   const hex = (n: bigint | number) => n.toString(16).toUpperCase().padStart(8, '0');
   return hex(timeline) + hex(segNo / segmentsPerXLogId) + hex(segNo % segmentsPerXLogId);
 }
+
+
+/**
+ * The WAL file holding the byte just before an LSN, as pg_walfile_name() names it: an LSN on a
+ * segment boundary (the end of a record) belongs to the previous segment.
+ */
+export function pgWalfileName(timeline: number, lsn: string, segmentSize = DEFAULT_WAL_SEGMENT_SIZE): string {
+  if (!Number.isInteger(timeline) || timeline < 1 || timeline > 0xffffffff) throw new Error(`invalid timeline ${timeline}`);
+  const seg = BigInt(segmentSize);
+  if (seg < 1n << 20n || seg > 1n << 30n || (seg & (seg - 1n)) !== 0n) {
+    throw new Error(`invalid WAL segment size ${segmentSize}: a power of two from 1 MiB to 1 GiB`);
+  }
+  const value = parseLsn(lsn);
+  return walFileName(timeline, value === 0n ? 0n : value - 1n, segmentSize);
+}

@@ -121,7 +121,7 @@ export async function waitCommand(client: DaemonClient, args: string[], opts: { 
       const conditions = ((obj?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);
       if (!forDelete && conditions.some((c) => c.type.toLowerCase() === condType.toLowerCase() && c.status.toLowerCase() === String(condValue).toLowerCase())) break;
       if (Date.now() > deadline) throw new CliError(`error: timed out waiting for the condition on ${t.info.plural}/${t.name}`);
-      await sleep(250);
+      await sleep(100);
     }
     process.stdout.write(`${qualifiedName(t.info, t.name)} condition met\n`);
   }

@@ -21,11 +21,11 @@ export function noResourcesMessage(namespace?: string): string {
   return namespace === undefined || namespace === '' ? 'No resources found' : `No resources found in ${namespace} namespace.`;
 }
 
-/** Kinds without a namespace: their NAMESPACE cell stays empty. */
+/** Kinds without a namespace. */
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterImageCatalog', 'PersistentVolume', 'StorageClass']);
 
 function namespaceOf(obj: KubeObject): string {
-  return obj.metadata.namespace ?? (CLUSTER_SCOPED.has(obj.kind) ? '' : DEFAULT_NAMESPACE);
+  return obj.metadata.namespace ?? DEFAULT_NAMESPACE;
 }
 
 function groupByType(objects: KubeObject[]): KubeObject[][] {
@@ -47,11 +47,13 @@ export function printTable(objects: KubeObject[], opts: PrintTableOptions): stri
   const perGroup = groups.map((group) => {
     const first = group[0] as KubeObject;
     const columns = columnsFor(first, opts.wide === true);
-    const headers = opts.showNamespace ? ['NAMESPACE', ...columns.headers] : columns.headers;
+    // kubectl -A prints no NAMESPACE column for cluster-scoped kinds.
+    const showNamespace = opts.showNamespace === true && !CLUSTER_SCOPED.has(first.kind);
+    const headers = showNamespace ? ['NAMESPACE', ...columns.headers] : columns.headers;
     const rows = group.map((obj) => {
       const name = qualify ? qualifiedName(obj) : obj.metadata.name;
       const cells = [name, ...columns.cells(obj, opts.now)];
-      return opts.showNamespace ? [namespaceOf(obj), ...cells] : cells;
+      return showNamespace ? [namespaceOf(obj), ...cells] : cells;
     });
     return tableLines(headers, rows, { noHeaders: opts.noHeaders === true });
   });

@@ -2,6 +2,7 @@
 // status, Streaming Replication status, Instances status, then our Endpoints. Tables follow the
 // plugin's tabby style (header, dashes, two spaces between columns). No colours: the caller adds them.
 
+import { pgWalfileName } from '../../postgres/lsn.js';
 import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
 import { tabwrite } from './tabwriter.js';
 
@@ -65,27 +66,6 @@ export interface ClusterStatusOptions {
   now: Date;
 }
 
-const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
-
-/**
- * The WAL file holding an LSN, as pg_walfile_name() names it (an LSN on a segment boundary
- * belongs to the previous segment). Belongs in src/postgres; kept here until that exists.
- */
-export function walFileName(timeline: number, lsn: string, segmentSizeBytes = DEFAULT_WAL_SEGMENT_SIZE): string {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
-  if (!m) throw new Error(`invalid LSN ${JSON.stringify(lsn)}: expected two hexadecimal numbers like 0/3000060`);
-  if (!Number.isInteger(timeline) || timeline < 1 || timeline > 0xffffffff) throw new Error(`invalid timeline ${timeline}`);
-  const seg = BigInt(segmentSizeBytes);
-  if (seg < 1n << 20n || seg > 1n << 30n || (seg & (seg - 1n)) !== 0n) {
-    throw new Error(`invalid WAL segment size ${segmentSizeBytes}: a power of two from 1 MiB to 1 GiB`);
-  }
-  const value = (BigInt(`0x${m[1] ?? '0'}`) << 32n) | BigInt(`0x${m[2] ?? '0'}`);
-  const segno = value === 0n ? 0n : (value - 1n) / seg;
-  const perXLogId = 0x100000000n / seg;
-  const hex = (n: bigint | number): string => n.toString(16).toUpperCase().padStart(8, '0');
-  return hex(timeline) + hex(segno / perXLogId) + hex(segno % perXLogId);
-}
-
 type Replication = NonNullable<InstanceStatusReport['replication']>[number];
 
 /** tabby: header, a dashes line under each header, cells padded by two spaces. */
@@ -129,7 +109,7 @@ function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusRepo
   const fenced = report.instancesStatus.filter((i) => i.fenced).map((i) => i.name);
   if (fenced.length > 0) rows.push(['Fenced instances:', fenced.join(', ')]);
   if (primary?.currentLsn) {
-    const wal = primary.timeLineID !== undefined ? walFileName(primary.timeLineID, primary.currentLsn) : '-';
+    const wal = primary.timeLineID !== undefined ? pgWalfileName(primary.timeLineID, primary.currentLsn) : '-';
     rows.push(['Current Write LSN:', `${primary.currentLsn} (Timeline: ${dash(primary.timeLineID)} - WAL File: ${wal})`]);
   }
   const notice = switching ? (report.currentPrimary ? 'Switchover in progress\n' : 'Primary server is initializing\n') : '';

@@ -1,9 +1,8 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
-import { clusterMajor } from '../../operator/instance-config.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
 import { mergePatch } from './merge-patch.js';
@@ -19,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-const SYNTHESISED = new Set(['Pod', 'Service']);
+const SYNTHESISED = new Set(['Pod']);
 const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -75,7 +74,10 @@ export class LocalApi {
 
   apply(manifest: string, dryRun: boolean): { results: Array<{ kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
     const { resources, warnings } = parseManifests(manifest);
-    for (const r of resources) admit(r);
+    for (const r of resources) {
+      admit(r);
+      this.refuseManagedService(r);
+    }
     if (dryRun) return { results: resources.map((r) => ({ kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
     const results = resources.map((r) => {
       const { object, action } = this.d.store.apply(r);
@@ -96,22 +98,38 @@ export class LocalApi {
     return pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
   }
 
+  private clusterServices(namespace: string | undefined): KubeObject[] {
+    return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
+  }
+
   async list(kind: string, namespace: string | undefined): Promise<KubeObject[]> {
     if (kind === 'Pod') return this.pods(namespace);
-    if (kind === 'Service') return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
+    if (kind === 'Service') {
+      return [...this.clusterServices(namespace), ...this.d.store.listSync('Service', namespace)].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    }
     return this.d.store.listSync(kind, namespace);
   }
 
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const found = SYNTHESISED.has(kind)
+    const found = SYNTHESISED.has(kind) || kind === 'Service'
       ? (await this.list(kind, namespace)).find((o) => o.metadata.name === name)
       : this.d.store.getSync(kind, namespace, name);
     if (!found) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
     return found;
   }
 
+  /** The Cluster's own Services are views of its endpoints; a stored Service may not take their names. */
+  private refuseManagedService(obj: KubeObject): void {
+    if (obj.kind !== 'Service') return;
+    const managed = this.clusterServices(obj.metadata.namespace).find((s) => s.metadata.name === obj.metadata.name);
+    if (managed) {
+      throw new ApiError(422, `Service/${obj.metadata.name}: metadata.name: ${obj.metadata.name} is an endpoint of Cluster ${managed.metadata.labels?.['cnpg.io/cluster']} and is managed by the operator`);
+    }
+  }
+
   async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string }> {
     if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
+    if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     const current = await this.get(kind, namespace, name);
     const patched = mergePatch(current, patch) as KubeObject;
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
@@ -130,7 +148,7 @@ export class LocalApi {
       this.d.enqueue(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
       return 'deleted';
     }
-    if (kind === 'Service') throw new ApiError(422, 'Services are managed by the operator in local mode; delete the Cluster instead');
+    if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (kind === 'Cluster') {
       if (!this.d.store.markDeleted(kind, namespace, name)) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';

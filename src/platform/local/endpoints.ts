@@ -64,7 +64,7 @@ export class LocalEndpoints implements EndpointRuntime {
 
   private spawnProxy(dir: string, routesFile: string): void {
     const log = openSync(join(dir, 'proxy.log'), 'a', 0o600);
-    const child = spawn(process.execPath, ['--max-old-space-size=64', PROXY_MAIN, routesFile], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', PROXY_MAIN, routesFile], { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     child.unref();
     writeFileSync(join(dir, 'proxy.json'), JSON.stringify({ pid: child.pid }) + '\n', { mode: 0o600 });

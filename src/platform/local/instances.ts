@@ -151,7 +151,7 @@ export class LocalInstances implements InstanceRuntime {
     const paths = instancePaths(dir, rec.pgPort);
     const log = openSync(paths.managerLog, 'a', 0o600);
     chownToRunAs(this.home, paths.managerLog);
-    const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, dir], {
+    const child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], {
       detached: true,
       stdio: ['ignore', log, log],
       uid: this.home.runAs?.uid,

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NOT_ACTED_ON, notActedOn } from './support.js';
+
+test('supported Cluster fields are not in the table', () => {
+  const supported = [
+    'spec.instances',
+    'spec.imageName',
+    'spec.imageCatalogRef',
+    'spec.postgresql.parameters',
+    'spec.postgresql.pg_hba',
+    'spec.postgresql.pg_ident',
+    'spec.bootstrap.initdb',
+    'spec.enableSuperuserAccess',
+    'spec.superuserSecret',
+    'spec.managed.roles',
+    'spec.storage.size',
+    'spec.failoverDelay',
+    'spec.primaryUpdateStrategy',
+    'spec.primaryUpdateMethod',
+    'spec.replicationSlots',
+    'spec.description',
+  ];
+  for (const path of supported) assert.ok(!NOT_ACTED_ON['Cluster']?.includes(path), path);
+});
+
+test('one finding per listed path present as written', () => {
+  const input = {
+    spec: {
+      instances: 3,
+      storage: { size: '1Gi', storageClass: 'fast' },
+      bootstrap: { initdb: { database: 'app', import: { type: 'microservice' } } },
+      backup: { retentionPolicy: '30d' },
+    },
+  };
+  assert.deepEqual(
+    notActedOn('Cluster', input).map((finding) => finding.path),
+    ['spec.backup', 'spec.bootstrap.initdb.import', 'spec.storage.storageClass'],
+  );
+});
+
+test('whole kinds warn at spec', () => {
+  for (const kind of ['Pooler', 'Backup', 'ScheduledBackup']) {
+    assert.deepEqual(notActedOn(kind, { spec: {} }), [{ path: 'spec', message: 'accepted, not acted on yet' }]);
+  }
+  assert.deepEqual(notActedOn('Secret', { data: {} }), []);
+});
+
+test('a path through a list matches any element', () => {
+  const catalog = { spec: { images: [{ major: 16, image: 'x' }, { major: 17, image: 'y', extensions: [] }] } };
+  assert.deepEqual(notActedOn('ImageCatalog', catalog).map((finding) => finding.path), ['spec.images.extensions']);
+});
