@@ -29,7 +29,7 @@ program
   .action(async (o) => {
     const client = await connect();
     const manifest = withNamespace(readManifest(o.filename), o.namespace);
-    process.stdout.write(await applyManifest(client, manifest, o.dryRun !== undefined && o.dryRun !== 'none'));
+    process.stdout.write(await applyManifest(client, manifest, o.dryRun ?? 'none'));
   });
 
 const create = program.command('create').description('create a Secret or Namespace');
@@ -45,7 +45,7 @@ create
     if (type !== 'generic') throw new CliError(`error: secret type "${type}" is not supported (use: generic)`);
     const client = await connect();
     if (await client.tryGet('Secret', o.namespace ?? 'default', name)) throw new CliError(`Error from server (AlreadyExists): secrets "${name}" already exists`);
-    await applyManifest(client, secretManifest(name, o.namespace, o.fromLiteral, o.fromFile, o.type), false);
+    await applyManifest(client, secretManifest(name, o.namespace, o.fromLiteral, o.fromFile, o.type), 'none');
     process.stdout.write(`secret/${name} created\n`);
   });
 create
@@ -55,7 +55,7 @@ create
   .action(async (name: string) => {
     const client = await connect();
     if (await client.tryGet('Namespace', undefined, name)) throw new CliError(`Error from server (AlreadyExists): namespaces "${name}" already exists`);
-    await applyManifest(client, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(name)}\n`, false);
+    await applyManifest(client, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${JSON.stringify(name)}\n`, 'none');
     process.stdout.write(`namespace/${name} created\n`);
   });
 

@@ -35,7 +35,7 @@ export function resolveTargets(args: string[]): Array<{ info: KindInfo; name?: s
   return names.length === 0 ? [{ info }] : names.map((name) => ({ info, name }));
 }
 
-export function qualifiedName(info: KindInfo, name: string): string {
+export function qualifiedName(info: Pick<KindInfo, 'kind' | 'apiVersion'>, name: string): string {
   const group = info.apiVersion.includes('/') ? `.${info.apiVersion.split('/')[0]}` : '';
   return `${info.kind.toLowerCase()}${group}/${name}`;
 }

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
-import { qualifiedName, resolveKind } from '../resources.js';
+import { qualifiedName } from '../resources.js';
 
 export interface ApplyResult {
-  results: Array<{ kind: string; name: string; namespace?: string; action: string }>;
+  results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>;
   warnings: string[];
 }
 
@@ -37,10 +37,10 @@ export function withNamespace(manifest: string, namespace: string | undefined): 
   return out.join('---\n');
 }
 
-export async function applyManifest(client: DaemonClient, manifest: string, dryRun: boolean): Promise<string> {
+export async function applyManifest(client: DaemonClient, manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<string> {
   const r = await client.request<ApplyResult>('POST', '/apply', {}, { manifest, dryRun });
   for (const w of r.warnings) process.stderr.write(`Warning: ${w}\n`);
-  return r.results.map((x) => `${qualifiedName(resolveKind(x.kind), x.name)} ${x.action}\n`).join('');
+  return r.results.map((x) => `${qualifiedName(x, x.name)} ${x.action}\n`).join('');
 }
 
 export function secretManifest(name: string, namespace: string | undefined, literals: string[], files: string[], type: string): string {

@@ -72,16 +72,19 @@ function admit(obj: KubeObject): void {
 export class LocalApi {
   constructor(private readonly d: LocalDaemon) {}
 
-  apply(manifest: string, dryRun: boolean): { results: Array<{ kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
+  /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
+  apply(manifest: string, dryRun: 'none' | 'client' | 'server'): { results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
     const { resources, warnings } = parseManifests(manifest);
-    for (const r of resources) {
-      admit(r);
-      this.refuseManagedService(r);
+    if (dryRun !== 'client') {
+      for (const r of resources) {
+        admit(r);
+        this.refuseManagedService(r);
+      }
     }
-    if (dryRun) return { results: resources.map((r) => ({ kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
+    if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
     const results = resources.map((r) => {
       const { object, action } = this.d.store.apply(r);
-      return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
+      return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
     });
     return { results, warnings };
   }
@@ -206,7 +209,8 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
             return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root });
           case 'POST /apply': {
             const b = await body(req);
-            return reply(res, 200, api.apply(String(b.manifest ?? ''), b.dryRun === true));
+            const dryRun = b.dryRun === 'client' || b.dryRun === 'server' ? b.dryRun : 'none';
+            return reply(res, 200, api.apply(String(b.manifest ?? ''), dryRun));
           }
           case 'GET /list':
             return reply(res, 200, { items: await api.list(need('kind'), q('namespace')) });
