@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { clusterMajor } from '../api/index.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
-import { generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
+import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { planCluster } from './decide.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
@@ -29,12 +29,13 @@ export class ClusterController {
     const { store, instances, endpoints } = this.platform;
     const major = clusterMajor(cluster) ?? instances.defaultMajor();
     const secrets = new Set((await store.list('Secret', namespace)).map((s) => s.metadata.name));
-    const observed = { instances: await instances.observe(cluster), secrets, now: new Date() };
+    // Secrets not made yet (a new cluster) leave credentials unknown until the secret actions ran.
+    let creds: ClusterCredentials | undefined = await resolveCredentials(store, cluster).catch(() => undefined);
+    const observed = { instances: await instances.observe(cluster), secrets, now: new Date(), credentialsHash: creds && credentialsHash(creds) };
     const plan = planCluster(cluster, observed, major);
     const addresses = await endpoints.addresses(cluster);
     const status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     let requeueAfterMs = plan.requeueAfterMs;
-    let creds: ClusterCredentials | undefined;
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster));
     try {
       for (const action of plan.actions) await this.act(cluster, action, addresses, credentials);

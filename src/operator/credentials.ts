@@ -1,5 +1,5 @@
 // Gathers the passwords an instance needs from the Secrets the cluster references or owns.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, ResourceStore } from './platform.js';
@@ -17,6 +17,10 @@ export function generatePassword(length = 64): string {
 export async function readSecretValues(store: ResourceStore, namespace: string, name: string): Promise<Record<string, string> | undefined> {
   const s = await store.get('Secret', namespace, name);
   return s ? decodeData(s) : undefined;
+}
+
+export function credentialsHash(creds: ClusterCredentials): string {
+  return createHash('sha256').update(JSON.stringify(creds)).digest('hex').slice(0, 16);
 }
 
 export async function resolveCredentials(store: ResourceStore, cluster: Cluster): Promise<ClusterCredentials> {

@@ -123,3 +123,12 @@ test('a parameter change reconfigures every instance; pending restarts go replic
   assert.deepEqual(kinds(waits.actions), []);
   assert.equal(waits.status.phase, PHASE.waitingForUser);
 });
+
+test('changed credentials (a role password Secret appearing) reach every running instance', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1' });
+  const withCreds = (i: ObservedInstance) => ({ ...i, credentialsHash: 'old' });
+  const same = planCluster(c, { ...observed([inst(1, 1), inst(2, 1), inst(3, 1)].map(withCreds), c), credentialsHash: 'old' }, 15);
+  assert.deepEqual(kinds(same.actions), []);
+  const changed = planCluster(c, { ...observed([inst(1, 1), inst(2, 1), inst(3, 1)].map(withCreds), c), credentialsHash: 'new' }, 15);
+  assert.deepEqual(kinds(changed.actions), ['configureInstance:pg-1', 'configureInstance:pg-2', 'configureInstance:pg-3']);
+});

@@ -91,8 +91,11 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   for (const inst of instances) {
     if (inst.configHash === undefined && !inst.running) continue;
     const config = desiredInstanceConfig(cluster, inst.name, topology, major);
+    const credentialsChanged = observed.credentialsHash !== undefined && inst.credentialsHash !== observed.credentialsHash;
     if (!inst.running) actions.push({ kind: 'startInstance', name: inst.name, config });
-    else if (inst.configHash !== undefined && inst.configHash !== configHash(config)) actions.push({ kind: 'configureInstance', name: inst.name, config });
+    else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
+      actions.push({ kind: 'configureInstance', name: inst.name, config });
+    }
   }
 
   if (phase !== PHASE.settingUpPrimary) {

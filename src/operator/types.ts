@@ -26,6 +26,8 @@ export interface ObservedInstance {
   running: boolean;
   /** Hash of the InstanceConfig last handed to this instance. */
   configHash?: string;
+  /** Hash of the credentials last handed to this instance. */
+  credentialsHash?: string;
   role?: InstanceRole;
   status?: InstanceStatus;
   statusError?: string;
@@ -35,6 +37,8 @@ export interface ObservedCluster {
   instances: ObservedInstance[];
   /** Names of Secrets that exist in the cluster's namespace. */
   secrets: Set<string>;
+  /** Hash of the credentials the cluster's Secrets hold now; undefined until they exist. */
+  credentialsHash?: string;
   now: Date;
 }
 

@@ -223,7 +223,9 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
           case 'POST /delete':
             return reply(res, 200, { result: await api.delete(need('kind'), q('namespace'), need('name')) });
           case 'GET /events':
-            return reply(res, 200, { items: daemon.events.eventsFor(need('namespace'), need('kind'), need('name')) });
+            return reply(res, 200, {
+              items: daemon.events.eventsFor(need('namespace'), need('kind'), need('name')).map((e) => ({ ...e, source: e.source.component })),
+            });
           case 'GET /cluster-report':
             return reply(res, 200, await api.clusterReport(need('namespace'), need('name')));
           case 'GET /instance':

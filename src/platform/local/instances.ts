@@ -10,6 +10,7 @@ import { instancePaths } from '../../instance/paths.js';
 import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
+import { credentialsHash } from '../../operator/credentials.js';
 import { configHash } from '../../operator/instance-config.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
@@ -32,6 +33,7 @@ export interface InstanceRecord {
   token: string;
   generation: number;
   configHash?: string;
+  credentialsHash?: string;
   role: InstanceConfig['role'];
   createdAt: string;
 }
@@ -90,7 +92,14 @@ export class LocalInstances implements InstanceRuntime {
     return Promise.all(
       recs.map(async ({ record }) => {
         const running = this.managerRunning(record);
-        const observed: ObservedInstance = { name: record.name, serial: record.serial, running, configHash: record.configHash, role: record.role };
+        const observed: ObservedInstance = {
+          name: record.name,
+          serial: record.serial,
+          running,
+          configHash: record.configHash,
+          credentialsHash: record.credentialsHash,
+          role: record.role,
+        };
         if (running) {
           try {
             observed.status = await this.fetchStatus(record);
@@ -143,6 +152,7 @@ export class LocalInstances implements InstanceRuntime {
     writeFileSync(paths.credentials, JSON.stringify(credentials) + '\n', { mode: 0o600 });
     chownToRunAs(this.home, paths.credentials);
     rec.configHash = configHash(config);
+    rec.credentialsHash = credentialsHash(creds);
     rec.role = config.role;
     this.writeRecord(dir, rec);
   }
