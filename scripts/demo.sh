@@ -15,7 +15,7 @@ The application URI (secret cluster-example-app, key uri):
   $uri
 
 Connect:
-  psql "$uri"                                  # through the -rw endpoint (the primary)
+  psql "\$(npx cnpg get secret cluster-example-app -o jsonpath='{.data.uri}' | base64 -d)"   # through -rw
   npx cnpg psql cluster-example                # psql on the primary as postgres
   npx cnpg exec cluster-example-1 -- psql -U app -d app
 Look around:
