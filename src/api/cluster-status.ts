@@ -23,6 +23,8 @@ export interface ClusterStatus {
   instancesReportedState?: Record<string, { isPrimary: boolean; timeLineID?: number }>;
   currentPrimary?: string;
   currentPrimaryTimestamp?: string;
+  /** When the primary was first seen failing; failoverDelay counts from here. */
+  currentPrimaryFailingSinceTimestamp?: string;
   targetPrimary?: string;
   targetPrimaryTimestamp?: string;
   timelineID?: number;

@@ -7,6 +7,7 @@ import { execCommand, logsCommand, psqlCommand } from './commands/exec.js';
 import { describeCommand, getCommand } from './commands/get.js';
 import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './commands/mutate.js';
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
+import { fencingCommand, promoteCommand, reloadCommand, restartCommand } from './commands/ha.js';
 import { statusCommand } from './commands/status.js';
 
 const VERSION = '0.1.0';
@@ -159,6 +160,38 @@ program
     if (what === 'cluster' && !name) throw new CliError('error: logs cluster needs a cluster name');
     await logsCommand(await connect(), target, o);
   });
+
+program
+  .command('promote')
+  .description('switch over: make INSTANCE (a name or serial number) the primary')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .addOption(ns())
+  .action(async (cluster: string, instance: string, o) => promoteCommand(await connect(), cluster, instance, o));
+
+program
+  .command('fencing')
+  .description('fencing on|off CLUSTER INSTANCE ("*" or all for every instance): stop PostgreSQL but keep the instance')
+  .argument('<mode>', 'on or off')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .addOption(ns())
+  .action(async (mode: string, cluster: string, instance: string, o) => fencingCommand(await connect(), mode, cluster, instance, o));
+
+program
+  .command('restart')
+  .description('restart PostgreSQL of one instance, or of all in rolling order (standbys first, primary last)')
+  .argument('<cluster>')
+  .argument('[instance]')
+  .addOption(ns())
+  .action(async (cluster: string, instance: string | undefined, o) => restartCommand(await connect(), cluster, instance, o));
+
+program
+  .command('reload')
+  .description('make every instance re-read its configuration and credentials')
+  .argument('<cluster>')
+  .addOption(ns())
+  .action(async (cluster: string, o) => reloadCommand(await connect(), cluster, o));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
 operator.action(runOperator);

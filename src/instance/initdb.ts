@@ -84,6 +84,19 @@ export async function reconcileBuiltinRoles(c: pg.Client, owner: string | undefi
   await c.query(`ALTER ROLE postgres ${passwordClause(superuserPassword)}`);
 }
 
+/** pg_rewind reads the source's files through these functions; the replication user may call them. */
+export async function grantRewindFunctions(c: pg.Client): Promise<void> {
+  const user = quoteIdent(REPLICATION_USER);
+  for (const fn of [
+    'pg_catalog.pg_ls_dir(text, boolean, boolean)',
+    'pg_catalog.pg_stat_file(text, boolean)',
+    'pg_catalog.pg_read_binary_file(text)',
+    'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)',
+  ]) {
+    await c.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${user}`);
+  }
+}
+
 export async function createApplicationDatabase(c: pg.Client, b: InitdbBootstrap): Promise<void> {
   const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [b.database])).rowCount === 1;
   if (exists) await c.query(`ALTER DATABASE ${quoteIdent(b.database)} OWNER TO ${quoteIdent(b.owner)}`);

@@ -1,19 +1,26 @@
 // The instance manager: brings its PostgreSQL to the state instance.json describes and keeps it there.
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { compareLsn } from '../postgres/lsn.js';
 import { reconcileSlots, writeConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection } from './db.js';
-import { createApplicationDatabase, reconcileBuiltinRoles, reconcileManagedRoles, runInitdb, runStatements } from './initdb.js';
+import { createApplicationDatabase, grantRewindFunctions, reconcileBuiltinRoles, reconcileManagedRoles, runInitdb, runStatements } from './initdb.js';
+import { hasContact } from './isolation.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
+import { rewindFromPrimary } from './rewind.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { readPostgresFacts, type InstancePhase, type InstanceStatus } from './status.js';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
+/** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
+export const PRIMARY_RESTART_GRACE_MS = 3000;
+const ISOLATION_CHECK_MS = 1000;
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -21,11 +28,17 @@ function readJson<T>(path: string): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class InstanceManager {
+export interface ManagerEvent {
+  type: 'postmaster-exit' | 'postmaster-start' | 'phase';
+  phase: InstancePhase;
+  at: string;
+}
+
+export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   spec: InstanceSpec;
   private creds: Credentials;
   private readonly postmaster: Postmaster;
-  private phase: InstancePhase = 'starting';
+  private phaseValue: InstancePhase = 'starting';
   private lastError?: string;
   private appliedGeneration?: number;
   private appliedRolesHash?: string;
@@ -36,21 +49,47 @@ export class InstanceManager {
   private startedAt = 0;
   private retryTimer?: NodeJS.Timeout;
   private readonly periodic: NodeJS.Timeout;
+  private readonly isolationTimer: NodeJS.Timeout;
+  /** Set by the operator (or by self-protection) to keep PostgreSQL down until the spec changes. */
+  private isolatedAtGeneration?: number;
+  private lastContact = Date.now();
+  private isolationReason?: string;
 
   constructor(private readonly paths: InstancePaths) {
+    super();
+    this.setMaxListeners(0);
     this.spec = readJson<InstanceSpec>(paths.spec);
     this.creds = readJson<Credentials>(paths.credentials);
     this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
-    this.periodic = setInterval(() => this.requestReconcile(), 10_000);
+    this.periodic = setInterval(() => void this.requestReconcile(), 10_000);
+    this.isolationTimer = setInterval(() => void this.checkIsolation(), ISOLATION_CHECK_MS);
   }
 
   get token(): string {
     return this.creds.managerToken;
   }
 
+  private get phase(): InstancePhase {
+    return this.phaseValue;
+  }
+
+  private set phase(p: InstancePhase) {
+    if (p === this.phaseValue) return;
+    this.phaseValue = p;
+    this.emitEvent('phase');
+  }
+
+  private emitEvent(type: ManagerEvent['type']): void {
+    this.emit('event', { type, phase: this.phaseValue, at: new Date().toISOString() });
+  }
+
   private get bootstrapMarker(): string {
     return join(this.paths.root, 'bootstrapped');
+  }
+
+  private get isolated(): boolean {
+    return this.isolatedAtGeneration !== undefined && this.isolatedAtGeneration === this.spec.generation;
   }
 
   start(): void {
@@ -58,7 +97,7 @@ export class InstanceManager {
       log('info', 'adopted running postmaster', { pid: this.postmaster.pid });
       this.startedAt = Date.now();
     }
-    this.requestReconcile();
+    void this.requestReconcile();
   }
 
   /** Coalesces requests: at most one reconcile runs, and one more follows if asked meanwhile. */
@@ -77,7 +116,7 @@ export class InstanceManager {
         } catch (e) {
           this.lastError = (e as Error).message;
           log('error', 'reconcile failed', { error: this.lastError });
-          this.scheduleRetry(2000);
+          this.scheduleRetry(1000);
         }
       } while (this.reconcileAgain && !this.stopping);
       this.reconciling = undefined;
@@ -91,13 +130,19 @@ export class InstanceManager {
   }
 
   private onPostmasterExit(code: number | null, signal: string | null): void {
-    if (this.stopping || this.phase === 'bootstrapping') return;
+    this.emitEvent('postmaster-exit');
+    if (this.stopping || this.phase === 'bootstrapping' || this.phase === 'fenced') return;
     this.phase = 'stopped';
     const uptime = Date.now() - this.startedAt;
     if (uptime > 30_000) this.restartBackoffMs = 500;
-    log('warn', 'postmaster exited', { code, signal, restartInMs: this.restartBackoffMs });
-    this.scheduleRetry(this.restartBackoffMs);
+    const delay = this.spec.role === 'primary' ? Math.max(this.restartBackoffMs, PRIMARY_RESTART_GRACE_MS) : this.restartBackoffMs;
+    log('warn', 'postmaster exited', { code, signal, restartInMs: delay });
+    this.scheduleRetry(delay);
     this.restartBackoffMs = Math.min(this.restartBackoffMs * 2, MAX_RESTART_BACKOFF_MS);
+  }
+
+  private async inRecovery(): Promise<boolean> {
+    return withConnection(this.socket, 'postgres', async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r as boolean, 1000);
   }
 
   private async reconcile(): Promise<void> {
@@ -105,6 +150,20 @@ export class InstanceManager {
     this.creds = readJson<Credentials>(this.paths.credentials);
     if (this.spec.role === 'replica') writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
     if (!existsSync(this.bootstrapMarker)) await this.bootstrap();
+
+    if (this.spec.fenced || this.isolated) {
+      this.phase = this.spec.fenced ? 'fenced' : 'isolated';
+      await this.postmaster.stop(5000);
+      this.appliedGeneration = this.spec.generation;
+      return;
+    }
+    if (this.phase === 'fenced' || this.phase === 'isolated') this.phase = 'stopped';
+    // A standby told to become primary changes only through promote(), which waits for its WAL first.
+    if (this.spec.role === 'primary' && this.postmaster.running && this.phase === 'running' && (await this.inRecovery())) {
+      this.appliedGeneration = this.spec.generation;
+      return;
+    }
+    if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
     const changed = writeConfiguration(this.spec, this.paths);
     if (!this.postmaster.running) {
@@ -117,13 +176,29 @@ export class InstanceManager {
     this.appliedGeneration = this.spec.generation;
   }
 
+  /** This data was a primary's: stop it, rewind it onto the new primary, or clone afresh if it cannot be. */
+  private async rejoinAsStandby(): Promise<void> {
+    const primary = this.spec.primary;
+    if (!primary) throw new Error('a replica needs spec.primary to follow');
+    this.phase = 'rejoining';
+    await this.postmaster.stop(30_000);
+    const { outcome, output } = await rewindFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.paths.passfile);
+    log('info', 'pg_rewind', { outcome, output: output.trim().split('\n').slice(-3).join(' | ') });
+    if (outcome === 'retry-later') throw new Error(`waiting for the new primary ${primary.name} before rewinding: ${output.trim().split('\n').pop()}`);
+    if (outcome === 'needs-reclone') {
+      log('warn', 'pg_rewind cannot bring this data onto the new timeline; cloning afresh', { primary: primary.name });
+      rmSync(this.bootstrapMarker, { force: true });
+      await this.bootstrap();
+    }
+  }
+
   private async bootstrap(): Promise<void> {
     this.phase = 'bootstrapping';
     await this.postmaster.stop(5000);
     // No marker means an earlier attempt died half-way; nothing in it was ever acknowledged.
     rmSync(this.paths.pgdata, { recursive: true, force: true });
     mkdirSync(this.paths.pgdata, { recursive: true, mode: 0o700 });
-    const b = this.spec.bootstrap;
+    const b = this.spec.role === 'primary' ? this.spec.bootstrap : { kind: 'join' as const };
     if (b.kind === 'initdb') {
       log('info', 'running initdb', { database: b.database, owner: b.owner });
       await runInitdb(this.spec.binDir, this.paths.pgdata, b);
@@ -131,6 +206,7 @@ export class InstanceManager {
       await this.startPostgres();
       await withConnection(this.socket, 'postgres', async (c) => {
         await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
+        await grantRewindFunctions(c);
         await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
         await createApplicationDatabase(c, b);
         await runStatements(c, b.postInitSQL);
@@ -144,6 +220,8 @@ export class InstanceManager {
       log('info', 'cloning from primary', { primary: primary.name });
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
       await cloneFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.spec.slotName, this.paths.passfile);
+      // standby.signal marks the data as a standby's, before anything could start it as a primary.
+      writeConfiguration(this.spec, this.paths);
     }
     writeFileSync(this.bootstrapMarker, new Date().toISOString() + '\n');
     this.phase = this.postmaster.running ? 'running' : 'starting';
@@ -156,18 +234,20 @@ export class InstanceManager {
 
   private async startPostgres(): Promise<void> {
     mkdirSync(this.paths.socketDir, { recursive: true, mode: 0o700 });
-    if (this.phase !== 'bootstrapping') this.phase = 'starting';
+    const bootstrapping = this.phase === 'bootstrapping';
+    if (!bootstrapping) this.phase = 'starting';
     this.postmaster.start();
+    this.emitEvent('postmaster-start');
     this.startedAt = Date.now();
     const deadline = Date.now() + READY_WAIT_MS;
     while (Date.now() < deadline) {
       if (!this.postmaster.running) throw new Error(`postgres exited during start; see ${this.paths.postgresLog}`);
       if (await isAcceptingConnections(this.socket)) {
-        if (this.phase !== 'bootstrapping') this.phase = 'running';
+        if (!bootstrapping) this.phase = 'running';
         log('info', 'postgres is accepting connections', { pid: this.postmaster.pid });
         return;
       }
-      await sleep(100);
+      await sleep(50);
     }
     throw new Error(`postgres did not accept connections within ${READY_WAIT_MS / 1000}s`);
   }
@@ -183,9 +263,14 @@ export class InstanceManager {
       if (hash === this.appliedRolesHash) return;
       const owner = this.spec.bootstrap.kind === 'initdb' ? this.spec.bootstrap.owner : this.creds.app?.username;
       await reconcileBuiltinRoles(c, owner, this.spec.enableSuperuserAccess, this.creds);
+      await grantRewindFunctions(c);
       await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
       this.appliedRolesHash = hash;
     });
+  }
+
+  reloadPostgres(): void {
+    this.postmaster.reload();
   }
 
   async restartPostgres(): Promise<void> {
@@ -198,6 +283,70 @@ export class InstanceManager {
     await this.requestReconcile();
   }
 
+  /**
+   * Promotes this standby once it has received WAL up to `minLsn` (a switchover passes the old
+   * primary's shutdown checkpoint, so nothing acknowledged is left behind).
+   */
+  async promote(minLsn: string | undefined, timeoutMs = 30_000): Promise<InstanceStatus> {
+    await this.reconciling;
+    if (minLsn) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const received = await withConnection(this.socket, 'postgres', async (c) => (await c.query('SELECT pg_last_wal_receive_lsn()::text AS l')).rows[0].l as string | null);
+        if (received && compareLsn(received, minLsn) >= 0) break;
+        if (Date.now() > deadline) throw new Error(`standby received WAL only up to ${received ?? 'nothing'}, needed ${minLsn}`);
+        await sleep(20);
+      }
+    }
+    await withConnection(this.socket, 'postgres', async (c) => {
+      if ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r) await c.query('SELECT pg_promote(true, 60)');
+    });
+    log('info', 'promoted to primary');
+    await this.requestReconcile();
+    // pg_rewind of the old primary needs the new timeline in this server's control file.
+    void withConnection(this.socket, 'postgres', (c) => c.query('CHECKPOINT'), 60_000).catch(() => undefined);
+    return this.status();
+  }
+
+  /** Clean demotion for a switchover: checkpoint, stop, and report where this primary's WAL ends. */
+  async demote(): Promise<{ lsn: string }> {
+    await withConnection(this.socket, 'postgres', (c) => c.query('CHECKPOINT')).catch(() => undefined);
+    this.stopping = true;
+    try {
+      await this.postmaster.stop(30_000);
+    } finally {
+      this.stopping = false;
+    }
+    this.phase = 'stopped';
+    const lsn = await controlDataCheckpoint(this.spec.binDir, this.paths.pgdata);
+    log('info', 'demoted', { lsn });
+    void this.requestReconcile();
+    return { lsn };
+  }
+
+  /** Stop accepting writes now; PostgreSQL stays down until the operator writes a new spec. */
+  async isolate(reason: string): Promise<void> {
+    this.isolatedAtGeneration = this.spec.generation;
+    this.isolationReason = reason;
+    this.phase = 'isolated';
+    log('warn', 'isolating: PostgreSQL stopped', { reason });
+    await this.postmaster.stop(2000);
+  }
+
+  private async checkIsolation(): Promise<void> {
+    if (this.spec.role !== 'primary' || !this.postmaster.running || this.stopping) {
+      this.lastContact = Date.now();
+      return;
+    }
+    if (await hasContact(this.spec)) {
+      this.lastContact = Date.now();
+      return;
+    }
+    if (Date.now() - this.lastContact > this.spec.isolationTimeoutMs) {
+      await this.isolate(`no contact with the control plane or any peer for ${Math.round((Date.now() - this.lastContact) / 1000)}s`);
+    }
+  }
+
   async status(): Promise<InstanceStatus> {
     const base: InstanceStatus = {
       name: this.spec.name,
@@ -207,6 +356,8 @@ export class InstanceManager {
       postgresRunning: this.postmaster.running,
       ready: false,
       pendingRestart: false,
+      fenced: this.spec.fenced,
+      isolationReason: this.isolated ? this.isolationReason : undefined,
       appliedGeneration: this.appliedGeneration,
       port: this.spec.pgPort,
       pgdata: this.paths.pgdata,
@@ -226,10 +377,19 @@ export class InstanceManager {
   async shutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.periodic);
+    clearInterval(this.isolationTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.reconciling?.catch(() => undefined);
     await this.postmaster.stop();
     this.postmaster.dispose();
     this.phase = 'stopped';
   }
+}
+
+async function controlDataCheckpoint(binDir: string, pgdata: string): Promise<string> {
+  const { runTool } = await import('./run.js');
+  const out = await runTool(join(binDir, 'pg_controldata'), [pgdata], { ...process.env, LC_ALL: 'C' });
+  const m = /Latest checkpoint location:\s+([0-9A-F]+\/[0-9A-F]+)/.exec(out);
+  if (!m?.[1]) throw new Error('pg_controldata did not report the latest checkpoint location');
+  return m[1];
 }

@@ -15,12 +15,23 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** Server-sent events: the operator learns of a postmaster exit the moment it happens. */
+function streamEvents(manager: InstanceManager, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(': connected\n\n');
+  const onEvent = (e: unknown) => res.write(`data: ${JSON.stringify(e)}\n\n`);
+  manager.on('event', onEvent);
+  res.on('close', () => manager.off('event', onEvent));
+}
+
 export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void): Promise<Server> {
   const server = createServer((req, res) => {
     void (async () => {
       const route = `${req.method} ${req.url?.split('?')[0]}`;
       try {
         switch (route) {
+          case 'GET /events':
+            return streamEvents(manager, res);
           case 'GET /pg/status':
             return send(res, 200, await manager.status());
           case 'GET /healthz': {
@@ -40,6 +51,19 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
             return send(res, 200, await manager.status());
           case 'POST /pg/restart':
             await manager.restartPostgres();
+            return send(res, 200, await manager.status());
+          case 'POST /pg/promote': {
+            const minLsn = new URL(req.url ?? '/', 'http://x').searchParams.get('minLsn') ?? undefined;
+            return send(res, 200, await manager.promote(minLsn));
+          }
+          case 'POST /pg/demote':
+            return send(res, 200, await manager.demote());
+          case 'POST /pg/reload':
+            await manager.requestReconcile();
+            manager.reloadPostgres();
+            return send(res, 200, await manager.status());
+          case 'POST /pg/isolate':
+            await manager.isolate('requested by the operator');
             return send(res, 200, await manager.status());
           case 'POST /shutdown':
             send(res, 202, { stopping: true });

@@ -54,6 +54,11 @@ export interface PrimaryEndpoint {
   port: number;
 }
 
+export interface PeerEndpoint {
+  name: string;
+  statusPort: number;
+}
+
 export interface InstanceSpec {
   namespace: string;
   cluster: string;
@@ -77,6 +82,15 @@ export interface InstanceSpec {
   replicationSlots: string[];
   enableSuperuserAccess: boolean;
   managedRoles: ManagedRoleSpec[];
+  synchronousStandbyNames?: string;
+  /** Fenced: PostgreSQL stays stopped while the manager keeps running and reporting. */
+  fenced: boolean;
+  /** Other instances' status endpoints, used by a primary to tell whether it is isolated. */
+  peers: PeerEndpoint[];
+  /** A file naming the control plane's liveness URL; the control plane may move between restarts. */
+  operatorEndpointFile?: string;
+  /** A primary that reaches neither the control plane nor any peer for this long stops PostgreSQL. */
+  isolationTimeoutMs: number;
 }
 
 export interface Credentials {

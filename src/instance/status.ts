@@ -17,7 +17,7 @@ export interface ReplicationInfo {
   slotName?: string;
 }
 
-export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'stopped' | 'failed';
+export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
 
 export interface InstanceStatus {
   name: string;
@@ -35,6 +35,8 @@ export interface InstanceStatus {
   lagBytes?: number;
   isWalReceiverActive?: boolean;
   pendingRestart: boolean;
+  fenced?: boolean;
+  isolationReason?: string;
   appliedGeneration?: number;
   port: number;
   pgdata: string;

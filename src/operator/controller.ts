@@ -34,13 +34,14 @@ export class ClusterController {
     const observed = { instances: await instances.observe(cluster), secrets, now: new Date(), credentialsHash: creds && credentialsHash(creds) };
     const plan = planCluster(cluster, observed, major);
     const addresses = await endpoints.addresses(cluster);
-    const status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
+    let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     let requeueAfterMs = plan.requeueAfterMs;
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster));
     try {
       for (const action of plan.actions) await this.act(cluster, action, addresses, credentials);
     } catch (e) {
-      status.phaseReason = (e as Error).message;
+      // The plan's status describes actions that did not all happen; keep what was true before.
+      status = { ...(cluster.status ?? {}), localEndpoints: addresses, phaseReason: (e as Error).message };
       requeueAfterMs = ERROR_REQUEUE_MS;
       await this.platform.events.record(cluster, 'Warning', 'ReconcileError', (e as Error).message);
     }
@@ -70,6 +71,16 @@ export class ClusterController {
         return endpoints.route(cluster, { rw: action.rw, ro: action.ro, r: action.r });
       case 'recordEvent':
         return events.record(cluster, action.type, action.reason, action.message);
+      case 'isolateInstance':
+        return instances.isolate(cluster, action.name);
+      case 'promoteInstance':
+        return instances.promote(cluster, action.name, action.config, await credentials());
+      case 'switchover': {
+        const lsn = await instances.demote(cluster, action.from, action.fromConfig, await credentials());
+        return instances.promote(cluster, action.to, action.toConfig, await credentials(), lsn);
+      }
+      case 'clearAnnotation':
+        return store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
       default: {
         const never: never = action;
         throw new Error(`unhandled action ${JSON.stringify(never)}`);

@@ -1,6 +1,7 @@
 // Pure: from a Cluster and what was observed, the next actions and the status to record.
 // Level-based: every call looks at the whole picture, so a repeated or interrupted reconcile is safe.
 import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/cluster-status.js';
+import { chooseFailoverTarget, fencedInstances, primaryFailed } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { instanceName, nextSerial, secretNames, serviceNames } from './names.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -13,9 +14,14 @@ export const PHASE = {
   applyingConfiguration: 'Applying configuration',
   restartingPrimary: 'Primary instance is being restarted in-place',
   waitingForUser: 'Waiting for user action',
+  failingOver: 'Failing over',
+  switchover: 'Switchover in progress',
 } as const;
 
+export const TARGET_PRIMARY_ANNOTATION = 'cnpg.io/targetPrimary';
 const WORKING_REQUEUE_MS = 200;
+/** While a failover is under way every step is a reconcile away, so ask again almost at once. */
+const FAILOVER_REQUEUE_MS = 20;
 
 function isReady(i: ObservedInstance | undefined): boolean {
   return Boolean(i?.running && i.status?.ready);
@@ -36,8 +42,7 @@ function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
     { kind: 'ensureSecret', role: 'replication', name: names.replication, username: 'streaming_replica', dbname: 'postgres' },
     { kind: 'ensureSecret', role: 'app', name: names.app, username: initdb?.owner ?? database, dbname: database, sourceSecret: initdb?.secret?.name },
   ];
-  const superuserWanted = cluster.spec.enableSuperuserAccess === true;
-  if (superuserWanted) {
+  if (cluster.spec.enableSuperuserAccess === true) {
     actions.push({ kind: 'ensureSecret', role: 'superuser', name: names.superuser, username: 'postgres', dbname: '*', sourceSecret: cluster.spec.superuserSecret?.name });
   } else if (observed.secrets.has(names.superuser)) {
     actions.push({ kind: 'deleteSecret', name: names.superuser });
@@ -48,75 +53,152 @@ function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
 function condition(type: string, ok: boolean, reason: [string, string], message: string, previous: Condition[] | undefined, now: string): Condition {
   const status = ok ? 'True' : 'False';
   const before = previous?.find((c) => c.type === type);
-  return {
-    type,
-    status,
-    reason: ok ? reason[0] : reason[1],
-    message,
-    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now,
-  };
+  return { type, status, reason: ok ? reason[0] : reason[1], message, lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now };
+}
+
+interface Progress {
+  phase: string;
+  reason?: string;
+  requeueAfterMs?: number;
+  /** Set when this plan changes which instance takes writes. */
+  rw?: string[];
 }
 
 export function planCluster(cluster: Cluster, observed: ObservedCluster, major: number): Plan {
   const name = cluster.metadata.name;
   const previous = (cluster.status ?? {}) as ClusterStatus;
   const now = observed.now.toISOString();
-  const wanted = cluster.spec.instances ?? 1;
   const actions: Action[] = secretActions(cluster, observed);
   const instances = [...observed.instances].sort((a, b) => a.serial - b.serial);
-  let phase: string = PHASE.healthy;
-  let phaseReason = '';
-  let requeueAfterMs: number | undefined;
   const status: ClusterStatus = { ...previous, writeService: serviceNames(name).rw, readService: serviceNames(name).ro, observedGeneration: cluster.metadata.generation };
+  const fenced = fencedInstances(cluster.metadata.annotations, instances.map((i) => i.name));
+  const topologyWith = (primary: string, extra: string[] = []): Topology => ({
+    primary,
+    instances: [...instances.map((i) => i.name), ...extra],
+    ready: instances.filter(isReady).map((i) => i.name),
+    fenced,
+  });
+  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major);
 
   let primary = currentPrimaryOf(previous, instances);
+  let progress: Progress;
   if (instances.length === 0 || primary === undefined) {
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
-    const config = desiredInstanceConfig(cluster, primary, { primary, instances: [primary] }, major);
-    actions.push({ kind: 'createInstance', name: primary, serial: Number(primary.slice(name.length + 1)), config });
+    const serial = Number(primary.slice(name.length + 1));
+    actions.push({ kind: 'createInstance', name: primary, serial, config: configFor(primary, { primary, instances: [primary], fenced }) });
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (initdb)` });
-    instances.push({ name: primary, serial: Number(primary.slice(name.length + 1)), running: true, role: 'primary' });
-    status.currentPrimaryTimestamp = now;
-    status.targetPrimaryTimestamp = now;
-    phase = PHASE.settingUpPrimary;
-    requeueAfterMs = WORKING_REQUEUE_MS;
+    instances.push({ name: primary, serial, running: true, role: 'primary' });
+    status.currentPrimary = status.targetPrimary = primary;
+    status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
+    progress = { phase: PHASE.settingUpPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
+  } else {
+    progress =
+      continueFailover(primary) ??
+      switchover(primary) ??
+      startFailover(primary) ??
+      steadyState(primary);
+    primary = status.currentPrimary ?? primary;
   }
 
-  const topology: Topology = { primary, instances: instances.map((i) => i.name) };
-  const primaryObs = instances.find((i) => i.name === primary);
-  const primaryReady = isReady(primaryObs) && primaryObs?.status?.isPrimary === true;
-  const replicas = instances.filter((i) => i.name !== primary);
-
-  // Configuration first, so that the primary already keeps a slot for a replica created below.
-  for (const inst of instances) {
-    if (inst.configHash === undefined && !inst.running) continue;
-    const config = desiredInstanceConfig(cluster, inst.name, topology, major);
-    const credentialsChanged = observed.credentialsHash !== undefined && inst.credentialsHash !== observed.credentialsHash;
-    if (!inst.running) actions.push({ kind: 'startInstance', name: inst.name, config });
-    else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
-      actions.push({ kind: 'configureInstance', name: inst.name, config });
+  function continueFailover(old: string): Progress | undefined {
+    if (previous.targetPrimary !== 'pending') return undefined;
+    const target = chooseFailoverTarget(instances, new Set([old, ...fenced]));
+    if (!target) return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for a standby that can be promoted`, requeueAfterMs: 500, rw: [] };
+    // Positions are final only once no standby still streams from the old primary.
+    if (instances.some((i) => i.name !== old && i.status?.isWalReceiverActive)) {
+      return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for WAL receivers to stop`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
     }
+    actions.push({ kind: 'promoteInstance', name: target.name, config: configFor(target.name, topologyWith(target.name)) });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'FailoverTarget', message: `Failing over from ${old} to ${target.name} (received ${target.status?.receivedLsn ?? target.status?.replayLsn})` });
+    status.currentPrimary = status.targetPrimary = target.name;
+    status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
+    delete status.currentPrimaryFailingSinceTimestamp;
+    return { phase: PHASE.failingOver, reason: `Failing over from ${old} to ${target.name}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [target.name] };
   }
 
-  if (phase !== PHASE.settingUpPrimary) {
-    if (!primaryReady) {
-      phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
-      phaseReason = primaryObs?.status?.lastError ?? primaryObs?.statusError ?? '';
-      requeueAfterMs = WORKING_REQUEUE_MS;
-    } else if (instances.length < wanted) {
-      phase = PHASE.creatingReplica;
-      requeueAfterMs = WORKING_REQUEUE_MS;
-      if (replicas.every(isReady)) {
-        const serial = nextSerial(instances.map((i) => i.serial));
-        const newName = instanceName(name, serial);
-        const grown: Topology = { primary, instances: [...topology.instances, newName] };
-        actions.push({ kind: 'configureInstance', name: primary, config: desiredInstanceConfig(cluster, primary, grown, major) });
-        actions.push({ kind: 'createInstance', name: newName, serial, config: desiredInstanceConfig(cluster, newName, grown, major) });
-        actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Replica instance ${newName} (join from ${primary})` });
-        instances.push({ name: newName, serial, running: true, role: 'replica' });
+  function switchover(current: string): Progress | undefined {
+    const annotated = cluster.metadata.annotations?.[TARGET_PRIMARY_ANNOTATION];
+    if (annotated) actions.push({ kind: 'clearAnnotation', key: TARGET_PRIMARY_ANNOTATION });
+    const wanted = annotated ?? previous.targetPrimary;
+    if (!wanted || wanted === current || wanted === 'pending') return undefined;
+    const target = instances.find((i) => i.name === wanted);
+    const currentObs = instances.find((i) => i.name === current);
+    if (!target || !isReady(target) || fenced.has(wanted)) {
+      actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'SwitchoverRefused', message: `${wanted} is not a ready, unfenced standby of ${name}; the primary stays ${current}` });
+      status.targetPrimary = current;
+      return undefined;
+    }
+    if (primaryFailed(currentObs)) return undefined;
+    const topology = topologyWith(wanted);
+    actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
+    actions.push({ kind: 'switchover', from: current, to: wanted, fromConfig: configFor(current, topology), toConfig: configFor(wanted, topology) });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switched over from ${current} to ${wanted}` });
+    status.currentPrimary = status.targetPrimary = wanted;
+    status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
+    return { phase: PHASE.switchover, reason: `Switching over from ${current} to ${wanted}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [wanted] };
+  }
+
+  function startFailover(current: string): Progress | undefined {
+    const p = instances.find((i) => i.name === current);
+    if (!primaryFailed(p) || fenced.has(current)) {
+      delete status.currentPrimaryFailingSinceTimestamp;
+      return undefined;
+    }
+    // Failing over needs somewhere to go; a lone primary is simply started again.
+    if (!chooseFailoverTarget(instances, new Set([current, ...fenced]))) return undefined;
+    const delayMs = (cluster.spec.failoverDelay ?? 0) * 1000;
+    if (delayMs > 0) {
+      const since = previous.currentPrimaryFailingSinceTimestamp ?? now;
+      status.currentPrimaryFailingSinceTimestamp = since;
+      const waited = observed.now.getTime() - Date.parse(since);
+      if (waited < delayMs) {
+        return { phase: PHASE.failingOver, reason: `Primary ${current} is failing; failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
       }
-      phaseReason = `Creating replica ${instances.length}/${wanted}`;
-    } else if (instances.length > wanted) {
+    }
+    // Step one: make sure the old primary can take no more writes. The choice of target waits for
+    // the next reconcile, when every standby's position is final.
+    actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
+    actions.push({ kind: 'isolateInstance', name: current });
+    actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${p?.statusError ?? (p?.running ? `PostgreSQL ${p.status?.phase ?? 'down'}` : 'instance not running')}); failing over` });
+    status.targetPrimary = 'pending';
+    status.targetPrimaryTimestamp = now;
+    return { phase: PHASE.failingOver, reason: `Failing over from ${current}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
+  }
+
+  function steadyState(current: string): Progress {
+    const wanted = cluster.spec.instances ?? 1;
+    const topology = topologyWith(current);
+    const primaryObs = instances.find((i) => i.name === current);
+    const primaryReady = isReady(primaryObs) && primaryObs?.status?.isPrimary === true;
+    const replicas = instances.filter((i) => i.name !== current);
+
+    for (const inst of instances) {
+      if (inst.configHash === undefined && !inst.running) continue;
+      const config = configFor(inst.name, topology);
+      const credentialsChanged = observed.credentialsHash !== undefined && inst.credentialsHash !== observed.credentialsHash;
+      if (!inst.running) actions.push({ kind: 'startInstance', name: inst.name, config });
+      else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
+        actions.push({ kind: 'configureInstance', name: inst.name, config });
+      }
+    }
+
+    if (!primaryReady) {
+      const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
+      const reason = fenced.has(current) ? `primary ${current} is fenced` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
+      return { phase, reason, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    if (instances.length < wanted) {
+      if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
+      const serial = nextSerial(instances.map((i) => i.serial));
+      const newName = instanceName(name, serial);
+      const grown = topologyWith(current, [newName]);
+      actions.push({ kind: 'configureInstance', name: current, config: configFor(current, grown) });
+      actions.push({ kind: 'createInstance', name: newName, serial, config: configFor(newName, grown) });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Replica instance ${newName} (join from ${current})` });
+      instances.push({ name: newName, serial, running: true, role: 'replica' });
+      return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    if (instances.length > wanted) {
       // CloudNativePG removes the non-primary instance with the highest serial.
       const victim = replicas[replicas.length - 1];
       if (victim) {
@@ -124,45 +206,42 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
         actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'ScaleDown', message: `Scaling down: removing instance ${victim.name}` });
         instances.splice(instances.indexOf(victim), 1);
       }
-      phase = PHASE.waitingForInstances;
-      phaseReason = `Scaling down to ${wanted} instances`;
-      requeueAfterMs = WORKING_REQUEUE_MS;
-    } else if (!replicas.every(isReady)) {
-      phase = PHASE.waitingForInstances;
-      requeueAfterMs = WORKING_REQUEUE_MS;
-    } else {
-      const pendingReplica = [...replicas].reverse().find((r) => r.status?.pendingRestart);
-      if (pendingReplica) {
-        actions.push({ kind: 'restartPostgres', name: pendingReplica.name });
-        actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingInstance', message: `Restarting ${pendingReplica.name} to apply configuration` });
-        phase = PHASE.applyingConfiguration;
-        requeueAfterMs = WORKING_REQUEUE_MS;
-      } else if (primaryObs?.status?.pendingRestart) {
-        if (cluster.spec.primaryUpdateStrategy === 'supervised') {
-          phase = PHASE.waitingForUser;
-          phaseReason = `Primary ${primary} needs a restart: run cnpg restart ${name} ${primary}, or cnpg promote ${name} <replica>`;
-        } else {
-          actions.push({ kind: 'restartPostgres', name: primary });
-          actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingPrimary', message: `Restarting primary ${primary} in place to apply configuration` });
-          phase = PHASE.restartingPrimary;
-          requeueAfterMs = WORKING_REQUEUE_MS;
-        }
-      }
+      return { phase: PHASE.waitingForInstances, reason: `Scaling down to ${wanted} instances`, requeueAfterMs: WORKING_REQUEUE_MS };
     }
+    if (!replicas.every(isReady)) {
+      const fencedNames = replicas.filter((r) => fenced.has(r.name)).map((r) => r.name);
+      return { phase: PHASE.waitingForInstances, reason: fencedNames.length ? `fenced: ${fencedNames.join(', ')}` : undefined, requeueAfterMs: fencedNames.length === replicas.filter((r) => !isReady(r)).length ? undefined : WORKING_REQUEUE_MS };
+    }
+    const pendingReplica = [...replicas].reverse().find((r) => r.status?.pendingRestart);
+    if (pendingReplica) {
+      actions.push({ kind: 'restartPostgres', name: pendingReplica.name });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingInstance', message: `Restarting ${pendingReplica.name} to apply configuration` });
+      return { phase: PHASE.applyingConfiguration, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    if (primaryObs?.status?.pendingRestart) {
+      if (cluster.spec.primaryUpdateStrategy === 'supervised') {
+        return { phase: PHASE.waitingForUser, reason: `Primary ${current} needs a restart: run cnpg restart ${name} ${current}, or cnpg promote ${name} <replica>` };
+      }
+      actions.push({ kind: 'restartPostgres', name: current });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingPrimary', message: `Restarting primary ${current} in place to apply configuration` });
+      return { phase: PHASE.restartingPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    return { phase: PHASE.healthy };
   }
 
-  const ready = instances.filter(isReady);
+  const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name));
+  const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) ? [primary] : []);
   actions.push({
     kind: 'routeEndpoints',
-    rw: primaryReady ? [primary] : [],
-    ro: ready.filter((i) => i.name !== primary).map((i) => i.name),
-    r: ready.map((i) => i.name),
+    rw: writer,
+    ro: ready.filter((i) => i.name !== primary && !writer.includes(i.name)).map((i) => i.name),
+    r: [...new Set([...writer, ...ready.filter((i) => i.name !== primary || writer.includes(i.name)).map((i) => i.name)])],
   });
 
-  const healthy = phase === PHASE.healthy;
+  const healthy = progress.phase === PHASE.healthy;
   Object.assign(status, {
-    phase,
-    phaseReason: phaseReason || undefined,
+    phase: progress.phase,
+    phaseReason: progress.reason || undefined,
     instances: instances.length,
     readyInstances: ready.length,
     instanceNames: instances.map((i) => i.name),
@@ -174,14 +253,12 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     instancesReportedState: Object.fromEntries(
       instances.filter((i) => i.status?.isPrimary !== undefined).map((i) => [i.name, { isPrimary: i.status?.isPrimary === true, timeLineID: i.status?.timeLineID }]),
     ),
-    currentPrimary: primary,
-    targetPrimary: primary,
-    timelineID: primaryObs?.status?.timeLineID ?? previous.timelineID,
-    systemID: primaryObs?.status?.systemID ?? previous.systemID,
-    conditions: [
-      condition('Ready', healthy, ['ClusterIsReady', 'ClusterIsNotReady'], healthy ? 'Cluster is Ready' : phase, previous.conditions, now),
-    ],
+    timelineID: instances.find((i) => i.name === primary)?.status?.timeLineID ?? previous.timelineID,
+    systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
+    conditions: [condition('Ready', healthy, ['ClusterIsReady', 'ClusterIsNotReady'], healthy ? 'Cluster is Ready' : progress.phase, previous.conditions, now)],
   } satisfies ClusterStatus);
-  if (previous.currentPrimary !== primary) status.currentPrimaryTimestamp = now;
-  return { actions, status, requeueAfterMs };
+  status.targetPrimary ??= primary;
+  status.currentPrimary = primary;
+  if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;
+  return { actions, status, requeueAfterMs: progress.requeueAfterMs };
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import type { InitdbBootstrap, ManagedRoleSpec } from '../instance/spec.js';
 import { slotNameFor } from './names.js';
+import { synchronousStandbyNames } from './sync.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -52,10 +53,14 @@ export function managedRoles(cluster: Cluster): ManagedRoleSpec[] {
 export interface Topology {
   primary: string;
   instances: string[];
+  /** Instances ready now; only the preferred-durability and legacy sync settings depend on it. */
+  ready?: string[];
+  fenced?: Set<string>;
 }
 
 export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number): InstanceConfig {
   const isPrimary = name === topology.primary;
+  const replicas = topology.instances.filter((n) => n !== topology.primary);
   const bootstrap = initdbBootstrap(cluster);
   const slots = cluster.spec.replicationSlots?.highAvailability;
   const slotsEnabled = slots?.enabled ?? true;
@@ -74,6 +79,8 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     replicationSlots: isPrimary && slotsEnabled ? topology.instances.filter((n) => n !== name).map((n) => slotNameFor(prefix, n)) : [],
     enableSuperuserAccess: cluster.spec.enableSuperuserAccess ?? false,
     managedRoles: roles,
+    synchronousStandbyNames: isPrimary ? synchronousStandbyNames(cluster, replicas, replicas.filter((r) => topology.ready?.includes(r))) : undefined,
+    fenced: topology.fenced?.has(name) ?? false,
   };
 }
 

@@ -9,6 +9,7 @@ import type { InstanceConfig, ObservedInstance } from './types.js';
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
 
 export interface ResourceStore {
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(kind: string, namespace?: string): Promise<KubeObject[]>;
   /** Creates or replaces an object the operator owns (Secrets it generates). */
@@ -29,6 +30,12 @@ export interface InstanceRuntime {
   stop(cluster: Cluster, name: string): Promise<void>;
   /** Stops an instance and deletes its data, as scale-down does. */
   remove(cluster: Cluster, name: string): Promise<void>;
+  /** Makes sure the instance accepts no more writes; resolves only once that is certain. */
+  isolate(cluster: Cluster, name: string): Promise<void>;
+  /** Promotes a standby (after it has received WAL up to `minLsn`, when given). */
+  promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void>;
+  /** Cleanly stops a primary that is to become a standby; returns the LSN its WAL ends at. */
+  demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string>;
 }
 
 export type EndpointRole = 'rw' | 'ro' | 'r';

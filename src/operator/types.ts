@@ -17,6 +17,8 @@ export interface InstanceConfig {
   replicationSlots: string[];
   enableSuperuserAccess: boolean;
   managedRoles: ManagedRoleSpec[];
+  synchronousStandbyNames?: string;
+  fenced: boolean;
 }
 
 export interface ObservedInstance {
@@ -52,6 +54,10 @@ export type Action =
   | { kind: 'startInstance'; name: string; config: InstanceConfig }
   | { kind: 'restartPostgres'; name: string }
   | { kind: 'removeInstance'; name: string }
+  | { kind: 'isolateInstance'; name: string }
+  | { kind: 'promoteInstance'; name: string; config: InstanceConfig }
+  | { kind: 'switchover'; from: string; to: string; fromConfig: InstanceConfig; toConfig: InstanceConfig }
+  | { kind: 'clearAnnotation'; key: string }
   | { kind: 'routeEndpoints'; rw: string[]; ro: string[]; r: string[] }
   | { kind: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; message: string };
 

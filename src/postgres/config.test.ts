@@ -17,11 +17,12 @@ test('user parameters override defaults but not operator-owned settings', () => 
   assert.equal(p.primary_conninfo, undefined);
 });
 
-test('standby settings add conninfo, slot and latest timeline', () => {
+test('standby settings add conninfo and slot; the timeline stays PostgreSQL’s default (latest) for every role', () => {
   const p = buildParameters({ ...base, standby: { primaryConninfo: 'host=127.0.0.1 port=6000', primarySlotName: '_cnpg_x_2' } });
   assert.equal(p.primary_conninfo, 'host=127.0.0.1 port=6000');
   assert.equal(p.primary_slot_name, '_cnpg_x_2');
-  assert.equal(p.recovery_target_timeline, 'latest');
+  // A primary must not carry a restart-only setting a standby lacks, or promotion would need a restart.
+  assert.equal(p.recovery_target_timeline, undefined);
 });
 
 test('rendered values are quoted and sorted', () => {

@@ -45,7 +45,6 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
   if (input.standby) {
     params.primary_conninfo = input.standby.primaryConninfo;
     if (input.standby.primarySlotName) params.primary_slot_name = input.standby.primarySlotName;
-    params.recovery_target_timeline = 'latest';
   }
   return params;
 }

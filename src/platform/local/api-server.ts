@@ -3,6 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
+import type { StoredCluster } from '../../api/cluster-status.js';
+import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
 import { mergePatch } from './merge-patch.js';
@@ -176,6 +178,40 @@ export class LocalApi {
     return { ...local, osUser: this.d.home.osUser, uid: this.d.home.runAs?.uid, gid: this.d.home.runAs?.gid, cluster: pod.metadata.labels?.['cnpg.io/cluster'] };
   }
 
+  /** `cnpg promote`: records the wanted primary; the controller performs the switchover. */
+  async promote(namespace: string, clusterName: string, target: string): Promise<string> {
+    const cluster = (await this.get('Cluster', namespace, clusterName)) as Cluster;
+    const names = this.d.instances.records(namespace, clusterName).map((r) => r.record.name);
+    const name = /^\d+$/.test(target) ? `${clusterName}-${target}` : target;
+    if (!names.includes(name)) throw new ApiError(404, `instance ${name} is not part of cluster ${clusterName} (instances: ${names.join(', ')})`);
+    const status = (cluster as StoredCluster).status ?? {};
+    if (status.currentPrimary === name) throw new ApiError(409, `${name} is already the primary of ${clusterName}`);
+    if (status.targetPrimary === 'pending') throw new ApiError(409, `cluster ${clusterName} is failing over; try again when it is healthy`);
+    await this.d.store.updateStatus('Cluster', namespace, clusterName, { ...status, targetPrimary: name, targetPrimaryTimestamp: new Date().toISOString() });
+    return name;
+  }
+
+  /** `cnpg restart`: one instance in place, or all of them in rolling order, waiting for each. */
+  async restart(namespace: string, clusterName: string, instance: string | undefined): Promise<string[]> {
+    const cluster = (await this.get('Cluster', namespace, clusterName)) as StoredCluster;
+    const records = this.d.instances.records(namespace, clusterName).map((r) => r.record);
+    const order = instance ? [instance] : rollingRestartOrder(records, cluster.status?.currentPrimary);
+    for (const name of order) {
+      if (!records.some((r) => r.name === name)) throw new ApiError(404, `instance ${name} is not part of cluster ${clusterName}`);
+      await this.d.instances.restartPostgres(cluster, name);
+    }
+    this.d.enqueue(namespace, clusterName);
+    return order;
+  }
+
+  /** `cnpg reload`: every instance re-reads its spec and credentials and reloads PostgreSQL's configuration. */
+  async reload(namespace: string, clusterName: string): Promise<void> {
+    const cluster = (await this.get('Cluster', namespace, clusterName)) as StoredCluster;
+    await this.d.store.patchMetadata('Cluster', namespace, clusterName, { annotations: { 'cnpg.io/reloadedAt': new Date().toISOString() } });
+    for (const { record } of this.d.instances.records(namespace, clusterName)) await this.d.instances.reloadInstance(cluster, record.name);
+    this.d.enqueue(namespace, clusterName);
+  }
+
   logFiles(namespace: string, cluster: string): Array<{ instance: string; files: string[] }> {
     return this.d.instances.records(namespace, cluster).map(({ dir, record }) => ({
       instance: record.name,
@@ -195,6 +231,8 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
   const server = createServer((req, res) => {
     void (async () => {
       try {
+        // Liveness only, for instance managers' isolation check: says nothing and changes nothing.
+        if (req.method === 'GET' && req.url === '/livez') return reply(res, 200, { ok: true });
         if (!authorized(req, token)) throw new ApiError(401, 'missing or wrong token');
         const url = new URL(req.url ?? '/', 'http://localhost');
         const q = (k: string) => url.searchParams.get(k) ?? undefined;
@@ -232,6 +270,13 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
             return reply(res, 200, await api.instanceAccess(need('namespace'), need('name')));
           case 'GET /logs':
             return reply(res, 200, { items: api.logFiles(need('namespace'), need('cluster')) });
+          case 'POST /promote':
+            return reply(res, 200, { target: await api.promote(need('namespace'), need('cluster'), need('instance')) });
+          case 'POST /restart':
+            return reply(res, 200, { restarted: await api.restart(need('namespace'), need('cluster'), q('instance')) });
+          case 'POST /reload':
+            await api.reload(need('namespace'), need('cluster'));
+            return reply(res, 200, { reloaded: true });
           case 'POST /shutdown':
             reply(res, 202, { stopping: true });
             setImmediate(() => void daemon.stop().then(() => process.exit(0)));

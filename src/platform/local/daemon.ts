@@ -49,7 +49,7 @@ export class LocalDaemon {
     readonly log: Logger,
   ) {
     this.store = new FileStore(home.store);
-    this.instances = new LocalInstances(home);
+    this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
     this.events = new StoreEvents(this.store);
     const controller = new ClusterController({ store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events });
@@ -71,6 +71,7 @@ export class LocalDaemon {
     const address = daemon.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     writeFileSync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
+    writeFileSync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
     daemon.store.on('change', (ev) => {
       const ns = ev.object.metadata.namespace ?? 'default';
       if (ev.object.kind === 'Cluster') daemon.enqueue(ns, ev.object.metadata.name);
@@ -97,10 +98,14 @@ export class LocalDaemon {
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     await this.queue.stop();
+    this.instances.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     const state = readDaemonState(this.home);
-    if (state?.pid === process.pid) rmSync(this.home.daemonState, { force: true });
+    if (state?.pid === process.pid) {
+      rmSync(this.home.daemonState, { force: true });
+      rmSync(this.home.operatorEndpoint, { force: true });
+    }
     this.log('operator stopped; instances keep running');
   }
 }

@@ -15,6 +15,8 @@ export interface CnpgHome {
   instances: string;
   daemonState: string;
   daemonLog: string;
+  /** World-readable: only the port, so instance managers can check the operator is alive. */
+  operatorEndpoint: string;
   /** The user PostgreSQL runs as; set only when we are root and must drop privileges. */
   runAs?: OsUser;
   osUser: string;
@@ -72,6 +74,7 @@ export function openHome(root = defaultHome()): CnpgHome {
     instances: join(root, 'instances'),
     daemonState: join(root, 'operator.json'),
     daemonLog: join(root, 'operator.log'),
+    operatorEndpoint: join(root, 'operator-endpoint.json'),
     runAs,
     osUser: runAs?.name ?? userInfo().username,
   };

@@ -16,6 +16,7 @@ import type { ClusterCredentials, InstanceRuntime } from '../../operator/platfor
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import { chownToRunAs, makeOwnedDir, type CnpgHome } from './home.js';
+import { InstanceEventWatcher } from './instance-events.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
@@ -40,8 +41,22 @@ export interface InstanceRecord {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A primary that reaches neither the operator nor a peer for this long stops PostgreSQL (docs/high-availability.md). */
+export const ISOLATION_TIMEOUT_MS = 10_000;
+
 export class LocalInstances implements InstanceRuntime {
-  constructor(private readonly home: CnpgHome) {}
+  private readonly watcher?: InstanceEventWatcher;
+
+  constructor(
+    private readonly home: CnpgHome,
+    onInstanceEvent?: (namespace: string, cluster: string) => void,
+  ) {
+    if (onInstanceEvent) this.watcher = new InstanceEventWatcher(onInstanceEvent);
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
 
   defaultMajor(): number {
     return resolveInstallation(undefined).major;
@@ -101,6 +116,7 @@ export class LocalInstances implements InstanceRuntime {
           role: record.role,
         };
         if (running) {
+          this.watcher?.watch(record);
           try {
             observed.status = await this.fetchStatus(record);
           } catch (e) {
@@ -141,6 +157,13 @@ export class LocalInstances implements InstanceRuntime {
       replicationSlots: config.replicationSlots,
       enableSuperuserAccess: config.enableSuperuserAccess,
       managedRoles: config.managedRoles,
+      synchronousStandbyNames: config.synchronousStandbyNames,
+      fenced: config.fenced,
+      peers: this.records(rec.namespace, rec.cluster)
+        .filter(({ record }) => record.name !== rec.name)
+        .map(({ record }) => ({ name: record.name, statusPort: record.statusPort })),
+      operatorEndpointFile: this.home.operatorEndpoint,
+      isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
     };
   }
 
@@ -226,6 +249,51 @@ export class LocalInstances implements InstanceRuntime {
     this.spawnManager(dir, rec);
   }
 
+  async isolate(cluster: Cluster, name: string): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) return;
+    if (this.managerRunning(rec)) await this.post(rec, '/pg/isolate', 5000).catch(() => undefined);
+    // The manager may be gone or hung: on this machine we can make sure ourselves.
+    const pgdata = instancePaths(dir, rec.pgPort).pgdata;
+    const pid = readPostmasterPid(pgdata);
+    if (pid !== undefined && isAlive(pid)) killProcessTree(pid);
+    const deadline = Date.now() + 5000;
+    while (pid !== undefined && isAlive(pid)) {
+      if (Date.now() > deadline) throw new Error(`could not stop the postmaster (pid ${pid}) of ${name}; refusing to promote another instance`);
+      await sleep(10);
+    }
+  }
+
+  async promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    rec.generation++;
+    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    await this.post(rec, `/pg/promote${minLsn ? `?minLsn=${encodeURIComponent(minLsn)}` : ''}`, 90_000);
+  }
+
+  async demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string> {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    rec.generation++;
+    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/demote`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rec.token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
+    if (!res.ok) throw new Error(`${name} /pg/demote: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { lsn: string }).lsn;
+  }
+
+  async reloadInstance(cluster: Cluster, name: string): Promise<void> {
+    const rec = this.readRecord(this.dirOf(cluster, name));
+    if (rec && this.managerRunning(rec)) await this.post(rec, '/pg/reload', 30_000);
+  }
+
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
     const rec = this.readRecord(this.dirOf(cluster, name));
     if (!rec) throw new Error(`instance ${name} has no local record`);
@@ -265,5 +333,27 @@ export class LocalInstances implements InstanceRuntime {
     await this.stop(cluster, name);
     if (rec) rmSync(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SIGKILL a postmaster and its children (backends outlive a killed postmaster for a moment). */
+function killProcessTree(pid: number): void {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  for (const p of [pid, ...children]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }

@@ -127,6 +127,20 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     this.commit(next, 'MODIFIED');
   }
 
+  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
+    const existing = this.objects.get(key(kind, namespace, name));
+    if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+    const next = clone(existing);
+    const annotations = { ...(next.metadata.annotations ?? {}) };
+    for (const [k, v] of Object.entries(patch.annotations ?? {})) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
+    }
+    next.metadata.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
+    if (isDeepStrictEqual(next, existing)) return;
+    this.commit(next, 'MODIFIED');
+  }
+
   markDeleted(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const existing = this.objects.get(key(kind, namespace, name));
     if (!existing) return undefined;

@@ -1,0 +1,36 @@
+// Self-protection of a primary: if it can reach neither the control plane nor any peer for longer
+// than the bound, it must assume it has been replaced and stop accepting writes.
+import { existsSync, readFileSync } from 'node:fs';
+import type { InstanceSpec } from './spec.js';
+
+const PROBE_TIMEOUT_MS = 1000;
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+function operatorUrl(spec: InstanceSpec): string | undefined {
+  if (!spec.operatorEndpointFile || !existsSync(spec.operatorEndpointFile)) return undefined;
+  try {
+    const { port } = JSON.parse(readFileSync(spec.operatorEndpointFile, 'utf8')) as { port: number };
+    return `http://127.0.0.1:${port}/livez`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when at least one of the control plane and the peers answers. */
+export async function hasContact(spec: InstanceSpec): Promise<boolean> {
+  const urls = spec.peers.map((p) => `http://127.0.0.1:${p.statusPort}/healthz`);
+  const op = operatorUrl(spec);
+  if (op) urls.push(op);
+  // With no peers nobody can take over, so stopping would only turn a control-plane outage into downtime.
+  if (spec.peers.length === 0) return true;
+  const results = await Promise.all(urls.map(reachable));
+  return results.some(Boolean);
+}
