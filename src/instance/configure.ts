@@ -28,7 +28,7 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths): bo
     port: spec.pgPort,
     socketDir: paths.socketDir,
     standby,
-    synchronousStandbyNames: spec.role === 'primary' ? spec.synchronousStandbyNames : undefined,
+    synchronousStandbyNames: spec.synchronousStandbyNames,
   });
   let changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params));
   changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;

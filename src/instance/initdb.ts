@@ -97,6 +97,19 @@ export async function grantRewindFunctions(c: pg.Client): Promise<void> {
   }
 }
 
+const ROLES_HASH_PREFIX = 'cnpg-ts roles ';
+
+/** What the role reconciliation last applied, kept as a comment on the replication role. */
+export async function appliedRolesHash(c: pg.Client): Promise<string | undefined> {
+  const r = await c.query("SELECT shobj_description(oid, 'pg_authid') AS d FROM pg_roles WHERE rolname = $1", [REPLICATION_USER]);
+  const d = (r.rows[0] as { d: string | null } | undefined)?.d;
+  return d?.startsWith(ROLES_HASH_PREFIX) ? d.slice(ROLES_HASH_PREFIX.length) : undefined;
+}
+
+export async function recordRolesHash(c: pg.Client, hash: string): Promise<void> {
+  await c.query(`COMMENT ON ROLE ${quoteIdent(REPLICATION_USER)} IS ${quoteLiteral(ROLES_HASH_PREFIX + hash)}`);
+}
+
 export async function createApplicationDatabase(c: pg.Client, b: InitdbBootstrap): Promise<void> {
   const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [b.database])).rowCount === 1;
   if (exists) await c.query(`ALTER DATABASE ${quoteIdent(b.database)} OWNER TO ${quoteIdent(b.owner)}`);

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { compareLsn } from '../postgres/lsn.js';
 import { reconcileSlots, writeConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection } from './db.js';
-import { createApplicationDatabase, grantRewindFunctions, reconcileBuiltinRoles, reconcileManagedRoles, runInitdb, runStatements } from './initdb.js';
+import {
+  appliedRolesHash,
+  createApplicationDatabase,
+  grantRewindFunctions,
+  reconcileBuiltinRoles,
+  reconcileManagedRoles,
+  recordRolesHash,
+  runInitdb,
+  runStatements,
+} from './initdb.js';
 import { hasContact } from './isolation.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
@@ -41,7 +50,6 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private phaseValue: InstancePhase = 'starting';
   private lastError?: string;
   private appliedGeneration?: number;
-  private appliedRolesHash?: string;
   private stopping = false;
   private reconciling?: Promise<void>;
   private reconcileAgain = false;
@@ -157,7 +165,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       this.appliedGeneration = this.spec.generation;
       return;
     }
-    if (this.phase === 'fenced' || this.phase === 'isolated') this.phase = 'stopped';
+    if (this.phase === 'fenced' || this.phase === 'isolated') this.phase = 'starting';
     // A standby told to become primary changes only through promote(), which waits for its WAL first.
     if (this.spec.role === 'primary' && this.postmaster.running && this.phase === 'running' && (await this.inRecovery())) {
       this.appliedGeneration = this.spec.generation;
@@ -241,7 +249,10 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.startedAt = Date.now();
     const deadline = Date.now() + READY_WAIT_MS;
     while (Date.now() < deadline) {
-      if (!this.postmaster.running) throw new Error(`postgres exited during start; see ${this.paths.postgresLog}`);
+      if (!this.postmaster.running) {
+        this.phase = 'failed';
+        throw new Error(`postgres exited during start; see ${this.paths.postgresLog}`);
+      }
       if (await isAcceptingConnections(this.socket)) {
         if (!bootstrapping) this.phase = 'running';
         log('info', 'postgres is accepting connections', { pid: this.postmaster.pid });
@@ -249,23 +260,28 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       }
       await sleep(50);
     }
+    this.phase = 'failed';
     throw new Error(`postgres did not accept connections within ${READY_WAIT_MS / 1000}s`);
   }
 
   private async reconcilePrimaryObjects(): Promise<void> {
     await withConnection(this.socket, 'postgres', async (c) => {
       if ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r) return;
+      // Operator bookkeeping must never wait for a synchronous standby that is not there (yet):
+      // it is idempotent and re-applied if lost, unlike the users' commits.
+      await c.query("SET synchronous_commit TO 'local'");
       await reconcileSlots(c, this.spec.replicationSlots);
-      // Role DDL writes WAL, so run it only when what it depends on has changed.
+      // Role DDL writes WAL, so run it only when what it depends on has changed. The hash lives in
+      // the database, so a promoted standby knows what its old primary already applied.
       const hash = createHash('sha256')
         .update(JSON.stringify([this.spec.managedRoles, this.spec.enableSuperuserAccess, this.creds.app, this.creds.superuserPassword, this.creds.replicationPassword, this.creds.rolePasswords]))
         .digest('hex');
-      if (hash === this.appliedRolesHash) return;
+      if (hash === (await appliedRolesHash(c))) return;
       const owner = this.spec.bootstrap.kind === 'initdb' ? this.spec.bootstrap.owner : this.creds.app?.username;
       await reconcileBuiltinRoles(c, owner, this.spec.enableSuperuserAccess, this.creds);
       await grantRewindFunctions(c);
       await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
-      this.appliedRolesHash = hash;
+      await recordRolesHash(c, hash);
     });
   }
 
@@ -274,6 +290,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   async restartPostgres(): Promise<void> {
+    this.phase = 'restarting';
     this.stopping = true;
     try {
       await this.postmaster.stop();
@@ -302,7 +319,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       if ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r) await c.query('SELECT pg_promote(true, 60)');
     });
     log('info', 'promoted to primary');
-    await this.requestReconcile();
+    // Configuration, slots and roles follow in the background: writes are possible from here on.
+    void this.requestReconcile();
     // pg_rewind of the old primary needs the new timeline in this server's control file.
     void withConnection(this.socket, 'postgres', (c) => c.query('CHECKPOINT'), 60_000).catch(() => undefined);
     return this.status();

@@ -17,7 +17,7 @@ export interface ReplicationInfo {
   slotName?: string;
 }
 
-export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
+export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
 
 export interface InstanceStatus {
   name: string;

@@ -36,6 +36,10 @@ test('a primary fails when its manager, its status or its PostgreSQL is gone', (
   assert.equal(primaryFailed({ ...healthy, statusError: 'ECONNREFUSED' }), true);
   assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { isPrimary: true, postgresRunning: false })), true);
   assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { isPrimary: true, phase: 'isolated' })), true);
+  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'restarting' })), false, 'a restart in place is not a failure');
+  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'starting' })), false, 'an unfenced primary starting is not a failure');
+  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'fenced' })), false, 'fenced on purpose, or just unfenced');
+  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'failed' })), true);
 });
 
 test('fenced instances come from the annotation; "*" fences all; junk fences nothing', () => {

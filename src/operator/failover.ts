@@ -18,10 +18,14 @@ export function chooseFailoverTarget(instances: ObservedInstance[], exclude: Set
   return rankFailoverCandidates(instances, exclude)[0];
 }
 
-/** A primary is failed when its manager is gone, unreachable, or reports PostgreSQL not running as primary. */
+/**
+ * A primary is failed when its manager is gone, unreachable, or reports PostgreSQL down or not
+ * primary. Being fenced, starting and restarting on purpose (a restart, an unfence) are not failures.
+ */
 export function primaryFailed(p: ObservedInstance | undefined): boolean {
   if (!p) return true;
   if (!p.running || p.statusError !== undefined || !p.status) return true;
+  if (p.status.phase === 'starting' || p.status.phase === 'restarting' || p.status.phase === 'fenced') return false;
   return !p.status.postgresRunning || p.status.phase === 'isolated' || p.status.isPrimary === false;
 }
 

@@ -60,7 +60,7 @@ export interface Topology {
 
 export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number): InstanceConfig {
   const isPrimary = name === topology.primary;
-  const replicas = topology.instances.filter((n) => n !== topology.primary);
+  const others = topology.instances.filter((n) => n !== name);
   const bootstrap = initdbBootstrap(cluster);
   const slots = cluster.spec.replicationSlots?.highAvailability;
   const slotsEnabled = slots?.enabled ?? true;
@@ -79,7 +79,9 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     replicationSlots: isPrimary && slotsEnabled ? topology.instances.filter((n) => n !== name).map((n) => slotNameFor(prefix, n)) : [],
     enableSuperuserAccess: cluster.spec.enableSuperuserAccess ?? false,
     managedRoles: roles,
-    synchronousStandbyNames: isPrimary ? synchronousStandbyNames(cluster, replicas, replicas.filter((r) => topology.ready?.includes(r))) : undefined,
+    // Every instance carries the setting it would need as primary: a promoted standby must not run
+    // asynchronously, not even until its next reload.
+    synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r))),
     fenced: topology.fenced?.has(name) ?? false,
   };
 }
