@@ -132,3 +132,78 @@ test('changed credentials (a role password Secret appearing) reach every running
   const changed = planCluster(c, { ...observed([inst(1, 1), inst(2, 1), inst(3, 1)].map(withCreds), c), credentialsHash: 'new' }, 15);
   assert.deepEqual(kinds(changed.actions), ['configureInstance:pg-1', 'configureInstance:pg-2', 'configureInstance:pg-3']);
 });
+
+const actionKinds = (actions: Action[]) => actions.filter((a) => a.kind !== 'ensureSecret').map((a) => `${a.kind}${'name' in a ? `:${a.name}` : ''}`);
+
+test('a failed primary is isolated first, with writes routed nowhere, and the target chosen next round', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const dead = inst(1, 1, { running: false, status: undefined });
+  const plan = planCluster(c, observed([dead, inst(2, 1, {}, { receivedLsn: '0/5' }), inst(3, 1, {}, { receivedLsn: '0/9' })], c), 15);
+  const a = actionKinds(plan.actions);
+  assert.ok(a.indexOf('isolateInstance:pg-1') > a.indexOf('routeEndpoints'), 'writes are cut off before isolation');
+  assert.ok(!a.some((k) => k.startsWith('promoteInstance')), 'no promotion in the same round');
+  assert.equal(plan.status.targetPrimary, 'pending');
+  assert.equal(plan.status.phase, PHASE.failingOver);
+  assert.deepEqual(plan.actions.filter((x) => x.kind === 'routeEndpoints').map((x) => x.kind === 'routeEndpoints' && x.rw), [[], []]);
+});
+
+test('the pending failover promotes the most advanced standby once no WAL receiver is active', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pending' });
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated' });
+  const standbys = [inst(2, 1, {}, { receivedLsn: '0/9', replayLsn: '0/8' }), inst(3, 1, {}, { receivedLsn: '0/9', replayLsn: '0/9' })];
+  const waiting = planCluster(c, observed([isolated, inst(2, 1, {}, { isWalReceiverActive: true, receivedLsn: '0/9' }), standbys[1] as ObservedInstance], c), 15);
+  assert.ok(!actionKinds(waiting.actions).some((k) => k.startsWith('promoteInstance')), 'waits for receivers to stop');
+  const plan = planCluster(c, observed([isolated, ...standbys], c), 15);
+  assert.ok(actionKinds(plan.actions).includes('promoteInstance:pg-3'), 'equal received LSN: more replayed wins');
+  assert.equal(plan.status.currentPrimary, 'pg-3');
+  assert.equal(plan.status.targetPrimary, 'pg-3');
+  const route = plan.actions.filter((x) => x.kind === 'routeEndpoints').pop();
+  assert.deepEqual(route?.kind === 'routeEndpoints' && route.rw, ['pg-3'], 'writes go to the new primary once promoted');
+});
+
+test('after the failover the old primary is told to follow the new one', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-3', targetPrimary: 'pg-3' });
+  const oldConfigured = observed([inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined }), inst(2, 1), inst(3, 1)], c).instances;
+  const plan = planCluster(c, { ...observed([]), instances: oldConfigured.map((i) => (i.name === 'pg-3' ? { ...i, role: 'primary' as const, status: { ...(i.status as InstanceStatus), isPrimary: true } } : i)) }, 15);
+  const conf = plan.actions.find((x) => x.kind === 'configureInstance' && x.name === 'pg-1');
+  assert.ok(conf && conf.kind === 'configureInstance' && conf.config.role === 'replica' && conf.config.primaryName === 'pg-3');
+});
+
+test('failoverDelay holds the failover back, counting from the first failed observation', () => {
+  const c = cluster(3, { failoverDelay: 5 } as Partial<Cluster['spec']>, { currentPrimary: 'pg-1' });
+  const obs = observed([inst(1, 1, { running: false, status: undefined }), inst(2, 1), inst(3, 1)], c);
+  const first = planCluster(c, obs, 15);
+  assert.ok(!actionKinds(first.actions).includes('isolateInstance:pg-1'));
+  assert.equal(first.status.currentPrimaryFailingSinceTimestamp, '2026-01-01T00:00:00.000Z');
+  const later = planCluster({ ...c, status: first.status }, { ...obs, now: new Date('2026-01-01T00:00:06Z') }, 15);
+  assert.ok(actionKinds(later.actions).includes('isolateInstance:pg-1'));
+});
+
+test('a fenced primary does not fail over', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1' });
+  c.metadata.annotations = { 'cnpg.io/fencedInstances': '["pg-1"]' };
+  const plan = planCluster(c, observed([inst(1, 1, {}, { postgresRunning: false, phase: 'fenced', fenced: true }), inst(2, 1), inst(3, 1)], c), 15);
+  assert.ok(!actionKinds(plan.actions).some((k) => k.startsWith('isolate') || k.startsWith('promote')));
+  const route = plan.actions.filter((x) => x.kind === 'routeEndpoints').pop();
+  assert.deepEqual(route?.kind === 'routeEndpoints' && route.rw, []);
+});
+
+test('a requested switchover demotes and promotes in one step; a bad target is refused', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-2' });
+  const obs = observed([inst(1, 1), inst(2, 1), inst(3, 1)], c);
+  const plan = planCluster(c, obs, 15);
+  const sw = plan.actions.find((x) => x.kind === 'switchover');
+  assert.ok(sw && sw.kind === 'switchover' && sw.from === 'pg-1' && sw.to === 'pg-2' && sw.fromConfig.role === 'replica' && sw.toConfig.role === 'primary');
+  assert.equal(plan.status.currentPrimary, 'pg-2');
+  assert.equal(plan.status.phase, PHASE.switchover);
+
+  const bad = planCluster(cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-7' }), obs, 15);
+  assert.ok(bad.actions.some((x) => x.kind === 'recordEvent' && x.reason === 'SwitchoverRefused'));
+  assert.equal(bad.status.targetPrimary, 'pg-1');
+
+  const annotated = cluster(3, {}, { currentPrimary: 'pg-1' });
+  annotated.metadata.annotations = { 'cnpg.io/targetPrimary': 'pg-3' };
+  const viaAnnotation = planCluster(annotated, obs, 15);
+  assert.ok(viaAnnotation.actions.some((x) => x.kind === 'clearAnnotation' && x.key === 'cnpg.io/targetPrimary'));
+  assert.ok(viaAnnotation.actions.some((x) => x.kind === 'switchover' && x.to === 'pg-3'));
+});
