@@ -234,8 +234,9 @@ export class LocalInstances implements InstanceRuntime {
     if (!rec) throw new Error(`instance ${name} has no local record`);
     rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    // The manager also re-reads its spec periodically, so a slow or missed nudge only delays.
-    await this.post(rec, '/reconcile', 2000).catch(() => undefined);
+    // A nudge, not awaited: the manager's reconcile may take long (a rewind), and other instances
+    // must not wait behind it. It also re-reads its spec periodically, so a missed nudge only delays.
+    void this.post(rec, '/reconcile', 10_000).catch(() => undefined);
   }
 
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
