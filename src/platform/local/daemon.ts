@@ -21,6 +21,7 @@ export interface DaemonState {
 }
 
 const RESYNC_MS = 5000;
+const SLOW_RECONCILE_MS = 250;
 
 export function readDaemonState(home: CnpgHome): DaemonState | undefined {
   if (!existsSync(home.daemonState)) return undefined;
@@ -54,9 +55,13 @@ export class LocalDaemon {
     this.events = new StoreEvents(this.store);
     const controller = new ClusterController({ store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events });
     this.queue = new WorkQueue(
-      (key) => {
+      async (key) => {
         const [ns, name] = key.split('/') as [string, string];
-        return controller.reconcile(ns, name);
+        const started = performance.now();
+        const result = await controller.reconcile(ns, name);
+        const ms = Math.round(performance.now() - started);
+        if (ms > SLOW_RECONCILE_MS) log('slow reconcile', { cluster: key, ms });
+        return result;
       },
       (key, e) => log('reconcile failed', { cluster: key, error: (e as Error).message }),
     );
