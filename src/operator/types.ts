@@ -1,25 +1,25 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
 import type { ClusterStatus } from '../api/cluster-status.js';
-import type { BootstrapSpec, InstanceRole, ManagedRoleSpec } from '../instance/spec.js';
+import type { InstanceRole, InstanceSpec } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
-export interface InstanceConfig {
-  role: InstanceRole;
-  primaryName?: string;
-  slotName?: string;
-  bootstrap: BootstrapSpec;
-  major: number;
-  parameters: Record<string, string>;
-  pgHba: string[];
-  pgIdent: string[];
-  localRoles: string[];
-  replicationSlots: string[];
-  enableSuperuserAccess: boolean;
-  managedRoles: ManagedRoleSpec[];
-  synchronousStandbyNames?: string;
-  fenced: boolean;
-}
+export type InstanceConfig = Pick<
+  InstanceSpec,
+  | 'role'
+  | 'slotName'
+  | 'bootstrap'
+  | 'major'
+  | 'parameters'
+  | 'pgHba'
+  | 'pgIdent'
+  | 'localRoles'
+  | 'replicationSlots'
+  | 'enableSuperuserAccess'
+  | 'managedRoles'
+  | 'synchronousStandbyNames'
+  | 'fenced'
+> & { primaryName?: string };
 
 export interface ObservedInstance {
   name: string;

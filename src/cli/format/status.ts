@@ -2,6 +2,7 @@
 // status, Streaming Replication status, Instances status, then our Endpoints. Tables follow the
 // plugin's tabby style (header, dashes, two spaces between columns). No colours: the caller adds them.
 
+import type { ReplicationInfo } from '../../instance/status.js';
 import { pgWalfileName } from '../../postgres/lsn.js';
 import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
 import { tabwrite } from './tabwriter.js';
@@ -20,20 +21,7 @@ export interface InstanceStatusReport {
   port?: number;
   postmasterPid?: number;
   fenced?: boolean;
-  replication?: Array<{
-    applicationName: string;
-    state: string;
-    sentLsn?: string;
-    writeLsn?: string;
-    flushLsn?: string;
-    replayLsn?: string;
-    writeLag?: string;
-    flushLag?: string;
-    replayLag?: string;
-    syncState: string;
-    syncPriority: number;
-    slotName?: string;
-  }>;
+  replication?: ReplicationInfo[];
   archiving?: {
     lastArchivedWal?: string;
     lastArchivedTime?: string;

@@ -75,6 +75,13 @@ export class LocalInstances implements InstanceRuntime {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord) : undefined;
   }
 
+  private requireRecord(cluster: Cluster, name: string): { dir: string; rec: InstanceRecord } {
+    const dir = this.dirOf(cluster, name);
+    const rec = this.readRecord(dir);
+    if (!rec) throw new Error(`instance ${name} has no local record`);
+    return { dir, rec };
+  }
+
   private writeRecord(dir: string, rec: InstanceRecord): void {
     writeFileSync(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
   }
@@ -229,9 +236,7 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const dir = this.dirOf(cluster, name);
-    const rec = this.readRecord(dir);
-    if (!rec) throw new Error(`instance ${name} has no local record`);
+    const { dir, rec } = this.requireRecord(cluster, name);
     rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     // A nudge, not awaited: the manager's reconcile may take long (a rewind), and other instances
@@ -240,9 +245,7 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const dir = this.dirOf(cluster, name);
-    const rec = this.readRecord(dir);
-    if (!rec) throw new Error(`instance ${name} has no local record`);
+    const { dir, rec } = this.requireRecord(cluster, name);
     if (this.managerRunning(rec)) return;
     await this.waitForPostmasterExit(dir, rec, 10_000);
     rec.generation++;
@@ -267,18 +270,14 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   async promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void> {
-    const dir = this.dirOf(cluster, name);
-    const rec = this.readRecord(dir);
-    if (!rec) throw new Error(`instance ${name} has no local record`);
+    const { dir, rec } = this.requireRecord(cluster, name);
     rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     await this.post(rec, `/pg/promote${minLsn ? `?minLsn=${encodeURIComponent(minLsn)}` : ''}`, 90_000);
   }
 
   async demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string> {
-    const dir = this.dirOf(cluster, name);
-    const rec = this.readRecord(dir);
-    if (!rec) throw new Error(`instance ${name} has no local record`);
+    const { dir, rec } = this.requireRecord(cluster, name);
     rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/demote`, {
