@@ -9,7 +9,7 @@ function testFiles(dir) {
   );
 }
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/src', 'dist/test'];
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/src', 'dist/bench', 'dist/test'];
 const files = roots.flatMap(testFiles);
 const tap = '.test-results.tap';
 const child = spawn(

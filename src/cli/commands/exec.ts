@@ -49,7 +49,7 @@ export async function psqlCommand(client: DaemonClient, cluster: string, args: s
   const target = opts.replica ? status.instancesStatus?.healthy?.find((n) => n !== status.currentPrimary) : status.currentPrimary;
   if (!target) throw new CliError(`error: cluster ${cluster} has no ${opts.replica ? 'ready replica' : 'primary'} yet (phase: ${status.phase ?? 'unknown'})`);
   const spec = obj.spec as { bootstrap?: { initdb?: { database?: string } } };
-  const hasDb = args.some((a) => a === '-d' || a.startsWith('--dbname') || (!a.startsWith('-') && args.indexOf(a) === 0));
+  const hasDb = args.some((a) => a === '-d' || /^-d./.test(a) || a.startsWith('--dbname'));
   const dbArgs = hasDb ? [] : ['-d', spec.bootstrap?.initdb?.database ?? 'app'];
   return execCommand(client, target, ['psql', ...dbArgs, ...args], { namespace: ns });
 }
