@@ -22,6 +22,7 @@ import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
 import { rewindFromPrimary } from './rewind.js';
+import { runTool } from './run.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { readPostgresFacts, type InstancePhase, type InstanceStatus } from './status.js';
 
@@ -405,7 +406,6 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 }
 
 async function controlDataCheckpoint(binDir: string, pgdata: string): Promise<string> {
-  const { runTool } = await import('./run.js');
   const out = await runTool(join(binDir, 'pg_controldata'), [pgdata], { ...process.env, LC_ALL: 'C' });
   const m = /Latest checkpoint location:\s+([0-9A-F]+\/[0-9A-F]+)/.exec(out);
   if (!m?.[1]) throw new Error('pg_controldata did not report the latest checkpoint location');
