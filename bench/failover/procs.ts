@@ -7,16 +7,19 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const teardowns: Array<() => Promise<void>> = [];
 
-/** Registers a teardown; the returned function runs it (once) and unregisters it. */
+/**
+ * Registers a teardown; the returned function runs it once and unregisters it when it is done.
+ * A second call (Ctrl-C during a normal stop) waits for the one in progress.
+ */
 export function onCleanup(fn: () => Promise<void>): () => Promise<void> {
-  let done = false;
-  const run = async () => {
-    if (done) return;
-    done = true;
-    const k = teardowns.indexOf(run);
-    if (k >= 0) teardowns.splice(k, 1);
-    await fn().catch((e: unknown) => console.error(`cleanup: ${(e as Error).message}`));
-  };
+  let running: Promise<void> | undefined;
+  const run = (): Promise<void> =>
+    (running ??= fn()
+      .catch((e: unknown) => console.error(`cleanup: ${(e as Error).message}`))
+      .finally(() => {
+        const k = teardowns.indexOf(run);
+        if (k >= 0) teardowns.splice(k, 1);
+      }));
   teardowns.push(run);
   return run;
 }
@@ -68,21 +71,29 @@ export function run(file: string, args: string[], opts: SpawnOptions & { input?:
   });
 }
 
-/** Process ids whose command line contains `marker` (a temp folder of ours, unique per run). */
+/**
+ * Process ids whose command line or environment contains `marker` (a temp folder of ours, unique
+ * per run): the environment catches the cnpg operator daemon, which has CNPG_HOME only there.
+ */
 export function processesMentioning(marker: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
-    } catch {
-      /* gone */
+    for (const file of ['cmdline', 'environ']) {
+      try {
+        if (readFileSync(`/proc/${entry}/${file}`, 'utf8').includes(marker)) {
+          pids.push(Number(entry));
+          break;
+        }
+      } catch {
+        /* gone, or not ours to read */
+      }
     }
   }
   return pids;
 }
 
-export function signal(pid: number, sig: NodeJS.Signals): boolean {
+export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   try {
     process.kill(pid, sig);
     return true;
