@@ -174,7 +174,9 @@ export class LocalInstances implements InstanceRuntime {
     };
   }
 
+  /** Every spec written is a new generation, so the manager's status can say which one it applied. */
   private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, config: InstanceConfig, creds: ClusterCredentials): void {
+    rec.generation++;
     const paths = instancePaths(dir, rec.pgPort);
     writeFileSync(paths.spec, JSON.stringify(this.instanceSpec(cluster, rec, config), null, 2) + '\n', { mode: 0o600 });
     chownToRunAs(this.home, paths.spec);
@@ -218,7 +220,7 @@ export class LocalInstances implements InstanceRuntime {
       pgPort: await freePort(),
       statusPort: await freePort(),
       token: randomBytes(24).toString('hex'),
-      generation: 1,
+      generation: 0,
       role: config.role,
       createdAt: new Date().toISOString(),
     };
@@ -226,18 +228,18 @@ export class LocalInstances implements InstanceRuntime {
     this.spawnManager(dir, rec);
   }
 
-  private async post(rec: InstanceRecord, path: string, timeoutMs: number): Promise<void> {
+  private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number): Promise<T> {
     const res = await fetch(`http://127.0.0.1:${rec.statusPort}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${rec.token}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
   }
 
   async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     // A nudge, not awaited: the manager's reconcile may take long (a rewind), and other instances
     // must not wait behind it. It also re-reads its spec periodically, so a missed nudge only delays.
@@ -248,7 +250,6 @@ export class LocalInstances implements InstanceRuntime {
     const { dir, rec } = this.requireRecord(cluster, name);
     if (this.managerRunning(rec)) return;
     await this.waitForPostmasterExit(dir, rec, 10_000);
-    rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     this.spawnManager(dir, rec);
   }
@@ -271,22 +272,14 @@ export class LocalInstances implements InstanceRuntime {
 
   async promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     await this.post(rec, `/pg/promote${minLsn ? `?minLsn=${encodeURIComponent(minLsn)}` : ''}`, 90_000);
   }
 
   async demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    rec.generation++;
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/demote`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${rec.token}` },
-      signal: AbortSignal.timeout(120_000),
-    });
-    if (!res.ok) throw new Error(`${name} /pg/demote: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { lsn: string }).lsn;
+    return (await this.post<{ lsn: string }>(rec, '/pg/demote', 120_000)).lsn;
   }
 
   async reloadInstance(cluster: Cluster, name: string): Promise<void> {
