@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cnpg-ts needs on a Debian machine (PostgreSQL server, Node dependencies) and builds it.
+# With --test-tools it also installs what the tests use beside it: Debian's barman-cloud tools
+# (interoperability tests) and a MinIO server built from Go modules (the S3 endpoint).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +9,12 @@ cd "$(dirname "$0")/.."
 need_apt=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
+# bzip2-compressed backups and WAL stream through the bzip2 program.
+command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
+if [ "${1:-}" = "--test-tools" ]; then
+  command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
+  command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need_apt[*]} (run: sudo apt-get install -y ${need_apt[*]})" >&2
@@ -25,3 +33,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+if [ "${1:-}" = "--test-tools" ]; then
+  bash scripts/s3-server.sh build >/dev/null
+fi

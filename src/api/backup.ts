@@ -39,3 +39,28 @@ export const backupSchema = z.strictObject({
 });
 
 export type Backup = z.infer<typeof backupSchema>;
+
+/** Backup .status as the operator writes it; field names are CloudNativePG's. */
+export interface BackupStatus {
+  phase?: 'pending' | 'started' | 'running' | 'completed' | 'failed' | 'walArchivingFailing';
+  method?: string;
+  backupName?: string;
+  backupId?: string;
+  destinationPath?: string;
+  serverName?: string;
+  endpointURL?: string;
+  s3Credentials?: unknown;
+  endpointCA?: unknown;
+  instanceID?: { podName: string };
+  beginWal?: string;
+  endWal?: string;
+  beginLSN?: string;
+  endLSN?: string;
+  timeline?: number;
+  startedAt?: string;
+  stoppedAt?: string;
+  error?: string;
+  majorVersion?: number;
+}
+
+export type StoredBackup = Backup & { status?: BackupStatus };

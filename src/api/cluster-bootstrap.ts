@@ -145,6 +145,13 @@ const recoverySchema = z
   })
   .superRefine((recovery, ctx) => {
     if (!recovery.backup && !recovery.source && !recovery.volumeSnapshots) report(ctx, [], msg.recoverySourceMissing());
+    const target = recovery.recoveryTarget;
+    // A named Backup fixes the base backup; otherwise these targets need backupID to pick one.
+    for (const field of ['targetXID', 'targetName', 'targetImmediate'] as const) {
+      if (target?.[field] !== undefined && target[field] !== false && target.backupID === undefined && !recovery.backup) {
+        report(ctx, ['recoveryTarget', field], msg.targetNeedsBackupID(field));
+      }
+    }
   })
   .transform(withApplicationDatabase);
 

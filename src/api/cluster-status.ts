@@ -37,6 +37,10 @@ export interface ClusterStatus {
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;
   secretsResourceVersion?: Record<string, string>;
+  /** Oldest moment a recovery can target, from the backups the store holds. */
+  firstRecoverabilityPoint?: string;
+  lastSuccessfulBackup?: string;
+  lastFailedBackup?: string;
   observedGeneration?: number;
 }
 

@@ -179,6 +179,8 @@ export const msg = {
     `external cluster ${show(source)} has neither barmanObjectStore nor plugin to recover from`,
   recoveryTargets: (set: readonly string[]) =>
     `only one recovery target may be set (got ${set.join(', ')}); targetTLI and backupID may accompany it`,
+  targetNeedsBackupID: (field: string) =>
+    `${field} needs backupID: which base backup to start from cannot be told from the catalog for this target (take backupID from the Backup's status.backupId)`,
   targetTLI: (got: string) => `must be "latest" or a positive timeline number (got ${show(got)})`,
   targetXID: (got: string) => `must be a transaction id between 1 and 4294967295 (got ${show(got)})`,
   targetLSN: (got: string) => `must be an LSN such as 0/3000060 (got ${show(got)})`,

@@ -19,7 +19,7 @@ test('Backup defaults: method barmanObjectStore, target left to the Cluster', ()
   assert.ok(isBackup(resource));
   assert.equal(resource.spec.method, 'barmanObjectStore');
   assert.equal(resource.spec.target, undefined);
-  assert.deepEqual(warnings, ['Backup/x: spec: accepted, not acted on yet']);
+  assert.deepEqual(warnings, []);
 });
 
 test('Backup method rules', () => {

@@ -30,18 +30,20 @@ test('one finding per listed path present as written', () => {
       instances: 3,
       storage: { size: '1Gi', storageClass: 'fast' },
       bootstrap: { initdb: { database: 'app', import: { type: 'microservice' } } },
-      backup: { retentionPolicy: '30d' },
+      backup: { retentionPolicy: '30d', volumeSnapshot: { className: 'csi' } },
     },
   };
   assert.deepEqual(
     notActedOn('Cluster', input).map((finding) => finding.path),
-    ['spec.backup', 'spec.bootstrap.initdb.import', 'spec.storage.storageClass'],
+    ['spec.backup.volumeSnapshot', 'spec.bootstrap.initdb.import', 'spec.storage.storageClass'],
   );
 });
 
-test('whole kinds warn at spec', () => {
-  for (const kind of ['Pooler', 'Backup', 'ScheduledBackup']) {
-    assert.deepEqual(notActedOn(kind, { spec: {} }), [{ path: 'spec', message: 'accepted, not acted on yet' }]);
+test('whole kinds warn at spec; backups only for what the object store method does not use', () => {
+  assert.deepEqual(notActedOn('Pooler', { spec: {} }), [{ path: 'spec', message: 'accepted, not acted on yet' }]);
+  for (const kind of ['Backup', 'ScheduledBackup']) {
+    assert.deepEqual(notActedOn(kind, { spec: { cluster: { name: 'pg' } } }), []);
+    assert.deepEqual(notActedOn(kind, { spec: { online: true } }).map((f) => f.path), ['spec.online']);
   }
   assert.deepEqual(notActedOn('Secret', { data: {} }), []);
 });

@@ -17,19 +17,28 @@ function writeIfChanged(path: string, content: string): boolean {
   return true;
 }
 
-export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths): boolean {
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** The postgresql.conf settings a spec implies; `recovery` is added while an archive recovery runs. */
+export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, recovery?: Record<string, string>): Record<string, string> {
   const standby =
     spec.role === 'replica' && spec.primary
       ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
       : undefined;
-  const params = buildParameters({
+  return buildParameters({
     userParameters: spec.parameters,
     instanceName: spec.name,
     port: spec.pgPort,
     socketDir: paths.socketDir,
     standby,
     synchronousStandbyNames: spec.synchronousStandbyNames,
+    archiveCommand: `/bin/sh ${shellQuote(paths.archiveScript)} %f`,
+    recovery,
   });
+}
+
+export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, recovery?: Record<string, string>): boolean {
+  const params = instanceParameters(spec, paths, recovery);
   let changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params));
   changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;
   changed =

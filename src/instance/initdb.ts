@@ -84,7 +84,7 @@ export async function reconcileBuiltinRoles(c: pg.Client, owner: string | undefi
   await c.query(`ALTER ROLE postgres ${passwordClause(superuserPassword)}`);
 }
 
-/** pg_rewind reads the source's files through these functions; the replication user may call them. */
+/** pg_rewind reads the source's files through these functions; the replication user may call them (and pg_switch_wal). */
 export async function grantRewindFunctions(c: pg.Client): Promise<void> {
   const user = quoteIdent(REPLICATION_USER);
   for (const fn of [
@@ -92,6 +92,8 @@ export async function grantRewindFunctions(c: pg.Client): Promise<void> {
     'pg_catalog.pg_stat_file(text, boolean)',
     'pg_catalog.pg_read_binary_file(text)',
     'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)',
+    // A base backup taken on a standby asks the primary to finish its last WAL segment.
+    'pg_catalog.pg_switch_wal()',
   ]) {
     await c.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${user}`);
   }
@@ -110,7 +112,7 @@ export async function recordRolesHash(c: pg.Client, hash: string): Promise<void>
   await c.query(`COMMENT ON ROLE ${quoteIdent(REPLICATION_USER)} IS ${quoteLiteral(ROLES_HASH_PREFIX + hash)}`);
 }
 
-export async function createApplicationDatabase(c: pg.Client, b: InitdbBootstrap): Promise<void> {
+export async function createApplicationDatabase(c: pg.Client, b: Pick<InitdbBootstrap, 'database' | 'owner'>): Promise<void> {
   const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [b.database])).rowCount === 1;
   if (exists) await c.query(`ALTER DATABASE ${quoteIdent(b.database)} OWNER TO ${quoteIdent(b.owner)}`);
   else await c.query(`CREATE DATABASE ${quoteIdent(b.database)} OWNER ${quoteIdent(b.owner)}`);

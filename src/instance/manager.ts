@@ -16,18 +16,22 @@ import {
   runInitdb,
   runStatements,
 } from './initdb.js';
+import { ArchiveService } from './archive-service.js';
+import type { BackupReport, BackupRequest } from './base-backup.js';
 import { hasContact } from './isolation.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
+import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { rewindFromPrimary } from './rewind.js';
 import { runTool } from './run.js';
-import type { Credentials, InstanceSpec } from './spec.js';
+import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
 import { readPostgresFacts, type InstancePhase, type InstanceStatus } from './status.js';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
+const MAX_RETRY_MS = 30_000;
 /** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
 export const PRIMARY_RESTART_GRACE_MS = 3000;
 const ISOLATION_CHECK_MS = 1000;
@@ -63,6 +67,10 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private isolatedAtGeneration?: number;
   private lastContact = Date.now();
   private isolationReason?: string;
+  private readonly archive: ArchiveService;
+  private failedReconciles = 0;
+  private recovery?: NonNullable<InstanceStatus['recovery']>;
+  private recoveryRestorer?: { restored: number; lastError?: string };
 
   constructor(private readonly paths: InstancePaths) {
     super();
@@ -71,6 +79,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.creds = readJson<Credentials>(paths.credentials);
     this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
+    // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
+    this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
     this.periodic = setInterval(() => void this.requestReconcile(), 10_000);
     this.isolationTimer = setInterval(() => void this.checkIsolation(), ISOLATION_CHECK_MS);
   }
@@ -122,10 +132,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         try {
           await this.reconcile();
           this.lastError = undefined;
+          this.failedReconciles = 0;
         } catch (e) {
           this.lastError = (e as Error).message;
           log('error', 'reconcile failed', { error: this.lastError });
-          this.scheduleRetry(1000);
+          // A bootstrap that fails (a recovery target beyond the archive, say) is not retried in a tight loop.
+          this.scheduleRetry(Math.min(1000 * 2 ** this.failedReconciles++, MAX_RETRY_MS));
         }
       } while (this.reconcileAgain && !this.stopping);
       this.reconciling = undefined;
@@ -158,6 +170,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.spec = readJson<InstanceSpec>(this.paths.spec);
     this.creds = readJson<Credentials>(this.paths.credentials);
     if (this.spec.role === 'replica') writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
+    await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
     if (!existsSync(this.bootstrapMarker)) await this.bootstrap();
 
     if (this.spec.fenced || this.isolated) {
@@ -208,7 +221,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     rmSync(this.paths.pgdata, { recursive: true, force: true });
     mkdirSync(this.paths.pgdata, { recursive: true, mode: 0o700 });
     const b = this.spec.role === 'primary' ? this.spec.bootstrap : { kind: 'join' as const };
-    if (b.kind === 'initdb') {
+    // A new primary's WAL must not land on top of another cluster's archive.
+    if (b.kind !== 'join') writeFileSync(this.paths.emptyArchiveCheck, '');
+    if (b.kind === 'recovery') {
+      await this.recover(b);
+    } else if (b.kind === 'initdb') {
       log('info', 'running initdb', { database: b.database, owner: b.owner });
       await runInitdb(this.spec.binDir, this.paths.pgdata, b);
       writeConfiguration(this.spec, this.paths);
@@ -235,6 +252,48 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     writeFileSync(this.bootstrapMarker, new Date().toISOString() + '\n');
     this.phase = this.postmaster.running ? 'running' : 'starting';
     log('info', 'bootstrap complete');
+  }
+
+  private async recover(b: RecoveryBootstrap): Promise<void> {
+    await refuseUsedArchive(this.spec, this.creds);
+    const backup = await restoreBaseBackup(b, this.creds, this.paths.pgdata);
+    this.recovery = { backupId: backup.backupId, restoredWalFiles: 0 };
+    const restorer = startWalRestorer(b, this.creds, this.paths, backup);
+    this.recoveryRestorer = restorer;
+    try {
+      writeConfiguration(this.spec, this.paths, await recoverySettings(this.spec, b, this.paths));
+      requestArchiveRecovery(this.paths.pgdata);
+      await this.replayUntilPromoted();
+    } finally {
+      await restorer.stop();
+      this.recoveryRestorer = undefined;
+    }
+    log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
+    writeConfiguration(this.spec, this.paths);
+    this.postmaster.reload();
+    await withConnection(this.socket, 'postgres', async (c) => {
+      await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
+      await grantRewindFunctions(c);
+      await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
+      await createApplicationDatabase(c, b);
+      await c.query('CHECKPOINT');
+    });
+    this.recovery = undefined;
+  }
+
+  /** Archive recovery has no deadline: a large restore takes as long as it takes. */
+  private async replayUntilPromoted(): Promise<void> {
+    mkdirSync(this.paths.socketDir, { recursive: true, mode: 0o700 });
+    this.postmaster.start();
+    this.emitEvent('postmaster-start');
+    this.startedAt = Date.now();
+    for (;;) {
+      if (!this.postmaster.running) {
+        throw new Error(`PostgreSQL stopped during recovery: ${lastFatal(this.paths.postgresLog) ?? `see ${this.paths.postgresLog}`}`);
+      }
+      if (await this.inRecovery().then((r) => !r, () => false)) return;
+      await sleep(200);
+    }
   }
 
   private get socket() {
@@ -278,12 +337,25 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         .update(JSON.stringify([this.spec.managedRoles, this.spec.enableSuperuserAccess, this.creds.app, this.creds.superuserPassword, this.creds.replicationPassword, this.creds.rolePasswords]))
         .digest('hex');
       if (hash === (await appliedRolesHash(c))) return;
-      const owner = this.spec.bootstrap.kind === 'initdb' ? this.spec.bootstrap.owner : this.creds.app?.username;
+      const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
       await reconcileBuiltinRoles(c, owner, this.spec.enableSuperuserAccess, this.creds);
       await grantRewindFunctions(c);
       await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
       await recordRolesHash(c, hash);
     });
+  }
+
+  startBackup(req: BackupRequest): BackupReport {
+    if (!this.postmaster.running || this.phase !== 'running') throw new Error(`cannot back up: PostgreSQL is ${this.phase}`);
+    return this.archive.startBackup(req);
+  }
+
+  backupReport(name: string): BackupReport | undefined {
+    return this.archive.backupReport(name);
+  }
+
+  refreshCatalog(): Promise<void> {
+    return this.archive.refreshCatalog();
   }
 
   reloadPostgres(): void {
@@ -383,6 +455,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       replicationInfo: [],
       lastError: this.lastError,
     };
+    if (this.recovery) base.recovery = { ...this.recovery, restoredWalFiles: this.recoveryRestorer?.restored ?? 0, lastError: this.recoveryRestorer?.lastError };
+    Object.assign(base, this.archive.status());
     if (!this.postmaster.running || this.phase === 'bootstrapping') return base;
     try {
       const facts = await withConnection(this.socket, 'postgres', readPostgresFacts, 1000);
@@ -399,6 +473,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     clearInterval(this.isolationTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.reconciling?.catch(() => undefined);
+    await this.archive.stop();
     await this.postmaster.stop();
     this.postmaster.dispose();
     this.phase = 'stopped';

@@ -13,6 +13,15 @@ export interface InstancePaths {
   managerLog: string;
   managerState: string;
   passfile: string;
+  archiveScript: string;
+  restoreScript: string;
+  /** Markers of stored WAL, one folder per store. */
+  archiveSpool: string;
+  restoreSpool: string;
+  /** Present from bootstrap until the first WAL is archived: the store must hold no other cluster's WAL. */
+  emptyArchiveCheck: string;
+  /** One JSON report per base backup this instance ran. */
+  backups: string;
 }
 
 // A Unix socket path must fit in sun_path (107 bytes); deep state folders fall back to /tmp.
@@ -34,5 +43,11 @@ export function instancePaths(root: string, pgPort?: number): InstancePaths {
     managerLog: join(root, 'manager.log'),
     managerState: join(root, 'manager.json'),
     passfile: join(root, 'replication.pgpass'),
+    archiveScript: join(root, 'wal-archive.sh'),
+    restoreScript: join(root, 'wal-restore.sh'),
+    archiveSpool: join(root, 'wal-archive'),
+    restoreSpool: join(root, 'wal-restore'),
+    emptyArchiveCheck: join(root, 'check-empty-archive'),
+    backups: join(root, 'backups'),
   };
 }

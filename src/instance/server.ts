@@ -1,12 +1,30 @@
 // The instance manager's HTTP API: status for anyone on the host, commands only with the token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { BackupRequest } from './base-backup.js';
 import type { InstanceManager } from './manager.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  if (!text) return {};
+  const parsed = JSON.parse(text) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function backupRequest(body: Record<string, unknown>): BackupRequest {
+  const { backupName, immediateCheckpoint, jobs } = body;
+  if (typeof backupName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(backupName)) throw new Error('backupName must be a resource name');
+  if (immediateCheckpoint !== undefined && typeof immediateCheckpoint !== 'boolean') throw new Error('immediateCheckpoint must be true or false');
+  if (jobs !== undefined && !(Number.isInteger(jobs) && (jobs as number) >= 1)) throw new Error('jobs must be a positive integer');
+  return { backupName, immediateCheckpoint, jobs: jobs as number | undefined };
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -43,6 +61,10 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
             return send(res, s.ready ? 200 : 503, { ready: s.ready });
           }
         }
+        if (req.method === 'GET' && route.startsWith('GET /backups/')) {
+          const report = manager.backupReport(decodeURIComponent(route.slice('GET /backups/'.length)));
+          return report ? send(res, 200, report) : send(res, 404, { error: 'no such backup on this instance' });
+        }
         if (req.method !== 'POST') return send(res, 404, { error: `no route ${route}` });
         if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
         switch (route) {
@@ -65,6 +87,18 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
           case 'POST /pg/isolate':
             await manager.isolate('requested by the operator');
             return send(res, 200, await manager.status());
+          case 'POST /backups': {
+            let request: BackupRequest;
+            try {
+              request = backupRequest(await readJson(req));
+            } catch (e) {
+              return send(res, 400, { error: (e as Error).message });
+            }
+            return send(res, 202, manager.startBackup(request));
+          }
+          case 'POST /catalog/refresh':
+            await manager.refreshCatalog();
+            return send(res, 200, (await manager.status()).catalog ?? {});
           case 'POST /shutdown':
             send(res, 202, { stopping: true });
             return onShutdown();

@@ -1,5 +1,6 @@
 // What an instance manager is told to be. The platform writes it to `instance.json`; credentials
 // travel separately in a 0600 file so this document can be logged and shown.
+import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -27,7 +28,33 @@ export interface JoinBootstrap {
   kind: 'join';
 }
 
-export type BootstrapSpec = InitdbBootstrap | JoinBootstrap;
+/** A barman-cloud object store, without its secrets (those are in credentials.json). */
+export interface StoreSpec {
+  destinationPath: string;
+  serverName: string;
+  endpointURL?: string;
+  walCompression?: Compression;
+  walMaxParallel: number;
+  dataCompression?: Compression;
+  dataJobs: number;
+  immediateCheckpoint: boolean;
+}
+
+export interface StoreSecrets {
+  s3?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region?: string };
+  endpointCA?: string;
+}
+
+/** A new primary restored from a base backup plus archived WAL, up to a target, then promoted. */
+export interface RecoveryBootstrap {
+  kind: 'recovery';
+  source: StoreSpec;
+  target?: RecoveryTargetSpec;
+  database: string;
+  owner: string;
+}
+
+export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap;
 
 export interface ManagedRoleSpec {
   name: string;
@@ -91,6 +118,10 @@ export interface InstanceSpec {
   operatorEndpointFile?: string;
   /** A primary that reaches neither the control plane nor any peer for this long stops PostgreSQL. */
   isolationTimeoutMs: number;
+  /** Where WAL and base backups go (spec.backup.barmanObjectStore). */
+  archive?: StoreSpec;
+  /** spec.backup.retentionPolicy, enforced by the primary. */
+  retentionPolicy?: string;
 }
 
 export interface Credentials {
@@ -100,4 +131,6 @@ export interface Credentials {
   rolePasswords: Record<string, string>;
   /** Bearer token the operator presents on the manager's mutating endpoints. */
   managerToken: string;
+  /** Object store credentials: this cluster's archive, and the store a recovery reads from. */
+  stores?: { archive?: StoreSecrets; recovery?: StoreSecrets };
 }

@@ -1,6 +1,8 @@
 // Reads what PostgreSQL itself says about the instance: role, timeline, WAL positions, replication.
 import type pg from 'pg';
 import { compareLsn, parseLsn } from '../postgres/lsn.js';
+import type { CatalogSummary } from './catalog.js';
+import type { ArchivingStatus } from './wal-archiver.js';
 
 export interface ReplicationInfo {
   applicationName: string;
@@ -42,6 +44,12 @@ export interface InstanceStatus {
   pgdata: string;
   replicationInfo: ReplicationInfo[];
   lastError?: string;
+  /** Continuous archiving to the cluster's object store, when one is configured. */
+  archiving?: ArchivingStatus;
+  /** The store's backup catalog as the primary last saw it. */
+  catalog?: CatalogSummary;
+  /** What a recovery bootstrap is doing, while it runs. */
+  recovery?: { backupId?: string; restoredWalFiles: number; lastError?: string };
 }
 
 export type PostgresFacts = Pick<

@@ -7,7 +7,9 @@ import { planCluster } from './decide.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
-import type { Action } from './types.js';
+import type { Action, ObservedBackup, ObservedCluster } from './types.js';
+import type { StoredBackup } from '../api/backup.js';
+import { recoveryBootstrap, type BackupLocation } from './stores.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -29,14 +31,22 @@ export class ClusterController {
     const { store, instances, endpoints } = this.platform;
     const major = clusterMajor(cluster) ?? instances.defaultMajor();
     const secrets = new Set((await store.list('Secret', namespace)).map((s) => s.metadata.name));
+    const backupLocation = await this.recoveryBackupLocation(cluster);
     // Secrets not made yet (a new cluster) leave credentials unknown until the secret actions ran.
-    let creds: ClusterCredentials | undefined = await resolveCredentials(store, cluster).catch(() => undefined);
-    const observed = { instances: await instances.observe(cluster), secrets, now: new Date(), credentialsHash: creds && credentialsHash(creds) };
+    let creds: ClusterCredentials | undefined = await resolveCredentials(store, cluster, backupLocation).catch(() => undefined);
+    const observed: ObservedCluster = {
+      instances: await instances.observe(cluster),
+      secrets,
+      now: new Date(),
+      credentialsHash: creds && credentialsHash(creds),
+      recovery: cluster.spec.bootstrap?.recovery ? recoveryBootstrap(cluster, backupLocation) : undefined,
+      backups: await this.observeBackups(cluster),
+    };
     const plan = planCluster(cluster, observed, major);
     const addresses = await endpoints.addresses(cluster);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     let requeueAfterMs = plan.requeueAfterMs;
-    const credentials = async () => (creds ??= await resolveCredentials(store, cluster));
+    const credentials = async () => (creds ??= await resolveCredentials(store, cluster, backupLocation));
     try {
       for (const action of plan.actions) await this.act(cluster, action, addresses, credentials);
     } catch (e) {
@@ -47,6 +57,32 @@ export class ClusterController {
     }
     if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
     return { requeueAfterMs };
+  }
+
+  /** bootstrap.recovery.backup names a Backup; where it went is in its status once it completed. */
+  private async recoveryBackupLocation(cluster: Cluster): Promise<BackupLocation | undefined> {
+    const name = cluster.spec.bootstrap?.recovery?.backup?.name;
+    if (!name) return undefined;
+    const backup = (await this.platform.store.get('Backup', cluster.metadata.namespace, name)) as StoredBackup | undefined;
+    const s = backup?.status;
+    if (s?.phase !== 'completed' || !s.destinationPath || !s.serverName || !s.backupId) return undefined;
+    return {
+      destinationPath: s.destinationPath,
+      serverName: s.serverName,
+      endpointURL: s.endpointURL,
+      backupId: s.backupId,
+      s3Credentials: s.s3Credentials as BackupLocation['s3Credentials'],
+      endpointCA: s.endpointCA as BackupLocation['endpointCA'],
+    };
+  }
+
+  private async observeBackups(cluster: Cluster): Promise<ObservedBackup[]> {
+    if (!cluster.spec.backup) return [];
+    const all = (await this.platform.store.list('Backup', cluster.metadata.namespace)) as StoredBackup[];
+    return all
+      .filter((b) => b.spec.cluster.name === cluster.metadata.name)
+      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
+      .map((b) => ({ name: b.metadata.name, phase: b.status?.phase, error: b.status?.error, stoppedAt: b.status?.stoppedAt }));
   }
 
   private async act(cluster: Cluster, action: Action, addresses: EndpointAddresses, credentials: () => Promise<ClusterCredentials>): Promise<void> {

@@ -3,7 +3,9 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, ResourceStore } from './platform.js';
-import { decodeData } from './secrets.js';
+import { readSecretValues } from './credentials-read.js';
+import { resolveStoreSecrets } from './store-secrets.js';
+import { recoveryObjectStore, type BackupLocation } from './stores.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -14,16 +16,25 @@ export function generatePassword(length = 64): string {
   return out;
 }
 
-export async function readSecretValues(store: ResourceStore, namespace: string, name: string): Promise<Record<string, string> | undefined> {
-  const s = await store.get('Secret', namespace, name);
-  return s ? decodeData(s) : undefined;
-}
+export { readSecretValues };
 
 export function credentialsHash(creds: ClusterCredentials): string {
   return createHash('sha256').update(JSON.stringify(creds)).digest('hex').slice(0, 16);
 }
 
-export async function resolveCredentials(store: ResourceStore, cluster: Cluster): Promise<ClusterCredentials> {
+async function resolveStores(store: ResourceStore, cluster: Cluster, backup: BackupLocation | undefined): Promise<ClusterCredentials['stores']> {
+  const ns = cluster.metadata.namespace ?? 'default';
+  const stores: NonNullable<ClusterCredentials['stores']> = {};
+  const archive = cluster.spec.backup?.barmanObjectStore;
+  if (archive) stores.archive = await resolveStoreSecrets(store, ns, archive, 'spec.backup.barmanObjectStore');
+  if (cluster.spec.bootstrap?.recovery) {
+    const source = recoveryObjectStore(cluster, backup);
+    if (!('error' in source)) stores.recovery = await resolveStoreSecrets(store, ns, source.store, 'bootstrap.recovery');
+  }
+  return Object.keys(stores).length > 0 ? stores : undefined;
+}
+
+export async function resolveCredentials(store: ResourceStore, cluster: Cluster, backup?: BackupLocation): Promise<ClusterCredentials> {
   const ns = cluster.metadata.namespace ?? 'default';
   const names = secretNames(cluster.metadata.name);
   const replication = await readSecretValues(store, ns, names.replication);
@@ -42,5 +53,6 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster)
     app: app?.username && app.password !== undefined ? { username: app.username, password: app.password } : undefined,
     superuserPassword: superuser?.password,
     rolePasswords,
+    stores: await resolveStores(store, cluster, backup),
   };
 }

@@ -1,6 +1,8 @@
 // Pure: from a Cluster and what was observed, the next actions and the status to record.
 // Level-based: every call looks at the whole picture, so a repeated or interrupted reconcile is safe.
-import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/cluster-status.js';
+import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
+import { backupConditions } from './backup-status.js';
+import { condition } from './conditions.js';
 import { chooseFailoverTarget, fencedInstances, primaryFailed } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { instanceName, nextSerial, secretNames, serviceNames } from './names.js';
@@ -36,7 +38,7 @@ export function currentPrimaryOf(status: ClusterStatus, instances: ObservedInsta
 
 function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
   const names = secretNames(cluster.metadata.name);
-  const initdb = cluster.spec.bootstrap?.initdb;
+  const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery;
   const database = initdb?.database ?? 'app';
   const actions: Action[] = [
     { kind: 'ensureSecret', role: 'replication', name: names.replication, username: 'streaming_replica', dbname: 'postgres' },
@@ -50,11 +52,6 @@ function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
   return actions;
 }
 
-function condition(type: string, ok: boolean, reason: [string, string], message: string, previous: Condition[] | undefined, now: string): Condition {
-  const status = ok ? 'True' : 'False';
-  const before = previous?.find((c) => c.type === type);
-  return { type, status, reason: ok ? reason[0] : reason[1], message, lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now };
-}
 
 interface Progress {
   phase: string;
@@ -78,15 +75,22 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     ready: instances.filter(isReady).map((i) => i.name),
     fenced,
   });
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major);
+  const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
+  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery);
 
   let primary = currentPrimaryOf(previous, instances);
   let progress: Progress;
+  if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
+    const reason = `Cannot recover: ${observed.recovery.error}`;
+    Object.assign(status, { phase: PHASE.settingUpPrimary, phaseReason: reason, conditions: [condition('Ready', false, ['ClusterIsReady', 'ClusterIsNotReady'], reason, previous.conditions, now)] });
+    return { actions, status, requeueAfterMs: 5000 };
+  }
   if (instances.length === 0 || primary === undefined) {
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
     const serial = Number(primary.slice(name.length + 1));
     actions.push({ kind: 'createInstance', name: primary, serial, config: configFor(primary, { primary, instances: [primary], fenced }) });
-    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (initdb)` });
+    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : 'initdb';
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (${how})` });
     instances.push({ name: primary, serial, running: true, role: 'primary' });
     status.currentPrimary = status.targetPrimary = primary;
     status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
@@ -257,6 +261,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
     conditions: [condition('Ready', healthy, ['ClusterIsReady', 'ClusterIsNotReady'], healthy ? 'Cluster is Ready' : progress.phase, previous.conditions, now)],
   } satisfies ClusterStatus);
+  const primaryStatus = instances.find((i) => i.name === primary && i.status?.isPrimary)?.status;
+  const backup = backupConditions(cluster, primaryStatus, observed.backups ?? [], previous, now);
+  Object.assign(status, backup.fields);
+  status.conditions = [...(status.conditions ?? []), ...backup.conditions];
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;
   if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;

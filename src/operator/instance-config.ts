@@ -1,7 +1,8 @@
 // Pure: what each instance of a Cluster should look like, given who the primary is.
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
-import type { InitdbBootstrap, ManagedRoleSpec } from '../instance/spec.js';
+import type { InitdbBootstrap, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
+import { archiveStore } from './stores.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
 import type { InstanceConfig } from './types.js';
@@ -58,10 +59,11 @@ export interface Topology {
   fenced?: Set<string>;
 }
 
-export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number): InstanceConfig {
+/** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
+export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap): InstanceConfig {
   const isPrimary = name === topology.primary;
   const others = topology.instances.filter((n) => n !== name);
-  const bootstrap = initdbBootstrap(cluster);
+  const bootstrap = recovery ?? initdbBootstrap(cluster);
   const slots = cluster.spec.replicationSlots?.highAvailability;
   const slotsEnabled = slots?.enabled ?? true;
   const prefix = slots?.slotPrefix ?? '_cnpg_';
@@ -83,6 +85,8 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     // asynchronously, not even until its next reload.
     synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r))),
     fenced: topology.fenced?.has(name) ?? false,
+    archive: archiveStore(cluster),
+    retentionPolicy: cluster.spec.backup?.retentionPolicy,
   };
 }
 

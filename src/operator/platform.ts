@@ -3,6 +3,7 @@
 import type { Cluster } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
+import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { Credentials } from '../instance/spec.js';
 import type { InstanceConfig, ObservedInstance } from './types.js';
 
@@ -36,6 +37,12 @@ export interface InstanceRuntime {
   promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void>;
   /** Cleanly stops a primary that is to become a standby; returns the LSN its WAL ends at. */
   demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string>;
+  /** Starts a base backup on an instance; it runs in the background. */
+  startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void>;
+  /** How a backup on an instance is going; null when the instance has no record of it. */
+  backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null>;
+  /** Has the primary list the store's catalog again (and apply retention). */
+  refreshCatalog(cluster: Cluster, name: string): Promise<void>;
 }
 
 export type EndpointRole = 'rw' | 'ro' | 'r';
@@ -57,4 +64,6 @@ export interface Platform {
   instances: InstanceRuntime;
   endpoints: EndpointRuntime;
   events: EventRecorder;
+  /** Asks for a Cluster to be reconciled soon (its Backups changed). */
+  requeueCluster?(namespace: string, name: string): void;
 }

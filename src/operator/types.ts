@@ -1,6 +1,6 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
 import type { ClusterStatus } from '../api/cluster-status.js';
-import type { InstanceRole, InstanceSpec } from '../instance/spec.js';
+import type { InstanceRole, InstanceSpec, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
@@ -19,6 +19,8 @@ export type InstanceConfig = Pick<
   | 'managedRoles'
   | 'synchronousStandbyNames'
   | 'fenced'
+  | 'archive'
+  | 'retentionPolicy'
 > & { primaryName?: string };
 
 export interface ObservedInstance {
@@ -42,6 +44,17 @@ export interface ObservedCluster {
   /** Hash of the credentials the cluster's Secrets hold now; undefined until they exist. */
   credentialsHash?: string;
   now: Date;
+  /** bootstrap.recovery resolved against the Cluster's external clusters or the named Backup. */
+  recovery?: RecoveryBootstrap | { error: string };
+  /** The Cluster's Backup objects, newest last, for the LastBackupSucceeded condition. */
+  backups?: ObservedBackup[];
+}
+
+export interface ObservedBackup {
+  name: string;
+  phase?: string;
+  error?: string;
+  stoppedAt?: string;
 }
 
 export type SecretRole = 'app' | 'superuser' | 'replication';

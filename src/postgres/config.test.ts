@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildParameters, renderPostgresqlConf } from './config.js';
 import { renderPgHba, renderPgIdent } from './hba.js';
 
-const base = { instanceName: 'x-1', port: 6001, socketDir: '/tmp/s', userParameters: {} };
+const base = { instanceName: 'x-1', port: 6001, socketDir: '/tmp/s', userParameters: {}, archiveCommand: '/bin/sh /x/wal-archive.sh %f' };
 
 test('user parameters override defaults but not operator-owned settings', () => {
   const p = buildParameters({ ...base, userParameters: { max_connections: '200', wal_level: 'replica', shared_buffers: '256MB' } });
@@ -13,7 +13,9 @@ test('user parameters override defaults but not operator-owned settings', () => 
   assert.equal(p.listen_addresses, '127.0.0.1');
   assert.equal(p.unix_socket_directories, '/tmp/s');
   assert.equal(p.hot_standby, 'on');
-  assert.equal(p.archive_mode, 'off');
+  // Archiving is always on, so a backup store added later needs a reload rather than a restart.
+  assert.equal(p.archive_mode, 'on');
+  assert.equal(p.archive_command, '/bin/sh /x/wal-archive.sh %f');
   assert.equal(p.primary_conninfo, undefined);
 });
 
@@ -35,6 +37,7 @@ test('pg_hba: fixed rules, user rules, scram default; replication only for strea
   const lines = hba.split('\n').filter((l) => l && !l.startsWith('#'));
   assert.deepEqual(lines, [
     'local all all peer map=local',
+    'local replication postgres peer map=local',
     'host replication streaming_replica all scram-sha-256',
     'host postgres streaming_replica all scram-sha-256',
     'host app app 10.0.0.0/8 scram-sha-256',

@@ -14,7 +14,10 @@ export interface ConfigInput {
   socketDir: string;
   standby?: StandbySettings;
   synchronousStandbyNames?: string;
-  archiveCommand?: string;
+  /** Always set: archiving stays on so that adding a backup store later needs no restart. */
+  archiveCommand: string;
+  /** Archive recovery in progress: restore_command and the recovery target. */
+  recovery?: Record<string, string>;
 }
 
 // Settings of CloudNativePG's defaults that assume a Pod (TLS files, csvlog pipes) and have a local
@@ -38,14 +41,15 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
     cluster_name: input.instanceName,
     hot_standby: 'on',
     restart_after_crash: 'off',
-    archive_mode: input.archiveCommand ? 'on' : 'off',
+    archive_mode: 'on',
+    archive_command: input.archiveCommand,
   });
-  if (input.archiveCommand) params.archive_command = input.archiveCommand;
   params.synchronous_standby_names = input.synchronousStandbyNames ?? '';
   if (input.standby) {
     params.primary_conninfo = input.standby.primaryConninfo;
     if (input.standby.primarySlotName) params.primary_slot_name = input.standby.primarySlotName;
   }
+  Object.assign(params, input.recovery);
   return params;
 }
 

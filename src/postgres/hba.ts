@@ -16,6 +16,8 @@ export function renderPgHba({ userLines, major }: HbaInput): string {
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_hba.',
     '# Fixed rules',
     `local all all peer map=${LOCAL_IDENT_MAP}`,
+    // Base backups for the object store stream through pg_basebackup as the local superuser.
+    `local replication postgres peer map=${LOCAL_IDENT_MAP}`,
     `host replication ${REPLICATION_USER} all ${method}`,
     `host postgres ${REPLICATION_USER} all ${method}`,
     '# User-defined rules',

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareLsn, formatLsn, parseLsn, pgWalfileName, walFileName } from './lsn.js';
+import { compareLsn, formatLsn, parseLsn, pgWalfileName, walFileName, nextWalFileName } from './lsn.js';
 
 test('parseLsn and formatLsn round-trip', () => {
   for (const s of ['0/0', '0/16B3748', '1/A000060', 'FFFFFFFF/FFFFFFFF']) {
@@ -59,3 +59,11 @@ describe('pgWalfileName', () => {
   }
 });
 
+
+test('nextWalFileName steps through segments and across log ids', () => {
+  assert.equal(nextWalFileName('000000010000000000000003'), '000000010000000000000004');
+  assert.equal(nextWalFileName('0000000200000000000000FF'), '000000020000000100000000');
+  assert.equal(nextWalFileName('000000010000000000000FFF', 1024 * 1024), '000000010000000100000000');
+  assert.equal(nextWalFileName('00000002.history'), undefined);
+  assert.equal(nextWalFileName('000000010000000000000003.partial'), undefined);
+});

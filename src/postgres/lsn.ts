@@ -47,3 +47,14 @@ export function pgWalfileName(timeline: number, lsn: string, segmentSize = DEFAU
   const value = parseLsn(lsn);
   return walFileName(timeline, value === 0n ? 0n : value - 1n, segmentSize);
 }
+
+const WAL_SEGMENT_NAME = /^[0-9A-F]{24}$/;
+
+/** The segment after `name` on the same timeline; undefined for anything but a plain segment name. */
+export function nextWalFileName(name: string, segmentSize = DEFAULT_WAL_SEGMENT_SIZE): string | undefined {
+  if (!WAL_SEGMENT_NAME.test(name)) return undefined;
+  const timeline = parseInt(name.slice(0, 8), 16);
+  const segmentsPerXLogId = 0x100000000n / BigInt(segmentSize);
+  const segNo = BigInt(`0x${name.slice(8, 16)}`) * segmentsPerXLogId + BigInt(`0x${name.slice(16)}`) + 1n;
+  return walFileName(timeline, segNo * BigInt(segmentSize), segmentSize);
+}

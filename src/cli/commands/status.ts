@@ -29,6 +29,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     targetPrimary: status.targetPrimary,
     primaryStartTime: status.currentPrimaryTimestamp,
     backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined,
+    firstRecoverabilityPoint: status.firstRecoverabilityPoint,
     endpoints,
     instancesStatus: [...r.instances]
       .sort((a, b) => a.serial - b.serial)
@@ -46,6 +47,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
         port: i.port,
         postmasterPid: i.status?.postmasterPid,
         replication: i.status?.replicationInfo,
+        archiving: i.status?.archiving,
       })),
   };
 }

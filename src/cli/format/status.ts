@@ -28,6 +28,8 @@ export interface InstanceStatusReport {
     lastFailedWal?: string;
     lastFailedTime?: string;
     readyWalFiles?: number;
+    lastError?: string;
+    failing?: boolean;
   };
 }
 
@@ -126,6 +128,7 @@ function backupStatus(report: ClusterStatusReport, primary: InstanceStatusReport
     rows.push(['WALs waiting to be archived:', String(a.readyWalFiles ?? 0)]);
     rows.push(['Last Archived WAL:', at(a.lastArchivedWal, a.lastArchivedTime)]);
     rows.push(['Last Failed WAL:', at(a.lastFailedWal, a.lastFailedTime)]);
+    if (a.failing && a.lastError) rows.push(['Archiving error:', a.lastError]);
   }
   return title + tabby(undefined, rows);
 }

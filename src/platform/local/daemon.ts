@@ -5,7 +5,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
+import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
+import type { Platform } from '../../operator/platform.js';
 import { startApiServer } from './api-server.js';
 import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
@@ -21,6 +23,15 @@ export interface DaemonState {
 }
 
 const RESYNC_MS = 5000;
+
+const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
+type ControlledKind = (typeof CONTROLLED_KINDS)[number];
+
+function parseKey(key: string): { kind: ControlledKind; ns: string; name: string } {
+  const [kind, rest = ''] = key.split(':', 2) as [ControlledKind, string];
+  const [ns = 'default', name = ''] = rest.split('/');
+  return { kind, ns, name };
+}
 const SLOW_RECONCILE_MS = 250;
 
 export function readDaemonState(home: CnpgHome): DaemonState | undefined {
@@ -41,6 +52,7 @@ export class LocalDaemon {
   readonly endpoints: LocalEndpoints;
   readonly events: StoreEvents;
   readonly queue: WorkQueue;
+  readonly platform: Platform;
   private server?: Server;
   private resync?: NodeJS.Timeout;
   private readonly token = randomBytes(24).toString('hex');
@@ -53,17 +65,28 @@ export class LocalDaemon {
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
     this.events = new StoreEvents(this.store);
-    const controller = new ClusterController({ store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events });
+    this.platform = {
+      store: this.store,
+      instances: this.instances,
+      endpoints: this.endpoints,
+      events: this.events,
+      requeueCluster: (ns, name) => this.enqueue(ns, name),
+    };
+    const controllers = {
+      Cluster: new ClusterController(this.platform),
+      Backup: new BackupController(this.platform),
+      ScheduledBackup: new ScheduledBackupController(this.platform),
+    };
     this.queue = new WorkQueue(
       async (key) => {
-        const [ns, name] = key.split('/') as [string, string];
+        const { kind, ns, name } = parseKey(key);
         const started = performance.now();
-        const result = await controller.reconcile(ns, name);
+        const result = await controllers[kind].reconcile(ns, name);
         const ms = Math.round(performance.now() - started);
-        if (ms > SLOW_RECONCILE_MS) log('slow reconcile', { cluster: key, ms });
+        if (ms > SLOW_RECONCILE_MS) log('slow reconcile', { key, ms });
         return result;
       },
-      (key, e) => log('reconcile failed', { cluster: key, error: (e as Error).message }),
+      (key, e) => log('reconcile failed', { key, error: (e as Error).message }),
     );
   }
 
@@ -80,6 +103,7 @@ export class LocalDaemon {
     daemon.store.on('change', (ev) => {
       const ns = ev.object.metadata.namespace ?? 'default';
       if (ev.object.kind === 'Cluster') daemon.enqueue(ns, ev.object.metadata.name);
+      if (ev.object.kind === 'Backup' || ev.object.kind === 'ScheduledBackup') daemon.enqueue(ns, ev.object.metadata.name, 0, ev.object.kind);
       if (ev.object.kind === 'Secret') for (const c of daemon.store.listSync('Cluster', ns)) daemon.enqueue(ns, c.metadata.name);
     });
     daemon.resyncAll();
@@ -88,12 +112,18 @@ export class LocalDaemon {
     return daemon;
   }
 
-  enqueue(namespace: string, name: string, delayMs = 0): void {
-    this.queue.add(`${namespace}/${name}`, delayMs);
+  enqueue(namespace: string, name: string, delayMs = 0, kind: ControlledKind = 'Cluster'): void {
+    this.queue.add(`${kind}:${namespace}/${name}`, delayMs);
   }
 
   private resyncAll(): void {
-    for (const c of this.store.listSync('Cluster')) this.enqueue(c.metadata.namespace ?? 'default', c.metadata.name);
+    for (const kind of CONTROLLED_KINDS) {
+      for (const o of this.store.listSync(kind)) this.enqueue(o.metadata.namespace ?? 'default', o.metadata.name, 0, kind);
+    }
+    void collectOrphans(this.platform, ['Backup']).then(
+      (deleted) => deleted.length > 0 && this.log('garbage-collected objects whose owner is gone', { deleted }),
+      (e: unknown) => this.log('garbage collection failed', { error: (e as Error).message }),
+    );
   }
 
   cluster(namespace: string, name: string): Cluster | undefined {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
 import { instancePaths } from '../../instance/paths.js';
 import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
+import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { credentialsHash } from '../../operator/credentials.js';
@@ -171,6 +172,8 @@ export class LocalInstances implements InstanceRuntime {
         .map(({ record }) => ({ name: record.name, statusPort: record.statusPort })),
       operatorEndpointFile: this.home.operatorEndpoint,
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
+      archive: config.archive,
+      retentionPolicy: config.retentionPolicy,
     };
   }
 
@@ -228,10 +231,11 @@ export class LocalInstances implements InstanceRuntime {
     this.spawnManager(dir, rec);
   }
 
-  private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number): Promise<T> {
+  private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number, body?: unknown): Promise<T> {
     const res = await fetch(`http://127.0.0.1:${rec.statusPort}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${rec.token}` },
+      headers: { authorization: `Bearer ${rec.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${await res.text()}`);
@@ -280,6 +284,24 @@ export class LocalInstances implements InstanceRuntime {
     const { dir, rec } = this.requireRecord(cluster, name);
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     return (await this.post<{ lsn: string }>(rec, '/pg/demote', 120_000)).lsn;
+  }
+
+  async startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void> {
+    const { rec } = this.requireRecord(cluster, name);
+    await this.post(rec, '/backups', 10_000, request);
+  }
+
+  async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
+    const { rec } = this.requireRecord(cluster, name);
+    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/backups/${encodeURIComponent(backupName)}`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`${name} backup report: ${res.status} ${await res.text()}`);
+    return (await res.json()) as BackupReport;
+  }
+
+  async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
+    const { rec } = this.requireRecord(cluster, name);
+    await this.post(rec, '/catalog/refresh', 60_000);
   }
 
   async reloadInstance(cluster: Cluster, name: string): Promise<void> {

@@ -1,0 +1,60 @@
+// `backup CLUSTER`: asks for an on-demand base backup by creating a Backup, as the plugin does.
+import { stringify } from 'yaml';
+import type { BackupStatus } from '../../api/backup.js';
+import type { Cluster } from '../../api/index.js';
+import { backupNameSuffix } from '../../operator/schedule.js';
+import { CliError, type DaemonClient } from '../client.js';
+import { applyManifest } from './apply.js';
+
+export interface BackupOptions {
+  namespace?: string;
+  backupName?: string;
+  backupTarget?: string;
+  method: string;
+  online?: boolean;
+  immediateCheckpoint?: boolean;
+  waitForArchive?: boolean;
+  wait?: boolean;
+  timeout: string;
+}
+
+export function backupManifest(cluster: string, o: BackupOptions, now: Date): { name: string; manifest: string } {
+  const name = o.backupName ?? `${cluster}-${backupNameSuffix(now)}`;
+  const spec: Record<string, unknown> = { cluster: { name: cluster }, method: o.method };
+  if (o.backupTarget) spec.target = o.backupTarget;
+  if (o.online !== undefined) spec.online = o.online;
+  if (o.immediateCheckpoint !== undefined || o.waitForArchive !== undefined) {
+    spec.onlineConfiguration = { immediateCheckpoint: o.immediateCheckpoint, waitForArchive: o.waitForArchive };
+  }
+  const metadata = { name, ...(o.namespace ? { namespace: o.namespace } : {}) };
+  return { name, manifest: stringify({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata, spec }) };
+}
+
+export async function backupCommand(client: DaemonClient, cluster: string, o: BackupOptions): Promise<void> {
+  const ns = o.namespace ?? 'default';
+  const obj = (await client.get('Cluster', ns, cluster)) as Cluster;
+  if (o.method === 'barmanObjectStore' && !obj.spec.backup?.barmanObjectStore) {
+    throw new CliError(`error: cluster ${cluster} has no spec.backup.barmanObjectStore; add one (destinationPath and credentials) to back it up`);
+  }
+  const { name, manifest } = backupManifest(cluster, o, new Date());
+  process.stdout.write(await applyManifest(client, manifest, 'none'));
+  if (!o.wait) return;
+  const timeoutMs = parseTimeout(o.timeout);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = ((await client.get('Backup', ns, name)) as { status?: BackupStatus }).status;
+    if (status?.phase === 'completed') {
+      process.stdout.write(`backup ${name} completed: ${status.backupId} (WAL ${status.beginWal} to ${status.endWal})\n`);
+      return;
+    }
+    if (status?.phase === 'failed') throw new CliError(`error: backup ${name} failed: ${status.error ?? 'unknown error'}`);
+    if (Date.now() > deadline) throw new CliError(`error: timed out after ${o.timeout} waiting for backup ${name} (phase ${status?.phase ?? 'pending'})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function parseTimeout(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text);
+  if (!m) throw new CliError(`error: --timeout must look like 90s, 10m or 1h (got "${text}")`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}

@@ -1,0 +1,89 @@
+// Uploading and reading a base backup's PGDATA tar in barman-cloud's layout.
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore } from './blob-store.js';
+import { dataTarKey, findTarParts } from './backup-files.js';
+import type { BackupInfo } from './backup-info.js';
+import { compressStream, decompressStream, isStreamingCompression, type Compression } from './compression.js';
+import { ObjectStoreError } from './errors.js';
+
+// Parts of 32 MiB allow a 320 GiB archive within S3's 10,000-part limit.
+const PART_SIZE = 32 * 1024 * 1024;
+
+/** Streams a tar of PGDATA through the compressor into data.tar[ext], `jobs` parts in flight. */
+export async function uploadBaseBackupTar(
+  store: BlobStore,
+  serverName: string,
+  backupId: string,
+  tar: NodeJS.ReadableStream,
+  opts: { compression?: Compression; jobs?: number },
+): Promise<{ bytesIn: number; bytesStored: number }> {
+  if (!isStreamingCompression(opts.compression)) {
+    throw new ObjectStoreError('invalid', `${opts.compression} compression is supported for WAL only; use gzip, bzip2, snappy or zstd for base backups`);
+  }
+  const bytesIn = counter();
+  const bytesStored = counter();
+  const codec = compressStream(opts.compression);
+  const producing = pipeline(tar, bytesIn.stream, codec, bytesStored.stream);
+  const uploading = store.put(dataTarKey(serverName, backupId, opts.compression), bytesStored.stream, {
+    queueSize: opts.jobs ?? 2,
+    partSizeBytes: PART_SIZE,
+  });
+  // If one side fails the other must not wait forever on a stalled stream.
+  const stop = (err: unknown) => {
+    bytesStored.stream.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  };
+  await Promise.all([producing.catch(stop), uploading.catch(stop)]);
+  return { bytesIn: bytesIn.count(), bytesStored: bytesStored.count() };
+}
+
+function counter(): { stream: Transform; count: () => number } {
+  let n = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      n += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, count: () => n };
+}
+
+function refuseTablespaces(info: BackupInfo): void {
+  if (info.tablespaces && info.tablespaces.length > 0) {
+    const names = info.tablespaces.map((t) => t.name).join(', ');
+    throw new ObjectStoreError('invalid', `backup ${info.backupId} contains tablespaces (${names}); restoring tablespaces is not supported yet`);
+  }
+}
+
+/**
+ * The decompressed parts of PGDATA's archive, one stream per part, in order. Each part is a
+ * complete tar of its own (barman closes one and opens the next when it grows too large).
+ */
+export async function openBaseBackupParts(store: BlobStore, serverName: string, info: BackupInfo): Promise<(() => Promise<NodeJS.ReadableStream>)[]> {
+  refuseTablespaces(info);
+  const parts = await findTarParts(store, serverName, info.backupId, 'data');
+  return parts.map((p) => async () => decompressed(await store.get(p.key), p.compression));
+}
+
+/** `source` through the decompressor, with errors on either side surfacing on the result. */
+function decompressed(source: NodeJS.ReadableStream, compression: Compression | undefined): NodeJS.ReadableStream {
+  const out = decompressStream(compression);
+  pipeline(source, out).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+  return out;
+}
+
+/**
+ * The decompressed tar of PGDATA. Split backups come out as their parts one after another:
+ * tar-stream reads that as one archive (GNU tar needs --ignore-zeros).
+ */
+export async function openBaseBackupTar(store: BlobStore, serverName: string, info: BackupInfo): Promise<NodeJS.ReadableStream> {
+  const parts = await openBaseBackupParts(store, serverName, info);
+  if (parts.length === 1 && parts[0]) return parts[0]();
+  async function* concat(): AsyncGenerator<Buffer> {
+    for (const open of parts) {
+      for await (const chunk of await open()) yield chunk as Buffer;
+    }
+  }
+  return Readable.from(concat(), { objectMode: false });
+}

@@ -1,0 +1,23 @@
+// Public API of the object store: barman-cloud compatible backup storage.
+export { ObjectStoreError, isNotFound, type ObjectStoreErrorKind } from './errors.js';
+export { openBlobStore, type BlobStore, type BlobEntry, type PutOptions, type StoreTarget } from './blob-store.js';
+export {
+  COMPRESSIONS,
+  compressStream,
+  compressionExtension,
+  decompressStream,
+  isStreamingCompression,
+  parseCompression,
+  type Compression,
+} from './compression.js';
+export { isWalFileName, parseWalFileName, walKey, type WalFileKind, type WalFileName } from './wal-names.js';
+export { archiveHasWals, archiveWal, listWals, restoreWal, type ArchivedWal } from './wal.js';
+export { isBackupId, newBackupId, parseBackupInfo, renderBackupInfo, type BackupInfo, type BackupStatus, type Tablespace } from './backup-info.js';
+export { backupInfoKey, dataTarKey } from './backup-files.js';
+export { deleteBackup, listBackups, readBackupInfo, readCatalog, writeBackupInfo, type Catalog } from './catalog.js';
+export { openBaseBackupTar, uploadBaseBackupTar } from './base-backup.js';
+export { extractBaseBackup } from './extract.js';
+export { chooseBaseBackup, type BackupChoice, type RecoveryTargetSpec } from './choose-backup.js';
+export { parseTargetTime } from './target-time.js';
+export { parseRetentionPolicy, planRetention, pointOfRecoverability, type RetentionPlan, type RetentionPolicy } from './retention.js';
+export { enforceRetention } from './enforce-retention.js';

@@ -1,0 +1,203 @@
+// A real S3-compatible server for tests: one private process per call, on a free 127.0.0.1 port,
+// with its own data dir and generated credentials. The default is the Go-built server from
+// scripts/s3-server.sh (it keeps data on disk, so restart() is a real restart); CNPG_TEST_S3=moto
+// swaps in moto_server, an in-memory Python mock, for debugging only (its data does not survive
+// restart()).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Server {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  dataDir: string;
+  createBucket(name: string): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REGION = 'us-east-1';
+
+interface Flavor {
+  command: string;
+  args(port: number, dataDir: string): string[];
+  env(accessKeyId: string, secretAccessKey: string): NodeJS.ProcessEnv;
+  /** A path that answers 200 once the server takes requests. */
+  readyPath: string;
+}
+
+// Built once per process: the script is idempotent, but a cold build takes minutes.
+let built: Promise<string> | undefined;
+
+/** The binary from `scripts/s3-server.sh build`, which prints its path (progress goes to stderr). */
+function buildGoServer(): Promise<string> {
+  built ??= new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(REPO, 'scripts/s3-server.sh'), 'build'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const bin = stdout.trim().split('\n').pop() ?? '';
+      if (code === 0 && bin) resolve(bin);
+      else reject(new Error(`scripts/s3-server.sh build failed (exit ${code})`));
+    });
+  });
+  return built;
+}
+
+async function goServer(): Promise<Flavor> {
+  const bin = await buildGoServer();
+  return {
+    command: bin,
+    args: (port, dataDir) => ['server', '--quiet', '--address', `127.0.0.1:${port}`, dataDir],
+    env: (user, password) => ({
+      MINIO_ROOT_USER: user,
+      MINIO_ROOT_PASSWORD: password,
+      MINIO_REGION: REGION,
+      // No web console (it would want a second port), no update checks, no phoning home.
+      MINIO_BROWSER: 'off',
+      MINIO_UPDATE: 'off',
+      MINIO_CALLHOME_ENABLE: 'off',
+    }),
+    readyPath: '/minio/health/ready',
+  };
+}
+
+function moto(): Flavor {
+  return {
+    command: 'moto_server',
+    args: (port) => ['-H', '127.0.0.1', '-p', String(port)],
+    // moto accepts any credentials; the region only matters for the SDK's signature.
+    env: () => ({}),
+    readyPath: '/moto-api/',
+  };
+}
+
+/** A port that was free a moment ago; the server binds it right after. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Every live server, killed synchronously when node exits, so no process outlives a test run
+// even when a test forgets stop() or the runner is interrupted.
+const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function startS3Server(): Promise<S3Server> {
+  const flavor = process.env.CNPG_TEST_S3 === 'moto' ? moto() : await goServer();
+  const accessKeyId = `test${randomBytes(8).toString('hex')}`;
+  const secretAccessKey = randomBytes(24).toString('hex');
+  const dataDir = mkdtempSync(join(tmpdir(), 'cnpg-s3-'));
+  dirs.add(dataDir);
+  let port = 0;
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    const proc = spawn(flavor.command, flavor.args(port, dataDir), {
+      env: { ...process.env, ...flavor.env(accessKeyId, secretAccessKey) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child = proc;
+    live.add(proc);
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    proc.on('exit', () => live.delete(proc));
+    // A server a test forgot to stop must not keep node alive; the 'exit' hook above kills it.
+    proc.unref();
+    (proc.stderr as Socket | null)?.unref();
+    await waitUntilReady(`http://127.0.0.1:${port}${flavor.readyPath}`, proc, () => stderr);
+  };
+
+  const halt = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  // The free port may be taken by someone else before the server binds it: try another.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      await halt();
+      if (attempt === 3) {
+        rmSync(dataDir, { recursive: true, force: true });
+        dirs.delete(dataDir);
+        throw err;
+      }
+    }
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    accessKeyId,
+    secretAccessKey,
+    region: REGION,
+    dataDir,
+    async createBucket(name: string): Promise<void> {
+      const s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: name }));
+      } finally {
+        s3.destroy();
+      }
+    },
+    async stop(): Promise<void> {
+      await halt();
+      rmSync(dataDir, { recursive: true, force: true });
+      dirs.delete(dataDir);
+    },
+    async restart(): Promise<void> {
+      await halt();
+      await launch();
+    },
+  };
+}
+
+/** Polls until the ready path answers 200; fails early if the process dies. */
+async function waitUntilReady(url: string, proc: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`S3 server exited (${proc.exitCode ?? proc.signalCode}) before answering:\n${stderr()}`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`S3 server at ${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);
+}
