@@ -118,3 +118,27 @@ test('a recovery whose own archive already holds WAL is refused with a clear mes
   assert.match(reason, /another serverName/);
   await env.ok(['delete', 'cluster', 'clash']);
 });
+
+test('a switchover archives the old timeline’s partial last segment and the new history file', { timeout: 180_000 }, async () => {
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: switching
+spec:
+  instances: 2
+  storage:
+    size: 1Gi
+  backup:
+    barmanObjectStore:
+      destinationPath: ${destination}
+`);
+  await waitReady(env, 'switching');
+  await sql(env, 'switching-1', 'CREATE TABLE t AS SELECT generate_series(1, 1000) AS x');
+  await env.ok(['promote', 'switching', 'switching-2']);
+  const files = await eventually('the partial segment and the history file in the store', async () => {
+    const wals = join(storeDir, 'switching', 'wals');
+    const all = readdirSync(wals, { recursive: true }).map(String);
+    return all.some((f) => f.endsWith('.partial')) && all.includes('00000002.history') ? all : undefined;
+  }, 60_000, 500);
+  assert.ok(files.some((f) => /^0000000100000000\/00000001[0-9A-F]{16}\.partial$/.test(f)), files.join(','));
+});

@@ -30,15 +30,20 @@ export class S3BlobStore implements BlobStore {
     const rest = (m[2] ?? '').replace(/\/+$/, '');
     this.prefix = rest ? `${rest}/` : '';
     this.endpoint = target.endpointURL;
-    if (!target.s3) throw new ObjectStoreError('invalid', `no S3 credentials given for ${this.describe()}`);
+    // Without explicit keys (inheritFromIAMRole) the SDK's default chain applies: environment,
+    // shared profile, web identity, instance metadata.
     this.client = new S3Client({
-      region: target.s3.region ?? 'us-east-1',
+      region: target.s3?.region ?? process.env.AWS_REGION ?? 'us-east-1',
       ...(target.endpointURL ? { endpoint: target.endpointURL, forcePathStyle: true } : {}),
-      credentials: {
-        accessKeyId: target.s3.accessKeyId,
-        secretAccessKey: target.s3.secretAccessKey,
-        ...(target.s3.sessionToken ? { sessionToken: target.s3.sessionToken } : {}),
-      },
+      ...(target.s3
+        ? {
+            credentials: {
+              accessKeyId: target.s3.accessKeyId,
+              secretAccessKey: target.s3.secretAccessKey,
+              ...(target.s3.sessionToken ? { sessionToken: target.s3.sessionToken } : {}),
+            },
+          }
+        : {}),
       maxAttempts: 2,
       requestHandler: {
         connectionTimeout: 3_000,

@@ -91,7 +91,8 @@ export class TestEnv {
       }
     }
     spawnSync('pkill', ['-KILL', '-f', this.home]);
-    rmSync(this.home, { recursive: true, force: true });
+    // A PostgreSQL child may still be exiting and writing; rm retries ENOTEMPTY.
+    rmSync(this.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StoredBackup } from '../api/backup.js';
+import type { StoredCluster } from '../api/cluster-status.js';
+import type { BackupReport } from '../instance/base-backup.js';
+import { chooseBackupInstance, planBackup } from './backup-plan.js';
+import type { ObservedInstance } from './types.js';
+
+const now = new Date('2026-11-23T12:00:00Z');
+
+function inst(name: string, serial: number, isPrimary: boolean, replayLsn?: string, ready = true, extra: Partial<NonNullable<ObservedInstance['status']>> = {}): ObservedInstance {
+  return {
+    name,
+    serial,
+    running: true,
+    status: { name, managerPid: 1, phase: 'running', postgresRunning: true, ready, isPrimary, replayLsn, pendingRestart: false, port: 1, pgdata: '/x', replicationInfo: [], ...extra },
+  };
+}
+
+const store = { destinationPath: 's3://b/p', endpointURL: 'http://127.0.0.1:9000', s3Credentials: { accessKeyId: { name: 's', key: 'A' }, secretAccessKey: { name: 's', key: 'B' } }, data: { jobs: 3 } };
+const cluster = (backup: unknown = { barmanObjectStore: store, target: 'prefer-standby' }) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3, backup } }) as unknown as StoredCluster;
+const backup = (spec: Record<string, unknown> = {}, status?: StoredBackup['status']) =>
+  ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'b1' }, spec: { cluster: { name: 'pg' }, method: 'barmanObjectStore', ...spec }, status }) as unknown as StoredBackup;
+
+const three = [inst('pg-1', 1, true, undefined), inst('pg-2', 2, false, '0/5000000'), inst('pg-3', 3, false, '0/6000000')];
+
+test('prefer-standby takes the most caught-up ready standby, then the primary; primary takes the primary', () => {
+  const cases: [Parameters<typeof chooseBackupInstance>[0], ObservedInstance[], string | undefined][] = [
+    ['prefer-standby', three, 'pg-3'],
+    ['primary', three, 'pg-1'],
+    ['prefer-standby', [three[0]!, inst('pg-2', 2, false, '0/5000000', false)], 'pg-1'],
+    ['prefer-standby', [inst('pg-1', 1, true, undefined, false)], undefined],
+  ];
+  for (const [target, instances, want] of cases) assert.equal(chooseBackupInstance(target, instances)?.name, want, `${target} ${instances.map((i) => i.name)}`);
+});
+
+test('a new Backup starts on the chosen instance and records where it goes', () => {
+  const plan = planBackup({ backup: backup(), cluster: cluster(), instances: three, now });
+  assert.deepEqual(plan.actions, [{ kind: 'startBackup', instance: 'pg-3', backupName: 'b1', immediateCheckpoint: undefined, jobs: 3 }]);
+  assert.equal(plan.status.phase, 'running');
+  assert.equal(plan.status.destinationPath, 's3://b/p');
+  assert.equal(plan.status.serverName, 'pg');
+  assert.deepEqual(plan.status.instanceID, { podName: 'pg-3' });
+  assert.ok(plan.requeueAfterMs);
+  assert.equal(planBackup({ backup: backup({ target: 'primary' }), cluster: cluster(), instances: three, now }).status.instanceID?.podName, 'pg-1');
+});
+
+test('Backups that cannot run fail with the reason; no ready instance waits', () => {
+  const cases: [string, Parameters<typeof planBackup>[0], RegExp | 'pending'][] = [
+    ['no cluster', { backup: backup(), cluster: undefined, instances: [], now }, /cluster pg does not exist/],
+    ['no store', { backup: backup(), cluster: cluster(null), instances: three, now }, /no spec\.backup\.barmanObjectStore/],
+    ['snapshots', { backup: backup({ method: 'volumeSnapshot' }), cluster: cluster(), instances: three, now }, /volumeSnapshot is not supported/],
+    ['archiving failing', { backup: backup(), cluster: cluster(), instances: [inst('pg-1', 1, true, undefined, true, { archiving: { destination: 'x', failing: true, readyWalFiles: 3, lastError: 'access denied' } })], now }, /WAL archiving is failing.*access denied/],
+    ['nothing ready', { backup: backup(), cluster: cluster(), instances: [inst('pg-1', 1, true, undefined, false)], now }, 'pending'],
+  ];
+  for (const [what, o, want] of cases) {
+    const plan = planBackup(o);
+    if (want === 'pending') assert.equal(plan.status.phase, 'pending', what);
+    else {
+      assert.equal(plan.status.phase, 'failed', what);
+      assert.match(plan.status.error ?? '', want, what);
+      assert.deepEqual(plan.actions, [], what);
+    }
+  }
+});
+
+test('a running Backup follows its instance’s report to completion, then refreshes the catalog', () => {
+  const running = backup({}, { phase: 'running', instanceID: { podName: 'pg-3' }, startedAt: now.toISOString() });
+  const report = (phase: BackupReport['phase'], extra: Partial<BackupReport> = {}): BackupReport => ({ backupName: 'b1', instance: 'pg-3', phase, backupId: '20261123T120000', beginWal: 'A', endWal: 'B', ...extra });
+  assert.equal(planBackup({ backup: running, cluster: cluster(), instances: three, report: report('running'), now }).status.phase, 'running');
+  const done = planBackup({ backup: running, cluster: cluster(), instances: three, report: report('completed', { stoppedAt: 'T' }), now });
+  assert.equal(done.status.phase, 'completed');
+  assert.equal(done.status.backupId, '20261123T120000');
+  assert.deepEqual(done.actions, [{ kind: 'refreshCatalog', instance: 'pg-1' }]);
+  const failed = planBackup({ backup: running, cluster: cluster(), instances: three, report: report('failed', { error: 'disk full' }), now });
+  assert.equal(failed.status.phase, 'failed');
+  assert.equal(failed.status.error, 'disk full');
+  assert.match(planBackup({ backup: running, cluster: cluster(), instances: three, report: null, now }).status.error ?? '', /no record of this backup/);
+  const gone = three.map((i) => (i.name === 'pg-3' ? { ...i, running: false } : i));
+  assert.match(planBackup({ backup: running, cluster: cluster(), instances: gone, now }).status.error ?? '', /stopped during the backup/);
+});
+
+test('finished Backups are left alone', () => {
+  for (const phase of ['completed', 'failed'] as const) {
+    const plan = planBackup({ backup: backup({}, { phase }), cluster: cluster(), instances: three, now });
+    assert.deepEqual(plan.actions, []);
+    assert.equal(plan.status.phase, phase);
+  }
+});
