@@ -17,6 +17,7 @@ import {
   giveToPostgres,
   managerLog,
   mkdirFor,
+  postgresStartedAt,
   readySegments,
   recoveryCluster,
   secretManifest,
@@ -128,15 +129,17 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   await cnpg.run(['apply', '-f', '-'], recoveryCluster(RESTORED, NAME, store, o.walParallel));
   await cnpg.waitReady(RESTORED, 3600);
   const whole = secs(t0);
-  const lines = managerLog(cnpg.instanceDir(RESTORED, `${RESTORED}-1`));
+  const dir = cnpg.instanceDir(RESTORED, `${RESTORED}-1`);
+  const lines = managerLog(dir);
   const at = (re: RegExp) => {
     const l = lines.find((x) => re.test(x.msg));
     return l ? Date.parse(l.ts) : undefined;
   };
   const begin = at(/^restoring base backup/);
-  const startPg = lines.find((x) => begin !== undefined && Date.parse(x.ts) >= begin && /postmaster|starting PostgreSQL|started/i.test(x.msg));
   const end = at(/^recovery complete/);
-  const extractOnly = begin !== undefined && startPg ? (Date.parse(startPg.ts) - begin) / 1000 : undefined;
+  const started = begin === undefined ? undefined : postgresStartedAt(dir, begin);
+  // Unpacking ends where PostgreSQL starts to replay: the manager starts it right after.
+  const extractOnly = begin !== undefined && started !== undefined ? (started - begin) / 1000 : undefined;
   const restoreAndReplay = begin !== undefined && end !== undefined ? (end - begin) / 1000 : undefined;
   log(`  Ready after ${f1(whole)} s; manager log: extract ${extractOnly === undefined ? '?' : f1(extractOnly)} s, extract + WAL replay + promote ${restoreAndReplay === undefined ? '?' : f1(restoreAndReplay)} s`);
   await cnpg.run(['delete', 'cluster', RESTORED]);
@@ -149,7 +152,7 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   const theirs = secs(t0);
   log(`  done in ${f1(theirs)} s`);
   rmSync(dest, { recursive: true, force: true });
-  ctx.figures.push({ what: 'restore: extract only (manager log)', unit: 'MB/s', ours: extractOnly && mbPerSec(ctx.bytes, extractOnly), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
+  ctx.figures.push({ what: 'restore: extract only (manager log)', unit: 'MB/s', ...(extractOnly === undefined ? {} : { ours: mbPerSec(ctx.bytes, extractOnly) }), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
   ctx.figures.push({
     what: 'restore: extract + replay + promote',
     unit: 'MB/s',
@@ -248,7 +251,7 @@ async function segmentsToArchive(ctx: Ctx, n: number): Promise<string[]> {
 
 async function keepUpRun(ctx: Ctx): Promise<void> {
   const { o, pod } = ctx;
-  log(`keep-up: pgbench -c 4 -j 2 -T ${o.pgbenchSeconds} through ${NAME}-rw, backlog sampled every second`);
+  log(`keep-up: pgbench -n -c 4 -j 2 -T ${o.pgbenchSeconds} through ${NAME}-rw (synchronous_commit ${o.syncCommit ? 'on' : 'off'}), backlog sampled every second`);
   const client = new pg.Client({ connectionString: ctx.uri });
   await client.connect();
   const lsn = async () => parseLsn((await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l ?? '0/0');
@@ -259,7 +262,10 @@ async function keepUpRun(ctx: Ctx): Promise<void> {
     let done = false;
     let lEnd = l0;
     let tEnd = 0;
-    const bench = run('pgbench', ['-n', '-c', '4', '-j', '2', '-T', String(o.pgbenchSeconds), ctx.uri], { timeoutMs: (o.pgbenchSeconds + 120) * 1000 }).then(async (r) => {
+    const bench = run('pgbench', ['-n', '-c', '4', '-j', '2', '-T', String(o.pgbenchSeconds), ctx.uri], {
+      env: { ...process.env, PGOPTIONS: o.syncCommit ? '' : '-c synchronous_commit=off' },
+      timeoutMs: (o.pgbenchSeconds + 120) * 1000,
+    }).then(async (r) => {
       tEnd = secs(t0);
       lEnd = await lsn();
       done = true;

@@ -15,6 +15,8 @@ export interface Options {
   jobs: number;
   /** spec.backup.barmanObjectStore.wal.maxParallel. */
   walParallel: number;
+  /** synchronous_commit for the keep-up pgbench; off (the default) writes WAL several times faster. */
+  syncCommit: boolean;
 }
 
 export const USAGE = `usage: node dist/bench/backup.js [--quick] [--scale N] [--compression ${COMPRESSIONS.join('|')}] [--segments N] [--pgbench-seconds S] [--jobs N] [--wal-parallel N]
@@ -27,7 +29,7 @@ const positive = (flag: string, value: string): number => {
 };
 
 export function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { scale: 70, compression: 'gzip', segments: 64, pgbenchSeconds: 60, jobs: 2, walParallel: 4 };
+  const o: Options = { scale: 70, compression: 'gzip', segments: 64, pgbenchSeconds: 60, jobs: 2, walParallel: 4, syncCommit: false };
   const set: Partial<Options> = {};
   let quick = false;
   for (let i = 0; i < argv.length; i++) {
@@ -53,6 +55,10 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--wal-parallel':
         set.walParallel = positive(flag, value);
+        break;
+      case '--sync-commit':
+        if (value !== 'on' && value !== 'off') throw new Error(`--sync-commit: on or off, got "${value}"`);
+        set.syncCommit = value === 'on';
         break;
       case '--compression':
         if (!(COMPRESSIONS as readonly string[]).includes(value)) throw new Error(`--compression: one of ${COMPRESSIONS.join(', ')}, got "${value}"`);

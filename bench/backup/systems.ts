@@ -209,3 +209,23 @@ export function managerLog(instanceDir: string): LogLine[] {
   }
   return out;
 }
+
+/**
+ * When PostgreSQL was first started at or after `sinceMs`, from the "starting PostgreSQL" line of
+ * the instance's postgres.log (log_line_prefix '%m …': "2026-01-02 03:04:05.678 UTC").
+ */
+export function postgresStartedAt(instanceDir: string, sinceMs: number): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync(join(instanceDir, 'postgres.log'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('starting PostgreSQL')) continue;
+    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+)/.exec(line);
+    const at = m ? Date.parse(m[1] as string) : NaN;
+    if (at >= sinceMs - 1000) return at;
+  }
+  return undefined;
+}

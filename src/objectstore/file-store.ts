@@ -2,7 +2,7 @@
 // that is fsynced, renamed into place and the directory fsynced, so a crash never leaves a
 // half-written object under its real name.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,10 +99,25 @@ export class FileBlobStore implements BlobStore {
   }
 
   async delete(keys: string[]): Promise<void> {
+    const parents = new Set<string>();
     for (const key of keys) {
       await rm(this.path(key), { force: true }).catch((err: unknown) => {
         throw mapFsError(err, `delete ${this.describe()}/${key}`);
       });
+      parents.add(dirname(this.path(key)));
+    }
+    // An object store has no folders: a deleted backup's folder must not linger, empty, as if it were a backup.
+    for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.removeEmptyUpwards(dir);
+  }
+
+  private async removeEmptyUpwards(dir: string): Promise<void> {
+    const root = this.root;
+    for (let d = dir; d.startsWith(root) && d.length > root.length; d = dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch {
+        return;
+      }
     }
   }
 }

@@ -68,11 +68,19 @@ export class TestEnv {
   }
 
   async cleanup(): Promise<void> {
-    spawnSync(process.execPath, [CLI, 'operator', 'stop'], { env: this.env, timeout: 30_000 });
+    // The daemon's pid first: `operator stop` removes the file, and a daemon still finishing a
+    // reconcile could otherwise start instances again while the folder is being removed.
+    let daemonPid: number | undefined;
     try {
-      process.kill((JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
+      daemonPid = (JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid;
     } catch {
       /* not running */
+    }
+    spawnSync(process.execPath, [CLI, 'operator', 'stop'], { env: this.env, timeout: 30_000 });
+    try {
+      if (daemonPid) process.kill(daemonPid, 'SIGKILL');
+    } catch {
+      /* gone */
     }
     for (const pid of this.processes()) {
       try {
