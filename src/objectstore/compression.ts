@@ -3,13 +3,22 @@
 // in memory — except xz and lz4, whose in-process libraries only work on whole buffers (fine
 // for a 16 MB WAL segment; base backups refuse them, see `isStreamingCompression`).
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { Compressor as SnappyCompressor, Decompressor as SnappyDecompressor } from 'snappy';
-import { CompressStream as ZstdCompressStream, DecompressStream as ZstdDecompressStream } from 'zstd-napi';
+import type * as Lzma from '@napi-rs/lzma';
+import type * as Lz4 from 'lz4-napi';
+import type * as Snappy from 'snappy';
+import type * as Zstd from 'zstd-napi';
 import { ObjectStoreError } from './errors.js';
+
+// Native codecs load on first use: the instance manager must stay small when it archives with
+// gzip or not at all (each of these adds megabytes of resident memory).
+const require = createRequire(import.meta.url);
+const lzma = () => require('@napi-rs/lzma') as typeof Lzma;
+const lz4 = () => require('lz4-napi') as typeof Lz4;
+const snappy = () => require('snappy') as typeof Snappy;
+const zstd = () => require('zstd-napi') as typeof Zstd;
 
 export type Compression = 'gzip' | 'bzip2' | 'snappy' | 'xz' | 'zstd' | 'lz4';
 
@@ -54,13 +63,13 @@ export function compressStream(compression: Compression | undefined): Duplex {
     case 'bzip2':
       return processFilter('bzip2', ['-c', '-9']);
     case 'snappy':
-      return snappyTransform(new SnappyCompressor());
+      return snappyTransform(new (snappy().Compressor)());
     case 'zstd':
-      return new ZstdCompressStream();
+      return new (zstd().CompressStream)();
     case 'xz':
-      return wholeBufferTransform((b) => xz.compressSync(b));
+      return wholeBufferTransform((b) => lzma().xz.compressSync(b));
     case 'lz4':
-      return wholeBufferTransform((b) => compressFrameSync(b));
+      return wholeBufferTransform((b) => lz4().compressFrameSync(b));
     default:
       return unreachable(compression);
   }
@@ -75,13 +84,13 @@ export function decompressStream(compression: Compression | undefined): Duplex {
     case 'bzip2':
       return processFilter('bzip2', ['-d', '-c']);
     case 'snappy':
-      return snappyTransform(new SnappyDecompressor());
+      return snappyTransform(new (snappy().Decompressor)());
     case 'zstd':
-      return new ZstdDecompressStream();
+      return new (zstd().DecompressStream)();
     case 'xz':
-      return wholeBufferTransform((b) => xz.decompressSync(b));
+      return wholeBufferTransform((b) => lzma().xz.decompressSync(b));
     case 'lz4':
-      return wholeBufferTransform((b) => decompressFrameSync(b));
+      return wholeBufferTransform((b) => lz4().decompressFrameSync(b));
     default:
       return unreachable(compression);
   }

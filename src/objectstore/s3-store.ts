@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { checkKey, type BlobEntry, type BlobStore, type PutOptions, type StoreTarget } from './blob-store.js';
+import { checkKey, describeS3, type BlobEntry, type BlobStore, type PutOptions, type StoreTarget } from './blob-store.js';
 import { ObjectStoreError } from './errors.js';
 
 const DELETE_BATCH = 1000;
@@ -54,8 +54,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   describe(): string {
-    const base = `s3://${this.bucket}/${this.prefix.replace(/\/$/, '')}`;
-    return this.endpoint ? `${base} (endpoint ${this.endpoint})` : base;
+    return describeS3(this.bucket, this.prefix, this.endpoint);
   }
 
   private objectKey(key: string): string {
