@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
-# bzip2-compressed backups and WAL stream through the bzip2 program.
+# bzip2-, xz- and zstd-compressed backups and WAL stream through these programs.
 command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
+command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
   command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)

@@ -1,24 +1,22 @@
 // Compression codecs and their file extensions, as barman-cloud names them. Every codec is a
 // pair of Node transforms so WAL files and base-backup tars stream through without being held
-// in memory — except xz and lz4, whose in-process libraries only work on whole buffers (fine
-// for a 16 MB WAL segment; base backups refuse them, see `isStreamingCompression`).
+// in memory — except lz4, whose in-process library only works on whole buffers (fine for a
+// 16 MB WAL segment; base backups refuse it, see `isStreamingCompression`). bzip2, xz and zstd
+// stream through the system programs (Debian's bzip2, xz-utils, zstd): no maintained in-process
+// library for them installs on Node 20 without compiling native code at install time.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
-import type * as Lzma from '@napi-rs/lzma';
 import type * as Lz4 from 'lz4-napi';
 import type * as Snappy from 'snappy';
-import type * as Zstd from 'zstd-napi';
 import { ObjectStoreError } from './errors.js';
 
 // Native codecs load on first use: the instance manager must stay small when it archives with
 // gzip or not at all (each of these adds megabytes of resident memory).
 const require = createRequire(import.meta.url);
-const lzma = () => require('@napi-rs/lzma') as typeof Lzma;
 const lz4 = () => require('lz4-napi') as typeof Lz4;
 const snappy = () => require('snappy') as typeof Snappy;
-const zstd = () => require('zstd-napi') as typeof Zstd;
 
 export type Compression = 'gzip' | 'bzip2' | 'snappy' | 'xz' | 'zstd' | 'lz4';
 
@@ -51,7 +49,7 @@ export function parseCompression(text: string): Compression {
 
 /** Whether the codec streams in bounded memory (so it may be used for base backups). */
 export function isStreamingCompression(compression: Compression | undefined): boolean {
-  return compression !== 'xz' && compression !== 'lz4';
+  return compression !== 'lz4';
 }
 
 export function compressStream(compression: Compression | undefined): Duplex {
@@ -65,9 +63,9 @@ export function compressStream(compression: Compression | undefined): Duplex {
     case 'snappy':
       return snappyTransform(new (snappy().Compressor)());
     case 'zstd':
-      return new (zstd().CompressStream)();
+      return processFilter('zstd', ['-c', '-q', '-3']);
     case 'xz':
-      return wholeBufferTransform((b) => lzma().xz.compressSync(b));
+      return processFilter('xz', ['-c', '-6']);
     case 'lz4':
       return wholeBufferTransform((b) => lz4().compressFrameSync(b));
     default:
@@ -86,9 +84,9 @@ export function decompressStream(compression: Compression | undefined): Duplex {
     case 'snappy':
       return snappyTransform(new (snappy().Decompressor)());
     case 'zstd':
-      return new (zstd().DecompressStream)();
+      return processFilter('zstd', ['-d', '-c', '-q']);
     case 'xz':
-      return wholeBufferTransform((b) => lzma().xz.decompressSync(b));
+      return processFilter('xz', ['-d', '-c']);
     case 'lz4':
       return wholeBufferTransform((b) => lz4().decompressFrameSync(b));
     default:
@@ -131,7 +129,7 @@ function wholeBufferTransform(apply: (input: Buffer) => Buffer): Transform {
       try {
         done(null, apply(Buffer.concat(chunks)));
       } catch (err) {
-        done(corrupt('xz/lz4', err));
+        done(corrupt('lz4', err));
       }
     },
   });
