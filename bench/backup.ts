@@ -150,7 +150,9 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   t0 = performance.now();
   await barman('barman-cloud-restore', ['s3://bench/barman', NAME, barmanBackupId, dest], store, ctx.scratch);
   const theirs = secs(t0);
-  log(`  done in ${f1(theirs)} s`);
+  const du = await run('du', ['-sb', dest]);
+  const restoredMb = Number(du.stdout.split('\t')[0]) / MB;
+  log(`  done in ${f1(theirs)} s: ${f1(restoredMb)} MB of files in ${dest}`);
   rmSync(dest, { recursive: true, force: true });
   ctx.figures.push({ what: 'restore: extract only (manager log)', unit: 'MB/s', ...(extractOnly === undefined ? {} : { ours: mbPerSec(ctx.bytes, extractOnly) }), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
   ctx.figures.push({
@@ -162,7 +164,7 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   });
   ctx.figures.push({ what: 'restore: apply → Ready (whole)', unit: 'MB/s', ours: mbPerSec(ctx.bytes, whole), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
   ctx.notes.push(
-    `restore: cnpg apply→Ready ${f1(whole)} s (extract ${extractOnly === undefined ? '?' : f1(extractOnly)} s, to promotion ${restoreAndReplay === undefined ? '?' : f1(restoreAndReplay)} s); barman-cloud-restore ${f1(theirs)} s (files only: no WAL fetched, no PostgreSQL started)`,
+    `restore: cnpg apply→Ready ${f1(whole)} s (extract ${extractOnly === undefined ? '?' : f1(extractOnly)} s, to promotion ${restoreAndReplay === undefined ? '?' : f1(restoreAndReplay)} s); barman-cloud-restore ${f1(theirs)} s for ${f1(restoredMb)} MB of files (files only: no WAL fetched, no PostgreSQL started)`,
   );
 }
 
@@ -213,8 +215,7 @@ async function walArchiving(ctx: Ctx): Promise<void> {
   let firstCount = 0;
   let lastAt: number | undefined;
   while (lastAt === undefined) {
-    const stored = storedSegments(instanceDir, pod.pgdata);
-    const count = names.filter((x) => stored.has(x)).length;
+    const count = storedSegments(instanceDir, pod.pgdata, names).size;
     const now = performance.now();
     if (count > 0 && firstAt === undefined) {
       firstAt = now;
@@ -278,7 +279,7 @@ async function keepUpRun(ctx: Ctx): Promise<void> {
     }
     const r = await bench;
     if (r.code !== 0) throw new Error(`pgbench: ${r.stderr}`);
-    const tps = /tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
+    const tps = /tps = ([\d.]+)/.exec(r.stdout)?.[1]?.replace(/\..*/, '') ?? '?';
     const walMbS = (lEnd - l0) / MB / tEnd;
     const k = keepUp(samples, tEnd);
     log(`  ${tps} tps, WAL ${f1(walMbS)} MB/s (${f1(walMbS / 16)} segments/s); backlog max ${k.maxBacklog}, trend ${k.slope.toFixed(3)} segments/s, ≤ 1 again ${k.drainedAfter === undefined ? 'never' : `${f1(k.drainedAfter)} s`} after pgbench`);

@@ -173,23 +173,24 @@ export function readySegments(pgdata: string): string[] {
 }
 
 /**
- * Segments that are in the store: the manager's stored markers (`wal-archive/<store>/<name>`) or
- * PostgreSQL's `.done` (after which the manager forgets its marker).
+ * Which of `names` are in the store now: the manager's stored marker (`wal-archive/<store>/<name>`)
+ * exists, or PostgreSQL no longer has the segment `.ready` (it was archived; its `.done` may be
+ * gone already, removed with the segment by a checkpoint).
  */
-export function storedSegments(instanceDir: string, pgdata: string): Set<string> {
-  const out = new Set<string>();
+export function storedSegments(instanceDir: string, pgdata: string, names: readonly string[]): Set<string> {
+  const markers = new Set<string>();
   const spool = join(instanceDir, 'wal-archive');
   if (existsSync(spool)) {
     for (const store of readdirSync(spool)) {
       try {
-        for (const f of readdirSync(join(spool, store))) out.add(f);
+        for (const f of readdirSync(join(spool, store))) markers.add(f);
       } catch {
         /* not a folder */
       }
     }
   }
-  for (const f of readdirSync(join(pgdata, 'pg_wal', 'archive_status'))) if (f.endsWith('.done')) out.add(f.slice(0, -'.done'.length));
-  return out;
+  const ready = new Set(readySegments(pgdata));
+  return new Set(names.filter((n) => markers.has(n) || !ready.has(n)));
 }
 
 export interface LogLine {

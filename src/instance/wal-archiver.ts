@@ -34,7 +34,7 @@ export interface WalArchiverOptions {
 
 const SCAN_MS = 1000;
 const FIRST_BACKOFF_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10_000;
 export const FAILING_MARKER = 'FAILING';
 
 /** History files first (a new timeline is useless without its history), then oldest first. */
@@ -181,12 +181,14 @@ export class WalArchiver {
   }
 
   private fail(name: string, error: string): void {
-    if (!this.state.failing || this.state.lastError !== error) log('warn', 'WAL archiving failed', { wal: name, error, retryInMs: this.backoffMs });
     this.state.failing = true;
     this.state.lastFailedWal = name;
     this.state.lastFailedTime = new Date().toISOString();
-    this.state.lastError = error;
     writeFileSync(join(this.o.spool, FAILING_MARKER), error + '\n');
+    // Uploads in flight together fail together: that is one failed round, one step of backoff.
+    if (Date.now() < this.retryAt) return;
+    if (this.state.lastError !== error) log('warn', 'WAL archiving failed', { wal: name, error, retryInMs: this.backoffMs });
+    this.state.lastError = error;
     this.retryAt = Date.now() + this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
   }

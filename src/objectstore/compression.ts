@@ -18,6 +18,9 @@ const require = createRequire(import.meta.url);
 const lz4 = () => require('lz4-napi') as typeof Lz4;
 const snappy = () => require('snappy') as typeof Snappy;
 
+/** zlib's default 16 KiB output chunks make gigabyte streams crawl through many small writes. */
+const CHUNK = 1 << 20;
+
 export type Compression = 'gzip' | 'bzip2' | 'snappy' | 'xz' | 'zstd' | 'lz4';
 
 export const COMPRESSIONS: readonly Compression[] = ['gzip', 'bzip2', 'snappy', 'xz', 'zstd', 'lz4'];
@@ -52,12 +55,16 @@ export function isStreamingCompression(compression: Compression | undefined): bo
   return compression !== 'lz4';
 }
 
-export function compressStream(compression: Compression | undefined): Duplex {
+/**
+ * `fast` trades a little size for speed: WAL segments are compressed while PostgreSQL waits to
+ * recycle them, and compress well even at gzip level 1.
+ */
+export function compressStream(compression: Compression | undefined, fast = false): Duplex {
   switch (compression) {
     case undefined:
       return new PassThrough();
     case 'gzip':
-      return createGzip();
+      return createGzip({ level: fast ? 1 : 6, chunkSize: CHUNK });
     case 'bzip2':
       return processFilter('bzip2', ['-c', '-9']);
     case 'snappy':
@@ -78,7 +85,7 @@ export function decompressStream(compression: Compression | undefined): Duplex {
     case undefined:
       return new PassThrough();
     case 'gzip':
-      return createGunzip();
+      return createGunzip({ chunkSize: CHUNK });
     case 'bzip2':
       return processFilter('bzip2', ['-d', '-c']);
     case 'snappy':

@@ -62,7 +62,7 @@ async function writeEntry(h: Header, body: AsyncIterable<unknown>, root: string,
     }
     case 'file':
     case 'contiguous-file':
-      await pipeline(body, createWriteStream(target, { flags: 'wx', mode }));
+      await pipeline(body, createWriteStream(target, { flags: 'wx', mode, highWaterMark: 1 << 20 }));
       await chmod(target, mode);
       if (h.mtime) await utimes(target, h.mtime, h.mtime);
       return;

@@ -34,7 +34,7 @@ export async function archiveWal(store: BlobStore, serverName: string, walPath: 
 }
 
 async function compressBuffer(data: Buffer, compression: Compression): Promise<Buffer> {
-  const codec = compressStream(compression);
+  const codec = compressStream(compression, true);
   const [out] = await Promise.all([buffer(codec), pipeline(Readable.from([data]), codec)]);
   return out;
 }
