@@ -30,12 +30,13 @@ function kind(
 }
 
 export const KINDS = {
-  Cluster: kind('Cluster', CNPG_API_VERSION),
-  Backup: kind('Backup', CNPG_API_VERSION),
-  ScheduledBackup: kind('ScheduledBackup', CNPG_API_VERSION),
-  Pooler: kind('Pooler', CNPG_API_VERSION),
-  ImageCatalog: kind('ImageCatalog', CNPG_API_VERSION),
-  ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false }),
+  // Short names as in the generated CRDs (src/api/crd/definitions.ts).
+  Cluster: kind('Cluster', CNPG_API_VERSION, { shortNames: ['pgcluster'] }),
+  Backup: kind('Backup', CNPG_API_VERSION, { shortNames: ['pgbackup'] }),
+  ScheduledBackup: kind('ScheduledBackup', CNPG_API_VERSION, { shortNames: ['pgschedule'] }),
+  Pooler: kind('Pooler', CNPG_API_VERSION, { shortNames: ['pgpooler'] }),
+  ImageCatalog: kind('ImageCatalog', CNPG_API_VERSION, { shortNames: ['pgcatalog'] }),
+  ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false, shortNames: ['pgclustercatalog'] }),
   Secret: kind('Secret', 'v1'),
   ConfigMap: kind('ConfigMap', 'v1', { shortNames: ['cm'] }),
   Namespace: kind('Namespace', 'v1', { shortNames: ['ns'], namespaced: false }),
