@@ -1,0 +1,86 @@
+{{/* Labels on every object. Names are fixed on purpose (see values.yaml). */}}
+{{- define "cnpg-ts.labels" -}}
+app.kubernetes.io/name: cnpg-ts
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{- define "cnpg-ts.selectorLabels" -}}
+app.kubernetes.io/name: cnpg-ts
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "cnpg-ts.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{- define "cnpg-ts.operandImage" -}}
+{{ .Values.operandImage.repository }}:{{ .Values.operandImage.tag | default (printf "%v-%s" .Values.operandImage.pgMajor .Chart.AppVersion) }}
+{{- end }}
+
+{{/* watchNamespace as a JSON list of trimmed, non-empty names. */}}
+{{- define "cnpg-ts.watchNamespaces" -}}
+{{- $out := list -}}
+{{- range (splitList "," (.Values.watchNamespace | default "")) -}}
+{{- $n := trim . -}}
+{{- if $n }}{{ $out = append $out $n }}{{ end -}}
+{{- end -}}
+{{- $out | uniq | toJson -}}
+{{- end }}
+
+{{/*
+RBAC rules for namespaced objects (ClusterRole when cluster-wide, one Role per watched namespace
+otherwise). Keep in sync with config/rbac/cluster_role.yaml (test/packaging.test.ts compares them).
+*/}}
+{{- define "cnpg-ts.namespacedRules" -}}
+- apiGroups: [""]
+  resources: [pods, persistentvolumeclaims, services, secrets, configmaps, serviceaccounts]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [postgresql.cnpg.io]
+  resources: [clusters, backups, scheduledbackups, poolers, imagecatalogs]
+  verbs: [get, list, watch, update, patch]
+- apiGroups: [postgresql.cnpg.io]
+  resources: [backups]
+  verbs: [create]
+- apiGroups: [postgresql.cnpg.io]
+  resources: [clusters/status, backups/status, scheduledbackups/status, poolers/status]
+  verbs: [get, update, patch]
+- apiGroups: [postgresql.cnpg.io]
+  resources: [clusters/finalizers, backups/finalizers, scheduledbackups/finalizers, poolers/finalizers]
+  verbs: [update, patch]
+{{- end }}
+
+{{/* RBAC rules that are cluster-scoped whatever watchNamespace says. */}}
+{{- define "cnpg-ts.clusterRules" -}}
+- apiGroups: [postgresql.cnpg.io]
+  resources: [clusterimagecatalogs]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list, watch]
+- apiGroups: [apiextensions.k8s.io]
+  resources: [customresourcedefinitions]
+  verbs: [get, list, watch]
+- apiGroups: [admissionregistration.k8s.io]
+  resources: [validatingwebhookconfigurations]
+  resourceNames: [cnpg-validating-webhook-configuration]
+  verbs: [get, update, patch]
+- apiGroups: [admissionregistration.k8s.io]
+  resources: [mutatingwebhookconfigurations]
+  resourceNames: [cnpg-mutating-webhook-configuration]
+  verbs: [get, update, patch]
+{{- end }}
