@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what cnpg-ts needs on a Debian machine (PostgreSQL server, Node dependencies) and builds it.
 # With --test-tools it also installs what the tests use beside it: Debian's barman-cloud tools
-# (interoperability tests) and a MinIO server built from Go modules (the S3 endpoint).
+# (interoperability tests), and from Go modules a MinIO server (the S3 endpoint), kube-apiserver,
+# etcd and kubectl (the Kubernetes platform's tests) and helm (the chart's tests).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +37,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run --silent build
 if [ "${1:-}" = "--test-tools" ]; then
+  # Built from Go modules once per machine and cached outside the clone (see each script's header).
   bash scripts/s3-server.sh build >/dev/null
+  bash scripts/build-kube-testenv.sh >/dev/null
+  bash scripts/build-helm.sh >/dev/null
 fi

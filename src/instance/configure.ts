@@ -30,6 +30,7 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, rec
     instanceName: spec.name,
     port: spec.pgPort,
     socketDir: paths.socketDir,
+    listenAddress: spec.listenAddress,
     standby,
     synchronousStandbyNames: spec.synchronousStandbyNames,
     archiveCommand: `/bin/sh ${shellQuote(paths.archiveScript)} %f`,

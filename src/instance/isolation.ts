@@ -2,15 +2,18 @@
 // than the bound, it must assume it has been replaced and stop accepting writes.
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { get as getTls } from 'node:https';
 import type { InstanceSpec } from './spec.js';
 
 const PROBE_TIMEOUT_MS = 1000;
 
 // node:http rather than fetch: fetch brings undici and its WebAssembly parser, about 10 MB of
 // resident memory in a process meant to stay small.
+// Any answer counts, even 401/403 from an API server: the question is whether it is reachable.
 function reachable(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = get(url, { timeout: PROBE_TIMEOUT_MS, agent: false }, (res) => {
+    const fetcher = url.startsWith('https:') ? getTls : get;
+    const req = fetcher(url, { timeout: PROBE_TIMEOUT_MS, agent: false, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 500) < 500);
     });
@@ -31,8 +34,8 @@ function operatorUrl(spec: InstanceSpec): string | undefined {
 
 /** True when at least one of the control plane and the peers answers. */
 export async function hasContact(spec: InstanceSpec): Promise<boolean> {
-  const urls = spec.peers.map((p) => `http://127.0.0.1:${p.statusPort}/healthz`);
-  const op = operatorUrl(spec);
+  const urls = spec.peers.map((p) => `http://${p.host ?? '127.0.0.1'}:${p.statusPort}/healthz`);
+  const op = spec.controlPlaneUrl ?? operatorUrl(spec);
   if (op) urls.push(op);
   // With no peers nobody can take over, so stopping would only turn a control-plane outage into downtime.
   if (spec.peers.length === 0) return true;

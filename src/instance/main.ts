@@ -1,21 +1,49 @@
 #!/usr/bin/env node
-// Entry point of one instance manager: `node main.js <instance folder>`.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Entry point of one instance manager: `node main.js <instance folder>` on the local platform, or
+// `node main.js --pod` in a Kubernetes Pod, where the folder, the spec and the address come from
+// the environment the Pod template sets (see platform/kubernetes/specs.ts).
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
 import { instancePaths } from './paths.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
 
+const generationOf = (path: string): number => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as InstanceSpec).generation : -1);
+
+/**
+ * In a Pod the operator's Secret (mounted read-only) carries the spec; the data volume keeps the
+ * newest one the manager has seen, which may be newer than the Secret's copy the kubelet synced.
+ */
+async function podRoot(): Promise<{ root: string; listenAddress?: string; socketDir?: string }> {
+  const root = process.env.CNPG_INSTANCE_ROOT;
+  const specDir = process.env.CNPG_SPEC_DIR;
+  if (!root || !specDir) throw new Error('--pod needs CNPG_INSTANCE_ROOT and CNPG_SPEC_DIR in the environment');
+  const target = instancePaths(root);
+  for (;;) {
+    const mounted = join(specDir, 'instance.json');
+    if (existsSync(mounted) && generationOf(mounted) > generationOf(target.spec)) {
+      copyFileSync(mounted, target.spec);
+      copyFileSync(join(specDir, 'credentials.json'), target.credentials);
+    }
+    if (existsSync(target.spec)) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { root, listenAddress: process.env.POD_IP, socketDir: process.env.CNPG_SOCKET_DIR };
+}
+
 async function main(): Promise<void> {
-  const root = process.argv[2];
+  const pod = process.argv[2] === '--pod' ? await podRoot() : undefined;
+  const root = pod?.root ?? process.argv[2];
   if (!root) {
-    process.stderr.write('usage: instance-manager <instance folder>\n');
+    process.stderr.write('usage: instance-manager <instance folder> | --pod\n');
     process.exit(2);
   }
   const spec = JSON.parse(readFileSync(instancePaths(root).spec, 'utf8')) as InstanceSpec;
   const paths = instancePaths(root, spec.pgPort);
-  const manager = new InstanceManager(paths);
+  if (pod?.socketDir) paths.socketDir = pod.socketDir;
+  const manager = new InstanceManager(paths, pod?.listenAddress ? { listenAddress: pod.listenAddress } : {});
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -25,7 +53,7 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   };
-  const server = await startStatusServer(manager, spec.statusPort, () => void stop());
+  const server = await startStatusServer(manager, spec.statusPort, () => void stop(), pod?.listenAddress ?? '127.0.0.1');
   writeFileSync(paths.managerState, JSON.stringify({ pid: process.pid, statusPort: spec.statusPort }) + '\n', { mode: 0o600 });
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

@@ -1,7 +1,7 @@
 // The instance manager: brings its PostgreSQL to the state instance.json describes and keeps it there.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareLsn } from '../postgres/lsn.js';
 import { reconcileSlots, writeConfiguration } from './configure.js';
@@ -35,6 +35,11 @@ const MAX_RETRY_MS = 30_000;
 /** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
 export const PRIMARY_RESTART_GRACE_MS = 3000;
 const ISOLATION_CHECK_MS = 1000;
+
+function writeFileAtomic(path: string, content: string): void {
+  writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -72,10 +77,14 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private recovery?: NonNullable<InstanceStatus['recovery']>;
   private recoveryRestorer?: { restored: number; lastError?: string };
 
-  constructor(private readonly paths: InstancePaths) {
+  /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
+  constructor(
+    private readonly paths: InstancePaths,
+    private readonly overrides: Partial<InstanceSpec> = {},
+  ) {
     super();
     this.setMaxListeners(0);
-    this.spec = readJson<InstanceSpec>(paths.spec);
+    this.spec = this.readSpec();
     this.creds = readJson<Credentials>(paths.credentials);
     this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
@@ -166,8 +175,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     return withConnection(this.socket, 'postgres', async (c) => (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r as boolean, 1000);
   }
 
+  private readSpec(): InstanceSpec {
+    return { ...readJson<InstanceSpec>(this.paths.spec), ...this.overrides };
+  }
+
   private async reconcile(): Promise<void> {
-    this.spec = readJson<InstanceSpec>(this.paths.spec);
+    this.spec = this.readSpec();
     this.creds = readJson<Credentials>(this.paths.credentials);
     if (this.spec.role === 'replica') writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
@@ -343,6 +356,17 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       await reconcileManagedRoles(c, this.spec.managedRoles, this.creds);
       await recordRolesHash(c, hash);
     });
+  }
+
+  /**
+   * A new spec pushed by the operator (Kubernetes), kept on the data volume so a restarted Pod
+   * starts from it; an older generation than the one applied is ignored.
+   */
+  async replaceSpec(spec: InstanceSpec, creds: Credentials): Promise<void> {
+    if (spec.generation < this.spec.generation) return;
+    writeFileAtomic(this.paths.spec, JSON.stringify(spec, null, 2) + '\n');
+    writeFileAtomic(this.paths.credentials, JSON.stringify(creds) + '\n');
+    await this.requestReconcile();
   }
 
   startBackup(req: BackupRequest): BackupReport {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import type { BackupRequest } from './base-backup.js';
 import type { InstanceManager } from './manager.js';
+import type { Credentials, InstanceSpec } from './spec.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -42,7 +43,7 @@ function streamEvents(manager: InstanceManager, res: ServerResponse): void {
   res.on('close', () => manager.off('event', onEvent));
 }
 
-export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void): Promise<Server> {
+export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void, host = '127.0.0.1'): Promise<Server> {
   const server = createServer((req, res) => {
     void (async () => {
       const route = `${req.method} ${req.url?.split('?')[0]}`;
@@ -65,9 +66,17 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
           const report = manager.backupReport(decodeURIComponent(route.slice('GET /backups/'.length)));
           return report ? send(res, 200, report) : send(res, 404, { error: 'no such backup on this instance' });
         }
-        if (req.method !== 'POST') return send(res, 404, { error: `no route ${route}` });
+        if (req.method !== 'POST' && req.method !== 'PUT') return send(res, 404, { error: `no route ${route}` });
         if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
         switch (route) {
+          case 'PUT /spec': {
+            const body = await readJson(req).catch((e: Error) => e);
+            if (body instanceof Error || typeof body.spec !== 'object' || typeof body.credentials !== 'object') {
+              return send(res, 400, { error: 'the body must be {"spec": {...}, "credentials": {...}}' });
+            }
+            await manager.replaceSpec(body.spec as InstanceSpec, body.credentials as Credentials);
+            return send(res, 200, await manager.status());
+          }
           case 'POST /reconcile':
             await manager.requestReconcile();
             return send(res, 200, await manager.status());
@@ -112,6 +121,6 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

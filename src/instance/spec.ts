@@ -83,6 +83,8 @@ export interface PrimaryEndpoint {
 
 export interface PeerEndpoint {
   name: string;
+  /** Where the peer's manager listens; 127.0.0.1 when omitted (local platform). */
+  host?: string;
   statusPort: number;
 }
 
@@ -116,6 +118,10 @@ export interface InstanceSpec {
   peers: PeerEndpoint[];
   /** A file naming the control plane's liveness URL; the control plane may move between restarts. */
   operatorEndpointFile?: string;
+  /** The control plane's URL when it does not move (the Kubernetes API server). */
+  controlPlaneUrl?: string;
+  /** PostgreSQL's and the manager's listen address: 127.0.0.1 locally, every interface in a Pod. */
+  listenAddress?: string;
   /** A primary that reaches neither the control plane nor any peer for this long stops PostgreSQL. */
   isolationTimeoutMs: number;
   /** Where WAL and base backups go (spec.backup.barmanObjectStore). */

@@ -12,6 +12,8 @@ export interface ConfigInput {
   instanceName: string;
   port: number;
   socketDir: string;
+  /** 127.0.0.1 unless the instance must be reachable from other hosts (a Pod: '*'). */
+  listenAddress?: string;
   standby?: StandbySettings;
   synchronousStandbyNames?: string;
   /** Always set: archiving stays on so that adding a backup store later needs no restart. */
@@ -34,7 +36,7 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
   for (const [k, v] of Object.entries(OPERATOR_DEFAULT_PARAMETERS)) if (!POD_ONLY.has(k)) params[k] = v;
   Object.assign(params, LOCAL_OVERRIDES, input.userParameters);
   Object.assign(params, {
-    listen_addresses: '127.0.0.1',
+    listen_addresses: input.listenAddress ?? '127.0.0.1',
     port: String(input.port),
     unix_socket_directories: input.socketDir,
     unix_socket_permissions: '0700',

@@ -14,7 +14,7 @@ import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
 import { FileStore } from './store.js';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue } from '../../operator/workqueue.js';
 
 export interface DaemonState {
   pid: number;

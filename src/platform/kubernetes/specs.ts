@@ -1,0 +1,191 @@
+// Pure builders: a Cluster (and an instance of it) → the Kubernetes objects that run it. Names,
+// labels and ports are CloudNativePG's, so selectors and dashboards written for it keep working.
+import type { Cluster } from '../../api/index.js';
+import type { KubeObject, OwnerReference } from '../../api/meta.js';
+import { serviceNames } from '../../operator/names.js';
+
+export const POSTGRES_PORT = 5432;
+export const MANAGER_PORT = 8000;
+export const METRICS_PORT = 9187;
+export const POSTGRES_UID = 26;
+export const PGDATA_MOUNT = '/var/lib/postgresql/data';
+export const WAL_MOUNT = '/var/lib/postgresql/wal';
+export const SPEC_MOUNT = '/controller/spec';
+
+export const LABELS = {
+  cluster: 'cnpg.io/cluster',
+  instanceName: 'cnpg.io/instanceName',
+  podRole: 'cnpg.io/podRole',
+  instanceRole: 'cnpg.io/instanceRole',
+  legacyRole: 'role',
+  pvcRole: 'cnpg.io/pvcRole',
+} as const;
+
+export const ANNOTATIONS = {
+  configHash: 'cnpg.io/configHash',
+  credentialsHash: 'cnpg.io/credentialsHash',
+  serial: 'cnpg.io/nodeSerial',
+  role: 'cnpg.io/instanceRoleWanted',
+} as const;
+
+export function ownerReference(cluster: Cluster): OwnerReference {
+  return { apiVersion: cluster.apiVersion, kind: cluster.kind, name: cluster.metadata.name, uid: cluster.metadata.uid ?? '', controller: true };
+}
+
+/** The Secret an instance manager reads its spec and credentials from (mounted at SPEC_MOUNT). */
+export const managerSecretName = (instance: string) => `${instance}-manager`;
+
+export function managerSecret(cluster: Cluster, instance: string, files: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: managerSecretName(instance),
+      namespace: cluster.metadata.namespace,
+      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceName]: instance },
+      ownerReferences: [ownerReference(cluster)],
+    },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+}
+
+interface StorageSpec {
+  size?: string;
+  storageClass?: string;
+  pvcTemplate?: Record<string, unknown>;
+}
+
+export function instancePvc(cluster: Cluster, instance: string, serial: number, role: 'PG_DATA' | 'PG_WAL'): KubeObject {
+  const storage = ((role === 'PG_DATA' ? cluster.spec.storage : cluster.spec.walStorage) ?? {}) as StorageSpec;
+  const template = (storage.pvcTemplate ?? {}) as Record<string, unknown>;
+  const spec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'], ...template };
+  if (storage.storageClass) spec.storageClassName = storage.storageClass;
+  if (storage.size) spec.resources = { requests: { storage: storage.size } };
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: role === 'PG_DATA' ? instance : `${instance}-wal`,
+      namespace: cluster.metadata.namespace,
+      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceName]: instance, [LABELS.pvcRole]: role },
+      annotations: { [ANNOTATIONS.serial]: String(serial) },
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec,
+  };
+}
+
+export interface PodInputs {
+  instance: string;
+  serial: number;
+  image: string;
+  role: 'primary' | 'replica';
+  configHash: string;
+  credentialsHash: string;
+}
+
+export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
+  const name = cluster.metadata.name;
+  const hasWal = cluster.spec.walStorage !== undefined;
+  const probe = (path: string, extra: Record<string, unknown> = {}) => ({ httpGet: { path, port: MANAGER_PORT }, periodSeconds: 2, timeoutSeconds: 2, ...extra });
+  const mounts = [
+    { name: 'pgdata', mountPath: PGDATA_MOUNT },
+    { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
+    { name: 'scratch', mountPath: '/controller/run' },
+    ...(hasWal ? [{ name: 'pg-wal', mountPath: WAL_MOUNT }] : []),
+  ];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.instance,
+      namespace: cluster.metadata.namespace,
+      labels: {
+        [LABELS.cluster]: name,
+        [LABELS.instanceName]: p.instance,
+        [LABELS.podRole]: 'instance',
+        [LABELS.instanceRole]: p.role,
+        [LABELS.legacyRole]: p.role,
+      },
+      annotations: { [ANNOTATIONS.serial]: String(p.serial), [ANNOTATIONS.configHash]: p.configHash, [ANNOTATIONS.credentialsHash]: p.credentialsHash },
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec: {
+      hostname: p.instance,
+      subdomain: name,
+      enableServiceLinks: false,
+      securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
+      ...(cluster.spec.affinity ? { affinity: cluster.spec.affinity } : {}),
+      containers: [
+        {
+          name: 'postgres',
+          image: p.image,
+          command: ['node', '/app/dist/src/instance/main.js', '--pod'],
+          env: [
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'CLUSTER_NAME', value: name },
+            { name: 'CNPG_INSTANCE_ROOT', value: PGDATA_MOUNT },
+            { name: 'CNPG_SPEC_DIR', value: SPEC_MOUNT },
+          ],
+          ports: [
+            { name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' },
+            { name: 'status', containerPort: MANAGER_PORT, protocol: 'TCP' },
+            { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+          ],
+          startupProbe: probe('/healthz', { failureThreshold: 360, periodSeconds: 10 }),
+          livenessProbe: probe('/healthz', { failureThreshold: 3 }),
+          readinessProbe: probe('/readyz', { failureThreshold: 3 }),
+          volumeMounts: mounts,
+          ...(cluster.spec.resources ? { resources: cluster.spec.resources } : {}),
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, privileged: false },
+        },
+      ],
+      volumes: [
+        { name: 'pgdata', persistentVolumeClaim: { claimName: p.instance } },
+        { name: 'spec', secret: { secretName: managerSecretName(p.instance), defaultMode: 0o400 } },
+        { name: 'scratch', emptyDir: {} },
+        ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: `${p.instance}-wal` } }] : []),
+      ],
+    },
+  };
+}
+
+/** X-rw, X-ro and X-r: selectors on the role labels the operator flips on failover. */
+export function clusterServices(cluster: Cluster): KubeObject[] {
+  const name = cluster.metadata.name;
+  const names = serviceNames(name);
+  const disabled = new Set<string>((cluster.spec.managed?.services?.disabledDefaultServices as string[] | undefined) ?? []);
+  const service = (svcName: string, selector: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: svcName, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
+    spec: { type: 'ClusterIP', selector, ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT, protocol: 'TCP' }] },
+  });
+  const all = [
+    service(names.rw, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary' }),
+    ...(disabled.has('ro') ? [] : [service(names.ro, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' })]),
+    ...(disabled.has('r') ? [] : [service(names.r, { [LABELS.cluster]: name, [LABELS.podRole]: 'instance' })]),
+  ];
+  return all;
+}
+
+/** At most one instance down at a time for voluntary disruptions; the primary is never evicted. */
+export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
+  if (cluster.spec.enablePDB === false) return [];
+  const name = cluster.metadata.name;
+  const pdb = (pdbName: string, selector: Record<string, string>, minAvailable: number): KubeObject => ({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: pdbName, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
+    spec: { minAvailable, selector: { matchLabels: selector } },
+  });
+  const replicas = (cluster.spec.instances ?? 1) - 1;
+  return [
+    pdb(`${name}-primary`, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary' }, 1),
+    ...(replicas > 1 ? [pdb(name, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' }, replicas - 1)] : []),
+  ];
+}

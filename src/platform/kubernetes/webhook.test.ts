@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { test } from 'node:test';
+import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
+import { review, type AdmissionReview } from './webhook.js';
+
+const request = (object: Record<string, unknown>, operation = 'CREATE'): AdmissionReview => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: { uid: 'u1', kind: { group: 'postgresql.cnpg.io', version: 'v1', kind: 'Cluster' }, operation, object },
+});
+
+const cluster = (spec: Record<string, unknown>) => ({
+  apiVersion: 'postgresql.cnpg.io/v1',
+  kind: 'Cluster',
+  metadata: { name: 'pg', namespace: 'default', uid: 'x', resourceVersion: '1', managedFields: [] },
+  spec,
+});
+
+test('an invalid Cluster is refused with the field path and message the CLI gives', () => {
+  const r = review(request(cluster({ instances: 0, storage: { size: '1Gi' } })), false).response!;
+  assert.equal(r.uid, 'u1');
+  assert.equal(r.allowed, false);
+  assert.equal(r.status?.code, 422);
+  assert.match(r.status?.message ?? '', /Cluster\/pg: spec\.instances: /);
+});
+
+test('a valid Cluster is allowed; the mutating hook patches in the defaulted spec', () => {
+  assert.equal(review(request(cluster({ instances: 3, storage: { size: '1Gi' } })), false).response?.allowed, true);
+  const m = review(request(cluster({ instances: 3, storage: { size: '1Gi' } })), true).response!;
+  assert.equal(m.patchType, 'JSONPatch');
+  const patch = JSON.parse(Buffer.from(m.patch!, 'base64').toString()) as Array<{ op: string; path: string; value: Record<string, unknown> }>;
+  assert.equal(patch[0]?.path, '/spec');
+  assert.equal(patch[0]?.value.primaryUpdateStrategy, 'unsupervised');
+});
+
+test('deletes are always allowed', () => {
+  assert.equal(review(request(cluster({}), 'DELETE'), false).response?.allowed, true);
+});
+
+test('the serving certificate names the service and chains to its CA', async () => {
+  const c = await issueServingCertificate(['cnpg-webhook-service.cnpg-system.svc', '127.0.0.1']);
+  const leaf = new X509Certificate(c.cert);
+  const ca = new X509Certificate(c.caCert);
+  assert.ok(leaf.verify(ca.publicKey));
+  assert.match(leaf.subjectAltName ?? '', /DNS:cnpg-webhook-service\.cnpg-system\.svc/);
+  assert.match(leaf.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+  assert.equal(needsRenewal(c.cert), false);
+  assert.equal(needsRenewal(c.cert, new Date(Date.now() + 85 * 86_400_000)), true);
+  assert.equal(needsRenewal(undefined), true);
+});

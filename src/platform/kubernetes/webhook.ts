@@ -1,0 +1,90 @@
+// Validating and defaulting admission for the CloudNativePG kinds, with exactly the validation
+// the CLI applies (src/api): the API server refuses an invalid object with the same field path
+// and message, and stores the defaulted form.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ManifestError, validateObject } from '../../api/index.js';
+
+interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  operation: string;
+  object?: Record<string, unknown>;
+  oldObject?: Record<string, unknown>;
+}
+
+export interface AdmissionReview {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  request?: AdmissionRequest;
+  response?: {
+    uid: string;
+    allowed: boolean;
+    status?: { code: number; message: string; reason?: string };
+    warnings?: string[];
+    patchType?: 'JSONPatch';
+    patch?: string;
+  };
+}
+
+/** Server-set metadata is not the user's input: validation sees the object as applied. */
+function userView(obj: Record<string, unknown>): Record<string, unknown> {
+  const metadata = { ...(obj.metadata as Record<string, unknown>) };
+  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'generateName', 'selfLink']) {
+    delete metadata[k];
+  }
+  const { status: _status, ...rest } = obj;
+  return { ...rest, metadata };
+}
+
+/** The decision for one request; `mutate` answers with a patch that sets the defaulted spec. */
+export function review(input: AdmissionReview, mutate: boolean): AdmissionReview {
+  const request = input.request;
+  if (!request) return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: 'no request in the AdmissionReview' } } };
+  const respond = (response: Omit<NonNullable<AdmissionReview['response']>, 'uid'>): AdmissionReview => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: request.uid, ...response },
+  });
+  if (request.operation === 'DELETE' || !request.object) return respond({ allowed: true });
+  try {
+    const { resource, warnings } = validateObject(userView(request.object));
+    if (!mutate) return respond({ allowed: true, warnings });
+    const patch = [{ op: 'replace', path: '/spec', value: (resource as { spec?: unknown }).spec ?? {} }];
+    return respond({ allowed: true, warnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+  } catch (e) {
+    const message = e instanceof ManifestError ? e.message : `invalid object: ${(e as Error).message}`;
+    return respond({ allowed: false, status: { code: 422, reason: 'Invalid', message } });
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  return text;
+}
+
+export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer({ cert: tls.cert, key: tls.key }, (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const path = req.url?.split('?')[0] ?? '';
+      const mutate = path.startsWith('/mutate-');
+      if (req.method !== 'POST' || !(mutate || path.startsWith('/validate-'))) {
+        res.writeHead(404).end();
+        return;
+      }
+      let answer: AdmissionReview;
+      try {
+        answer = review(JSON.parse(await readBody(req)) as AdmissionReview, mutate);
+      } catch (e) {
+        answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: (e as Error).message } } };
+      }
+      const text = JSON.stringify(answer);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,179 @@
+// The operator against a real kube-apiserver and etcd (built from Go modules, see
+// scripts/build-kube-testenv.sh): the generated CRDs install and reject invalid objects, the API
+// server calls our admission webhook, a Cluster yields its Secrets, PVC, Pod and Services, and the
+// leader Lease passes to another operator process when the leader is killed.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdmissionregistrationV1Api, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+// Not re-exported by the package's index in 1.4; it maps wire names (x-kubernetes-*) to model names.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { parse } from 'yaml';
+import { eventually } from './support/env.js';
+import { freePort } from './support/s3.js';
+import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
+const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler'];
+
+let cp: ControlPlane;
+let kc: KubeConfig;
+let webhookPort = 0;
+const operators = new Map<string, ChildProcess>();
+const output = new Map<string, string>();
+
+/** Every replica serves the webhook; on one host each needs its own port (a Service would balance them). */
+function startOperator(name: string, port = webhookPort): ChildProcess {
+  const child = spawn(process.execPath, [OPERATOR], {
+    env: {
+      ...process.env,
+      KUBECONFIG: cp.kubeconfigPath,
+      OPERATOR_NAMESPACE: 'cnpg-system',
+      POD_NAME: name,
+      WEBHOOK_PORT: String(port),
+      WEBHOOK_BIND: '127.0.0.1',
+      WEBHOOK_HOST: '127.0.0.1',
+      HEALTH_PORT: '0',
+      HEALTH_BIND: '127.0.0.1',
+      CONTROL_PLANE_URL: `${cp.server}/livez`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => output.set(name, ((output.get(name) ?? '') + d.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  operators.set(name, child);
+  return child;
+}
+
+before(async () => {
+  cp = await startControlPlane();
+  kc = cp.kubeConfig();
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const dir = join(REPO, 'config', 'crd', 'bases');
+  // The client's models name x-kubernetes-* fields in camelCase: read the YAML into the model first.
+  for (const file of readdirSync(dir)) {
+    const body = ObjectSerializer.deserialize(parse(readFileSync(join(dir, file), 'utf8')), 'V1CustomResourceDefinition', '') as V1CustomResourceDefinition;
+    await ext.createCustomResourceDefinition({ body });
+  }
+  await eventually('CRDs established', async () => {
+    const list = await ext.listCustomResourceDefinition();
+    return list.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).length === readdirSync(dir).length;
+  }, 30_000);
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
+  webhookPort = await freePort();
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  const hook = (prefix: 'validate' | 'mutate', kind: string) => ({
+    name: `${prefix[0]}${kind}.cnpg.io`,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    clientConfig: { url: `https://127.0.0.1:${webhookPort}/${prefix}-postgresql-cnpg-io-v1-${kind}` },
+    rules: [{ apiGroups: ['postgresql.cnpg.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [`${kind}s`] }],
+  });
+  await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: KINDS.map((k) => hook('validate', k)) } });
+  await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: KINDS.map((k) => hook('mutate', k)) } });
+  startOperator('operator-a');
+  await eventually('operator-a leading', async () => (await leaseHolder()) === 'operator-a', 60_000, 500).catch((e: Error) => {
+    throw new Error(`${e.message}\noperator-a said:\n${output.get('operator-a') ?? ''}`);
+  });
+});
+
+after(async () => {
+  for (const child of operators.values()) child.kill('SIGKILL');
+  await cp?.stop();
+});
+
+async function leaseHolder(): Promise<string | undefined> {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  const lease = await api.readNamespacedLease({ name: 'cnpg-ts-leader', namespace: 'cnpg-system' }).catch(() => undefined);
+  return lease?.spec?.holderIdentity ?? undefined;
+}
+
+const custom = () => kc.makeApiClient(CustomObjectsApi);
+const createCluster = (body: Record<string, unknown>) =>
+  custom().createNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', body });
+
+async function rejection(body: Record<string, unknown>): Promise<string> {
+  try {
+    await createCluster(body);
+  } catch (e) {
+    return String((e as { body?: unknown }).body ?? (e as Error).message);
+  }
+  throw new Error('the API server accepted an invalid Cluster');
+}
+
+test('the schema rejects an invalid Cluster with the field path', async () => {
+  const message = await rejection({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'bad-type' }, spec: { instances: 'three', storage: { size: '1Gi' } } });
+  assert.match(message, /spec\.instances/);
+});
+
+test('the API server calls our webhook: the CLI’s validation, with its field path, refuses what the schema lets through', async () => {
+  const message = await rejection({
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    metadata: { name: 'bad-retention' },
+    spec: { instances: 1, storage: { size: '1Gi' }, backup: { retentionPolicy: '30 days', barmanObjectStore: { destinationPath: 's3://b/p', s3Credentials: { inheritFromIAMRole: true } } } },
+  });
+  assert.match(message, /Cluster\/bad-retention: spec\.backup\.retentionPolicy: must be a positive number followed by d, w or m/);
+});
+
+test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', async () => {
+  await createCluster({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3, storage: { size: '1Gi' } } });
+  const stored = (await custom().getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { spec: Record<string, unknown> };
+  assert.equal(stored.spec.primaryUpdateStrategy, 'unsupervised', 'the mutating webhook defaulted the spec');
+  const core = kc.makeApiClient(CoreV1Api);
+  await eventually('the first instance’s objects', async () => {
+    const secrets = (await core.listNamespacedSecret({ namespace: 'default' })).items.map((s) => s.metadata?.name);
+    const pvcs = (await core.listNamespacedPersistentVolumeClaim({ namespace: 'default' })).items.map((p) => p.metadata?.name);
+    const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=pg' })).items;
+    return ['pg-app', 'pg-replication', 'pg-1-manager'].every((s) => secrets.includes(s)) && pvcs.includes('pg-1') && pods.some((p) => p.metadata?.name === 'pg-1') ? pods : undefined;
+  }, 60_000, 500);
+  const pod = await core.readNamespacedPod({ name: 'pg-1', namespace: 'default' });
+  // No kubelet runs here, so pg-1 never becomes ready; its role label says so only once it is.
+  assert.deepEqual(
+    [pod.metadata?.labels?.['cnpg.io/cluster'], pod.metadata?.labels?.['cnpg.io/instanceName'], pod.metadata?.labels?.['cnpg.io/podRole']],
+    ['pg', 'pg-1', 'instance'],
+  );
+  assert.equal(pod.metadata?.ownerReferences?.[0]?.kind, 'Cluster');
+  assert.deepEqual(pod.spec?.containers[0]?.ports?.map((p) => p.containerPort), [5432, 8000, 9187]);
+  await eventually('the rw/ro/r Services', async () => {
+    const names = (await core.listNamespacedService({ namespace: 'default' })).items.map((s) => s.metadata?.name);
+    return ['pg-rw', 'pg-ro', 'pg-r'].every((n) => names.includes(n));
+  }, 30_000, 500);
+  const rw = await core.readNamespacedService({ name: 'pg-rw', namespace: 'default' });
+  assert.deepEqual(rw.spec?.selector, { 'cnpg.io/cluster': 'pg', 'cnpg.io/instanceRole': 'primary' });
+});
+
+test('the leader Lease passes to another operator when the leader is killed', async () => {
+  const portB = await freePort();
+  startOperator('operator-b', portB);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await leaseHolder(), 'operator-a', 'the second operator waits while the leader renews');
+  operators.get('operator-a')!.kill('SIGKILL');
+  const t0 = Date.now();
+  await eventually('operator-b leading', async () => (await leaseHolder()) === 'operator-b', 40_000, 500).catch((e: Error) => {
+    throw new Error(`${e.message}\noperator-b said:\n${output.get('operator-b') ?? ''}`);
+  });
+  process.stdout.write(`# lease handed over in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // What the webhook Service would do when operator-a's Pod is gone: send admission to operator-b.
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  const repoint = <T extends { webhooks?: Array<{ clientConfig: { url?: string } }> }>(config: T): T => {
+    for (const w of config.webhooks ?? []) w.clientConfig.url = w.clientConfig.url?.replace(`:${webhookPort}/`, `:${portB}/`);
+    return config;
+  };
+  const validating = await admission.readValidatingWebhookConfiguration({ name: 'cnpg-validating-webhook-configuration' });
+  await admission.replaceValidatingWebhookConfiguration({ name: 'cnpg-validating-webhook-configuration', body: repoint(validating) });
+  const mutating = await admission.readMutatingWebhookConfiguration({ name: 'cnpg-mutating-webhook-configuration' });
+  await admission.replaceMutatingWebhookConfiguration({ name: 'cnpg-mutating-webhook-configuration', body: repoint(mutating) });
+  // The new leader reconciles: a new Cluster gets its objects.
+  await createCluster({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'after-handover' }, spec: { instances: 1, storage: { size: '1Gi' } } });
+  const core = kc.makeApiClient(CoreV1Api);
+  await eventually('the new leader creating after-handover-1', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=after-handover' })).items.length === 1, 30_000, 500);
+});
