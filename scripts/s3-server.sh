@@ -17,53 +17,8 @@
 # Runs as `minio server --address 127.0.0.1:PORT DIR` with MINIO_ROOT_USER/MINIO_ROOT_PASSWORD.
 set -euo pipefail
 
-NAME=minio
 MODULE=github.com/minio/minio
 VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
-CACHE="${CNPG_TOOLS_CACHE:-$HOME/.cache/cnpg-ts}"
-BIN="$CACHE/bin/$NAME"
-STAMP="$BIN.version"
-
-case "${1:-}" in
-  path) echo "$BIN"; exit 0 ;;
-  build) ;;
-  *) echo "usage: $0 build|path" >&2; exit 2 ;;
-esac
-
-fresh() { [[ -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$MODULE@$VERSION" ]]; }
-if fresh; then echo "$BIN"; exit 0; fi
-
-mkdir -p "$CACHE/bin"
-# Tests running in parallel may all ask for the binary at once: one builds, the others wait.
-exec 9>"$CACHE/bin/.$NAME.lock"
-flock 9
-if fresh; then echo "$BIN"; exit 0; fi
-
-GO="$(command -v go || true)"
-[[ -n "$GO" ]] || GO=/usr/local/go/bin/go
-[[ -x "$GO" ]] || { echo "s3-server.sh: Go is not installed (looked in PATH and /usr/local/go/bin)" >&2; exit 1; }
-
-WORK="$CACHE/gobuild-$NAME"
-cleanup() {
-  # Go makes its module cache read-only; make it writable so it can be removed.
-  [[ -d "$WORK" ]] && chmod -R u+w "$WORK" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-cleanup
-trap cleanup EXIT
-mkdir -p "$WORK"
-
-echo "s3-server.sh: building $MODULE@$VERSION (a few minutes, once)..." >&2
-start=$SECONDS
-(
-  cd "$WORK"
-  export GOPATH="$WORK/gopath" GOMODCACHE="$WORK/gopath/pkg/mod" GOCACHE="$WORK/gocache" GOBIN="$WORK/bin"
-  export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
-  "$GO" install -trimpath -ldflags='-s -w' "$MODULE@$VERSION" >&2
-)
-mv -f "$WORK/bin/$NAME" "$BIN.tmp"
-mv -f "$BIN.tmp" "$BIN"
-echo "$MODULE@$VERSION" > "$STAMP"
-echo "s3-server.sh: built $BIN in $((SECONDS - start)) s" >&2
-echo "$BIN"
+. "$(dirname "$0")/lib/go-tool.sh"
+go_tool_main minio "$MODULE" "$VERSION" '-s -w' "${1:-}"
