@@ -74,20 +74,33 @@ export class KubeInstances implements InstanceRuntime {
     return data ? Buffer.from(data, 'base64').toString() : undefined;
   }
 
+  /**
+   * An instance is its data PVC, as in CloudNativePG: a Pod that is gone (deleted, evicted) is an
+   * instance that is not running, to be started again on the same volume.
+   */
   async observe(cluster: Cluster): Promise<ObservedInstance[]> {
+    const ns = cluster.metadata.namespace ?? 'default';
+    const [pods, pvcs] = await Promise.all([
+      this.pods(cluster),
+      this.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: `${LABELS.cluster}=${cluster.metadata.name},${LABELS.pvcRole}=PG_DATA` }),
+    ]);
+    const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
     return Promise.all(
-      (await this.pods(cluster)).map(async (pod) => {
-        const annotations = pod.metadata?.annotations ?? {};
-        const running = pod.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
+      pvcs.items.map(async (pvc) => {
+        const name = pvc.metadata!.name!;
+        const pod = byName.get(name);
+        // The hashes live on the PVC: they must outlive a deleted Pod like the data does.
+        const annotations = pvc.metadata?.annotations ?? {};
+        const running = pod?.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
         const observed: ObservedInstance = {
-          name: pod.metadata!.name!,
-          serial: Number(annotations[ANNOTATIONS.serial] ?? 0),
+          name,
+          serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
           running,
           configHash: annotations[ANNOTATIONS.configHash],
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
-          role: pod.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
+          role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
         };
-        if (!running) return observed;
+        if (!running || !pod) return observed;
         try {
           observed.status = (await this.call<InstanceStatus>(pod, 'GET', '/pg/status', undefined)) ?? undefined;
         } catch (e) {
@@ -152,6 +165,7 @@ export class KubeInstances implements InstanceRuntime {
       if (!(await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name))) await this.store.put(pvc);
     }
     await this.createPod(cluster, name, serial, config, creds);
+    await this.annotateHashes(cluster, name, config, creds);
   }
 
   private async createPod(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
@@ -160,9 +174,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    await this.store.patchMetadata('Pod', cluster.metadata.namespace, name, {
-      annotations: { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds) },
-    });
+    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds) };
+    await this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations });
+    await this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined);
   }
 
   /** Pushes the spec to the running manager; the Secret already has it for a restarted Pod. */
@@ -187,6 +201,7 @@ export class KubeInstances implements InstanceRuntime {
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     await this.writeSpec(cluster, name, serial, config, creds);
     await this.createPod(cluster, name, serial, config, creds);
+    await this.annotateHashes(cluster, name, config, creds);
   }
 
   private async post<T>(cluster: Cluster, name: string, path: string, timeoutMs: number, body?: unknown): Promise<T> {

@@ -1,0 +1,223 @@
+// A test-only stand-in for the kubelet: it runs each instance Pod's instance manager as a local
+// process with the Pod's environment, its own loopback address (127.0.0.N, so every Pod can use
+// the standard ports), its PVC as a folder that outlives the process, and its spec Secret written
+// out as files; it reports the Pod's phase, IP and readiness back to the API server.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+
+const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
+
+interface Running {
+  pod: V1Pod;
+  ip: string;
+  child?: ChildProcess;
+  ready: boolean;
+  restarts: number;
+  exitedAt?: number;
+}
+
+function postgresIds(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres']).stdout.toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+export class KubeletStandIn {
+  private readonly core: CoreV1Api;
+  private readonly running = new Map<string, Running>();
+  private nextIp = 2;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private readonly ids = postgresIds();
+  readonly logs = new Map<string, string>();
+  lastError?: string;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly dir: string,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    mkdirSync(dir, { recursive: true });
+    if (this.ids) chownSync(dir, this.ids.uid, this.ids.gid);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.sync(), 300);
+  }
+
+  /** The Pod's manager, as `kill` on a node would reach it. */
+  pid(name: string): number | undefined {
+    return [...this.running.values()].find((r) => r.pod.metadata?.name === name)?.child?.pid;
+  }
+
+  ipOf(name: string): string | undefined {
+    return [...this.running.values()].find((r) => r.pod.metadata?.name === name)?.ip;
+  }
+
+  /** Every folder on the way is the postgres user's too, or it could not reach the last one. */
+  private ownedDir(path: string): string {
+    const first = mkdirSync(path, { recursive: true, mode: 0o700 });
+    if (this.ids && first) {
+      for (let d = path; d.length >= first.length; d = dirname(d)) chownSync(d, this.ids.uid, this.ids.gid);
+    }
+    return path;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const pods = (await this.core.listPodForAllNamespaces({ labelSelector: 'cnpg.io/podRole=instance' })).items;
+      const seen = new Set<string>();
+      for (const pod of pods) {
+        const uid = pod.metadata!.uid!;
+        seen.add(uid);
+        if (pod.metadata?.deletionTimestamp) {
+          await this.stopPod(uid);
+          await this.core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, gracePeriodSeconds: 0 }).catch(() => undefined);
+          continue;
+        }
+        let r = this.running.get(uid);
+        if (!r) {
+          r = { pod, ip: `127.0.0.${this.nextIp++}`, ready: false, restarts: 0 };
+          this.running.set(uid, r);
+        }
+        r.pod = pod;
+        await this.writeSpec(r);
+        if (!r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
+        await this.report(r);
+      }
+      for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
+    } catch (e) {
+      // The API server may be restarting; the next tick tries again.
+      this.lastError = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private podDir(r: Running): string {
+    return join(this.dir, 'pods', r.pod.metadata!.uid!);
+  }
+
+  /** The kubelet writes a Secret volume's keys as files and keeps them in sync. */
+  private async writeSpec(r: Running): Promise<void> {
+    const volume = r.pod.spec?.volumes?.find((v) => v.name === 'spec')?.secret?.secretName;
+    if (!volume) return;
+    const secret = await this.core.readNamespacedSecret({ name: volume, namespace: r.pod.metadata!.namespace! }).catch(() => undefined);
+    if (!secret?.data) return;
+    const dir = this.ownedDir(join(this.podDir(r), 'spec'));
+    for (const [k, v] of Object.entries(secret.data)) {
+      writeFileSync(join(dir, k), Buffer.from(v, 'base64'), { mode: 0o600 });
+      if (this.ids) chownSync(join(dir, k), this.ids.uid, this.ids.gid);
+    }
+  }
+
+  private launch(r: Running): void {
+    const pod = r.pod;
+    const container = pod.spec!.containers[0]!;
+    const claim = pod.spec?.volumes?.find((v) => v.name === 'pgdata')?.persistentVolumeClaim?.claimName ?? pod.metadata!.name!;
+    const pvc = this.ownedDir(join(this.dir, 'pvc', pod.metadata!.namespace!, claim));
+    const socketDir = this.ownedDir(join('/tmp', `cnpg-kubelet-${pod.metadata!.uid!.slice(0, 8)}`));
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/tmp', LANG: 'C.UTF-8' };
+    for (const e of container.env ?? []) {
+      const field = e.valueFrom?.fieldRef?.fieldPath;
+      env[e.name] = field === 'metadata.name' ? pod.metadata!.name : field === 'metadata.namespace' ? pod.metadata!.namespace : field === 'status.podIP' ? r.ip : e.value;
+    }
+    // Volume mount paths of the Pod, mapped to this machine's folders.
+    Object.assign(env, { CNPG_INSTANCE_ROOT: pvc, CNPG_SPEC_DIR: join(this.podDir(r), 'spec'), CNPG_SOCKET_DIR: socketDir });
+    const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, '--pod'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      ...(this.ids ?? {}),
+    });
+    const name = pod.metadata!.name!;
+    const keep = (d: Buffer) => this.logs.set(name, ((this.logs.get(name) ?? '') + d.toString()).slice(-30_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('exit', () => {
+      r.child = undefined;
+      r.ready = false;
+      r.exitedAt = Date.now();
+      r.restarts++;
+    });
+    r.child = child;
+  }
+
+  private async ready(r: Running): Promise<boolean> {
+    if (!r.child) return false;
+    try {
+      const res = await fetch(`http://${r.ip}:8000/readyz`, { signal: AbortSignal.timeout(500) });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async report(r: Running): Promise<void> {
+    const ready = await this.ready(r);
+    const pod = r.pod;
+    const phase = r.child ? 'Running' : 'Pending';
+    if (pod.status?.phase === phase && pod.status.podIP === r.ip && r.ready === ready && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) === r.restarts) return;
+    r.ready = ready;
+    const status = String(ready ? 'True' : 'False');
+    const body: V1Pod = {
+      ...pod,
+      status: {
+        phase,
+        podIP: r.ip,
+        podIPs: [{ ip: r.ip }],
+        hostIP: '127.0.0.1',
+        conditions: [
+          { type: 'Ready', status },
+          { type: 'ContainersReady', status },
+        ],
+        containerStatuses: [{ name: 'postgres', image: pod.spec!.containers[0]!.image!, imageID: '', ready, restartCount: r.restarts, started: Boolean(r.child), state: r.child ? { running: {} } : { waiting: { reason: 'CrashLoopBackOff' } } }],
+      },
+    };
+    await this.core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body }).catch(() => undefined);
+  }
+
+  private async stopPod(uid: string): Promise<void> {
+    const r = this.running.get(uid);
+    if (!r) return;
+    this.running.delete(uid);
+    const child = r.child;
+    if (child?.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      await new Promise((res) => setTimeout(res, 2000));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(this.podDir(r), { recursive: true, force: true });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const r of this.running.values()) {
+      if (r.child?.pid) {
+        try {
+          process.kill(-r.child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    // The managers' postmasters are in their process groups too.
+    spawnSync('pkill', ['-KILL', '-f', this.dir]);
+    await new Promise((res) => setTimeout(res, 500));
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
+}
