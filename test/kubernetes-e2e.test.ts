@@ -4,20 +4,17 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-// Not re-exported by the package's index in 1.4; it maps wire names (x-kubernetes-*) to model names.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { parse } from 'yaml';
+import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 
 let cp: ControlPlane;
@@ -61,13 +58,7 @@ async function appClient(primary: string): Promise<pg.Client> {
 before(async () => {
   cp = await startControlPlane();
   kc = cp.kubeConfig();
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  const dir = join(REPO, 'config', 'crd', 'bases');
-  for (const file of readdirSync(dir)) {
-    const body = ObjectSerializer.deserialize(parse(readFileSync(join(dir, file), 'utf8')), 'V1CustomResourceDefinition', '') as V1CustomResourceDefinition;
-    await ext.createCustomResourceDefinition({ body });
-  }
-  await eventually('CRDs established', async () => (await ext.listCustomResourceDefinition()).items.every((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')), 30_000);
+  await installCrds(kc);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   kubeletDir = mkdtempSync(join(tmpdir(), 'cnpg-kubelet-'));
   kubelet = new KubeletStandIn(kc, kubeletDir);

@@ -5,18 +5,13 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdmissionregistrationV1Api, ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-// Not re-exported by the package's index in 1.4; it maps wire names (x-kubernetes-*) to model names.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { parse } from 'yaml';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler'];
 
@@ -53,17 +48,7 @@ function startOperator(name: string, port = webhookPort): ChildProcess {
 before(async () => {
   cp = await startControlPlane();
   kc = cp.kubeConfig();
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  const dir = join(REPO, 'config', 'crd', 'bases');
-  // The client's models name x-kubernetes-* fields in camelCase: read the YAML into the model first.
-  for (const file of readdirSync(dir)) {
-    const body = ObjectSerializer.deserialize(parse(readFileSync(join(dir, file), 'utf8')), 'V1CustomResourceDefinition', '') as V1CustomResourceDefinition;
-    await ext.createCustomResourceDefinition({ body });
-  }
-  await eventually('CRDs established', async () => {
-    const list = await ext.listCustomResourceDefinition();
-    return list.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).length === readdirSync(dir).length;
-  }, 30_000);
+  await installCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   webhookPort = await freePort();

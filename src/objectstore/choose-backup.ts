@@ -1,18 +1,13 @@
 // Which base backup a recovery starts from (CloudNativePG's rules, reference section 5.3).
 // Pure: the catalog is read by the caller.
 import { compareLsn, parseLsn } from '../postgres/lsn.js';
+import type { RecoveryTarget } from '../postgres/recovery.js';
 import type { BackupInfo } from './backup-info.js';
 import { parseTimestamp } from './timestamp.js';
 
-export interface RecoveryTargetSpec {
+/** A recovery target as PostgreSQL takes it, plus which base backup to start from. */
+export interface RecoveryTargetSpec extends RecoveryTarget {
   backupID?: string;
-  targetTLI?: string;
-  targetXID?: string;
-  targetName?: string;
-  targetLSN?: string;
-  targetTime?: string;
-  targetImmediate?: boolean;
-  exclusive?: boolean;
 }
 
 export type BackupChoice = { ok: true; backup: BackupInfo } | { ok: false; message: string };
