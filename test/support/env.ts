@@ -1,10 +1,11 @@
 // A private CNPG_HOME per test file, the CLI run as a user would run it, and a cleanup that leaves
 // no process or folder behind.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { instancePaths } from '../../src/instance/paths.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -67,6 +68,12 @@ export class TestEnv {
     return pids;
   }
 
+  private instanceRoots(): string[] {
+    const base = join(this.home, 'instances');
+    const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((d) => join(dir, d)) : []);
+    return list(base).flatMap(list).flatMap(list);
+  }
+
   async cleanup(): Promise<void> {
     // The daemon's pid first: `operator stop` removes the file, and a daemon still finishing a
     // reconcile could otherwise start instances again while the folder is being removed.
@@ -99,6 +106,11 @@ export class TestEnv {
       }
     }
     spawnSync('pkill', ['-KILL', '-f', this.home]);
+    // Instances with long paths keep their sockets in a folder under /tmp, outside the home.
+    for (const root of this.instanceRoots()) {
+      const socketDir = instancePaths(root).socketDir;
+      if (!socketDir.startsWith(this.home)) rmSync(socketDir, { recursive: true, force: true });
+    }
     // A PostgreSQL child may still be exiting and writing; rm retries ENOTEMPTY.
     rmSync(this.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }

@@ -34,6 +34,7 @@ export class KubeletStandIn {
   private busy = false;
   private readonly ids = postgresIds();
   readonly logs = new Map<string, string>();
+  private readonly socketDirs = new Set<string>();
   lastError?: string;
 
   constructor(
@@ -123,6 +124,7 @@ export class KubeletStandIn {
     const claim = pod.spec?.volumes?.find((v) => v.name === 'pgdata')?.persistentVolumeClaim?.claimName ?? pod.metadata!.name!;
     const pvc = this.ownedDir(join(this.dir, 'pvc', pod.metadata!.namespace!, claim));
     const socketDir = this.ownedDir(join('/tmp', `cnpg-kubelet-${pod.metadata!.uid!.slice(0, 8)}`));
+    this.socketDirs.add(socketDir);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/tmp', LANG: 'C.UTF-8' };
     for (const e of container.env ?? []) {
       const field = e.valueFrom?.fieldRef?.fieldPath;
@@ -219,5 +221,6 @@ export class KubeletStandIn {
     spawnSync('pkill', ['-KILL', '-f', this.dir]);
     await new Promise((res) => setTimeout(res, 500));
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    for (const d of this.socketDirs) rmSync(d, { recursive: true, force: true });
   }
 }
