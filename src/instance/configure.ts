@@ -7,6 +7,7 @@ import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
 import type { InstanceSpec } from './spec.js';
+import { scriptCommand } from './wal-scripts.js';
 
 export const SLOT_PREFIX = '_cnpg_';
 
@@ -16,8 +17,6 @@ function writeIfChanged(path: string, content: string): boolean {
   writeFileSync(path, content, { mode: 0o600 });
   return true;
 }
-
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The postgresql.conf settings a spec implies; `recovery` is added while an archive recovery runs. */
 export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, recovery?: Record<string, string>): Record<string, string> {
@@ -33,7 +32,7 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, rec
     listenAddress: spec.listenAddress,
     standby,
     synchronousStandbyNames: spec.synchronousStandbyNames,
-    archiveCommand: `/bin/sh ${shellQuote(paths.archiveScript)} %f`,
+    archiveCommand: scriptCommand(paths.archiveScript, '%f'),
     recovery,
   });
 }

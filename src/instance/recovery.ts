@@ -11,7 +11,7 @@ import type { InstancePaths } from './paths.js';
 import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
 import { storeTarget } from './store-target.js';
 import { WalRestorer } from './wal-restorer.js';
-import { installScript, restoreScript } from './wal-scripts.js';
+import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
 /** Files a restored data directory must not keep: they belong to the server the backup came from. */
 const FOREIGN_FILES = ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label.old', 'tablespace_map.old'];
@@ -57,9 +57,8 @@ export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths
 
 /** restore_command and the target, plus whatever the source server had higher than this spec. */
 export async function recoverySettings(spec: InstanceSpec, b: RecoveryBootstrap, paths: InstancePaths): Promise<Record<string, string>> {
-  const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const control = await runTool(join(spec.binDir, 'pg_controldata'), [paths.pgdata], { ...process.env, LC_ALL: 'C' });
-  return { ...recoveryMinimums(control, instanceParameters(spec, paths)), ...recoveryParameters(`/bin/sh ${shellQuote(paths.restoreScript)} %f %p`, b.target) };
+  return { ...recoveryMinimums(control, instanceParameters(spec, paths)), ...recoveryParameters(scriptCommand(paths.restoreScript, '%f %p'), b.target) };
 }
 
 export function requestArchiveRecovery(pgdata: string): void {

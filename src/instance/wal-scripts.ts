@@ -5,6 +5,11 @@ import { renameSync, writeFileSync } from 'node:fs';
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
+/** The command PostgreSQL runs for one of these scripts, e.g. `/bin/sh '/x/wal-archive.sh' %f`. */
+export function scriptCommand(script: string, placeholders: string): string {
+  return `/bin/sh ${shellQuote(script)} ${placeholders}`;
+}
+
 const POLL_SECONDS = '0.02';
 
 /**
