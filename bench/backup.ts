@@ -27,6 +27,7 @@ import {
   type Store,
 } from './backup/systems.js';
 import { cleanupAll, cleanupOnSignals, killMentioning, onCleanup, poll, processesMentioning, run, signal, sleep } from './failover/procs.js';
+import { runBench } from './run.js';
 
 const NAME = 'bench';
 const POD = `${NAME}-1`;
@@ -319,17 +320,4 @@ async function main(o: Options): Promise<void> {
   console.log(`\n${ctx.notes.map((n) => `- ${n}`).join('\n')}`);
 }
 
-let options: Options;
-try {
-  options = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
-main(options).then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(parseArgs, main);

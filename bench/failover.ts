@@ -11,6 +11,7 @@ import { PATRONI_KINDS, PatroniSystem } from './failover/patroni.js';
 import { cleanupAll, cleanupOnSignals } from './failover/procs.js';
 import { failureLines, printTable, ratioRows, RESULT_HEADERS, resultRows, type Row } from './failover/report.js';
 import { runTrial, settle, type System, type Uncounted, type Victim } from './failover/trial.js';
+import { runBench } from './run.js';
 
 const log = (line: string) => console.log(line);
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
@@ -86,17 +87,4 @@ async function main(o: Options): Promise<void> {
   if (failures.length > 0) console.log(`\n${failures.join('\n')}`);
 }
 
-let options: Options;
-try {
-  options = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
-main(options).then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(parseArgs, main);

@@ -1,15 +1,14 @@
 // bench/backup's arithmetic and its table: pure functions, tested by bench/backup.test.ts.
+import { nextWalFileName, parseLsn as parsePostgresLsn } from '../../src/postgres/lsn.js';
 
 export const MB = 1024 * 1024;
 
 /** Megabytes (MiB) per second. */
 export const mbPerSec = (bytes: number, seconds: number): number => bytes / MB / seconds;
 
-/** "1A/2B3C4D5E" → byte position. */
+/** "1A/2B3C4D5E" → byte position (exact below 2^53, far beyond any bench's WAL). */
 export function parseLsn(lsn: string): number {
-  const m = /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(lsn.trim());
-  if (!m) throw new Error(`not an LSN: "${lsn}"`);
-  return parseInt(m[1] as string, 16) * 2 ** 32 + parseInt(m[2] as string, 16);
+  return Number(parsePostgresLsn(lsn));
 }
 
 /** Segment file name (timeline, log, seg with 16 MB segments) → absolute segment number. */
@@ -21,9 +20,13 @@ export function segmentNumber(walName: string): number {
 
 /** The name of the segment `n` segments after `walName` on the same timeline (16 MB segments). */
 export function nextSegment(walName: string, n = 1): string {
-  const abs = segmentNumber(walName) + n;
-  const hex = (x: number) => x.toString(16).toUpperCase().padStart(8, '0');
-  return `${walName.slice(0, 8)}${hex(Math.floor(abs / 256))}${hex(abs % 256)}`;
+  let name = walName;
+  for (let i = 0; i < n; i++) {
+    const next = nextWalFileName(name);
+    if (!next) throw new Error(`not a WAL segment name: "${walName}"`);
+    name = next;
+  }
+  return name;
 }
 
 export interface BacklogSample {
