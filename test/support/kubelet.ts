@@ -1,10 +1,11 @@
 // A test-only stand-in for the kubelet: it runs each instance Pod's instance manager as a local
-// process with the Pod's environment, its own loopback address (127.0.0.N, so every Pod can use
-// the standard ports), its PVC as a folder that outlives the process, and its spec Secret written
-// out as files; it reports the Pod's phase, IP and readiness back to the API server.
+// process with the Pod's environment, its own address (so every Pod can use the standard ports),
+// its PVC as a folder that outlives the process, and its spec Secret written out as files; it
+// reports the Pod's phase, IP and readiness back to the API server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -20,6 +21,38 @@ interface Running {
   exitedAt?: number;
 }
 
+/**
+ * Pod addresses. The API server proxies only to global unicast Pod IPs (`kubectl cnpg status`
+ * reaches instance managers through it), so as root each Pod gets a 10.251.X.N/32 on the loopback
+ * interface; without root, 127.0.0.N still serves everything but that proxy.
+ */
+class PodAddresses {
+  private next = 2;
+  private readonly added: string[] = [];
+  private readonly prefix: string;
+
+  constructor(private readonly global: boolean) {
+    const taken = spawnSync('ip', ['-o', '-4', 'addr', 'show', 'dev', 'lo']).stdout?.toString() ?? '';
+    let octet = randomInt(1, 255);
+    while (taken.includes(`10.251.${octet}.`)) octet = randomInt(1, 255);
+    this.prefix = global ? `10.251.${octet}` : '127.0.0';
+  }
+
+  allocate(): string {
+    const ip = `${this.prefix}.${this.next++}`;
+    if (this.global) {
+      const r = spawnSync('ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
+      if (r.status !== 0) throw new Error(`ip addr add ${ip}: ${r.stderr.toString().trim()}`);
+      this.added.push(ip);
+    }
+    return ip;
+  }
+
+  release(): void {
+    for (const ip of this.added.splice(0)) spawnSync('ip', ['addr', 'del', `${ip}/32`, 'dev', 'lo']);
+  }
+}
+
 function postgresIds(): { uid: number; gid: number } | undefined {
   if (userInfo().uid !== 0) return undefined;
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres']).stdout.toString().trim());
@@ -29,7 +62,7 @@ function postgresIds(): { uid: number; gid: number } | undefined {
 export class KubeletStandIn {
   private readonly core: CoreV1Api;
   private readonly running = new Map<string, Running>();
-  private nextIp = 2;
+  private readonly addresses = new PodAddresses(userInfo().uid === 0);
   private timer?: NodeJS.Timeout;
   private busy = false;
   private readonly ids = postgresIds();
@@ -84,7 +117,7 @@ export class KubeletStandIn {
         }
         let r = this.running.get(uid);
         if (!r) {
-          r = { pod, ip: `127.0.0.${this.nextIp++}`, ready: false, restarts: 0 };
+          r = { pod, ip: this.addresses.allocate(), ready: false, restarts: 0 };
           this.running.set(uid, r);
         }
         r.pod = pod;
@@ -222,5 +255,6 @@ export class KubeletStandIn {
     await new Promise((res) => setTimeout(res, 500));
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     for (const d of this.socketDirs) rmSync(d, { recursive: true, force: true });
+    this.addresses.release();
   }
 }
