@@ -9,7 +9,7 @@ import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './com
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
 import { fencingCommand, promoteCommand, reloadCommand, restartCommand } from './commands/ha.js';
 import { statusCommand } from './commands/status.js';
-import { backupCommand } from './commands/backup.js';
+import { backupCommand, daemonBackupApi } from './commands/backup.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -207,7 +207,7 @@ program
   .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
   .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
   .option('--timeout <duration>', 'how long --wait waits', '30m')
-  .action(async (cluster: string, o) => backupCommand(await connect(), cluster, o));
+  .action(async (cluster: string, o) => backupCommand(daemonBackupApi(await connect()), cluster, o));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
 operator.action(runOperator);

@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import type { BackupStatus } from '../../api/backup.js';
 import type { Cluster } from '../../api/index.js';
+import type { KubeObject } from '../../api/meta.js';
 import { backupNameSuffix } from '../../operator/schedule.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { applyManifest } from './apply.js';
@@ -18,7 +19,19 @@ export interface BackupOptions {
   timeout: string;
 }
 
-export function backupManifest(cluster: string, o: BackupOptions, now: Date): { name: string; manifest: string } {
+/** Where the Backup goes: the local control plane or a Kubernetes API server. */
+export interface BackupApi {
+  get(kind: 'Cluster' | 'Backup', namespace: string, name: string): Promise<KubeObject>;
+  /** Creates the object; returns kubectl's one-line report. */
+  create(obj: KubeObject): Promise<string>;
+}
+
+export const daemonBackupApi = (client: DaemonClient): BackupApi => ({
+  get: (kind, namespace, name) => client.get(kind, namespace, name),
+  create: (obj) => applyManifest(client, stringify(obj), 'none'),
+});
+
+export function backupObject(cluster: string, o: BackupOptions, now: Date): KubeObject {
   const name = o.backupName ?? `${cluster}-${backupNameSuffix(now)}`;
   const spec: Record<string, unknown> = { cluster: { name: cluster }, method: o.method };
   if (o.backupTarget) spec.target = o.backupTarget;
@@ -27,22 +40,23 @@ export function backupManifest(cluster: string, o: BackupOptions, now: Date): { 
     spec.onlineConfiguration = { immediateCheckpoint: o.immediateCheckpoint, waitForArchive: o.waitForArchive };
   }
   const metadata = { name, ...(o.namespace ? { namespace: o.namespace } : {}) };
-  return { name, manifest: stringify({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata, spec }) };
+  return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata, spec };
 }
 
-export async function backupCommand(client: DaemonClient, cluster: string, o: BackupOptions): Promise<void> {
+export async function backupCommand(api: BackupApi, cluster: string, o: BackupOptions): Promise<void> {
   const ns = o.namespace ?? 'default';
-  const obj = (await client.get('Cluster', ns, cluster)) as Cluster;
+  const obj = (await api.get('Cluster', ns, cluster)) as Cluster;
   if (o.method === 'barmanObjectStore' && !obj.spec.backup?.barmanObjectStore) {
     throw new CliError(`error: cluster ${cluster} has no spec.backup.barmanObjectStore; add one (destinationPath and credentials) to back it up`);
   }
-  const { name, manifest } = backupManifest(cluster, o, new Date());
-  process.stdout.write(await applyManifest(client, manifest, 'none'));
+  const backup = backupObject(cluster, o, new Date());
+  const name = backup.metadata.name;
+  process.stdout.write(await api.create(backup));
   if (!o.wait) return;
   const timeoutMs = parseTimeout(o.timeout);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = ((await client.get('Backup', ns, name)) as { status?: BackupStatus }).status;
+    const status = ((await api.get('Backup', ns, name)) as { status?: BackupStatus }).status;
     if (status?.phase === 'completed') {
       process.stdout.write(`backup ${name} completed: ${status.backupId} (WAL ${status.beginWal} to ${status.endWal})\n`);
       return;

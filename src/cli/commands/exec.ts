@@ -42,16 +42,25 @@ export async function execCommand(client: DaemonClient, pod: string, cmd: string
   });
 }
 
+/** The instance `psql` opens on: the primary, or with --replica a healthy standby. */
+export function psqlTarget(cluster: { metadata: { name: string }; status?: unknown }, replica: boolean | undefined): string {
+  const status = (cluster.status ?? {}) as ClusterStatus;
+  const target = replica ? status.instancesStatus?.healthy?.find((n) => n !== status.currentPrimary) : status.currentPrimary;
+  if (!target) throw new CliError(`error: cluster ${cluster.metadata.name} has no ${replica ? 'ready replica' : 'primary'} yet (phase: ${status.phase ?? 'unknown'})`);
+  return target;
+}
+
+/** psql's command line: the cluster's application database unless the user names one. */
+export function psqlArgs(cluster: { spec?: unknown }, args: string[]): string[] {
+  const spec = (cluster.spec ?? {}) as { bootstrap?: { initdb?: { database?: string } } };
+  const hasDb = args.some((a) => a === '-d' || /^-d./.test(a) || a.startsWith('--dbname'));
+  return ['psql', ...(hasDb ? [] : ['-d', spec.bootstrap?.initdb?.database ?? 'app']), ...args];
+}
+
 export async function psqlCommand(client: DaemonClient, cluster: string, args: string[], opts: { namespace?: string; replica?: boolean }): Promise<number> {
   const ns = opts.namespace ?? 'default';
   const obj = await client.get('Cluster', ns, cluster);
-  const status = (obj.status ?? {}) as ClusterStatus;
-  const target = opts.replica ? status.instancesStatus?.healthy?.find((n) => n !== status.currentPrimary) : status.currentPrimary;
-  if (!target) throw new CliError(`error: cluster ${cluster} has no ${opts.replica ? 'ready replica' : 'primary'} yet (phase: ${status.phase ?? 'unknown'})`);
-  const spec = obj.spec as { bootstrap?: { initdb?: { database?: string } } };
-  const hasDb = args.some((a) => a === '-d' || /^-d./.test(a) || a.startsWith('--dbname'));
-  const dbArgs = hasDb ? [] : ['-d', spec.bootstrap?.initdb?.database ?? 'app'];
-  return execCommand(client, target, ['psql', ...dbArgs, ...args], { namespace: ns });
+  return execCommand(client, psqlTarget(obj, opts.replica), psqlArgs(obj, args), { namespace: ns });
 }
 
 function printFrom(file: string, offset: number): number {

@@ -6,17 +6,19 @@ import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { serviceNames } from '../../operator/names.js';
 
-interface Report {
+export interface Report {
   cluster: Cluster;
   instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
+  /** Where clients connect; the local platform's TCP endpoints when not given. */
+  endpoints?: ClusterStatusReport['endpoints'];
 }
 
 export function buildStatusReport(r: Report): ClusterStatusReport {
   const status = (r.cluster.status ?? {}) as ClusterStatus;
   const names = serviceNames(r.cluster.metadata.name);
-  const endpoints = status.localEndpoints
-    ? (['rw', 'ro', 'r'] as const).map((role) => ({ name: names[role], host: status.localEndpoints![role].host, port: status.localEndpoints![role].port }))
-    : [];
+  const endpoints =
+    r.endpoints ??
+    (status.localEndpoints ? (['rw', 'ro', 'r'] as const).map((role) => ({ name: names[role], host: status.localEndpoints![role].host, port: status.localEndpoints![role].port })) : []);
   return {
     name: r.cluster.metadata.name,
     namespace: r.cluster.metadata.namespace ?? 'default',

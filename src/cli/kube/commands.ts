@@ -1,0 +1,94 @@
+// The cnpg plugin's commands against a Kubernetes API server. Each one reads or writes the same
+// objects CloudNativePG's plugin does, so the operator acts on them as it would on a kubectl edit.
+import { spawn } from 'node:child_process';
+import type { ClusterStatus } from '../../api/cluster-status.js';
+import { TARGET_PRIMARY_ANNOTATION } from '../../operator/decide.js';
+import { serviceNames } from '../../operator/names.js';
+import type { ObservedInstance } from '../../operator/types.js';
+import { CliError } from '../client.js';
+import { backupCommand, type BackupOptions } from '../commands/backup.js';
+import { psqlArgs, psqlTarget } from '../commands/exec.js';
+import { FENCED_INSTANCES, fencingMessage, nextFencedInstances } from '../commands/ha.js';
+import { buildStatusReport, type Report } from '../commands/status.js';
+import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
+import type { KubeConnection, KubeOptions } from './connection.js';
+
+/** What the cluster's Pods, volumes, Services and instance managers say right now. */
+export async function kubeClusterReport(conn: KubeConnection, name: string): Promise<Report> {
+  const cluster = await conn.getCluster(name);
+  const [pods, volumes, services] = await Promise.all([conn.instancePods(name), conn.instanceVolumes(name), conn.services(name)]);
+  const podByName = new Map(pods.map((p) => [p.metadata?.name ?? '', p]));
+  const names = [...new Set([...volumes.map((v) => v.metadata?.name ?? ''), ...pods.map((p) => p.metadata?.name ?? '')])].filter(Boolean);
+  const instances = await Promise.all(
+    names.map(async (instance): Promise<ObservedInstance> => {
+      const pod = podByName.get(instance);
+      const serial = Number(pod?.metadata?.annotations?.['cnpg.io/nodeSerial'] ?? volumes.find((v) => v.metadata?.name === instance)?.metadata?.annotations?.['cnpg.io/nodeSerial'] ?? 0);
+      const running = pod?.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
+      const observed: ObservedInstance = { name: instance, serial, running };
+      if (!running) return observed;
+      try {
+        observed.status = await conn.instanceStatus(instance);
+      } catch (e) {
+        observed.statusError = (e as Error).message;
+      }
+      return observed;
+    }),
+  );
+  const order = serviceNames(name);
+  const endpoints = services
+    .filter((s) => [order.rw, order.ro, order.r].includes(s.metadata?.name ?? ''))
+    .sort((a, b) => [order.rw, order.ro, order.r].indexOf(a.metadata!.name!) - [order.rw, order.ro, order.r].indexOf(b.metadata!.name!))
+    .map((s) => ({ name: s.metadata!.name!, host: `${s.metadata!.name!}.${conn.namespace}.svc`, port: s.spec?.ports?.[0]?.port ?? 5432 }));
+  return { cluster, instances, endpoints };
+}
+
+export async function kubeStatus(conn: KubeConnection, cluster: string, opts: { output?: string; verbose: number }): Promise<void> {
+  if (opts.output && !['text', 'json'].includes(opts.output)) throw new CliError(`error: output format "${opts.output}" is not supported (allowed: text, json)`);
+  const report = buildStatusReport(await kubeClusterReport(conn, cluster));
+  process.stdout.write(opts.output === 'json' ? renderClusterStatusJson(report) : renderClusterStatus(report, { verbose: opts.verbose, now: new Date() }));
+}
+
+/**
+ * Switchover through the `cnpg.io/targetPrimary` annotation, which the operator consumes and
+ * clears; unlike a status write it cannot be lost to a status update racing with it.
+ */
+export async function kubePromote(conn: KubeConnection, cluster: string, instance: string): Promise<void> {
+  const obj = await conn.getCluster(cluster);
+  const status = (obj.status ?? {}) as ClusterStatus;
+  const target = /^\d+$/.test(instance) ? `${cluster}-${instance}` : instance;
+  const known = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
+  if (!known.includes(target)) throw new CliError(`error: instance ${target} is not part of cluster ${cluster} (instances: ${known.join(', ') || 'none'})`);
+  if (status.currentPrimary === target) throw new CliError(`error: ${target} is already the primary of ${cluster}`);
+  if (status.targetPrimary === 'pending') throw new CliError(`error: cluster ${cluster} is failing over; try again when it is healthy`);
+  await conn.annotateCluster(cluster, { [TARGET_PRIMARY_ANNOTATION]: target });
+  process.stdout.write(`Node ${target} in cluster ${cluster} will be promoted\n`);
+}
+
+export async function kubeFencing(conn: KubeConnection, mode: string, cluster: string, instance: string): Promise<void> {
+  const obj = await conn.getCluster(cluster);
+  const { target, value } = nextFencedInstances(obj.metadata.annotations?.[FENCED_INSTANCES], mode, instance);
+  await conn.annotateCluster(cluster, { [FENCED_INSTANCES]: value });
+  process.stdout.write(fencingMessage(cluster, target, mode));
+}
+
+export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptions): Promise<void> {
+  return backupCommand({ get: (kind, _ns, name) => conn.get(kind, name), create: (obj) => conn.create(obj) }, cluster, { ...o, namespace: conn.namespace });
+}
+
+/** kubectl's own flags for the connection, so the exec goes where the plugin looked. */
+function kubectlFlags(conn: KubeConnection, o: KubeOptions): string[] {
+  return [...(o.kubeconfig ? ['--kubeconfig', o.kubeconfig] : []), ...(o.context ? ['--context', o.context] : []), '-n', conn.namespace];
+}
+
+/** `kubectl exec` into the primary's (or a replica's) postgres container and run psql there, as the plugin does. */
+export async function kubePsql(conn: KubeConnection, o: KubeOptions, cluster: string, args: string[], replica: boolean | undefined): Promise<number> {
+  const obj = await conn.getCluster(cluster);
+  const pod = psqlTarget(obj, replica);
+  const tty = process.stdin.isTTY ? ['-t'] : [];
+  const kubectl = process.env.KUBECTL ?? 'kubectl';
+  const child = spawn(kubectl, [...kubectlFlags(conn, o), 'exec', '-i', ...tty, pod, '-c', 'postgres', '--', ...psqlArgs(obj, args)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new CliError(`error: cannot run ${kubectl}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found in PATH (set KUBECTL to its path)' : e.message}`)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}

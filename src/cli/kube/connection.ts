@@ -1,0 +1,154 @@
+// The kubectl plugin's link to a Kubernetes API server: the kubeconfig and context kubectl would
+// use, and the few reads and writes the plugin commands need, with kubectl-like error messages.
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
+import type { StoredCluster } from '../../api/cluster-status.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { InstanceStatus } from '../../instance/status.js';
+import { CliError } from '../client.js';
+
+const FIELD_MANAGER = 'kubectl-cnpg';
+/** The instance manager's status port, as the operator's Pods declare it. */
+const MANAGER_PORT = 8000;
+const PROXY_TIMEOUT_MS = 5000;
+
+export interface KubeOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+const RESOURCES: Record<string, { apiVersion: string; singular: string }> = {
+  Cluster: { apiVersion: 'postgresql.cnpg.io/v1', singular: 'cluster.postgresql.cnpg.io' },
+  Backup: { apiVersion: 'postgresql.cnpg.io/v1', singular: 'backup.postgresql.cnpg.io' },
+};
+
+function bodyMessage(e: ApiException<unknown>): string {
+  const body = e.body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return (body as { message?: string } | undefined)?.message ?? e.message;
+}
+
+const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid' };
+
+/** An API failure as kubectl words it, or the network failure with what to check. */
+export function describeApiError(e: unknown, server: string): CliError {
+  if (e instanceof CliError) return e;
+  if (e instanceof ApiException) return new CliError(`Error from server (${REASONS[e.code] ?? e.code}): ${bodyMessage(e)}`);
+  const err = e as Error & { code?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code;
+  return new CliError(`error: cannot reach the Kubernetes API server at ${server}${code ? ` (${code})` : ''}: ${err.message}; check your kubeconfig and context`);
+}
+
+export class KubeConnection {
+  readonly namespace: string;
+  readonly server: string;
+  private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
+
+  private constructor(
+    readonly kc: KubeConfig,
+    namespace: string | undefined,
+  ) {
+    const context = kc.getContextObject(kc.getCurrentContext());
+    this.namespace = namespace ?? context?.namespace ?? 'default';
+    this.server = kc.getCurrentCluster()?.server ?? '(no server)';
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  /** The configuration kubectl would use: --kubeconfig, else $KUBECONFIG, else ~/.kube/config. */
+  static open(o: KubeOptions): KubeConnection {
+    const kc = new KubeConfig();
+    try {
+      if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+      else kc.loadFromDefault();
+    } catch (e) {
+      throw new CliError(`error: cannot load the kubeconfig${o.kubeconfig ? ` ${o.kubeconfig}` : ''}: ${(e as Error).message}`);
+    }
+    if (o.context) {
+      if (!kc.getContextObject(o.context)) throw new CliError(`error: context "${o.context}" does not exist (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      kc.setCurrentContext(o.context);
+    }
+    if (!kc.getCurrentCluster()) throw new CliError('error: no Kubernetes cluster is configured; set KUBECONFIG or pass --kubeconfig');
+    return new KubeConnection(kc, o.namespace);
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw describeApiError(e, this.server);
+    }
+  }
+
+  private header(kind: string, name: string): KubernetesObject & { metadata: { name: string; namespace: string } } {
+    const info = RESOURCES[kind];
+    if (!info) throw new Error(`kind ${kind} is not known to the plugin`);
+    return { apiVersion: info.apiVersion, kind, metadata: { name, namespace: this.namespace } };
+  }
+
+  async get(kind: 'Cluster' | 'Backup', name: string): Promise<KubeObject> {
+    return this.call(async () => (await this.objects.read(this.header(kind, name))) as KubeObject);
+  }
+
+  getCluster(name: string): Promise<StoredCluster> {
+    return this.get('Cluster', name) as Promise<KubeObject> as Promise<StoredCluster>;
+  }
+
+  async create(obj: KubeObject): Promise<string> {
+    const created = await this.call(() => this.objects.create({ ...obj, metadata: { ...obj.metadata, namespace: this.namespace } } as KubernetesObject, undefined, undefined, FIELD_MANAGER));
+    return `${RESOURCES[obj.kind]?.singular ?? obj.kind.toLowerCase()}/${created.metadata?.name ?? obj.metadata.name} created\n`;
+  }
+
+  /** A JSON merge patch of annotations (null removes one). */
+  async annotateCluster(name: string, annotations: Record<string, string | null>): Promise<void> {
+    const header = this.header('Cluster', name);
+    await this.call(() => this.objects.patch({ ...header, metadata: { ...header.metadata, annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
+  }
+
+  async instancePods(cluster: string): Promise<V1Pod[]> {
+    const list = await this.call(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster},cnpg.io/podRole=instance` }));
+    return list.items;
+  }
+
+  /** An instance is its data PVC, as the operator counts them: a deleted Pod is still an instance. */
+  async instanceVolumes(cluster: string): Promise<V1PersistentVolumeClaim[]> {
+    const list = await this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster},cnpg.io/pvcRole=PG_DATA` }));
+    return list.items;
+  }
+
+  async services(cluster: string): Promise<V1Service[]> {
+    const list = await this.call(() => this.core.listNamespacedService({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster}` }));
+    return list.items;
+  }
+
+  /** The instance manager's own report, through the API server's Pod proxy (no route to Pod IPs needed). */
+  async instanceStatus(pod: string): Promise<InstanceStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CliError(`no answer from ${pod} within ${PROXY_TIMEOUT_MS / 1000}s`)), PROXY_TIMEOUT_MS);
+    });
+    try {
+      const text = await Promise.race([this.call(() => this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${MANAGER_PORT}`, namespace: this.namespace, path: 'pg/status' })), timeout]);
+      return (typeof text === 'string' ? JSON.parse(text) : text) as InstanceStatus;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// `kubectl cnpg …`: the plugin's commands against the Kubernetes cluster of the current kubeconfig
+// context. kubectl finds this program on PATH by its name and passes the arguments through.
+import { Command, Option } from 'commander';
+import { CliError } from './client.js';
+import { KubeConnection, type KubeOptions } from './kube/connection.js';
+import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeStatus } from './kube/commands.js';
+
+const VERSION = '0.1.0';
+let exitCode = 0;
+
+const program = new Command('kubectl-cnpg')
+  .description('The cnpg-ts kubectl plugin: status, promote, fencing, backup and psql for PostgreSQL Clusters on Kubernetes.')
+  .version(VERSION, '--version')
+  .option('-n, --namespace <namespace>', 'namespace of the Cluster (default: the context\'s, else "default")')
+  .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context to use')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+const connection = (): { conn: KubeConnection; o: KubeOptions } => {
+  const o = program.opts<KubeOptions>();
+  return { conn: KubeConnection.open(o), o };
+};
+
+program
+  .command('status')
+  .description('show the status of a cluster, as its instance managers report it')
+  .argument('<cluster>')
+  .option('-o, --output <format>', 'text|json', 'text')
+  .option('-v, --verbose', 'more detail (repeatable)', (_v, p: number) => p + 1, 0)
+  .action((cluster: string, o) => kubeStatus(connection().conn, cluster, o));
+
+program
+  .command('promote')
+  .description('switch over: make INSTANCE (a name or serial number) the primary')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .action((cluster: string, instance: string) => kubePromote(connection().conn, cluster, instance));
+
+program
+  .command('fencing')
+  .description('fencing on|off CLUSTER INSTANCE ("*" or all for every instance): stop PostgreSQL but keep the Pod')
+  .argument('<mode>', 'on or off')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .action((mode: string, cluster: string, instance: string) => kubeFencing(connection().conn, mode, cluster, instance));
+
+program
+  .command('backup')
+  .description('take an on-demand base backup of CLUSTER (creates a Backup)')
+  .argument('<cluster>')
+  .option('--backup-name <name>', 'name of the Backup (default CLUSTER-YYYYMMDDhhmmss)')
+  .addOption(new Option('--backup-target <target>', 'instance to back up from').choices(['primary', 'prefer-standby']))
+  .addOption(new Option('--method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
+  .option('--online', 'online volume snapshot (volumeSnapshot only)')
+  .option('--immediate-checkpoint', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)')
+  .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
+  .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
+  .option('--timeout <duration>', 'how long --wait waits', '30m')
+  .action((cluster: string, o) => kubeBackup(connection().conn, cluster, o));
+
+program
+  .command('psql')
+  .description('run psql in the primary\'s (or a replica\'s) Pod through kubectl exec')
+  .argument('<cluster>')
+  .argument('[args...]', 'arguments for psql, after --')
+  .option('--replica', 'connect to a replica')
+  .action(async (cluster: string, args: string[], o: { replica?: boolean }) => {
+    const { conn, o: k } = connection();
+    exitCode = await kubePsql(conn, k, cluster, args, o.replica);
+  });
+
+for (const verb of ['restart', 'reload']) {
+  program
+    .command(verb, { hidden: true })
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CliError(`error: "${verb}" is not available against Kubernetes yet; use the operator's rolling update (change the Cluster) or "kubectl delete pod" for one instance`);
+    });
+}
+
+program.command('version').action(() => {
+  process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);
+});
+
+program.parseAsync(process.argv).then(
+  () => {
+    if (exitCode !== 0) process.exit(exitCode);
+  },
+  (e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(msg.startsWith('error') || msg.startsWith('Error') ? `${msg}\n` : `error: ${msg}\n`);
+    process.exit(e instanceof CliError ? e.exitCode : 1);
+  },
+);
