@@ -30,6 +30,10 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }
+  // Clients verify a user's server certificate against the user's CA; the generated one never signed it.
+  if (spec.certificates?.serverTLSSecret && !spec.certificates.serverCASecret) {
+    report(ctx, at('certificates', 'serverCASecret'), msg.requires('serverTLSSecret', 'serverCASecret (the CA that signed it)'));
+  }
   if (spec.serviceAccountName && spec.serviceAccountTemplate) {
     report(ctx, at('serviceAccountName'), msg.serviceAccountExclusive());
   }

@@ -37,11 +37,23 @@ export interface ClusterStatus {
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;
   secretsResourceVersion?: Record<string, string>;
+  certificates?: CertificatesStatus;
   /** Oldest moment a recovery can target, from the backups the store holds. */
   firstRecoverabilityPoint?: string;
   lastSuccessfulBackup?: string;
   lastFailedBackup?: string;
   observedGeneration?: number;
+}
+
+/** The certificate Secrets in effect, as CloudNativePG reports them. */
+export interface CertificatesStatus {
+  serverCASecret: string;
+  serverTLSSecret: string;
+  clientCASecret: string;
+  replicationTLSSecret?: string;
+  serverAltDNSNames?: string[];
+  /** Secret name → when its certificate expires, in Go's time format as CloudNativePG writes it. */
+  expirations: Record<string, string>;
 }
 
 import type { Cluster } from './cluster.js';

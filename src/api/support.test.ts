@@ -20,6 +20,10 @@ test('supported Cluster fields are not in the table', () => {
     'spec.primaryUpdateMethod',
     'spec.replicationSlots',
     'spec.description',
+    'spec.certificates.serverCASecret',
+    'spec.certificates.serverTLSSecret',
+    'spec.certificates.clientCASecret',
+    'spec.certificates.serverAltDNSNames',
   ];
   for (const path of supported) assert.ok(!NOT_ACTED_ON['Cluster']?.includes(path), path);
 });

@@ -1,12 +1,12 @@
 // Writes the configuration files an instance's spec implies and keeps the primary's slots in line.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
-import type { InstanceSpec } from './spec.js';
+import type { InstanceSpec, TlsMaterial } from './spec.js';
 import { scriptCommand } from './wal-scripts.js';
 
 export const SLOT_PREFIX = '_cnpg_';
@@ -14,12 +14,25 @@ export const SLOT_PREFIX = '_cnpg_';
 /** Writes a file only when its content differs; returns whether anything changed. */
 function writeIfChanged(path: string, content: string): boolean {
   if (existsSync(path) && readFileSync(path, 'utf8') === content) return false;
-  writeFileSync(path, content, { mode: 0o600 });
+  // Replaced whole, so PostgreSQL never reads a half-written file (a certificate while it reloads).
+  writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
   return true;
 }
 
-/** The postgresql.conf settings a spec implies; `recovery` is added while an archive recovery runs. */
-export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, recovery?: Record<string, string>): Record<string, string> {
+/** PostgreSQL refuses a key file others can read; the files belong to the manager's (postgres) user. */
+function writeTlsFiles(paths: InstancePaths, tls: TlsMaterial): boolean {
+  mkdirSync(paths.certificates.dir, { recursive: true, mode: 0o700 });
+  let changed = writeIfChanged(paths.certificates.cert, tls.cert);
+  changed = writeIfChanged(paths.certificates.key, tls.key) || changed;
+  return writeIfChanged(paths.certificates.ca, tls.ca) || changed;
+}
+
+/**
+ * The postgresql.conf settings a spec implies; `tls` when certificates were delivered, `recovery`
+ * while an archive recovery runs.
+ */
+export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls = false, recovery?: Record<string, string>): Record<string, string> {
   const standby =
     spec.role === 'replica' && spec.primary
       ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
@@ -34,12 +47,15 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, rec
     synchronousStandbyNames: spec.synchronousStandbyNames,
     archiveCommand: scriptCommand(paths.archiveScript, '%f'),
     recovery,
+    tls: tls ? { certFile: paths.certificates.cert, keyFile: paths.certificates.key, caFile: paths.certificates.ca } : undefined,
   });
 }
 
-export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, recovery?: Record<string, string>): boolean {
-  const params = instanceParameters(spec, paths, recovery);
-  let changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params));
+/** Returns whether anything changed, certificates included: all of it takes a reload, no restart. */
+export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined, recovery?: Record<string, string>): boolean {
+  let changed = tls ? writeTlsFiles(paths, tls) : false;
+  const params = instanceParameters(spec, paths, tls !== undefined, recovery);
+  changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params)) || changed;
   changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;
   changed =
     writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent })) ||

@@ -22,6 +22,8 @@ export interface InstancePaths {
   emptyArchiveCheck: string;
   /** One JSON report per base backup this instance ran. */
   backups: string;
+  /** TLS files PostgreSQL reads; outside PGDATA, so base backups never carry the key. */
+  certificates: { dir: string; cert: string; key: string; ca: string };
 }
 
 // A Unix socket path must fit in sun_path (107 bytes); deep state folders fall back to /tmp.
@@ -49,5 +51,11 @@ export function instancePaths(root: string, pgPort?: number): InstancePaths {
     restoreSpool: join(root, 'wal-restore'),
     emptyArchiveCheck: join(root, 'check-empty-archive'),
     backups: join(root, 'backups'),
+    certificates: {
+      dir: join(root, 'certificates'),
+      cert: join(root, 'certificates', 'server.crt'),
+      key: join(root, 'certificates', 'server.key'),
+      ca: join(root, 'certificates', 'client-ca.crt'),
+    },
   };
 }

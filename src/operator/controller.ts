@@ -3,6 +3,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { clusterMajor } from '../api/index.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
+import { issueCertificate, observeCertificates } from './certificate-secrets.js';
+import { certificateSecrets } from './certificates.js';
 import { planCluster } from './decide.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
@@ -30,8 +32,10 @@ export class ClusterController {
     }
     const { store, instances, endpoints } = this.platform;
     const major = clusterMajor(cluster) ?? instances.defaultMajor();
-    const secrets = new Set((await store.list('Secret', namespace)).map((s) => s.metadata.name));
+    const secretObjects = await store.list('Secret', namespace);
+    const secrets = new Set(secretObjects.map((s) => s.metadata.name));
     const backupLocation = await this.recoveryBackupLocation(cluster);
+    const addresses = await endpoints.addresses(cluster);
     // Secrets not made yet (a new cluster) leave credentials unknown until the secret actions ran.
     let creds: ClusterCredentials | undefined = await resolveCredentials(store, cluster, backupLocation).catch(() => undefined);
     const observed: ObservedCluster = {
@@ -41,14 +45,19 @@ export class ClusterController {
       credentialsHash: creds && credentialsHash(creds),
       recovery: cluster.spec.bootstrap?.recovery ? recoveryBootstrap(cluster, backupLocation) : undefined,
       backups: await this.observeBackups(cluster),
+      certificates: await observeCertificates(cluster, secretObjects),
+      endpointHosts: [...new Set(Object.values(addresses).map((a) => a.host))],
     };
     const plan = planCluster(cluster, observed, major);
-    const addresses = await endpoints.addresses(cluster);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     let requeueAfterMs = plan.requeueAfterMs;
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster, backupLocation));
     try {
-      for (const action of plan.actions) await this.act(cluster, action, addresses, credentials);
+      for (const action of plan.actions) {
+        await this.act(cluster, action, addresses, credentials);
+        // Instances configured later in this plan must get the certificate just issued, not the one it replaces.
+        if (action.kind === 'issueCertificate') creds = undefined;
+      }
     } catch (e) {
       // The plan's status describes actions that did not all happen; keep what was true before.
       status = { ...(cluster.status ?? {}), localEndpoints: addresses, phaseReason: (e as Error).message };
@@ -93,6 +102,8 @@ export class ClusterController {
       case 'deleteSecret':
         await store.delete('Secret', cluster.metadata.namespace, action.name);
         return;
+      case 'issueCertificate':
+        return issueCertificate(store, cluster, action);
       case 'createInstance':
         return instances.create(cluster, action.name, action.serial, action.config, await credentials());
       case 'configureInstance':
@@ -116,7 +127,8 @@ export class ClusterController {
         return instances.promote(cluster, action.to, action.toConfig, await credentials(), lsn);
       }
       case 'clearAnnotation':
-        return store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
+        await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
+        return;
       default: {
         const never: never = action;
         throw new Error(`unhandled action ${JSON.stringify(never)}`);
@@ -157,7 +169,9 @@ export class ClusterController {
     for (const inst of await instances.observe(cluster)) await instances.remove(cluster, inst.name);
     await endpoints.remove(cluster);
     const names = secretNames(cluster.metadata.name);
-    for (const secret of [names.app, names.superuser, names.replication]) await store.delete('Secret', cluster.metadata.namespace, secret);
+    const { generatedCA, generatedServer } = certificateSecrets(cluster);
+    const generated = [names.app, names.superuser, names.replication, generatedCA, generatedServer].filter((n): n is string => n !== undefined);
+    for (const secret of generated) await store.delete('Secret', cluster.metadata.namespace, secret);
     await store.delete('Cluster', cluster.metadata.namespace, cluster.metadata.name);
   }
 }

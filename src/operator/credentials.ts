@@ -1,9 +1,10 @@
-// Gathers the passwords an instance needs from the Secrets the cluster references or owns.
+// Gathers the passwords and TLS material an instance needs from the Secrets the cluster references or owns.
 import { createHash, randomInt } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import { secretNames } from './names.js';
 import type { ClusterCredentials, ResourceStore } from './platform.js';
 import { readSecretValues } from './credentials-read.js';
+import { resolveTls } from './certificate-secrets.js';
 import { resolveStoreSecrets } from './store-secrets.js';
 import { recoveryObjectStore, type BackupLocation } from './stores.js';
 
@@ -54,5 +55,6 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
     superuserPassword: superuser?.password,
     rolePasswords,
     stores: await resolveStores(store, cluster, backup),
+    tls: await resolveTls(store, cluster),
   };
 }

@@ -4,7 +4,8 @@ import type { StoredCluster as Cluster } from '../api/cluster-status.js';
 import type { InstanceStatus } from '../instance/status.js';
 import { PHASE, planCluster } from './decide.js';
 import { configHash, desiredInstanceConfig } from './instance-config.js';
-import type { Action, ObservedInstance } from './types.js';
+import { serverNames } from './certificates.js';
+import type { Action, ObservedCertificate, ObservedInstance } from './types.js';
 
 function cluster(instances: number, extra: Partial<Cluster['spec']> = {}, status: Record<string, unknown> = {}): Cluster {
   return {
@@ -33,7 +34,12 @@ function configured(c: Cluster, instances: ObservedInstance[]): ObservedInstance
 }
 
 const kinds = (actions: Action[]) => actions.filter((a) => a.kind !== 'recordEvent' && a.kind !== 'ensureSecret' && a.kind !== 'routeEndpoints').map((a) => `${a.kind}:${'name' in a ? a.name : ''}`);
-const observed = (instances: ObservedInstance[], c?: Cluster) => ({ instances: c ? configured(c, instances) : instances, secrets: new Set<string>(), now: new Date('2026-01-01T00:00:00Z') });
+/** Certificates that need nothing done, so the cases below are about instances. */
+const certificates: Record<string, ObservedCertificate> = {
+  'pg-ca': { subject: 'CN=pg,OU=default', notAfter: new Date('2026-03-01T00:00:00Z'), names: [], hasKey: true },
+  'pg-server': { subject: 'CN=pg-rw', notAfter: new Date('2026-03-01T00:00:00Z'), names: serverNames(cluster(1), []), hasKey: true, issuedByServerCA: true },
+};
+const observed = (instances: ObservedInstance[], c?: Cluster) => ({ instances: c ? configured(c, instances) : instances, secrets: new Set<string>(), now: new Date('2026-01-01T00:00:00Z'), certificates });
 
 test('an empty cluster gets its first instance as an initdb primary', () => {
   const plan = planCluster(cluster(3), observed([]), 15);
@@ -55,6 +61,14 @@ test('secrets come before any instance, and the superuser secret only when asked
   assert.ok(su.actions.some((a) => a.kind === 'ensureSecret' && a.name === 'pg-superuser'));
   const drop = planCluster(cluster(1), { ...observed([]), secrets: new Set(['pg-superuser']) }, 15);
   assert.ok(drop.actions.some((a) => a.kind === 'deleteSecret' && a.name === 'pg-superuser'));
+});
+
+test('a new cluster issues its CA, then its server certificate, before any instance', () => {
+  const plan = planCluster(cluster(1), { ...observed([]), certificates: {} }, 15);
+  const issued = plan.actions.flatMap((a, index) => (a.kind === 'issueCertificate' ? [{ index, name: a.name, what: a.request.certificate }] : []));
+  assert.deepEqual(issued.map(({ name, what }) => `${what}:${name}`), ['authority:pg-ca', 'server:pg-server']);
+  assert.ok(issued.every(({ index }) => index < plan.actions.findIndex((a) => a.kind === 'createInstance')));
+  assert.deepEqual(Object.keys(plan.status.certificates?.expirations ?? {}).sort(), ['pg-ca', 'pg-server']);
 });
 
 test('no replica is created until the primary is ready', () => {

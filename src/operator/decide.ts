@@ -2,6 +2,7 @@
 // Level-based: every call looks at the whole picture, so a repeated or interrupted reconcile is safe.
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { backupConditions } from './backup-status.js';
+import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
 import { chooseFailoverTarget, fencedInstances, primaryFailed } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
@@ -65,9 +66,16 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const name = cluster.metadata.name;
   const previous = (cluster.status ?? {}) as ClusterStatus;
   const now = observed.now.toISOString();
-  const actions: Action[] = secretActions(cluster, observed);
+  const certificates = planCertificates(cluster, observed.certificates ?? {}, observed.endpointHosts ?? [], observed.now);
+  const actions: Action[] = [...secretActions(cluster, observed), ...certificates.actions];
   const instances = [...observed.instances].sort((a, b) => a.serial - b.serial);
-  const status: ClusterStatus = { ...previous, writeService: serviceNames(name).rw, readService: serviceNames(name).ro, observedGeneration: cluster.metadata.generation };
+  const status: ClusterStatus = {
+    ...previous,
+    writeService: serviceNames(name).rw,
+    readService: serviceNames(name).ro,
+    observedGeneration: cluster.metadata.generation,
+    certificates: certificates.status,
+  };
   const fenced = fencedInstances(cluster.metadata.annotations, instances.map((i) => i.name));
   const topologyWith = (primary: string, extra: string[] = []): Topology => ({
     primary,

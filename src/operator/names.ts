@@ -21,6 +21,8 @@ export const secretNames = (cluster: string) => ({
   app: `${cluster}-app`,
   superuser: `${cluster}-superuser`,
   replication: `${cluster}-replication`,
+  ca: `${cluster}-ca`,
+  server: `${cluster}-server`,
 });
 
 export const serviceNames = (cluster: string) => ({ rw: `${cluster}-rw`, ro: `${cluster}-ro`, r: `${cluster}-r` });

@@ -54,3 +54,14 @@ export function credentialSecret(i: CredentialSecretInput): KubeObject {
     data: encodeData(values),
   };
 }
+
+/** A Secret holding a CA (Opaque: ca.crt, ca.key) or a certificate and key (kubernetes.io/tls). */
+export function certificateSecret(cluster: string, namespace: string, name: string, type: 'Opaque' | 'kubernetes.io/tls', values: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'cnpg.io/cluster': cluster, 'cnpg.io/reload': 'true' } },
+    type,
+    data: encodeData(values),
+  };
+}

@@ -27,6 +27,15 @@ test('standby settings add conninfo and slot; the timeline stays PostgreSQL’s 
   assert.equal(p.recovery_target_timeline, undefined);
 });
 
+test('TLS is on, TLS 1.3 only, with the delivered files; off while there are none', () => {
+  const tls = { certFile: '/i/certificates/server.crt', keyFile: '/i/certificates/server.key', caFile: '/i/certificates/client-ca.crt' };
+  const p = buildParameters({ ...base, tls, userParameters: { ssl: 'off', ssl_cert_file: '/elsewhere' } });
+  assert.deepEqual([p.ssl, p.ssl_cert_file, p.ssl_key_file, p.ssl_ca_file], ['on', tls.certFile, tls.keyFile, tls.caFile]);
+  assert.deepEqual([p.ssl_min_protocol_version, p.ssl_max_protocol_version], ['TLSv1.3', 'TLSv1.3']);
+  const off = buildParameters(base);
+  assert.deepEqual([off.ssl, off.ssl_cert_file], ['off', undefined]);
+});
+
 test('rendered values are quoted and sorted', () => {
   const conf = renderPostgresqlConf({ b: "it's", a: '1' });
   assert.match(conf, /^a = '1'\nb = 'it''s'$/m);

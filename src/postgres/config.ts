@@ -20,16 +20,17 @@ export interface ConfigInput {
   archiveCommand: string;
   /** Archive recovery in progress: restore_command and the recovery target. */
   recovery?: Record<string, string>;
+  /** Where the server certificate, its key and the client CA are; TLS is off without them. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
-// Settings of CloudNativePG's defaults that assume a Pod (TLS files, csvlog pipes) and have a local
-// equivalent: the instance manager captures stderr itself and TLS arrives with certificate support.
+// Settings of CloudNativePG's defaults that assume a Pod's csvlog pipes: the instance manager
+// captures stderr itself.
 const LOCAL_OVERRIDES: Record<string, string> = {
   logging_collector: 'off',
   log_destination: 'stderr',
-  ssl: 'off',
 };
-const POD_ONLY = new Set(['ssl_min_protocol_version', 'ssl_max_protocol_version', 'log_rotation_age', 'log_rotation_size']);
+const POD_ONLY = new Set(['log_rotation_age', 'log_rotation_size']);
 
 export function buildParameters(input: ConfigInput): Record<string, string> {
   const params: Record<string, string> = {};
@@ -45,7 +46,11 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
     restart_after_crash: 'off',
     archive_mode: 'on',
     archive_command: input.archiveCommand,
+    ssl: input.tls ? 'on' : 'off',
   });
+  if (input.tls) {
+    Object.assign(params, { ssl_cert_file: input.tls.certFile, ssl_key_file: input.tls.keyFile, ssl_ca_file: input.tls.caFile });
+  }
   params.synchronous_standby_names = input.synchronousStandbyNames ?? '';
   if (input.standby) {
     params.primary_conninfo = input.standby.primaryConninfo;
