@@ -27,6 +27,10 @@ LABEL org.opencontainers.image.title="cnpg-ts operator" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
 ENV NODE_ENV=production
+# V8 otherwise sizes its heap for the machine, not the container: it grows lazily towards a limit
+# far above the Deployment's 512Mi. A heap limit at three quarters of it and a small young
+# generation keep 1000 Clusters' caches well inside (bench/operator reads this line).
+ENV NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=2"
 WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/node_modules ./node_modules

@@ -10,12 +10,13 @@ import type { InstanceConfig, ObservedInstance } from './types.js';
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
 
 export interface ResourceStore {
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void>;
+  /** Resolves to the patched object where the store has it; callers need not use it. */
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<unknown>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(kind: string, namespace?: string): Promise<KubeObject[]>;
   /** Creates or replaces an object the operator owns (Secrets it generates). */
   put(obj: KubeObject): Promise<KubeObject>;
-  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void>;
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<unknown>;
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
 }
 

@@ -38,3 +38,29 @@ test('requeueAfterMs schedules another run and errors requeue', async () => {
   assert.equal(errors.length, 1);
   await q.stop();
 });
+
+test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them', async () => {
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const order: string[] = [];
+  const q = new WorkQueue(
+    async (key) => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      order.push(key);
+      await new Promise((r) => setTimeout(r, 20));
+      concurrent--;
+      return {};
+    },
+    () => undefined,
+    2,
+  );
+  for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
+  q.add('c');
+  assert.equal(q.depth, 3, 'c, d and e wait; c only once');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(maxConcurrent, 2);
+  assert.deepEqual(order, ['a', 'b', 'c', 'd', 'e']);
+  assert.equal(q.depth, 0);
+  await q.stop();
+});

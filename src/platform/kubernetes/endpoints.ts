@@ -21,8 +21,7 @@ export class KubeEndpoints implements EndpointRuntime {
     for (const obj of [...clusterServices(cluster), ...podDisruptionBudgets(cluster)]) {
       if (!(await this.store.get(obj.kind, ns, obj.metadata.name))) await this.store.put(obj);
     }
-    const pods = await this.store.list('Pod', ns);
-    for (const pod of pods.filter((p) => p.metadata.labels?.[LABELS.cluster] === cluster.metadata.name && p.metadata.labels?.[LABELS.podRole] === 'instance')) {
+    for (const pod of await this.store.list('Pod', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' })) {
       const role = backends.rw.includes(pod.metadata.name) ? 'primary' : 'replica';
       if (pod.metadata.labels?.[LABELS.instanceRole] === role) continue;
       await this.store.patchMetadata('Pod', ns, pod.metadata.name, { labels: { [LABELS.instanceRole]: role, [LABELS.legacyRole]: role } });

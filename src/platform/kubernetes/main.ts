@@ -3,15 +3,19 @@
 // controllers (the same ones as local mode) only on the replica holding the leader Lease.
 import { hostname } from 'node:os';
 import { createServer } from 'node:http';
-import { AdmissionregistrationV1Api, KubeConfig, makeInformer, type KubernetesObject } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { BackupController, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
 import { WorkQueue } from '../../operator/workqueue.js';
 import { KubeEndpoints } from './endpoints.js';
 import { KubeEvents } from './events.js';
-import { KubeInstances } from './instances.js';
+import { CachedStore, ObjectCache } from './cache.js';
+import { reuseConnections } from './connections.js';
+import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
+import { OperatorMetrics } from './metrics.js';
+import { LABELS } from './specs.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { startWebhookServer } from './webhook.js';
@@ -22,8 +26,19 @@ const log = (msg: string, fields: Record<string, unknown> = {}) =>
 
 const CONTROLLED = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
 type Controlled = (typeof CONTROLLED)[number];
-const PLURALS: Record<Controlled, string> = { Cluster: 'clusters', Backup: 'backups', ScheduledBackup: 'scheduledbackups' };
-const RESYNC_MS = 10_000;
+/**
+ * How often a settled object is reconciled anyway. Failures do not wait for it: an instance whose
+ * PostgreSQL stops being ready fails its readiness probe, and the Pod's change is an event. It
+ * refreshes what only the managers know (LSNs, lag) and repairs what an event never announced, so
+ * minutes are enough; at 10 s a thousand Clusters kept two cores busy.
+ */
+const RESYNC_MS = 5 * 60_000;
+/**
+ * Bounds the burst when every Cluster is due at once (a start, a relist). Higher than
+ * CloudNativePG's 10 because our reconciles wait for instance operations (a restart, an isolation)
+ * that must not hold up another Cluster's failover.
+ */
+const MAX_CONCURRENT_RECONCILES = Number(env('MAX_CONCURRENT_RECONCILES', '50'));
 const WEBHOOK_CERT_SECRET = 'cnpg-webhook-cert';
 const WEBHOOK_SERVICE = 'cnpg-webhook-service';
 const WEBHOOK_CONFIGS = { validating: 'cnpg-validating-webhook-configuration', mutating: 'cnpg-mutating-webhook-configuration' };
@@ -63,7 +78,44 @@ async function injectCaBundle(kc: KubeConfig, caCert: string): Promise<void> {
   }
 }
 
-function startControllers(kc: KubeConfig, platform: Platform, watchNamespace: string): () => void {
+/**
+ * Children read through caches: only those labelled with their Cluster's name. Secrets and
+ * ServiceAccounts are not authoritative: a Cluster may name the user's own, which carry no label.
+ */
+const CHILD_KINDS = ['Pod', 'PersistentVolumeClaim', 'Secret', 'Service', 'PodDisruptionBudget', 'ServiceAccount'] as const;
+const USER_OWNED_KINDS = new Set(['Secret', 'ServiceAccount']);
+
+interface Controllers {
+  stop(): void;
+  queueDepth(): number;
+  managedClusters(): number;
+}
+
+const START_ATTEMPTS = 10;
+
+const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
+
+async function startControllers(kc: KubeConfig, watchNamespace: string, instanceOptions: KubeInstancesOptions, metrics: OperatorMetrics): Promise<Controllers> {
+  const namespace = watchNamespace || undefined;
+  const caches = new Map<string, ObjectCache>();
+  for (const kind of CONTROLLED) caches.set(kind, new ObjectCache(kc, kind, { namespace, indexLabel: LABELS.cluster, authoritative: true }));
+  for (const kind of CHILD_KINDS) {
+    caches.set(kind, new ObjectCache(kc, kind, { namespace, requiredLabel: LABELS.cluster, indexLabel: LABELS.cluster, authoritative: !USER_OWNED_KINDS.has(kind) }));
+  }
+  // Nothing is reconciled before every cache is filled: an empty Pod cache would read as "no instances".
+  try {
+    await Promise.all([...caches.values()].map((c) => c.start()));
+  } catch (e) {
+    for (const c of caches.values()) c.stop();
+    throw e;
+  }
+  const store = new CachedStore(kc, caches);
+  const platform: Platform = {
+    store,
+    instances: new KubeInstances(kc, store, instanceOptions),
+    endpoints: new KubeEndpoints(store),
+    events: new KubeEvents(kc),
+  };
   const controllers = {
     Cluster: new ClusterController(platform),
     Backup: new BackupController(platform),
@@ -72,47 +124,41 @@ function startControllers(kc: KubeConfig, platform: Platform, watchNamespace: st
   const queue = new WorkQueue(
     async (key) => {
       const [kind, ns = 'default', name = ''] = key.split('/') as [Controlled, string, string];
-      return controllers[kind].reconcile(ns, name);
+      const started = performance.now();
+      let result: { requeueAfterMs?: number };
+      try {
+        result = await controllers[kind].reconcile(ns, name);
+      } catch (e) {
+        metrics.reconciled(kind, 'error', (performance.now() - started) / 1000);
+        throw e;
+      }
+      metrics.reconciled(kind, result.requeueAfterMs === undefined ? 'success' : 'requeue_after', (performance.now() - started) / 1000);
+      // Instance managers report only when asked, so even a settled object is looked at again;
+      // jittered, so that a thousand Clusters do not all come due in the same second.
+      if (result.requeueAfterMs === undefined && caches.get(kind)?.get(ns, name)) return { requeueAfterMs: jittered(RESYNC_MS) };
+      return result;
     },
     (key, e) => log('reconcile failed', { key, error: (e as Error).message }),
+    MAX_CONCURRENT_RECONCILES,
   );
-  const enqueue = (kind: Controlled, obj: KubernetesObject) => queue.add(`${kind}/${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`);
-  platform.requeueCluster = (ns, name) => queue.add(`Cluster/${ns}/${name}`);
-  const informers: Array<{ stop(): Promise<void> }> = [];
-  const store = platform.store as KubeStore;
-  const nsPath = watchNamespace ? `/namespaces/${watchNamespace}` : '';
-  for (const kind of CONTROLLED) {
-    const path = `/apis/postgresql.cnpg.io/v1${nsPath}/${PLURALS[kind]}`;
-    const informer = makeInformer(kc, path, async () => ({ apiVersion: 'v1', kind: 'List', metadata: {}, items: await store.list(kind, watchNamespace || undefined) }) as never);
-    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (obj: KubernetesObject) => enqueue(kind, obj));
-    // A broken watch (API server restart, expired resourceVersion) restarts with a fresh list.
-    informer.on('error', () => setTimeout(() => void informer.start(), 2000));
-    void informer.start();
-    informers.push(informer);
-  }
-  const podPath = `/api/v1${nsPath}/pods`;
-  const pods = makeInformer(kc, podPath, async () => ({ apiVersion: 'v1', kind: 'List', metadata: {}, items: await store.list('Pod', watchNamespace || undefined) }) as never, 'cnpg.io/podRole=instance');
-  for (const event of ['add', 'update', 'delete'] as const) {
-    pods.on(event, (pod: KubernetesObject) => {
-      const cluster = pod.metadata?.labels?.['cnpg.io/cluster'];
-      if (cluster) queue.add(`Cluster/${pod.metadata?.namespace ?? 'default'}/${cluster}`);
+  const enqueue = (kind: Controlled, ns: string, name: string) => queue.add(`${kind}/${ns}/${name}`);
+  platform.requeueCluster = (ns, name) => enqueue('Cluster', ns, name);
+  for (const kind of CONTROLLED) caches.get(kind)!.on((_event, obj) => enqueue(kind, obj.metadata.namespace ?? 'default', obj.metadata.name));
+  for (const kind of CHILD_KINDS) {
+    caches.get(kind)!.on((_event, obj) => {
+      const cluster = obj.metadata.labels?.[LABELS.cluster];
+      if (cluster) enqueue('Cluster', obj.metadata.namespace ?? 'default', cluster);
     });
   }
-  pods.on('error', () => setTimeout(() => void pods.start(), 2000));
-  void pods.start();
-  informers.push(pods);
-  const resync = setInterval(() => {
-    void (async () => {
-      for (const kind of CONTROLLED) {
-        for (const obj of await store.list(kind, watchNamespace || undefined).catch(() => [])) queue.add(`${kind}/${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`);
-      }
-    })();
-  }, RESYNC_MS);
-  log('controllers started', { watchNamespace: watchNamespace || '(all)' });
-  return () => {
-    clearInterval(resync);
-    for (const i of informers) void i.stop();
-    void queue.stop();
+  for (const kind of CONTROLLED) for (const obj of caches.get(kind)!.list()) enqueue(kind, obj.metadata.namespace ?? 'default', obj.metadata.name);
+  log('controllers started', { watchNamespace: watchNamespace || '(all)', maxConcurrentReconciles: MAX_CONCURRENT_RECONCILES });
+  return {
+    stop() {
+      for (const c of caches.values()) c.stop();
+      void queue.stop();
+    },
+    queueDepth: () => queue.depth,
+    managedClusters: () => caches.get('Cluster')!.list().length,
   };
 }
 
@@ -121,53 +167,74 @@ async function main(): Promise<void> {
   kc.loadFromDefault();
   const namespace = env('OPERATOR_NAMESPACE', 'cnpg-system');
   const watchNamespace = env('WATCH_NAMESPACE', '');
+  reuseConnections(kc);
   const store = new KubeStore(kc);
-  const platform: Platform = {
-    store,
-    instances: new KubeInstances(kc, store, {
-      defaultImage: env('OPERAND_IMAGE', 'ghcr.io/cnpg-ts/postgresql:15-0.1.0'),
-      defaultMajor: Number(env('DEFAULT_MAJOR', '15')),
-      controlPlaneUrl: env('CONTROL_PLANE_URL', `https://${env('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc')}:${env('KUBERNETES_SERVICE_PORT', '443')}/livez`),
-    }),
-    endpoints: new KubeEndpoints(store),
-    events: new KubeEvents(kc),
+  const instanceOptions: KubeInstancesOptions = {
+    defaultImage: env('OPERAND_IMAGE', 'ghcr.io/cnpg-ts/postgresql:15-0.1.0'),
+    defaultMajor: Number(env('DEFAULT_MAJOR', '15')),
+    controlPlaneUrl: env('CONTROL_PLANE_URL', `https://${env('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc')}:${env('KUBERNETES_SERVICE_PORT', '443')}/livez`),
   };
 
   const tls = await webhookCertificate(store, namespace);
   await injectCaBundle(kc, tls.caCert).catch((e: unknown) => log('could not inject the webhook CA bundle', { error: (e as Error).message }));
   const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'));
 
-  let stopControllers: (() => void) | undefined;
+  let controllers: Controllers | undefined;
+  const leadElection = env('LEADER_ELECTION', 'true') === 'true';
+  const metrics = new OperatorMetrics({
+    isLeader: () => (leadElection ? elector.isLeader : true),
+    queueDepth: () => controllers?.queueDepth() ?? 0,
+    managedClusters: () => controllers?.managedClusters() ?? 0,
+  });
+  // A CRD installed a moment ago answers 429 while its storage initialises, and an API server may
+  // be restarting: retry for a while before leaving it to the Deployment's restarts.
+  const run = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        controllers = await startControllers(kc, watchNamespace, instanceOptions, metrics);
+        return;
+      } catch (e) {
+        if (attempt >= START_ATTEMPTS) {
+          process.stderr.write(`operator failed: could not start the controllers: ${(e as Error).message}\n`);
+          process.exit(1);
+        }
+        log('could not start the controllers; retrying', { attempt, error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 10_000)));
+      }
+    }
+  };
   const elector = new LeaderElector(kc, {
     namespace,
     name: 'cnpg-ts-leader',
     identity: env('POD_NAME', `${hostname()}-${process.pid}`),
     onStartedLeading: () => {
       log('became leader');
-      stopControllers = startControllers(kc, platform, watchNamespace);
+      void run();
     },
     // Like controller-runtime: a replica that lost the lease exits and comes back as a candidate.
     onError: (message) => log('leader election failed', { error: message }),
     onStoppedLeading: () => {
       log('lost the leader lease; exiting');
-      stopControllers?.();
+      controllers?.stop();
       process.exit(1);
     },
   });
-  if (env('LEADER_ELECTION', 'true') === 'true') elector.start();
-  else stopControllers = startControllers(kc, platform, watchNamespace);
+  if (leadElection) elector.start();
+  else void run();
 
   const health = createServer((req, res) => {
     const ok = req.url === '/healthz' || req.url === '/readyz';
     res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, leader: elector.isLeader }));
   }).listen(Number(env('HEALTH_PORT', '8081')), env('HEALTH_BIND', '0.0.0.0'));
+  const metricsServer = await metrics.serve(Number(env('METRICS_PORT', '8080')), env('METRICS_BIND', '0.0.0.0'));
 
   const shutdown = async () => {
     log('shutting down');
-    stopControllers?.();
+    controllers?.stop();
     await elector.stop();
     webhook.close();
     health.close();
+    metricsServer.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());

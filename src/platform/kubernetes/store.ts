@@ -16,9 +16,10 @@ const PLATFORM_KINDS: Record<string, { apiVersion: string; plural: string; names
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
   Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
   Lease: { apiVersion: 'coordination.k8s.io/v1', plural: 'leases', namespaced: true },
+  ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
 };
 
-function kindInfo(kind: string): { apiVersion: string; plural: string; namespaced: boolean } {
+export function kindInfo(kind: string): { apiVersion: string; plural: string; namespaced: boolean } {
   const info = PLATFORM_KINDS[kind] ?? resolveKind(kind);
   if (!info) throw new Error(`unknown kind ${kind}`);
   return info;
@@ -39,6 +40,11 @@ export class KubeStore implements ResourceStore {
   }
 
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return this.read(kind, namespace, name);
+  }
+
+  /** From the API server, whatever a subclass's get() reads from: a conflict is resolved on this. */
+  protected async read(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     try {
       return (await this.objects.read(this.header(kind, namespace, name))) as KubeObject;
     } catch (e) {
@@ -47,15 +53,17 @@ export class KubeStore implements ResourceStore {
     }
   }
 
-  async list(kind: string, namespace?: string): Promise<KubeObject[]> {
+  async list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]> {
     const { apiVersion } = kindInfo(kind);
-    const out = await this.objects.list(apiVersion, kind, namespace);
+    const selector = labels && Object.keys(labels).length > 0 ? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+    const out = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
     return out.items.map((o) => ({ ...o, apiVersion, kind }) as KubeObject);
   }
 
-  async put(obj: KubeObject): Promise<KubeObject> {
+  /** `known`: the current object (null: none) when the caller knows it, saving the first read. */
+  async put(obj: KubeObject, known?: KubeObject | null): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
-      const existing = await this.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
+      const existing = attempt > 0 ? await this.read(obj.kind, obj.metadata.namespace, obj.metadata.name) : known === undefined ? await this.get(obj.kind, obj.metadata.namespace, obj.metadata.name) : (known ?? undefined);
       try {
         if (!existing) return (await this.objects.create(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER)) as KubeObject;
         const next = { ...obj, metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion }, status: undefined };
@@ -67,15 +75,15 @@ export class KubeStore implements ResourceStore {
     }
   }
 
-  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
+  /** Returns the object as written, or undefined when it is gone. */
+  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject | undefined> {
     const { apiVersion, plural } = kindInfo(kind);
     const [group = '', version = ''] = apiVersion.split('/');
     for (let attempt = 0; ; attempt++) {
-      const existing = await this.get(kind, namespace, name);
-      if (!existing) return;
+      const existing = attempt === 0 ? await this.get(kind, namespace, name) : await this.read(kind, namespace, name);
+      if (!existing) return undefined;
       try {
-        await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status } });
-        return;
+        return (await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status } })) as KubeObject;
       } catch (e) {
         if (isStatus(e, 409) && attempt < CONFLICT_RETRIES) continue;
         throw e;
@@ -83,9 +91,9 @@ export class KubeStore implements ResourceStore {
     }
   }
 
-  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<void> {
+  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<KubeObject> {
     const obj = { ...this.header(kind, namespace, name), metadata: { ...this.header(kind, namespace, name).metadata, ...patch } };
-    await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    return (await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)) as KubeObject;
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
