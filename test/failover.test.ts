@@ -143,6 +143,20 @@ after(async () => {
   await env.cleanup();
 });
 
+test('every instance is told of all its peers, so that a cut-off primary can tell it is alone', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(env.home, 'instances', 'default', CLUSTER);
+  const names = readdirSync(dir).filter((e) => e.startsWith(`${CLUSTER}-`)).sort();
+  assert.equal(names.length, 3);
+  await eventually('every spec listing the two other instances', async () =>
+    names.every((name) => {
+      const spec = JSON.parse(readFileSync(join(dir, name, 'instance.json'), 'utf8')) as { peers: Array<{ name: string }> };
+      return JSON.stringify(spec.peers.map((p) => p.name).sort()) === JSON.stringify(names.filter((n) => n !== name));
+    }),
+  10_000, 200);
+});
+
 test('synchronous replication is in force on the primary', async () => {
   const c = new pg.Client({ connectionString: uri });
   await c.connect();

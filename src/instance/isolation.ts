@@ -6,6 +6,10 @@ import { get as getTls } from 'node:https';
 import type { InstanceSpec } from './spec.js';
 
 const PROBE_TIMEOUT_MS = 1000;
+/** How often a primary judges whether it is isolated; the fencing bound is its isolation timeout plus this. */
+export const ISOLATION_CHECK_MS = 1000;
+/** Self-isolation's fast shutdown turns immediate after this: a WAL sender waiting on an unreachable standby holds a fast shutdown up. */
+export const ISOLATION_STOP_MS = 2000;
 
 // node:http rather than fetch: fetch brings undici and its WebAssembly parser, about 10 MB of
 // resident memory in a process meant to stay small.

@@ -18,7 +18,7 @@ import {
 } from './initdb.js';
 import { ArchiveService } from './archive-service.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
-import { hasContact } from './isolation.js';
+import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, hasContact } from './isolation.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
@@ -34,7 +34,6 @@ const MAX_RESTART_BACKOFF_MS = 10_000;
 const MAX_RETRY_MS = 30_000;
 /** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
 export const PRIMARY_RESTART_GRACE_MS = 3000;
-const ISOLATION_CHECK_MS = 1000;
 
 function writeFileAtomic(path: string, content: string): void {
   writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
@@ -71,11 +70,15 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   /** Set by the operator (or by self-protection) to keep PostgreSQL down until the spec changes. */
   private isolatedAtGeneration?: number;
   private lastContact = Date.now();
+  private probing = false;
   private isolationReason?: string;
   private readonly archive: ArchiveService;
   private failedReconciles = 0;
   private recovery?: NonNullable<InstanceStatus['recovery']>;
   private recoveryRestorer?: { restored: number; lastError?: string };
+  /** The restart request current when the postmaster last started (a running one counts as started for the spec it finds). */
+  private startedForRestart?: string;
+  private appliedReload?: string;
 
   /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
   constructor(
@@ -85,6 +88,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     super();
     this.setMaxListeners(0);
     this.spec = this.readSpec();
+    this.startedForRestart = this.spec.restartRequest;
+    this.appliedReload = this.spec.reloadRequest;
     this.creds = readJson<Credentials>(paths.credentials);
     this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
@@ -161,7 +166,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 
   private onPostmasterExit(code: number | null, signal: string | null): void {
     this.emitEvent('postmaster-exit');
-    if (this.stopping || this.phase === 'bootstrapping' || this.phase === 'fenced') return;
+    if (this.stopping || this.phase === 'bootstrapping' || this.phase === 'fenced' || this.phase === 'isolated') return;
     this.phase = 'stopped';
     const uptime = Date.now() - this.startedAt;
     if (uptime > 30_000) this.restartBackoffMs = 500;
@@ -200,11 +205,13 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
-    const changed = writeConfiguration(this.spec, this.paths);
+    const changed = writeConfiguration(this.spec, this.paths, this.creds.tls);
+    const reloadAsked = this.spec.reloadRequest !== this.appliedReload;
+    this.appliedReload = this.spec.reloadRequest;
     if (!this.postmaster.running) {
       await this.startPostgres();
-    } else if (changed) {
-      log('info', 'configuration changed, reloading');
+    } else if (changed || reloadAsked) {
+      log('info', changed ? 'configuration changed, reloading' : 'reload requested, reloading');
       this.postmaster.reload();
     }
     if (this.spec.role === 'primary') await this.reconcilePrimaryObjects();
@@ -241,7 +248,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     } else if (b.kind === 'initdb') {
       log('info', 'running initdb', { database: b.database, owner: b.owner });
       await runInitdb(this.spec.binDir, this.paths.pgdata, b);
-      writeConfiguration(this.spec, this.paths);
+      writeConfiguration(this.spec, this.paths, this.creds.tls);
       await this.startPostgres();
       await withConnection(this.socket, 'postgres', async (c) => {
         await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
@@ -260,7 +267,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
       await cloneFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.spec.slotName, this.paths.passfile);
       // standby.signal marks the data as a standby's, before anything could start it as a primary.
-      writeConfiguration(this.spec, this.paths);
+      writeConfiguration(this.spec, this.paths, this.creds.tls);
     }
     writeFileSync(this.bootstrapMarker, new Date().toISOString() + '\n');
     this.phase = this.postmaster.running ? 'running' : 'starting';
@@ -274,7 +281,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     const restorer = startWalRestorer(b, this.creds, this.paths, backup);
     this.recoveryRestorer = restorer;
     try {
-      writeConfiguration(this.spec, this.paths, await recoverySettings(this.spec, b, this.paths));
+      writeConfiguration(this.spec, this.paths, this.creds.tls, await recoverySettings(this.spec, b, this.paths));
       requestArchiveRecovery(this.paths.pgdata);
       await this.replayUntilPromoted();
     } finally {
@@ -282,7 +289,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       this.recoveryRestorer = undefined;
     }
     log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
-    writeConfiguration(this.spec, this.paths);
+    writeConfiguration(this.spec, this.paths, this.creds.tls);
     this.postmaster.reload();
     await withConnection(this.socket, 'postgres', async (c) => {
       await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
@@ -317,6 +324,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     mkdirSync(this.paths.socketDir, { recursive: true, mode: 0o700 });
     const bootstrapping = this.phase === 'bootstrapping';
     if (!bootstrapping) this.phase = 'starting';
+    this.startedForRestart = this.spec.restartRequest;
     this.postmaster.start();
     this.emitEvent('postmaster-start');
     this.startedAt = Date.now();
@@ -445,20 +453,29 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.isolationReason = reason;
     this.phase = 'isolated';
     log('warn', 'isolating: PostgreSQL stopped', { reason });
-    await this.postmaster.stop(2000);
+    await this.postmaster.stop(ISOLATION_STOP_MS);
   }
 
   private async checkIsolation(): Promise<void> {
-    if (this.spec.role !== 'primary' || !this.postmaster.running || this.stopping) {
+    if (this.spec.role !== 'primary' || !this.postmaster.running || this.stopping || this.isolated) {
       this.lastContact = Date.now();
       return;
     }
-    if (await hasContact(this.spec)) {
-      this.lastContact = Date.now();
-      return;
-    }
+    // Judged on every tick before probing, so a probe that hangs (an unreachable peer takes the
+    // whole probe timeout) cannot push the stop past isolation timeout + one check.
     if (Date.now() - this.lastContact > this.spec.isolationTimeoutMs) {
       await this.isolate(`no contact with the control plane or any peer for ${Math.round((Date.now() - this.lastContact) / 1000)}s`);
+      return;
+    }
+    // One probe at a time: hung probes must not pile up, one per tick.
+    if (this.probing) return;
+    this.probing = true;
+    // An answer proves contact only from when the probe was sent.
+    const sentAt = Date.now();
+    try {
+      if (await hasContact(this.spec)) this.lastContact = Math.max(this.lastContact, sentAt);
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -485,7 +502,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     try {
       const facts = await withConnection(this.socket, 'postgres', readPostgresFacts, 1000);
       const roleMatches = facts.isPrimary === (this.spec.role === 'primary');
-      return { ...base, ...facts, ready: this.phase === 'running' && roleMatches };
+      const restartAsked = this.spec.restartRequest !== undefined && this.spec.restartRequest !== this.startedForRestart;
+      return { ...base, ...facts, pendingRestart: facts.pendingRestart || restartAsked, ready: this.phase === 'running' && roleMatches };
     } catch (e) {
       return { ...base, lastError: (e as Error).message };
     }

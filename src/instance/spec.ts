@@ -114,6 +114,13 @@ export interface InstanceSpec {
   synchronousStandbyNames?: string;
   /** Fenced: PostgreSQL stays stopped while the manager keeps running and reporting. */
   fenced: boolean;
+  /**
+   * A restart asked for (the Cluster's `kubectl.kubernetes.io/restartedAt`): PostgreSQL started
+   * before this value reached the manager reports a pending restart, which the operator rolls out.
+   */
+  restartRequest?: string;
+  /** A reload asked for (the Cluster's `cnpg.io/reloadedAt`): each new value reloads PostgreSQL once. */
+  reloadRequest?: string;
   /** Other instances' status endpoints, used by a primary to tell whether it is isolated. */
   peers: PeerEndpoint[];
   /** A file naming the control plane's liveness URL; the control plane may move between restarts. */
@@ -139,4 +146,12 @@ export interface Credentials {
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */
   stores?: { archive?: StoreSecrets; recovery?: StoreSecrets };
+  /** PEM: the server certificate and key PostgreSQL serves, and the CA client certificates are checked against. */
+  tls?: TlsMaterial;
+}
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  ca: string;
 }

@@ -19,6 +19,8 @@ export type InstanceConfig = Pick<
   | 'managedRoles'
   | 'synchronousStandbyNames'
   | 'fenced'
+  | 'restartRequest'
+  | 'reloadRequest'
   | 'archive'
   | 'retentionPolicy'
 > & { primaryName?: string };
@@ -48,7 +50,27 @@ export interface ObservedCluster {
   recovery?: RecoveryBootstrap | { error: string };
   /** The Cluster's Backup objects, newest last, for the LastBackupSucceeded condition. */
   backups?: ObservedBackup[];
+  /** What the Secrets of the Cluster's TLS hold, by Secret name; a missing or unreadable one is absent. */
+  certificates?: Record<string, ObservedCertificate>;
+  /** Hosts the platform's endpoints are reached at, which the server certificate must name too. */
+  endpointHosts?: string[];
 }
+
+export interface ObservedCertificate {
+  subject: string;
+  notAfter: Date;
+  /** DNS names and IP addresses it is valid for. */
+  names: string[];
+  /** The Secret also holds the certificate's private key, and the key belongs to it. */
+  hasKey: boolean;
+  /** Server certificates: signed by the Cluster's server CA as it is now. */
+  issuedByServerCA?: boolean;
+}
+
+export type CertificateRequest =
+  /** `keepKey`: a renewal re-signs the CA's key, so the certificates it signed stay valid. */
+  | { certificate: 'authority'; subject: string; keepKey: boolean }
+  | { certificate: 'server'; authority: string; commonName: string; names: string[] };
 
 export interface ObservedBackup {
   name: string;
@@ -62,6 +84,8 @@ export type SecretRole = 'app' | 'superuser' | 'replication';
 export type Action =
   | { kind: 'ensureSecret'; role: SecretRole; name: string; username: string; dbname: string; sourceSecret?: string }
   | { kind: 'deleteSecret'; name: string }
+  /** Issued at `issuedAt`, so the plan knows the expiry the new certificate will have. */
+  | { kind: 'issueCertificate'; name: string; issuedAt: string; request: CertificateRequest }
   | { kind: 'createInstance'; name: string; serial: number; config: InstanceConfig }
   | { kind: 'configureInstance'; name: string; config: InstanceConfig }
   | { kind: 'startInstance'; name: string; config: InstanceConfig }

@@ -30,6 +30,10 @@ export interface ControlPlane {
   /** The real kubectl, built from the same Kubernetes version as the server. */
   kubectl: string;
   kubeConfig(): KubeConfig;
+  /** Kills kube-apiserver at once, as a crash or a cut network would; etcd and its data stay. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same address, certificate and tokens; resolves when it is ready. */
+  startApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -158,7 +162,12 @@ function getStatus(url: string, ca: Buffer | undefined): Promise<number> {
   });
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** Where Service ClusterIPs come from; the default /24 holds 254 Services (a bench needs more). */
+  serviceClusterIpRange?: string;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const binDir = await buildKubeTestenv();
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpg-kube-'));
   const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
@@ -188,66 +197,69 @@ export async function startControlPlane(): Promise<ControlPlane> {
 
   const etcdLog = join(dataDir, 'etcd.log');
   const apiLog = join(dataDir, 'kube-apiserver.log');
-  try {
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    entry.children.push(
-      startProcess(
-        join(binDir, 'etcd'),
-        [
-          `--data-dir=${join(dataDir, 'etcd')}`,
-          '--name=default',
-          `--listen-client-urls=${etcdUrl}`,
-          `--advertise-client-urls=${etcdUrl}`,
-          `--listen-peer-urls=${peerUrl}`,
-          `--initial-advertise-peer-urls=${peerUrl}`,
-          `--initial-cluster=default=${peerUrl}`,
-          '--unsafe-no-fsync',
-          '--log-level=warn',
-        ],
-        etcdLog,
-      ),
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  let etcd: ChildProcess | undefined;
+  let apiServer: ChildProcess | undefined;
+  const spawnApiServer = (): void => {
+    apiServer = startProcess(
+      join(binDir, 'kube-apiserver'),
+      [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${pki}`,
+        `--token-auth-file=${join(dataDir, 'tokens.csv')}`,
+        '--authorization-mode=RBAC',
+        `--service-account-issuer=${server}`,
+        `--service-account-key-file=${join(dataDir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dataDir, 'sa.key')}`,
+        `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.0.0.0/24'}`,
+        '--disable-admission-plugins=ServiceAccount',
+        '--allow-privileged=true',
+      ],
+      apiLog,
     );
-    entry.children.push(
-      startProcess(
-        join(binDir, 'kube-apiserver'),
-        [
-          `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
-          `--secure-port=${apiPort}`,
-          `--cert-dir=${pki}`,
-          `--token-auth-file=${join(dataDir, 'tokens.csv')}`,
-          '--authorization-mode=RBAC',
-          `--service-account-issuer=${server}`,
-          `--service-account-key-file=${join(dataDir, 'sa.pub')}`,
-          `--service-account-signing-key-file=${join(dataDir, 'sa.key')}`,
-          '--service-cluster-ip-range=10.0.0.0/24',
-          '--disable-admission-plugins=ServiceAccount',
-          '--allow-privileged=true',
-        ],
-        apiLog,
-      ),
-    );
-
+    entry.children.push(apiServer);
+  };
+  const waitReady = async (): Promise<void> => {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 0;
     for (;;) {
-      const dead = entry.children.findIndex(exited);
-      if (dead >= 0) {
-        const [name, log] = dead === 0 ? ['etcd', etcdLog] : ['kube-apiserver', apiLog];
-        throw new Error(`${name} exited early (${entry.children[dead]?.exitCode ?? entry.children[dead]?.signalCode})\n${tail(log)}`);
+      for (const [name, child, log] of [['etcd', etcd, etcdLog], ['kube-apiserver', apiServer, apiLog]] as const) {
+        if (child && exited(child)) throw new Error(`${name} exited early (${child.exitCode ?? child.signalCode})\n${tail(log)}`);
       }
       const ca = existsSync(caFile) ? readFileSync(caFile) : undefined;
       if (ca) {
         last = await getStatus(`${server}/readyz`, ca);
-        if (last === 200) break;
+        if (last === 200) return;
       }
       if (Date.now() > deadline) {
         throw new Error(`kube-apiserver not ready after ${READY_TIMEOUT_MS / 1000} s (last /readyz: ${last})\n${tail(apiLog)}\n--- etcd ---\n${tail(etcdLog, 10)}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+  };
+  try {
+    etcd = startProcess(
+      join(binDir, 'etcd'),
+      [
+        `--data-dir=${join(dataDir, 'etcd')}`,
+        '--name=default',
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      etcdLog,
+    );
+    entry.children.push(etcd);
+    spawnApiServer();
+    await waitReady();
   } catch (err) {
     await stopAll();
     throw err;
@@ -283,6 +295,18 @@ export async function startControlPlane(): Promise<ControlPlane> {
         currentContext: 'test',
       });
       return kc;
+    },
+    async stopApiServer(): Promise<void> {
+      const child = apiServer;
+      if (!child || exited(child)) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await gone;
+    },
+    async startApiServer(): Promise<void> {
+      if (apiServer && !exited(apiServer)) return;
+      spawnApiServer();
+      await waitReady();
     },
     stop(): Promise<void> {
       stopped ??= stopAll();

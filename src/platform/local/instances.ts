@@ -36,11 +36,15 @@ export interface InstanceRecord {
   generation: number;
   configHash?: string;
   credentialsHash?: string;
+  /** The peers the manager was last told of (see peersKey). */
+  peers?: string;
   role: InstanceConfig['role'];
   createdAt: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const peersKey = (peers: InstanceSpec['peers']): string => peers.map((p) => `${p.name}=${p.statusPort}`).sort().join(',');
 
 /** A primary that reaches neither the operator nor a peer for this long stops PostgreSQL (docs/high-availability.md). */
 export const ISOLATION_TIMEOUT_MS = 10_000;
@@ -110,16 +114,27 @@ export class LocalInstances implements InstanceRuntime {
     return (await res.json()) as InstanceStatus;
   }
 
+  /** The other instances' managers; an instance created after this one's last spec is not among its peers yet. */
+  private peersOf(namespace: string, cluster: string, name: string): InstanceSpec['peers'] {
+    return this.records(namespace, cluster)
+      .filter(({ record }) => record.name !== name)
+      .map(({ record }) => ({ name: record.name, statusPort: record.statusPort }));
+  }
+
   async observe(cluster: Cluster): Promise<ObservedInstance[]> {
-    const recs = this.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
+    const ns = cluster.metadata.namespace ?? 'default';
+    const recs = this.records(ns, cluster.metadata.name);
     return Promise.all(
       recs.map(async ({ record }) => {
         const running = this.managerRunning(record);
+        // A primary's self-isolation check must know every peer, or with none it never isolates:
+        // a changed peer set makes the applied configuration out of date, so a new spec is written.
+        const peersChanged = record.configHash !== undefined && record.peers !== peersKey(this.peersOf(ns, cluster.metadata.name, record.name));
         const observed: ObservedInstance = {
           name: record.name,
           serial: record.serial,
           running,
-          configHash: record.configHash,
+          configHash: peersChanged ? `${record.configHash} (peers changed)` : record.configHash,
           credentialsHash: record.credentialsHash,
           role: record.role,
         };
@@ -167,9 +182,9 @@ export class LocalInstances implements InstanceRuntime {
       managedRoles: config.managedRoles,
       synchronousStandbyNames: config.synchronousStandbyNames,
       fenced: config.fenced,
-      peers: this.records(rec.namespace, rec.cluster)
-        .filter(({ record }) => record.name !== rec.name)
-        .map(({ record }) => ({ name: record.name, statusPort: record.statusPort })),
+      restartRequest: config.restartRequest,
+      reloadRequest: config.reloadRequest,
+      peers: this.peersOf(rec.namespace, rec.cluster, rec.name),
       operatorEndpointFile: this.home.operatorEndpoint,
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
       archive: config.archive,
@@ -181,13 +196,15 @@ export class LocalInstances implements InstanceRuntime {
   private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, config: InstanceConfig, creds: ClusterCredentials): void {
     rec.generation++;
     const paths = instancePaths(dir, rec.pgPort);
-    writeFileSync(paths.spec, JSON.stringify(this.instanceSpec(cluster, rec, config), null, 2) + '\n', { mode: 0o600 });
+    const spec = this.instanceSpec(cluster, rec, config);
+    writeFileSync(paths.spec, JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
     chownToRunAs(this.home, paths.spec);
     const credentials: Credentials = { ...creds, managerToken: rec.token };
     writeFileSync(paths.credentials, JSON.stringify(credentials) + '\n', { mode: 0o600 });
     chownToRunAs(this.home, paths.credentials);
     rec.configHash = configHash(config);
     rec.credentialsHash = credentialsHash(creds);
+    rec.peers = peersKey(spec.peers);
     rec.role = config.role;
     this.writeRecord(dir, rec);
   }
