@@ -1,14 +1,18 @@
 // A test-only stand-in for the kubelet: it runs each instance Pod's instance manager as a local
 // process with the Pod's environment, its own address (so every Pod can use the standard ports),
 // its PVC as a folder that outlives the process, and its spec Secret written out as files; it
-// reports the Pod's phase, IP and readiness back to the API server.
+// reports the Pod's phase, IP and readiness back to the API server. It registers a Node and binds
+// the Pods to it (there is no scheduler), and serves the Node's exec endpoint so that the real
+// `kubectl exec` reaches a Pod's "container": a command run with the Pod's environment and user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { userInfo } from 'node:os';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
 
@@ -16,6 +20,8 @@ interface Running {
   pod: V1Pod;
   ip: string;
   child?: ChildProcess;
+  /** The container's environment, as its manager got it; `kubectl exec` commands get it too. */
+  env?: NodeJS.ProcessEnv;
   ready: boolean;
   restarts: number;
   exitedAt?: number;
@@ -69,9 +75,14 @@ export class KubeletStandIn {
   readonly logs = new Map<string, string>();
   private readonly socketDirs = new Set<string>();
   lastError?: string;
+  /** The Node this stand-in registers and binds its Pods to. */
+  readonly nodeName = `standin-${randomBytes(4).toString('hex')}`;
+  private registered = false;
+  private readonly exec = new ExecServer((namespace, name) => this.execTarget(namespace, name));
+  private execPort?: Promise<number>;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: KubeConfig,
     private readonly dir: string,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -80,6 +91,9 @@ export class KubeletStandIn {
   }
 
   start(): void {
+    this.execPort = this.exec.listen();
+    // Surfaces through sync(), whose registration waits for the port.
+    this.execPort.catch(() => undefined);
     this.timer = setInterval(() => void this.sync(), 300);
   }
 
@@ -101,13 +115,74 @@ export class KubeletStandIn {
     return path;
   }
 
+  private execTarget(namespace: string, name: string): ExecTarget | undefined {
+    const r = [...this.running.values()].find((x) => x.pod.metadata?.namespace === namespace && x.pod.metadata?.name === name);
+    if (!r?.child || !r.env) return undefined;
+    return {
+      // In the image the Pod's user is named postgres, which psql takes as its default role;
+      // without root the commands run as whoever runs the tests.
+      env: this.ids ? r.env : { ...r.env, PGUSER: 'postgres' },
+      containers: r.pod.spec!.containers.map((c) => c.name),
+      ...(this.ids ? { ids: this.ids } : {}),
+    };
+  }
+
+  /**
+   * The Node object, with what kube-apiserver reads to reach a kubelet: the address (InternalIP;
+   * no Hostname, which it would prefer but cannot resolve), the port, and the declared
+   * ExtendWebSocketsToKubelet that makes it pass kubectl's exec WebSocket through instead of
+   * talking SPDY to us. Raw JSON, because the client library's model drops declaredFeatures.
+   */
+  private async register(): Promise<void> {
+    const port = await this.execPort!;
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName } },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        daemonEndpoints: { kubeletEndpoint: { Port: port } },
+        declaredFeatures: ['ExtendWebSocketsToKubelet'],
+      },
+    };
+    const status = await this.post('/api/v1/nodes', node);
+    // 409: an API server restarted on the same etcd still has it.
+    if (status !== 201 && status !== 409) throw new Error(`registering Node ${this.nodeName}: HTTP ${status}`);
+    this.registered = true;
+  }
+
+  private async post(path: string, body: unknown): Promise<number> {
+    const server = this.kc.getCurrentCluster()?.server;
+    if (!server) throw new Error('kubeconfig has no current cluster');
+    const opts: Parameters<typeof request>[1] = { method: 'POST', headers: { 'content-type': 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, server), opts, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  }
+
+  /** What the scheduler would do; only the pods/binding subresource may set spec.nodeName. */
+  private async bind(pod: V1Pod): Promise<V1Pod> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    await this.core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } } });
+    return this.core.readNamespacedPod({ name, namespace });
+  }
+
   private async sync(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
+      if (!this.registered) await this.register();
       const pods = (await this.core.listPodForAllNamespaces({ labelSelector: 'cnpg.io/podRole=instance' })).items;
       const seen = new Set<string>();
-      for (const pod of pods) {
+      for (let pod of pods) {
+        if (pod.spec?.nodeName && pod.spec.nodeName !== this.nodeName) continue;
+        if (!pod.spec?.nodeName && !pod.metadata?.deletionTimestamp) pod = await this.bind(pod);
         const uid = pod.metadata!.uid!;
         seen.add(uid);
         if (pod.metadata?.deletionTimestamp) {
@@ -164,7 +239,8 @@ export class KubeletStandIn {
       env[e.name] = field === 'metadata.name' ? pod.metadata!.name : field === 'metadata.namespace' ? pod.metadata!.namespace : field === 'status.podIP' ? r.ip : e.value;
     }
     // Volume mount paths of the Pod, mapped to this machine's folders.
-    Object.assign(env, { CNPG_INSTANCE_ROOT: pvc, CNPG_SPEC_DIR: join(this.podDir(r), 'spec'), CNPG_SOCKET_DIR: socketDir });
+    Object.assign(env, { CNPG_INSTANCE_ROOT: pvc, CNPG_SPEC_DIR: join(this.podDir(r), 'spec'), CNPG_SOCKET_DIR: socketDir, PGHOST: socketDir });
+    r.env = env;
     const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, '--pod'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -241,6 +317,10 @@ export class KubeletStandIn {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // A sync under way may still register the Node or launch a manager.
+    while (this.busy) await new Promise((res) => setTimeout(res, 50));
+    await this.exec.close();
+    if (this.registered) await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
     for (const r of this.running.values()) {
       if (r.child?.pid) {
         try {
