@@ -81,7 +81,7 @@ before(async () => {
   kubelet = new KubeletStandIn(kc, join(scratch, 'kubelet'));
   kubelet.start();
   operator = spawn(process.execPath, [OPERATOR], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
+    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', METRICS_PORT: '0', METRICS_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-30_000));
@@ -157,6 +157,14 @@ test('kubectl cnpg refuses bad input with a message and a non-zero exit', { time
   assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'nothing was written');
 });
 
+test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', { timeout: 60_000 }, async () => {
+  assert.equal((await ok(['cnpg', 'psql', 'pg', '--', '-tAc', 'select current_database(), pg_is_in_recovery(), 6*7'])).trim(), 'app|f|42');
+  assert.equal((await ok(['cnpg', 'psql', 'pg', '--replica', '--', '-tAc', 'select pg_is_in_recovery()'])).trim(), 't');
+  const failing = await kubectl(['cnpg', 'psql', 'pg', '--', '-tAc', 'select nope']);
+  assert.equal(failing.code, 1, 'psql\'s exit status comes back through kubectl');
+  assert.match(failing.stderr, /column "nope" does not exist/);
+});
+
 test('kubectl cnpg fencing on stops PostgreSQL of one instance; off starts it again', { timeout: 180_000 }, async () => {
   assert.equal((await ok(['cnpg', 'fencing', 'on', 'pg', 'pg-2'])).trim(), 'pg-2 of cluster pg fenced');
   assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/fencedInstances'], '["pg-2"]');
@@ -174,6 +182,42 @@ test('kubectl cnpg promote switches the primary over', { timeout: 240_000 }, asy
   await healthy('pg-2');
   assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'the operator consumed the request');
   assert.match(await ok(['cnpg', 'status', 'pg']), /Primary instance:\s+pg-2/);
+});
+
+interface InstanceRow {
+  name: string;
+  postmasterPid?: number;
+  isPrimary: boolean;
+}
+
+const instanceRows = async (): Promise<InstanceRow[]> => (JSON.parse(await ok(['cnpg', 'status', 'pg', '-o', 'json'])) as { instancesStatus: InstanceRow[] }).instancesStatus;
+const confLoadTime = async (replica: boolean): Promise<string> => (await ok(['cnpg', 'psql', 'pg', ...(replica ? ['--replica'] : []), '--', '-tAc', 'select pg_conf_load_time()'])).trim();
+
+test('kubectl cnpg reload makes every instance reload, without a restart', { timeout: 120_000 }, async () => {
+  const before = { primary: await confLoadTime(false), replica: await confLoadTime(true), pids: (await instanceRows()).map((i) => i.postmasterPid) };
+  assert.equal((await ok(['cnpg', 'reload', 'pg'])).trim(), 'cluster pg reload requested');
+  await eventually('both instances reloaded', async () => (await confLoadTime(false)) !== before.primary && (await confLoadTime(true)) !== before.replica, 60_000, 500);
+  assert.deepEqual((await instanceRows()).map((i) => i.postmasterPid), before.pids, 'no postmaster was restarted');
+});
+
+test('kubectl cnpg restart restarts every instance and keeps the primary; one standby by its Pod', { timeout: 240_000 }, async () => {
+  const before = await instanceRows();
+  assert.equal((await ok(['cnpg', 'restart', 'pg'])).trim(), 'cluster pg restart requested: standbys first, then the primary');
+  await eventually('new postmasters everywhere', async () => {
+    const now = await instanceRows();
+    return now.every((i) => i.postmasterPid !== undefined && i.postmasterPid !== before.find((b) => b.name === i.name)?.postmasterPid);
+  }, 180_000, 1000);
+  await healthy('pg-2');
+  const refused = await kubectl(['cnpg', 'restart', 'pg', 'pg-2']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /pg-2 is the primary; restart the whole cluster/);
+  const standby = (await instanceRows()).find((i) => i.name === 'pg-1')!.postmasterPid;
+  assert.equal((await ok(['cnpg', 'restart', 'pg', '1'])).trim(), 'instance pg-1 restarted');
+  await eventually('pg-1 running again with a new postmaster', async () => {
+    const row = (await instanceRows()).find((i) => i.name === 'pg-1');
+    return row?.postmasterPid !== undefined && row.postmasterPid !== standby;
+  }, 120_000, 1000);
+  await healthy('pg-2');
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {

@@ -5,8 +5,9 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
@@ -34,6 +35,8 @@ function startOperator(name: string, port = webhookPort): ChildProcess {
       WEBHOOK_HOST: '127.0.0.1',
       HEALTH_PORT: '0',
       HEALTH_BIND: '127.0.0.1',
+      METRICS_PORT: '0',
+      METRICS_BIND: '127.0.0.1',
       CONTROL_PLANE_URL: `${cp.server}/livez`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,8 +121,18 @@ test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', as
     const secrets = (await core.listNamespacedSecret({ namespace: 'default' })).items.map((s) => s.metadata?.name);
     const pvcs = (await core.listNamespacedPersistentVolumeClaim({ namespace: 'default' })).items.map((p) => p.metadata?.name);
     const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=pg' })).items;
-    return ['pg-app', 'pg-replication', 'pg-1-manager'].every((s) => secrets.includes(s)) && pvcs.includes('pg-1') && pods.some((p) => p.metadata?.name === 'pg-1') ? pods : undefined;
+    return ['pg-app', 'pg-replication', 'pg-ca', 'pg-server', 'pg-1-manager'].every((s) => secrets.includes(s)) && pvcs.includes('pg-1') && pods.some((p) => p.metadata?.name === 'pg-1') ? pods : undefined;
   }, 60_000, 500);
+  const ca = await core.readNamespacedSecret({ name: 'pg-ca', namespace: 'default' });
+  assert.deepEqual([ca.type, Object.keys(ca.data ?? {}).sort()], ['Opaque', ['ca.crt', 'ca.key']]);
+  const server = await core.readNamespacedSecret({ name: 'pg-server', namespace: 'default' });
+  assert.deepEqual([server.type, Object.keys(server.data ?? {}).sort()], ['kubernetes.io/tls', ['tls.crt', 'tls.key']]);
+  const serverCert = new X509Certificate(Buffer.from(server.data?.['tls.crt'] ?? '', 'base64'));
+  assert.ok(serverCert.checkIssued(new X509Certificate(Buffer.from(ca.data?.['ca.crt'] ?? '', 'base64'))), 'pg-server is signed by pg-ca');
+  const sans = (serverCert.subjectAltName ?? '').split(', ');
+  for (const svc of ['pg-rw', 'pg-ro', 'pg-r']) {
+    for (const form of [svc, `${svc}.default`, `${svc}.default.svc`, `${svc}.default.svc.cluster.local`]) assert.ok(sans.includes(`DNS:${form}`), form);
+  }
   const pod = await core.readNamespacedPod({ name: 'pg-1', namespace: 'default' });
   // No kubelet runs here, so pg-1 never becomes ready; its role label says so only once it is.
   assert.deepEqual(
@@ -134,6 +147,36 @@ test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', as
   }, 30_000, 500);
   const rw = await core.readNamespacedService({ name: 'pg-rw', namespace: 'default' });
   assert.deepEqual(rw.spec?.selector, { 'cnpg.io/cluster': 'pg', 'cnpg.io/instanceRole': 'primary' });
+});
+
+test('PodDisruptionBudgets and the instance ServiceAccount follow the spec', async () => {
+  await createCluster({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'three' }, spec: { instances: 3, storage: { size: '1Gi' } } });
+  await createCluster({
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    metadata: { name: 'bare' },
+    spec: { instances: 2, enablePDB: false, storage: { size: '1Gi' }, serviceAccountTemplate: { metadata: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/backup' } } } },
+  });
+  const core = kc.makeApiClient(CoreV1Api);
+  const policy = kc.makeApiClient(PolicyV1Api);
+  const budgets = async (cluster: string) =>
+    (await policy.listNamespacedPodDisruptionBudget({ namespace: 'default', labelSelector: `cnpg.io/cluster=${cluster}` })).items
+      .map((b) => ({ name: b.metadata?.name, minAvailable: b.spec?.minAvailable, selector: b.spec?.selector?.matchLabels }))
+      .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const expected = [
+    { name: 'three', minAvailable: 1, selector: { 'cnpg.io/cluster': 'three', 'cnpg.io/instanceRole': 'replica' } },
+    { name: 'three-primary', minAvailable: 1, selector: { 'cnpg.io/cluster': 'three', 'cnpg.io/instanceRole': 'primary' } },
+  ];
+  await eventually('the PDBs of three', async () => JSON.stringify(await budgets('three')) === JSON.stringify(expected), 30_000, 500).catch(async (e: Error) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await budgets('three'))}`);
+  });
+  const pod = await eventually('bare-1', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=bare' })).items[0], 30_000, 500);
+  assert.deepEqual(await budgets('bare'), [], 'enablePDB: false makes none');
+  assert.equal(pod.spec?.serviceAccountName, 'bare');
+  assert.equal(pod.spec?.automountServiceAccountToken, false, 'the instance manager has no use for an API token');
+  const account = await core.readNamespacedServiceAccount({ name: 'bare', namespace: 'default' });
+  assert.equal(account.metadata?.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::1:role/backup');
+  assert.equal(account.metadata?.ownerReferences?.[0]?.name, 'bare');
 });
 
 test('the leader Lease passes to another operator when the leader is killed', async () => {

@@ -4,6 +4,7 @@ import type { KubeObject } from './meta.js';
 import { CNPG_API_VERSION } from './meta.js';
 import { ManifestError } from './errors.js';
 import { validateDocument } from './validate.js';
+import type { Platform } from './support.js';
 import { majorFromImageName } from './image.js';
 import type { Cluster } from './cluster.js';
 import type { Backup } from './backup.js';
@@ -45,8 +46,8 @@ export {
 } from './gucs.js';
 
 /** Validates one decoded object (e.g. a JSON request body); throws ManifestError. */
-export function validateObject(obj: unknown): { resource: KubeObject; warnings: string[] } {
-  const outcome = validateDocument(obj, { document: 1 });
+export function validateObject(obj: unknown, platform: Platform = 'local'): { resource: KubeObject; warnings: string[] } {
+  const outcome = validateDocument(obj, { document: 1, platform });
   if (!outcome.resource || outcome.issues.length > 0) throw new ManifestError(outcome.issues);
   return { resource: outcome.resource, warnings: outcome.warnings };
 }

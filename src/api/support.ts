@@ -5,7 +5,6 @@ import { msg, type Finding } from './errors.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
-    'spec.affinity',
     'spec.backup.barmanObjectStore.azureCredentials',
     'spec.backup.barmanObjectStore.data.additionalCommandArgs',
     'spec.backup.barmanObjectStore.data.encryption',
@@ -20,8 +19,7 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.bootstrap.initdb.import',
     'spec.bootstrap.pg_basebackup',
     'spec.bootstrap.recovery.volumeSnapshots',
-    'spec.certificates',
-    'spec.enablePDB',
+    'spec.certificates.replicationTLSSecret',
     'spec.env',
     'spec.envFrom',
     'spec.ephemeralVolumeSource',
@@ -58,18 +56,13 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes',
     'spec.projectedVolumeTemplate',
     'spec.replica',
-    'spec.resources',
     'spec.schedulerName',
     'spec.seccompProfile',
     'spec.securityContext',
-    'spec.serviceAccountName',
-    'spec.serviceAccountTemplate',
     'spec.smartShutdownTimeout',
     'spec.startDelay',
     'spec.stopDelay',
-    'spec.storage.pvcTemplate',
     'spec.storage.resizeInUseVolumes',
-    'spec.storage.storageClass',
     'spec.switchoverDelay',
     'spec.tablespaces',
     'spec.topologySpreadConstraints',
@@ -82,11 +75,28 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
 });
 
+/** Pod and volume settings: the Kubernetes platform applies them; local processes have no use for them. */
+export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  Cluster: [
+    'spec.affinity',
+    'spec.enablePDB',
+    'spec.resources',
+    'spec.serviceAccountName',
+    'spec.serviceAccountTemplate',
+    'spec.storage.pvcTemplate',
+    'spec.storage.storageClass',
+  ],
+});
+
+export type Platform = 'local' | 'kubernetes';
+
 /** One finding per listed path present in the manifest as written (before defaults). */
-export function notActedOn(kind: string, input: unknown): Finding[] {
-  return (NOT_ACTED_ON[kind] ?? [])
-    .filter((path) => isPresent(input, path.split('.')))
-    .map((path) => ({ path, message: msg.notActedOnYet() }));
+export function notActedOn(kind: string, input: unknown, platform: Platform = 'local'): Finding[] {
+  const present = (paths: readonly string[] | undefined) => (paths ?? []).filter((path) => isPresent(input, path.split('.')));
+  return [
+    ...present(NOT_ACTED_ON[kind]).map((path) => ({ path, message: msg.notActedOnYet() })),
+    ...(platform === 'local' ? present(ACTED_ON_ONLY_ON_KUBERNETES[kind]).map((path) => ({ path, message: msg.actedOnOnlyOnKubernetes() })) : []),
+  ].sort((a, b) => a.path.localeCompare(b.path));
 }
 
 // A segment that meets a list applies to every element, so `spec.images.extensions` matches

@@ -14,7 +14,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { KINDS, OTHER_CNPG_KINDS, isKnownKind, type KnownKind } from './kinds.js';
-import { notActedOn } from './support.js';
+import { notActedOn, type Platform } from './support.js';
 import { subdomainName } from './meta-schema.js';
 import { clusterSchema } from './cluster.js';
 import { backupSchema } from './backup.js';
@@ -55,6 +55,8 @@ export interface Outcome {
 export interface Origin {
   document: number;
   line?: number;
+  /** Where the object will run; some fields only mean something on Kubernetes. Local by default. */
+  platform?: Platform;
 }
 
 const CNPG_GROUP = CNPG_API_VERSION.split('/')[0] ?? '';
@@ -92,7 +94,7 @@ export function validateDocument(value: unknown, origin: Origin): Outcome {
   const definition = DEFINITIONS[kind as keyof typeof DEFINITIONS];
   const parsed = definition.schema.safeParse(scoped, { reportInput: true, error: zodErrorMap });
   if (!parsed.success) return failed(kind, name, fromZod(parsed.error.issues));
-  warnings.push(...(definition.notes?.(scoped) ?? []), ...notActedOn(kind, scoped));
+  warnings.push(...(definition.notes?.(scoped) ?? []), ...notActedOn(kind, scoped, origin.platform));
   return { resource: parsed.data as KubeObject, warnings: render(kind, name, warnings), issues: [] };
 }
 

@@ -4,13 +4,13 @@
 import { Command, Option } from 'commander';
 import { CliError } from './client.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
-import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeStatus } from './kube/commands.js';
+import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeReload, kubeRestart, kubeStatus } from './kube/commands.js';
 
 const VERSION = '0.1.0';
 let exitCode = 0;
 
 const program = new Command('kubectl-cnpg')
-  .description('The cnpg-ts kubectl plugin: status, promote, fencing, backup and psql for PostgreSQL Clusters on Kubernetes.')
+  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup and psql for PostgreSQL Clusters on Kubernetes.')
   .version(VERSION, '--version')
   .option('-n, --namespace <namespace>', 'namespace of the Cluster (default: the context\'s, else "default")')
   .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
@@ -71,15 +71,18 @@ program
     exitCode = await kubePsql(conn, k, cluster, args, o.replica);
   });
 
-for (const verb of ['restart', 'reload']) {
-  program
-    .command(verb, { hidden: true })
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliError(`error: "${verb}" is not available against Kubernetes yet; use the operator's rolling update (change the Cluster) or "kubectl delete pod" for one instance`);
-    });
-}
+program
+  .command('restart')
+  .description('restart PostgreSQL: every instance in rolling order (standbys first, primary last), or one standby by deleting its Pod')
+  .argument('<cluster>')
+  .argument('[instance]')
+  .action((cluster: string, instance: string | undefined) => kubeRestart(connection().conn, cluster, instance));
+
+program
+  .command('reload')
+  .description('make every instance reload its configuration')
+  .argument('<cluster>')
+  .action((cluster: string) => kubeReload(connection().conn, cluster));
 
 program.command('version').action(() => {
   process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ClusterStatus } from '../../api/cluster-status.js';
 import { TARGET_PRIMARY_ANNOTATION } from '../../operator/decide.js';
+import { RELOAD_REQUEST_ANNOTATION, RESTART_REQUEST_ANNOTATION } from '../../operator/instance-config.js';
 import { serviceNames } from '../../operator/names.js';
 import type { ObservedInstance } from '../../operator/types.js';
 import { CliError } from '../client.js';
@@ -69,6 +70,33 @@ export async function kubeFencing(conn: KubeConnection, mode: string, cluster: s
   const { target, value } = nextFencedInstances(obj.metadata.annotations?.[FENCED_INSTANCES], mode, instance);
   await conn.annotateCluster(cluster, { [FENCED_INSTANCES]: value });
   process.stdout.write(fencingMessage(cluster, target, mode));
+}
+
+/**
+ * The whole Cluster: a restart request the operator rolls out (standbys first, the primary last).
+ * One standby: its Pod is deleted and the operator starts it again on the same volume.
+ */
+export async function kubeRestart(conn: KubeConnection, cluster: string, instance: string | undefined): Promise<void> {
+  const obj = await conn.getCluster(cluster);
+  if (instance === undefined) {
+    await conn.annotateCluster(cluster, { [RESTART_REQUEST_ANNOTATION]: new Date().toISOString() });
+    process.stdout.write(`cluster ${cluster} restart requested: standbys first, then the primary\n`);
+    return;
+  }
+  const target = /^\d+$/.test(instance) ? `${cluster}-${instance}` : instance;
+  const pods = (await conn.instancePods(cluster)).map((p) => p.metadata?.name ?? '');
+  if (!pods.includes(target)) throw new CliError(`error: instance ${target} of cluster ${cluster} has no Pod (Pods: ${pods.join(', ') || 'none'})`);
+  if ((obj.status as ClusterStatus | undefined)?.currentPrimary === target) {
+    throw new CliError(`error: ${target} is the primary; restart the whole cluster (kubectl cnpg restart ${cluster}) or switch over first (kubectl cnpg promote ${cluster} <standby>)`);
+  }
+  await conn.deletePod(target);
+  process.stdout.write(`instance ${target} restarted\n`);
+}
+
+export async function kubeReload(conn: KubeConnection, cluster: string): Promise<void> {
+  await conn.getCluster(cluster);
+  await conn.annotateCluster(cluster, { [RELOAD_REQUEST_ANNOTATION]: new Date().toISOString() });
+  process.stdout.write(`cluster ${cluster} reload requested\n`);
 }
 
 export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptions): Promise<void> {

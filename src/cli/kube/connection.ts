@@ -127,6 +127,10 @@ export class KubeConnection {
     return list.items;
   }
 
+  async deletePod(name: string): Promise<void> {
+    await this.call(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace }));
+  }
+
   /** An instance is its data PVC, as the operator counts them: a deleted Pod is still an instance. */
   async instanceVolumes(cluster: string): Promise<V1PersistentVolumeClaim[]> {
     const list = await this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster},cnpg.io/pvcRole=PG_DATA` }));

@@ -5,17 +5,20 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
+import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS } from '../../instance/isolation.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { credentialsHash } from '../../operator/credentials.js';
 import { configHash } from '../../operator/instance-config.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
-import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, managerSecret, managerSecretName } from './specs.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
 import type { KubeStore } from './store.js';
 
 const HTTP_TIMEOUT_MS = 1000;
 const ISOLATION_TIMEOUT_MS = 10_000;
+/** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
+const ISOLATION_MARGIN_MS = 1000;
 
 export interface KubeInstancesOptions {
   /** Operand image for Clusters that name none. */
@@ -26,6 +29,18 @@ export interface KubeInstancesOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The peers an instance manager was last told of, on its PVC next to the hashes. */
+const PEERS_ANNOTATION = 'cnpg.io/peers';
+
+/** The other instances' managers, by Pod IP: a Pod has one only once it runs, and a new one when recreated. */
+function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
+  return pods
+    .filter((p) => p.metadata?.name !== name && p.status?.podIP)
+    .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT }));
+}
+
+const peersKey = (peers: InstanceSpec['peers']): string => peers.map((p) => `${p.name}=${p.host}`).sort().join(',');
 
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
@@ -43,11 +58,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async pods(cluster: Cluster): Promise<V1Pod[]> {
-    const list = await this.core.listNamespacedPod({
-      namespace: cluster.metadata.namespace ?? 'default',
-      labelSelector: `${LABELS.cluster}=${cluster.metadata.name},${LABELS.podRole}=instance`,
-    });
-    return list.items;
+    return (await this.store.list('Pod', cluster.metadata.namespace ?? 'default', { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' })) as V1Pod[];
   }
 
   private async pod(cluster: Cluster, name: string): Promise<V1Pod | undefined> {
@@ -82,21 +93,28 @@ export class KubeInstances implements InstanceRuntime {
     const ns = cluster.metadata.namespace ?? 'default';
     const [pods, pvcs] = await Promise.all([
       this.pods(cluster),
-      this.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: `${LABELS.cluster}=${cluster.metadata.name},${LABELS.pvcRole}=PG_DATA` }),
+      this.store.list('PersistentVolumeClaim', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.pvcRole]: 'PG_DATA' }),
     ]);
     const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
     return Promise.all(
-      pvcs.items.map(async (pvc) => {
+      // A PVC being deleted (its Pod gone, a finalizer holding it) is an instance scaled away: were
+      // it observed, its "stopped" instance would get a new Pod on the claim it is losing.
+      pvcs.filter((pvc) => !pvc.metadata.deletionTimestamp).map(async (pvc) => {
         const name = pvc.metadata!.name!;
         const pod = byName.get(name);
         // The hashes live on the PVC: they must outlive a deleted Pod like the data does.
         const annotations = pvc.metadata?.annotations ?? {};
         const running = pod?.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
+        // A primary's self-isolation check needs its peers' current addresses: told of none (the
+        // primary is configured before its first standby's Pod has an IP) it would never fence.
+        // A changed peer set makes the applied configuration out of date, so a new spec is pushed.
+        const hash = annotations[ANNOTATIONS.configHash];
+        const peersChanged = hash !== undefined && annotations[PEERS_ANNOTATION] !== peersKey(peersOf(pods, name));
         const observed: ObservedInstance = {
           name,
           serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
           running,
-          configHash: annotations[ANNOTATIONS.configHash],
+          configHash: peersChanged ? `${hash} (peers changed)` : hash,
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
         };
@@ -133,9 +151,7 @@ export class KubeInstances implements InstanceRuntime {
       pgPort: POSTGRES_PORT,
       statusPort: MANAGER_PORT,
       primary,
-      peers: pods
-        .filter((p) => p.metadata?.name !== name && p.status?.podIP)
-        .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT })),
+      peers: peersOf(pods, name),
       controlPlaneUrl: this.o.controlPlaneUrl,
       listenAddress: '*',
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
@@ -159,22 +175,29 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    await this.writeSpec(cluster, name, serial, config, creds);
+    const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
     for (const role of cluster.spec.walStorage ? (['PG_DATA', 'PG_WAL'] as const) : (['PG_DATA'] as const)) {
       const pvc = instancePvc(cluster, name, serial, role);
-      if (!(await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name))) await this.store.put(pvc);
+      const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
+      // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
+      // volume on its way out, and a Pod on it would start on data about to vanish.
+      if (existing?.metadata.deletionTimestamp) throw new Error(`PVC ${pvc.metadata.name} of a removed instance is still being deleted; ${name} is created once it is gone`);
+      if (!existing) await this.store.put(pvc);
     }
     await this.createPod(cluster, name, serial, config, creds);
-    await this.annotateHashes(cluster, name, config, creds);
+    await this.annotateHashes(cluster, name, config, creds, spec.peers);
   }
 
   private async createPod(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), role: config.role, configHash: configHash(config), credentialsHash: credentialsHash(creds) });
+    // Admission refuses a Pod whose ServiceAccount does not exist yet.
+    const account = instanceServiceAccount(cluster);
+    if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
     await this.store.put(pod);
   }
 
-  private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds) };
+  private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, peers: InstanceSpec['peers']): Promise<void> {
+    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds), [PEERS_ANNOTATION]: peersKey(peers) };
     await this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations });
     await this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined);
   }
@@ -186,7 +209,7 @@ export class KubeInstances implements InstanceRuntime {
     const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
     const { spec, credentials } = await this.writeSpec(cluster, name, serial, config, creds);
     await this.call(pod, 'PUT', '/spec', credentials.managerToken, { spec, credentials }, 30_000);
-    await this.annotateHashes(cluster, name, config, creds);
+    await this.annotateHashes(cluster, name, config, creds, spec.peers);
     return pod;
   }
 
@@ -199,9 +222,9 @@ export class KubeInstances implements InstanceRuntime {
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
-    await this.writeSpec(cluster, name, serial, config, creds);
+    const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
     await this.createPod(cluster, name, serial, config, creds);
-    await this.annotateHashes(cluster, name, config, creds);
+    await this.annotateHashes(cluster, name, config, creds, spec.peers);
   }
 
   private async post<T>(cluster: Cluster, name: string, path: string, timeoutMs: number, body?: unknown): Promise<T> {
@@ -236,7 +259,7 @@ export class KubeInstances implements InstanceRuntime {
       return;
     } catch {
       await this.core.deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
-      await sleep(ISOLATION_TIMEOUT_MS + 1000);
+      await sleep(ISOLATION_TIMEOUT_MS + ISOLATION_CHECK_MS + ISOLATION_STOP_MS + ISOLATION_MARGIN_MS);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { serviceNames } from '../../operator/names.js';
+import { instancePaths } from '../../instance/paths.js';
 
 export const POSTGRES_PORT = 5432;
 export const MANAGER_PORT = 8000;
@@ -115,6 +116,9 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       hostname: p.instance,
       subdomain: name,
       enableServiceLinks: false,
+      serviceAccountName: instanceServiceAccountName(cluster),
+      // The instance manager never calls the API server: its spec arrives in a Secret and over HTTP.
+      automountServiceAccountToken: false,
       securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
       ...(cluster.spec.affinity ? { affinity: cluster.spec.affinity } : {}),
@@ -130,6 +134,8 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
             { name: 'CLUSTER_NAME', value: name },
             { name: 'CNPG_INSTANCE_ROOT', value: PGDATA_MOUNT },
             { name: 'CNPG_SPEC_DIR', value: SPEC_MOUNT },
+            // The manager's socket, for psql run by `kubectl exec` (as `kubectl cnpg psql` does).
+            { name: 'PGHOST', value: instancePaths(PGDATA_MOUNT, POSTGRES_PORT).socketDir },
           ],
           ports: [
             { name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' },
@@ -152,6 +158,30 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       ],
     },
   };
+}
+
+export const instanceServiceAccountName = (cluster: Cluster): string => cluster.spec.serviceAccountName ?? cluster.metadata.name;
+
+/**
+ * The instance Pods' identity, named after the Cluster as in CloudNativePG and carrying
+ * serviceAccountTemplate's labels and annotations (cloud IAM bindings for the object store live
+ * there). No Role is bound to it. None when the user names an account of their own.
+ */
+export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined {
+  if (cluster.spec.serviceAccountName) return undefined;
+  const template = ((cluster.spec.serviceAccountTemplate as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined)?.metadata ?? {});
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: cluster.metadata.name,
+      namespace: cluster.metadata.namespace,
+      labels: { ...template.labels, [LABELS.cluster]: cluster.metadata.name },
+      ...(template.annotations ? { annotations: template.annotations } : {}),
+      ownerReferences: [ownerReference(cluster)],
+    },
+    automountServiceAccountToken: false,
+  } as KubeObject;
 }
 
 /** X-rw, X-ro and X-r: selectors on the role labels the operator flips on failover. */

@@ -48,7 +48,7 @@ export function review(input: AdmissionReview, mutate: boolean): AdmissionReview
   });
   if (request.operation === 'DELETE' || !request.object) return respond({ allowed: true });
   try {
-    const { resource, warnings } = validateObject(userView(request.object));
+    const { resource, warnings } = validateObject(userView(request.object), 'kubernetes');
     if (!mutate) return respond({ allowed: true, warnings });
     const patch = [{ op: 'replace', path: '/spec', value: (resource as { spec?: unknown }).spec ?? {} }];
     return respond({ allowed: true, warnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });

@@ -1,0 +1,19 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { validateObject } from './index.js';
+
+const cluster = {
+  apiVersion: 'postgresql.cnpg.io/v1',
+  kind: 'Cluster',
+  metadata: { name: 'pg' },
+  spec: { instances: 1, storage: { size: '1Gi', storageClass: 'fast' }, affinity: { enablePodAntiAffinity: true }, serviceAccountTemplate: { metadata: {} } },
+};
+
+test('Pod and volume settings warn locally and are silent on Kubernetes, where they are applied', () => {
+  assert.deepEqual(validateObject(cluster).warnings, [
+    'Cluster/pg: spec.affinity: accepted; applies to Pods and volumes on Kubernetes, not to local instances',
+    'Cluster/pg: spec.serviceAccountTemplate: accepted; applies to Pods and volumes on Kubernetes, not to local instances',
+    'Cluster/pg: spec.storage.storageClass: accepted; applies to Pods and volumes on Kubernetes, not to local instances',
+  ]);
+  assert.deepEqual(validateObject(cluster, 'kubernetes').warnings, []);
+});
