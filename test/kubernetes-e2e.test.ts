@@ -3,25 +3,23 @@
 // replicates, and fails over when the primary's Pod is deleted.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
+import { TestOperator } from './support/operator.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 
 let cp: ControlPlane;
 let kc: KubeConfig;
 let kubelet: KubeletStandIn;
-let operator: ChildProcess;
-let operatorLog = '';
+let operator: TestOperator;
 let kubeletDir = '';
 
 interface ClusterStatus {
@@ -43,7 +41,7 @@ async function healthy(instances: number, notPrimary?: string): Promise<ClusterS
     const s = await clusterStatus().catch(() => ({}));
     const files = spawnSync('find', [kubeletDir, '-maxdepth', '5']).stdout.toString();
     const ps = spawnSync('sh', ['-c', 'ps -eo pid,user,args | grep -v grep | grep -- --pod']).stdout.toString();
-    throw new Error(`${e.message}\nfiles: ${files}\nps: ${ps}\nstatus: ${JSON.stringify(s)}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operatorLog.slice(-4000)}\nmanagers:\n${[...kubelet.logs].map(([k, v]) => `${k}: ${v.slice(-2500)}`).join('\n')}`);
+    throw new Error(`${e.message}\nfiles: ${files}\nps: ${ps}\nstatus: ${JSON.stringify(s)}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}\nmanagers:\n${[...kubelet.logs].map(([k, v]) => `${k}: ${v.slice(-2500)}`).join('\n')}`);
   });
 }
 
@@ -63,17 +61,11 @@ before(async () => {
   kubeletDir = mkdtempSync(join(tmpdir(), 'cnpg-kubelet-'));
   kubelet = new KubeletStandIn(kc, kubeletDir);
   kubelet.start();
-  operator = spawn(process.execPath, [OPERATOR], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', METRICS_PORT: '0', METRICS_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-30_000));
-  operator.stdout?.on('data', keep);
-  operator.stderr?.on('data', keep);
+  operator = new TestOperator(cp);
 });
 
 after(async () => {
-  operator?.kill('SIGKILL');
+  operator?.kill();
   await kubelet?.stop();
   await cp?.stop();
 });

@@ -3,24 +3,22 @@
 // to the stand-in, which runs the command with the Pod's environment next to its PostgreSQL.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
+import { TestOperator } from './support/operator.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 
 let cp: ControlPlane;
 let kc: KubeConfig;
 let kubelet: KubeletStandIn;
-let operator: ChildProcess;
-let operatorLog = '';
+let operator: TestOperator;
 
 interface Run {
   code: number | null;
@@ -57,13 +55,7 @@ before(async () => {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   kubelet = new KubeletStandIn(kc, mkdtempSync(join(tmpdir(), 'cnpg-kubelet-')));
   kubelet.start();
-  operator = spawn(process.execPath, [OPERATOR], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', METRICS_PORT: '0', METRICS_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-30_000));
-  operator.stdout?.on('data', keep);
-  operator.stderr?.on('data', keep);
+  operator = new TestOperator(cp);
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
     group: 'postgresql.cnpg.io',
     version: 'v1',
@@ -72,15 +64,15 @@ before(async () => {
     body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 1, storage: { size: '1Gi' } } },
   });
   const outcome = await eventually('a healthy 1-instance cluster', async () => {
-    if (operator.exitCode !== null) return `the operator exited (${operator.exitCode})`;
+    if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
     const obj = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { status?: { phase?: string; readyInstances?: number } };
     return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 1 && 'healthy';
   }, 180_000, 500).catch((e: Error) => e.message);
-  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operatorLog.slice(-4000)}\nmanager:\n${kubelet.logs.get('pg-1')?.slice(-2500) ?? ''}`);
+  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}\nmanager:\n${kubelet.logs.get('pg-1')?.slice(-2500) ?? ''}`);
 });
 
 after(async () => {
-  operator?.kill('SIGKILL');
+  operator?.kill();
   await kubelet?.stop();
   await cp?.stop();
 });

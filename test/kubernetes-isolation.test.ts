@@ -3,17 +3,14 @@
 // cut off from the API server alone, it keeps serving. Healing loses no acknowledged commit.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { hasContact } from '../src/instance/isolation.js';
-import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS } from '../src/instance/isolation.js';
+import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, hasContact } from '../src/instance/isolation.js';
 import type { InstanceSpec } from '../src/instance/spec.js';
 import type { InstanceStatus } from '../src/instance/status.js';
 import { MANAGER_PORT, POSTGRES_PORT, managerSecretName } from '../src/platform/kubernetes/specs.js';
@@ -21,17 +18,16 @@ import { installCrds } from './support/crds.js';
 import { eventually, sleep } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
+import { TestOperator } from './support/operator.js';
 import { Writer } from './support/writer.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 /** Timer and process start-up lag on a loaded 2-core machine; not part of the bound itself. */
 const SLACK_MS = 2000;
 
 let cp: ControlPlane;
 let kc: KubeConfig;
 let kubelet: KubeletStandIn;
-let operator: ChildProcess | undefined;
-let operatorLog = '';
+let operator: TestOperator | undefined;
 /** While the API server is down an operator could only crash again, as a Deployment's would. */
 let apiServerUp = true;
 let finished = false;
@@ -43,16 +39,11 @@ let writer: Writer | undefined;
  * gone or still initializing), as controller-runtime does; its Deployment starts it again.
  */
 function ensureOperator(): void {
-  if (finished || !apiServerUp || (operator && operator.exitCode === null && operator.signalCode === null)) return;
-  const child = spawn(process.execPath, [OPERATOR], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', METRICS_PORT: '0', METRICS_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-30_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  if (finished || !apiServerUp || operator?.running) return;
+  const started = new TestOperator(cp);
+  const child = started.child;
   child.on('exit', () => setTimeout(ensureOperator, 1000).unref());
-  operator = child;
+  operator = started;
 }
 
 async function stopApiServer(): Promise<void> {
@@ -89,7 +80,7 @@ async function healthy(): Promise<ClusterStatus> {
     return managers.every((m) => m.ready) && primaries.length === 1 && primaries[0] === s.currentPrimary && routed.length === 1 && routed[0] === s.currentPrimary ? s : undefined;
   }, 240_000, 500).catch(async (e: Error) => {
     const s = await clusterStatus().catch(() => ({}));
-    throw new Error(`${e.message}\nstatus: ${JSON.stringify(s)}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operatorLog.slice(-4000)}\nmanagers:\n${[...kubelet.logs].map(([k, v]) => `${k}: ${v.slice(-2500)}`).join('\n')}`);
+    throw new Error(`${e.message}\nstatus: ${JSON.stringify(s)}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${(operator?.output(4000) ?? '')}\nmanagers:\n${[...kubelet.logs].map(([k, v]) => `${k}: ${v.slice(-2500)}`).join('\n')}`);
   });
 }
 
@@ -235,7 +226,7 @@ before(async () => {
 after(async () => {
   finished = true;
   await writer?.stop();
-  operator?.kill('SIGKILL');
+  operator?.kill();
   await kubelet?.stop();
   await cp?.stop();
 });

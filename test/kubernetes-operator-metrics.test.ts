@@ -3,20 +3,17 @@
 // change writes nothing (the Cluster and every child keep their resourceVersion).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+import { TestOperator } from './support/operator.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 
 let cp: ControlPlane;
 let kc: KubeConfig;
-let operator: ChildProcess;
-let operatorOutput = '';
+let operator: TestOperator;
 let metricsPort = 0;
 
 before(async () => {
@@ -25,29 +22,11 @@ before(async () => {
   await installCrds(kc);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   metricsPort = await freePort();
-  operator = spawn(process.execPath, [OPERATOR], {
-    env: {
-      ...process.env,
-      KUBECONFIG: cp.kubeconfigPath,
-      OPERATOR_NAMESPACE: 'cnpg-system',
-      POD_NAME: 'operator',
-      WEBHOOK_PORT: '0',
-      WEBHOOK_BIND: '127.0.0.1',
-      HEALTH_PORT: '0',
-      HEALTH_BIND: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      METRICS_BIND: '127.0.0.1',
-      CONTROL_PLANE_URL: `${cp.server}/livez`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (operatorOutput = (operatorOutput + d.toString()).slice(-20_000));
-  operator.stdout?.on('data', keep);
-  operator.stderr?.on('data', keep);
+  operator = new TestOperator(cp, { METRICS_PORT: String(metricsPort) });
 });
 
 after(async () => {
-  operator?.kill('SIGKILL');
+  operator?.kill();
   await cp?.stop();
 });
 
@@ -95,7 +74,7 @@ test('/metrics: leader flag, managed Clusters, reconcile counters and durations,
     const text = await scrape().catch(() => undefined);
     return text && value(text, 'leader_election_master_status', { name: 'cnpg-ts-leader' }) === 1 ? text : undefined;
   }, 60_000, 500).catch((e: Error) => {
-    throw new Error(`${e.message}\noperator said:\n${operatorOutput}`);
+    throw new Error(`${e.message}\noperator said:\n${operator.output()}`);
   });
   assert.equal(value(idle, 'cnpg_ts_operator_managed_clusters'), 0);
   assert.equal(clusterReconciles(idle), 0);

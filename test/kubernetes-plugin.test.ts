@@ -2,7 +2,7 @@
 // real API server where the operator and a kubelet stand-in run a 2-instance Cluster.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +12,14 @@ import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
+import { TestOperator } from './support/operator.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
 let cp: ControlPlane;
 let kc: KubeConfig;
 let kubelet: KubeletStandIn;
-let operator: ChildProcess;
-let operatorLog = '';
+let operator: TestOperator;
 const scratch = mkdtempSync(join(tmpdir(), 'cnpg-plugin-'));
 const storeDir = join(scratch, 'store');
 const pluginDir = join(scratch, 'bin');
@@ -62,7 +61,7 @@ async function healthy(primary: string): Promise<void> {
     const s = (await readCluster()).status;
     return s?.phase === 'Cluster in healthy state' && s.readyInstances === 2 && s.currentPrimary === primary;
   }, 240_000, 500).catch(async (e: Error) => {
-    throw new Error(`${e.message}\nstatus: ${JSON.stringify((await readCluster().catch(() => ({}))) as object)}\noperator:\n${operatorLog.slice(-4000)}`);
+    throw new Error(`${e.message}\nstatus: ${JSON.stringify((await readCluster().catch(() => ({}))) as object)}\noperator:\n${operator.output(4000)}`);
   });
 }
 
@@ -80,13 +79,7 @@ before(async () => {
   writeFileSync(join(pluginDir, 'kubectl-cnpg'), `#!/bin/sh\nexec "${process.execPath}" "${PLUGIN}" "$@"\n`, { mode: 0o755 });
   kubelet = new KubeletStandIn(kc, join(scratch, 'kubelet'));
   kubelet.start();
-  operator = spawn(process.execPath, [OPERATOR], {
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, OPERATOR_NAMESPACE: 'cnpg-system', POD_NAME: 'operator', WEBHOOK_PORT: '0', WEBHOOK_BIND: '127.0.0.1', HEALTH_PORT: '0', HEALTH_BIND: '127.0.0.1', METRICS_PORT: '0', METRICS_BIND: '127.0.0.1', CONTROL_PLANE_URL: `${cp.server}/livez` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-30_000));
-  operator.stdout?.on('data', keep);
-  operator.stderr?.on('data', keep);
+  operator = new TestOperator(cp);
   const manifest = join(scratch, 'cluster.yaml');
   writeFileSync(
     manifest,
@@ -108,7 +101,7 @@ spec:
 });
 
 after(async () => {
-  operator?.kill('SIGKILL');
+  operator?.kill();
   await kubelet?.stop();
   await cp?.stop();
   rmSync(scratch, { recursive: true, force: true });

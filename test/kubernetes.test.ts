@@ -4,48 +4,26 @@
 // leader Lease passes to another operator process when the leader is killed.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+import { TestOperator } from './support/operator.js';
 
-const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler'];
 
 let cp: ControlPlane;
 let kc: KubeConfig;
 let webhookPort = 0;
-const operators = new Map<string, ChildProcess>();
-const output = new Map<string, string>();
+const operators = new Map<string, TestOperator>();
 
 /** Every replica serves the webhook; on one host each needs its own port (a Service would balance them). */
-function startOperator(name: string, port = webhookPort): ChildProcess {
-  const child = spawn(process.execPath, [OPERATOR], {
-    env: {
-      ...process.env,
-      KUBECONFIG: cp.kubeconfigPath,
-      OPERATOR_NAMESPACE: 'cnpg-system',
-      POD_NAME: name,
-      WEBHOOK_PORT: String(port),
-      WEBHOOK_BIND: '127.0.0.1',
-      WEBHOOK_HOST: '127.0.0.1',
-      HEALTH_PORT: '0',
-      HEALTH_BIND: '127.0.0.1',
-      METRICS_PORT: '0',
-      METRICS_BIND: '127.0.0.1',
-      CONTROL_PLANE_URL: `${cp.server}/livez`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => output.set(name, ((output.get(name) ?? '') + d.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  operators.set(name, child);
-  return child;
+function startOperator(name: string, port = webhookPort): TestOperator {
+  const operator = new TestOperator(cp, { POD_NAME: name, WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1' });
+  operators.set(name, operator);
+  return operator;
 }
 
 before(async () => {
@@ -69,12 +47,12 @@ before(async () => {
   await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: KINDS.map((k) => hook('mutate', k)) } });
   startOperator('operator-a');
   await eventually('operator-a leading', async () => (await leaseHolder()) === 'operator-a', 60_000, 500).catch((e: Error) => {
-    throw new Error(`${e.message}\noperator-a said:\n${output.get('operator-a') ?? ''}`);
+    throw new Error(`${e.message}\noperator-a said:\n${operators.get('operator-a')?.output() ?? ''}`);
   });
 });
 
 after(async () => {
-  for (const child of operators.values()) child.kill('SIGKILL');
+  for (const operator of operators.values()) operator.kill();
   await cp?.stop();
 });
 
@@ -184,10 +162,10 @@ test('the leader Lease passes to another operator when the leader is killed', as
   startOperator('operator-b', portB);
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(await leaseHolder(), 'operator-a', 'the second operator waits while the leader renews');
-  operators.get('operator-a')!.kill('SIGKILL');
+  operators.get('operator-a')!.kill();
   const t0 = Date.now();
   await eventually('operator-b leading', async () => (await leaseHolder()) === 'operator-b', 40_000, 500).catch((e: Error) => {
-    throw new Error(`${e.message}\noperator-b said:\n${output.get('operator-b') ?? ''}`);
+    throw new Error(`${e.message}\noperator-b said:\n${operators.get('operator-b')?.output() ?? ''}`);
   });
   process.stdout.write(`# lease handed over in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   // What the webhook Service would do when operator-a's Pod is gone: send admission to operator-b.
