@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `kubectl cnpg …`: the plugin's commands against the Kubernetes cluster of the current kubeconfig
 // context. kubectl finds this program on PATH by its name and passes the arguments through.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { CliError } from './client.js';
+import { withBackupOptions } from './commands/backup.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeReload, kubeRestart, kubeStatus } from './kube/commands.js';
 
@@ -46,18 +47,9 @@ program
   .argument('<instance>')
   .action((mode: string, cluster: string, instance: string) => kubeFencing(connection().conn, mode, cluster, instance));
 
-program
-  .command('backup')
+withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER (creates a Backup)')
   .argument('<cluster>')
-  .option('--backup-name <name>', 'name of the Backup (default CLUSTER-YYYYMMDDhhmmss)')
-  .addOption(new Option('--backup-target <target>', 'instance to back up from').choices(['primary', 'prefer-standby']))
-  .addOption(new Option('--method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
-  .option('--online', 'online volume snapshot (volumeSnapshot only)')
-  .option('--immediate-checkpoint', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)')
-  .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
-  .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
-  .option('--timeout <duration>', 'how long --wait waits', '30m')
   .action((cluster: string, o) => kubeBackup(connection().conn, cluster, o));
 
 program

@@ -9,7 +9,7 @@ import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './com
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
 import { fencingCommand, promoteCommand, reloadCommand, restartCommand } from './commands/ha.js';
 import { statusCommand } from './commands/status.js';
-import { backupCommand, daemonBackupApi } from './commands/backup.js';
+import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -194,19 +194,10 @@ program
   .addOption(ns())
   .action(async (cluster: string, o) => reloadCommand(await connect(), cluster, o));
 
-program
-  .command('backup')
+withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup)')
   .argument('<cluster>')
   .addOption(ns())
-  .option('--backup-name <name>', 'name of the Backup (default CLUSTER-YYYYMMDDhhmmss)')
-  .addOption(new Option('--backup-target <target>', 'instance to back up from').choices(['primary', 'prefer-standby']))
-  .addOption(new Option('--method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
-  .option('--online', 'online volume snapshot (volumeSnapshot only)')
-  .option('--immediate-checkpoint', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)')
-  .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
-  .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
-  .option('--timeout <duration>', 'how long --wait waits', '30m')
   .action(async (cluster: string, o) => backupCommand(daemonBackupApi(await connect()), cluster, o));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');

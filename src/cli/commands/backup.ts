@@ -1,4 +1,5 @@
 // `backup CLUSTER`: asks for an on-demand base backup by creating a Backup, as the plugin does.
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import type { BackupStatus } from '../../api/backup.js';
 import type { Cluster } from '../../api/index.js';
@@ -17,6 +18,19 @@ export interface BackupOptions {
   waitForArchive?: boolean;
   wait?: boolean;
   timeout: string;
+}
+
+/** The plugin's `backup` flags, the same against the local control plane and Kubernetes. */
+export function withBackupOptions(command: Command): Command {
+  return command
+    .option('--backup-name <name>', 'name of the Backup (default CLUSTER-YYYYMMDDhhmmss)')
+    .addOption(new Option('--backup-target <target>', 'instance to back up from').choices(['primary', 'prefer-standby']))
+    .addOption(new Option('--method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
+    .option('--online', 'online volume snapshot (volumeSnapshot only)')
+    .option('--immediate-checkpoint', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)')
+    .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
+    .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
+    .option('--timeout <duration>', 'how long --wait waits', '30m');
 }
 
 /** Where the Backup goes: the local control plane or a Kubernetes API server. */
