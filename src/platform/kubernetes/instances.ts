@@ -174,16 +174,22 @@ export class KubeInstances implements InstanceRuntime {
     return cluster.spec.imageName ?? this.o.defaultImage;
   }
 
+  private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
+    const roles = cluster.spec.walStorage ? (['PG_DATA', 'PG_WAL'] as const) : (['PG_DATA'] as const);
+    await Promise.all(
+      roles.map(async (role) => {
+        const pvc = instancePvc(cluster, name, serial, role);
+        const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
+        // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
+        // volume on its way out, and a Pod on it would start on data about to vanish.
+        if (existing?.metadata.deletionTimestamp) throw new Error(`PVC ${pvc.metadata.name} of a removed instance is still being deleted; ${name} is created once it is gone`);
+        if (!existing) await this.store.put(pvc);
+      }),
+    );
+  }
+
   async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
-    for (const role of cluster.spec.walStorage ? (['PG_DATA', 'PG_WAL'] as const) : (['PG_DATA'] as const)) {
-      const pvc = instancePvc(cluster, name, serial, role);
-      const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
-      // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
-      // volume on its way out, and a Pod on it would start on data about to vanish.
-      if (existing?.metadata.deletionTimestamp) throw new Error(`PVC ${pvc.metadata.name} of a removed instance is still being deleted; ${name} is created once it is gone`);
-      if (!existing) await this.store.put(pvc);
-    }
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, config, creds), this.ensureVolumes(cluster, name, serial)]);
     await this.createPod(cluster, name, serial, config, creds);
     await this.annotateHashes(cluster, name, config, creds, spec.peers);
   }
@@ -198,8 +204,10 @@ export class KubeInstances implements InstanceRuntime {
 
   private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, peers: InstanceSpec['peers']): Promise<void> {
     const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds), [PEERS_ANNOTATION]: peersKey(peers) };
-    await this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations });
-    await this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined);
+    await Promise.all([
+      this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations }),
+      this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined),
+    ]);
   }
 
   /** Pushes the spec to the running manager; the Secret already has it for a restarted Pod. */
