@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+import type { ClusterStatus } from '../src/api/cluster-status.js';
 import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator } from './support/operator.js';
+import { TestOperator, createCluster, readCluster } from './support/operator.js';
 
 
 let cp: ControlPlane;
@@ -22,16 +23,7 @@ let kubelet: KubeletStandIn;
 let operator: TestOperator;
 let kubeletDir = '';
 
-interface ClusterStatus {
-  phase?: string;
-  readyInstances?: number;
-  currentPrimary?: string;
-}
-
-async function clusterStatus(): Promise<ClusterStatus> {
-  const obj = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { status?: ClusterStatus };
-  return obj.status ?? {};
-}
+const clusterStatus = async (): Promise<ClusterStatus> => (await readCluster(kc, 'pg')).status ?? {};
 
 async function healthy(instances: number, notPrimary?: string): Promise<ClusterStatus> {
   return eventually(`a healthy cluster of ${instances}${notPrimary ? ` with a primary other than ${notPrimary}` : ''}`, async () => {
@@ -71,13 +63,7 @@ after(async () => {
 });
 
 test('bootstrap, replication and failover of a 2-instance Cluster through a real API server', { timeout: 480_000 }, async () => {
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'postgresql.cnpg.io',
-    version: 'v1',
-    namespace: 'default',
-    plural: 'clusters',
-    body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 2, storage: { size: '1Gi' } } },
-  });
+  await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' } });
   const first = await healthy(2);
   assert.equal(first.currentPrimary, 'pg-1');
 

@@ -12,7 +12,7 @@ import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator } from './support/operator.js';
+import { TestOperator, createCluster, readCluster } from './support/operator.js';
 
 
 let cp: ControlPlane;
@@ -56,16 +56,10 @@ before(async () => {
   kubelet = new KubeletStandIn(kc, mkdtempSync(join(tmpdir(), 'cnpg-kubelet-')));
   kubelet.start();
   operator = new TestOperator(cp);
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'postgresql.cnpg.io',
-    version: 'v1',
-    namespace: 'default',
-    plural: 'clusters',
-    body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 1, storage: { size: '1Gi' } } },
-  });
+  await createCluster(kc, 'pg', { instances: 1, storage: { size: '1Gi' } });
   const outcome = await eventually('a healthy 1-instance cluster', async () => {
     if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
-    const obj = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { status?: { phase?: string; readyInstances?: number } };
+    const obj = (await readCluster(kc, 'pg')) as { status?: { phase?: string; readyInstances?: number } };
     return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 1 && 'healthy';
   }, 180_000, 500).catch((e: Error) => e.message);
   if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}\nmanager:\n${kubelet.logs.get('pg-1')?.slice(-2500) ?? ''}`);

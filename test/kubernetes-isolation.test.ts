@@ -8,7 +8,7 @@ import { get } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, hasContact } from '../src/instance/isolation.js';
 import type { InstanceSpec } from '../src/instance/spec.js';
@@ -17,8 +17,9 @@ import { MANAGER_PORT, POSTGRES_PORT, managerSecretName } from '../src/platform/
 import { installCrds } from './support/crds.js';
 import { eventually, sleep } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+import type { ClusterStatus } from '../src/api/cluster-status.js';
 import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator } from './support/operator.js';
+import { TestOperator, createCluster, readCluster } from './support/operator.js';
 import { Writer } from './support/writer.js';
 
 /** Timer and process start-up lag on a loaded 2-core machine; not part of the bound itself. */
@@ -57,16 +58,7 @@ async function startApiServer(): Promise<void> {
   ensureOperator();
 }
 
-interface ClusterStatus {
-  phase?: string;
-  readyInstances?: number;
-  currentPrimary?: string;
-}
-
-async function clusterStatus(): Promise<ClusterStatus> {
-  const obj = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { status?: ClusterStatus };
-  return obj.status ?? {};
-}
+const clusterStatus = async (): Promise<ClusterStatus> => (await readCluster(kc, 'pg')).status ?? {};
 
 /** Healthy by the Cluster's status and by the facts: right after an outage the status is the old one. */
 async function healthy(): Promise<ClusterStatus> {
@@ -209,13 +201,7 @@ before(async () => {
   // Synchronous: a commit is acknowledged only once the standby has it, so the failover that
   // follows a fenced primary may lose nothing acknowledged (asynchronously it would lose what the
   // primary acknowledged while cut off, however short the bound).
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'postgresql.cnpg.io',
-    version: 'v1',
-    namespace: 'default',
-    plural: 'clusters',
-    body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 2, storage: { size: '1Gi' }, postgresql: { synchronous: { method: 'any', number: 1 } } } },
-  });
+  await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' }, postgresql: { synchronous: { method: 'any', number: 1 } } });
   assert.equal((await healthy()).currentPrimary, 'pg-1');
   const uri = await appUri('pg-1');
   await Writer.prepare(uri);

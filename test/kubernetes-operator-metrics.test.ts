@@ -3,12 +3,12 @@
 // change writes nothing (the Cluster and every child keep their resourceVersion).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
-import { TestOperator } from './support/operator.js';
+import { TestOperator, createCluster, readCluster } from './support/operator.js';
 
 
 let cp: ControlPlane;
@@ -54,7 +54,7 @@ const clusterReconciles = (text: string) => value(text, 'controller_runtime_reco
 async function resourceVersions(): Promise<Record<string, string>> {
   const core = kc.makeApiClient(CoreV1Api);
   const selector = { namespace: 'default', labelSelector: 'cnpg.io/cluster=pg' };
-  const cluster = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { metadata: { resourceVersion: string } };
+  const cluster = (await readCluster(kc, 'pg')) as { metadata: { resourceVersion: string } };
   const out: Record<string, string> = { 'Cluster/pg': cluster.metadata.resourceVersion };
   const lists = await Promise.all([
     core.listNamespacedPod(selector),
@@ -81,13 +81,7 @@ test('/metrics: leader flag, managed Clusters, reconcile counters and durations,
   assert.equal(value(idle, 'workqueue_depth', { name: 'operator' }), 0);
   assert.ok((value(idle, 'process_resident_memory_bytes') ?? 0) > 0, 'the default process metrics are there');
 
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'postgresql.cnpg.io',
-    version: 'v1',
-    namespace: 'default',
-    plural: 'clusters',
-    body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 1, storage: { size: '1Gi' } } },
-  });
+  await createCluster(kc, 'pg', { instances: 1, storage: { size: '1Gi' } });
   const busy = await eventually('the Cluster counted and reconciled', async () => {
     const text = await scrape();
     return value(text, 'cnpg_ts_operator_managed_clusters') === 1 && clusterReconciles(text) >= 2 ? text : undefined;

@@ -7,12 +7,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator } from './support/operator.js';
+import { TestOperator, readCluster } from './support/operator.js';
 
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
@@ -48,20 +48,14 @@ async function ok(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-interface ClusterObject {
-  metadata: { annotations?: Record<string, string> };
-  status?: { phase?: string; readyInstances?: number; currentPrimary?: string };
-}
-
-const readCluster = async (): Promise<ClusterObject> =>
-  (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as ClusterObject;
+const readPg = () => readCluster(kc, 'pg');
 
 async function healthy(primary: string): Promise<void> {
   await eventually(`a healthy cluster with primary ${primary}`, async () => {
-    const s = (await readCluster()).status;
+    const s = (await readPg()).status;
     return s?.phase === 'Cluster in healthy state' && s.readyInstances === 2 && s.currentPrimary === primary;
   }, 240_000, 500).catch(async (e: Error) => {
-    throw new Error(`${e.message}\nstatus: ${JSON.stringify((await readCluster().catch(() => ({}))) as object)}\noperator:\n${operator.output(4000)}`);
+    throw new Error(`${e.message}\nstatus: ${JSON.stringify((await readPg().catch(() => ({}))) as object)}\noperator:\n${operator.output(4000)}`);
   });
 }
 
@@ -147,7 +141,7 @@ test('kubectl cnpg refuses bad input with a message and a non-zero exit', { time
   const unreachable = await kubectl(['cnpg', 'status', 'pg'], { KUBECONFIG: join(scratch, 'no-such-kubeconfig') });
   assert.notEqual(unreachable.code, 0);
   assert.match(unreachable.stderr, /error: /);
-  assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'nothing was written');
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'nothing was written');
 });
 
 test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', { timeout: 60_000 }, async () => {
@@ -160,20 +154,20 @@ test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', {
 
 test('kubectl cnpg fencing on stops PostgreSQL of one instance; off starts it again', { timeout: 180_000 }, async () => {
   assert.equal((await ok(['cnpg', 'fencing', 'on', 'pg', 'pg-2'])).trim(), 'pg-2 of cluster pg fenced');
-  assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/fencedInstances'], '["pg-2"]');
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/fencedInstances'], '["pg-2"]');
   await eventually('pg-2 to report fenced', async () => {
     const json = JSON.parse(await ok(['cnpg', 'status', 'pg', '-o', 'json'])) as { instancesStatus: Array<{ name: string; ready: boolean }> };
     return json.instancesStatus.find((i) => i.name === 'pg-2')?.ready === false;
   }, 60_000, 500);
   assert.equal((await ok(['cnpg', 'fencing', 'off', 'pg', 'pg-2'])).trim(), 'pg-2 of cluster pg unfenced');
-  assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/fencedInstances'], undefined);
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/fencedInstances'], undefined);
   await healthy('pg-1');
 });
 
 test('kubectl cnpg promote switches the primary over', { timeout: 240_000 }, async () => {
   assert.equal((await ok(['cnpg', 'promote', 'pg', '2'])).trim(), 'Node pg-2 in cluster pg will be promoted');
   await healthy('pg-2');
-  assert.equal((await readCluster()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'the operator consumed the request');
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'the operator consumed the request');
   assert.match(await ok(['cnpg', 'status', 'pg']), /Primary instance:\s+pg-2/);
 });
 

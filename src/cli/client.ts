@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import type { KubeObject } from '../api/meta.js';
 import { openHome, type CnpgHome } from '../platform/local/home.js';
 import { readDaemonState, type DaemonState } from '../platform/local/daemon.js';
@@ -17,6 +18,20 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Runs the program to its end: exits with the code a command left, or words its error for a person. */
+export function runCli(program: Command, exitCode: () => number): void {
+  program.parseAsync(process.argv).then(
+    () => {
+      if (exitCode() !== 0) process.exit(exitCode());
+    },
+    (e: unknown) => {
+      const msg = e instanceof Error ? e.message : String(e);
+      process.stderr.write(msg.startsWith('error') || msg.startsWith('Error') ? `${msg}\n` : `error: ${msg}\n`);
+      process.exit(e instanceof CliError ? e.exitCode : 1);
+    },
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

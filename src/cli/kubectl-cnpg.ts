@@ -2,7 +2,7 @@
 // `kubectl cnpg …`: the plugin's commands against the Kubernetes cluster of the current kubeconfig
 // context. kubectl finds this program on PATH by its name and passes the arguments through.
 import { Command } from 'commander';
-import { CliError } from './client.js';
+import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeReload, kubeRestart, kubeStatus } from './kube/commands.js';
@@ -80,13 +80,4 @@ program.command('version').action(() => {
   process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);
 });
 
-program.parseAsync(process.argv).then(
-  () => {
-    if (exitCode !== 0) process.exit(exitCode);
-  },
-  (e: unknown) => {
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(msg.startsWith('error') || msg.startsWith('Error') ? `${msg}\n` : `error: ${msg}\n`);
-    process.exit(e instanceof CliError ? e.exitCode : 1);
-  },
-);
+runCli(program, () => exitCode);

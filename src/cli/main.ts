@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `cnpg` / `kubectl-cnpg`: kubectl's verbs and the cnpg plugin's commands against the local control plane.
 import { Command, Option } from 'commander';
-import { connect, CliError } from './client.js';
+import { connect, CliError, runCli } from './client.js';
 import { applyManifest, readManifest, secretManifest, withNamespace } from './commands/apply.js';
 import { execCommand, logsCommand, psqlCommand } from './commands/exec.js';
 import { describeCommand, getCommand } from './commands/get.js';
@@ -209,13 +209,4 @@ program.command('version').action(() => {
   process.stdout.write(`cnpg-ts ${VERSION}\n`);
 });
 
-program.parseAsync(process.argv).then(
-  () => {
-    if (exitCode !== 0) process.exit(exitCode);
-  },
-  (e: unknown) => {
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(msg.startsWith('error') || msg.startsWith('Error') ? `${msg}\n` : `error: ${msg}\n`);
-    process.exit(e instanceof CliError ? e.exitCode : 1);
-  },
-);
+runCli(program, () => exitCode);

@@ -1,7 +1,10 @@
 // Our Kubernetes operator as its Deployment runs it, against a test control plane: every port it
 // serves is picked by the system and bound to loopback, and its output is kept for failure reports.
+// Also the Cluster reads and writes the tests that run it share.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { StoredCluster } from '../../src/api/cluster-status.js';
 import type { ControlPlane } from './controlplane.js';
 
 const OPERATOR = fileURLToPath(new URL('../../src/platform/kubernetes/main.js', import.meta.url));
@@ -47,4 +50,15 @@ export class TestOperator {
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.child.kill(signal);
   }
+}
+
+const CLUSTERS = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' } as const;
+
+/** Creates Cluster NAME in `default` with SPEC, as `kubectl apply` would (webhooks included). */
+export async function createCluster(kc: KubeConfig, name: string, spec: Record<string, unknown>): Promise<void> {
+  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...CLUSTERS, namespace: 'default', body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name }, spec } });
+}
+
+export async function readCluster(kc: KubeConfig, name: string): Promise<StoredCluster> {
+  return (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...CLUSTERS, namespace: 'default', name })) as StoredCluster;
 }
