@@ -1,6 +1,7 @@
 // The operator's /metrics against a real kube-apiserver: the leader flag, the managed Clusters, the
 // reconcile counters and histogram move when a Cluster comes; and a reconcile that has nothing to
-// change writes nothing (the Cluster and every child keep their resourceVersion).
+// change writes nothing (the Cluster and every child keep their resourceVersion); and the same
+// operator process, still leading, resumes its watches after the API server restarts.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -106,4 +107,21 @@ test('a reconcile with nothing to change writes nothing', { timeout: 180_000 }, 
   await eventually('ten more reconciles of pg', async () => clusterReconciles(await scrape()) >= reconcilesBefore + 10, 60_000, 200);
   assert.deepEqual(await resourceVersions(), before);
   assert.equal((await core.readNamespacedPod({ name: 'pg-1', namespace: 'default' })).status?.phase, 'Pending', 'the Pod never ran, so every reconcile had work it could not do');
+});
+
+test('after an API server restart the same operator resumes its watches and reconciles a new Cluster', { timeout: 180_000 }, async () => {
+  const pid = operator.child.pid;
+  await cp.stopApiServer();
+  // Shorter than the renew deadline: the operator keeps its lead, and has to notice by itself
+  // that its watches broke.
+  await new Promise((r) => setTimeout(r, 4000));
+  await cp.startApiServer();
+  // A restarted API server answers 429 for custom resources until their storage is ready.
+  await eventually('the Cluster accepted', () => createCluster(kc, 'after-restart', { instances: 1, storage: { size: '1Gi' } }).then(() => true, (e: { code?: number }) => e.code === 409), 30_000, 500);
+  const core = kc.makeApiClient(CoreV1Api);
+  await eventually('after-restart-1 created by the operator', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=after-restart' })).items.length === 1, 60_000, 500).catch((e: Error) => {
+    throw new Error(`${e.message}\noperator said:\n${operator.output(4000)}`);
+  });
+  assert.ok(operator.running && operator.child.pid === pid, 'the operator that had the watches, not a restarted one');
+  assert.equal(value(await scrape(), 'leader_election_master_status', { name: 'cnpg-ts-leader' }), 1);
 });

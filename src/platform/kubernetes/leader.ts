@@ -1,6 +1,8 @@
 // Leader election on a coordination.k8s.io Lease, as client-go's leaderelection does it: the
 // holder renews every retry period; a candidate takes the Lease once it has not been renewed for
-// the lease duration. Optimistic concurrency (resourceVersion) decides races.
+// the lease duration. Optimistic concurrency (resourceVersion) decides races. A holder that cannot
+// reach the API server keeps leading until its renew deadline, shorter than the lease duration, so
+// that a blip of the API server does not cost it its caches while no one else can take over.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { isStatus } from './store.js';
 
@@ -10,6 +12,8 @@ export interface LeaderElectionOptions {
   identity: string;
   leaseDurationSeconds?: number;
   retryPeriodMs?: number;
+  /** How long a holder that cannot renew goes on leading; below the lease duration. */
+  renewDeadlineMs?: number;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   onError?: (message: string) => void;
@@ -37,6 +41,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private lastError?: string;
+  private renewedAt = 0;
 
   constructor(
     kc: KubeConfig,
@@ -57,13 +62,20 @@ export class LeaderElector {
     if (this.stopped) return;
     let held = false;
     try {
-      held = await this.tryAcquireOrRenew(new Date());
+      // A request that hangs must not keep a holder leading past its deadline.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer from the API server within the retry period')), Math.max(this.o.retryPeriodMs ?? 2000, 2000));
+      });
+      held = await Promise.race([this.tryAcquireOrRenew(new Date()), timeout]).finally(() => clearTimeout(timer));
+      if (held) this.renewedAt = Date.now();
       this.lastError = undefined;
     } catch (e) {
       const message = (e as Error).message;
       if (message !== this.lastError) this.o.onError?.(message);
       this.lastError = message;
-      held = false;
+      // Unknown is not lost: nobody can have taken a Lease we renewed less than a deadline ago.
+      held = this.leading && Date.now() - this.renewedAt < (this.o.renewDeadlineMs ?? 10_000);
     }
     if (held && !this.leading) {
       this.leading = true;
