@@ -3,9 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { get as getTls } from 'node:https';
-import type { InstanceSpec } from './spec.js';
+import type { InstanceSpec, PeerEndpoint } from './spec.js';
 
 const PROBE_TIMEOUT_MS = 1000;
+/** A primary that reaches neither the control plane nor any peer for this long stops PostgreSQL (docs/high-availability.md). */
+export const ISOLATION_TIMEOUT_MS = 10_000;
 /** How often a primary judges whether it is isolated; the fencing bound is its isolation timeout plus this. */
 export const ISOLATION_CHECK_MS = 1000;
 /** Self-isolation's fast shutdown turns immediate after this: a WAL sender waiting on an unreachable standby holds a fast shutdown up. */
@@ -34,6 +36,23 @@ function operatorUrl(spec: InstanceSpec): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The peers a manager was told of, as one comparable string: a peer that moved counts as changed. */
+export function peersKey(peers: PeerEndpoint[]): string {
+  return peers
+    .map((p) => `${p.name}=${p.host ?? '127.0.0.1'}:${p.statusPort}`)
+    .sort()
+    .join(',');
+}
+
+/**
+ * The configuration hash an instance counts as having: out of date while its peers are not the ones
+ * it was told of (`toldOf`, a peersKey). A primary told of none never isolates itself, and a primary
+ * is configured before its standbys exist, so a changed peer set must bring it a new spec.
+ */
+export function hashWithPeers(configHash: string | undefined, toldOf: string | undefined, peers: PeerEndpoint[]): string | undefined {
+  return configHash !== undefined && toldOf !== peersKey(peers) ? `${configHash} (peers changed)` : configHash;
 }
 
 /** True when at least one of the control plane and the peers answers. */

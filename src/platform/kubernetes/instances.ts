@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
-import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS } from '../../instance/isolation.js';
+import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { credentialsHash } from '../../operator/credentials.js';
@@ -16,7 +16,6 @@ import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instance
 import type { KubeStore } from './store.js';
 
 const HTTP_TIMEOUT_MS = 1000;
-const ISOLATION_TIMEOUT_MS = 10_000;
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
 const ISOLATION_MARGIN_MS = 1000;
 
@@ -40,7 +39,6 @@ function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
     .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT }));
 }
 
-const peersKey = (peers: InstanceSpec['peers']): string => peers.map((p) => `${p.name}=${p.host}`).sort().join(',');
 
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
@@ -105,16 +103,11 @@ export class KubeInstances implements InstanceRuntime {
         // The hashes live on the PVC: they must outlive a deleted Pod like the data does.
         const annotations = pvc.metadata?.annotations ?? {};
         const running = pod?.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
-        // A primary's self-isolation check needs its peers' current addresses: told of none (the
-        // primary is configured before its first standby's Pod has an IP) it would never fence.
-        // A changed peer set makes the applied configuration out of date, so a new spec is pushed.
-        const hash = annotations[ANNOTATIONS.configHash];
-        const peersChanged = hash !== undefined && annotations[PEERS_ANNOTATION] !== peersKey(peersOf(pods, name));
         const observed: ObservedInstance = {
           name,
           serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
           running,
-          configHash: peersChanged ? `${hash} (peers changed)` : hash,
+          configHash: hashWithPeers(annotations[ANNOTATIONS.configHash], annotations[PEERS_ANNOTATION], peersOf(pods, name)),
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
         };

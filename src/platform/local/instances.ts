@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
+import { ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
 import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
@@ -43,11 +44,6 @@ export interface InstanceRecord {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const peersKey = (peers: InstanceSpec['peers']): string => peers.map((p) => `${p.name}=${p.statusPort}`).sort().join(',');
-
-/** A primary that reaches neither the operator nor a peer for this long stops PostgreSQL (docs/high-availability.md). */
-export const ISOLATION_TIMEOUT_MS = 10_000;
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
@@ -127,14 +123,11 @@ export class LocalInstances implements InstanceRuntime {
     return Promise.all(
       recs.map(async ({ record }) => {
         const running = this.managerRunning(record);
-        // A primary's self-isolation check must know every peer, or with none it never isolates:
-        // a changed peer set makes the applied configuration out of date, so a new spec is written.
-        const peersChanged = record.configHash !== undefined && record.peers !== peersKey(this.peersOf(ns, cluster.metadata.name, record.name));
         const observed: ObservedInstance = {
           name: record.name,
           serial: record.serial,
           running,
-          configHash: peersChanged ? `${record.configHash} (peers changed)` : record.configHash,
+          configHash: hashWithPeers(record.configHash, record.peers, this.peersOf(ns, cluster.metadata.name, record.name)),
           credentialsHash: record.credentialsHash,
           role: record.role,
         };
