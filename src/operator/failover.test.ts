@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceStatus } from '../instance/status.js';
-import { chooseFailoverTarget, fencedInstances, primaryFailed, rankFailoverCandidates } from './failover.js';
+import { chooseFailoverTarget, fencedInstances, primaryFailed, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
 import type { ObservedInstance } from './types.js';
 
 function standby(name: string, receivedLsn?: string, replayLsn?: string, over: Partial<InstanceStatus> = {}, obs: Partial<ObservedInstance> = {}): ObservedInstance {
@@ -48,4 +48,14 @@ test('fenced instances come from the annotation; "*" fences all; junk fences not
   assert.deepEqual([...fencedInstances({ 'cnpg.io/fencedInstances': '["*"]' }, all)], all);
   assert.deepEqual([...fencedInstances({ 'cnpg.io/fencedInstances': 'nope' }, all)], []);
   assert.deepEqual([...fencedInstances(undefined, all)], []);
+});
+
+test('a switchover names an instance of the cluster, not the primary, and not during a failover', () => {
+  assert.equal(resolveInstanceName('pg', '2'), 'pg-2');
+  assert.equal(resolveInstanceName('pg', 'pg-3'), 'pg-3');
+  const names = ['pg-1', 'pg-2'];
+  assert.equal(switchoverRefusal('pg', 'pg-2', names, { currentPrimary: 'pg-1' }), undefined);
+  assert.deepEqual(switchoverRefusal('pg', 'pg-7', names, {}), { unknown: true, message: 'instance pg-7 is not part of cluster pg (instances: pg-1, pg-2)' });
+  assert.deepEqual(switchoverRefusal('pg', 'pg-1', names, { currentPrimary: 'pg-1' }), { unknown: false, message: 'pg-1 is already the primary of pg' });
+  assert.equal(switchoverRefusal('pg', 'pg-2', names, { currentPrimary: 'pg-1', targetPrimary: 'pending' })?.message, 'cluster pg is failing over; try again when it is healthy');
 });

@@ -1,5 +1,6 @@
-// Pure: which standby to promote, and whether the primary counts as failed.
+// Pure: which standby to promote, whether the primary counts as failed, and whether a switchover may be asked for.
 import { compareLsn } from '../postgres/lsn.js';
+import type { ClusterStatus } from '../api/cluster-status.js';
 import type { ObservedInstance } from './types.js';
 
 /** Reachable standbys, most advanced first: received LSN, then replayed LSN, then name (as CloudNativePG orders them). */
@@ -40,4 +41,20 @@ export function fencedInstances(annotations: Record<string, string> | undefined,
   } catch {
     return new Set();
   }
+}
+
+/** `promote` and `restart` take an instance by its name or by its serial number. */
+export function resolveInstanceName(cluster: string, given: string): string {
+  return /^\d+$/.test(given) ? `${cluster}-${given}` : given;
+}
+
+/**
+ * Why a switchover to `target` cannot be asked for now, or undefined when it can; `unknown` when
+ * the instance is not one of the cluster's.
+ */
+export function switchoverRefusal(cluster: string, target: string, instances: string[], status: ClusterStatus): { unknown: boolean; message: string } | undefined {
+  if (!instances.includes(target)) return { unknown: true, message: `instance ${target} is not part of cluster ${cluster} (instances: ${instances.join(', ') || 'none'})` };
+  if (status.currentPrimary === target) return { unknown: false, message: `${target} is already the primary of ${cluster}` };
+  if (status.targetPrimary === 'pending') return { unknown: false, message: `cluster ${cluster} is failing over; try again when it is healthy` };
+  return undefined;
 }

@@ -3,9 +3,11 @@
 import { spawn } from 'node:child_process';
 import type { ClusterStatus } from '../../api/cluster-status.js';
 import { TARGET_PRIMARY_ANNOTATION } from '../../operator/decide.js';
+import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { RELOAD_REQUEST_ANNOTATION, RESTART_REQUEST_ANNOTATION } from '../../operator/instance-config.js';
 import { serviceNames } from '../../operator/names.js';
 import type { ObservedInstance } from '../../operator/types.js';
+import { ANNOTATIONS } from '../../platform/kubernetes/specs.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
@@ -23,7 +25,8 @@ export async function kubeClusterReport(conn: KubeConnection, name: string): Pro
   const instances = await Promise.all(
     names.map(async (instance): Promise<ObservedInstance> => {
       const pod = podByName.get(instance);
-      const serial = Number(pod?.metadata?.annotations?.['cnpg.io/nodeSerial'] ?? volumes.find((v) => v.metadata?.name === instance)?.metadata?.annotations?.['cnpg.io/nodeSerial'] ?? 0);
+      const volume = volumes.find((v) => v.metadata?.name === instance);
+      const serial = Number(pod?.metadata?.annotations?.[ANNOTATIONS.serial] ?? volume?.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
       const running = pod?.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
       const observed: ObservedInstance = { name: instance, serial, running };
       if (!running) return observed;
@@ -56,11 +59,10 @@ export async function kubeStatus(conn: KubeConnection, cluster: string, opts: { 
 export async function kubePromote(conn: KubeConnection, cluster: string, instance: string): Promise<void> {
   const obj = await conn.getCluster(cluster);
   const status = (obj.status ?? {}) as ClusterStatus;
-  const target = /^\d+$/.test(instance) ? `${cluster}-${instance}` : instance;
+  const target = resolveInstanceName(cluster, instance);
   const known = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
-  if (!known.includes(target)) throw new CliError(`error: instance ${target} is not part of cluster ${cluster} (instances: ${known.join(', ') || 'none'})`);
-  if (status.currentPrimary === target) throw new CliError(`error: ${target} is already the primary of ${cluster}`);
-  if (status.targetPrimary === 'pending') throw new CliError(`error: cluster ${cluster} is failing over; try again when it is healthy`);
+  const refusal = switchoverRefusal(cluster, target, known, status);
+  if (refusal) throw new CliError(`error: ${refusal.message}`);
   await conn.annotateCluster(cluster, { [TARGET_PRIMARY_ANNOTATION]: target });
   process.stdout.write(`Node ${target} in cluster ${cluster} will be promoted\n`);
 }
@@ -83,7 +85,7 @@ export async function kubeRestart(conn: KubeConnection, cluster: string, instanc
     process.stdout.write(`cluster ${cluster} restart requested: standbys first, then the primary\n`);
     return;
   }
-  const target = /^\d+$/.test(instance) ? `${cluster}-${instance}` : instance;
+  const target = resolveInstanceName(cluster, instance);
   const pods = (await conn.instancePods(cluster)).map((p) => p.metadata?.name ?? '');
   if (!pods.includes(target)) throw new CliError(`error: instance ${target} of cluster ${cluster} has no Pod (Pods: ${pods.join(', ') || 'none'})`);
   if ((obj.status as ClusterStatus | undefined)?.currentPrimary === target) {

@@ -14,11 +14,10 @@ import {
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { InstanceStatus } from '../../instance/status.js';
+import { LABELS, MANAGER_PORT } from '../../platform/kubernetes/specs.js';
 import { CliError } from '../client.js';
 
 const FIELD_MANAGER = 'kubectl-cnpg';
-/** The instance manager's status port, as the operator's Pods declare it. */
-const MANAGER_PORT = 8000;
 const PROXY_TIMEOUT_MS = 5000;
 
 export interface KubeOptions {
@@ -123,7 +122,7 @@ export class KubeConnection {
   }
 
   async instancePods(cluster: string): Promise<V1Pod[]> {
-    const list = await this.call(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster},cnpg.io/podRole=instance` }));
+    const list = await this.call(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${LABELS.cluster}=${cluster},${LABELS.podRole}=instance` }));
     return list.items;
   }
 
@@ -133,12 +132,12 @@ export class KubeConnection {
 
   /** An instance is its data PVC, as the operator counts them: a deleted Pod is still an instance. */
   async instanceVolumes(cluster: string): Promise<V1PersistentVolumeClaim[]> {
-    const list = await this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster},cnpg.io/pvcRole=PG_DATA` }));
+    const list = await this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: `${LABELS.cluster}=${cluster},${LABELS.pvcRole}=PG_DATA` }));
     return list.items;
   }
 
   async services(cluster: string): Promise<V1Service[]> {
-    const list = await this.call(() => this.core.listNamespacedService({ namespace: this.namespace, labelSelector: `cnpg.io/cluster=${cluster}` }));
+    const list = await this.call(() => this.core.listNamespacedService({ namespace: this.namespace, labelSelector: `${LABELS.cluster}=${cluster}` }));
     return list.items;
   }
 

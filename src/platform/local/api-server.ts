@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
+import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
@@ -182,11 +183,10 @@ export class LocalApi {
   async promote(namespace: string, clusterName: string, target: string): Promise<string> {
     const cluster = (await this.get('Cluster', namespace, clusterName)) as Cluster;
     const names = this.d.instances.records(namespace, clusterName).map((r) => r.record.name);
-    const name = /^\d+$/.test(target) ? `${clusterName}-${target}` : target;
-    if (!names.includes(name)) throw new ApiError(404, `instance ${name} is not part of cluster ${clusterName} (instances: ${names.join(', ')})`);
+    const name = resolveInstanceName(clusterName, target);
     const status = (cluster as StoredCluster).status ?? {};
-    if (status.currentPrimary === name) throw new ApiError(409, `${name} is already the primary of ${clusterName}`);
-    if (status.targetPrimary === 'pending') throw new ApiError(409, `cluster ${clusterName} is failing over; try again when it is healthy`);
+    const refusal = switchoverRefusal(clusterName, name, names, status);
+    if (refusal) throw new ApiError(refusal.unknown ? 404 : 409, refusal.message);
     await this.d.store.updateStatus('Cluster', namespace, clusterName, { ...status, targetPrimary: name, targetPrimaryTimestamp: new Date().toISOString() });
     return name;
   }
