@@ -17,6 +17,8 @@ command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
   command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
+  # Failover tests hold the CPUs oversubscribed while they stall an instance.
+  command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

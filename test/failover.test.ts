@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { TestEnv, eventually, sleep } from './support/env.js';
 import { Writer } from './support/writer.js';
+import { TwoPrimariesWatch, allAcknowledgedPresent as checkAcknowledged } from './support/ha.js';
 
 interface Pod {
   metadata: { name: string; labels: Record<string, string> };
@@ -17,9 +18,7 @@ const CLUSTER = 'ha';
 let uri = '';
 let writer: Writer;
 let ports: number[] = [];
-let splitBrain = 0;
-let watching = true;
-let watcher: Promise<void> | undefined;
+let twoPrimaries: TwoPrimariesWatch | undefined;
 
 const manifest = `apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
@@ -49,31 +48,6 @@ async function primaryPod(): Promise<Pod> {
   return p;
 }
 
-/** Every instance asked directly, 20 times a second: at most one may be a primary that takes connections. */
-async function watchForTwoPrimaries(): Promise<void> {
-  while (watching) {
-    const answers = await Promise.all(
-      ports.map(async (port) => {
-        const c = new pg.Client({ host: '127.0.0.1', port, user: 'app', database: 'app', password: passwordOf(uri), connectionTimeoutMillis: 300 });
-        c.on('error', () => undefined);
-        try {
-          await c.connect();
-          const r = await c.query('SELECT NOT pg_is_in_recovery() AS primary');
-          return r.rows[0].primary === true;
-        } catch {
-          return false;
-        } finally {
-          await c.end().catch(() => undefined);
-        }
-      }),
-    );
-    if (answers.filter(Boolean).length > 1) splitBrain++;
-    await sleep(50);
-  }
-}
-
-const passwordOf = (u: string) => decodeURIComponent(new URL(u).password);
-
 async function healthyWithNewPrimary(old: string): Promise<string> {
   return eventually(`a new primary other than ${old} and a healthy cluster`, async () => {
     const c = await env.json<{ status?: { phase?: string; readyInstances?: number; currentPrimary?: string } }>(['get', 'cluster', CLUSTER]);
@@ -94,20 +68,7 @@ async function oldPrimaryStreams(newPrimary: string, old: string): Promise<void>
   }, 60_000, 200);
 }
 
-async function allAcknowledgedPresent(): Promise<void> {
-  // Taken before the query: rows acknowledged after its snapshot are not expected in it.
-  const acked = [...writer.acked];
-  const c = new pg.Client({ connectionString: uri });
-  await c.connect();
-  try {
-    const r = await c.query('SELECT n FROM ha_writes');
-    const present = new Set(r.rows.map((row: { n: string }) => Number(row.n)));
-    const lost = acked.filter((n) => !present.has(n));
-    assert.deepEqual(lost, [], `${lost.length} acknowledged rows lost`);
-  } finally {
-    await c.end();
-  }
-}
+const allAcknowledgedPresent = () => checkAcknowledged(uri, writer);
 
 async function failAndRecover(what: string, inject: (primary: Pod) => Promise<void>): Promise<void> {
   const primary = await primaryPod();
@@ -121,7 +82,7 @@ async function failAndRecover(what: string, inject: (primary: Pod) => Promise<vo
   await eventually('the writer committing through -rw again', async () => writer.acked.length > count + 10, 30_000, 50);
   await oldPrimaryStreams(next, primary.metadata.name);
   await allAcknowledgedPresent();
-  assert.equal(splitBrain, 0, 'two primaries accepted connections at the same moment');
+  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
   process.stdout.write(`# ${what}: ${primary.metadata.name} → ${next}, longest write gap ${(writer.longestGapSince(t0) / 1000).toFixed(2)} s\n`);
 }
 
@@ -133,13 +94,12 @@ before(async () => {
   await Writer.prepare(uri);
   writer = new Writer(uri);
   writer.start();
-  watcher = watchForTwoPrimaries();
+  twoPrimaries = new TwoPrimariesWatch(() => ports, uri);
 });
 
 after(async () => {
-  watching = false;
   await writer?.stop();
-  await watcher;
+  await twoPrimaries?.stop();
   await env.cleanup();
 });
 

@@ -46,6 +46,9 @@ function readJson<T>(path: string): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A request the manager will not carry out in its present state; the reason says why. */
+export class RefusedError extends Error {}
+
 export interface ManagerEvent {
   type: 'postmaster-exit' | 'postmaster-start' | 'phase';
   phase: InstancePhase;
@@ -70,6 +73,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   /** Set by the operator (or by self-protection) to keep PostgreSQL down until the spec changes. */
   private isolatedAtGeneration?: number;
   private lastContact = Date.now();
+  private lastIsolationTick = Date.now();
   private probing = false;
   private isolationReason?: string;
   private readonly archive: ArchiveService;
@@ -395,6 +399,9 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   async restartPostgres(): Promise<void> {
+    // A restart would start PostgreSQL only to have the next reconcile stop it again.
+    if (this.spec.fenced) throw new RefusedError(`${this.spec.name} is fenced; lift the fencing (cnpg fencing off) to start it`);
+    if (this.isolated) throw new RefusedError(`${this.spec.name} is isolated (${this.isolationReason ?? 'by the operator'}); it starts again once the operator confirms that no other instance replaced it`);
     this.phase = 'restarting';
     this.stopping = true;
     try {
@@ -457,10 +464,16 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   private async checkIsolation(): Promise<void> {
+    const tick = Date.now();
+    // Ticks far apart mean this process itself was stopped or starved: the silence measured
+    // across the gap is ours, not the world's, so ask before judging.
+    const stalled = tick - this.lastIsolationTick > 3 * ISOLATION_CHECK_MS;
+    this.lastIsolationTick = tick;
     if (this.spec.role !== 'primary' || !this.postmaster.running || this.stopping || this.isolated) {
       this.lastContact = Date.now();
       return;
     }
+    if (stalled && !this.probing && Date.now() - this.lastContact > this.spec.isolationTimeoutMs) await this.probeContact();
     // Judged on every tick before probing, so a probe that hangs (an unreachable peer takes the
     // whole probe timeout) cannot push the stop past isolation timeout + one check.
     if (Date.now() - this.lastContact > this.spec.isolationTimeoutMs) {
@@ -468,7 +481,10 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       return;
     }
     // One probe at a time: hung probes must not pile up, one per tick.
-    if (this.probing) return;
+    if (!this.probing) await this.probeContact();
+  }
+
+  private async probeContact(): Promise<void> {
     this.probing = true;
     // An answer proves contact only from when the probe was sent.
     const sentAt = Date.now();

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { BackupRequest } from './base-backup.js';
-import type { InstanceManager } from './manager.js';
+import { RefusedError, type InstanceManager } from './manager.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -115,7 +115,7 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
             return send(res, 404, { error: `no route ${route}` });
         }
       } catch (e) {
-        send(res, 500, { error: (e as Error).message });
+        send(res, e instanceof RefusedError ? 409 : 500, { error: (e as Error).message });
       }
     })();
   });

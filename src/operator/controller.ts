@@ -20,6 +20,9 @@ export interface ReconcileResult {
 const ERROR_REQUEUE_MS = 2000;
 
 export class ClusterController {
+  /** What happened before this controller started, it did not see: evidence counts from here. */
+  private readonly startedAt = new Date();
+
   constructor(private readonly platform: Platform) {}
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
@@ -42,6 +45,7 @@ export class ClusterController {
       instances: await instances.observe(cluster),
       secrets,
       now: new Date(),
+      observingSince: this.startedAt,
       credentialsHash: creds && credentialsHash(creds),
       recovery: cluster.spec.bootstrap?.recovery ? recoveryBootstrap(cluster, backupLocation) : undefined,
       backups: await this.observeBackups(cluster),

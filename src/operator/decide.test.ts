@@ -221,3 +221,77 @@ test('a requested switchover demotes and promotes in one step; a bad target is r
   assert.ok(viaAnnotation.actions.some((x) => x.kind === 'clearAnnotation' && x.key === 'cnpg.io/targetPrimary'));
   assert.ok(viaAnnotation.actions.some((x) => x.kind === 'switchover' && x.to === 'pg-3'));
 });
+
+test('a primary whose manager times out keeps its writes and is not failed over while its standbys stream', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const stalled = inst(1, 1, { status: undefined, statusError: 'no answer in time', statusErrorKind: 'timeout' });
+  const streaming = [inst(2, 1, {}, { isWalReceiverActive: true, receivedLsn: '0/9' }), inst(3, 1, {}, { isWalReceiverActive: true, receivedLsn: '0/9' })];
+  const first = planCluster(c, observed([stalled, ...streaming], c), 15);
+  assert.ok(!actionKinds(first.actions).some((k) => k.startsWith('isolate')), 'one timeout is no failure');
+  const route = first.actions.filter((x) => x.kind === 'routeEndpoints').pop();
+  assert.deepEqual(route?.kind === 'routeEndpoints' && route.rw, ['pg-1'], 'writes keep going to the primary');
+  assert.equal(first.status.currentPrimaryFailingSinceTimestamp, '2026-01-01T00:00:00.000Z');
+  // A minute of timeouts, but the standbys still receive its WAL: it is alive.
+  const later = planCluster({ ...c, status: first.status }, { ...observed([stalled, ...streaming], c), now: new Date('2026-01-01T00:01:00Z') }, 15);
+  assert.ok(!actionKinds(later.actions).some((k) => k.startsWith('isolate')));
+  assert.match(later.status.phaseReason ?? '', /still receives its WAL/);
+  // It answers again: the evidence is forgotten.
+  const back = planCluster({ ...c, status: later.status }, observed([inst(1, 1), ...streaming], c), 15);
+  assert.equal(back.status.currentPrimaryFailingSinceTimestamp, undefined);
+});
+
+test('uncertain evidence fails over once it persisted the window and no standby receives WAL', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const frozen = inst(1, 1, {}, { isPrimary: undefined, lastError: 'timeout expired' });
+  const lost = [inst(2, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/9' }), inst(3, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/8' })];
+  const first = planCluster(c, observed([frozen, ...lost], c), 15);
+  assert.ok(!actionKinds(first.actions).some((k) => k.startsWith('isolate')), 'not at the first observation');
+  const soon = planCluster({ ...c, status: first.status }, { ...observed([frozen, ...lost], c), now: new Date('2026-01-01T00:00:04Z') }, 15);
+  assert.ok(!actionKinds(soon.actions).some((k) => k.startsWith('isolate')), 'not within the window');
+  const after = planCluster({ ...c, status: soon.status }, { ...observed([frozen, ...lost], c), now: new Date('2026-01-01T00:00:05Z') }, 15);
+  assert.ok(actionKinds(after.actions).includes('isolateInstance:pg-1'));
+  assert.equal(after.status.targetPrimary, 'pending');
+});
+
+test('a restarted operator counts uncertain evidence from its own start, not from an old timestamp', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', currentPrimaryFailingSinceTimestamp: '2025-12-31T23:00:00.000Z' });
+  const stalled = inst(1, 1, { status: undefined, statusError: 'no answer in time', statusErrorKind: 'timeout' });
+  const lost = [inst(2, 1, {}, { isWalReceiverActive: false }), inst(3, 1, {}, { isWalReceiverActive: false })];
+  const justStarted = planCluster(c, { ...observed([stalled, ...lost], c), observingSince: new Date('2025-12-31T23:59:59Z') }, 15);
+  assert.ok(!actionKinds(justStarted.actions).some((k) => k.startsWith('isolate')));
+  const certain = planCluster(c, { ...observed([inst(1, 1, { running: false, status: undefined }), ...lost], c), observingSince: new Date('2025-12-31T23:59:59Z') }, 15);
+  assert.ok(actionKinds(certain.actions).includes('isolateInstance:pg-1'), 'certain evidence acts at once');
+});
+
+test('a primary whose manager was killed while PostgreSQL runs gets its manager back, keeps -rw, and is not failed over', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const [live, ...standbys] = configured(c, [inst(1, 1), inst(2, 1, {}, { isWalReceiverActive: true }), inst(3, 1, {}, { isWalReceiverActive: true })]);
+  const orphaned = { ...(live as ObservedInstance), running: false, status: undefined, postmasterRunning: true };
+  const plan = planCluster(c, observed([orphaned, ...standbys]), 15);
+  assert.deepEqual(actionKinds(plan.actions).filter((k) => !k.startsWith('routeEndpoints') && !k.startsWith('recordEvent')), ['startInstance:pg-1']);
+  const route = plan.actions.filter((x) => x.kind === 'routeEndpoints').pop();
+  assert.deepEqual(route?.kind === 'routeEndpoints' && route.rw, ['pg-1']);
+});
+
+test('an isolated primary that no standby can replace is started again', () => {
+  const c = cluster(2, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined, isolationReason: 'no contact' });
+  const plan = planCluster(c, observed([isolated, inst(2, 1, {}, { postgresRunning: false, phase: 'stopped', isPrimary: undefined })], c), 15);
+  assert.ok(actionKinds(plan.actions).includes('configureInstance:pg-1'), 'a new spec releases the isolation');
+  assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'ReleasingIsolation'));
+  assert.ok(!actionKinds(plan.actions).some((k) => k.startsWith('isolate') || k.startsWith('promote')));
+});
+
+test('a pending failover whose every candidate vanished gives up and keeps the old primary', () => {
+  const c = cluster(2, {}, { currentPrimary: 'pg-1', targetPrimary: 'pending', targetPrimaryTimestamp: '2026-01-01T00:00:00.000Z' });
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined });
+  const [oldPrimary, standby] = configured(c, [isolated, inst(2, 1)]);
+  const both = [oldPrimary as ObservedInstance, { ...(standby as ObservedInstance), running: false, status: undefined }];
+  const waiting = planCluster(c, { ...observed(both), now: new Date('2026-01-01T00:00:01Z') }, 15);
+  assert.equal(waiting.status.targetPrimary, 'pending');
+  const plan = planCluster(c, { ...observed(both), now: new Date('2026-01-01T00:00:06Z') }, 15);
+  assert.equal(plan.status.targetPrimary, 'pg-1');
+  assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'FailoverAbandoned'));
+  assert.ok(actionKinds(plan.actions).includes('configureInstance:pg-1'));
+  assert.ok(actionKinds(plan.actions).includes('startInstance:pg-2'));
+});

@@ -4,7 +4,7 @@ import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-sta
 import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
-import { chooseFailoverTarget, fencedInstances, primaryFailed } from './failover.js';
+import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { instanceName, nextSerial, secretNames, serviceNames } from './names.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -87,6 +87,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery);
 
   let primary = currentPrimaryOf(previous, instances);
+  /** Set while the primary looks failed on evidence that does not (yet) justify failing over. */
+  let held: FailureEvidence | undefined;
   let progress: Progress;
   if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
     const reason = `Cannot recover: ${observed.recovery.error}`;
@@ -115,7 +117,18 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   function continueFailover(old: string): Progress | undefined {
     if (previous.targetPrimary !== 'pending') return undefined;
     const target = chooseFailoverTarget(instances, new Set([old, ...fenced]));
-    if (!target) return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for a standby that can be promoted`, requeueAfterMs: 500, rw: [] };
+    if (!target) {
+      // Nobody was promoted, so the isolated old primary is still the only one with every write:
+      // giving up and starting it again is safe, and better than waiting for ever.
+      const pendingFor = observed.now.getTime() - Date.parse(previous.targetPrimaryTimestamp ?? now);
+      if (pendingFor >= UNCERTAIN_FAILURE_WINDOW_MS) {
+        actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailoverAbandoned', message: `No standby of ${name} can be promoted; ${old} stays the primary and is started again` });
+        status.targetPrimary = old;
+        status.targetPrimaryTimestamp = now;
+        return undefined;
+      }
+      return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for a standby that can be promoted`, requeueAfterMs: 500, rw: [] };
+    }
     // Positions are final only once no standby still streams from the old primary.
     if (instances.some((i) => i.name !== old && i.status?.isWalReceiverActive)) {
       return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for WAL receivers to stop`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
@@ -140,7 +153,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       status.targetPrimary = current;
       return undefined;
     }
-    if (primaryFailed(currentObs)) return undefined;
+    if (primaryFailure(currentObs, observed.now)) return undefined;
     const topology = topologyWith(wanted);
     actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
     actions.push({ kind: 'switchover', from: current, to: wanted, fromConfig: configFor(current, topology), toConfig: configFor(wanted, topology) });
@@ -152,29 +165,40 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   function startFailover(current: string): Progress | undefined {
     const p = instances.find((i) => i.name === current);
-    if (!primaryFailed(p) || fenced.has(current)) {
+    const evidence = fenced.has(current) ? undefined : primaryFailure(p, observed.now);
+    if (!evidence) {
       delete status.currentPrimaryFailingSinceTimestamp;
       return undefined;
     }
+    const since = previous.currentPrimaryFailingSinceTimestamp ?? now;
+    status.currentPrimaryFailingSinceTimestamp = since;
     // Failing over needs somewhere to go; a lone primary is simply started again.
-    if (!chooseFailoverTarget(instances, new Set([current, ...fenced]))) return undefined;
+    if (!chooseFailoverTarget(instances, new Set([current, ...fenced]))) return hold(evidence);
+    // A restarted operator has seen nothing of what happened before it: it counts from its start.
+    const counted = Math.max(Date.parse(since), observed.observingSince?.getTime() ?? 0);
+    const waited = observed.now.getTime() - counted;
     const delayMs = (cluster.spec.failoverDelay ?? 0) * 1000;
-    if (delayMs > 0) {
-      const since = previous.currentPrimaryFailingSinceTimestamp ?? now;
-      status.currentPrimaryFailingSinceTimestamp = since;
-      const waited = observed.now.getTime() - Date.parse(since);
-      if (waited < delayMs) {
-        return { phase: PHASE.failingOver, reason: `Primary ${current} is failing; failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
-      }
+    if (!evidence.certain) {
+      const needed = Math.max(delayMs, UNCERTAIN_FAILURE_WINDOW_MS);
+      if (waited < needed) return hold(evidence, `failing over in ${Math.ceil((needed - waited) / 1000)}s if it persists and no standby still receives its WAL`);
+      if (!corroborated(instances, current)) return hold(evidence, 'a standby still receives its WAL, so it is not failed over');
+    } else if (waited < delayMs) {
+      return { phase: PHASE.failingOver, reason: `Primary ${current} is failing (${evidence.reason}); failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
     }
     // Step one: make sure the old primary can take no more writes. The choice of target waits for
     // the next reconcile, when every standby's position is final.
     actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
     actions.push({ kind: 'isolateInstance', name: current });
-    actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${p?.statusError ?? (p?.running ? `PostgreSQL ${p.status?.phase ?? 'down'}` : 'instance not running')}); failing over` });
+    actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${evidence.reason}${evidence.certain ? '' : `, for ${Math.round(waited / 1000)}s, and no standby receives its WAL`}); failing over` });
     status.targetPrimary = 'pending';
     status.targetPrimaryTimestamp = now;
     return { phase: PHASE.failingOver, reason: `Failing over from ${current}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
+  }
+
+  /** Not failing over (yet): the primary keeps its writes, and steadyState keeps everything else going. */
+  function hold(evidence: FailureEvidence, why?: string): undefined {
+    held = { ...evidence, reason: why ? `${evidence.reason}; ${why}` : evidence.reason };
+    return undefined;
   }
 
   function steadyState(current: string): Progress {
@@ -189,14 +213,19 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       const config = configFor(inst.name, topology);
       const credentialsChanged = observed.credentialsHash !== undefined && inst.credentialsHash !== observed.credentialsHash;
       if (!inst.running) actions.push({ kind: 'startInstance', name: inst.name, config });
-      else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
+      else if (inst.name === current && inst.status?.phase === 'isolated' && !fenced.has(current)) {
+        // An isolated primary that nobody replaced stays down until told otherwise: a new spec
+        // is that word, now that the operator reaches it again.
+        actions.push({ kind: 'configureInstance', name: inst.name, config });
+        actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'ReleasingIsolation', message: `No standby of ${name} can take over from the isolated primary ${current}; starting it again` });
+      } else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
         actions.push({ kind: 'configureInstance', name: inst.name, config });
       }
     }
 
     if (!primaryReady) {
       const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
-      const reason = fenced.has(current) ? `primary ${current} is fenced` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
+      const reason = fenced.has(current) ? `primary ${current} is fenced` : held ? `primary ${current}: ${held.reason}` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
       return { phase, reason, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     if (instances.length < wanted) {
@@ -242,7 +271,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   }
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name));
-  const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) ? [primary] : []);
+  // Held on uncertain evidence, the primary keeps -rw: a stalled manager must not become an outage.
+  const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) || (held && !held.certain) ? [primary] : []);
   actions.push({
     kind: 'routeEndpoints',
     rw: writer,

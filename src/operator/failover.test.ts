@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceStatus } from '../instance/status.js';
-import { chooseFailoverTarget, fencedInstances, primaryFailed, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
+import { chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
 import type { ObservedInstance } from './types.js';
 
 function standby(name: string, receivedLsn?: string, replayLsn?: string, over: Partial<InstanceStatus> = {}, obs: Partial<ObservedInstance> = {}): ObservedInstance {
@@ -28,18 +28,43 @@ test('the standby with the most WAL received wins, then the most replayed, then 
   assert.deepEqual(rankFailoverCandidates([standby('pg-2', '0/1'), standby('pg-3', '0/2')], new Set(['pg-3'])).map((i) => i.name), ['pg-2']);
 });
 
-test('a primary fails when its manager, its status or its PostgreSQL is gone', () => {
+test('a primary is certainly failed only on facts: its instance, manager or PostgreSQL gone', () => {
+  const now = new Date('2026-01-01T00:01:00Z');
+  const settled = '2026-01-01T00:00:00Z';
   const healthy = standby('pg-1', undefined, undefined, { isPrimary: true });
-  assert.equal(primaryFailed(healthy), false);
-  assert.equal(primaryFailed(undefined), true);
-  assert.equal(primaryFailed({ ...healthy, running: false }), true);
-  assert.equal(primaryFailed({ ...healthy, statusError: 'ECONNREFUSED' }), true);
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { isPrimary: true, postgresRunning: false })), true);
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { isPrimary: true, phase: 'isolated' })), true);
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'restarting' })), false, 'a restart in place is not a failure');
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'starting' })), false, 'an unfenced primary starting is not a failure');
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'fenced' })), false, 'fenced on purpose, or just unfenced');
-  assert.equal(primaryFailed(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'failed' })), true);
+  const certain = (o: ObservedInstance | undefined) => primaryFailure(o, now)?.certain;
+  assert.equal(primaryFailure(healthy, now), undefined);
+  assert.equal(certain(undefined), true);
+  assert.equal(certain({ ...healthy, running: false }), true);
+  assert.equal(certain({ ...healthy, statusError: 'refused', statusErrorKind: 'refused', managerStartedAt: settled }), true, 'nothing listens where a settled manager should');
+  assert.equal(certain(standby('pg-1', undefined, undefined, { isPrimary: true, postgresRunning: false, phase: 'stopped' })), true);
+  assert.equal(certain(standby('pg-1', undefined, undefined, { isPrimary: true, phase: 'isolated' })), true);
+  assert.equal(certain(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'failed' })), true);
+  assert.equal(primaryFailure(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'restarting' }), now), undefined, 'a restart in place is not a failure');
+  assert.equal(primaryFailure(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'starting' }), now), undefined, 'an unfenced primary starting is not a failure');
+  assert.equal(primaryFailure(standby('pg-1', undefined, undefined, { postgresRunning: false, phase: 'fenced' }), now), undefined, 'fenced on purpose, or just unfenced');
+});
+
+test('timeouts, errors, a young manager and an unanswering PostgreSQL are only uncertain evidence', () => {
+  const now = new Date('2026-01-01T00:01:00Z');
+  const healthy = standby('pg-1', undefined, undefined, { isPrimary: true });
+  const certain = (o: ObservedInstance) => primaryFailure(o, now)?.certain;
+  assert.equal(certain({ ...healthy, status: undefined, statusError: 'no answer in time', statusErrorKind: 'timeout', managerStartedAt: '2026-01-01T00:00:00Z' }), false);
+  assert.equal(certain({ ...healthy, status: undefined, statusError: 'fetch failed (UND_ERR_SOCKET)', statusErrorKind: 'error' }), false);
+  assert.equal(certain({ ...healthy, status: undefined, statusError: 'refused', statusErrorKind: 'refused', managerStartedAt: '2026-01-01T00:00:58Z' }), false, 'a manager 2 s old may not listen yet');
+  assert.equal(certain({ ...healthy, status: undefined, statusError: 'refused', statusErrorKind: 'refused' }), false, 'a manager of unknown age');
+  assert.equal(certain({ ...healthy, running: false, postmasterRunning: true }), false, 'the manager was killed, its PostgreSQL runs on');
+  assert.equal(certain(standby('pg-1', undefined, undefined, { isPrimary: undefined, lastError: 'timeout expired' })), false, 'PostgreSQL runs but does not answer its manager');
+});
+
+test('uncertain evidence is corroborated only when every answering standby has lost the primary’s WAL', () => {
+  const primary = standby('pg-1', undefined, undefined, { isPrimary: true });
+  const streaming = (name: string) => standby(name, '0/1', '0/1', { isWalReceiverActive: true });
+  const lost = (name: string) => standby(name, '0/1', '0/1', { isWalReceiverActive: false });
+  assert.equal(corroborated([primary, streaming('pg-2'), lost('pg-3')], 'pg-1'), false);
+  assert.equal(corroborated([primary, lost('pg-2'), lost('pg-3')], 'pg-1'), true);
+  assert.equal(corroborated([primary, lost('pg-2'), { ...streaming('pg-3'), statusError: 'timeout' }], 'pg-1'), true, 'an unanswering standby neither confirms nor denies');
+  assert.equal(corroborated([primary, { ...lost('pg-2'), statusError: 'timeout' }], 'pg-1'), false, 'nobody answered');
 });
 
 test('fenced instances come from the annotation; "*" fences all; junk fences nothing', () => {

@@ -19,15 +19,51 @@ export function chooseFailoverTarget(instances: ObservedInstance[], exclude: Set
   return rankFailoverCandidates(instances, exclude)[0];
 }
 
+/** A manager this young may not listen yet: its refused connection says nothing about the instance. */
+export const MANAGER_START_GRACE_MS = 10_000;
+/** Uncertain evidence (a timeout, a stalled manager) must persist this long before it counts. */
+export const UNCERTAIN_FAILURE_WINDOW_MS = 5_000;
+
 /**
- * A primary is failed when its manager is gone, unreachable, or reports PostgreSQL down or not
- * primary. Being fenced, starting and restarting on purpose (a restart, an unfence) are not failures.
+ * Why the primary looks failed, and whether that is certain. Certain: the instance or its manager
+ * process is gone, nothing listens where a settled manager should, or the manager reports
+ * PostgreSQL down, isolated or no longer primary. Uncertain: a timeout, an error, a manager that is
+ * gone while its postmaster still runs, or PostgreSQL not answering its manager — any of which a
+ * busy machine produces on a healthy primary. Starting, restarting (a restart in place) and being
+ * fenced are no failure at all.
  */
-export function primaryFailed(p: ObservedInstance | undefined): boolean {
-  if (!p) return true;
-  if (!p.running || p.statusError !== undefined || !p.status) return true;
-  if (p.status.phase === 'starting' || p.status.phase === 'restarting' || p.status.phase === 'fenced') return false;
-  return !p.status.postgresRunning || p.status.phase === 'isolated' || p.status.isPrimary === false;
+export type FailureEvidence = { certain: boolean; reason: string };
+
+export function primaryFailure(p: ObservedInstance | undefined, now: Date): FailureEvidence | undefined {
+  if (!p) return { certain: true, reason: 'instance is gone' };
+  if (!p.running) {
+    return p.postmasterRunning
+      ? { certain: false, reason: 'instance manager not running, PostgreSQL still up' }
+      : { certain: true, reason: 'instance not running' };
+  }
+  if (p.statusError !== undefined || !p.status) {
+    const settled = p.managerStartedAt !== undefined && now.getTime() - Date.parse(p.managerStartedAt) >= MANAGER_START_GRACE_MS;
+    const reason = p.statusError ?? 'no status';
+    return { certain: p.statusErrorKind === 'refused' && settled, reason };
+  }
+  const s = p.status;
+  if (s.phase === 'starting' || s.phase === 'restarting' || s.phase === 'fenced') return undefined;
+  if (!s.postgresRunning) return { certain: true, reason: `PostgreSQL ${s.phase}` };
+  if (s.phase === 'isolated') return { certain: true, reason: `isolated: ${s.isolationReason ?? 'by the operator'}` };
+  if (s.isPrimary === false) return { certain: true, reason: 'PostgreSQL is not a primary' };
+  // The manager runs and so does the postmaster, but PostgreSQL did not answer it.
+  if (s.isPrimary === undefined && s.phase === 'running') return { certain: false, reason: `PostgreSQL does not answer: ${s.lastError ?? 'no reply'}` };
+  return undefined;
+}
+
+/**
+ * Uncertain evidence is corroborated when no standby still receives WAL from the primary: a
+ * primary whose WAL still streams is alive, whatever its manager's answers. Standbys that cannot
+ * be asked corroborate nothing, and with none answering there is nobody to fail over to anyway.
+ */
+export function corroborated(instances: ObservedInstance[], primary: string): boolean {
+  const standbys = instances.filter((i) => i.name !== primary && i.status && !i.statusError && i.status.postgresRunning && i.status.isPrimary === false);
+  return standbys.length > 0 && standbys.every((i) => !i.status?.isWalReceiverActive);
 }
 
 /** Instances listed in the cnpg.io/fencedInstances annotation (a JSON list; "*" means all). */

@@ -37,7 +37,15 @@ export interface ObservedInstance {
   role?: InstanceRole;
   status?: InstanceStatus;
   statusError?: string;
+  /** `refused`: nothing listened; `timeout`: no answer in time; anything else is `error`. */
+  statusErrorKind?: StatusErrorKind;
+  /** When the manager process started, where the platform knows it. */
+  managerStartedAt?: string;
+  /** With the manager not running: whether its postmaster still does (a manager killed alone). */
+  postmasterRunning?: boolean;
 }
+
+export type StatusErrorKind = 'refused' | 'timeout' | 'error';
 
 export interface ObservedCluster {
   instances: ObservedInstance[];
@@ -46,6 +54,8 @@ export interface ObservedCluster {
   /** Hash of the credentials the cluster's Secrets hold now; undefined until they exist. */
   credentialsHash?: string;
   now: Date;
+  /** Since when this operator has been watching: evidence from before it counts from here. */
+  observingSince?: Date;
   /** bootstrap.recovery resolved against the Cluster's external clusters or the named Backup. */
   recovery?: RecoveryBootstrap | { error: string };
   /** The Cluster's Backup objects, newest last, for the LastBackupSucceeded condition. */

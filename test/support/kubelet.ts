@@ -25,6 +25,7 @@ interface Running {
   ready: boolean;
   restarts: number;
   exitedAt?: number;
+  startedAt?: Date;
 }
 
 /**
@@ -258,6 +259,7 @@ export class KubeletStandIn {
       r.restarts++;
     });
     r.child = child;
+    r.startedAt = new Date();
   }
 
   private async ready(r: Running): Promise<boolean> {
@@ -288,7 +290,7 @@ export class KubeletStandIn {
           { type: 'Ready', status },
           { type: 'ContainersReady', status },
         ],
-        containerStatuses: [{ name: 'postgres', image: pod.spec!.containers[0]!.image!, imageID: '', ready, restartCount: r.restarts, started: Boolean(r.child), state: r.child ? { running: {} } : { waiting: { reason: 'CrashLoopBackOff' } } }],
+        containerStatuses: [{ name: 'postgres', image: pod.spec!.containers[0]!.image!, imageID: '', ready, restartCount: r.restarts, started: Boolean(r.child), state: r.child ? { running: { startedAt: r.startedAt } } : { waiting: { reason: 'CrashLoopBackOff' } } }],
       },
     };
     await this.core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body }).catch(() => undefined);

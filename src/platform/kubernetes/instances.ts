@@ -10,6 +10,7 @@ import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { credentialsHash } from '../../operator/credentials.js';
 import { configHash } from '../../operator/instance-config.js';
+import { statusErrorOf } from '../../operator/status-error.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
@@ -39,6 +40,11 @@ function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
     .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT }));
 }
 
+
+/** The client hands timestamps over as Dates or, from some paths, as strings. */
+function toIso(t: Date | string | undefined): string | undefined {
+  return t === undefined ? undefined : new Date(t).toISOString();
+}
 
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
@@ -102,7 +108,9 @@ export class KubeInstances implements InstanceRuntime {
         const pod = byName.get(name);
         // The hashes live on the PVC: they must outlive a deleted Pod like the data does.
         const annotations = pvc.metadata?.annotations ?? {};
-        const running = pod?.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
+        const container = pod?.status?.containerStatuses?.find((c) => c.name === 'postgres');
+        // The manager is the container's first process: with it gone, so is its PostgreSQL.
+        const running = pod?.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp && (container === undefined || container.state?.running !== undefined);
         const observed: ObservedInstance = {
           name,
           serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
@@ -110,12 +118,13 @@ export class KubeInstances implements InstanceRuntime {
           configHash: hashWithPeers(annotations[ANNOTATIONS.configHash], annotations[PEERS_ANNOTATION], peersOf(pods, name)),
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
+          managerStartedAt: toIso(container?.state?.running?.startedAt),
         };
         if (!running || !pod) return observed;
         try {
           observed.status = (await this.call<InstanceStatus>(pod, 'GET', '/pg/status', undefined)) ?? undefined;
         } catch (e) {
-          observed.statusError = (e as Error).message;
+          Object.assign(observed, statusErrorOf(e));
         }
         return observed;
       }),

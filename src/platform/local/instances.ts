@@ -14,6 +14,7 @@ import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { credentialsHash } from '../../operator/credentials.js';
 import { configHash } from '../../operator/instance-config.js';
+import { statusErrorOf } from '../../operator/status-error.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
@@ -33,6 +34,8 @@ export interface InstanceRecord {
   pgPort: number;
   statusPort: number;
   managerPid?: number;
+  /** When managerPid was spawned. */
+  managerStartedAt?: string;
   token: string;
   generation: number;
   configHash?: string;
@@ -121,7 +124,7 @@ export class LocalInstances implements InstanceRuntime {
     const ns = cluster.metadata.namespace ?? 'default';
     const recs = this.records(ns, cluster.metadata.name);
     return Promise.all(
-      recs.map(async ({ record }) => {
+      recs.map(async ({ dir, record }) => {
         const running = this.managerRunning(record);
         const observed: ObservedInstance = {
           name: record.name,
@@ -130,14 +133,18 @@ export class LocalInstances implements InstanceRuntime {
           configHash: hashWithPeers(record.configHash, record.peers, this.peersOf(ns, cluster.metadata.name, record.name)),
           credentialsHash: record.credentialsHash,
           role: record.role,
+          managerStartedAt: record.managerStartedAt,
         };
         if (running) {
           this.watcher?.watch(record);
           try {
             observed.status = await this.fetchStatus(record);
           } catch (e) {
-            observed.statusError = (e as Error).message;
+            Object.assign(observed, statusErrorOf(e));
           }
+        } else {
+          const pid = readPostmasterPid(instancePaths(dir, record.pgPort).pgdata);
+          observed.postmasterRunning = pid !== undefined && isAlive(pid);
         }
         return observed;
       }),
@@ -216,6 +223,7 @@ export class LocalInstances implements InstanceRuntime {
     closeSync(log);
     child.unref();
     rec.managerPid = child.pid;
+    rec.managerStartedAt = new Date().toISOString();
     this.writeRecord(dir, rec);
   }
 
@@ -248,7 +256,7 @@ export class LocalInstances implements InstanceRuntime {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${await res.text()}`);
+    if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${errorText(await res.text())}`);
     return (await res.json()) as T;
   }
 
@@ -358,6 +366,16 @@ export class LocalInstances implements InstanceRuntime {
     await this.stop(cluster, name);
     if (rec) rmSync(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The manager answers errors as {"error": "…"}; the sentence is what a person needs. */
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown };
+    return typeof parsed.error === 'string' ? parsed.error : body;
+  } catch {
+    return body;
   }
 }
 

@@ -1,0 +1,143 @@
+// Evidence decides a failover, on a busy machine: a primary whose instance manager stalls while
+// the CPUs are oversubscribed is not failed over (and keeps taking writes), and a primary whose
+// PostgreSQL freezes is failed over exactly once, with one writable primary at every sampled
+// moment and every acknowledged write kept.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { TestEnv, eventually, sleep } from './support/env.js';
+import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
+import { Writer } from './support/writer.js';
+
+interface Pod {
+  metadata: { name: string; labels: Record<string, string> };
+  status: { local: { pid?: number; managerPid?: number; port: number } };
+}
+
+interface ClusterStatus {
+  phase?: string;
+  readyInstances?: number;
+  currentPrimary?: string;
+  timelineID?: number;
+}
+
+const env = new TestEnv();
+const CLUSTER = 'evidence';
+let uri = '';
+let writer: Writer;
+let ports: number[] = [];
+let twoPrimaries: TwoPrimariesWatch | undefined;
+let stress: ChildProcess | undefined;
+const stopped: number[] = [];
+
+const manifest = `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ${CLUSTER}
+spec:
+  instances: 3
+  storage:
+    size: 1Gi
+  postgresql:
+    synchronous:
+      method: any
+      number: 1
+  bootstrap:
+    initdb:
+      database: app
+      owner: app
+`;
+
+async function pods(): Promise<Pod[]> {
+  return (await env.json<{ items: Pod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${CLUSTER}`])).items;
+}
+
+async function clusterStatus(): Promise<ClusterStatus> {
+  return (await env.json<{ status?: ClusterStatus }>(['get', 'cluster', CLUSTER])).status ?? {};
+}
+
+async function healthy(): Promise<ClusterStatus> {
+  return eventually('a healthy cluster with three ready instances', async () => {
+    const s = await clusterStatus();
+    return s.phase === 'Cluster in healthy state' && s.readyInstances === 3 ? s : undefined;
+  }, 120_000, 250);
+}
+
+function stopStress(): void {
+  stress?.kill('SIGKILL');
+  stress = undefined;
+}
+
+before(async () => {
+  await env.ok(['apply', '-f', '-'], manifest);
+  await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
+  uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
+  ports = (await pods()).map((p) => p.status.local.port);
+  await Writer.prepare(uri);
+  writer = new Writer(uri);
+  writer.start();
+  twoPrimaries = new TwoPrimariesWatch(() => ports, uri);
+});
+
+after(async () => {
+  // Whatever a failed assertion left stopped must be able to exit.
+  signalAll(stopped, 'SIGCONT');
+  stopStress();
+  await writer?.stop();
+  await twoPrimaries?.stop();
+  await env.cleanup();
+});
+
+test('a primary whose instance manager stalls on an oversubscribed machine is not failed over and keeps taking writes', async () => {
+  const start = await healthy();
+  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const managerPid = primary?.status.local.managerPid;
+  assert.ok(managerPid, 'the primary’s manager pid');
+  stress = oversubscribe(60);
+  await sleep(2000);
+  stopped.push(managerPid);
+  process.kill(managerPid, 'SIGSTOP');
+  const ackedAtStop = writer.acked.length;
+  // Longer than the uncertain-evidence window, shorter than the manager's own isolation bound.
+  await sleep(8000);
+  const ackedWhileStopped = writer.acked.length - ackedAtStop;
+  process.kill(managerPid, 'SIGCONT');
+  // Time for a wrong decision to show.
+  await sleep(5000);
+  stopStress();
+  const end = await healthy();
+  assert.equal(end.currentPrimary, start.currentPrimary, 'no failover');
+  assert.equal(end.timelineID, start.timelineID, 'no promotion happened at all');
+  assert.ok(ackedWhileStopped > 0, 'writes went on while the manager was stopped');
+  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(uri, writer);
+  process.stdout.write(`# manager stalled 8 s under stress-ng: ${ackedWhileStopped} writes acknowledged meanwhile, no failover\n`);
+});
+
+test('a primary whose PostgreSQL freezes is failed over exactly once, losing nothing', async () => {
+  const start = await healthy();
+  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const postmaster = primary?.status.local.pid;
+  assert.ok(postmaster, 'the primary’s postmaster pid');
+  stress = oversubscribe(90);
+  const frozen = processTree(postmaster);
+  stopped.push(...frozen);
+  const t0 = performance.now();
+  signalAll(frozen, 'SIGSTOP');
+  const next = await eventually('a new primary', async () => {
+    const s = await clusterStatus();
+    return s.currentPrimary && s.currentPrimary !== start.currentPrimary && s.phase === 'Cluster in healthy state' ? s : undefined;
+  }, 120_000, 250);
+  const tookS = (performance.now() - t0) / 1000;
+  // The old primary was killed by its isolation; continuing it changes nothing.
+  signalAll(frozen, 'SIGCONT');
+  stopStress();
+  const end = await healthy();
+  assert.equal(end.currentPrimary, next.currentPrimary);
+  assert.equal(end.timelineID, (start.timelineID ?? 0) + 1, 'exactly one promotion');
+  const count = writer.acked.length;
+  await eventually('the writer committing through -rw again', async () => writer.acked.length > count + 10, 60_000, 100);
+  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(uri, writer);
+  process.stdout.write(`# PostgreSQL frozen under stress-ng: ${start.currentPrimary} → ${end.currentPrimary} after ${tookS.toFixed(1)} s\n`);
+});
