@@ -15,7 +15,7 @@ export const CNPG_KINDS = ['kill-postmaster', 'kill-instance', 'delete-pod', 'sw
 
 interface Pod {
   metadata: { name: string; labels: Record<string, string> };
-  status: { local: { pid?: number; managerPid?: number } };
+  status: { local: { pid?: number; managerPid?: number; port: number } };
 }
 
 interface StatusReport {
@@ -67,7 +67,7 @@ export function missing(r: StatusReport, synchronous: boolean, victim?: string):
 export class CnpgSystem implements System<CnpgVictim> {
   readonly name = 'cnpg';
   readonly kinds = CNPG_KINDS;
-  private readonly home = mkdtempSync(join(tmpdir(), 'cnpg-failover-'));
+  readonly home = mkdtempSync(join(tmpdir(), 'cnpg-failover-'));
   private uri = '';
   readonly stop: () => Promise<void>;
 
@@ -100,6 +100,16 @@ export class CnpgSystem implements System<CnpgVictim> {
 
   private async pods(): Promise<Pod[]> {
     return (JSON.parse(await this.cnpg(['get', 'pods', '-l', `cnpg.io/cluster=${NAME}`, '-o', 'json'])) as { items: Pod[] }).items;
+  }
+
+  /** Each instance's own PostgreSQL port, for asking every one of them directly. */
+  async instancePorts(): Promise<number[]> {
+    return (await this.pods()).map((p) => p.status.local.port);
+  }
+
+  /** The Cluster's status as the operator wrote it. */
+  async clusterStatus(): Promise<{ currentPrimary?: string; timelineID?: number; phase?: string }> {
+    return (JSON.parse(await this.cnpg(['get', 'cluster', NAME, '-o', 'json'])) as { status?: { currentPrimary?: string; timelineID?: number; phase?: string } }).status ?? {};
   }
 
   async primary(): Promise<CnpgVictim> {
