@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareLsn } from '../postgres/lsn.js';
-import { reconcileSlots, writeConfiguration } from './configure.js';
+import { hotStandbyFloor, reconcileSlots, writeConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection } from './db.js';
 import {
   appliedRolesHash,
@@ -205,7 +205,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
-    const changed = writeConfiguration(this.spec, this.paths, this.creds.tls);
+    const changed = await this.writeInstanceConfiguration();
     const reloadAsked = this.spec.reloadRequest !== this.appliedReload;
     this.appliedReload = this.spec.reloadRequest;
     if (!this.postmaster.running) {
@@ -232,6 +232,16 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       rmSync(this.bootstrapMarker, { force: true });
       await this.bootstrap();
     }
+  }
+
+  /**
+   * A standby never runs a hot-standby-sensitive setting below its primary's: a lowered one waits
+   * until the standby has replayed the primary's restart with it (the periodic reconcile writes it
+   * then, and the pending restart follows).
+   */
+  private async writeInstanceConfiguration(): Promise<boolean> {
+    const floor = this.spec.role === 'replica' ? await hotStandbyFloor(this.spec, this.paths) : undefined;
+    return writeConfiguration(this.spec, this.paths, this.creds.tls, floor);
   }
 
   private async bootstrap(): Promise<void> {
@@ -267,7 +277,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
       await cloneFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.spec.slotName, this.paths.passfile);
       // standby.signal marks the data as a standby's, before anything could start it as a primary.
-      writeConfiguration(this.spec, this.paths, this.creds.tls);
+      await this.writeInstanceConfiguration();
     }
     writeFileSync(this.bootstrapMarker, new Date().toISOString() + '\n');
     this.phase = this.postmaster.running ? 'running' : 'starting';
