@@ -300,7 +300,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
     writeConfiguration(this.spec, this.paths, this.creds.tls);
-    this.postmaster.reload();
+    // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
+    // lower, and only a restart lowers them: done now, while nothing is connected and before any
+    // replica is cloned from this data.
+    await this.postmaster.stop();
+    await this.startPostgres();
     await withConnection(this.socket, 'postgres', async (c) => {
       await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
       await grantRewindFunctions(c);
