@@ -187,7 +187,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private async reconcile(): Promise<void> {
     this.spec = this.readSpec();
     this.creds = readJson<Credentials>(this.paths.credentials);
-    if (this.spec.role === 'replica') writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
+    if (this.spec.role === 'replica') {
+      writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
+      // The empty-archive check guards a new cluster's first WAL. Once this instance follows
+      // another, that one may archive first, and the store holds this cluster's own WAL.
+      rmSync(this.paths.emptyArchiveCheck, { force: true });
+    }
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
     if (!existsSync(this.bootstrapMarker)) await this.bootstrap();
 
