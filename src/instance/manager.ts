@@ -126,9 +126,13 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   start(): void {
-    if (existsSync(this.bootstrapMarker) && this.postmaster.adopt()) {
+    // A postmaster that outlived the previous manager keeps serving, untouched. One left by a
+    // bootstrap that never finished is adopted too, so that the bootstrap's first step stops it.
+    if (this.postmaster.adopt()) {
       log('info', 'adopted running postmaster', { pid: this.postmaster.pid });
       this.startedAt = Date.now();
+      // Readiness is still judged by connecting to it, as for one this manager started.
+      if (existsSync(this.bootstrapMarker)) this.phase = 'running';
     }
     void this.requestReconcile();
   }
