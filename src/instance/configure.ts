@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
+import { hotStandbyMinimums } from '../postgres/hot-standby.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
+import { runTool } from './run.js';
 import type { InstanceSpec, TlsMaterial } from './spec.js';
 import { scriptCommand } from './wal-scripts.js';
 
@@ -29,10 +31,10 @@ function writeTlsFiles(paths: InstancePaths, tls: TlsMaterial): boolean {
 }
 
 /**
- * The postgresql.conf settings a spec implies; `tls` when certificates were delivered, `recovery`
- * while an archive recovery runs.
+ * The postgresql.conf settings a spec implies; `tls` when certificates were delivered, `overrides`
+ * while an archive recovery runs or to keep a standby startable.
  */
-export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls = false, recovery?: Record<string, string>): Record<string, string> {
+export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls = false, overrides?: Record<string, string>): Record<string, string> {
   const standby =
     spec.role === 'replica' && spec.primary
       ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
@@ -46,15 +48,25 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
     standby,
     synchronousStandbyNames: spec.synchronousStandbyNames,
     archiveCommand: scriptCommand(paths.archiveScript, '%f'),
-    recovery,
+    overrides,
     tls: tls ? { certFile: paths.certificates.cert, keyFile: paths.certificates.key, caFile: paths.certificates.ca } : undefined,
   });
 }
 
 /** Returns whether anything changed, certificates included: all of it takes a reload, no restart. */
-export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined, recovery?: Record<string, string>): boolean {
+/**
+ * The hot-standby-sensitive settings of the spec that are lower than the values the data's control
+ * file recorded of the server whose WAL it replays, raised to them: without that, a standby (or an
+ * archive recovery) refuses to start until it has replayed a change it cannot replay while down.
+ */
+export async function hotStandbyFloor(spec: InstanceSpec, paths: InstancePaths): Promise<Record<string, string>> {
+  const control = await runTool(join(spec.binDir, 'pg_controldata'), [paths.pgdata], { ...process.env, LC_ALL: 'C' });
+  return hotStandbyMinimums(control, instanceParameters(spec, paths));
+}
+
+export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined, overrides?: Record<string, string>): boolean {
   let changed = tls ? writeTlsFiles(paths, tls) : false;
-  const params = instanceParameters(spec, paths, tls !== undefined, recovery);
+  const params = instanceParameters(spec, paths, tls !== undefined, overrides);
   changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params)) || changed;
   changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;
   changed =

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareLsn } from '../postgres/lsn.js';
-import { reconcileSlots, writeConfiguration } from './configure.js';
+import { hotStandbyFloor, reconcileSlots, writeConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection } from './db.js';
 import {
   appliedRolesHash,
@@ -130,9 +130,13 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   start(): void {
-    if (existsSync(this.bootstrapMarker) && this.postmaster.adopt()) {
+    // A postmaster that outlived the previous manager keeps serving, untouched. One left by a
+    // bootstrap that never finished is adopted too, so that the bootstrap's first step stops it.
+    if (this.postmaster.adopt()) {
       log('info', 'adopted running postmaster', { pid: this.postmaster.pid });
       this.startedAt = Date.now();
+      // Readiness is still judged by connecting to it, as for one this manager started.
+      if (existsSync(this.bootstrapMarker)) this.phase = 'running';
     }
     void this.requestReconcile();
   }
@@ -191,7 +195,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private async reconcile(): Promise<void> {
     this.spec = this.readSpec();
     this.creds = readJson<Credentials>(this.paths.credentials);
-    if (this.spec.role === 'replica') writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
+    if (this.spec.role === 'replica') {
+      writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
+      // The empty-archive check guards a new cluster's first WAL. Once this instance follows
+      // another, that one may archive first, and the store holds this cluster's own WAL.
+      rmSync(this.paths.emptyArchiveCheck, { force: true });
+    }
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
     if (!existsSync(this.bootstrapMarker)) await this.bootstrap();
 
@@ -209,7 +218,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
-    const changed = writeConfiguration(this.spec, this.paths, this.creds.tls);
+    const changed = await this.writeInstanceConfiguration();
     const reloadAsked = this.spec.reloadRequest !== this.appliedReload;
     this.appliedReload = this.spec.reloadRequest;
     if (!this.postmaster.running) {
@@ -236,6 +245,16 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       rmSync(this.bootstrapMarker, { force: true });
       await this.bootstrap();
     }
+  }
+
+  /**
+   * A standby never runs a hot-standby-sensitive setting below its primary's: a lowered one waits
+   * until the standby has replayed the primary's restart with it (the periodic reconcile writes it
+   * then, and the pending restart follows).
+   */
+  private async writeInstanceConfiguration(): Promise<boolean> {
+    const floor = this.spec.role === 'replica' ? await hotStandbyFloor(this.spec, this.paths) : undefined;
+    return writeConfiguration(this.spec, this.paths, this.creds.tls, floor);
   }
 
   private async bootstrap(): Promise<void> {
@@ -271,7 +290,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
       await cloneFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.spec.slotName, this.paths.passfile);
       // standby.signal marks the data as a standby's, before anything could start it as a primary.
-      writeConfiguration(this.spec, this.paths, this.creds.tls);
+      await this.writeInstanceConfiguration();
     }
     writeFileSync(this.bootstrapMarker, new Date().toISOString() + '\n');
     this.phase = this.postmaster.running ? 'running' : 'starting';
@@ -294,7 +313,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
     writeConfiguration(this.spec, this.paths, this.creds.tls);
-    this.postmaster.reload();
+    // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
+    // lower, and only a restart lowers them: done now, while nothing is connected and before any
+    // replica is cloned from this data.
+    await this.postmaster.stop();
+    await this.startPostgres();
     await withConnection(this.socket, 'postgres', async (c) => {
       await reconcileBuiltinRoles(c, b.owner, this.spec.enableSuperuserAccess, this.creds);
       await grantRewindFunctions(c);

@@ -18,7 +18,10 @@ export interface InstancePaths {
   /** Markers of stored WAL, one folder per store. */
   archiveSpool: string;
   restoreSpool: string;
-  /** Present from bootstrap until the first WAL is archived: the store must hold no other cluster's WAL. */
+  /**
+   * Present from a new cluster's bootstrap until its first WAL is archived or the instance runs as
+   * a standby: the store must hold no other cluster's WAL.
+   */
   emptyArchiveCheck: string;
   /** One JSON report per base backup this instance ran. */
   backups: string;

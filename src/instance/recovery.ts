@@ -3,9 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveHasWals, chooseBaseBackup, extractBaseBackup, listBackups, openBlobStore, type BackupInfo } from '../objectstore/index.js';
-import { recoveryMinimums, recoveryParameters } from '../postgres/recovery.js';
-import { instanceParameters } from './configure.js';
-import { runTool } from './run.js';
+import { recoveryParameters } from '../postgres/recovery.js';
+import { hotStandbyFloor } from './configure.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
@@ -57,8 +56,7 @@ export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths
 
 /** restore_command and the target, plus whatever the source server had higher than this spec. */
 export async function recoverySettings(spec: InstanceSpec, b: RecoveryBootstrap, paths: InstancePaths): Promise<Record<string, string>> {
-  const control = await runTool(join(spec.binDir, 'pg_controldata'), [paths.pgdata], { ...process.env, LC_ALL: 'C' });
-  return { ...recoveryMinimums(control, instanceParameters(spec, paths)), ...recoveryParameters(scriptCommand(paths.restoreScript, '%f %p'), b.target) };
+  return { ...(await hotStandbyFloor(spec, paths)), ...recoveryParameters(scriptCommand(paths.restoreScript, '%f %p'), b.target) };
 }
 
 export function requestArchiveRecovery(pgdata: string): void {

@@ -1,5 +1,6 @@
 // Reads what PostgreSQL itself says about the instance: role, timeline, WAL positions, replication.
 import type pg from 'pg';
+import { HOT_STANDBY_SETTINGS } from '../postgres/hot-standby.js';
 import { compareLsn, parseLsn } from '../postgres/lsn.js';
 import type { CatalogSummary } from './catalog.js';
 import type { ArchivingStatus } from './wal-archiver.js';
@@ -37,6 +38,8 @@ export interface InstanceStatus {
   lagBytes?: number;
   isWalReceiverActive?: boolean;
   pendingRestart: boolean;
+  /** A hot-standby-sensitive setting waits for a restart to go down: the primary must restart before its standbys. */
+  pendingRestartForDecrease?: boolean;
   fenced?: boolean;
   isolationReason?: string;
   appliedGeneration?: number;
@@ -54,26 +57,39 @@ export interface InstanceStatus {
 
 export type PostgresFacts = Pick<
   InstanceStatus,
-  'isPrimary' | 'timeLineID' | 'systemID' | 'currentLsn' | 'receivedLsn' | 'replayLsn' | 'lagBytes' | 'isWalReceiverActive' | 'pendingRestart' | 'replicationInfo'
+  'isPrimary' | 'timeLineID' | 'systemID' | 'currentLsn' | 'receivedLsn' | 'replayLsn' | 'lagBytes' | 'isWalReceiverActive' | 'pendingRestart' | 'pendingRestartForDecrease' | 'replicationInfo'
 >;
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+/**
+ * Running values above what the configuration files now hold (the last entry of a name wins; a name
+ * no file sets falls back to the built-in default).
+ */
+const PENDING_DECREASE = `
+  SELECT count(*) FROM pg_settings s
+    LEFT JOIN (SELECT DISTINCT ON (name) name, setting FROM pg_file_settings ORDER BY name, seqno DESC) f USING (name)
+   WHERE s.pending_restart AND s.name = ANY($1::text[])
+     AND coalesce(f.setting, s.boot_val) ~ '^[0-9]+$'
+     AND coalesce(f.setting, s.boot_val)::bigint < s.setting::bigint`;
 
 export async function readPostgresFacts(c: pg.Client): Promise<PostgresFacts> {
   const base = await c.query(`
     SELECT pg_is_in_recovery() AS in_recovery,
            (SELECT system_identifier FROM pg_control_system())::text AS system_id,
            (SELECT count(*) FROM pg_settings WHERE pending_restart)::int AS pending_restart,
+           (${PENDING_DECREASE})::int AS pending_decrease,
            CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn,
            pg_last_wal_receive_lsn()::text AS received_lsn,
            pg_last_wal_replay_lsn()::text AS replay_lsn,
-           (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli`);
+           (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli`, [Object.keys(HOT_STANDBY_SETTINGS)]);
   const row = base.rows[0] as Record<string, unknown>;
   const isPrimary = row.in_recovery === false;
   const facts: PostgresFacts = {
     isPrimary,
     systemID: str(row.system_id),
     pendingRestart: Number(row.pending_restart) > 0,
+    pendingRestartForDecrease: Number(row.pending_decrease) > 0,
     currentLsn: str(row.current_lsn),
     receivedLsn: str(row.received_lsn),
     replayLsn: str(row.replay_lsn),

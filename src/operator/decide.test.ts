@@ -138,6 +138,21 @@ test('a parameter change reconfigures every instance; pending restarts go replic
   assert.equal(waits.status.phase, PHASE.waitingForUser);
 });
 
+test('lowering a hot-standby-sensitive setting restarts the primary first, then the replicas', () => {
+  const lowered = cluster(3, { postgresql: { parameters: { max_connections: '150' }, enableAlterSystem: false } } as Partial<Cluster['spec']>, { currentPrimary: 'pg-1' });
+  const decrease = { pendingRestart: true, pendingRestartForDecrease: true };
+  const primaryFirst = planCluster(lowered, observed([inst(1, 1, {}, decrease), inst(2, 1, {}, decrease), inst(3, 1, {}, decrease)], lowered), 15);
+  assert.deepEqual(kinds(primaryFirst.actions), ['restartPostgres:pg-1']);
+  assert.equal(primaryFirst.status.phase, PHASE.restartingPrimary);
+  const replicasAfter = planCluster(lowered, observed([inst(1, 1), inst(2, 1, {}, decrease), inst(3, 1, {}, decrease)], lowered), 15);
+  assert.deepEqual(kinds(replicasAfter.actions), ['restartPostgres:pg-3']);
+
+  const supervised = cluster(3, { primaryUpdateStrategy: 'supervised' } as Partial<Cluster['spec']>, { currentPrimary: 'pg-1' });
+  const waits = planCluster(supervised, observed([inst(1, 1, {}, decrease), inst(2, 1, {}, decrease), inst(3, 1, {}, decrease)], supervised), 15);
+  assert.deepEqual(kinds(waits.actions), [], 'supervised: no replica restarts ahead of the primary either');
+  assert.equal(waits.status.phase, PHASE.waitingForUser);
+});
+
 test('changed credentials (a role password Secret appearing) reach every running instance', () => {
   const c = cluster(3, {}, { currentPrimary: 'pg-1' });
   const withCreds = (i: ObservedInstance) => ({ ...i, credentialsHash: 'old' });

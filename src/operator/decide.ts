@@ -253,20 +253,24 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       const fencedNames = replicas.filter((r) => fenced.has(r.name)).map((r) => r.name);
       return { phase: PHASE.waitingForInstances, reason: fencedNames.length ? `fenced: ${fencedNames.join(', ')}` : undefined, requeueAfterMs: fencedNames.length === replicas.filter((r) => !isReady(r)).length ? undefined : WORKING_REQUEUE_MS };
     }
-    const pendingReplica = [...replicas].reverse().find((r) => r.status?.pendingRestart);
-    if (pendingReplica) {
-      actions.push({ kind: 'restartPostgres', name: pendingReplica.name });
-      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingInstance', message: `Restarting ${pendingReplica.name} to apply configuration` });
-      return { phase: PHASE.applyingConfiguration, requeueAfterMs: WORKING_REQUEUE_MS };
-    }
-    if (primaryObs?.status?.pendingRestart) {
+    const restartPrimary = (): Progress => {
       if (cluster.spec.primaryUpdateStrategy === 'supervised') {
         return { phase: PHASE.waitingForUser, reason: `Primary ${current} needs a restart: run cnpg restart ${name} ${current}, or cnpg promote ${name} <replica>` };
       }
       actions.push({ kind: 'restartPostgres', name: current });
       actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingPrimary', message: `Restarting primary ${current} in place to apply configuration` });
       return { phase: PHASE.restartingPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
+    };
+    // A standby refuses to start below its primary's hot-standby-sensitive settings, so a decrease
+    // reaches the primary first; anything else restarts the standbys first.
+    if (primaryObs?.status?.pendingRestartForDecrease) return restartPrimary();
+    const pendingReplica = [...replicas].reverse().find((r) => r.status?.pendingRestart);
+    if (pendingReplica) {
+      actions.push({ kind: 'restartPostgres', name: pendingReplica.name });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingInstance', message: `Restarting ${pendingReplica.name} to apply configuration` });
+      return { phase: PHASE.applyingConfiguration, requeueAfterMs: WORKING_REQUEUE_MS };
     }
+    if (primaryObs?.status?.pendingRestart) return restartPrimary();
     return { phase: PHASE.healthy };
   }
 

@@ -18,8 +18,11 @@ export interface ConfigInput {
   synchronousStandbyNames?: string;
   /** Always set: archiving stays on so that adding a backup store later needs no restart. */
   archiveCommand: string;
-  /** Archive recovery in progress: restore_command and the recovery target. */
-  recovery?: Record<string, string>;
+  /**
+   * Settings that win over the user's: an archive recovery's restore_command and target, and the
+   * hot-standby-sensitive settings a server replaying WAL must keep at least as high as its source.
+   */
+  overrides?: Record<string, string>;
   /** Where the server certificate, its key and the client CA are; TLS is off without them. */
   tls?: { certFile: string; keyFile: string; caFile: string };
 }
@@ -56,7 +59,7 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
     params.primary_conninfo = input.standby.primaryConninfo;
     if (input.standby.primarySlotName) params.primary_slot_name = input.standby.primarySlotName;
   }
-  Object.assign(params, input.recovery);
+  Object.assign(params, input.overrides);
   return params;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { postgresTargetTime, recoveryMinimums, recoveryParameters } from './recovery.js';
+import { postgresTargetTime, recoveryParameters } from './recovery.js';
 
 test('target times get an explicit zone; no zone means UTC', () => {
   const cases: [string, string][] = [
@@ -25,12 +25,4 @@ test('each recovery target becomes its GUC, inclusive unless exclusive', () => {
   for (const [target, want] of cases) {
     assert.deepEqual(recoveryParameters(cmd, target), { restore_command: cmd, recovery_target_action: 'promote', recovery_target_timeline: 'latest', ...want }, JSON.stringify(target));
   }
-});
-
-test('settings lower than the source server are raised for the recovery only', () => {
-  const control = 'max_connections setting:              200\nmax_worker_processes setting:         32\nmax_wal_senders setting:              10\nmax_prepared_xacts setting:           0\nmax_locks_per_xact setting:           64\n';
-  assert.deepEqual(recoveryMinimums(control, { max_connections: '100', max_worker_processes: '32', max_wal_senders: '20', max_locks_per_transaction: '64' }), {
-    max_connections: '200',
-    max_prepared_transactions: '0',
-  });
 });

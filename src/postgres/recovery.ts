@@ -39,28 +39,3 @@ export function recoveryParameters(restoreCommand: string, target: RecoveryTarge
   if (hasTarget) params.recovery_target_inclusive = target.exclusive ? 'off' : 'on';
   return params;
 }
-
-/** Settings a server replaying WAL must have at least as high as the server that wrote it. */
-const CONTROL_FILE_MINIMUMS: Record<string, string> = {
-  max_connections: 'max_connections setting',
-  max_worker_processes: 'max_worker_processes setting',
-  max_wal_senders: 'max_wal_senders setting',
-  max_prepared_transactions: 'max_prepared_xacts setting',
-  max_locks_per_transaction: 'max_locks_per_xact setting',
-};
-
-/**
- * During recovery, raises the settings PostgreSQL checks against the source's control file (it
- * refuses to replay with lower ones); the Cluster's own values apply again after promotion.
- */
-export function recoveryMinimums(pgControlData: string, configured: Record<string, string>): Record<string, string> {
-  const raised: Record<string, string> = {};
-  for (const [guc, label] of Object.entries(CONTROL_FILE_MINIMUMS)) {
-    const m = new RegExp(`^${label}:\\s+(\\d+)$`, 'm').exec(pgControlData);
-    if (!m?.[1]) continue;
-    const needed = Number(m[1]);
-    const current = Number(configured[guc] ?? NaN);
-    if (!(current >= needed)) raised[guc] = String(needed);
-  }
-  return raised;
-}

@@ -35,6 +35,8 @@ export async function archiveCurrentWal(env: TestEnv, cluster: string, pod: stri
   await sql(env, pod, 'SELECT pg_switch_wal()', 'postgres');
   await eventually(`WAL ${wal} archived`, async () => {
     const a = await primaryArchiving(env, cluster);
+    // Thrown, not returned: eventually keeps polling and names the last failure if it times out.
+    if (a?.failing) throw new Error(`archiving failing: ${a.lastError}`);
     return a?.lastArchivedWal !== undefined && a.lastArchivedWal >= wal && a.readyWalFiles === 0;
   }, timeoutMs, 200);
   return wal;

@@ -271,7 +271,7 @@ export class LocalInstances implements InstanceRuntime {
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
     if (this.managerRunning(rec)) return;
-    await this.waitForPostmasterExit(dir, rec, 10_000);
+    // A postmaster that outlived a killed manager is left alone: the new manager adopts it.
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
     this.spawnManager(dir, rec);
   }
