@@ -76,7 +76,7 @@ export class LocalApi {
   constructor(private readonly d: LocalDaemon) {}
 
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
-  apply(manifest: string, dryRun: 'none' | 'client' | 'server'): { results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
+  async apply(manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<{ results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] }> {
     const { resources, warnings } = parseManifests(manifest);
     if (dryRun !== 'client') {
       for (const r of resources) {
@@ -85,10 +85,11 @@ export class LocalApi {
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
-    const results = resources.map((r) => {
-      const { object, action } = this.d.store.apply(r);
-      return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
-    });
+    const results = [];
+    for (const r of resources) {
+      const { object, action } = await this.d.store.apply(r);
+      results.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action });
+    }
     return { results, warnings };
   }
 
@@ -156,7 +157,7 @@ export class LocalApi {
     }
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (kind === 'Cluster') {
-      if (!this.d.store.markDeleted(kind, namespace, name)) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
+      if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';
     }
     if (!(await this.d.store.delete(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found`);
@@ -248,7 +249,7 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
           case 'POST /apply': {
             const b = await body(req);
             const dryRun = b.dryRun === 'client' || b.dryRun === 'server' ? b.dryRun : 'none';
-            return reply(res, 200, api.apply(String(b.manifest ?? ''), dryRun));
+            return reply(res, 200, await api.apply(String(b.manifest ?? ''), dryRun));
           }
           case 'GET /list':
             return reply(res, 200, { items: await api.list(need('kind'), q('namespace')) });

@@ -133,6 +133,7 @@ export class LocalDaemon {
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     await this.queue.stop();
+    await this.store.flush();
     this.instances.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
