@@ -245,7 +245,7 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
         const route = `${req.method} ${url.pathname}`;
         switch (route) {
           case 'GET /healthz':
-            return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root });
+            return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root, eventLoopDelay: daemon.loopDelay.current() });
           case 'POST /apply': {
             const b = await body(req);
             const dryRun = b.dryRun === 'client' || b.dryRun === 'server' ? b.dryRun : 'none';

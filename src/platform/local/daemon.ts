@@ -13,6 +13,7 @@ import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
+import { LoopDelayMonitor } from './loop-delay.js';
 import { FileStore } from './store.js';
 import { WorkQueue } from '../../operator/workqueue.js';
 
@@ -53,6 +54,7 @@ export class LocalDaemon {
   readonly events: StoreEvents;
   readonly queue: WorkQueue;
   readonly platform: Platform;
+  readonly loopDelay: LoopDelayMonitor;
   private server?: Server;
   private resync?: NodeJS.Timeout;
   private readonly token = randomBytes(24).toString('hex');
@@ -61,6 +63,7 @@ export class LocalDaemon {
     readonly home: CnpgHome,
     readonly log: Logger,
   ) {
+    this.loopDelay = new LoopDelayMonitor((delay) => log('event loop delayed', { ...delay }));
     this.store = new FileStore(home.store);
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
@@ -132,6 +135,7 @@ export class LocalDaemon {
 
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
+    this.loopDelay.stop();
     await this.queue.stop();
     await this.store.flush();
     this.instances.close();
