@@ -19,6 +19,7 @@ import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import { chownToRunAs, makeOwnedDir, type CnpgHome } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
+import { managerRequest } from './manager-client.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
@@ -105,9 +106,9 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   async fetchStatus(rec: InstanceRecord): Promise<InstanceStatus> {
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`status endpoint answered ${res.status}`);
-    return (await res.json()) as InstanceStatus;
+    const res = await managerRequest(rec.statusPort, '/pg/status', { timeoutMs: STATUS_TIMEOUT_MS });
+    if (res.status !== 200) throw new Error(`status endpoint answered ${res.status}`);
+    return JSON.parse(res.text) as InstanceStatus;
   }
 
   /** The other instances' managers; an instance created after this one's last spec is not among its peers yet. */
@@ -242,14 +243,9 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${rec.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    const res = await managerRequest(rec.statusPort, path, { method: 'POST', token: rec.token, body, timeoutMs });
+    if (res.status < 200 || res.status > 299) throw new Error(`${rec.name} ${path}: ${res.status} ${res.text}`);
+    return JSON.parse(res.text) as T;
   }
 
   async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
@@ -303,10 +299,10 @@ export class LocalInstances implements InstanceRuntime {
 
   async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
     const { rec } = this.requireRecord(cluster, name);
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/backups/${encodeURIComponent(backupName)}`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+    const res = await managerRequest(rec.statusPort, `/backups/${encodeURIComponent(backupName)}`, { timeoutMs: STATUS_TIMEOUT_MS });
     if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`${name} backup report: ${res.status} ${await res.text()}`);
-    return (await res.json()) as BackupReport;
+    if (res.status !== 200) throw new Error(`${name} backup report: ${res.status} ${res.text}`);
+    return JSON.parse(res.text) as BackupReport;
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
