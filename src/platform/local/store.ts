@@ -86,9 +86,10 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     return this.getSync(kind, namespace, name);
   }
 
-  listSync(kind: string, namespace?: string): KubeObject[] {
+  /** `where` sees the stored object itself, so that only what is returned is copied. */
+  listSync(kind: string, namespace?: string, where: (o: KubeObject) => boolean = () => true): KubeObject[] {
     return [...this.objects.values()]
-      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace))
+      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace) && where(o))
       .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))
       .map(clone);
   }
