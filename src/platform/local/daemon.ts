@@ -8,6 +8,7 @@ import { isAlive } from '../../instance/postmaster.js';
 import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
+import { findInstallations } from '../../postgres/binaries.js';
 import { startApiServer } from './api-server.js';
 import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
@@ -98,6 +99,8 @@ export class LocalDaemon {
     const running = readDaemonState(home);
     if (running && running.pid !== process.pid) throw new Error(`an operator is already running for ${home.root} (pid ${running.pid}); stop it with: cnpg operator stop`);
     const daemon = new LocalDaemon(home, log);
+    // Finding the installed PostgreSQL runs `postgres --version` synchronously; once, before serving.
+    findInstallations();
     daemon.server = await startApiServer(daemon, daemon.token);
     const address = daemon.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
