@@ -2,8 +2,9 @@
 // Detached, so instances outlive the daemon and a restarted daemon adopts them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
 import { ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
@@ -48,6 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
+  private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
 
   constructor(
     private readonly home: CnpgHome,
@@ -72,9 +74,27 @@ export class LocalInstances implements InstanceRuntime {
     return join(this.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name), name);
   }
 
+  /**
+   * The records of one cluster's instances by folder: read from disk at the first use of that
+   * cluster, then kept here, as this class writes them all. Reconciles read them several times
+   * each, and reads from disk were synchronous.
+   */
+  private cachedRecords(clusterDir: string): Map<string, InstanceRecord> {
+    let recs = this.recordCache.get(clusterDir);
+    if (!recs) {
+      recs = new Map();
+      for (const entry of existsSync(clusterDir) ? readdirSync(clusterDir) : []) {
+        const file = join(clusterDir, entry, 'platform.json');
+        if (existsSync(file)) recs.set(join(clusterDir, entry), JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord);
+      }
+      this.recordCache.set(clusterDir, recs);
+    }
+    return recs;
+  }
+
   readRecord(dir: string): InstanceRecord | undefined {
-    const file = join(dir, 'platform.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord) : undefined;
+    const rec = this.cachedRecords(dirname(dir)).get(dir);
+    return rec && structuredClone(rec);
   }
 
   private requireRecord(cluster: Cluster, name: string): { dir: string; rec: InstanceRecord } {
@@ -84,16 +104,17 @@ export class LocalInstances implements InstanceRuntime {
     return { dir, rec };
   }
 
+  /** Synchronous and small: a daemon restarted after this returned must find the manager it records. */
   private writeRecord(dir: string, rec: InstanceRecord): void {
     writeFileSync(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
+    this.cachedRecords(dirname(dir)).set(dir, structuredClone(rec));
   }
 
+  /** In folder-name order, as the folder listing gave them. */
   records(namespace: string, cluster: string): Array<{ dir: string; record: InstanceRecord }> {
-    const base = this.clusterDir(namespace, cluster);
-    if (!existsSync(base)) return [];
-    return readdirSync(base)
-      .map((entry) => ({ dir: join(base, entry), record: this.readRecord(join(base, entry)) }))
-      .filter((r): r is { dir: string; record: InstanceRecord } => r.record !== undefined);
+    return [...this.cachedRecords(this.clusterDir(namespace, cluster))]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([dir, record]) => ({ dir, record: structuredClone(record) }));
   }
 
   managerRunning(rec: InstanceRecord): boolean {
@@ -224,7 +245,7 @@ export class LocalInstances implements InstanceRuntime {
     const dir = this.dirOf(cluster, name);
     if (this.readRecord(dir)) throw new Error(`instance ${name} already exists`);
     makeOwnedDir(this.home, join(dir, '..'), 0o711);
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     makeOwnedDir(this.home, dir, 0o700);
     const rec: InstanceRecord = {
       namespace: cluster.metadata.namespace ?? 'default',
@@ -352,8 +373,10 @@ export class LocalInstances implements InstanceRuntime {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
     await this.stop(cluster, name);
-    if (rec) rmSync(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    if (rec) await rm(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
+    // A data folder can be large: removed off the event loop.
+    await rm(dir, { recursive: true, force: true });
+    this.cachedRecords(dirname(dir)).delete(dir);
   }
 }
 
