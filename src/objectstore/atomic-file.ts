@@ -18,24 +18,33 @@ async function fsync(path: string, flags: string): Promise<void> {
   }
 }
 
-/** `mode` applies to a new file, as with writeFile (the umask still narrows it). */
-export async function writeFileAtomically(dest: string, content: FileContent, mode = 0o666): Promise<void> {
+export interface AtomicWriteOptions {
+  /** For a new file, as with writeFile (the umask still narrows it). */
+  mode?: number;
+  /**
+   * false for a file derived from state kept elsewhere and rewritten when it differs: readers
+   * still never see it half written, and nobody waits for the disk.
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomically(dest: string, content: FileContent, { mode = 0o666, durable = true }: AtomicWriteOptions = {}): Promise<void> {
   const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
   try {
     if (Array.isArray(content)) {
       await pipeline([...content, createWriteStream(tmp, { flags: 'wx', mode })]);
-      await fsync(tmp, 'r+');
+      if (durable) await fsync(tmp, 'r+');
     } else {
       const handle = await open(tmp, 'wx', mode);
       try {
         await handle.writeFile(content);
-        await handle.sync();
+        if (durable) await handle.sync();
       } finally {
         await handle.close();
       }
     }
     await rename(tmp, dest);
-    await fsync(dirname(dest), 'r');
+    if (durable) await fsync(dirname(dest), 'r');
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

@@ -59,7 +59,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     const text = JSON.stringify(obj, null, 2) + '\n';
     return this.writes.run(file, async () => {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomically(file, text, 0o600);
+      await writeFileAtomically(file, text, { mode: 0o600 });
     });
   }
 
