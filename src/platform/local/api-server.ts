@@ -93,16 +93,21 @@ export class LocalApi {
     return { results, warnings };
   }
 
+  /** Every cluster is asked at once: a manager that does not answer costs its status timeout once, not once per cluster. */
   async pods(namespace: string | undefined): Promise<KubeObject[]> {
-    const pods: KubeObject[] = [];
-    for (const cluster of this.d.store.listSync('Cluster', namespace) as Cluster[]) {
-      const observed = new Map((await this.d.instances.observe(cluster)).map((o) => [o.name, o]));
-      for (const { dir, record } of this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name)) {
-        const o = observed.get(record.name);
-        if (o) pods.push(instancePod(cluster, record, dir, o));
-      }
-    }
-    return pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+    const clusters = this.d.store.listSync('Cluster', namespace) as Cluster[];
+    const perCluster = await Promise.all(
+      clusters.map(async (cluster) => {
+        const observed = new Map((await this.d.instances.observe(cluster)).map((o) => [o.name, o]));
+        return this.d.instances
+          .records(cluster.metadata.namespace ?? 'default', cluster.metadata.name)
+          .flatMap(({ dir, record }) => {
+            const o = observed.get(record.name);
+            return o ? [instancePod(cluster, record, dir, o)] : [];
+          });
+      }),
+    );
+    return perCluster.flat().sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
   }
 
   private clusterServices(namespace: string | undefined): KubeObject[] {
