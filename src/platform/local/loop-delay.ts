@@ -34,7 +34,7 @@ export class LoopDelayMonitor {
   /** Since the current window began (at most a minute). */
   current(): LoopDelay {
     // The histogram measures from one sampling timer to the next, so each value includes the resolution.
-    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e5) / 10 - RESOLUTION_MS);
+    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e5 - RESOLUTION_MS * 10) / 10);
     const h = this.histogram;
     const seen = h.count > 0;
     return {
