@@ -36,8 +36,8 @@ export class InstanceEventWatcher {
       });
       res.on('close', () => this.lost(key, i));
     });
-    req.on('error', () => {
-      if (connected) return this.lost(key, i);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (connected || e.code !== 'ECONNREFUSED') return this.lost(key, i);
       this.streams.delete(key);
       const now = Date.now();
       for (const [k, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(k);
