@@ -5,11 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { KubeObject } from '../api/meta.js';
+import { isAlive } from '../instance/postmaster.js';
 import { openHome, type CnpgHome } from '../platform/local/home.js';
 import { readDaemonState, type DaemonState } from '../platform/local/daemon.js';
+import type { LoopDelay } from '../platform/local/loop-delay.js';
+import { unansweredCallMessage } from './operator-errors.js';
 
 const CLI_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+const HEALTH_TIMEOUT_MS = 2000;
 
 export class CliError extends Error {
   constructor(
@@ -36,6 +40,36 @@ export function runCli(program: Command, exitCode: () => number): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface Health {
+  ok: boolean;
+  pid: number;
+  eventLoopDelay?: LoopDelay;
+}
+
+/** One request to the operator; one that gets no answer is a CliError that says why. */
+async function call(home: CnpgHome, state: DaemonState, method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, payload: unknown, timeoutMs: number): Promise<Response> {
+  const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+  try {
+    return await fetch(`http://127.0.0.1:${state.port}${path}${params.size > 0 ? `?${params}` : ''}`, {
+      method,
+      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new CliError(unansweredCallMessage({ method, path, port: state.port, pid: state.pid, timeoutMs, log: home.daemonLog, running: isAlive(state.pid), error }));
+  }
+}
+
+async function json<T>(res: Response, method: string, path: string): Promise<T & { error?: string }> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T & { error?: string };
+  } catch {
+    throw new CliError(`the operator answered ${method} ${path} with HTTP ${res.status} and no JSON: ${text.slice(0, 200)}`);
+  }
+}
+
 export class DaemonClient {
   constructor(
     readonly home: CnpgHome,
@@ -43,14 +77,8 @@ export class DaemonClient {
   ) {}
 
   async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | undefined> = {}, payload?: unknown, timeoutMs = 120_000): Promise<T> {
-    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
-    const res = await fetch(`http://127.0.0.1:${this.state.port}${path}?${params}`, {
-      method,
-      headers: { authorization: `Bearer ${this.state.token}`, 'content-type': 'application/json' },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const data = (await res.json()) as T & { error?: string };
+    const res = await call(this.home, this.state, method, path, query, payload, timeoutMs);
+    const data = await json<T>(res, method, path);
     if (!res.ok) throw new CliError(`Error from server: ${data.error ?? res.statusText}`);
     return data;
   }
@@ -69,48 +97,65 @@ export class DaemonClient {
   }
 }
 
-async function healthy(state: DaemonState): Promise<boolean> {
+/** What asking the operator of a CNPG_HOME found: answering, not running, or running without answering (and why). */
+export type OperatorProbe =
+  | { kind: 'answering'; state: DaemonState; health: Health }
+  | { kind: 'not running' }
+  | { kind: 'not answering'; state: DaemonState; why: string };
+
+export async function probeOperator(home: CnpgHome): Promise<OperatorProbe> {
+  const state = readDaemonState(home);
+  if (!state) return { kind: 'not running' };
   try {
-    const res = await fetch(`http://127.0.0.1:${state.port}/healthz`, { headers: { authorization: `Bearer ${state.token}` }, signal: AbortSignal.timeout(2000) });
-    return res.ok;
-  } catch {
-    return false;
+    const res = await call(home, state, 'GET', '/healthz', {}, undefined, HEALTH_TIMEOUT_MS);
+    const health = await json<Health>(res, 'GET', '/healthz');
+    if (!res.ok) return { kind: 'not answering', state, why: `the operator (pid ${state.pid}) answered GET /healthz with HTTP ${res.status}: ${health.error ?? res.statusText} (see ${home.daemonLog})` };
+    return { kind: 'answering', state, health };
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    return isAlive(state.pid) ? { kind: 'not answering', state, why: e.message } : { kind: 'not running' };
   }
 }
 
-export async function runningDaemon(home: CnpgHome): Promise<DaemonState | undefined> {
-  const state = readDaemonState(home);
-  return state && (await healthy(state)) ? state : undefined;
-}
-
-/** Connects to the operator of this CNPG_HOME, starting one in the background if none runs. */
+/**
+ * Connects to the operator of this CNPG_HOME, starting one in the background if none runs. One
+ * that runs but does not answer yet (busy, starting) is given until the start timeout; another is
+ * never started beside it.
+ */
 export async function connect(): Promise<DaemonClient> {
   const home = openHome();
-  const running = await runningDaemon(home);
-  if (running) return new DaemonClient(home, running);
+  const deadline = Date.now() + START_TIMEOUT_MS;
   const lock = join(home.root, 'operator.starting');
   let starter = false;
+  let startAttempted = false;
   try {
-    closeSync(openSync(lock, 'wx', 0o600));
-    starter = true;
-  } catch {
-    // another command is starting it; wait for that one
-  }
-  try {
-    if (starter) {
-      const log = openSync(home.daemonLog, 'a', 0o600);
-      const child = spawn(process.execPath, [CLI_MAIN, 'operator'], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CNPG_HOME: home.root } });
-      closeSync(log);
-      child.unref();
-    }
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const state = await runningDaemon(home);
-      if (state) return new DaemonClient(home, state);
+    for (;;) {
+      const found = await probeOperator(home);
+      if (found.kind === 'answering') return new DaemonClient(home, found.state);
+      if (found.kind === 'not running' && !startAttempted) {
+        startAttempted = true;
+        starter = startInBackground(home, lock);
+      }
+      if (Date.now() >= deadline) {
+        throw new CliError(found.kind === 'not answering' ? found.why : `the operator did not start within ${START_TIMEOUT_MS / 1000} s; see ${home.daemonLog}`);
+      }
       await sleep(100);
     }
-    throw new CliError(`the operator did not start within ${START_TIMEOUT_MS / 1000}s; see ${home.daemonLog}`);
   } finally {
     if (starter) rmSync(lock, { force: true });
   }
+}
+
+/** False when another command holds the lock and is starting it. */
+function startInBackground(home: CnpgHome, lock: string): boolean {
+  try {
+    closeSync(openSync(lock, 'wx', 0o600));
+  } catch {
+    return false;
+  }
+  const log = openSync(home.daemonLog, 'a', 0o600);
+  const child = spawn(process.execPath, [CLI_MAIN, 'operator'], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CNPG_HOME: home.root } });
+  closeSync(log);
+  child.unref();
+  return true;
 }

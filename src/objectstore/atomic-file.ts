@@ -1,28 +1,50 @@
-// Writes a local file so that it either appears whole under its name or not at all, which is
-// what PostgreSQL expects of restore_command and what a crash mid-restore must not break.
+// Writes a local file so that it either appears whole under its name or not at all, and is on disk
+// (file and directory entry) once the promise resolves: what PostgreSQL expects of restore_command,
+// what a crash mid-restore must not break, and what the local store acknowledges a write on.
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-export async function writeFileAtomically(dest: string, streams: [NodeJS.ReadableStream, ...NodeJS.ReadWriteStream[]]): Promise<void> {
+export type FileContent = string | Uint8Array | [NodeJS.ReadableStream, ...NodeJS.ReadWriteStream[]];
+
+async function fsync(path: string, flags: string): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface AtomicWriteOptions {
+  /** For a new file, as with writeFile (the umask still narrows it). */
+  mode?: number;
+  /**
+   * false for a file derived from state kept elsewhere and rewritten when it differs: readers
+   * still never see it half written, and nobody waits for the disk.
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomically(dest: string, content: FileContent, { mode = 0o666, durable = true }: AtomicWriteOptions = {}): Promise<void> {
   const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
   try {
-    await pipeline([...streams, createWriteStream(tmp, { flags: 'wx' })]);
-    const handle = await open(tmp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+    if (Array.isArray(content)) {
+      await pipeline([...content, createWriteStream(tmp, { flags: 'wx', mode })]);
+      if (durable) await fsync(tmp, 'r+');
+    } else {
+      const handle = await open(tmp, 'wx', mode);
+      try {
+        await handle.writeFile(content);
+        if (durable) await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
     await rename(tmp, dest);
-    const dir = await open(dirname(dest), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    if (durable) await fsync(dirname(dest), 'r');
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

@@ -22,6 +22,14 @@ test('a server certificate chains to its CA and names hosts and IP addresses', a
   assert.ok(!keyMatches(leaf.cert, ca.key));
 });
 
+test('names read back as they were asked for: IPv6 compressed, special characters unescaped', async () => {
+  const ca = await issueAuthority('CN=pg,OU=prod', now);
+  const names = ['pg-rw', '::1', 'fe80::1', '10.0.0.1', 'a,b', 'x"y', 'ünï'];
+  const leaf = await issueLeaf({ authority: ca, commonName: 'pg-rw', names, usage: 'server', now });
+  assert.deepEqual(certificateFacts(leaf.cert)?.names, names);
+  assert.equal(certificateFacts(ca.cert)?.subject, 'CN=pg, OU=prod');
+});
+
 test('a CA renewed with its key still verifies what it signed; a new CA does not', async () => {
   const ca = await issueAuthority('CN=pg,OU=prod', now);
   const leaf = await issueLeaf({ authority: ca, commonName: 'pg-rw', names: ['pg-rw'], usage: 'server', now });

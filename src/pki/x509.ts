@@ -2,7 +2,7 @@
 // PostgreSQL clusters both need. It knows nothing of Secrets or clusters.
 // (@peculiar/x509's dependency injection needs the reflect-metadata polyfill loaded first.)
 import 'reflect-metadata';
-import { createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
@@ -135,15 +135,32 @@ function memoize<T>(compute: (...args: string[]) => T): (...args: string[]) => T
 /** The facts of a PEM certificate, or undefined when it does not parse. */
 export const certificateFacts: (pem: string) => CertificateFacts | undefined = memoize(parseCertificateFacts);
 
+// Reading certificates natively (node:crypto): @peculiar/x509's ASN.1 parser in JavaScript took
+// tens of milliseconds per certificate on a busy machine, time the operator's event loop could not
+// answer anything else. It is used only to issue.
 function parseCertificateFacts(pem: string): CertificateFacts | undefined {
   try {
-    const cert = new x509.X509Certificate(pem);
-    const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-    const names = (san?.names.items ?? []).filter((n) => n.type === 'dns' || n.type === 'ip').map((n) => n.value);
-    return { subject: cert.subject, notAfter: cert.notAfter, names };
+    const cert = new X509Certificate(pem);
+    return { subject: cert.subject.split('\n').join(', '), notAfter: new Date(cert.validTo), names: altNames(cert.subjectAltName) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * DNS names and IP addresses from OpenSSL's rendering of subjectAltName ("DNS:a, IP Address:b"),
+ * where a value with special characters is a JSON string and IPv6 addresses are not compressed.
+ */
+function altNames(rendered: string | undefined): string[] {
+  const names: string[] = [];
+  const entry = /([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/y;
+  for (let m = entry.exec(rendered ?? ''); m && m[0] !== ''; m = entry.exec(rendered ?? '')) {
+    const [, type, raw = ''] = m;
+    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+    if (type === 'DNS') names.push(value);
+    if (type === 'IP Address') names.push(isIP(value) === 6 ? new URL(`http://[${value}]`).hostname.slice(1, -1) : value);
+  }
+  return names;
 }
 
 /** Whether `certPem` was signed by the key of `caPem` under its name. */
@@ -151,9 +168,9 @@ export const isIssuedBy: (certPem: string, caPem: string) => Promise<boolean> = 
 
 async function verifyIssuer(certPem: string, caPem: string): Promise<boolean> {
   try {
-    const cert = new x509.X509Certificate(certPem);
-    const ca = new x509.X509Certificate(caPem);
-    return cert.issuer === ca.subject && (await cert.verify({ publicKey: ca.publicKey, signatureOnly: true }));
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(caPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
   } catch {
     return false;
   }
@@ -164,9 +181,7 @@ export const keyMatches: (certPem: string, keyPem: string) => boolean = memoize(
 
 function publicKeysEqual(certPem: string, keyPem: string): boolean {
   try {
-    const fromKey = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
-    const fromCert = Buffer.from(new x509.X509Certificate(certPem).publicKey.rawData);
-    return fromKey.equals(fromCert);
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 // `operator`: run the local control plane in the foreground, or stop / inspect the background one.
-import { LocalDaemon } from '../../platform/local/daemon.js';
+import { LocalDaemon, readDaemonState } from '../../platform/local/daemon.js';
 import { openHome } from '../../platform/local/home.js';
-import { CliError, runningDaemon } from '../client.js';
+import { CliError, probeOperator } from '../client.js';
 
 export async function runOperator(): Promise<void> {
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
@@ -12,9 +12,10 @@ export async function runOperator(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+/** A busy operator is stopped too: the signal does not wait for it to answer. */
 export async function stopOperator(): Promise<void> {
   const home = openHome();
-  const state = await runningDaemon(home);
+  const state = readDaemonState(home);
   if (!state) {
     process.stdout.write(`no operator is running for ${home.root}\n`);
     return;
@@ -35,6 +36,13 @@ export async function stopOperator(): Promise<void> {
 
 export async function operatorStatus(): Promise<void> {
   const home = openHome();
-  const state = await runningDaemon(home);
-  process.stdout.write(state ? `operator running: pid ${state.pid}, CNPG_HOME ${home.root}\n` : `no operator is running for ${home.root}\n`);
+  const found = await probeOperator(home);
+  if (found.kind === 'not answering') throw new CliError(found.why);
+  if (found.kind === 'not running') {
+    process.stdout.write(`no operator is running for ${home.root}\n`);
+    return;
+  }
+  const delay = found.health.eventLoopDelay;
+  const loop = delay ? `; event-loop delay over the last ${delay.windowS} s: p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms` : '';
+  process.stdout.write(`operator running: pid ${found.state.pid}, CNPG_HOME ${home.root}${loop}\n`);
 }

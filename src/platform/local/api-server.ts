@@ -76,7 +76,7 @@ export class LocalApi {
   constructor(private readonly d: LocalDaemon) {}
 
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
-  apply(manifest: string, dryRun: 'none' | 'client' | 'server'): { results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] } {
+  async apply(manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<{ results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] }> {
     const { resources, warnings } = parseManifests(manifest);
     if (dryRun !== 'client') {
       for (const r of resources) {
@@ -85,23 +85,29 @@ export class LocalApi {
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
-    const results = resources.map((r) => {
-      const { object, action } = this.d.store.apply(r);
-      return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
-    });
+    const results = [];
+    for (const r of resources) {
+      const { object, action } = await this.d.store.apply(r);
+      results.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action });
+    }
     return { results, warnings };
   }
 
+  /** Every cluster is asked at once: a manager that does not answer costs its status timeout once, not once per cluster. */
   async pods(namespace: string | undefined): Promise<KubeObject[]> {
-    const pods: KubeObject[] = [];
-    for (const cluster of this.d.store.listSync('Cluster', namespace) as Cluster[]) {
-      const observed = new Map((await this.d.instances.observe(cluster)).map((o) => [o.name, o]));
-      for (const { dir, record } of this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name)) {
-        const o = observed.get(record.name);
-        if (o) pods.push(instancePod(cluster, record, dir, o));
-      }
-    }
-    return pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+    const clusters = this.d.store.listSync('Cluster', namespace) as Cluster[];
+    const perCluster = await Promise.all(
+      clusters.map(async (cluster) => {
+        const observed = new Map((await this.d.instances.observe(cluster)).map((o) => [o.name, o]));
+        return this.d.instances
+          .records(cluster.metadata.namespace ?? 'default', cluster.metadata.name)
+          .flatMap(({ dir, record }) => {
+            const o = observed.get(record.name);
+            return o ? [instancePod(cluster, record, dir, o)] : [];
+          });
+      }),
+    );
+    return perCluster.flat().sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
   }
 
   private clusterServices(namespace: string | undefined): KubeObject[] {
@@ -156,7 +162,7 @@ export class LocalApi {
     }
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (kind === 'Cluster') {
-      if (!this.d.store.markDeleted(kind, namespace, name)) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
+      if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';
     }
     if (!(await this.d.store.delete(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found`);
@@ -244,11 +250,11 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
         const route = `${req.method} ${url.pathname}`;
         switch (route) {
           case 'GET /healthz':
-            return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root });
+            return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root, eventLoopDelay: daemon.loopDelay.current() });
           case 'POST /apply': {
             const b = await body(req);
             const dryRun = b.dryRun === 'client' || b.dryRun === 'server' ? b.dryRun : 'none';
-            return reply(res, 200, api.apply(String(b.manifest ?? ''), dryRun));
+            return reply(res, 200, await api.apply(String(b.manifest ?? ''), dryRun));
           }
           case 'GET /list':
             return reply(res, 200, { items: await api.list(need('kind'), q('namespace')) });

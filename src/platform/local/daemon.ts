@@ -8,11 +8,13 @@ import { isAlive } from '../../instance/postmaster.js';
 import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
+import { findInstallations } from '../../postgres/binaries.js';
 import { startApiServer } from './api-server.js';
 import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
+import { LoopDelayMonitor } from './loop-delay.js';
 import { FileStore } from './store.js';
 import { WorkQueue } from '../../operator/workqueue.js';
 
@@ -53,6 +55,7 @@ export class LocalDaemon {
   readonly events: StoreEvents;
   readonly queue: WorkQueue;
   readonly platform: Platform;
+  readonly loopDelay: LoopDelayMonitor;
   private server?: Server;
   private resync?: NodeJS.Timeout;
   private readonly token = randomBytes(24).toString('hex');
@@ -61,6 +64,7 @@ export class LocalDaemon {
     readonly home: CnpgHome,
     readonly log: Logger,
   ) {
+    this.loopDelay = new LoopDelayMonitor((delay) => log('event loop delayed', { ...delay }));
     this.store = new FileStore(home.store);
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
@@ -95,6 +99,8 @@ export class LocalDaemon {
     const running = readDaemonState(home);
     if (running && running.pid !== process.pid) throw new Error(`an operator is already running for ${home.root} (pid ${running.pid}); stop it with: cnpg operator stop`);
     const daemon = new LocalDaemon(home, log);
+    // Finding the installed PostgreSQL runs `postgres --version` synchronously; once, before serving.
+    findInstallations();
     daemon.server = await startApiServer(daemon, daemon.token);
     const address = daemon.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
@@ -132,7 +138,9 @@ export class LocalDaemon {
 
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
+    this.loopDelay.stop();
     await this.queue.stop();
+    await this.store.flush();
     this.instances.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();

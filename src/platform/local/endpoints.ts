@@ -1,12 +1,15 @@
 // The rw/ro/r endpoints of each cluster: stable ports kept in the cluster's folder, served by one
-// detached proxy process per cluster that survives daemon restarts.
+// detached proxy process per cluster that survives daemon restarts. Every reconcile routes, so the
+// files are read and written off the event loop.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
+import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
 import type { LocalInstances } from './instances.js';
 import { freePort } from './ports.js';
@@ -14,6 +17,15 @@ import type { Backend, Routes } from './proxy.js';
 
 const PROXY_MAIN = fileURLToPath(new URL('./proxy-main.js', import.meta.url));
 const ROLES: EndpointRole[] = ['rw', 'ro', 'r'];
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
 
 export class LocalEndpoints implements EndpointRuntime {
   constructor(private readonly instances: LocalInstances) {}
@@ -24,23 +36,20 @@ export class LocalEndpoints implements EndpointRuntime {
 
   async addresses(cluster: Cluster): Promise<EndpointAddresses> {
     const file = join(this.dir(cluster), 'endpoints.json');
-    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as EndpointAddresses;
-    mkdirSync(this.dir(cluster), { recursive: true, mode: 0o711 });
+    const known = await readJson<EndpointAddresses>(file);
+    if (known) return known;
+    await mkdir(this.dir(cluster), { recursive: true, mode: 0o711 });
     const addresses = {} as EndpointAddresses;
     for (const role of ROLES) addresses[role] = { host: '127.0.0.1', port: await freePort() };
-    writeFileSync(file, JSON.stringify(addresses, null, 2) + '\n', { mode: 0o644 });
+    await writeFileAtomically(file, JSON.stringify(addresses, null, 2) + '\n', { mode: 0o644 });
     return addresses;
   }
 
-  proxyPid(cluster: Cluster): number | undefined {
-    const file = join(this.dir(cluster), 'proxy.json');
-    if (!existsSync(file)) return undefined;
-    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
-    try {
-      return isAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(PROXY_MAIN) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+  async proxyPid(cluster: Cluster): Promise<number | undefined> {
+    const pid = (await readJson<{ pid: number }>(join(this.dir(cluster), 'proxy.json')))?.pid;
+    if (pid === undefined || !isAlive(pid)) return undefined;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return cmdline.includes(PROXY_MAIN) ? pid : undefined;
   }
 
   async route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void> {
@@ -54,25 +63,22 @@ export class LocalEndpoints implements EndpointRuntime {
       backends: { rw: toBackends(backends.rw), ro: toBackends(backends.ro), r: toBackends(backends.r) },
     };
     const file = join(dir, 'routes.json');
-    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Routes) : undefined;
-    if (!isDeepStrictEqual(current, routes)) {
-      writeFileSync(`${file}.tmp`, JSON.stringify(routes, null, 2) + '\n', { mode: 0o644 });
-      renameSync(`${file}.tmp`, file);
-    }
-    if (this.proxyPid(cluster) === undefined) this.spawnProxy(dir, file);
+    // Not fsynced: a failover waits for this file, and a lost write is redone by the next reconcile.
+    if (!isDeepStrictEqual(await readJson<Routes>(file), routes)) await writeFileAtomically(file, JSON.stringify(routes, null, 2) + '\n', { mode: 0o644, durable: false });
+    if ((await this.proxyPid(cluster)) === undefined) await this.spawnProxy(dir, file);
   }
 
-  private spawnProxy(dir: string, routesFile: string): void {
+  private async spawnProxy(dir: string, routesFile: string): Promise<void> {
     const log = openSync(join(dir, 'proxy.log'), 'a', 0o600);
     const child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', PROXY_MAIN, routesFile], { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     child.unref();
-    writeFileSync(join(dir, 'proxy.json'), JSON.stringify({ pid: child.pid }) + '\n', { mode: 0o600 });
+    await writeFile(join(dir, 'proxy.json'), JSON.stringify({ pid: child.pid }) + '\n', { mode: 0o600 });
   }
 
   async remove(cluster: Cluster): Promise<void> {
-    const pid = this.proxyPid(cluster);
+    const pid = await this.proxyPid(cluster);
     if (pid) process.kill(pid, 'SIGTERM');
-    rmSync(this.dir(cluster), { recursive: true, force: true });
+    await rm(this.dir(cluster), { recursive: true, force: true });
   }
 }

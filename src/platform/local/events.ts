@@ -46,8 +46,7 @@ export class StoreEvents implements EventRecorder {
 
   /** Oldest first. */
   eventsFor(namespace: string, kind: string, name: string): EventObject[] {
-    return (this.store.listSync('Event', namespace) as EventObject[])
-      .filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name)
-      .sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp));
+    const about = (e: KubeObject) => (e as EventObject).involvedObject.kind === kind && (e as EventObject).involvedObject.name === name;
+    return (this.store.listSync('Event', namespace, about) as EventObject[]).sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp));
   }
 }

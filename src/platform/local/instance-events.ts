@@ -11,21 +11,38 @@ export interface WatchedInstance {
   managerPid?: number;
 }
 
+/**
+ * A manager that is still starting refuses the stream. Reporting that as a change made every
+ * reconcile trigger the next one, a busy loop for as long as the manager took to listen; the
+ * reconcile that asked already knows the manager is not answering, so it is only retried later.
+ */
+const RETRY_REFUSED_MS = 1000;
+
 export class InstanceEventWatcher {
   private readonly streams = new Map<string, ClientRequest>();
+  private readonly refusedUntil = new Map<string, number>();
 
   constructor(private readonly onChange: (namespace: string, cluster: string) => void) {}
 
   watch(i: WatchedInstance): void {
     const key = `${i.namespace}/${i.cluster}/${i.name}/${i.managerPid}`;
-    if (this.streams.has(key)) return;
+    if (this.streams.has(key) || (this.refusedUntil.get(key) ?? 0) > Date.now()) return;
+    this.refusedUntil.delete(key);
+    let connected = false;
     const req = get({ host: '127.0.0.1', port: i.statusPort, path: '/events', agent: false }, (res) => {
+      connected = true;
       res.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('data:')) this.onChange(i.namespace, i.cluster);
       });
       res.on('close', () => this.lost(key, i));
     });
-    req.on('error', () => this.lost(key, i));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (connected || e.code !== 'ECONNREFUSED') return this.lost(key, i);
+      this.streams.delete(key);
+      const now = Date.now();
+      for (const [k, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(k);
+      this.refusedUntil.set(key, now + RETRY_REFUSED_MS);
+    });
     this.streams.set(key, req);
   }
 

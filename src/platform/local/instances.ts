@@ -2,8 +2,9 @@
 // Detached, so instances outlive the daemon and a restarted daemon adopts them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
 import { ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
@@ -20,6 +21,7 @@ import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import { chownToRunAs, makeOwnedDir, type CnpgHome } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
+import { managerRequest } from './manager-client.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
@@ -50,6 +52,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
+  private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
 
   constructor(
     private readonly home: CnpgHome,
@@ -74,9 +77,27 @@ export class LocalInstances implements InstanceRuntime {
     return join(this.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name), name);
   }
 
+  /**
+   * The records of one cluster's instances by folder: read from disk at the first use of that
+   * cluster, then kept here, as this class writes them all. Reconciles read them several times
+   * each, and reads from disk were synchronous.
+   */
+  private cachedRecords(clusterDir: string): Map<string, InstanceRecord> {
+    let recs = this.recordCache.get(clusterDir);
+    if (!recs) {
+      recs = new Map();
+      for (const entry of existsSync(clusterDir) ? readdirSync(clusterDir) : []) {
+        const file = join(clusterDir, entry, 'platform.json');
+        if (existsSync(file)) recs.set(join(clusterDir, entry), JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord);
+      }
+      this.recordCache.set(clusterDir, recs);
+    }
+    return recs;
+  }
+
   readRecord(dir: string): InstanceRecord | undefined {
-    const file = join(dir, 'platform.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord) : undefined;
+    const rec = this.cachedRecords(dirname(dir)).get(dir);
+    return rec && structuredClone(rec);
   }
 
   private requireRecord(cluster: Cluster, name: string): { dir: string; rec: InstanceRecord } {
@@ -86,16 +107,17 @@ export class LocalInstances implements InstanceRuntime {
     return { dir, rec };
   }
 
+  /** Synchronous and small: a daemon restarted after this returned must find the manager it records. */
   private writeRecord(dir: string, rec: InstanceRecord): void {
     writeFileSync(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
+    this.cachedRecords(dirname(dir)).set(dir, structuredClone(rec));
   }
 
+  /** In folder-name order, as the folder listing gave them. */
   records(namespace: string, cluster: string): Array<{ dir: string; record: InstanceRecord }> {
-    const base = this.clusterDir(namespace, cluster);
-    if (!existsSync(base)) return [];
-    return readdirSync(base)
-      .map((entry) => ({ dir: join(base, entry), record: this.readRecord(join(base, entry)) }))
-      .filter((r): r is { dir: string; record: InstanceRecord } => r.record !== undefined);
+    return [...this.cachedRecords(this.clusterDir(namespace, cluster))]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([dir, record]) => ({ dir, record: structuredClone(record) }));
   }
 
   managerRunning(rec: InstanceRecord): boolean {
@@ -108,9 +130,9 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   async fetchStatus(rec: InstanceRecord): Promise<InstanceStatus> {
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/pg/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`status endpoint answered ${res.status}`);
-    return (await res.json()) as InstanceStatus;
+    const res = await managerRequest(rec.statusPort, '/pg/status', { timeoutMs: STATUS_TIMEOUT_MS });
+    if (res.status !== 200) throw new Error(`status endpoint answered ${res.status}`);
+    return JSON.parse(res.text) as InstanceStatus;
   }
 
   /** The other instances' managers; an instance created after this one's last spec is not among its peers yet. */
@@ -231,7 +253,7 @@ export class LocalInstances implements InstanceRuntime {
     const dir = this.dirOf(cluster, name);
     if (this.readRecord(dir)) throw new Error(`instance ${name} already exists`);
     makeOwnedDir(this.home, join(dir, '..'), 0o711);
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     makeOwnedDir(this.home, dir, 0o700);
     const rec: InstanceRecord = {
       namespace: cluster.metadata.namespace ?? 'default',
@@ -250,14 +272,9 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${rec.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) throw new Error(`${rec.name} ${path}: ${res.status} ${errorText(await res.text())}`);
-    return (await res.json()) as T;
+    const res = await managerRequest(rec.statusPort, path, { method: 'POST', token: rec.token, body, timeoutMs });
+    if (res.status < 200 || res.status > 299) throw new Error(`${rec.name} ${path}: ${res.status} ${errorText(res.text)}`);
+    return JSON.parse(res.text) as T;
   }
 
   async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
@@ -311,10 +328,10 @@ export class LocalInstances implements InstanceRuntime {
 
   async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
     const { rec } = this.requireRecord(cluster, name);
-    const res = await fetch(`http://127.0.0.1:${rec.statusPort}/backups/${encodeURIComponent(backupName)}`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+    const res = await managerRequest(rec.statusPort, `/backups/${encodeURIComponent(backupName)}`, { timeoutMs: STATUS_TIMEOUT_MS });
     if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`${name} backup report: ${res.status} ${await res.text()}`);
-    return (await res.json()) as BackupReport;
+    if (res.status !== 200) throw new Error(`${name} backup report: ${res.status} ${res.text}`);
+    return JSON.parse(res.text) as BackupReport;
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
@@ -364,8 +381,10 @@ export class LocalInstances implements InstanceRuntime {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
     await this.stop(cluster, name);
-    if (rec) rmSync(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    if (rec) await rm(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
+    // A data folder can be large: removed off the event loop.
+    await rm(dir, { recursive: true, force: true });
+    this.cachedRecords(dirname(dir)).delete(dir);
   }
 }
 

@@ -1,12 +1,17 @@
 // The local API server's storage: every object in memory, each persisted as one 0600 JSON file,
 // with Kubernetes' bookkeeping (uid, resourceVersion, generation) and a change feed for watchers.
+// A write resolves once its file is on disk; the files are written off the event loop, so that the
+// API and the controllers never wait for a disk.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.js';
+import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { ResourceStore } from '../../operator/platform.js';
+import { LatestWrites } from './latest-writes.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
@@ -22,6 +27,7 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements ResourceStore {
   private readonly objects = new Map<string, KubeObject>();
+  private readonly writes = new LatestWrites();
   private version = 0;
 
   constructor(private readonly dir: string) {
@@ -34,6 +40,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     return join(this.dir, obj.metadata.namespace ?? '_cluster', obj.kind.toLowerCase(), `${obj.metadata.name}.json`);
   }
 
+  /** Read once, before the daemon serves anything. */
   private load(): void {
     if (!existsSync(this.dir)) return;
     for (const ns of readdirSync(this.dir)) {
@@ -47,20 +54,27 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     }
   }
 
-  private persist(obj: KubeObject): void {
+  private persist(obj: KubeObject): Promise<void> {
     const file = this.fileOf(obj);
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(obj, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, file);
+    const text = JSON.stringify(obj, null, 2) + '\n';
+    return this.writes.run(file, async () => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFileAtomically(file, text, { mode: 0o600 });
+    });
   }
 
-  private commit(obj: KubeObject, type: WatchEventType): KubeObject {
+  private async commit(obj: KubeObject, type: WatchEventType): Promise<KubeObject> {
     obj.metadata.resourceVersion = String(++this.version);
     this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
-    this.persist(obj);
+    const persisted = this.persist(obj);
     this.emit('change', { type, object: clone(obj) });
+    await persisted;
     return clone(obj);
+  }
+
+  /** Resolves once every write so far is on disk. */
+  flush(): Promise<void> {
+    return this.writes.idle();
   }
 
   getSync(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -72,9 +86,10 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     return this.getSync(kind, namespace, name);
   }
 
-  listSync(kind: string, namespace?: string): KubeObject[] {
+  /** `where` sees the stored object itself, so that only what is returned is copied. */
+  listSync(kind: string, namespace?: string, where: (o: KubeObject) => boolean = () => true): KubeObject[] {
     return [...this.objects.values()]
-      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace))
+      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace) && where(o))
       .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))
       .map(clone);
   }
@@ -87,13 +102,13 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
    * Create or update from a user's manifest: the user owns metadata labels/annotations and the
    * spec (or data); uid, creation time and status are the system's and survive.
    */
-  apply(input: KubeObject): { object: KubeObject; action: 'created' | 'configured' | 'unchanged' } {
+  async apply(input: KubeObject): Promise<{ object: KubeObject; action: 'created' | 'configured' | 'unchanged' }> {
     const existing = this.objects.get(key(input.kind, input.metadata.namespace, input.metadata.name));
     if (!existing) {
       const obj = clone(input);
       delete obj.status;
       obj.metadata = { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1 };
-      return { object: this.commit(obj, 'ADDED'), action: 'created' };
+      return { object: await this.commit(obj, 'ADDED'), action: 'created' };
     }
     if (existing.metadata.deletionTimestamp) throw new ConflictError(`${input.kind} ${input.metadata.name} is being deleted; wait until it is gone`);
     const next: KubeObject = clone(existing);
@@ -107,12 +122,12 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     if (!isDeepStrictEqual(next.spec, existing.spec) || !isDeepStrictEqual(next.data, existing.data)) {
       next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
-    return { object: this.commit(next, 'MODIFIED'), action: 'configured' };
+    return { object: await this.commit(next, 'MODIFIED'), action: 'configured' };
   }
 
   async put(obj: KubeObject): Promise<KubeObject> {
     const existing = this.objects.get(key(obj.kind, obj.metadata.namespace, obj.metadata.name));
-    if (!existing) return this.apply(obj).object;
+    if (!existing) return (await this.apply(obj)).object;
     const next = clone(obj);
     next.metadata = { ...existing.metadata, ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp };
     next.status = existing.status;
@@ -124,7 +139,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
     const next = clone(existing);
     next.status = clone(status);
-    this.commit(next, 'MODIFIED');
+    await this.commit(next, 'MODIFIED');
   }
 
   async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
@@ -138,10 +153,10 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     }
     next.metadata.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
     if (isDeepStrictEqual(next, existing)) return;
-    this.commit(next, 'MODIFIED');
+    await this.commit(next, 'MODIFIED');
   }
 
-  markDeleted(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+  async markDeleted(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const existing = this.objects.get(key(kind, namespace, name));
     if (!existing) return undefined;
     if (existing.metadata.deletionTimestamp) return clone(existing);
@@ -155,8 +170,10 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     const existing = this.objects.get(k);
     if (!existing) return false;
     this.objects.delete(k);
-    rmSync(this.fileOf(existing), { force: true });
+    const file = this.fileOf(existing);
+    const removed = this.writes.run(file, () => rm(file, { force: true }));
     this.emit('change', { type: 'DELETED', object: clone(existing) });
+    await removed;
     return true;
   }
 }
