@@ -9,11 +9,6 @@ import { TestEnv, eventually, sleep } from './support/env.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
 import { Writer } from './support/writer.js';
 
-interface Pod {
-  metadata: { name: string; labels: Record<string, string> };
-  status: { local: { pid?: number; managerPid?: number; port: number } };
-}
-
 interface ClusterStatus {
   phase?: string;
   readyInstances?: number;
@@ -48,9 +43,7 @@ spec:
       owner: app
 `;
 
-async function pods(): Promise<Pod[]> {
-  return (await env.json<{ items: Pod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${CLUSTER}`])).items;
-}
+const pods = () => env.pods(CLUSTER);
 
 async function clusterStatus(): Promise<ClusterStatus> {
   return (await env.json<{ status?: ClusterStatus }>(['get', 'cluster', CLUSTER])).status ?? {};

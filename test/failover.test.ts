@@ -4,14 +4,9 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { TestEnv, eventually, sleep } from './support/env.js';
+import { TestEnv, eventually, type LocalPod, sleep } from './support/env.js';
 import { Writer } from './support/writer.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent as checkAcknowledged } from './support/ha.js';
-
-interface Pod {
-  metadata: { name: string; labels: Record<string, string> };
-  status: { local: { pid?: number; managerPid?: number; port: number } };
-}
 
 const env = new TestEnv();
 const CLUSTER = 'ha';
@@ -38,11 +33,9 @@ spec:
       owner: app
 `;
 
-async function pods(): Promise<Pod[]> {
-  return (await env.json<{ items: Pod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${CLUSTER}`])).items;
-}
+const pods = () => env.pods(CLUSTER);
 
-async function primaryPod(): Promise<Pod> {
+async function primaryPod(): Promise<LocalPod> {
   const p = (await pods()).find((x) => x.metadata.labels['cnpg.io/instanceRole'] === 'primary');
   assert.ok(p, 'a primary pod');
   return p;
@@ -70,7 +63,7 @@ async function oldPrimaryStreams(newPrimary: string, old: string): Promise<void>
 
 const allAcknowledgedPresent = () => checkAcknowledged(uri, writer);
 
-async function failAndRecover(what: string, inject: (primary: Pod) => Promise<void>): Promise<void> {
+async function failAndRecover(what: string, inject: (primary: LocalPod) => Promise<void>): Promise<void> {
   const primary = await primaryPod();
   const ackedBefore = writer.acked.length;
   await sleep(300);
@@ -205,7 +198,7 @@ test('a primary cut off from the operator and every peer stops taking writes wit
 });
 
 /** Pods as recorded before the operator stopped: their process ids come from the instance records. */
-async function podsWithoutOperator(): Promise<Pod[]> {
+async function podsWithoutOperator(): Promise<LocalPod[]> {
   const { readdirSync, readFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const dir = join(env.home, 'instances', 'default', CLUSTER);

@@ -7,11 +7,6 @@ import pg from 'pg';
 import { TestEnv, eventually } from './support/env.js';
 import { signalAll } from './support/ha.js';
 
-interface Pod {
-  metadata: { name: string; labels: Record<string, string> };
-  status: { local: { pid?: number; managerPid?: number; port: number } };
-}
-
 const env = new TestEnv();
 const CLUSTER = 'release';
 const frozen: number[] = [];
@@ -26,9 +21,7 @@ spec:
     size: 1Gi
 `;
 
-async function pods(): Promise<Pod[]> {
-  return (await env.json<{ items: Pod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${CLUSTER}`])).items;
-}
+const pods = () => env.pods(CLUSTER);
 
 const alive = (pid: number) => {
   try {

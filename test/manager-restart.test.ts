@@ -5,11 +5,6 @@ import assert from 'node:assert/strict';
 import { TestEnv, eventually } from './support/env.js';
 import { waitReady } from './support/backup.js';
 
-interface Pod {
-  metadata: { name: string; labels: Record<string, string> };
-  status: { local: { pid?: number; managerPid?: number } };
-}
-
 const env = new TestEnv();
 const CLUSTER = 'adopt';
 
@@ -28,7 +23,7 @@ spec:
 
 after(() => env.cleanup());
 
-const pods = async () => (await env.json<{ items: Pod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${CLUSTER}`])).items;
+const pods = () => env.pods(CLUSTER);
 const currentPrimary = async () => (await env.json<{ status: { currentPrimary: string } }>(['get', 'cluster', CLUSTER])).status.currentPrimary;
 
 async function killManagerOf(role: 'primary' | 'replica'): Promise<void> {

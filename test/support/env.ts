@@ -16,6 +16,12 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A Pod as `cnpg get pods -o json` shows it locally. */
+export interface LocalPod {
+  metadata: { name: string; labels: Record<string, string> };
+  status: { local: { pid?: number; managerPid?: number; port: number } };
+}
+
 export class TestEnv {
   readonly home = mkdtempSync(join(tmpdir(), 'cnpg-test-'));
 
@@ -51,6 +57,10 @@ export class TestEnv {
 
   async json<T = unknown>(args: string[]): Promise<T> {
     return JSON.parse(await this.ok([...args, '-o', 'json'])) as T;
+  }
+
+  async pods(cluster: string): Promise<LocalPod[]> {
+    return (await this.json<{ items: LocalPod[] }>(['get', 'pods', '-l', `cnpg.io/cluster=${cluster}`])).items;
   }
 
   /** Every process whose command line mentions this home, the instances' and the endpoints' included. */
