@@ -16,6 +16,8 @@ command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
+  # barman-cloud does not depend on it, and the interop tests use snappy (Debian's Python, as barman's scripts).
+  /usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need_apt+=(python3-snappy)
   command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
   # Failover tests hold the CPUs oversubscribed while they stall an instance.
   command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)
