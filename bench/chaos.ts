@@ -9,6 +9,8 @@
 // The local control plane's /healthz is sampled during every local part.
 //
 //   node dist/bench/chaos.js [--minutes 30] [--kills 100] [--stalls 2,5,15,30] [--parts false-failovers,kills,stalls] [--platforms local,kubernetes]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CnpgSystem } from './failover/cnpg.js';
 import { percentile, unavailabilityMs, type TrialResult } from './failover/measure.js';
 import { cleanupAll, cleanupOnSignals, poll, sleep } from './failover/procs.js';
@@ -16,7 +18,8 @@ import { printTable } from './failover/report.js';
 import { runTrial, type Uncounted } from './failover/trial.js';
 import { lostRows, resetTable, Writer } from './failover/writer.js';
 import { falseFailoversOnKubernetes } from './chaos/kube.js';
-import { HealthzSampler, pgbenchInit, pgbenchUntil, stressFor, type LatencySummary } from './chaos/load.js';
+import { pgbenchInit, pgbenchUntil, stressFor } from './chaos/load.js';
+import { HealthSampler, type HealthReport } from '../test/support/health-sampler.js';
 import { TwoPrimariesWatch, processTree, signalAll } from '../test/support/ha.js';
 import { runBench } from './run.js';
 
@@ -62,17 +65,18 @@ export function parseArgs(argv: string[]): Options {
 
 const log = (line: string) => console.log(line);
 const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
-const healthzCells = (h: LatencySummary) => [`${h.p50.toFixed(1)} / ${h.p99.toFixed(1)} / ${h.max.toFixed(0)} ms`, String(h.unanswered)];
+const healthzCells = (h: HealthReport) => [`${h.p50.toFixed(1)} / ${h.p99.toFixed(1)} / ${h.max.toFixed(1)} ms`, String(h.failures.length)];
 
 /** One cluster for all local parts; the two-primaries watch and the /healthz sampler run throughout. */
-async function withLocalCluster<T>(fn: (sys: CnpgSystem, watch: TwoPrimariesWatch) => Promise<T>): Promise<{ value: T; healthz: LatencySummary; twoPrimaries: number }> {
+async function withLocalCluster<T>(fn: (sys: CnpgSystem, watch: TwoPrimariesWatch) => Promise<T>): Promise<{ value: T; healthz: HealthReport; twoPrimaries: number }> {
   const sys = new CnpgSystem(true);
   try {
     await sys.start();
     let ports = await sys.instancePorts();
     const watch = new TwoPrimariesWatch(() => ports, sys.conninfo());
     const refresh = setInterval(() => void sys.instancePorts().then((p) => (ports = p), () => undefined), 5000);
-    const healthz = new HealthzSampler(sys.home);
+    const daemon = JSON.parse(readFileSync(join(sys.home, 'operator.json'), 'utf8')) as { port: number; token: string };
+    const healthz = new HealthSampler(daemon.port, daemon.token, 200);
     let value: T;
     try {
       value = await fn(sys, watch);

@@ -1,8 +1,5 @@
 // The load a chaos run holds a cluster under: CPU hogs four times the cores (stress-ng), pgbench
-// writing through the cluster's way in, and the control plane's /healthz sampled throughout.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { percentile } from '../failover/measure.js';
+// writing through the cluster's way in.
 import { onCleanup, run, sleep } from '../failover/procs.js';
 import { oversubscribe } from '../../test/support/ha.js';
 
@@ -49,52 +46,4 @@ export async function pgbenchInit(uri: string, scale: number): Promise<void> {
   const { conninfo, env } = withoutPassword(uri);
   const r = await run('pgbench', ['-i', '-q', '-s', String(scale), conninfo], { timeoutMs: 600_000, env });
   if (r.code !== 0) throw new Error(`pgbench -i: ${r.stderr.trim()}`);
-}
-
-export interface LatencySummary {
-  samples: number;
-  p50: number;
-  p99: number;
-  max: number;
-  /** Samples that got no answer within the timeout. */
-  unanswered: number;
-}
-
-/** Samples the local control plane's /healthz (port and token from its state file) every `everyMs`. */
-export class HealthzSampler {
-  private readonly latencies: number[] = [];
-  private unanswered = 0;
-  private running = true;
-  private readonly loop: Promise<void>;
-
-  constructor(
-    private readonly home: string,
-    private readonly everyMs = 200,
-    private readonly timeoutMs = 5000,
-  ) {
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      const started = performance.now();
-      try {
-        const { port, token } = JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { port: number; token: string };
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(this.timeoutMs) });
-        await res.arrayBuffer();
-        this.latencies.push(performance.now() - started);
-      } catch {
-        this.unanswered++;
-        this.latencies.push(performance.now() - started);
-      }
-      await sleep(Math.max(0, this.everyMs - (performance.now() - started)));
-    }
-  }
-
-  async stop(): Promise<LatencySummary> {
-    this.running = false;
-    await this.loop;
-    const xs = this.latencies.length ? this.latencies : [0];
-    return { samples: this.latencies.length, p50: percentile(xs, 0.5), p99: percentile(xs, 0.99), max: Math.max(...xs), unanswered: this.unanswered };
-  }
 }
