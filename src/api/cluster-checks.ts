@@ -5,7 +5,7 @@ import type { clusterSpecSchema } from './cluster-spec.js';
 import { msg, report } from './errors.js';
 import { findDuplicates } from './common.js';
 import { imageNameProblem } from './image.js';
-import { parseWalSize } from './gucs.js';
+import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
 import { parseQuantity } from './quantity.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
@@ -27,6 +27,8 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkWalVolume(spec, ctx);
   checkManagedServices(cluster, ctx);
   checkPlugins(spec, ctx);
+  checkCapacity(spec, ctx);
+  checkOwnerPassword(spec, ctx);
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }
@@ -118,4 +120,40 @@ function checkPlugins(spec: Spec, ctx: Ctx): void {
   const archivers = (spec.plugins ?? []).filter((plugin) => plugin.enabled && plugin.isWALArchiver);
   if (archivers.length > 1) report(ctx, at('plugins'), msg.pluginWalArchivers());
   if (archivers.length > 0 && spec.backup?.barmanObjectStore) report(ctx, at('plugins'), msg.pluginArchiverWithBarman());
+}
+
+/** An absolute ceiling: beyond it a typo (an extra zero) would fork servers by the thousand. */
+export const MAX_INSTANCES = 100;
+// PostgreSQL's own default; the operator does not override it.
+const DEFAULT_MAX_WAL_SENDERS = 10;
+
+/** Every standby holds a WAL sender (and, with HA slots, a slot) on the primary. */
+function checkCapacity(spec: Spec, ctx: Ctx): void {
+  if (spec.instances > MAX_INSTANCES) {
+    report(ctx, at('instances'), msg.tooManyInstances(MAX_INSTANCES));
+    return;
+  }
+  const setting = (name: string, fallback: number) => {
+    const value = Number(spec.postgresql.parameters[name] ?? fallback);
+    return Number.isInteger(value) ? value : undefined;
+  };
+  const senders = setting('max_wal_senders', DEFAULT_MAX_WAL_SENDERS);
+  if (senders !== undefined && spec.instances > senders) report(ctx, at('instances'), msg.walSendersForInstances(spec.instances, senders));
+  const slots = setting('max_replication_slots', Number(OPERATOR_DEFAULT_PARAMETERS.max_replication_slots));
+  if (spec.replicationSlots.highAvailability.enabled && slots !== undefined && spec.instances - 1 > slots) {
+    report(ctx, at('instances'), msg.slotsForInstances(spec.instances, slots));
+  }
+}
+
+function checkOwnerPassword(spec: Spec, ctx: Ctx): void {
+  const initdb = spec.bootstrap.initdb;
+  const initdbSecret = initdb?.secret?.name;
+  if (!initdb || initdbSecret === undefined) return;
+  const owner = initdb.owner ?? initdb.database ?? 'app';
+  (spec.managed?.roles ?? []).forEach((role, index) => {
+    const roleSecret = role.passwordSecret?.name;
+    if (role.name === owner && roleSecret !== undefined && roleSecret !== initdbSecret) {
+      report(ctx, at('managed', 'roles', index, 'passwordSecret'), msg.ownerPasswordTwice(role.name, initdbSecret, roleSecret));
+    }
+  });
 }

@@ -43,6 +43,12 @@ export interface ClusterStatus {
   lastSuccessfulBackup?: string;
   lastFailedBackup?: string;
   observedGeneration?: number;
+  /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
+  managedRolesStatus?: ManagedRolesStatus;
+}
+
+export interface ManagedRolesStatus {
+  cannotReconcile?: Record<string, string[]>;
 }
 
 /** The certificate Secrets in effect, as CloudNativePG reports them. */

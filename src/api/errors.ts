@@ -219,6 +219,31 @@ export const msg = {
   ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
 
+  // changes to an existing object
+  immutable: (what: string) => `${what} cannot be changed once the object exists; delete and re-create it instead`,
+  namespaceChange: () => 'metadata.namespace cannot be changed: an object moves namespaces only by being re-created there',
+  storageShrink: (from: string, to: string) =>
+    `cannot shrink the volume from ${from} to ${to}: PostgreSQL's data would not fit; keep ${from} or a larger size`,
+  walStorageRemoved: () => 'walStorage cannot be removed once set: the WAL lives on that volume',
+  tablespacesRemoved: () => 'tablespaces cannot be removed once created: their data lives on their own volumes',
+  tablespaceRemoved: (name: string) => `tablespace ${show(name)} cannot be removed once created`,
+  majorDowngrade: (from: number, to: number) =>
+    `cannot go from PostgreSQL ${from} to ${to}: a data directory cannot be downgraded; restore a backup into a new Cluster instead`,
+  majorUpgrade: (from: number, to: number) =>
+    `cannot go from PostgreSQL ${from} to ${to} in place yet: major upgrades are not supported; create a new Cluster with bootstrap.initdb.import or a logical dump`,
+  bootstrapChanged: () =>
+    'bootstrap is used only when the cluster is created and cannot change afterwards (its database, owner and source are already in place); delete and re-create the cluster to bootstrap differently',
+  slotPrefixChanged: () => 'cannot change the slot prefix while highAvailability is enabled: the operator could no longer find the slots it created',
+  imageAndParameters: (names: readonly string[]) =>
+    `cannot change the image and PostgreSQL parameters (${names.join(', ')}) at the same time with primaryUpdateMethod: switchover; change one, wait for the rollout, then the other`,
+  ownerPasswordTwice: (role: string, initdbSecret: string, roleSecret: string) =>
+    `role ${show(role)} is the application owner, whose password already comes from bootstrap.initdb.secret (${show(initdbSecret)}); one role cannot have two passwords: name the same Secret (${show(roleSecret)} here) in both, or drop one`,
+  tooManyInstances: (max: number) => `must be at most ${max}: each instance is a PostgreSQL server with its own volume`,
+  walSendersForInstances: (instances: number, senders: number) =>
+    `${instances} instances need ${instances - 1} WAL senders for streaming plus one for re-cloning or backups, and max_wal_senders is ${senders}; lower instances or raise spec.postgresql.parameters.max_wal_senders`,
+  slotsForInstances: (instances: number, slots: number) =>
+    `${instances} instances need ${instances - 1} replication slots for high availability, and max_replication_slots is ${slots}; lower instances or raise spec.postgresql.parameters.max_replication_slots`,
+
   // GUCs
   blockedParameter: (name: string) =>
     `parameter "${name}" cannot be set: the operator relies on its own value (blocked parameter)`,

@@ -1,5 +1,6 @@
 // Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
 import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../api/meta.js';
 import { clusterMajor } from '../api/index.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
@@ -12,6 +13,16 @@ import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ObservedBackup, ObservedCluster } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
+
+/** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
+function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {
+  const before = decodeData(existing);
+  const after = decodeData(wanted);
+  const changed = ['username', 'dbname'].filter((k) => before[k] !== undefined && before[k] !== after[k]);
+  if (!labelsKept) changed.push('its labels');
+  if (existing.type !== wanted.type) changed.push('its type');
+  return changed.length > 0 ? changed.join(', ') : undefined;
+}
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -164,7 +175,12 @@ export class ClusterController {
       dbname: a.dbname,
       rw: addresses.rw,
     });
-    if (existing && isDeepStrictEqual(existing.data, wanted.data) && existing.type === wanted.type) return;
+    const labelsKept = Object.entries(wanted.metadata.labels ?? {}).every(([k, v]) => existing?.metadata.labels?.[k] === v);
+    if (existing && isDeepStrictEqual(existing.data, wanted.data) && existing.type === wanted.type && labelsKept) return;
+    const drift = existing ? secretDrift(existing, wanted, labelsKept) : undefined;
+    if (drift) {
+      await this.platform.events.record(cluster, 'Warning', 'SecretReconciled', `Secret ${a.name} is kept by the operator: ${drift} put back (only its password may be changed, which rotates the role's password)`);
+    }
     await store.put(wanted);
   }
 

@@ -7,6 +7,7 @@ import { condition } from './conditions.js';
 import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { instanceName, nextSerial, secretNames, serviceNames } from './names.js';
+import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
 export const PHASE = {
@@ -41,9 +42,17 @@ function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
   const names = secretNames(cluster.metadata.name);
   const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery;
   const database = initdb?.database ?? 'app';
+  const owner = initdb?.owner ?? database;
   const actions: Action[] = [
     { kind: 'ensureSecret', role: 'replication', name: names.replication, username: 'streaming_replica', dbname: 'postgres' },
-    { kind: 'ensureSecret', role: 'app', name: names.app, username: initdb?.owner ?? database, dbname: database, sourceSecret: initdb?.secret?.name },
+    {
+      kind: 'ensureSecret',
+      role: 'app',
+      name: names.app,
+      username: owner,
+      dbname: database,
+      sourceSecret: initdb?.secret?.name ?? ownerPasswordSecret(cluster, owner, observed.secrets),
+    },
   ];
   if (cluster.spec.enableSuperuserAccess === true) {
     actions.push({ kind: 'ensureSecret', role: 'superuser', name: names.superuser, username: 'postgres', dbname: '*', sourceSecret: cluster.spec.superuserSecret?.name });
@@ -67,7 +76,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const previous = (cluster.status ?? {}) as ClusterStatus;
   const now = observed.now.toISOString();
   const certificates = planCertificates(cluster, observed.certificates ?? {}, observed.endpointHosts ?? [], observed.now);
-  const actions: Action[] = [...secretActions(cluster, observed), ...certificates.actions];
+  const roleSecrets = planRoleSecrets(cluster, observed.secrets, previous.managedRolesStatus);
+  const actions: Action[] = [...secretActions(cluster, observed), ...certificates.actions, ...roleSecrets.actions];
   const instances = [...observed.instances].sort((a, b) => a.serial - b.serial);
   const status: ClusterStatus = {
     ...previous,
@@ -76,6 +86,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     observedGeneration: cluster.metadata.generation,
     certificates: certificates.status,
   };
+  if (roleSecrets.status) status.managedRolesStatus = roleSecrets.status;
+  else delete status.managedRolesStatus;
   const fenced = fencedInstances(cluster.metadata.annotations, instances.map((i) => i.name));
   const topologyWith = (primary: string, extra: string[] = []): Topology => ({
     primary,

@@ -34,6 +34,22 @@ test('a valid Cluster is allowed; the mutating hook patches in the defaulted spe
   assert.equal(patch[0]?.value.primaryUpdateStrategy, 'unsupervised');
 });
 
+test('an update is checked against the stored object: storage may grow, not shrink; bootstrap is fixed once created', () => {
+  const update = (old: Record<string, unknown>, next: Record<string, unknown>): AdmissionReview => {
+    const r = request(next, 'UPDATE');
+    return { ...r, request: { ...r.request!, oldObject: old } };
+  };
+  const old = { ...cluster({ storage: { size: '10Gi' }, bootstrap: { initdb: { database: 'shop' } } }), status: { latestGeneratedNode: 1 } };
+  assert.equal(review(update(old, cluster({ storage: { size: '20Gi' }, bootstrap: { initdb: { database: 'shop' } } })), false).response?.allowed, true);
+  const shrink = review(update(old, cluster({ storage: { size: '5Gi' }, bootstrap: { initdb: { database: 'shop' } } })), false).response!;
+  assert.equal(shrink.allowed, false);
+  assert.match(shrink.status?.message ?? '', /Cluster\/pg: spec\.storage\.size: cannot shrink the volume from 10Gi to 5Gi/);
+  const rebootstrap = review(update(old, cluster({ storage: { size: '10Gi' }, bootstrap: { initdb: { database: 'other' } } })), true).response!;
+  assert.match(rebootstrap.status?.message ?? '', /spec\.bootstrap: bootstrap is used only when the cluster is created/);
+  // A stored object that no longer validates is not compared, or it could never be fixed.
+  assert.equal(review(update(cluster({ storage: { size: 'huge' } }), cluster({ storage: { size: '1Gi' } })), false).response?.allowed, true);
+});
+
 test('deletes are always allowed', () => {
   assert.equal(review(request(cluster({}), 'DELETE'), false).response?.allowed, true);
 });

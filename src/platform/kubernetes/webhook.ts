@@ -3,7 +3,7 @@
 // and message, and stores the defaulted form.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ManifestError, validateObject } from '../../api/index.js';
+import { checkUpdate, ManifestError, validateObject, type KubeObject } from '../../api/index.js';
 
 interface AdmissionRequest {
   uid: string;
@@ -37,6 +37,19 @@ function userView(obj: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, metadata };
 }
 
+/**
+ * The stored object, defaulted as a new one would be, with its status (which tells whether the
+ * cluster has been bootstrapped). One that no longer validates is not compared: refusing every
+ * update of it would leave no way to fix it.
+ */
+function previous(oldObject: Record<string, unknown>): KubeObject | undefined {
+  try {
+    return { ...validateObject(userView(oldObject), 'kubernetes').resource, status: oldObject.status };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The decision for one request; `mutate` answers with a patch that sets the defaulted spec. */
 export function review(input: AdmissionReview, mutate: boolean): AdmissionReview {
   const request = input.request;
@@ -49,6 +62,10 @@ export function review(input: AdmissionReview, mutate: boolean): AdmissionReview
   if (request.operation === 'DELETE' || !request.object) return respond({ allowed: true });
   try {
     const { resource, warnings } = validateObject(userView(request.object), 'kubernetes');
+    if (request.operation === 'UPDATE' && request.oldObject) {
+      const old = previous(request.oldObject);
+      if (old) checkUpdate(old, resource);
+    }
     if (!mutate) return respond({ allowed: true, warnings });
     const patch = [{ op: 'replace', path: '/spec', value: (resource as { spec?: unknown }).spec ?? {} }];
     return respond({ allowed: true, warnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });

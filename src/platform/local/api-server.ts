@@ -1,7 +1,7 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import { checkUpdate, clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
@@ -82,6 +82,8 @@ export class LocalApi {
       for (const r of resources) {
         admit(r);
         this.refuseManagedService(r);
+        const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
+        if (existing) checkUpdate(existing, r);
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
@@ -148,6 +150,7 @@ export class LocalApi {
     delete patched.status;
     const { resource } = validateObject(patched);
     admit(resource);
+    checkUpdate(current, resource);
     return this.d.store.apply(resource);
   }
 
