@@ -1,6 +1,10 @@
 // Shared by the *.test.ts files: build manifests as objects and capture rejections.
 import assert from 'node:assert/strict';
-import { ManifestError, validateObject } from './index.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ManifestError, validateObject, type KubeObject } from './index.js';
+import { repoRoot } from './repo-root.js';
 
 export function clusterManifest(spec: Record<string, unknown>, name = 'pg'): Record<string, unknown> {
   return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name }, spec };
@@ -15,4 +19,18 @@ export function rejectionOf(obj: unknown): string[] {
     return error.message.split('\n');
   }
   assert.fail(`accepted: ${JSON.stringify(obj)}`);
+}
+
+export const UPDATE_CORPUS = join(repoRoot(), 'test', 'fixtures', 'invalid-updates');
+
+/** The stored object (as if its cluster had been created) and the refused update of each case. */
+export function updateCases(): Array<{ file: string; stored: KubeObject; update: KubeObject; expected: string[] }> {
+  const expected = JSON.parse(readFileSync(join(UPDATE_CORPUS, 'expected.json'), 'utf8')) as Record<string, string[]>;
+  return readdirSync(UPDATE_CORPUS)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => {
+      const [before, after] = readFileSync(join(UPDATE_CORPUS, file), 'utf8').split(/^---$/m).map((doc) => validateObject(parse(doc)).resource);
+      assert.ok(before && after, `${file} needs two documents`);
+      return { file, stored: { ...before, status: { latestGeneratedNode: 1 } }, update: after, expected: expected[file] ?? [] };
+    });
 }

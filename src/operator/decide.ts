@@ -322,5 +322,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;
   if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;
+  const created = actions.flatMap((a) => (a.kind === 'createInstance' ? [a.serial] : []));
+  status.latestGeneratedNode = Math.max(previous.latestGeneratedNode ?? 0, ...instances.map((i) => i.serial), ...created);
   return { actions, status, requeueAfterMs: progress.requeueAfterMs };
 }

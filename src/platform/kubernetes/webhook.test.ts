@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { review, type AdmissionReview } from './webhook.js';
+import { updateCases } from '../../api/testing.js';
 
 const request = (object: Record<string, unknown>, operation = 'CREATE'): AdmissionReview => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -65,3 +66,12 @@ test('the serving certificate names the service and chains to its CA', async () 
   assert.equal(needsRenewal(c.cert, new Date(Date.now() + 85 * 86_400_000)), true);
   assert.equal(needsRenewal(undefined), true);
 });
+
+for (const c of updateCases()) {
+  test(`webhook: ${c.file} is refused as an UPDATE`, () => {
+    const r = request(c.update as unknown as Record<string, unknown>, 'UPDATE');
+    const answer = review({ ...r, request: { ...r.request!, oldObject: c.stored as unknown as Record<string, unknown> } }, false).response!;
+    assert.equal(answer.allowed, false);
+    for (const substring of c.expected) assert.ok(answer.status?.message.includes(substring), `${answer.status?.message} lacks ${substring}`);
+  });
+}
