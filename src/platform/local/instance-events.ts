@@ -15,8 +15,9 @@ export interface WatchedInstance {
 
 /**
  * A manager that is still starting refuses the stream, and one with all its streams taken answers
- * 503. Reporting that as a change made every reconcile trigger the next one, a busy loop for as long as the manager took to listen; the
- * reconcile that asked already knows the manager is not answering, so it is only retried later.
+ * 503. Reporting that as a change made every reconcile trigger the next one, a busy loop for as
+ * long as the manager took to listen; the reconcile that asked already knows the manager is not
+ * answering, so it is only retried later.
  */
 const RETRY_REFUSED_MS = 1000;
 
