@@ -1,6 +1,7 @@
 // spec.bootstrap: how the first instance gets its data (initdb, recovery or pg_basebackup).
 import { z } from 'zod';
 import { msg, report } from './errors.js';
+import { initdbLocationOption } from './initdb-options.js';
 import {
   configMapKeySelector,
   isPowerOfTwo,
@@ -65,6 +66,10 @@ const initdbSchema = z
     import: importSchema.optional(),
   })
   .superRefine((initdb, ctx) => {
+    initdb.options?.forEach((option, i) => {
+      const location = initdbLocationOption(option);
+      if (location) report(ctx, ['options', i], msg.initdbLocationOption(location));
+    });
     const size = initdb.walSegmentSize;
     if (size !== undefined && (size < 1 || size > 1024 || !isPowerOfTwo(size))) {
       report(ctx, ['walSegmentSize'], msg.powerOfTwo(1, 1024, size));

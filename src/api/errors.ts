@@ -173,6 +173,8 @@ export const msg = {
     `image ${show(image)} has tag ${show(tag)}, which does not start with a PostgreSQL version (e.g. :16.4 or :17.2-system-trixie)`,
   oneBootstrapMethod: (set: readonly string[]) => `only one bootstrap method may be set (got ${set.join(', ')})`,
   storageSizeRequired: () => 'size is required unless pvcTemplate is given',
+  initdbLocationOption: (option: string) =>
+    `${option} is not allowed: the operator decides where the data and its WAL live (a separate WAL volume is spec.walStorage)`,
   powerOfTwo: (min: number, max: number, got: number) => `must be a power of two between ${min} and ${max} (got ${got})`,
   localeProviderRequired: (provider: string) => `requires localeProvider: ${provider}`,
   recoverySourceMissing: () => 'one of backup, source or volumeSnapshots must be set',

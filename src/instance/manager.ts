@@ -23,6 +23,7 @@ import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
+import { ensurePrivateDir } from './private-dir.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { rewindFromPrimary } from './rewind.js';
 import { runTool } from './run.js';
@@ -330,7 +331,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 
   /** Archive recovery has no deadline: a large restore takes as long as it takes. */
   private async replayUntilPromoted(): Promise<void> {
-    mkdirSync(this.paths.socketDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(this.paths.socketDir);
     this.postmaster.start();
     this.emitEvent('postmaster-start');
     this.startedAt = Date.now();
@@ -348,7 +349,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   private async startPostgres(): Promise<void> {
-    mkdirSync(this.paths.socketDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(this.paths.socketDir);
     const bootstrapping = this.phase === 'bootstrapping';
     if (!bootstrapping) this.phase = 'starting';
     this.startedForRestart = this.spec.restartRequest;

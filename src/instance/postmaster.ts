@@ -27,7 +27,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function isPostmasterOf(pid: number, pgdata: string): boolean {
+export function isPostmasterOf(pid: number, pgdata: string): boolean {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return cmdline.some((arg) => arg.endsWith('postgres')) && cmdline.includes(pgdata);

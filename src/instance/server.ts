@@ -1,4 +1,5 @@
-// The instance manager's HTTP API: status for anyone on the host, commands only with the token.
+// The instance manager's HTTP API: status and probes for anyone on the host, the event stream and
+// commands only with the token. Connections are bounded, so nobody on the host can exhaust it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { BackupRequest } from './base-backup.js';
@@ -34,23 +35,39 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** The operator holds one stream per manager; a few more cover a restarted operator whose old stream is still closing. */
+export const MAX_EVENT_STREAMS = 8;
+/** Beyond this the server stops accepting sockets; probes, peers and the operator need a handful. */
+export const MAX_CONNECTIONS = 64;
+/** A client that has not sent its headers by then is dropped, so idle sockets cannot hold the cap. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
 /** Server-sent events: the operator learns of a postmaster exit the moment it happens. */
-function streamEvents(manager: InstanceManager, res: ServerResponse): void {
+function streamEvents(manager: InstanceManager, res: ServerResponse, streams: Set<ServerResponse>): void {
+  if (streams.size >= MAX_EVENT_STREAMS) {
+    return send(res, 503, { error: `too many event streams: ${MAX_EVENT_STREAMS} are open already; close one and retry` });
+  }
+  streams.add(res);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': connected\n\n');
   const onEvent = (e: unknown) => res.write(`data: ${JSON.stringify(e)}\n\n`);
   manager.on('event', onEvent);
-  res.on('close', () => manager.off('event', onEvent));
+  res.on('close', () => {
+    streams.delete(res);
+    manager.off('event', onEvent);
+  });
 }
 
 export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void, host = '127.0.0.1'): Promise<Server> {
-  const server = createServer((req, res) => {
+  const streams = new Set<ServerResponse>();
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 30_000 }, (req, res) => {
     void (async () => {
       const route = `${req.method} ${req.url?.split('?')[0]}`;
       try {
         switch (route) {
           case 'GET /events':
-            return streamEvents(manager, res);
+            if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+            return streamEvents(manager, res, streams);
           case 'GET /pg/status':
             return send(res, 200, await manager.status());
           case 'GET /healthz': {
@@ -119,6 +136,7 @@ export function startStatusServer(manager: InstanceManager, port: number, onShut
       }
     })();
   });
+  server.maxConnections = MAX_CONNECTIONS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

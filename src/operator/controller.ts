@@ -187,6 +187,7 @@ export class ClusterController {
   private async finalize(cluster: Cluster): Promise<void> {
     const { store, instances, endpoints } = this.platform;
     for (const inst of await instances.observe(cluster)) await instances.remove(cluster, inst.name);
+    await instances.release?.(cluster);
     await endpoints.remove(cluster);
     const names = secretNames(cluster.metadata.name);
     const { generatedCA, generatedServer } = certificateSecrets(cluster);

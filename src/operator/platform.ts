@@ -32,6 +32,8 @@ export interface InstanceRuntime {
   stop(cluster: Cluster, name: string): Promise<void>;
   /** Stops an instance and deletes its data, as scale-down does. */
   remove(cluster: Cluster, name: string): Promise<void>;
+  /** After a deleted cluster's last instance is removed: frees what the platform kept for it (locally, its operating-system user). */
+  release?(cluster: Cluster): Promise<void>;
   /** Makes sure the instance accepts no more writes; resolves only once that is certain. */
   isolate(cluster: Cluster, name: string): Promise<void>;
   /** Promotes a standby (after it has received WAL up to `minLsn`, when given). */

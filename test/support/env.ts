@@ -78,10 +78,25 @@ export class TestEnv {
     return pids;
   }
 
-  private instanceRoots(): string[] {
+  private clusterDirs(): string[] {
     const base = join(this.home, 'instances');
     const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((d) => join(dir, d)) : []);
-    return list(base).flatMap(list).flatMap(list);
+    return list(base).flatMap(list);
+  }
+
+  private instanceRoots(): string[] {
+    return this.clusterDirs().flatMap((dir) => readdirSync(dir).map((d) => join(dir, d)));
+  }
+
+  /** The operating-system users the platform created for this home's clusters (root only). */
+  private removeClusterUsers(): void {
+    for (const dir of this.clusterDirs()) {
+      const file = join(dir, 'os-user.json');
+      if (!existsSync(file)) continue;
+      const { name, created } = JSON.parse(readFileSync(file, 'utf8')) as { name: string; created: boolean };
+      // A process of the user's that is still exiting makes userdel fail for a moment.
+      for (let i = 0; created && i < 20 && spawnSync('userdel', [name]).status === 8; i++) spawnSync('sleep', ['0.2']);
+    }
   }
 
   async cleanup(): Promise<void> {
@@ -116,6 +131,7 @@ export class TestEnv {
       }
     }
     spawnSync('pkill', ['-KILL', '-f', this.home]);
+    this.removeClusterUsers();
     // Instances with long paths keep their sockets in a folder under /tmp, outside the home.
     for (const root of this.instanceRoots()) {
       const socketDir = instancePaths(root).socketDir;

@@ -8,6 +8,7 @@ import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
+import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError } from './store.js';
 import { clusterServices, instancePod } from './views.js';
@@ -43,15 +44,20 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
 }
 
 /**
- * Checks and defaults that need this machine: the PostgreSQL major a Cluster asks for must be
- * installed, and a Cluster naming no image is pinned to the newest installed major, as
- * CloudNativePG's defaulting webhook pins it to the operator's default image.
+ * Checks and defaults that need this machine: no file:// store inside CNPG_HOME (file-destinations.ts);
+ * the PostgreSQL major a Cluster asks for must be installed, and a Cluster naming no image is
+ * pinned to the newest installed major, as CloudNativePG's defaulting webhook pins it to the
+ * operator's default image.
  */
-function admit(obj: KubeObject): void {
+function admit(obj: KubeObject, homeRoot: string): void {
   if (SYNTHESISED.has(obj.kind)) {
     throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
   }
   if (obj.kind !== 'Cluster') return;
+  for (const d of fileDestinations(obj as Cluster)) {
+    const refusal = destinationRefusal(homeRoot, d);
+    if (refusal) throw new ApiError(422, `Cluster/${obj.metadata.name}: ${d.field}: ${refusal}`);
+  }
   const spec = (obj as Cluster).spec;
   if (!spec.imageName && !spec.imageCatalogRef) {
     try {
@@ -80,7 +86,7 @@ export class LocalApi {
     const { resources, warnings } = parseManifests(manifest);
     if (dryRun !== 'client') {
       for (const r of resources) {
-        admit(r);
+        admit(r, this.d.home.root);
         this.refuseManagedService(r);
         const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
         if (existing) checkUpdate(existing, r);
@@ -149,7 +155,7 @@ export class LocalApi {
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
     const { resource } = validateObject(patched);
-    admit(resource);
+    admit(resource, this.d.home.root);
     checkUpdate(current, resource);
     return this.d.store.apply(resource);
   }
@@ -185,7 +191,12 @@ export class LocalApi {
   async instanceAccess(namespace: string, name: string): Promise<unknown> {
     const pod = await this.get('Pod', namespace, name);
     const local = (pod.status as { local: { port: number; socketDir: string; pgdata: string } }).local;
-    return { ...local, osUser: this.d.home.osUser, uid: this.d.home.runAs?.uid, gid: this.d.home.runAs?.gid, cluster: pod.metadata.labels?.['cnpg.io/cluster'] };
+    const cluster = pod.metadata.labels?.['cnpg.io/cluster'] ?? '';
+    const user = this.d.instances.osUserOf(namespace, cluster);
+    if (!user) throw new ApiError(409, `cluster ${namespace}/${cluster} has no operating-system user yet`);
+    // Without root the CLI already runs as the only user there is.
+    const ids = this.d.home.asRoot ? { uid: user.uid, gid: user.gid } : {};
+    return { ...local, osUser: user.name, ...ids, cluster };
   }
 
   /** `cnpg promote`: records the wanted primary; the controller performs the switchover. */

@@ -9,12 +9,15 @@ export interface WatchedInstance {
   name: string;
   statusPort: number;
   managerPid?: number;
+  /** The manager's token: its event stream is not for anyone on the host. */
+  token: string;
 }
 
 /**
- * A manager that is still starting refuses the stream. Reporting that as a change made every
- * reconcile trigger the next one, a busy loop for as long as the manager took to listen; the
- * reconcile that asked already knows the manager is not answering, so it is only retried later.
+ * A manager that is still starting refuses the stream, and one with all its streams taken answers
+ * 503. Reporting that as a change made every reconcile trigger the next one, a busy loop for as
+ * long as the manager took to listen; the reconcile that asked already knows the manager is not
+ * answering, so it is only retried later.
  */
 const RETRY_REFUSED_MS = 1000;
 
@@ -29,7 +32,12 @@ export class InstanceEventWatcher {
     if (this.streams.has(key) || (this.refusedUntil.get(key) ?? 0) > Date.now()) return;
     this.refusedUntil.delete(key);
     let connected = false;
-    const req = get({ host: '127.0.0.1', port: i.statusPort, path: '/events', agent: false }, (res) => {
+    const req = get({ host: '127.0.0.1', port: i.statusPort, path: '/events', agent: false, headers: { authorization: `Bearer ${i.token}` } }, (res) => {
+      // Too many streams (503) or a token it does not take: retried later, as a refusal is.
+      if (res.statusCode !== 200) {
+        res.resume();
+        return this.refused(key);
+      }
       connected = true;
       res.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('data:')) this.onChange(i.namespace, i.cluster);
@@ -38,12 +46,16 @@ export class InstanceEventWatcher {
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (connected || e.code !== 'ECONNREFUSED') return this.lost(key, i);
-      this.streams.delete(key);
-      const now = Date.now();
-      for (const [k, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(k);
-      this.refusedUntil.set(key, now + RETRY_REFUSED_MS);
+      this.refused(key);
     });
     this.streams.set(key, req);
+  }
+
+  private refused(key: string): void {
+    this.streams.delete(key);
+    const now = Date.now();
+    for (const [k, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(k);
+    this.refusedUntil.set(key, now + RETRY_REFUSED_MS);
   }
 
   private lost(key: string, i: WatchedInstance): void {

@@ -2,14 +2,14 @@
 // Detached, so instances outlive the daemon and a restarted daemon adopts them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
 import { ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
-import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
+import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
@@ -19,15 +19,20 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
-import { chownToRunAs, makeOwnedDir, type CnpgHome } from './home.js';
+import { ClusterUsers } from './cluster-users.js';
+import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
 import { managerRequest } from './manager-client.js';
+import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
 const STATUS_TIMEOUT_MS = 1000;
 
-/** What the platform remembers about an instance (root-only file, next to the instance's data). */
+/**
+ * What the platform remembers about an instance: a file next to the instance's data, written by
+ * the control plane and readable only by it (root's when root, and then only trusted if root's).
+ */
 export interface InstanceRecord {
   namespace: string;
   cluster: string;
@@ -53,12 +58,36 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
   private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
+  private readonly users: ClusterUsers;
 
   constructor(
     private readonly home: CnpgHome,
     onInstanceEvent?: (namespace: string, cluster: string) => void,
   ) {
     if (onInstanceEvent) this.watcher = new InstanceEventWatcher(onInstanceEvent);
+    this.users = new ClusterUsers(home.root, home.asRoot);
+  }
+
+  /** The operating-system user a cluster's instances run as (see cluster-users.ts). */
+  osUserOf(namespace: string, cluster: string): OsUser | undefined {
+    return this.users.of(this.clusterDir(namespace, cluster));
+  }
+
+  private requireUser(cluster: Cluster): OsUser {
+    const ns = cluster.metadata.namespace ?? 'default';
+    const user = this.osUserOf(ns, cluster.metadata.name);
+    if (!user) throw new Error(`cluster ${ns}/${cluster.metadata.name} has no operating-system user yet`);
+    return user;
+  }
+
+  /** The user to hand files to and start processes as: none when we are that user already. */
+  private owner(cluster: Cluster): OsUser | undefined {
+    return this.home.asRoot ? this.requireUser(cluster) : undefined;
+  }
+
+  /** Frees the cluster's operating-system user once its last instance is removed. */
+  async release(cluster: Cluster): Promise<void> {
+    await this.users.release(this.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name));
   }
 
   close(): void {
@@ -88,11 +117,20 @@ export class LocalInstances implements InstanceRuntime {
       recs = new Map();
       for (const entry of existsSync(clusterDir) ? readdirSync(clusterDir) : []) {
         const file = join(clusterDir, entry, 'platform.json');
-        if (existsSync(file)) recs.set(join(clusterDir, entry), JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord);
+        if (existsSync(file) && this.trusted(file)) recs.set(join(clusterDir, entry), JSON.parse(readFileSync(file, 'utf8')) as InstanceRecord);
       }
       this.recordCache.set(clusterDir, recs);
     }
     return recs;
+  }
+
+  /**
+   * The instance's user can replace files in its folder; a record it wrote could point the control
+   * plane at another cluster's processes. Root's records are root's files; anything else is ignored.
+   */
+  private trusted(file: string): boolean {
+    const st = lstatSync(file);
+    return st.isFile() && (!this.home.asRoot || st.uid === 0);
   }
 
   readRecord(dir: string): InstanceRecord | undefined {
@@ -109,7 +147,7 @@ export class LocalInstances implements InstanceRuntime {
 
   /** Synchronous and small: a daemon restarted after this returned must find the manager it records. */
   private writeRecord(dir: string, rec: InstanceRecord): void {
-    writeFileSync(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', { mode: 0o600 });
+    writeOwnedFile(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', undefined);
     this.cachedRecords(dirname(dir)).set(dir, structuredClone(rec));
   }
 
@@ -188,7 +226,7 @@ export class LocalInstances implements InstanceRuntime {
       generation: rec.generation,
       binDir: resolveInstallation(config.major).binDir,
       major: config.major,
-      osUser: this.home.osUser,
+      osUser: this.requireUser(cluster).name,
       pgPort: rec.pgPort,
       statusPort: rec.statusPort,
       role: config.role,
@@ -219,11 +257,10 @@ export class LocalInstances implements InstanceRuntime {
     rec.generation++;
     const paths = instancePaths(dir, rec.pgPort);
     const spec = this.instanceSpec(cluster, rec, config);
-    writeFileSync(paths.spec, JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
-    chownToRunAs(this.home, paths.spec);
+    const owner = this.owner(cluster);
+    writeOwnedFile(paths.spec, JSON.stringify(spec, null, 2) + '\n', owner);
     const credentials: Credentials = { ...creds, managerToken: rec.token };
-    writeFileSync(paths.credentials, JSON.stringify(credentials) + '\n', { mode: 0o600 });
-    chownToRunAs(this.home, paths.credentials);
+    writeOwnedFile(paths.credentials, JSON.stringify(credentials) + '\n', owner);
     rec.configHash = configHash(config);
     rec.credentialsHash = credentialsHash(creds);
     rec.peers = peersKey(spec.peers);
@@ -231,15 +268,15 @@ export class LocalInstances implements InstanceRuntime {
     this.writeRecord(dir, rec);
   }
 
-  private spawnManager(dir: string, rec: InstanceRecord): void {
+  private spawnManager(cluster: Cluster, dir: string, rec: InstanceRecord): void {
     const paths = instancePaths(dir, rec.pgPort);
-    const log = openSync(paths.managerLog, 'a', 0o600);
-    chownToRunAs(this.home, paths.managerLog);
+    const owner = this.owner(cluster);
+    const log = openOwnedLog(paths.managerLog, owner);
     const child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], {
       detached: true,
       stdio: ['ignore', log, log],
-      uid: this.home.runAs?.uid,
-      gid: this.home.runAs?.gid,
+      uid: owner?.uid,
+      gid: owner?.gid,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir, TZ: process.env.TZ ?? 'UTC' },
     });
     closeSync(log);
@@ -252,9 +289,11 @@ export class LocalInstances implements InstanceRuntime {
   async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const dir = this.dirOf(cluster, name);
     if (this.readRecord(dir)) throw new Error(`instance ${name} already exists`);
-    makeOwnedDir(this.home, join(dir, '..'), 0o711);
+    const ns = cluster.metadata.namespace ?? 'default';
+    // The cluster's first instance brings its user; the folder above the instances stays root's.
+    const user = this.home.asRoot ? await this.users.ensure(this.clusterDir(ns, cluster.metadata.name), ns, cluster.metadata.name) : undefined;
     await rm(dir, { recursive: true, force: true });
-    makeOwnedDir(this.home, dir, 0o700);
+    makeOwnedDir(dir, 0o700, user);
     const rec: InstanceRecord = {
       namespace: cluster.metadata.namespace ?? 'default',
       cluster: cluster.metadata.name,
@@ -268,7 +307,7 @@ export class LocalInstances implements InstanceRuntime {
       createdAt: new Date().toISOString(),
     };
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    this.spawnManager(dir, rec);
+    this.spawnManager(cluster, dir, rec);
   }
 
   private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number, body?: unknown): Promise<T> {
@@ -290,7 +329,7 @@ export class LocalInstances implements InstanceRuntime {
     if (this.managerRunning(rec)) return;
     // A postmaster that outlived a killed manager is left alone: the new manager adopts it.
     this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    this.spawnManager(dir, rec);
+    this.spawnManager(cluster, dir, rec);
   }
 
   async isolate(cluster: Cluster, name: string): Promise<void> {
@@ -300,8 +339,9 @@ export class LocalInstances implements InstanceRuntime {
     if (this.managerRunning(rec)) await this.post(rec, '/pg/isolate', 5000).catch(() => undefined);
     // The manager may be gone or hung: on this machine we can make sure ourselves.
     const pgdata = instancePaths(dir, rec.pgPort).pgdata;
-    const pid = readPostmasterPid(pgdata);
-    if (pid !== undefined && isAlive(pid)) killProcessTree(pid);
+    // postmaster.pid is the instance user's file: only a postmaster of this data folder is killed.
+    const pid = postmasterOf(pgdata);
+    if (pid !== undefined) killProcessTree(pid);
     const deadline = Date.now() + 5000;
     while (pid !== undefined && isAlive(pid)) {
       if (Date.now() > deadline) throw new Error(`could not stop the postmaster (pid ${pid}) of ${name}; refusing to promote another instance`);
@@ -354,8 +394,8 @@ export class LocalInstances implements InstanceRuntime {
     const pgdata = instancePaths(dir, rec.pgPort).pgdata;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const pid = readPostmasterPid(pgdata);
-      if (pid === undefined || !isAlive(pid)) return;
+      const pid = postmasterOf(pgdata);
+      if (pid === undefined) return;
       if (Date.now() > deadline) {
         process.kill(pid, 'SIGQUIT');
         return;
@@ -396,6 +436,11 @@ function errorText(body: string): string {
   } catch {
     return body;
   }
+}
+
+function postmasterOf(pgdata: string): number | undefined {
+  const pid = readPostmasterPid(pgdata);
+  return pid !== undefined && isAlive(pid) && isPostmasterOf(pid, pgdata) ? pid : undefined;
 }
 
 /** SIGKILL a postmaster and its children (backends outlive a killed postmaster for a moment). */

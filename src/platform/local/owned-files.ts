@@ -1,0 +1,48 @@
+// Files the control plane writes into folders a cluster's operating-system user can write. That
+// user may have put a symlink (to /etc/shadow), a FIFO or anything else under the name, so a file
+// is never opened through a name it controls: a new file is created beside it and renamed over it,
+// and a log is opened without following links and only if it is a regular file.
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync, chmodSync, chownSync, lstatSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { OsUser } from './home.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+/** Replaces `path` with a new file holding `content`, owned by `user` (by us when none) with `mode`. */
+export function writeOwnedFile(path: string, content: string, user: OsUser | undefined, mode = 0o600): void {
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, content);
+    fchmodSync(fd, mode);
+    if (user) fchownSync(fd, user.uid, user.gid);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Opens (creating) a log for appending, owned by `user`; the caller closes the descriptor. */
+export function openOwnedLog(path: string, user: OsUser | undefined): number {
+  // O_NONBLOCK: a FIFO with no reader fails at once instead of blocking the control plane.
+  const fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file; remove it so the log can be recreated`);
+    if (user) fchownSync(fd, user.uid, user.gid);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Creates a folder (or adjusts one that is a real folder, not a link) owned by `user` with `mode`. */
+export function makeOwnedDir(path: string, mode: number, user: OsUser | undefined): void {
+  mkdirSync(path, { recursive: true, mode });
+  if (!lstatSync(path).isDirectory()) throw new Error(`${path} is not a folder`);
+  chmodSync(path, mode);
+  if (user) chownSync(path, user.uid, user.gid);
+}

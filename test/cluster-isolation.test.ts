@@ -1,0 +1,121 @@
+// Clusters isolated from each other locally: started as root, each cluster's instances run under an
+// operating-system user of their own, so one cluster's database superuser cannot read another
+// cluster's credentials or manager token; file:// stores and initdb locations inside CNPG_HOME are
+// refused at apply.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestEnv, eventually } from './support/env.js';
+import { sql, waitReady } from './support/backup.js';
+
+const env = new TestEnv();
+const asRoot = process.getuid?.() === 0;
+const instanceDir = (cluster: string, n = 1) => join(env.home, 'instances', 'default', cluster, `${cluster}-${n}`);
+
+function cluster(name: string): string {
+  return `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ${name}
+spec:
+  instances: 1
+  storage:
+    size: 1Gi
+`;
+}
+
+/** /etc/passwd's name for a uid. */
+function userName(uid: number): string | undefined {
+  return readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).find((f) => Number(f[2]) === uid)?.[0];
+}
+
+before(async () => {
+  await env.ok(['apply', '-f', '-'], cluster('alpha') + '---\n' + cluster('beta'));
+  await waitReady(env, 'alpha');
+  await waitReady(env, 'beta');
+}, { timeout: 240_000 });
+after(() => env.cleanup());
+
+test('one cluster\'s superuser cannot read another cluster\'s credentials, manager token or files', { skip: !asRoot && 'needs root: without it every cluster runs as the one user there is' }, async () => {
+  const theirs = join(instanceDir('beta'), 'credentials.json');
+  const token = (JSON.parse(readFileSync(theirs, 'utf8')) as { managerToken: string }).managerToken;
+  assert.ok(token.length > 0);
+  for (const query of [
+    `SELECT pg_read_file('${theirs}')`,
+    `SELECT pg_read_file('${join(instanceDir('beta'), 'platform.json')}')`,
+    `SELECT pg_ls_dir('${instanceDir('beta')}')`,
+    `SELECT pg_read_file('${join(env.home, 'operator.json')}')`,
+  ]) {
+    const r = await env.run(['exec', 'alpha-1', '--', 'psql', '-X', '-d', 'postgres', '-Atc', query]);
+    assert.notEqual(r.code, 0, `${query} succeeded: ${r.stdout}`);
+    assert.match(r.stderr, /Permission denied/, query);
+    assert.ok(!r.stdout.includes(token));
+  }
+  // Its own files it reads: the refusal above is isolation, not pg_read_file refused in general.
+  assert.match(await sql(env, 'alpha-1', `SELECT pg_read_file('${join(instanceDir('alpha'), 'credentials.json')}')`, 'postgres'), /managerToken/);
+});
+
+test('each cluster runs as its own unprivileged user, whose files only it can read', { skip: !asRoot && 'needs root' }, () => {
+  const a = statSync(instanceDir('alpha'));
+  const b = statSync(instanceDir('beta'));
+  assert.notEqual(a.uid, b.uid);
+  for (const st of [a, b]) {
+    assert.notEqual(st.uid, 0);
+    assert.match(userName(st.uid) ?? '', /^cnpg-[0-9a-f]{12}$/);
+    assert.equal(st.mode & 0o777, 0o700);
+  }
+  for (const file of ['credentials.json', 'instance.json', 'manager.log']) {
+    const st = statSync(join(instanceDir('alpha'), file));
+    assert.equal(st.uid, a.uid, file);
+    assert.equal(st.mode & 0o077, 0, `${file} is ${(st.mode & 0o777).toString(8)}`);
+  }
+  const record = statSync(join(instanceDir('alpha'), 'platform.json'));
+  assert.equal(record.uid, 0, 'the platform\'s record of the instance stays root\'s');
+  assert.equal(record.mode & 0o077, 0);
+  assert.equal(statSync(join(env.home, 'operator.json')).mode & 0o077, 0);
+  assert.equal(statSync(join(env.home, 'store')).mode & 0o077, 0);
+  const cluster = statSync(join(env.home, 'instances', 'default', 'alpha'));
+  assert.equal(cluster.uid, 0, 'the folder above the instances is root\'s');
+  const manager = (JSON.parse(readFileSync(join(instanceDir('alpha'), 'platform.json'), 'utf8')) as { managerPid: number }).managerPid;
+  assert.equal(statSync(`/proc/${manager}`).uid, a.uid, 'the manager runs as the cluster\'s user');
+});
+
+test('a file:// store inside another cluster\'s home or the control plane\'s files is refused at apply', async () => {
+  for (const [where, field] of [
+    [`file://${instanceDir('beta')}`, 'spec.backup.barmanObjectStore.destinationPath'],
+    [`file://${env.home}/store`, 'spec.backup.barmanObjectStore.destinationPath'],
+  ]) {
+    const r = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  backup:\n    barmanObjectStore:\n      destinationPath: ${where}\n`);
+    assert.notEqual(r.code, 0, where);
+    assert.ok(r.stderr.includes(`Cluster/gamma: ${field}: ${where} resolves to`), r.stderr);
+    assert.match(r.stderr, /inside CNPG_HOME/);
+  }
+  const recovery = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  bootstrap:
+    recovery:
+      source: origin
+  externalClusters:
+    - name: origin
+      barmanObjectStore:
+        destinationPath: file://${instanceDir('beta')}
+`);
+  assert.notEqual(recovery.code, 0);
+  assert.match(recovery.stderr, /spec\.externalClusters\[0\]\.barmanObjectStore\.destinationPath: .*inside CNPG_HOME/);
+  assert.notEqual((await env.run(['get', 'cluster', 'gamma'])).code, 0, 'nothing was created');
+});
+
+test('initdb options that put WAL elsewhere are refused', async () => {
+  const r = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  bootstrap:\n    initdb:\n      options: ["-X", "/tmp/gamma-wal"]\n`);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Cluster\/gamma: spec\.bootstrap\.initdb\.options\[0\]: -X is not allowed/);
+});
+
+test('deleting a cluster removes its operating-system user', { skip: !asRoot && 'needs root' }, async () => {
+  const uid = statSync(instanceDir('beta')).uid;
+  const name = userName(uid);
+  assert.ok(name);
+  await env.ok(['delete', 'cluster', 'beta']);
+  await eventually('beta\'s user removed', async () => !existsSync(instanceDir('beta')) && userName(uid) === undefined, 60_000, 300);
+  assert.ok(!readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`)), 'its group too');
+  assert.ok(statSync(instanceDir('alpha')).uid !== uid, 'the other cluster keeps its own');
+});
