@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { msg, report } from './errors.js';
 import { nonEmptyString, passthroughList, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
+import { hbaLineProblem, identLineProblem } from './hba-lines.js';
 
 const synchronousSchema = z
   .strictObject({
@@ -57,10 +58,20 @@ const parametersSchema = z
   })
   .transform((parameters) => parameters as Record<string, string>);
 
+/** Lines of pg_hba.conf or pg_ident.conf, each refused at its index with what is wrong. */
+function configLines(problem: (line: string) => string | undefined) {
+  return z.array(z.string()).superRefine((lines, ctx) => {
+    lines.forEach((line, index) => {
+      const found = problem(line);
+      if (found) report(ctx, [index], msg.hbaLine(found, line));
+    });
+  });
+}
+
 export const postgresConfigurationSchema = z.strictObject({
   parameters: parametersSchema.default({}),
-  pg_hba: z.array(z.string()).optional(),
-  pg_ident: z.array(z.string()).optional(),
+  pg_hba: configLines(hbaLineProblem).optional(),
+  pg_ident: configLines(identLineProblem).optional(),
   synchronous: synchronousSchema.optional(),
   syncReplicaElectionConstraint: z
     .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })

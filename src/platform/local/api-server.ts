@@ -7,6 +7,9 @@ import type { StoredCluster } from '../../api/cluster-status.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
+import { checkParametersAgainst } from '../../api/guc-check.js';
+import { formatPath, toIssue } from '../../api/errors.js';
 import type { LocalDaemon } from './daemon.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError } from './store.js';
@@ -44,10 +47,11 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
 
 /**
  * Checks and defaults that need this machine: the PostgreSQL major a Cluster asks for must be
- * installed, and a Cluster naming no image is pinned to the newest installed major, as
- * CloudNativePG's defaulting webhook pins it to the operator's default image.
+ * installed, a Cluster naming no image is pinned to the newest installed major, as
+ * CloudNativePG's defaulting webhook pins it to the operator's default image, and its
+ * parameters must be ones the installed server itself accepts.
  */
-function admit(obj: KubeObject): void {
+async function admit(obj: KubeObject, runAs: RunAs | undefined): Promise<void> {
   if (SYNTHESISED.has(obj.kind)) {
     throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
   }
@@ -61,14 +65,20 @@ function admit(obj: KubeObject): void {
     }
   }
   const major = clusterMajor(obj as Cluster);
+  let binDir: string;
   try {
-    resolveInstallation(major);
+    binDir = resolveInstallation(major).binDir;
   } catch (e) {
     if (e instanceof PostgresNotInstalledError) {
       const field = (obj as Cluster).spec.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
       throw new ApiError(422, `Cluster/${obj.metadata.name}: ${field}: ${e.message}`);
     }
     throw e;
+  }
+  const catalog = await describeServerOnce(binDir, runAs);
+  const findings = checkParametersAgainst(spec.postgresql.parameters, [catalog]);
+  if (findings.length > 0) {
+    throw new ManifestError(findings.map((f) => toIssue('Cluster', obj.metadata.name, { ...f, path: formatPath(['spec', 'postgresql', 'parameters', f.path]) })));
   }
 }
 
@@ -80,7 +90,7 @@ export class LocalApi {
     const { resources, warnings } = parseManifests(manifest);
     if (dryRun !== 'client') {
       for (const r of resources) {
-        admit(r);
+        await admit(r, this.d.home.runAs);
         this.refuseManagedService(r);
       }
     }
@@ -147,7 +157,7 @@ export class LocalApi {
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
     const { resource } = validateObject(patched);
-    admit(resource);
+    await admit(resource, this.d.home.runAs);
     return this.d.store.apply(resource);
   }
 
