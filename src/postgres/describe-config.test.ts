@@ -30,9 +30,12 @@ test('a line that is not a description is refused with its number', () => {
   assert.throws(() => parseDescribeConfig('work_mem\tuser\tG\tINTEGER\t0\t64\t2\tx\t\nnonsense'), /line 2 is not/);
 });
 
-test('probes: below every minimum for numbers, a non-value for enums, none for bools and strings', () => {
-  assert.equal(probeValue({ type: 'integer', context: 'user' }), '-2147483648');
-  assert.equal(probeValue({ type: 'real', context: 'user' }), '-1e300');
+test('probes: just outside the range for numbers, a non-value for enums, none for bools and strings', () => {
+  assert.equal(probeValue({ type: 'integer', context: 'user', min: 64, max: 2147483647 }), '63');
+  assert.equal(probeValue({ type: 'integer', context: 'user', min: -2147483648, max: 100 }), '101');
+  // max_pred_locks_per_relation takes any int: only a bad unit is refused.
+  assert.equal(probeValue({ type: 'integer', context: 'user', min: -2147483648, max: 2147483647 }), '1cnpgts');
+  assert.equal(probeValue({ type: 'real', context: 'user', min: 0, max: 100 }), '-1e300');
   assert.equal(probeValue({ type: 'enum', context: 'user' }), 'cnpg-ts-not-a-value');
   assert.equal(probeValue({ type: 'bool', context: 'user' }), undefined);
   assert.equal(probeValue({ type: 'string', context: 'user' }), undefined);
@@ -48,6 +51,8 @@ test('a probe refusal names the base unit, none, or the enum values', () => {
     parseProbeRefusal('io_method', `${at}FATAL:  invalid value for parameter "io_method": "x"\n${at}HINT:  Available values: sync, worker.\n`),
     { values: ['sync', 'worker'] },
   );
+  assert.deepEqual(parseProbeRefusal('max_pred_locks_per_relation', `${at}FATAL:  invalid value for parameter "max_pred_locks_per_relation": "1cnpgts"\n`), {});
+  assert.equal(parseProbeRefusal('work_mem', `${at}FATAL:  invalid value for parameter "work_mem": "1cnpgts"\n${at}HINT:  Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".\n`), undefined);
   assert.equal(parseProbeRefusal('work_mem', 'postgres does not know where to find the server configuration file.'), undefined);
 });
 

@@ -28,13 +28,22 @@ export function parseDescribeConfig(output: string): Record<string, GucDescripti
   return parameters;
 }
 
-// Below every integer parameter's minimum (PostgreSQL's own minima are INT_MIN at the lowest)
-// and below every real one's, and never an enum's value: the server must refuse each.
-const PROBES: Partial<Record<GucType, string>> = { integer: '-2147483648', real: '-1e300', enum: 'cnpg-ts-not-a-value' };
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+const NOT_A_NUMBER = '1cnpgts';
 
-/** The refused value to start the server with to learn this parameter's unit or values, if any. */
+/**
+ * The refused value to start the server with to learn this parameter's unit or values, if any:
+ * just outside a number's range (the refusal names the unit), or a unit no parameter has when
+ * the range is the whole of int (then a refusal with no hint about units means there is none).
+ */
 export function probeValue(description: GucDescription): string | undefined {
-  return PROBES[description.type];
+  const { type, min = 0, max = 0 } = description;
+  if (type === 'enum') return 'cnpg-ts-not-a-value';
+  if (type === 'real') return min > -1e300 ? '-1e300' : max < 1e300 ? '1e300' : NOT_A_NUMBER;
+  if (type !== 'integer') return undefined;
+  if (min > INT_MIN) return String(min - 1);
+  return max < INT_MAX ? String(max + 1) : NOT_A_NUMBER;
 }
 
 export interface ProbeAnswer {
@@ -51,6 +60,8 @@ export function parseProbeRefusal(name: string, stderr: string): ProbeAnswer | u
   if (range) return range[1] ? { unit: range[1] } : {};
   const values = /HINT:\s+Available values: (.*)\.\s*$/m.exec(stderr);
   if (values?.[1] !== undefined) return { values: values[1].split(', ') };
+  // The answer to NOT_A_NUMBER: a unit family is named only with a hint, which says no base unit.
+  if (stderr.includes(`invalid value for parameter "${name}": "${NOT_A_NUMBER}"`) && !/HINT:/.test(stderr)) return {};
   return undefined;
 }
 
