@@ -7,6 +7,8 @@ import {
   localObjectReference,
   nonEmptyString,
   passthrough,
+  plainName,
+  plainString,
   secretKeySelector,
 } from './common.js';
 
@@ -42,19 +44,19 @@ const importSchema = z
 
 const initdbSchema = z
   .strictObject({
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
-    options: z.array(z.string()).optional(),
+    options: z.array(plainString).optional(),
     dataChecksums: z.boolean().default(false),
-    encoding: nonEmptyString.default('UTF8'),
-    localeCollate: nonEmptyString.optional(),
-    localeCType: nonEmptyString.optional(),
-    locale: nonEmptyString.optional(),
+    encoding: plainName.default('UTF8'),
+    localeCollate: plainName.optional(),
+    localeCType: plainName.optional(),
+    locale: plainName.optional(),
     localeProvider: z.enum(['libc', 'icu', 'builtin']).optional(),
-    icuLocale: nonEmptyString.optional(),
-    icuRules: nonEmptyString.optional(),
-    builtinLocale: nonEmptyString.optional(),
+    icuLocale: plainName.optional(),
+    icuRules: plainName.optional(),
+    builtinLocale: plainName.optional(),
     walSegmentSize: z.int().optional(),
     postInitSQL: z.array(z.string()).optional(),
     postInitApplicationSQL: z.array(z.string()).optional(),
@@ -139,8 +141,8 @@ const recoverySchema = z
     source: nonEmptyString.optional(),
     volumeSnapshots: passthrough.optional(),
     recoveryTarget: recoveryTargetSchema.optional(),
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
   })
   .superRefine((recovery, ctx) => {
@@ -158,8 +160,8 @@ const recoverySchema = z
 const pgBasebackupSchema = z
   .strictObject({
     source: nonEmptyString,
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
   })
   .transform(withApplicationDatabase);

@@ -6,6 +6,9 @@
 // that field. Both are rejected at apply time rather than silently overridden.
 import { msg, type Finding } from './errors.js';
 import { parseGucBool } from './guc-catalog.js';
+import { hasControlCharacter } from './common.js';
+
+export { hasControlCharacter };
 
 /** Overridable operator defaults (reference §3.6); a user value replaces them. */
 export const OPERATOR_DEFAULT_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
@@ -146,12 +149,10 @@ export function parseWalSize(value: string): number | undefined {
 // extension's (custom) parameter. Anything else would be read as something other than a name.
 const CORE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CUSTOM_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 export const isGucName = (name: string): boolean => CORE_NAME.test(name) || CUSTOM_NAME.test(name);
 /** An extension's parameter (`pg_stat_statements.max`): the core catalog cannot describe it. */
 export const isCustomGucName = (name: string): boolean => CUSTOM_NAME.test(name);
-export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text);
 
 /** Per-parameter rules; each finding's path is the parameter name. */
 export function checkParameters(parameters: Readonly<Record<string, string>>): Finding[] {
