@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
-import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
 import { formatPath, toIssue } from '../../api/errors.js';
@@ -244,6 +244,9 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
   const api = new LocalApi(daemon);
+  // The servers describe themselves in the background, so the first apply seldom waits for it;
+  // a failure here is retried by that apply, which reports it.
+  for (const installation of findInstallations()) describeServerOnce(installation.binDir, daemon.home.runAs).catch(() => undefined);
   const server = createServer((req, res) => {
     void (async () => {
       try {
