@@ -106,7 +106,8 @@ const recoveryTargetSchema = z
     for (const finding of targetValueProblems(target)) report(ctx, [finding.field], finding.message);
   });
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/;
+// Blanks only between time and zone: \s would let a newline into recovery_target_time.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)? *(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
 function targetValueProblems(target: z.infer<typeof recoveryTargetSchema>): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];

@@ -1,7 +1,7 @@
 // spec.postgresql: server parameters, host-based access, synchronous replication, LDAP.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { nonEmptyString, passthroughList, secretKeySelector } from './common.js';
+import { nonEmptyString, passthroughList, plainName, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
 import { hbaLineProblem, identLineProblem } from './hba-lines.js';
 
@@ -10,8 +10,9 @@ const synchronousSchema = z
     method: z.enum(['any', 'first']),
     number: z.int().min(1),
     maxStandbyNamesFromCluster: z.int().min(0).optional(),
-    standbyNamesPre: z.array(nonEmptyString).optional(),
-    standbyNamesPost: z.array(nonEmptyString).optional(),
+    // Written into synchronous_standby_names.
+    standbyNamesPre: z.array(plainName).optional(),
+    standbyNamesPost: z.array(plainName).optional(),
     dataDurability: z.enum(['required', 'preferred']).default('required'),
     failoverQuorum: z.boolean().optional(),
     podFailureDomainKeys: z.array(nonEmptyString).optional(),
@@ -76,7 +77,7 @@ export const postgresConfigurationSchema = z.strictObject({
   syncReplicaElectionConstraint: z
     .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })
     .optional(),
-  shared_preload_libraries: z.array(nonEmptyString).optional(),
+  shared_preload_libraries: z.array(plainName).optional(),
   ldap: ldapSchema.optional(),
   promotionTimeout: z.int().min(0).optional(),
   enableAlterSystem: z.boolean().default(false),
