@@ -237,7 +237,7 @@ export const msg = {
     `${show(name)} is not a parameter name: a name is letters, digits and underscores, or two such words joined by a dot for an extension's parameter`,
   controlCharacter: (got: string) => `must not contain control characters such as newlines or tabs (got ${show(got)})`,
   unknownParameter: (name: string, majors: readonly number[], suggestion: string | undefined) =>
-    `unknown parameter "${name}" for PostgreSQL ${majors.join(', ')}` +
+    `unknown parameter "${name}" for PostgreSQL ${[...majors].sort((a, b) => a - b).join(', ')}` +
     (suggestion ? `; did you mean "${suggestion}"?` : '; extension parameters are written prefix.name'),
   internalParameter: (name: string) => `parameter "${name}" is fixed when PostgreSQL is built or initialised and cannot be set`,
   gucNumber: (integer: boolean, units: readonly string[], got: string) =>
