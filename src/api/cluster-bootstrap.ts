@@ -8,6 +8,8 @@ import {
   localObjectReference,
   nonEmptyString,
   passthrough,
+  plainName,
+  plainString,
   secretKeySelector,
 } from './common.js';
 
@@ -43,19 +45,19 @@ const importSchema = z
 
 const initdbSchema = z
   .strictObject({
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
-    options: z.array(z.string()).optional(),
+    options: z.array(plainString).optional(),
     dataChecksums: z.boolean().default(false),
-    encoding: nonEmptyString.default('UTF8'),
-    localeCollate: nonEmptyString.optional(),
-    localeCType: nonEmptyString.optional(),
-    locale: nonEmptyString.optional(),
+    encoding: plainName.default('UTF8'),
+    localeCollate: plainName.optional(),
+    localeCType: plainName.optional(),
+    locale: plainName.optional(),
     localeProvider: z.enum(['libc', 'icu', 'builtin']).optional(),
-    icuLocale: nonEmptyString.optional(),
-    icuRules: nonEmptyString.optional(),
-    builtinLocale: nonEmptyString.optional(),
+    icuLocale: plainName.optional(),
+    icuRules: plainName.optional(),
+    builtinLocale: plainName.optional(),
     walSegmentSize: z.int().optional(),
     postInitSQL: z.array(z.string()).optional(),
     postInitApplicationSQL: z.array(z.string()).optional(),
@@ -109,7 +111,8 @@ const recoveryTargetSchema = z
     for (const finding of targetValueProblems(target)) report(ctx, [finding.field], finding.message);
   });
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/;
+// Blanks only between time and zone: \s would let a newline into recovery_target_time.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)? *(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
 function targetValueProblems(target: z.infer<typeof recoveryTargetSchema>): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
@@ -144,8 +147,8 @@ const recoverySchema = z
     source: nonEmptyString.optional(),
     volumeSnapshots: passthrough.optional(),
     recoveryTarget: recoveryTargetSchema.optional(),
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
   })
   .superRefine((recovery, ctx) => {
@@ -163,8 +166,8 @@ const recoverySchema = z
 const pgBasebackupSchema = z
   .strictObject({
     source: nonEmptyString,
-    database: nonEmptyString.default(DEFAULT_DATABASE),
-    owner: nonEmptyString.optional(),
+    database: plainName.default(DEFAULT_DATABASE),
+    owner: plainName.optional(),
     secret: localObjectReference.optional(),
   })
   .transform(withApplicationDatabase);

@@ -4,7 +4,9 @@ import type { z } from 'zod';
 import type { clusterSpecSchema } from './cluster-spec.js';
 import { msg, report } from './errors.js';
 import { findDuplicates } from './common.js';
-import { imageNameProblem } from './image.js';
+import { imageNameProblem, majorFromImageName } from './image.js';
+import { committedCatalogs } from './guc-catalogs.js';
+import { checkParametersAgainst } from './guc-check.js';
 import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
 import { parseQuantity } from './quantity.js';
 
@@ -22,6 +24,7 @@ const at = (...path: PropertyKey[]): Path => ['spec', ...path];
 export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   const { spec } = cluster;
   checkImage(spec, ctx);
+  checkParameterCatalog(spec, ctx);
   checkExternalClusterReferences(cluster, ctx);
   checkSynchronousReplication(spec, ctx);
   checkWalVolume(spec, ctx);
@@ -51,6 +54,17 @@ function checkImage(spec: Spec, ctx: Ctx): void {
   }
   const problem = spec.imageName ? imageNameProblem(spec.imageName) : undefined;
   if (problem) report(ctx, at('imageName'), problem);
+}
+
+// The cluster's major decides which parameters exist; the local control plane checks again
+// against the installed server itself.
+function checkParameterCatalog(spec: Spec, ctx: Ctx): void {
+  const major = spec.imageCatalogRef?.major ?? (spec.imageName ? majorFromImageName(spec.imageName) : undefined);
+  // Values of the wrong type are already refused (and may still be here when they were).
+  const strings = Object.fromEntries(Object.entries(spec.postgresql.parameters).filter((entry) => typeof entry[1] === 'string'));
+  for (const finding of checkParametersAgainst(strings, committedCatalogs(major))) {
+    report(ctx, at('postgresql', 'parameters', finding.path), finding.message);
+  }
 }
 
 function checkExternalClusterReferences(cluster: ParsedCluster, ctx: Ctx): void {

@@ -1,7 +1,7 @@
 // spec.managed: PostgreSQL roles and extra Services the operator keeps in line with the spec.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { findDuplicates, localObjectReference, nonEmptyString, passthrough } from './common.js';
+import { findDuplicates, localObjectReference, nonEmptyString, passthrough, plainName } from './common.js';
 
 // The operator's own roles; PostgreSQL itself reserves the pg_ prefix.
 const RESERVED_ROLES = ['postgres', 'streaming_replica'];
@@ -12,13 +12,13 @@ function isReservedRoleName(name: string): boolean {
 
 const roleSchema = z
   .strictObject({
-    name: nonEmptyString,
+    name: plainName,
     comment: z.string().optional(),
     ensure: z.enum(['present', 'absent']).default('present'),
     passwordSecret: localObjectReference.optional(),
     connectionLimit: z.int().min(-1).default(-1),
     validUntil: z.string().optional(),
-    inRoles: z.array(nonEmptyString).optional(),
+    inRoles: z.array(plainName).optional(),
     inherit: z.boolean().default(true),
     disablePassword: z.boolean().default(false),
     superuser: z.boolean().default(false),

@@ -1,16 +1,18 @@
 // spec.postgresql: server parameters, host-based access, synchronous replication, LDAP.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { nonEmptyString, passthroughList, secretKeySelector } from './common.js';
+import { nonEmptyString, passthroughList, plainName, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
+import { hbaLineProblem, identLineProblem } from './hba-lines.js';
 
 const synchronousSchema = z
   .strictObject({
     method: z.enum(['any', 'first']),
     number: z.int().min(1),
     maxStandbyNamesFromCluster: z.int().min(0).optional(),
-    standbyNamesPre: z.array(nonEmptyString).optional(),
-    standbyNamesPost: z.array(nonEmptyString).optional(),
+    // Written into synchronous_standby_names.
+    standbyNamesPre: z.array(plainName).optional(),
+    standbyNamesPost: z.array(plainName).optional(),
     dataDurability: z.enum(['required', 'preferred']).default('required'),
     failoverQuorum: z.boolean().optional(),
     podFailureDomainKeys: z.array(nonEmptyString).optional(),
@@ -57,15 +59,25 @@ const parametersSchema = z
   })
   .transform((parameters) => parameters as Record<string, string>);
 
+/** Lines of pg_hba.conf or pg_ident.conf, each refused at its index with what is wrong. */
+function configLines(problem: (line: string) => string | undefined) {
+  return z.array(z.string()).superRefine((lines, ctx) => {
+    lines.forEach((line, index) => {
+      const found = problem(line);
+      if (found) report(ctx, [index], msg.hbaLine(found, line));
+    });
+  });
+}
+
 export const postgresConfigurationSchema = z.strictObject({
   parameters: parametersSchema.default({}),
-  pg_hba: z.array(z.string()).optional(),
-  pg_ident: z.array(z.string()).optional(),
+  pg_hba: configLines(hbaLineProblem).optional(),
+  pg_ident: configLines(identLineProblem).optional(),
   synchronous: synchronousSchema.optional(),
   syncReplicaElectionConstraint: z
     .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })
     .optional(),
-  shared_preload_libraries: z.array(nonEmptyString).optional(),
+  shared_preload_libraries: z.array(plainName).optional(),
   ldap: ldapSchema.optional(),
   promotionTimeout: z.int().min(0).optional(),
   enableAlterSystem: z.boolean().default(false),

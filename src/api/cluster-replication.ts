@@ -2,7 +2,7 @@
 // external clusters that recovery, pg_basebackup, import and replica clusters read from.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { nonEmptyString, secretKeySelector, stringMap } from './common.js';
+import { nonEmptyString, plainString, secretKeySelector, stringMap } from './common.js';
 import { barmanObjectStoreSchema } from './barman.js';
 
 export const replicationSlotsSchema = z.strictObject({
@@ -40,7 +40,8 @@ export const replicaSchema = z
 
 export const externalClusterSchema = z.strictObject({
   name: nonEmptyString,
-  connectionParameters: stringMap.optional(),
+  // libpq keywords and values: they end up in a conninfo string (and in primary_conninfo).
+  connectionParameters: z.record(z.string().regex(/^[a-z_]+$/), plainString).optional(),
   sslCert: secretKeySelector.optional(),
   sslKey: secretKeySelector.optional(),
   sslRootCert: secretKeySelector.optional(),

@@ -133,6 +133,10 @@ const rejected: [Record<string, unknown>, string][] = [
   [{ bootstrap: { recovery: {} } }, 'spec.bootstrap.recovery: one of backup, source or volumeSnapshots must be set'],
   [{ bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetTLI: '0' } } } }, 'spec.bootstrap.recovery.recoveryTarget.targetTLI: must be "latest" or a positive timeline number (got "0")'],
   [{ bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetTime: 'yesterday' } } } }, 'spec.bootstrap.recovery.recoveryTarget.targetTime: must be a timestamp'],
+  // It is written into postgresql.conf as recovery_target_time.
+  [{ bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetTime: "2024-01-15 14:30:00\nlisten_addresses = '*'" } } } }, 'spec.bootstrap.recovery.recoveryTarget.targetTime: must be a timestamp'],
+  [{ bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetTime: '2024-01-15 14:30:00\n+01' } } } }, 'spec.bootstrap.recovery.recoveryTarget.targetTime: must be a timestamp'],
+  [{ postgresql: { synchronous: { method: 'any', number: 1, standbyNamesPre: ['a\nb'] } } }, 'spec.postgresql.synchronous.standbyNamesPre[0]: must not contain control characters'],
   [{ bootstrap: { initdb: { import: { type: 'microservice', databases: ['a', 'b'], source: { externalCluster: 'old' } } } }, externalClusters: [{ name: 'old' }] }, 'spec.bootstrap.initdb.import.databases: a microservice import takes exactly one database'],
   [{ backup: { barmanObjectStore: { destinationPath: 's3://b/', s3Credentials: { accessKeyId: { name: 's', key: 'k' } } } } }, 'spec.backup.barmanObjectStore.s3Credentials: set both accessKeyId and secretAccessKey, or inheritFromIAMRole: true'],
   [{ backup: { barmanObjectStore: { destinationPath: 'gs://b/', s3Credentials: { inheritFromIAMRole: true } } } }, 'spec.backup.barmanObjectStore.s3Credentials: s3Credentials cannot be used with a gs:// destinationPath'],

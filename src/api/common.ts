@@ -1,7 +1,20 @@
 // Small building blocks shared by several kinds.
 import { z } from 'zod';
+import { msg, report } from './errors.js';
 
 export const nonEmptyString = z.string().min(1);
+
+const CONTROL_CHARACTER = /\p{Cc}/u;
+export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text);
+
+/**
+ * A name or value that ends up in a configuration file, a command argument or SQL: a newline
+ * or other control character there could only start something other than what was written.
+ */
+export const plainString = z.string().superRefine((text, ctx) => {
+  if (hasControlCharacter(text)) report(ctx, [], msg.controlCharacter(text));
+});
+export const plainName = plainString.min(1);
 
 /** map[string]string: a YAML number as value is rejected with a hint to quote it. */
 export const stringMap = z.record(z.string(), z.string());

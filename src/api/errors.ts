@@ -258,6 +258,21 @@ export const msg = {
   walSenders: (got: string) =>
     `must be at least 1 (got ${show(got)}): standbys, base backups and new replicas need WAL senders`,
   invalidBoolean: (got: string) => `must be a boolean such as on or off (got ${show(got)})`,
+  walLogHints: (got: string) =>
+    `must stay on (got ${show(got)}): pg_rewind needs wal_log_hints to bring a former primary back as a standby`,
+  invalidParameterName: (name: string) =>
+    `${show(name)} is not a parameter name: a name is letters, digits and underscores, or two such words joined by a dot for an extension's parameter`,
+  controlCharacter: (got: string) => `must not contain control characters such as newlines or tabs (got ${show(got)})`,
+  unknownParameter: (name: string, majors: readonly number[], suggestion: string | undefined) =>
+    `unknown parameter "${name}" for PostgreSQL ${[...majors].sort((a, b) => a - b).join(', ')}` +
+    (suggestion ? `; did you mean "${suggestion}"?` : '; extension parameters are written prefix.name'),
+  internalParameter: (name: string) => `parameter "${name}" is fixed when PostgreSQL is built or initialised and cannot be set`,
+  gucNumber: (integer: boolean, units: readonly string[], got: string) =>
+    `must be ${integer ? 'an integer' : 'a number'}${units.length ? ` with an optional unit (${units.join(', ')})` : ''} (got ${show(got)})`,
+  gucUnit: (units: readonly string[], got: string) => `has an invalid unit (got ${show(got)}); valid units are ${units.join(', ')}`,
+  gucNoUnit: (got: string) => `takes a plain number without a unit (got ${show(got)})`,
+  gucRange: (low: string, high: string, got: string) => `must be between ${low} and ${high} (got ${show(got)})`,
+  hbaLine: (problem: string, got: string) => `${problem} (line ${show(got)})`,
   invalidWalSize: (got: string) => `invalid size ${show(got)} (expected e.g. 1GB, 512MB)`,
   minWalAboveMax: (min: string, max: string) => `min_wal_size (${min}) must be lower than max_wal_size (${max})`,
   maxWalAboveVolume: (max: string, volume: string, field: string) =>
@@ -363,6 +378,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     else if (/^[A-Za-z0-9_-]+$/.test(String(segment))) out += out === '' ? String(segment) : `.${String(segment)}`;
+    // A key with control characters or brackets is quoted, so a message stays one line and says
+    // exactly which key it is about.
+    else if (/[\p{Cc}\]"]/u.test(String(segment))) out += `[${JSON.stringify(String(segment))}]`;
     else out += `[${String(segment)}]`;
   }
   return out;

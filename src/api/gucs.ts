@@ -5,6 +5,10 @@
 // ones are set by the operator from another part of the Cluster spec, so the user is pointed at
 // that field. Both are rejected at apply time rather than silently overridden.
 import { msg, type Finding } from './errors.js';
+import { parseGucBool } from './guc-catalog.js';
+import { hasControlCharacter } from './common.js';
+
+export { hasControlCharacter };
 
 /** Overridable operator defaults (reference §3.6); a user value replaces them. */
 export const OPERATOR_DEFAULT_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
@@ -128,7 +132,7 @@ export function fixedParameterField(name: string): string | undefined {
 
 // A small set of booleans whose typos would otherwise only surface when PostgreSQL refuses to
 // start.
-const BOOLEAN_PARAMETERS = ['fsync', 'full_page_writes', 'hot_standby_feedback', 'wal_log_hints'];
+const BOOLEAN_PARAMETERS = ['fsync', 'full_page_writes', 'hot_standby_feedback'];
 const BOOLEAN_VALUE = /^(on|off|true|false|yes|no|1|0|t|f|y|n)$/i;
 
 const PG_SIZE = /^\s*(\d+)\s*(B|kB|MB|GB|TB)?\s*$/;
@@ -141,16 +145,29 @@ export function parseWalSize(value: string): number | undefined {
   return Number(match[1]) * (PG_SIZE_UNITS[match[2] ?? 'MB'] ?? 1);
 }
 
+// postgresql.conf's lexer (guc-file.l): a name is an identifier, or two joined by a dot for an
+// extension's (custom) parameter. Anything else would be read as something other than a name.
+const CORE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CUSTOM_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const isGucName = (name: string): boolean => CORE_NAME.test(name) || CUSTOM_NAME.test(name);
+/** An extension's parameter (`pg_stat_statements.max`): the core catalog cannot describe it. */
+export const isCustomGucName = (name: string): boolean => CUSTOM_NAME.test(name);
+
 /** Per-parameter rules; each finding's path is the parameter name. */
 export function checkParameters(parameters: Readonly<Record<string, string>>): Finding[] {
   const findings: Finding[] = [];
   for (const [name, value] of Object.entries(parameters)) {
     const key = normalise(name);
-    const problem = isBlockedParameter(key)
-      ? msg.blockedParameter(key)
-      : isFixedParameter(key)
-        ? msg.fixedParameter(key, fixedParameterField(key))
-        : valueProblem(key, value);
+    const problem = !isGucName(name)
+      ? msg.invalidParameterName(name)
+      : isBlockedParameter(key)
+        ? msg.blockedParameter(key)
+        : isFixedParameter(key)
+          ? msg.fixedParameter(key, fixedParameterField(key))
+          : hasControlCharacter(value)
+            ? msg.controlCharacter(value)
+            : valueProblem(key, value);
     if (problem) findings.push({ path: name, message: problem });
   }
   findings.push(...walSizeFindings(parameters));
@@ -159,6 +176,7 @@ export function checkParameters(parameters: Readonly<Record<string, string>>): F
 
 function valueProblem(key: string, value: string): string | undefined {
   if (key === 'wal_level' && !['replica', 'logical'].includes(value.trim().toLowerCase())) return msg.walLevel(value);
+  if (key === 'wal_log_hints' && parseGucBool(value) !== true) return msg.walLogHints(value);
   if (key === 'max_wal_senders' && /^\s*0+\s*$/.test(value)) return msg.walSenders(value);
   if (BOOLEAN_PARAMETERS.includes(key) && !BOOLEAN_VALUE.test(value.trim())) return msg.invalidBoolean(value);
   if ((key === 'min_wal_size' || key === 'max_wal_size') && parseWalSize(value) === undefined) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildParameters, renderPostgresqlConf } from './config.js';
+import { buildParameters, renderPostgresqlConf, UnsafeConfigurationError } from './config.js';
 import { renderPgHba, renderPgIdent } from './hba.js';
 
 const base = { instanceName: 'x-1', port: 6001, socketDir: '/tmp/s', userParameters: {}, archiveCommand: '/bin/sh /x/wal-archive.sh %f' };
@@ -59,4 +59,17 @@ test('pg_hba: fixed rules, user rules, scram default; replication only for strea
 test('pg_ident maps the OS user to postgres and the listed roles once each', () => {
   const ident = renderPgIdent({ osUser: 'postgres', localRoles: ['app', 'postgres'], userLines: ['m a b'] });
   assert.deepEqual(ident.split('\n').filter((l) => l && !l.startsWith('#')), ['local postgres postgres', 'local postgres app', 'm a b']);
+});
+
+test('the postgresql.conf writer refuses names and values validation would refuse, whatever got past it', () => {
+  assert.throws(() => renderPostgresqlConf({ "work_mem = '4MB'\nlisten_addresses": '*' }), UnsafeConfigurationError);
+  assert.throws(() => renderPostgresqlConf({ 'work mem': '4MB' }), /not a parameter name/);
+  assert.throws(() => renderPostgresqlConf({ work_mem: "4MB'\nlisten_addresses = '*" }), /control character/);
+  assert.match(renderPostgresqlConf({ 'pg_stat_statements.max': '10000', search_path: '"$user", public', x: 'a\\b' }), /^x = 'a\\\\b'$/m);
+});
+
+test('the pg_hba and pg_ident writers refuse a line that is not one rule', () => {
+  assert.throws(() => renderPgHba({ userLines: ['host all all 10.0.0.0/8 md5\nhost all all all trust'], major: 15 }), /line 1 of the user's pg_hba\.conf rules: contains a control character/);
+  assert.throws(() => renderPgHba({ userLines: ['host all all all md5', 'hots all all all md5'], major: 15 }), /line 2 .*connection type/);
+  assert.throws(() => renderPgIdent({ osUser: 'postgres', localRoles: [], userLines: ['m a'] }), /three fields/);
 });

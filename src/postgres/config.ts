@@ -1,6 +1,6 @@
 // Renders postgresql.conf: operator defaults, then the user's parameters, then the settings the
 // operator must own (ports, sockets, replication wiring) so a user value can never override them.
-import { OPERATOR_DEFAULT_PARAMETERS } from '../api/gucs.js';
+import { OPERATOR_DEFAULT_PARAMETERS, hasControlCharacter, isGucName } from '../api/gucs.js';
 
 export interface StandbySettings {
   primaryConninfo: string;
@@ -63,12 +63,24 @@ export function buildParameters(input: ConfigInput): Record<string, string> {
   return params;
 }
 
-function quoteValue(value: string): string {
+/** A postgresql.conf string literal: backslashes and quotes escaped, read back by the server as `value`. */
+export function quoteConfValue(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
+export class UnsafeConfigurationError extends Error {}
+
+/**
+ * Every line is `name = 'value'`. Validation refuses bad names and values at apply; refusing
+ * them here again means no path around validation can add a line of its own to the file.
+ */
 export function renderPostgresqlConf(params: Record<string, string>): string {
   const lines = ['# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.parameters.'];
-  for (const key of Object.keys(params).sort()) lines.push(`${key} = ${quoteValue(params[key] ?? '')}`);
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key] ?? '';
+    if (!isGucName(key)) throw new UnsafeConfigurationError(`refusing to write parameter name ${JSON.stringify(key)} to postgresql.conf: not a parameter name`);
+    if (hasControlCharacter(value)) throw new UnsafeConfigurationError(`refusing to write parameter ${key} to postgresql.conf: its value has a control character`);
+    lines.push(`${key} = ${quoteConfValue(value)}`);
+  }
   return lines.join('\n') + '\n';
 }

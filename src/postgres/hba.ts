@@ -1,5 +1,7 @@
 // pg_hba.conf and pg_ident.conf: fixed operator rules first, the user's lines next, and a
 // password-only default last, so user lines can narrow access but the fallback is always scram.
+import { hbaLineProblem, identLineProblem } from '../api/hba-lines.js';
+import { UnsafeConfigurationError } from './config.js';
 
 export const REPLICATION_USER = 'streaming_replica';
 export const LOCAL_IDENT_MAP = 'local';
@@ -21,7 +23,7 @@ export function renderPgHba({ userLines, major }: HbaInput): string {
     `host replication ${REPLICATION_USER} all ${method}`,
     `host postgres ${REPLICATION_USER} all ${method}`,
     '# User-defined rules',
-    ...userLines,
+    ...checked('pg_hba.conf', userLines, hbaLineProblem),
     '# Default rule',
     `host all all all ${method}`,
     '',
@@ -40,7 +42,16 @@ export function renderPgIdent({ osUser, localRoles, userLines }: IdentInput): st
   return [
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_ident.',
     ...roles.map((role) => `${LOCAL_IDENT_MAP} ${osUser} ${role}`),
-    ...userLines,
+    ...checked('pg_ident.conf', userLines, identLineProblem),
     '',
   ].join('\n');
+}
+
+/** Validation refuses bad lines at apply; refusing them here again keeps every line one rule. */
+function checked(file: string, lines: readonly string[], problem: (line: string) => string | undefined): readonly string[] {
+  lines.forEach((line, index) => {
+    const found = problem(line);
+    if (found) throw new UnsafeConfigurationError(`refusing to write line ${index + 1} of the user's ${file} rules: ${found}`);
+  });
+  return lines;
 }

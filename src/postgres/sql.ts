@@ -1,6 +1,8 @@
 // Quoting for identifiers and literals we splice into SQL that cannot take bind parameters (DDL).
 
 export function quoteIdent(name: string): string {
+  // Validation refuses names with control characters; none reaches SQL even if it is bypassed.
+  if (/\p{Cc}/u.test(name)) throw new Error(`refusing to quote identifier ${JSON.stringify(name)}: it has a control character`);
   return `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -26,6 +26,16 @@ test('an invalid Cluster is refused with the field path and message the CLI give
   assert.match(r.status?.message ?? '', /Cluster\/pg: spec\.instances: /);
 });
 
+test("parameters are checked against the committed catalog of the image's major; injected names are refused", () => {
+  const refused = (parameters: Record<string, string>, imageName = 'ghcr.io/cloudnative-pg/postgresql:16') =>
+    review(request(cluster({ instances: 1, imageName, storage: { size: '1Gi' }, postgresql: { parameters } })), true).response!;
+  assert.match(refused({ "work_mem = '4MB'\nlisten_addresses": '*' }).status?.message ?? '', /is not a parameter name/);
+  assert.match(refused({ shared_buffers: 'lots' }).status?.message ?? '', /spec\.postgresql\.parameters\.shared_buffers: must be an integer/);
+  assert.match(refused({ io_method: 'worker' }).status?.message ?? '', /unknown parameter "io_method" for PostgreSQL 16/);
+  assert.equal(refused({ io_method: 'worker' }, 'ghcr.io/cloudnative-pg/postgresql:18').allowed, true);
+  assert.match(refused({ wal_log_hints: 'off' }).status?.message ?? '', /pg_rewind needs wal_log_hints/);
+});
+
 test('a valid Cluster is allowed; the mutating hook patches in the defaulted spec', () => {
   assert.equal(review(request(cluster({ instances: 3, storage: { size: '1Gi' } })), false).response?.allowed, true);
   const m = review(request(cluster({ instances: 3, storage: { size: '1Gi' } })), true).response!;

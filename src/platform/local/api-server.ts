@@ -6,8 +6,12 @@ import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
-import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
+import { checkParametersAgainst } from '../../api/guc-check.js';
+import { formatPath, toIssue } from '../../api/errors.js';
 import type { LocalDaemon } from './daemon.js';
+import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError } from './store.js';
@@ -45,11 +49,11 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
 
 /**
  * Checks and defaults that need this machine: no file:// store inside CNPG_HOME (file-destinations.ts);
- * the PostgreSQL major a Cluster asks for must be installed, and a Cluster naming no image is
- * pinned to the newest installed major, as CloudNativePG's defaulting webhook pins it to the
- * operator's default image.
+ * the PostgreSQL major a Cluster asks for must be installed, a Cluster naming no image is pinned to
+ * the newest installed major, as CloudNativePG's defaulting webhook pins it to the operator's
+ * default image, and its parameters must be ones the installed server itself accepts.
  */
-function admit(obj: KubeObject, homeRoot: string): void {
+async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | undefined): Promise<void> {
   if (SYNTHESISED.has(obj.kind)) {
     throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
   }
@@ -67,8 +71,9 @@ function admit(obj: KubeObject, homeRoot: string): void {
     }
   }
   const major = clusterMajor(obj as Cluster);
+  let binDir: string;
   try {
-    resolveInstallation(major);
+    binDir = resolveInstallation(major).binDir;
   } catch (e) {
     if (e instanceof PostgresNotInstalledError) {
       const field = (obj as Cluster).spec.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
@@ -76,6 +81,16 @@ function admit(obj: KubeObject, homeRoot: string): void {
     }
     throw e;
   }
+  const catalog = await describeServerOnce(binDir, describeAs);
+  const findings = checkParametersAgainst(spec.postgresql.parameters, [catalog]);
+  if (findings.length > 0) {
+    throw new ManifestError(findings.map((f) => toIssue('Cluster', obj.metadata.name, { ...f, path: formatPath(['spec', 'postgresql', 'parameters', f.path]) })));
+  }
+}
+
+/** The server refuses root; asking it to describe itself needs no rights at all. */
+function describingUser(home: CnpgHome): RunAs | undefined {
+  return home.asRoot ? (lookupUser('nobody') ?? lookupUser('postgres')) : undefined;
 }
 
 export class LocalApi {
@@ -86,7 +101,7 @@ export class LocalApi {
     const { resources, warnings } = parseManifests(manifest);
     if (dryRun !== 'client') {
       for (const r of resources) {
-        admit(r, this.d.home.root);
+        await admit(r, this.d.home.root, describingUser(this.d.home));
         this.refuseManagedService(r);
         const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
         if (existing) checkUpdate(existing, r);
@@ -155,7 +170,7 @@ export class LocalApi {
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
     const { resource } = validateObject(patched);
-    admit(resource, this.d.home.root);
+    await admit(resource, this.d.home.root, describingUser(this.d.home));
     checkUpdate(current, resource);
     return this.d.store.apply(resource);
   }
@@ -248,6 +263,9 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
   const api = new LocalApi(daemon);
+  // The servers describe themselves in the background, so the first apply seldom waits for it;
+  // a failure here is retried by that apply, which reports it.
+  for (const installation of findInstallations()) describeServerOnce(installation.binDir, describingUser(daemon.home)).catch(() => undefined);
   const server = createServer((req, res) => {
     void (async () => {
       try {
