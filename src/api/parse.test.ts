@@ -130,3 +130,18 @@ test('an alias bomb is refused with the line of its first alias', () => {
   const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`;
   assert.throws(() => parseManifests(text), /\(document 1\): line 7, column 10: YAML aliases expand to more than 100 copies/);
 });
+
+test('the hibernation annotation is warned about: the operator does not hibernate yet', () => {
+  const text = cluster('a').replace('metadata:\n  name: a\n', 'metadata:\n  name: a\n  annotations:\n    cnpg.io/hibernation: "on"\n');
+  const { warnings } = parseManifests(text);
+  assert.ok(warnings.some((w) => w.startsWith('Cluster/a: metadata.annotations[cnpg.io/hibernation]: accepted, not acted on yet')), warnings.join('\n'));
+});
+
+test('validateObject warns about what was written, not about defaults of a stored object', () => {
+  const { resources } = parseManifests(cluster('a'));
+  const stored = structuredClone(resources[0]);
+  const patch = { spec: { monitoring: { enablePodMonitor: true } } };
+  const patched = { ...stored, spec: { ...(stored?.spec as object), ...patch.spec } };
+  const { warnings } = validateObject(patched, 'local', { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'a' }, ...patch });
+  assert.deepEqual(warnings, ['Cluster/a: spec.monitoring: accepted, not acted on yet']);
+});
