@@ -10,7 +10,7 @@ import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/b
 import type { LocalDaemon } from './daemon.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError } from './store.js';
-import { clusterServices, instancePod } from './views.js';
+import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment } from './views.js';
 
 export class ApiError extends Error {
   constructor(
@@ -21,7 +21,9 @@ export class ApiError extends Error {
   }
 }
 
-const SYNTHESISED = new Set(['Pod']);
+const SYNTHESISED = new Set(['Pod', 'PersistentVolumeClaim']);
+/** Kinds whose objects are (also) views, looked up by listing. */
+const VIEWS = new Set([...SYNTHESISED, 'Service', 'Deployment']);
 const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -114,8 +116,20 @@ export class LocalApi {
     return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
   }
 
+  /** Each instance's data directory, kept while the instance exists, also when it is stopped. */
+  private volumes(namespace: string | undefined): KubeObject[] {
+    return (this.d.store.listSync('Cluster', namespace) as Cluster[])
+      .flatMap((cluster) => this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name).map(({ dir, record }) => instanceVolume(cluster, record, dir)))
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+  }
+
   async list(kind: string, namespace: string | undefined): Promise<KubeObject[]> {
     if (kind === 'Pod') return this.pods(namespace);
+    if (kind === 'PersistentVolumeClaim') return this.volumes(namespace);
+    if (kind === 'Deployment') {
+      const operator = namespace === undefined || namespace === OPERATOR_NAMESPACE ? [operatorDeployment(new Date(Date.now() - process.uptime() * 1000), process.pid)] : [];
+      return [...operator, ...this.d.store.listSync(kind, namespace)];
+    }
     if (kind === 'Service') {
       return [...this.clusterServices(namespace), ...this.d.store.listSync('Service', namespace)].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     }
@@ -123,7 +137,7 @@ export class LocalApi {
   }
 
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const found = SYNTHESISED.has(kind) || kind === 'Service'
+    const found = VIEWS.has(kind)
       ? (await this.list(kind, namespace)).find((o) => o.metadata.name === name)
       : this.d.store.getSync(kind, namespace, name);
     if (!found) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
@@ -139,16 +153,18 @@ export class LocalApi {
     }
   }
 
-  async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string }> {
+  async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string; warnings: string[] }> {
     if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     const current = await this.get(kind, namespace, name);
     const patched = mergePatch(current, patch) as KubeObject;
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
-    const { resource } = validateObject(patched);
+    // Warnings as apply gives them, about what the patch writes (not the stored defaults).
+    const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
+    const { resource, warnings } = validateObject(patched, 'local', written);
     admit(resource);
-    return this.d.store.apply(resource);
+    return { ...(await this.d.store.apply(resource)), warnings };
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<string> {
@@ -161,6 +177,7 @@ export class LocalApi {
       return 'deleted';
     }
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
+    if (kind === 'PersistentVolumeClaim') throw new ApiError(422, 'persistentvolumeclaims are the data directories of instances in local mode and go with their instance: scale the Cluster down or delete it');
     if (kind === 'Cluster') {
       if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';
