@@ -27,6 +27,7 @@ after(() => env.cleanup());
 
 test("seed 002's kubectl lines run as written with kubectl replaced by cnpg", async () => {
   const lines: string[][] = [
+    ['apply', '--server-side', '-f', 'https://raw.githubusercontent.com/cloudnative-pg/cloudnative-pg/release-1.25/releases/cnpg-1.25.0.yaml'],
     ['-n', 'cnpg-system', 'rollout', 'status', 'deployment/cnpg-controller-manager'],
     ['-n', 'data', 'get', 'cluster', 'platform-pg'],
     ['-n', 'data', 'get', 'svc', '-l', 'cnpg.io/cluster=platform-pg'],

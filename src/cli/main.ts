@@ -2,7 +2,7 @@
 // `cnpg` / `kubectl-cnpg`: kubectl's verbs and the cnpg plugin's commands against the local control plane.
 import { Command, Option } from 'commander';
 import { connect, CliError, runCli } from './client.js';
-import { applyManifest, readManifest, withNamespace } from './commands/apply.js';
+import { applyManifest, isOperatorRelease, readManifestSource, withNamespace } from './commands/apply.js';
 import { createSecretCommand, SECRET_TYPES } from './commands/create-secret.js';
 import { execCommand, psqlCommand } from './commands/exec.js';
 import { logsCommand, logsTarget } from './commands/logs.js';
@@ -35,8 +35,12 @@ program
   .addOption(new Option('--dry-run [mode]', 'validate only').choices(['none', 'client', 'server']).preset('client'))
   .option('--server-side', 'accepted for compatibility; local apply is always authoritative')
   .action(async (o) => {
+    if (isOperatorRelease(o.filename)) {
+      process.stderr.write(`note: ${o.filename} installs the operator on Kubernetes; locally the operator is built in and starts with the first command that needs it (cnpg operator status)\n`);
+      return;
+    }
+    const manifest = withNamespace(await readManifestSource(o.filename), o.namespace);
     const client = await connect();
-    const manifest = withNamespace(readManifest(o.filename), o.namespace);
     process.stdout.write(await applyManifest(client, manifest, o.dryRun ?? 'none'));
   });
 

@@ -19,6 +19,28 @@ export function readManifest(file: string): string {
   }
 }
 
+const URL_SOURCE = /^https?:\/\//;
+const FETCH_TIMEOUT_MS = 30_000;
+
+/** A release manifest of CloudNativePG's operator (or this one's): locally the operator is built in. */
+export function isOperatorRelease(source: string): boolean {
+  return URL_SOURCE.test(source) && /\/releases\/cnpg(?:-ts)?-\d[^/]*\.yaml$/.test(source);
+}
+
+/** `-f FILE`, `-f -` or, as kubectl reads it, `-f https://…`. */
+export async function readManifestSource(source: string): Promise<string> {
+  if (!URL_SOURCE.test(source)) return readManifest(source);
+  let res: Response;
+  try {
+    res = await fetch(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (e) {
+    const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+    throw new CliError(`error: unable to read URL "${source}": ${cause}`);
+  }
+  if (!res.ok) throw new CliError(`error: unable to read URL "${source}", server reported ${res.status} ${res.statusText}, status code=${res.status}`);
+  return res.text();
+}
+
 /**
  * The documents of a manifest, or undefined when it is not YAML within the bounds the operator
  * checks (too deep, an alias bomb, a syntax error): the operator then says where and why.
