@@ -3,6 +3,7 @@
 // status, create secret --dry-run, and the plugin's verbs refusing what does not exist.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, TestEnv } from './support/env.js';
 
@@ -165,4 +166,16 @@ test('YAML bombs are refused through the CLI with their location, also with -n',
     assert.match(r.stderr, message, file);
     assert.doesNotMatch(r.stderr, /Maximum call stack|Excessive alias count/, file);
   }
+});
+
+test('a patch nested 20 000 levels deep is refused by the CLI and by the local API, naming the object', async () => {
+  let deep = '1';
+  for (let i = 0; i < 20_000; i++) deep = `{"a":${deep}}`;
+  const r = await env.run(['patch', 'cluster', 'platform-pg', '-n', 'data', '--type', 'merge', '-p', `{"spec":${deep}}`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Cluster\/platform-pg: the patch is nested more than 100 levels deep; no object needs that many, so nothing was changed/);
+  const { port, token } = JSON.parse(readFileSync(join(env.home, 'operator.json'), 'utf8')) as { port: number; token: string };
+  const res = await fetch(`http://127.0.0.1:${port}/patch?kind=Cluster&namespace=data&name=platform-pg`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: `{"patch":{"spec":${deep}}}` });
+  assert.equal(res.status, 422);
+  assert.match(((await res.json()) as { error: string }).error, /the patch is nested more than 100 levels deep/);
 });

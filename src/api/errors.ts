@@ -145,6 +145,7 @@ export const msg = {
   // document shape and kinds
   yamlSyntax: (problem: string) => `YAML syntax error: ${problem}`,
   yamlTooDeep: (max: number) => `YAML nested more than ${max} levels deep; no manifest needs that many, so nothing was applied`,
+  patchTooDeep: (max: number) => `the patch is nested more than ${max} levels deep; no object needs that many, so nothing was changed`,
   yamlAliasBomb: (max: number) => `YAML aliases expand to more than ${max} copies (an alias bomb); nothing was applied`,
   notAMapping: (got: unknown) => `must be a mapping with apiVersion, kind and metadata (got ${describe(got)})`,
   wrongApiVersion: (kind: string, got: unknown) => `unsupported apiVersion ${show(got)} for kind ${kind}`,

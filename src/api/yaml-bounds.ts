@@ -10,7 +10,7 @@ export const MAX_YAML_ALIASES = 100;
 export interface TooDeep {
   /** 1-based, counting documents as parseAllDocuments does. */
   document: number;
-  /** Where the first node below the limit starts, 1-based. */
+  /** Where the first node (in the text) below the limit starts, 1-based. */
   line: number;
   col: number;
 }
@@ -42,8 +42,20 @@ export function findTooDeep(text: string, maxDepth = MAX_YAML_DEPTH): TooDeep | 
     for (let entry = stack.pop(); entry; entry = stack.pop()) {
       const [node, depth] = entry;
       if (depth > maxDepth) return { document, ...lines.linePos(node.offset) };
-      for (const child of children(node)) if (child) stack.push([child, depth + 1]);
+      // Pushed last to first, so the first node in the text too deep is the one reported.
+      for (const child of children(node).reverse()) if (child) stack.push([child, depth + 1]);
     }
   }
   return undefined;
+}
+
+/** Whether a decoded value (a JSON patch body, say) nests deeper than maxDepth, without recursion. */
+export function nestedDeeperThan(value: unknown, maxDepth = MAX_YAML_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > maxDepth) return true;
+    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -1,5 +1,7 @@
 // `delete`, `patch`, `annotate`, `label` and `wait`.
+import { msg } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
+import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { qualifiedName, resolveKind, resolveTargets } from '../resources.js';
 import { decodeDocuments, readManifest } from './apply.js';
@@ -70,6 +72,7 @@ export async function patchCommand(client: DaemonClient, args: string[], opts: {
   }
   const [t] = resolveTargets(args);
   if (!t?.name) throw new CliError('error: resource name may not be empty');
+  if (nestedDeeperThan(patch)) throw new CliError(`error: ${t.info.kind}/${t.name}: ${msg.patchTooDeep(MAX_YAML_DEPTH)}`);
   const ns = t.info.namespaced ? (opts.namespace ?? 'default') : undefined;
   const r = await patchObject(client, t.info.kind, ns, t.name, patch);
   process.stdout.write(`${qualifiedName(t.info, t.name)} ${r.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);

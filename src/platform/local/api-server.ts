@@ -2,6 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import { msg } from '../../api/errors.js';
+import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
@@ -156,6 +158,7 @@ export class LocalApi {
   async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string; warnings: string[] }> {
     if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
+    if (nestedDeeperThan(patch)) throw new ApiError(422, `${kind}/${name}: ${msg.patchTooDeep(MAX_YAML_DEPTH)}`);
     const current = await this.get(kind, namespace, name);
     const patched = mergePatch(current, patch) as KubeObject;
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
