@@ -50,6 +50,9 @@ test('-n before or after the verb, --context and --kubeconfig accepted with a no
   for (const args of [['-n', 'data', 'get', 'clusters'], ['get', 'clusters', '-n', 'data'], ['get', '-n', 'data', 'clusters'], ['--namespace=data', 'get', 'clusters']]) {
     assert.match(await env.ok(args), /^NAME\s+AGE\s+INSTANCES\s+READY\s+STATUS\s+PRIMARY\nplatform-pg\s+\S+\s+1\s+1\s+Cluster in healthy state\s+platform-pg-1\n$/, args.join(' '));
   }
+  for (const args of [['-A', 'get', 'pvc'], ['get', 'pvc', '-A'], ['get', '--all-namespaces', 'pvc']]) {
+    assert.match(await env.ok(args), /^NAMESPACE\s+NAME\s+STATUS[^\n]*\ndata\s+platform-pg-1\s+Bound/, args.join(' '));
+  }
   const r = await env.run(['--context', 'kind-kind', '--kubeconfig', '/nowhere', '-n', 'data', 'get', 'cluster', 'platform-pg', '-o', 'name']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'cluster.postgresql.cnpg.io/platform-pg\n');
