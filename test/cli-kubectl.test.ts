@@ -126,6 +126,10 @@ test('fencing an instance the cluster does not have is refused; a real one is fe
   const cluster = await env.json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'cluster', 'platform-pg', '-n', 'data']);
   assert.equal(cluster.metadata.annotations?.['cnpg.io/fencedInstances'], undefined);
   assert.equal((await env.run(['fencing', 'on', 'nope', 'nope-1', '-n', 'data'])).code, 1);
+  // The operator's API refuses it too, whoever writes the annotation.
+  const annotated = await env.run(['annotate', 'cluster', 'platform-pg', '-n', 'data', 'cnpg.io/fencedInstances=["platform-pg-9"]']);
+  assert.equal(annotated.code, 1);
+  assert.match(annotated.stderr, /Cluster\/platform-pg: metadata\.annotations\[cnpg\.io\/fencedInstances\]: "platform-pg-9" is not an instance of this cluster \(instances: platform-pg-1;/);
 });
 
 test("logs: a cluster that does not exist is an error; kubectl's pod forms name the pod", async () => {

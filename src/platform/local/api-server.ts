@@ -6,7 +6,7 @@ import { msg } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
-import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
+import { fencingRefusal, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
@@ -163,11 +163,19 @@ export class LocalApi {
     const patched = mergePatch(current, patch) as KubeObject;
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
+    if (kind === 'Cluster') this.refuseUnknownFencedInstances(current, patched);
     // Warnings as apply gives them, about what the patch writes (not the stored defaults).
     const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
     const { resource, warnings } = validateObject(patched, 'local', written);
     admit(resource);
     return { ...(await this.d.store.apply(resource)), warnings };
+  }
+
+  /** `fencing on` of an instance the cluster does not have would fence nothing and say "fenced". */
+  private refuseUnknownFencedInstances(current: KubeObject, patched: KubeObject): void {
+    const instances = this.d.instances.records(current.metadata.namespace ?? 'default', current.metadata.name).map((r) => r.record.name);
+    const refusal = fencingRefusal(current.metadata.annotations, patched.metadata.annotations, instances);
+    if (refusal) throw new ApiError(422, `Cluster/${current.metadata.name}: metadata.annotations[cnpg.io/fencedInstances]: ${refusal}`);
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<string> {
