@@ -119,7 +119,7 @@ test('create secret --dry-run=client -o yaml prints the Secret and creates nothi
   assert.match(bad.stderr, /Secret\/y: data/);
 });
 
-test('fencing an instance the cluster does not have is refused; a real one is fenced', async () => {
+test('fencing an instance the cluster does not have is refused, by the CLI and by the local API', async () => {
   const r = await env.run(['fencing', 'on', 'platform-pg', 'platform-pg-9', '-n', 'data']);
   assert.equal(r.code, 1, r.stdout);
   assert.match(r.stderr, /instance platform-pg-9 is not part of cluster platform-pg \(instances: platform-pg-1; "\*" stands for all of them\)/);
