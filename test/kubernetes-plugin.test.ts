@@ -135,6 +135,9 @@ test('kubectl cnpg refuses bad input with a message and a non-zero exit', { time
   assert.match(already.stderr, /pg-1 is already the primary of pg/);
   const mode = await kubectl(['cnpg', 'fencing', 'maybe', 'pg', 'pg-2']);
   assert.match(mode.stderr, /fencing takes "on" or "off", got "maybe"/);
+  const ghost = await kubectl(['cnpg', 'fencing', 'on', 'pg', 'pg-9']);
+  assert.notEqual(ghost.code, 0, ghost.stdout);
+  assert.match(ghost.stderr, /instance pg-9 is not part of cluster pg \(instances: pg-1, pg-2; "\*" stands for all of them\)/);
   const context = await kubectl(['cnpg', '--context', 'elsewhere', 'status', 'pg']);
   assert.notEqual(context.code, 0);
   assert.match(context.stderr, /context "elsewhere" does not exist/);
@@ -142,6 +145,7 @@ test('kubectl cnpg refuses bad input with a message and a non-zero exit', { time
   assert.notEqual(unreachable.code, 0);
   assert.match(unreachable.stderr, /error: /);
   assert.equal((await readPg()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'nothing was written');
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/fencedInstances'], undefined, 'nothing was fenced');
 });
 
 test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', { timeout: 60_000 }, async () => {

@@ -144,6 +144,9 @@ export const msg = {
 
   // document shape and kinds
   yamlSyntax: (problem: string) => `YAML syntax error: ${problem}`,
+  yamlTooDeep: (max: number) => `YAML nested more than ${max} levels deep; no manifest needs that many, so nothing was applied`,
+  patchTooDeep: (max: number) => `the patch is nested more than ${max} levels deep; no object needs that many, so nothing was changed`,
+  yamlAliasBomb: (max: number) => `YAML aliases expand to more than ${max} copies (an alias bomb); nothing was applied`,
   notAMapping: (got: unknown) => `must be a mapping with apiVersion, kind and metadata (got ${describe(got)})`,
   wrongApiVersion: (kind: string, got: unknown) => `unsupported apiVersion ${show(got)} for kind ${kind}`,
   unknownCnpgKind(kind: string, known: readonly string[]): string {
@@ -154,6 +157,8 @@ export const msg = {
     `${kind} objects are created by the platform for each Cluster (pods <cluster>-<serial>) and cannot be applied`,
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
+  hibernationNotActedOn: () =>
+    'accepted, not acted on yet: the cluster is not hibernated and keeps running (to stop PostgreSQL and keep the data: cnpg fencing on CLUSTER "*")',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,

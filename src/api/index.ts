@@ -47,8 +47,8 @@ export {
 } from './gucs.js';
 
 /** Validates one decoded object (e.g. a JSON request body); throws ManifestError. */
-export function validateObject(obj: unknown, platform: Platform = 'local'): { resource: KubeObject; warnings: string[] } {
-  const outcome = validateDocument(obj, { document: 1, platform });
+export function validateObject(obj: unknown, platform: Platform = 'local', written?: unknown): { resource: KubeObject; warnings: string[] } {
+  const outcome = validateDocument(obj, { document: 1, platform, written });
   if (!outcome.resource || outcome.issues.length > 0) throw new ManifestError(outcome.issues);
   return { resource: outcome.resource, warnings: outcome.warnings };
 }

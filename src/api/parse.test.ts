@@ -26,7 +26,7 @@ test('YAML syntax errors carry the document and the line in the file', () => {
   // The first document takes lines 1-6 and `---` line 7, so the bad mapping is on line 9.
   assert.throws(() => parseManifests(`${cluster('a')}---\nkind: Cluster\nmetadata: {name: [b}\n`), (error: unknown) => {
     assert.ok(error instanceof ManifestError);
-    assert.match(error.message, /^\(document 2\): line 9, column \d+: YAML syntax error: /);
+    assert.match(error.message, /\(document 2\): line 9, column \d+: YAML syntax error: /);
     return true;
   });
 });
@@ -114,4 +114,34 @@ test('every issue of one object is reported', () => {
     'Cluster/pg: spec.postgresql.parameters.port: parameter "port" cannot be set: the operator relies on its own value (blocked parameter)',
     'Cluster/pg: spec.storage.size: invalid quantity "5Gb" (expected e.g. 5Gi, 500M, 1.5)',
   ]);
+});
+
+test('100 000 nested block lists are refused with the document and line, not a stack overflow', () => {
+  const text = `${cluster('a')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  x:\n${'- '.repeat(100_000)}leaf\n`;
+  assert.throws(() => parseManifests(text), /\(document 2\): line 14, column 199: YAML nested more than 100 levels deep/);
+});
+
+test('nesting within the limit reaches validation, which names the field', () => {
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nested\ndata:\n  x: ${'['.repeat(90)}${']'.repeat(90)}\n`;
+  assert.throws(() => parseManifests(text), /data\.x: /);
+});
+
+test('an alias bomb is refused with the line of its first alias', () => {
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`;
+  assert.throws(() => parseManifests(text), /\(document 1\): line 7, column 10: YAML aliases expand to more than 100 copies/);
+});
+
+test('the hibernation annotation is warned about: the operator does not hibernate yet', () => {
+  const text = cluster('a').replace('metadata:\n  name: a\n', 'metadata:\n  name: a\n  annotations:\n    cnpg.io/hibernation: "on"\n');
+  const { warnings } = parseManifests(text);
+  assert.ok(warnings.some((w) => w.startsWith('Cluster/a: metadata.annotations[cnpg.io/hibernation]: accepted, not acted on yet')), warnings.join('\n'));
+});
+
+test('validateObject warns about what was written, not about defaults of a stored object', () => {
+  const { resources } = parseManifests(cluster('a'));
+  const stored = structuredClone(resources[0]);
+  const patch = { spec: { monitoring: { enablePodMonitor: true } } };
+  const patched = { ...stored, spec: { ...(stored?.spec as object), ...patch.spec } };
+  const { warnings } = validateObject(patched, 'local', { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'a' }, ...patch });
+  assert.deepEqual(warnings, ['Cluster/a: spec.monitoring: accepted, not acted on yet']);
 });

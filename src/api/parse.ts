@@ -1,9 +1,10 @@
 // Multi-document YAML in, validated resources out, all or nothing: one bad document rejects the
 // whole input, with every problem of every document listed.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { KubeObject } from './meta.js';
 import { ManifestError, formatIssue, msg, toIssue, unnamedDocument, type ValidationIssue } from './errors.js';
 import { validateDocument, type Origin } from './validate.js';
+import { findTooDeep, MAX_YAML_ALIASES, MAX_YAML_DEPTH } from './yaml-bounds.js';
 
 export interface ParsedManifests {
   resources: KubeObject[];
@@ -11,6 +12,10 @@ export interface ParsedManifests {
 }
 
 export function parseManifests(text: string): ParsedManifests {
+  const deep = findTooDeep(text);
+  if (deep) {
+    throw new ManifestError([toIssue('', unnamedDocument(deep.document), { path: `line ${deep.line}, column ${deep.col}`, message: msg.yamlTooDeep(MAX_YAML_DEPTH) })]);
+  }
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const issues: ValidationIssue[] = [];
@@ -30,7 +35,16 @@ export function parseManifests(text: string): ParsedManifests {
       }
       return;
     }
-    for (const [value, itemOrigin] of expandLists(document.toJS({ maxAliasCount: 100 }), origin)) {
+    let decoded: unknown;
+    try {
+      decoded = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      const { line, col } = lineCounter.linePos(firstAlias(document) ?? document.range[0]);
+      issues.push(toIssue('', unnamedDocument(origin.document), { path: `line ${line}, column ${col}`, message: msg.yamlAliasBomb(MAX_YAML_ALIASES) }));
+      return;
+    }
+    for (const [value, itemOrigin] of expandLists(decoded, origin)) {
       const outcome = validateDocument(value, itemOrigin);
       issues.push(...outcome.issues);
       warnings.push(...outcome.warnings);
@@ -65,6 +79,17 @@ function expandLists(value: unknown, origin: Origin): [unknown, Origin][] {
 
 function identity(resource: KubeObject): string {
   return `${resource.apiVersion}/${resource.kind}/${resource.metadata.namespace ?? ''}/${resource.metadata.name}`;
+}
+
+function firstAlias(document: Document): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function firstLine(message: string): string {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NOT_ACTED_ON, notActedOn } from './support.js';
+import { NOT_ACTED_ON, annotationsNotActedOn, notActedOn } from './support.js';
 
 test('supported Cluster fields are not in the table', () => {
   const supported = [
@@ -55,4 +55,29 @@ test('whole kinds warn at spec; backups only for what the object store method do
 test('a path through a list matches any element', () => {
   const catalog = { spec: { images: [{ major: 16, image: 'x' }, { major: 17, image: 'y', extensions: [] }] } };
   assert.deepEqual(notActedOn('ImageCatalog', catalog).map((finding) => finding.path), ['spec.images.extensions']);
+});
+
+test('cnpg.io annotations the operator does not act on are named, the ones it acts on are not', () => {
+  const input = {
+    metadata: {
+      annotations: {
+        'cnpg.io/hibernation': 'on',
+        'cnpg.io/fencedInstances': '["pg-1"]',
+        'cnpg.io/targetPrimary': 'pg-2',
+        'cnpg.io/reconciliationLoop': 'disabled',
+        'alpha.cnpg.io/unrecoverable': 'true',
+        'example.com/owner': 'me',
+        'cnpg.io/skipWalArchiving': null,
+      },
+    },
+  };
+  const findings = annotationsNotActedOn('Cluster', input);
+  assert.deepEqual(findings.map((f) => f.path), [
+    'metadata.annotations[alpha.cnpg.io/unrecoverable]',
+    'metadata.annotations[cnpg.io/hibernation]',
+    'metadata.annotations[cnpg.io/reconciliationLoop]',
+  ]);
+  assert.match(findings[1]?.message ?? '', /not hibernated and keeps running.*fencing on/);
+  assert.deepEqual(annotationsNotActedOn('Cluster', { metadata: { annotations: { 'cnpg.io/hibernation': 'off' } } }), []);
+  assert.deepEqual(annotationsNotActedOn('Secret', input), []);
 });

@@ -88,6 +88,17 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
   ],
 });
 
+/**
+ * The `cnpg.io/` annotations the operator acts on, per kind; any other annotation of that group
+ * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
+ */
+export const ACTED_ON_ANNOTATIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  Cluster: ['cnpg.io/fencedInstances', 'cnpg.io/reloadedAt', 'cnpg.io/targetPrimary'],
+});
+
+const CNPG_ANNOTATION = /^(?:[a-z0-9-]+\.)?cnpg\.io\//;
+const HIBERNATION = 'cnpg.io/hibernation';
+
 export type Platform = 'local' | 'kubernetes';
 
 /** One finding per listed path present in the manifest as written (before defaults). */
@@ -97,6 +108,22 @@ export function notActedOn(kind: string, input: unknown, platform: Platform = 'l
     ...present(NOT_ACTED_ON[kind]).map((path) => ({ path, message: msg.notActedOnYet() })),
     ...(platform === 'local' ? present(ACTED_ON_ONLY_ON_KUBERNETES[kind]).map((path) => ({ path, message: msg.actedOnOnlyOnKubernetes() })) : []),
   ].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** One finding per `cnpg.io/` annotation on a kind in ACTED_ON_ANNOTATIONS that the operator ignores. */
+export function annotationsNotActedOn(kind: string, input: unknown): Finding[] {
+  const actedOn = ACTED_ON_ANNOTATIONS[kind];
+  const annotations = (input as { metadata?: { annotations?: unknown } } | null)?.metadata?.annotations;
+  if (!actedOn || typeof annotations !== 'object' || annotations === null) return [];
+  return Object.keys(annotations)
+    .filter((key) => CNPG_ANNOTATION.test(key) && !actedOn.includes(key) && !honoured(key, (annotations as Record<string, unknown>)[key]))
+    .sort()
+    .map((key) => ({ path: `metadata.annotations[${key}]`, message: key === HIBERNATION ? msg.hibernationNotActedOn() : msg.notActedOnYet() }));
+}
+
+// A removed annotation asks for nothing; `cnpg.io/hibernation: off` asks for what already happens.
+function honoured(key: string, value: unknown): boolean {
+  return value === null || (key === HIBERNATION && value === 'off');
 }
 
 // A segment that meets a list applies to every element, so `spec.images.extensions` matches

@@ -14,7 +14,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { KINDS, OTHER_CNPG_KINDS, isKnownKind, type KnownKind } from './kinds.js';
-import { notActedOn, type Platform } from './support.js';
+import { annotationsNotActedOn, notActedOn, type Platform } from './support.js';
 import { subdomainName } from './meta-schema.js';
 import { clusterSchema } from './cluster.js';
 import { backupSchema } from './backup.js';
@@ -57,6 +57,11 @@ export interface Origin {
   line?: number;
   /** Where the object will run; some fields only mean something on Kubernetes. Local by default. */
   platform?: Platform;
+  /**
+   * What the person wrote when it is not the whole object (a patch): warnings name the fields
+   * written, not those a stored object carries from defaults. The whole input by default.
+   */
+  written?: unknown;
 }
 
 const CNPG_GROUP = CNPG_API_VERSION.split('/')[0] ?? '';
@@ -94,7 +99,8 @@ export function validateDocument(value: unknown, origin: Origin): Outcome {
   const definition = DEFINITIONS[kind as keyof typeof DEFINITIONS];
   const parsed = definition.schema.safeParse(scoped, { reportInput: true, error: zodErrorMap });
   if (!parsed.success) return failed(kind, name, fromZod(parsed.error.issues));
-  warnings.push(...(definition.notes?.(scoped) ?? []), ...notActedOn(kind, scoped, origin.platform));
+  const written = origin.written === undefined ? scoped : (origin.written as Input);
+  warnings.push(...(definition.notes?.(written) ?? []), ...annotationsNotActedOn(kind, written), ...notActedOn(kind, written, origin.platform));
   return { resource: parsed.data as KubeObject, warnings: render(kind, name, warnings), issues: [] };
 }
 

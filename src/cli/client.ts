@@ -25,8 +25,8 @@ export class CliError extends Error {
 }
 
 /** Runs the program to its end: exits with the code a command left, or words its error for a person. */
-export function runCli(program: Command, exitCode: () => number): void {
-  program.parseAsync(process.argv).then(
+export function runCli(program: Command, exitCode: () => number, argv: readonly string[] = process.argv): void {
+  program.parseAsync(argv).then(
     () => {
       if (exitCode() !== 0) process.exit(exitCode());
     },

@@ -2,8 +2,12 @@
 // `cnpg` / `kubectl-cnpg`: kubectl's verbs and the cnpg plugin's commands against the local control plane.
 import { Command, Option } from 'commander';
 import { connect, CliError, runCli } from './client.js';
-import { applyManifest, readManifest, secretManifest, withNamespace } from './commands/apply.js';
-import { execCommand, logsCommand, psqlCommand } from './commands/exec.js';
+import { applyManifest, isOperatorRelease, readManifestSource, withNamespace } from './commands/apply.js';
+import { createSecretCommand, SECRET_TYPES } from './commands/create-secret.js';
+import { execCommand, psqlCommand } from './commands/exec.js';
+import { logsCommand, logsTarget } from './commands/logs.js';
+import { rolloutStatusCommand } from './commands/rollout.js';
+import { addGlobalOptions, withoutPluginWord } from './global-options.js';
 import { describeCommand, getCommand } from './commands/get.js';
 import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './commands/mutate.js';
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
@@ -15,11 +19,13 @@ const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
 let exitCode = 0;
 
-const program = new Command('cnpg')
-  .description('Run CloudNativePG manifests locally: PostgreSQL clusters with failover-ready replicas, endpoints and secrets.')
-  .version(VERSION, '--version')
-  .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+const program = addGlobalOptions(
+  new Command('cnpg')
+    .description('Run CloudNativePG manifests locally: PostgreSQL clusters with failover-ready replicas, endpoints and secrets.')
+    .version(VERSION, '--version')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) }),
+);
 
 program
   .command('apply')
@@ -29,27 +35,32 @@ program
   .addOption(new Option('--dry-run [mode]', 'validate only').choices(['none', 'client', 'server']).preset('client'))
   .option('--server-side', 'accepted for compatibility; local apply is always authoritative')
   .action(async (o) => {
+    if (isOperatorRelease(o.filename)) {
+      process.stderr.write(`note: ${o.filename} installs the operator on Kubernetes; locally the operator is built in and starts with the first command that needs it (cnpg operator status)\n`);
+      return;
+    }
+    const manifest = withNamespace(await readManifestSource(o.filename), o.namespace);
     const client = await connect();
-    const manifest = withNamespace(readManifest(o.filename), o.namespace);
     process.stdout.write(await applyManifest(client, manifest, o.dryRun ?? 'none'));
   });
 
+const repeatable = (v: string, p: string[]) => [...p, v];
 const create = program.command('create').description('create a Secret or Namespace');
 create
   .command('secret')
-  .argument('<type>', 'generic')
+  .description('create a Secret from literals and files (generic) or a certificate and key (tls); --dry-run=client -o yaml prints it instead')
+  .argument('<type>', SECRET_TYPES.join(' or '))
   .argument('<name>')
   .addOption(ns())
-  .option('--from-literal <key=value>', 'a key and literal value (repeatable)', (v, p: string[]) => [...p, v], [])
-  .option('--from-file <[key=]path>', 'a key from a file (repeatable)', (v, p: string[]) => [...p, v], [])
-  .option('--type <type>', 'Secret type', 'Opaque')
-  .action(async (type: string, name: string, o) => {
-    if (type !== 'generic') throw new CliError(`error: secret type "${type}" is not supported (use: generic)`);
-    const client = await connect();
-    if (await client.tryGet('Secret', o.namespace ?? 'default', name)) throw new CliError(`Error from server (AlreadyExists): secrets "${name}" already exists`);
-    await applyManifest(client, secretManifest(name, o.namespace, o.fromLiteral, o.fromFile, o.type), 'none');
-    process.stdout.write(`secret/${name} created\n`);
-  });
+  .option('--from-literal <key=value>', 'a key and literal value (repeatable)', repeatable, [])
+  .option('--from-file <[key=]path>', 'a key from a file (repeatable)', repeatable, [])
+  .option('--from-env-file <path>', 'keys from KEY=VALUE lines (repeatable)', repeatable, [])
+  .option('--type <type>', 'Secret type (default Opaque)')
+  .option('--cert <path>', 'tls: the certificate (PEM)')
+  .option('--key <path>', 'tls: the private key (PEM)')
+  .addOption(new Option('--dry-run [mode]', 'print or validate only, create nothing').choices(['none', 'client', 'server']).preset('client'))
+  .option('-o, --output <format>', 'json|yaml|name: print the Secret')
+  .action((type: string, name: string, o) => createSecretCommand(connect, type, name, o));
 create
   .command('namespace')
   .alias('ns')
@@ -63,12 +74,13 @@ create
 
 program
   .command('get')
-  .description('list resources: clusters, pods, services, secrets, backups, ...')
+  .description('list resources: clusters, pods, services, secrets, backups, events, pvc (data directories), deployments, ...')
   .argument('<resource...>', 'TYPE [NAME...] or TYPE/NAME')
   .addOption(ns())
   .option('-A, --all-namespaces', 'list across all namespaces')
   .option('-o, --output <format>', 'json|yaml|name|wide|jsonpath=...|custom-columns=...')
   .option('-l, --selector <selector>', 'label selector, e.g. cnpg.io/cluster=pg,role=primary')
+  .option('--field-selector <selector>', 'field selector, e.g. involvedObject.name=pg or type=Warning')
   .option('-w, --watch', 'keep printing changes')
   .option('--no-headers', 'omit the header row')
   .action(async (args: string[], o) => getCommand(await connect(), args, { ...o, noHeaders: o.headers === false }));
@@ -110,9 +122,18 @@ program
   .command('wait')
   .argument('<resource...>')
   .addOption(ns())
-  .requiredOption('--for <condition>', 'condition=Ready, or delete')
+  .requiredOption('--for <condition>', "condition=Ready[=False], delete, create or jsonpath='{.status.phase}'=VALUE")
   .option('--timeout <duration>', 'give up after', '30s')
   .action(async (args: string[], o) => waitCommand(await connect(), args, o));
+
+const rollout = program.command('rollout').description('rollout status: wait for a Cluster to be Ready, or for the operator Deployment');
+rollout
+  .command('status')
+  .argument('<resource...>', 'cluster/NAME or deployment/cnpg-controller-manager (-n cnpg-system)')
+  .addOption(ns())
+  .option('--timeout <duration>', 'give up after (0s: wait for ever)', '0s')
+  .option('-w, --watch <bool>', 'keep waiting until done', 'true')
+  .action(async (args: string[], o) => rolloutStatusCommand(await connect(), args, { ...o, watch: o.watch !== 'false' }));
 
 program
   .command('exec')
@@ -150,15 +171,13 @@ program
 
 program
   .command('logs')
-  .description('print logs: `logs cluster NAME` for every instance, or `logs POD`')
-  .argument('<what>')
-  .argument('[name]')
+  .description('print logs: `logs cluster NAME` for every instance, or `logs POD` (also pod/POD)')
+  .argument('<target...>', 'cluster NAME, POD, pod/POD or pod POD')
   .addOption(ns())
   .option('-f, --follow', 'keep printing new lines')
   .option('--tail <lines>', 'only the last lines of each log', (v) => Number(v))
-  .action(async (what: string, name: string | undefined, o) => {
-    const target = what === 'cluster' ? { cluster: name } : { pod: what };
-    if (what === 'cluster' && !name) throw new CliError('error: logs cluster needs a cluster name');
+  .action(async (args: string[], o) => {
+    const target = logsTarget(args);
     await logsCommand(await connect(), target, o);
   });
 
@@ -209,4 +228,4 @@ program.command('version').action(() => {
   process.stdout.write(`cnpg-ts ${VERSION}\n`);
 });
 
-runCli(program, () => exitCode);
+runCli(program, () => exitCode, [...process.argv.slice(0, 2), ...withoutPluginWord(process.argv.slice(2))]);

@@ -9,13 +9,32 @@ export interface KindInfo {
   namespaced: boolean;
 }
 
+interface Names {
+  kind: string;
+  apiVersion: string;
+  plural: string;
+  singular: string;
+  shortNames?: readonly string[];
+  namespaced: boolean;
+}
+
+/**
+ * Kinds that are only read locally, as views: the stored Events, each instance's data directory as
+ * a PersistentVolumeClaim, and the operator itself as the Deployment kubectl users wait for.
+ */
+const VIEW_KINDS: readonly Names[] = [
+  { kind: 'Event', apiVersion: 'v1', plural: 'events', singular: 'event', shortNames: ['ev'], namespaced: true },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc', 'pvcs'], namespaced: true },
+  { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], namespaced: true },
+];
+
 export function resolveKind(word: string): KindInfo {
   const w = word.toLowerCase();
-  for (const [kind, info] of Object.entries(KINDS)) {
+  for (const info of [...Object.values(KINDS), ...VIEW_KINDS] as Names[]) {
     const group = info.apiVersion.includes('/') ? info.apiVersion.split('/')[0] : '';
-    const names = [kind.toLowerCase(), info.plural, info.singular, ...(info.shortNames ?? [])];
+    const names = [info.kind.toLowerCase(), info.plural, info.singular, ...(info.shortNames ?? [])];
     const qualified = group ? names.flatMap((n) => [`${n}.${group}`, n]) : names;
-    if (qualified.includes(w)) return { kind, apiVersion: info.apiVersion, plural: info.plural, namespaced: info.namespaced };
+    if (qualified.includes(w)) return { kind: info.kind, apiVersion: info.apiVersion, plural: info.plural, namespaced: info.namespaced };
   }
   throw new CliError(`error: the server doesn't have a resource type "${word}"`);
 }

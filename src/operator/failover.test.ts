@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceStatus } from '../instance/status.js';
-import { chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
+import { chooseFailoverTarget, corroborated, fencedInstances, fencingRefusal, primaryFailure, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
 import type { ObservedInstance } from './types.js';
 
 function standby(name: string, receivedLsn?: string, replayLsn?: string, over: Partial<InstanceStatus> = {}, obs: Partial<ObservedInstance> = {}): ObservedInstance {
@@ -83,4 +83,14 @@ test('a switchover names an instance of the cluster, not the primary, and not du
   assert.deepEqual(switchoverRefusal('pg', 'pg-7', names, {}), { unknown: true, message: 'instance pg-7 is not part of cluster pg (instances: pg-1, pg-2)' });
   assert.deepEqual(switchoverRefusal('pg', 'pg-1', names, { currentPrimary: 'pg-1' }), { unknown: false, message: 'pg-1 is already the primary of pg' });
   assert.equal(switchoverRefusal('pg', 'pg-2', names, { currentPrimary: 'pg-1', targetPrimary: 'pending' })?.message, 'cluster pg is failing over; try again when it is healthy');
+});
+
+test('a fencing annotation naming an instance the cluster does not have is refused', () => {
+  const none = undefined;
+  const fenced = (list: string) => ({ 'cnpg.io/fencedInstances': list });
+  assert.equal(fencingRefusal(none, fenced('["pg-2"]'), ['pg-1', 'pg-2']), undefined);
+  assert.equal(fencingRefusal(none, fenced('["*"]'), []), undefined);
+  assert.equal(fencingRefusal(fenced('["pg-3"]'), fenced('["pg-3"]'), ['pg-1']), undefined, 'an instance scaled away may stay listed');
+  assert.equal(fencingRefusal(none, fenced('["pg-9"]'), ['pg-1', 'pg-2']), '"pg-9" is not an instance of this cluster (instances: pg-1, pg-2; "*" stands for all of them)');
+  assert.equal(fencingRefusal(none, fenced('pg-1'), ['pg-1']), 'must be a JSON list of instance names, e.g. ["pg-1"] or ["*"] (it fences nothing otherwise)');
 });

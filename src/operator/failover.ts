@@ -79,6 +79,28 @@ export function fencedInstances(annotations: Record<string, string> | undefined,
   }
 }
 
+/**
+ * Why a change of the cnpg.io/fencedInstances annotation names something to fence that does not
+ * exist, or undefined: a name newly listed must be one of the cluster's instances or "*". Names
+ * already listed may stay (an instance scaled away can still be unfenced).
+ */
+export function fencingRefusal(before: Record<string, string> | undefined, after: Record<string, string> | undefined, instances: string[]): string | undefined {
+  const listed = (annotations: Record<string, string> | undefined): unknown[] | undefined => {
+    try {
+      const list = JSON.parse(annotations?.['cnpg.io/fencedInstances'] ?? '[]') as unknown;
+      return Array.isArray(list) ? list : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const wanted = listed(after);
+  if (!wanted) return `must be a JSON list of instance names, e.g. ["${instances[0] ?? 'NAME-1'}"] or ["*"] (it fences nothing otherwise)`;
+  const old = new Set(listed(before) ?? []);
+  const unknown = wanted.filter((name) => !old.has(name) && name !== '*' && !(typeof name === 'string' && instances.includes(name)));
+  if (unknown.length === 0) return undefined;
+  return `${unknown.map((n) => JSON.stringify(n)).join(', ')} ${unknown.length === 1 ? 'is not an instance' : 'are not instances'} of this cluster (instances: ${instances.join(', ') || 'none yet'}; "*" stands for all of them)`;
+}
+
 /** `promote` and `restart` take an instance by its name or by its serial number. */
 export function resolveInstanceName(cluster: string, given: string): string {
   return /^\d+$/.test(given) ? `${cluster}-${given}` : given;

@@ -1,6 +1,7 @@
 // `apply -f` and `create secret generic|namespace`: manifests go to the operator, which validates them all first.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
+import { findTooDeep, MAX_YAML_ALIASES } from '../../api/yaml-bounds.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { qualifiedName } from '../resources.js';
@@ -18,14 +19,51 @@ export function readManifest(file: string): string {
   }
 }
 
+const URL_SOURCE = /^https?:\/\//;
+const FETCH_TIMEOUT_MS = 30_000;
+
+/** A release manifest of CloudNativePG's operator (or this one's): locally the operator is built in. */
+export function isOperatorRelease(source: string): boolean {
+  return URL_SOURCE.test(source) && /\/releases\/cnpg(?:-ts)?-\d[^/]*\.yaml$/.test(source);
+}
+
+/** `-f FILE`, `-f -` or, as kubectl reads it, `-f https://…`. */
+export async function readManifestSource(source: string): Promise<string> {
+  if (!URL_SOURCE.test(source)) return readManifest(source);
+  let res: Response;
+  try {
+    res = await fetch(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (e) {
+    const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+    throw new CliError(`error: unable to read URL "${source}": ${cause}`);
+  }
+  if (!res.ok) throw new CliError(`error: unable to read URL "${source}", server reported ${res.status} ${res.statusText}, status code=${res.status}`);
+  return res.text();
+}
+
+/**
+ * The documents of a manifest, or undefined when it is not YAML within the bounds the operator
+ * checks (too deep, an alias bomb, a syntax error): the operator then says where and why.
+ */
+export function decodeDocuments(manifest: string): unknown[] | undefined {
+  if (findTooDeep(manifest)) return undefined;
+  const docs = parseAllDocuments(manifest);
+  if (docs.some((d) => d.errors.length > 0)) return undefined;
+  try {
+    return docs.map((d) => d.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Like kubectl, `-n` fills in a missing namespace and must agree with one that is given. */
 export function withNamespace(manifest: string, namespace: string | undefined): string {
   if (!namespace) return manifest;
-  const docs = parseAllDocuments(manifest);
+  const docs = decodeDocuments(manifest);
+  if (!docs) return manifest;
   const out: string[] = [];
-  for (const doc of docs) {
-    if (doc.errors.length > 0) return manifest; // the server reports syntax errors with positions
-    const obj = doc.toJS() as { metadata?: { namespace?: string; name?: string } } | null;
+  for (const decoded of docs) {
+    const obj = decoded as { metadata?: { namespace?: string; name?: string } } | null;
     if (obj === null || typeof obj !== 'object') continue;
     obj.metadata ??= {};
     if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
@@ -41,19 +79,4 @@ export async function applyManifest(client: DaemonClient, manifest: string, dryR
   const r = await client.request<ApplyResult>('POST', '/apply', {}, { manifest, dryRun });
   for (const w of r.warnings) process.stderr.write(`Warning: ${w}\n`);
   return r.results.map((x) => `${qualifiedName(x, x.name)} ${x.action}\n`).join('');
-}
-
-export function secretManifest(name: string, namespace: string | undefined, literals: string[], files: string[], type: string): string {
-  const data: Record<string, string> = {};
-  for (const lit of literals) {
-    const i = lit.indexOf('=');
-    if (i <= 0) throw new CliError(`error: --from-literal must be KEY=VALUE, got "${lit}"`);
-    data[lit.slice(0, i)] = Buffer.from(lit.slice(i + 1)).toString('base64');
-  }
-  for (const f of files) {
-    const i = f.indexOf('=');
-    const [key, path] = i > 0 ? [f.slice(0, i), f.slice(i + 1)] : [f.split('/').pop() ?? f, f];
-    data[key] = readFileSync(path).toString('base64');
-  }
-  return stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, ...(namespace ? { namespace } : {}) }, type, data });
 }

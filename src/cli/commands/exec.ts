@@ -1,6 +1,5 @@
-// `exec`, `psql` and `logs`: reach an instance the way `kubectl exec` reaches a Pod.
+// `exec` and `psql`: reach an instance the way `kubectl exec` reaches a Pod.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { CliError, type DaemonClient } from '../client.js';
 import type { ClusterStatus } from '../../api/cluster-status.js';
 
@@ -61,41 +60,4 @@ export async function psqlCommand(client: DaemonClient, cluster: string, args: s
   const ns = opts.namespace ?? 'default';
   const obj = await client.get('Cluster', ns, cluster);
   return execCommand(client, psqlTarget(obj, opts.replica), psqlArgs(obj, args), { namespace: ns });
-}
-
-function printFrom(file: string, offset: number): number {
-  if (!existsSync(file)) return offset;
-  const size = statSync(file).size;
-  if (size <= offset) return size < offset ? 0 : offset;
-  const fd = openSync(file, 'r');
-  const buf = Buffer.alloc(size - offset);
-  readSync(fd, buf, 0, buf.length, offset);
-  closeSync(fd);
-  process.stdout.write(buf);
-  return size;
-}
-
-function tailOffset(file: string, lines: number | undefined): number {
-  if (lines === undefined || !existsSync(file)) return 0;
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r');
-  const buf = Buffer.alloc(Math.min(size, 1024 * 1024));
-  readSync(fd, buf, 0, buf.length, size - buf.length);
-  closeSync(fd);
-  let count = 0;
-  for (let i = buf.length - 2; i >= 0; i--) if (buf[i] === 10 && ++count === lines) return size - buf.length + i + 1;
-  return size - buf.length;
-}
-
-export async function logsCommand(client: DaemonClient, target: { cluster?: string; pod?: string }, opts: { namespace?: string; follow?: boolean; tail?: number }): Promise<void> {
-  const ns = opts.namespace ?? 'default';
-  const cluster = target.cluster ?? (await client.get('Pod', ns, target.pod ?? '')).metadata.labels?.['cnpg.io/cluster'];
-  const { items } = await client.request<{ items: Array<{ instance: string; files: string[] }> }>('GET', '/logs', { namespace: ns, cluster });
-  const files = items.filter((i) => !target.pod || i.instance === target.pod).flatMap((i) => i.files);
-  const offsets = new Map(files.map((f) => [f, tailOffset(f, opts.tail)]));
-  for (;;) {
-    for (const f of files) offsets.set(f, printFrom(f, offsets.get(f) ?? 0));
-    if (!opts.follow) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }

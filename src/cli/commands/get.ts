@@ -1,9 +1,10 @@
 // `get` and `describe`, printed the way kubectl prints them.
 import type { KubeObject } from '../../api/meta.js';
+import { pick } from '../format/columns.js';
 import { describeObject, type EventRecord } from '../format/describe.js';
 import { formatOutput } from '../format/output.js';
 import { noResourcesMessage, printTable } from '../format/printers.js';
-import { matchesLabelSelector, parseLabelSelector } from '../format/selector.js';
+import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../format/selector.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { resolveTargets, type KindInfo } from '../resources.js';
 
@@ -12,19 +13,29 @@ export interface GetOptions {
   allNamespaces?: boolean;
   output?: string;
   selector?: string;
+  fieldSelector?: string;
   watch?: boolean;
   noHeaders?: boolean;
 }
 
 async function fetchObjects(client: DaemonClient, targets: Array<{ info: KindInfo; name?: string }>, opts: GetOptions): Promise<KubeObject[]> {
   const selector = opts.selector ? parseLabelSelector(opts.selector) : undefined;
+  const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
   const out: KubeObject[] = [];
   for (const t of targets) {
     const ns = t.info.namespaced ? (opts.allNamespaces ? undefined : (opts.namespace ?? 'default')) : undefined;
     if (t.name) out.push(await client.get(t.info.kind, ns, t.name));
-    else out.push(...(await client.list(t.info.kind, ns)).filter((o) => !selector || matchesLabelSelector(o.metadata.labels, selector)));
+    else {
+      const found = (await client.list(t.info.kind, ns)).filter((o) => (!selector || matchesLabelSelector(o.metadata.labels, selector)) && (!fields || matchesFieldSelector(o, fields)));
+      out.push(...(t.info.kind === 'Event' ? found.sort(byLastSeen) : found));
+    }
   }
   return out;
+}
+
+// Events print oldest first, so the newest is the last line as with `kubectl get events --sort-by=.lastTimestamp`.
+function byLastSeen(a: KubeObject, b: KubeObject): number {
+  return String(pick(a, 'lastTimestamp') ?? '').localeCompare(String(pick(b, 'lastTimestamp') ?? ''));
 }
 
 function render(objects: KubeObject[], single: boolean, opts: GetOptions): string {
@@ -61,7 +72,7 @@ export async function getCommand(client: DaemonClient, args: string[], opts: Get
 }
 
 function rowKey(o: KubeObject): unknown {
-  return { labels: o.metadata.labels, status: o.status, spec: o.spec, data: o.data };
+  return { labels: o.metadata.labels, status: o.status, spec: o.spec, data: o.data, count: pick(o, 'count'), lastTimestamp: pick(o, 'lastTimestamp') };
 }
 
 export async function describeCommand(client: DaemonClient, args: string[], opts: GetOptions): Promise<void> {

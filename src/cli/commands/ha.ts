@@ -1,5 +1,7 @@
 // The plugin's high-availability commands: promote (switchover), fencing, restart and reload.
+import { resolveInstanceName } from '../../operator/failover.js';
 import { CliError, type DaemonClient } from '../client.js';
+import { patchObject } from './mutate.js';
 
 export const FENCED_INSTANCES = 'cnpg.io/fencedInstances';
 
@@ -30,11 +32,25 @@ export function nextFencedInstances(current: string | undefined, mode: string, i
 export const fencingMessage = (cluster: string, target: string, mode: string): string =>
   `${target === '*' ? 'all instances' : target} of cluster ${cluster} ${mode === 'on' ? 'fenced' : 'unfenced'}\n`;
 
+/**
+ * The instance `fencing` names (`2` stands for CLUSTER-2), refused when it is not one of the
+ * cluster's instances: fencing it would say "fenced" and stop nothing. An instance already in the
+ * list may be unfenced after it is gone.
+ */
+export function fencingTarget(cluster: string, instance: string, instances: readonly string[], currentList: string | undefined): string {
+  if (instance === '*' || instance === 'all') return instance;
+  const name = resolveInstanceName(cluster, instance);
+  if (instances.includes(name) || (currentList ?? '').includes(JSON.stringify(name))) return name;
+  throw new CliError(`error: instance ${name} is not part of cluster ${cluster} (instances: ${instances.join(', ') || 'none yet'}; "*" stands for all of them)`);
+}
+
 export async function fencingCommand(client: DaemonClient, mode: string, cluster: string, instance: string, opts: { namespace?: string }): Promise<void> {
   const ns = opts.namespace ?? 'default';
   const obj = await client.get('Cluster', ns, cluster);
-  const { target, value } = nextFencedInstances(obj.metadata.annotations?.[FENCED_INSTANCES], mode, instance);
-  await client.request('POST', '/patch', { kind: 'Cluster', namespace: ns, name: cluster }, { patch: { metadata: { annotations: { [FENCED_INSTANCES]: value } } } });
+  const current = obj.metadata.annotations?.[FENCED_INSTANCES];
+  const instances = (await client.list('PersistentVolumeClaim', ns)).filter((v) => v.metadata.labels?.['cnpg.io/cluster'] === cluster).map((v) => v.metadata.name);
+  const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
+  await patchObject(client, 'Cluster', ns, cluster, { metadata: { annotations: { [FENCED_INSTANCES]: value } } });
   process.stdout.write(fencingMessage(cluster, target, mode));
 }
 

@@ -1,9 +1,11 @@
 // `delete`, `patch`, `annotate`, `label` and `wait`.
-import { parseAllDocuments } from 'yaml';
+import { msg } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
+import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { qualifiedName, resolveKind, resolveTargets } from '../resources.js';
-import { readManifest } from './apply.js';
+import { decodeDocuments, readManifest } from './apply.js';
+import { parseWaitFor, refuseUnknownCondition, waitSatisfied } from './wait-for.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,8 +27,10 @@ export interface DeleteOptions {
 export async function deleteCommand(client: DaemonClient, args: string[], opts: DeleteOptions): Promise<void> {
   let targets: Array<{ kind: string; name: string; namespace?: string; label: string }>;
   if (opts.filename) {
-    targets = parseAllDocuments(readManifest(opts.filename))
-      .map((d) => d.toJS() as KubeObject | null)
+    const docs = decodeDocuments(readManifest(opts.filename));
+    if (!docs) throw new CliError(`error: ${opts.filename} is not a manifest the operator can read; \`cnpg apply --dry-run=client -f ${opts.filename}\` says where and why`);
+    targets = docs
+      .map((d) => d as KubeObject | null)
       .filter((o): o is KubeObject => Boolean(o?.kind && o.metadata?.name))
       .map((o) => {
         const info = resolveKind(o.kind);
@@ -68,9 +72,17 @@ export async function patchCommand(client: DaemonClient, args: string[], opts: {
   }
   const [t] = resolveTargets(args);
   if (!t?.name) throw new CliError('error: resource name may not be empty');
+  if (nestedDeeperThan(patch)) throw new CliError(`error: ${t.info.kind}/${t.name}: ${msg.patchTooDeep(MAX_YAML_DEPTH)}`);
   const ns = t.info.namespaced ? (opts.namespace ?? 'default') : undefined;
-  const r = await client.request<{ action: string }>('POST', '/patch', { kind: t.info.kind, namespace: ns, name: t.name }, { patch });
+  const r = await patchObject(client, t.info.kind, ns, t.name, patch);
   process.stdout.write(`${qualifiedName(t.info, t.name)} ${r.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
+}
+
+/** A merge patch through the operator, printing its warnings as apply prints them. */
+export async function patchObject(client: DaemonClient, kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ action: string }> {
+  const r = await client.request<{ action: string; warnings?: string[] }>('POST', '/patch', { kind, namespace, name }, { patch });
+  for (const w of r.warnings ?? []) process.stderr.write(`Warning: ${w}\n`);
+  return r;
 }
 
 /** `annotate`/`label`: KEY=VALUE sets, KEY- removes; an existing different value needs --overwrite. */
@@ -101,25 +113,22 @@ export async function metadataCommand(
     }
     changes[key] = value;
   }
-  await client.request('POST', '/patch', { kind: t.info.kind, namespace: ns, name: t.name }, { patch: { metadata: { [field]: changes } } });
+  await patchObject(client, t.info.kind, ns, t.name, { metadata: { [field]: changes } });
   process.stdout.write(`${qualifiedName(t.info, t.name)} ${field === 'labels' ? 'labeled' : 'annotated'}\n`);
 }
 
 export async function waitCommand(client: DaemonClient, args: string[], opts: { namespace?: string; for: string; timeout?: string }): Promise<void> {
   const deadline = Date.now() + parseDuration(opts.timeout ?? '30s');
-  const forDelete = opts.for === 'delete';
-  const cond = /^condition=([^=]+)(?:=(.+))?$/.exec(opts.for);
-  if (!forDelete && !cond) throw new CliError(`error: unrecognized condition: "${opts.for}" (use --for=condition=Ready or --for=delete)`);
-  const [condType, condValue = 'True'] = cond ? [cond[1] as string, cond[2]] : ['', undefined];
+  const wanted = parseWaitFor(opts.for);
   for (const t of resolveTargets(args)) {
     if (!t.name) throw new CliError('error: resource name may not be empty');
     const ns = t.info.namespaced ? (opts.namespace ?? 'default') : undefined;
+    refuseUnknownCondition(t.info.kind, wanted);
     for (;;) {
       const obj = await client.tryGet(t.info.kind, ns, t.name);
-      if (forDelete && !obj) break;
-      if (!forDelete && !obj) throw new CliError(`Error from server (NotFound): ${t.info.plural} "${t.name}" not found`);
-      const conditions = ((obj?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);
-      if (!forDelete && conditions.some((c) => c.type.toLowerCase() === condType.toLowerCase() && c.status.toLowerCase() === String(condValue).toLowerCase())) break;
+      if (wanted.kind === 'delete' && !obj) break;
+      if (wanted.kind !== 'delete' && wanted.kind !== 'create' && !obj) throw new CliError(`Error from server (NotFound): ${t.info.plural} "${t.name}" not found`);
+      if (obj && waitSatisfied(obj, wanted)) break;
       if (Date.now() > deadline) throw new CliError(`error: timed out waiting for the condition on ${t.info.plural}/${t.name}`);
       await sleep(100);
     }

@@ -7,8 +7,10 @@ import { compareBytes, isPlainObject } from './go-values.js';
 
 export interface ColumnSet {
   headers: string[];
-  /** Cells after NAME, in header order (headers[0] is NAME). */
+  /** Cells after NAME, in header order (headers[0] is NAME); every cell when `nameless`. */
   cells(obj: KubeObject, now: Date): string[];
+  /** kubectl prints Events without a NAME column. */
+  nameless?: true;
 }
 
 /** The value at a dotted path of an object, or undefined. */
@@ -193,6 +195,40 @@ const pooler: ColumnSet = {
   cells: (o, now) => [age(o, now), cell(pick(o, 'spec.cluster.name')), cell(pick(o, 'spec.type'))],
 };
 
+const persistentVolumeClaim: ColumnSet = {
+  headers: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'AGE'],
+  cells: (o, now) => [
+    cell(pick(o, 'status.phase')),
+    cell(pick(o, 'spec.volumeName')),
+    cell(pick(o, 'status.capacity.storage')),
+    list(pick(o, 'status.accessModes')).map((m) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[cell(m)] ?? cell(m)).join(','),
+    cell(pick(o, 'spec.storageClassName')) || '<unset>',
+    age(o, now),
+  ],
+};
+
+const event: ColumnSet = {
+  headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+  nameless: true,
+  cells: (o, now) => [
+    formatAge(cell(pick(o, 'lastTimestamp')) || cell(pick(o, 'eventTime')) || o.metadata.creationTimestamp, now),
+    cell(pick(o, 'type')),
+    cell(pick(o, 'reason')),
+    `${cell(pick(o, 'involvedObject.kind')).toLowerCase()}/${cell(pick(o, 'involvedObject.name'))}`,
+    cell(pick(o, 'message')).replace(/\s*\n\s*/g, ' '),
+  ],
+};
+
+const deployment: ColumnSet = {
+  headers: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+  cells: (o, now) => [
+    `${cell(pick(o, 'status.readyReplicas')) || '0'}/${cell(pick(o, 'spec.replicas')) || '0'}`,
+    cell(pick(o, 'status.updatedReplicas')) || '0',
+    cell(pick(o, 'status.availableReplicas')) || '0',
+    age(o, now),
+  ],
+};
+
 const generic: ColumnSet = {
   headers: ['NAME', 'AGE'],
   cells: (o, now) => [age(o, now)],
@@ -210,9 +246,12 @@ export function columnsFor(obj: KubeObject, wide: boolean): ColumnSet {
       case 'Secret': return secret;
       case 'ConfigMap': return configMap;
       case 'Namespace': return namespace;
+      case 'PersistentVolumeClaim': return persistentVolumeClaim;
+      case 'Event': return event;
       default: return generic;
     }
   }
+  if (obj.apiVersion === 'apps/v1' && obj.kind === 'Deployment') return deployment;
   if (CNPG(obj)) {
     switch (obj.kind) {
       case 'Cluster': return cluster;

@@ -52,7 +52,7 @@ export function printTable(objects: KubeObject[], opts: PrintTableOptions): stri
     const headers = showNamespace ? ['NAMESPACE', ...columns.headers] : columns.headers;
     const rows = group.map((obj) => {
       const name = qualify ? qualifiedName(obj) : obj.metadata.name;
-      const cells = [name, ...columns.cells(obj, opts.now)];
+      const cells = columns.nameless ? columns.cells(obj, opts.now) : [name, ...columns.cells(obj, opts.now)];
       return showNamespace ? [namespaceOf(obj), ...cells] : cells;
     });
     return tableLines(headers, rows, { noHeaders: opts.noHeaders === true });

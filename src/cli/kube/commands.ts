@@ -11,7 +11,7 @@ import { ANNOTATIONS } from '../../platform/kubernetes/specs.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
-import { FENCED_INSTANCES, fencingMessage, nextFencedInstances } from '../commands/ha.js';
+import { FENCED_INSTANCES, fencingMessage, fencingTarget, nextFencedInstances } from '../commands/ha.js';
 import { buildStatusReport, type Report } from '../commands/status.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
 import type { KubeConnection, KubeOptions } from './connection.js';
@@ -69,7 +69,9 @@ export async function kubePromote(conn: KubeConnection, cluster: string, instanc
 
 export async function kubeFencing(conn: KubeConnection, mode: string, cluster: string, instance: string): Promise<void> {
   const obj = await conn.getCluster(cluster);
-  const { target, value } = nextFencedInstances(obj.metadata.annotations?.[FENCED_INSTANCES], mode, instance);
+  const current = obj.metadata.annotations?.[FENCED_INSTANCES];
+  const instances = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
+  const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
   await conn.annotateCluster(cluster, { [FENCED_INSTANCES]: value });
   process.stdout.write(fencingMessage(cluster, target, mode));
 }

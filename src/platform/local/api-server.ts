@@ -2,20 +2,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkUpdate, clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import { formatPath, msg, toIssue } from '../../api/errors.js';
+import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
-import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
+import { fencingRefusal, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
-import { formatPath, toIssue } from '../../api/errors.js';
 import type { LocalDaemon } from './daemon.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError } from './store.js';
-import { clusterServices, instancePod } from './views.js';
+import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment } from './views.js';
 
 export class ApiError extends Error {
   constructor(
@@ -26,7 +27,9 @@ export class ApiError extends Error {
   }
 }
 
-const SYNTHESISED = new Set(['Pod']);
+const SYNTHESISED = new Set(['Pod', 'PersistentVolumeClaim']);
+/** Kinds whose objects are (also) views, looked up by listing. */
+const VIEWS = new Set([...SYNTHESISED, 'Service', 'Deployment']);
 const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -137,8 +140,20 @@ export class LocalApi {
     return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
   }
 
+  /** Each instance's data directory, kept while the instance exists, also when it is stopped. */
+  private volumes(namespace: string | undefined): KubeObject[] {
+    return (this.d.store.listSync('Cluster', namespace) as Cluster[])
+      .flatMap((cluster) => this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name).map(({ dir, record }) => instanceVolume(cluster, record, dir)))
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+  }
+
   async list(kind: string, namespace: string | undefined): Promise<KubeObject[]> {
     if (kind === 'Pod') return this.pods(namespace);
+    if (kind === 'PersistentVolumeClaim') return this.volumes(namespace);
+    if (kind === 'Deployment') {
+      const operator = namespace === undefined || namespace === OPERATOR_NAMESPACE ? [operatorDeployment(new Date(Date.now() - process.uptime() * 1000), process.pid)] : [];
+      return [...operator, ...this.d.store.listSync(kind, namespace)];
+    }
     if (kind === 'Service') {
       return [...this.clusterServices(namespace), ...this.d.store.listSync('Service', namespace)].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     }
@@ -146,7 +161,7 @@ export class LocalApi {
   }
 
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const found = SYNTHESISED.has(kind) || kind === 'Service'
+    const found = VIEWS.has(kind)
       ? (await this.list(kind, namespace)).find((o) => o.metadata.name === name)
       : this.d.store.getSync(kind, namespace, name);
     if (!found) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
@@ -162,17 +177,28 @@ export class LocalApi {
     }
   }
 
-  async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string }> {
+  async patch(kind: string, namespace: string | undefined, name: string, patch: unknown): Promise<{ object: KubeObject; action: string; warnings: string[] }> {
     if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
+    if (nestedDeeperThan(patch)) throw new ApiError(422, `${kind}/${name}: ${msg.patchTooDeep(MAX_YAML_DEPTH)}`);
     const current = await this.get(kind, namespace, name);
     const patched = mergePatch(current, patch) as KubeObject;
     if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
     delete patched.status;
-    const { resource } = validateObject(patched);
+    if (kind === 'Cluster') this.refuseUnknownFencedInstances(current, patched);
+    // Warnings as apply gives them, about what the patch writes (not the stored defaults).
+    const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
+    const { resource, warnings } = validateObject(patched, 'local', written);
     await admit(resource, this.d.home.root, describingUser(this.d.home));
     checkUpdate(current, resource);
-    return this.d.store.apply(resource);
+    return { ...(await this.d.store.apply(resource)), warnings };
+  }
+
+  /** `fencing on` of an instance the cluster does not have would fence nothing and say "fenced". */
+  private refuseUnknownFencedInstances(current: KubeObject, patched: KubeObject): void {
+    const instances = this.d.instances.records(current.metadata.namespace ?? 'default', current.metadata.name).map((r) => r.record.name);
+    const refusal = fencingRefusal(current.metadata.annotations, patched.metadata.annotations, instances);
+    if (refusal) throw new ApiError(422, `Cluster/${current.metadata.name}: metadata.annotations[cnpg.io/fencedInstances]: ${refusal}`);
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<string> {
@@ -185,6 +211,7 @@ export class LocalApi {
       return 'deleted';
     }
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
+    if (kind === 'PersistentVolumeClaim') throw new ApiError(422, 'persistentvolumeclaims are the data directories of instances in local mode and go with their instance: scale the Cluster down or delete it');
     if (kind === 'Cluster') {
       if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';

@@ -83,3 +83,51 @@ export function clusterServices(cluster: KubeObject): KubeObject[] {
     status: { loadBalancer: {} },
   }));
 }
+
+/** An instance's data directory as the PersistentVolumeClaim CloudNativePG gives it (same name, PG_DATA role). */
+export function instanceVolume(cluster: KubeObject, rec: InstanceRecord, dir: string): KubeObject {
+  const size = (cluster.spec as { storage?: { size?: string } } | undefined)?.storage?.size;
+  const pgdata = instancePaths(dir, rec.pgPort).pgdata;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: rec.name,
+      namespace: rec.namespace,
+      uid: `${cluster.metadata.uid}-${rec.serial}-pgdata`,
+      creationTimestamp: rec.createdAt,
+      labels: { 'cnpg.io/cluster': rec.cluster, 'cnpg.io/instanceName': rec.name, 'cnpg.io/pvcRole': 'PG_DATA' },
+      annotations: { 'cnpg.io/nodeSerial': String(rec.serial) },
+    },
+    // A local directory has no quota: the requested size is the only capacity there is to show.
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: size ? { storage: size } : {} }, volumeName: pgdata, volumeMode: 'Filesystem' },
+    status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], ...(size ? { capacity: { storage: size } } : {}), local: { path: pgdata } },
+  };
+}
+
+export const OPERATOR_NAMESPACE = 'cnpg-system';
+export const OPERATOR_DEPLOYMENT = 'cnpg-controller-manager';
+
+/** The running daemon as the operator Deployment that `kubectl -n cnpg-system rollout status` waits for. */
+export function operatorDeployment(startedAt: Date, pid: number): KubeObject {
+  const labels = { 'app.kubernetes.io/name': 'cloudnative-pg' };
+  const since = startedAt.toISOString();
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: OPERATOR_DEPLOYMENT, namespace: OPERATOR_NAMESPACE, generation: 1, creationTimestamp: since, labels },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'manager', command: ['cnpg', 'operator'] }] } } },
+    status: {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: `the local operator (pid ${pid}) is answering`, lastTransitionTime: since },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'the local operator is running', lastTransitionTime: since },
+      ],
+      local: { pid },
+    },
+  };
+}
