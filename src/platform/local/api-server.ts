@@ -4,12 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { clusterMajor, ManifestError, parseManifests, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
+import { objectTooLarge } from '../../api/object-size.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import type { LocalDaemon } from './daemon.js';
 import { mergePatch } from './merge-patch.js';
-import { ConflictError } from './store.js';
+import { ConflictError, StoreWriteError, TooLargeError } from './store.js';
 import { clusterServices, instancePod } from './views.js';
 
 export class ApiError extends Error {
@@ -78,6 +79,11 @@ export class LocalApi {
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
   async apply(manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<{ results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] }> {
     const { resources, warnings } = parseManifests(manifest);
+    // Every document is measured before any is written, so that a multi-document apply stays all-or-nothing.
+    for (const r of resources) {
+      const tooLarge = objectTooLarge(r);
+      if (tooLarge) throw new ApiError(413, tooLarge);
+    }
     if (dryRun !== 'client') {
       for (const r of resources) {
         admit(r);
@@ -294,6 +300,8 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
         if (e instanceof ApiError) return reply(res, e.status, { error: e.message });
         if (e instanceof ManifestError) return reply(res, 422, { error: e.message });
         if (e instanceof ConflictError) return reply(res, 409, { error: e.message });
+        if (e instanceof TooLargeError) return reply(res, 413, { error: e.message });
+        if (e instanceof StoreWriteError) return reply(res, 503, { error: `${e.message}; nothing was changed` });
         reply(res, 500, { error: (e as Error).message });
       }
     })();

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { Cluster } from '../../api/index.js';
+import { resolveKind, type Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
 import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
@@ -99,6 +99,7 @@ export class LocalDaemon {
     const running = readDaemonState(home);
     if (running && running.pid !== process.pid) throw new Error(`an operator is already running for ${home.root} (pid ${running.pid}); stop it with: cnpg operator stop`);
     const daemon = new LocalDaemon(home, log);
+    await daemon.reportSetAside();
     // Finding the installed PostgreSQL runs `postgres --version` synchronously; once, before serving.
     findInstallations();
     daemon.server = await startApiServer(daemon, daemon.token);
@@ -116,6 +117,16 @@ export class LocalDaemon {
     daemon.resync = setInterval(() => daemon.resyncAll(), RESYNC_MS);
     log('operator started', { home: home.root, port, pid: process.pid });
     return daemon;
+  }
+
+  /** Files the store could not read were moved aside; each is logged and recorded as an Event. */
+  private async reportSetAside(): Promise<void> {
+    for (const found of this.store.setAside) {
+      this.log('stored object unreadable, moved aside', { file: found.file, movedTo: found.movedTo, reason: found.reason });
+      const involved = { apiVersion: 'v1', kind: resolveKind(found.kindFolder)?.kind ?? found.kindFolder.charAt(0).toUpperCase() + found.kindFolder.slice(1), metadata: { name: found.name, namespace: found.namespace } };
+      const message = `the stored file ${found.file} could not be read (${found.reason}); it was moved to ${found.movedTo} and the object is not loaded`;
+      await this.events.record(involved, 'Warning', 'StoredObjectUnreadable', message).catch((e: unknown) => this.log('could not record an Event', { error: (e as Error).message }));
+    }
   }
 
   enqueue(namespace: string, name: string, delayMs = 0, kind: ControlledKind = 'Cluster'): void {
