@@ -2,7 +2,7 @@
 // cannot be the object its path names (empty, cut short, not JSON, not an object, another kind or
 // name) is moved aside to `<file>.corrupt-<time>` and reported, so that one bad file costs that
 // object and never the daemon's start.
-import { readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/meta.js';
 
@@ -48,6 +48,13 @@ export function readStoredObject(text: string, where: { kindFolder: string; name
   return obj as KubeObject;
 }
 
+/** `path`, or `path-2`, `path-3`…: a file set aside earlier in the same second is kept too. */
+function unused(path: string): string {
+  let candidate = path;
+  for (let n = 2; existsSync(candidate); n++) candidate = `${path}-${n}`;
+  return candidate;
+}
+
 export function loadStore(dir: string, now = new Date()): LoadedStore {
   const loaded: LoadedStore = { objects: [], setAside: [] };
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
@@ -75,7 +82,7 @@ export function loadStore(dir: string, now = new Date()): LoadedStore {
           loaded.objects.push(found);
           continue;
         }
-        const movedTo = `${file}.corrupt-${stamp}`;
+        const movedTo = unused(`${file}.corrupt-${stamp}`);
         renameSync(file, movedTo);
         loaded.setAside.push({ file, movedTo, reason: found, ...where });
       }

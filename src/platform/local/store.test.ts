@@ -49,6 +49,10 @@ test('unreadable object files are moved aside, each with its reason, and the res
     assert.equal(readFileSync(found.movedTo, 'utf8'), text, 'kept as it was, for whoever wants to look');
   }
   assert.equal(new FileStore(dir).setAside.length, 0, 'set aside once, not again at the next start');
+  writeFileSync(join(dir, 'default', 'event', 'empty.json'), '');
+  const again = new FileStore(dir).setAside[0];
+  assert.notEqual(again?.movedTo, store.setAside.find((s) => s.name === 'empty')!.movedTo, 'a file set aside in the same second does not replace the first');
+  assert.equal(readdirSync(join(dir, 'default', 'event')).length, 2);
 }));
 
 test('a write that fails changes nothing: get shows the old object, no watcher hears of it, and the caller gets the error', withDir(async (dir) => {
