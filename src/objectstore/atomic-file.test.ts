@@ -1,11 +1,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically, writeFileAtomicallySync } from './atomic-file.js';
 
 /** Records which paths are fsynced, by wrapping FileHandle.sync for the duration of `body`. */
 async function fsyncedPaths(dir: string, body: () => Promise<void>): Promise<string[]> {
@@ -58,6 +59,31 @@ test('a write that fails leaves the old file and no temporary one', async () => 
     assert.equal(readFileSync(dest, 'utf8'), 'old');
     assert.deepEqual(readdirSync(dir), ['object.json']);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the synchronous form fsyncs the file and the folder too', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+  const original = fs.fsyncSync;
+  const synced: string[] = [];
+  fs.fsyncSync = (fd: number) => {
+    synced.push(readlinkSync(`/proc/self/fd/${fd}`));
+    original(fd);
+  };
+  syncBuiltinESMExports();
+  try {
+    const dest = join(dir, 'spec.json');
+    writeFileAtomicallySync(dest, '{}\n', { mode: 0o600 });
+    assert.equal(synced.length, 2, synced.join(', '));
+    assert.match(synced[0]!, new RegExp(`^${dest}\\.tmp-[0-9a-f]+$`));
+    assert.equal(synced[1], dir);
+    assert.equal(readFileSync(dest, 'utf8'), '{}\n');
+    assert.equal(fs.statSync(dest).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), ['spec.json']);
+  } finally {
+    fs.fsyncSync = original;
+    syncBuiltinESMExports();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,10 +1,11 @@
 // The local control plane: the store, one controller per Cluster driven by a work queue, and the
 // HTTP API the CLI talks to. Instances and endpoints are separate processes and outlive it.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolveKind, type Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
+import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
 import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
@@ -105,8 +106,9 @@ export class LocalDaemon {
     daemon.server = await startApiServer(daemon, daemon.token);
     const address = daemon.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    writeFileSync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
-    writeFileSync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
+    // Whole or absent: a CLI reading it at this moment must not find half a token.
+    writeFileAtomicallySync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
+    writeFileAtomicallySync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
     daemon.store.on('change', (ev) => {
       const ns = ev.object.metadata.namespace ?? 'default';
       if (ev.object.kind === 'Cluster') daemon.enqueue(ns, ev.object.metadata.name);
