@@ -126,7 +126,8 @@ export class LocalDaemon {
     for (const found of this.store.setAside) {
       this.log('stored object unreadable, moved aside', { file: found.file, movedTo: found.movedTo, reason: found.reason });
       const involved = { apiVersion: 'v1', kind: resolveKind(found.kindFolder)?.kind ?? found.kindFolder.charAt(0).toUpperCase() + found.kindFolder.slice(1), metadata: { name: found.name, namespace: found.namespace } };
-      const message = `the stored file ${found.file} could not be read (${found.reason}); it was moved to ${found.movedTo} and the object is not loaded`;
+      const where = found.movedTo ? `it was moved to ${found.movedTo}` : 'it was left where it is';
+      const message = `the stored file ${found.file} could not be read (${found.reason}); ${where} and the object is not loaded`;
       await this.events.record(involved, 'Warning', 'StoredObjectUnreadable', message).catch((e: unknown) => this.log('could not record an Event', { error: (e as Error).message }));
     }
   }

@@ -10,7 +10,8 @@ export const CLUSTER_SCOPED_FOLDER = '_cluster';
 
 export interface SetAside {
   file: string;
-  movedTo: string;
+  /** Undefined when it could not be moved (a read-only store): it was skipped where it is. */
+  movedTo?: string;
   reason: string;
   /** As the file's path names it: the kind's folder, the namespace, the name. */
   kindFolder: string;
@@ -82,8 +83,14 @@ export function loadStore(dir: string, now = new Date()): LoadedStore {
           loaded.objects.push(found);
           continue;
         }
-        const movedTo = unused(`${file}.corrupt-${stamp}`);
-        renameSync(file, movedTo);
+        let movedTo: string | undefined = unused(`${file}.corrupt-${stamp}`);
+        try {
+          renameSync(file, movedTo);
+        } catch (e) {
+          // A store that cannot be changed still starts; the file is skipped where it lies.
+          found += `; it could not be moved aside: ${(e as Error).message}`;
+          movedTo = undefined;
+        }
         loaded.setAside.push({ file, movedTo, reason: found, ...where });
       }
     }

@@ -44,9 +44,9 @@ test('unreadable object files are moved aside, each with its reason, and the res
     assert.ok(found, name);
     assert.equal(found.file, join(where, `${name}.json`));
     assert.match(found.reason, reason);
-    assert.match(found.movedTo, new RegExp(`^${found.file}\\.corrupt-\\d{8}T\\d{6}Z$`));
+    assert.match(found.movedTo ?? '', new RegExp(`^${found.file}\\.corrupt-\\d{8}T\\d{6}Z$`));
     assert.equal(existsSync(found.file), false);
-    assert.equal(readFileSync(found.movedTo, 'utf8'), text, 'kept as it was, for whoever wants to look');
+    assert.equal(readFileSync(found.movedTo ?? '', 'utf8'), text, 'kept as it was, for whoever wants to look');
   }
   assert.equal(new FileStore(dir).setAside.length, 0, 'set aside once, not again at the next start');
   writeFileSync(join(dir, 'default', 'event', 'empty.json'), '');
