@@ -15,6 +15,10 @@ const accepted: [string, string, boolean][] = [
   ['@every 1h30m', '@every 1h30m', false],
   ['CRON_TZ=Europe/Rome 0 0 2 * * *', 'CRON_TZ=Europe/Rome 0 0 2 * * *', false],
   ['TZ=UTC 0 2 * * *', 'TZ=UTC 0 0 2 * * *', true],
+  ['0 0 0 29 2 *', '0 0 0 29 2 *', false], // leap days: rare, but it fires
+  ['30 * * * * *', '30 * * * * *', false], // once a minute is the most often
+  ['* * * * *', '0 * * * * *', true],
+  ['@every 1m', '@every 1m', false],
 ];
 
 for (const [input, schedule, normalised] of accepted) {
@@ -39,6 +43,17 @@ const rejected: [string, string][] = [
   ['0 ? * * * *', 'minutes field "?"'],
   ['@fortnightly', 'unknown descriptor'],
   ['', 'got 0'],
+  // never fires
+  ['0 0 0 30 2 *', 'never fires: no date matches it'],
+  ['0 0 0 31 4,6,9,11 *', 'never fires'],
+  // more than once a minute: a backup cannot complete between runs
+  ['* * * * * *', 'fires more than once a minute (seconds field "*")'],
+  ['*/4 * * * * *', 'seconds field "*/4"'],
+  ['0,30 0 2 * * *', 'seconds field "0,30"'],
+  ['0-1 0 2 * * *', 'seconds field "0-1"'],
+  ['@every 30s', 'use @every 1m or longer'],
+  ['@every 500ms', 'fires more than once a minute'],
+  ['CRON_TZ=Nowhere/Atlantis 0 0 2 * * *', 'invalid cron schedule "CRON_TZ=Nowhere/Atlantis 0 0 2 * * *"'],
 ];
 
 for (const [input, message] of rejected) {

@@ -1,7 +1,9 @@
 // ScheduledBackup schedules use CloudNativePG's cron dialect: six fields with seconds first
 // (`0 0 2 * * *`), or a descriptor such as `@daily`. Many tutorials write the five-field
 // Kubernetes CronJob form instead; that is accepted by reading it with seconds = 0, and the
-// caller warns about it.
+// caller warns about it. A schedule must fire, and at most once a minute: runs closer than a base
+// backup can complete would only pile Backups up (Kubernetes CronJobs stop at a minute too).
+import { cronOf, everyIntervalMs } from './cron-time.js';
 import { msg } from './errors.js';
 
 interface FieldSpec {
@@ -26,6 +28,7 @@ const FIELDS: readonly FieldSpec[] = [
 
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const EVERY = /^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+const MIN_INTERVAL_MS = 60_000;
 const TIMEZONE = /^(CRON_TZ|TZ)=\S+\s+/;
 
 export type CronResult =
@@ -37,9 +40,10 @@ export function normaliseSchedule(schedule: string): CronResult {
   const zone = TIMEZONE.exec(trimmed)?.[0] ?? '';
   const body = trimmed.slice(zone.length);
   if (body.startsWith('@')) {
-    return DESCRIPTORS.includes(body) || EVERY.test(body)
-      ? { ok: true, schedule: trimmed }
-      : { ok: false, message: msg.cronDescriptor(schedule) };
+    if (!DESCRIPTORS.includes(body) && !EVERY.test(body)) return { ok: false, message: msg.cronDescriptor(schedule) };
+    const every = everyIntervalMs(body);
+    if (every !== undefined && every < MIN_INTERVAL_MS) return { ok: false, message: msg.cronEveryTooShort(schedule) };
+    return { ok: true, schedule: trimmed };
   }
   const fields = body.split(/\s+/).filter((field) => field !== '');
   if (fields.length !== 5 && fields.length !== 6) return { ok: false, message: msg.cronFieldCount(schedule, fields.length) };
@@ -50,8 +54,21 @@ export function normaliseSchedule(schedule: string): CronResult {
       return { ok: false, message: msg.cronField(schedule, spec.name, field, rangeText(spec)) };
     }
   }
+  // One second value means one run per matching minute at most; any other form allows two.
+  const seconds = full[0] ?? '';
+  if (!/^\d+$/.test(seconds)) return { ok: false, message: msg.cronTooFrequent(schedule, seconds) };
   const normalised = zone + full.join(' ');
+  const never = neverFires(normalised, schedule);
+  if (never) return { ok: false, message: never };
   return fields.length === 5 ? { ok: true, schedule: normalised, normalisedFrom: schedule } : { ok: true, schedule: trimmed };
+}
+
+function neverFires(normalised: string, schedule: string): string | undefined {
+  try {
+    return cronOf(normalised).nextRun(new Date()) ? undefined : msg.cronNeverFires(schedule);
+  } catch (e) {
+    return msg.cronUnreadable(schedule, (e as Error).message);
+  }
 }
 
 function rangeText(spec: FieldSpec): string {

@@ -292,6 +292,15 @@ export const msg = {
     `invalid cron schedule ${show(schedule)}: unknown descriptor (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @every <duration>)`,
   cronNormalised: (from: string, to: string) =>
     `5-field cron ${show(from)} normalised to ${show(to)}: CloudNativePG schedules have six fields with seconds first`,
+  cronTooFrequent: (schedule: string, seconds: string) =>
+    `schedule ${show(schedule)} fires more than once a minute (seconds field ${show(seconds)}): a base backup cannot complete between runs, so Backups would pile up; give the seconds field one value, e.g. "0 */5 * * * *" for every five minutes`,
+  cronEveryTooShort: (schedule: string) =>
+    `schedule ${show(schedule)} fires more than once a minute: a base backup cannot complete between runs, so Backups would pile up; use @every 1m or longer`,
+  cronNeverFires: (schedule: string) =>
+    `schedule ${show(schedule)} never fires: no date matches it (a day the month never has, such as February 30?)`,
+  cronUnreadable: (schedule: string, reason: string) => `invalid cron schedule ${show(schedule)}: ${reason}`,
+  objectTooLarge: (subject: string, bytes: number, limit: number) =>
+    `${subject}: the object is ${(bytes / 1048576).toFixed(1)} MiB (${bytes} bytes) serialized; the limit is ${limit} bytes (1.5 MiB), as for any object a Kubernetes API server stores; keep large data out of manifests`,
   backupPluginConfiguration: () => 'method plugin requires pluginConfiguration',
   backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
   poolerSameNameAsCluster: (name: string) => `must differ from the Pooler's own name ${show(name)}`,

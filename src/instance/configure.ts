@@ -1,7 +1,8 @@
 // Writes the configuration files an instance's spec implies and keeps the primary's slots in line.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { hotStandbyMinimums } from '../postgres/hot-standby.js';
@@ -17,8 +18,7 @@ export const SLOT_PREFIX = '_cnpg_';
 function writeIfChanged(path: string, content: string): boolean {
   if (existsSync(path) && readFileSync(path, 'utf8') === content) return false;
   // Replaced whole, so PostgreSQL never reads a half-written file (a certificate while it reloads).
-  writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicallySync(path, content, { mode: 0o600 });
   return true;
 }
 

@@ -1,8 +1,9 @@
 // The instance manager: brings its PostgreSQL to the state instance.json describes and keeps it there.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { compareLsn } from '../postgres/lsn.js';
 import { hotStandbyFloor, reconcileSlots, writeConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection } from './db.js';
@@ -35,11 +36,6 @@ const MAX_RESTART_BACKOFF_MS = 10_000;
 const MAX_RETRY_MS = 30_000;
 /** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
 export const PRIMARY_RESTART_GRACE_MS = 3000;
-
-function writeFileAtomic(path: string, content: string): void {
-  writeFileSync(`${path}.tmp`, content, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
-}
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -400,8 +396,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
    */
   async replaceSpec(spec: InstanceSpec, creds: Credentials): Promise<void> {
     if (spec.generation < this.spec.generation) return;
-    writeFileAtomic(this.paths.spec, JSON.stringify(spec, null, 2) + '\n');
-    writeFileAtomic(this.paths.credentials, JSON.stringify(creds) + '\n');
+    writeFileAtomicallySync(this.paths.spec, JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
+    writeFileAtomicallySync(this.paths.credentials, JSON.stringify(creds) + '\n', { mode: 0o600 });
     await this.requestReconcile();
   }
 

@@ -1,7 +1,7 @@
 // The shell scripts PostgreSQL runs as archive_command and restore_command. They only exchange
 // marker files with the instance manager, which does the uploads and downloads itself: no
 // program is started per WAL segment beyond /bin/sh and coreutils' sleep/mv.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
@@ -58,7 +58,5 @@ done
 
 /** Replaces a script atomically: PostgreSQL may be running the old one right now. */
 export function installScript(path: string, content: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o700 });
-  renameSync(tmp, path);
+  writeFileAtomicallySync(path, content, { mode: 0o700 });
 }

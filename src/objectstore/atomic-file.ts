@@ -1,7 +1,9 @@
 // Writes a local file so that it either appears whole under its name or not at all, and is on disk
 // (file and directory entry) once the promise resolves: what PostgreSQL expects of restore_command,
-// what a crash mid-restore must not break, and what the local store acknowledges a write on.
-import { createWriteStream } from 'node:fs';
+// what a crash mid-restore must not break, and what the local store acknowledges a write on. The
+// synchronous form is for the few state files written where nothing else may run meanwhile (an
+// instance manager's spec, PostgreSQL's configuration, the daemon's address).
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -47,6 +49,31 @@ export async function writeFileAtomically(dest: string, content: FileContent, { 
     if (durable) await fsync(dirname(dest), 'r');
   } catch (err) {
     await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export function writeFileAtomicallySync(dest: string, content: string | Uint8Array, { mode = 0o666, durable = true }: AtomicWriteOptions = {}): void {
+  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeFileSync(fd, content);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, dest);
+    if (durable) {
+      const dir = openSync(dirname(dest), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

@@ -58,3 +58,14 @@ test('backupOwnerReference self or cluster sets the owner; target and method are
   const owned = planScheduledBackup(sb({ backupOwnerReference: 'cluster' }), cluster, now).create!;
   assert.equal(owned.metadata.ownerReferences?.[0]?.uid, 'cluster-uid');
 });
+
+test('a pass that creates nothing leaves the status as it was, so it is not written again', () => {
+  const first = planScheduledBackup(sb(), cluster, new Date('2026-11-23T01:00:00Z'));
+  const second = planScheduledBackup(sb({}, first.status), cluster, new Date('2026-11-23T01:00:07Z'));
+  assert.deepEqual(second.status, first.status);
+  const orphan = planScheduledBackup(sb(), undefined, new Date('2026-11-23T01:00:00Z'));
+  assert.deepEqual(planScheduledBackup(sb({}, orphan.status), undefined, new Date('2026-11-23T01:00:09Z')).status, orphan.status);
+  const never = planScheduledBackup(sb({ schedule: '0 0 0 30 2 *' }), cluster, new Date('2026-11-23T01:00:00Z'));
+  assert.match(never.status.error ?? '', /never fires/);
+  assert.deepEqual(planScheduledBackup(sb({ schedule: '0 0 0 30 2 *' }, never.status), cluster, new Date('2026-11-23T01:00:09Z')).status, never.status);
+});

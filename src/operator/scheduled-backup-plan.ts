@@ -54,8 +54,10 @@ export function backupFor(sb: StoredScheduledBackup, cluster: KubeObject | undef
 }
 
 export function planScheduledBackup(sb: StoredScheduledBackup, cluster: KubeObject | undefined, now: Date): ScheduledBackupPlan {
+  // lastCheckTime moves only when a Backup is created, as CloudNativePG's does: a status that
+  // changed on every pass would be written on every pass, and each write starts the next pass.
   const previous = sb.status ?? {};
-  const status: ScheduledBackupStatus = { ...previous, lastCheckTime: now.toISOString() };
+  const status: ScheduledBackupStatus = { ...previous };
   if (sb.spec.suspend) return { status: { ...status, nextScheduleTime: undefined } };
   if (!cluster) return { status: { ...status, error: `cluster ${sb.spec.cluster.name} does not exist` }, requeueAfterMs: 10_000 };
   status.error = undefined;
@@ -63,7 +65,7 @@ export function planScheduledBackup(sb: StoredScheduledBackup, cluster: KubeObje
   if (sb.spec.immediate && !previous.lastScheduleTime) {
     const next = nextScheduleTime(sb.spec.schedule, now);
     return {
-      status: { ...status, lastScheduleTime: now.toISOString(), nextScheduleTime: next?.toISOString() },
+      status: { ...status, lastCheckTime: now.toISOString(), lastScheduleTime: now.toISOString(), nextScheduleTime: next?.toISOString() },
       create: backupFor(sb, cluster, now, true),
       requeueAfterMs: next ? Math.min(next.getTime() - now.getTime(), MAX_WAIT_MS) : undefined,
     };
@@ -77,7 +79,7 @@ export function planScheduledBackup(sb: StoredScheduledBackup, cluster: KubeObje
   // Runs missed while the operator was down collapse into one, as cron does.
   const next = nextScheduleTime(sb.spec.schedule, now);
   return {
-    status: { ...status, lastScheduleTime: now.toISOString(), nextScheduleTime: next?.toISOString() },
+    status: { ...status, lastCheckTime: now.toISOString(), lastScheduleTime: now.toISOString(), nextScheduleTime: next?.toISOString() },
     create: backupFor(sb, cluster, now, false),
     requeueAfterMs: next ? Math.min(next.getTime() - now.getTime(), MAX_WAIT_MS) : undefined,
   };

@@ -53,7 +53,7 @@ test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them
       return {};
     },
     () => undefined,
-    2,
+    { maxConcurrent: 2 },
   );
   for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
   q.add('c');
@@ -63,4 +63,83 @@ test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them
   assert.deepEqual(order, ['a', 'b', 'c', 'd', 'e']);
   assert.equal(q.depth, 0);
   await q.stop();
+});
+
+test('a key whose reconcile throws is retried after exponentially growing delays; a success resets them', async () => {
+  const at: number[] = [];
+  let fail = true;
+  const q = new WorkQueue(async () => {
+    at.push(performance.now());
+    if (fail) throw new Error('boom');
+    return {};
+  }, () => undefined, { errorBaseMs: 40, errorMaxMs: 160 });
+  q.add('k');
+  await new Promise((r) => setTimeout(r, 40 + 80 + 160 + 160 + 60));
+  const gaps = at.slice(1).map((t, i) => t - at[i]!);
+  assert.equal(at.length, 5, `runs at ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
+  for (const [i, want] of [40, 80, 160, 160].entries()) assert.ok(gaps[i]! >= want - 2 && gaps[i]! < want + 40, `gap ${i}: ${gaps[i]} ms, want ${want}`);
+  fail = false;
+  await new Promise((r) => setTimeout(r, 200));
+  const runs = at.length;
+  fail = true;
+  q.add('k');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(at.length, runs + 1);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(at.length, runs + 2, 'the backoff starts again from its base');
+  await q.stop();
+});
+
+test('a key that wakes itself on every run is held to its rate, and other keys still run at once', async () => {
+  let loops = 0;
+  const others: number[] = [];
+  const started = performance.now();
+  const q: WorkQueue = new WorkQueue(async (key) => {
+    if (key === 'loop') {
+      loops++;
+      q.add('loop'); // what a status write that triggers the next pass amounts to
+    } else others.push(performance.now() - started);
+    return {};
+  }, () => undefined, { burst: 5, runsPerSecond: 10 });
+  q.add('loop');
+  await new Promise((r) => setTimeout(r, 100));
+  q.add('other');
+  await new Promise((r) => setTimeout(r, 400));
+  await q.stop();
+  // 5 at once, then 10 a second for 0.5 s: about 10, never hundreds.
+  assert.ok(loops >= 8 && loops <= 12, `the looping key ran ${loops} times in 0.5 s`);
+  assert.equal(others.length, 1);
+  assert.ok(others[0]! < 130, `the other key ran ${others[0]} ms in, 100 ms after it was added`);
+});
+
+test('asking again for a throttled key does not bring its run forward', async () => {
+  let runs = 0;
+  const q = new WorkQueue(async () => {
+    runs++;
+    return {};
+  }, () => undefined, { burst: 1, runsPerSecond: 5 });
+  q.add('k');
+  await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50; i++) q.add('k');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(runs, 1, 'the second run waits for its token (200 ms)');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(runs, 2, 'and the fifty requests made one run');
+  await q.stop();
+});
+
+test('with one worker, a key asked for again while it runs goes behind the keys already waiting', async () => {
+  const order: string[] = [];
+  const q: WorkQueue = new WorkQueue(async (key) => {
+    order.push(key);
+    if (key === 'a' && order.length < 3) q.add('a');
+    await new Promise((r) => setTimeout(r, 10));
+    return {};
+  }, () => undefined, { maxConcurrent: 1 });
+  q.add('a');
+  q.add('b');
+  q.add('c');
+  await new Promise((r) => setTimeout(r, 120));
+  await q.stop();
+  assert.deepEqual(order, ['a', 'b', 'c', 'a']);
 });

@@ -139,7 +139,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
       return result;
     },
     (key, e) => log('reconcile failed', { key, error: (e as Error).message }),
-    MAX_CONCURRENT_RECONCILES,
+    { maxConcurrent: MAX_CONCURRENT_RECONCILES },
   );
   const enqueue = (kind: Controlled, ns: string, name: string) => queue.add(`${kind}/${ns}/${name}`);
   platform.requeueCluster = (ns, name) => enqueue('Cluster', ns, name);

@@ -1,6 +1,7 @@
 // The ResourceStore of the operator, on a Kubernetes API server: every kind through the generic
 // object API, status through the status subresource, conflicts retried on a fresh read.
 import { ApiException, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import { resolveKind } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceStore } from '../../operator/platform.js';
@@ -75,15 +76,20 @@ export class KubeStore implements ResourceStore {
     }
   }
 
-  /** Returns the object as written, or undefined when it is gone. */
+  /**
+   * Returns the object as written, or undefined when it is gone. A status equal to the stored one
+   * is not sent: the write would only wake every watcher for nothing.
+   */
   async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject | undefined> {
     const { apiVersion, plural } = kindInfo(kind);
     const [group = '', version = ''] = apiVersion.split('/');
+    const wanted = status === undefined ? undefined : (JSON.parse(JSON.stringify(status)) as unknown);
     for (let attempt = 0; ; attempt++) {
       const existing = attempt === 0 ? await this.get(kind, namespace, name) : await this.read(kind, namespace, name);
       if (!existing) return undefined;
+      if (isDeepStrictEqual(existing.status, wanted)) return existing;
       try {
-        return (await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status } })) as KubeObject;
+        return (await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status: wanted } })) as KubeObject;
       } catch (e) {
         if (isStatus(e, 409) && attempt < CONFLICT_RETRIES) continue;
         throw e;

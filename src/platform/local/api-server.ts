@@ -6,6 +6,7 @@ import { formatPath, msg, toIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
+import { objectTooLarge } from '../../api/object-size.js';
 import { fencingRefusal, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { rollingRestartOrder } from '../../operator/rolling.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
@@ -15,7 +16,7 @@ import type { LocalDaemon } from './daemon.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
-import { ConflictError } from './store.js';
+import { ConflictError, StoreWriteError, TooLargeError } from './store.js';
 import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment } from './views.js';
 
 export class ApiError extends Error {
@@ -102,6 +103,11 @@ export class LocalApi {
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
   async apply(manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<{ results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] }> {
     const { resources, warnings } = parseManifests(manifest);
+    // Every document is measured before any is written, so that a multi-document apply stays all-or-nothing.
+    for (const r of resources) {
+      const tooLarge = objectTooLarge(r);
+      if (tooLarge) throw new ApiError(413, tooLarge);
+    }
     if (dryRun !== 'client') {
       for (const r of resources) {
         await admit(r, this.d.home.root, describingUser(this.d.home));
@@ -353,6 +359,8 @@ export function startApiServer(daemon: LocalDaemon, token: string): Promise<Serv
         if (e instanceof ApiError) return reply(res, e.status, { error: e.message });
         if (e instanceof ManifestError) return reply(res, 422, { error: e.message });
         if (e instanceof ConflictError) return reply(res, 409, { error: e.message });
+        if (e instanceof TooLargeError) return reply(res, 413, { error: e.message });
+        if (e instanceof StoreWriteError) return reply(res, 503, { error: `${e.message}; nothing was changed` });
         reply(res, 500, { error: (e as Error).message });
       }
     })();

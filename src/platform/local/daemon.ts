@@ -1,10 +1,11 @@
 // The local control plane: the store, one controller per Cluster driven by a work queue, and the
 // HTTP API the CLI talks to. Instances and endpoints are separate processes and outlive it.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { Cluster } from '../../api/index.js';
+import { resolveKind, type Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
+import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
 import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
@@ -99,13 +100,15 @@ export class LocalDaemon {
     const running = readDaemonState(home);
     if (running && running.pid !== process.pid) throw new Error(`an operator is already running for ${home.root} (pid ${running.pid}); stop it with: cnpg operator stop`);
     const daemon = new LocalDaemon(home, log);
+    await daemon.reportSetAside();
     // Finding the installed PostgreSQL runs `postgres --version` synchronously; once, before serving.
     findInstallations();
     daemon.server = await startApiServer(daemon, daemon.token);
     const address = daemon.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    writeFileSync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
-    writeFileSync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
+    // Whole or absent: a CLI reading it at this moment must not find half a token.
+    writeFileAtomicallySync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
+    writeFileAtomicallySync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
     daemon.store.on('change', (ev) => {
       const ns = ev.object.metadata.namespace ?? 'default';
       if (ev.object.kind === 'Cluster') daemon.enqueue(ns, ev.object.metadata.name);
@@ -116,6 +119,17 @@ export class LocalDaemon {
     daemon.resync = setInterval(() => daemon.resyncAll(), RESYNC_MS);
     log('operator started', { home: home.root, port, pid: process.pid });
     return daemon;
+  }
+
+  /** Files the store could not read were moved aside; each is logged and recorded as an Event. */
+  private async reportSetAside(): Promise<void> {
+    for (const found of this.store.setAside) {
+      this.log('stored object unreadable, moved aside', { file: found.file, movedTo: found.movedTo, reason: found.reason });
+      const involved = { apiVersion: 'v1', kind: resolveKind(found.kindFolder)?.kind ?? found.kindFolder.charAt(0).toUpperCase() + found.kindFolder.slice(1), metadata: { name: found.name, namespace: found.namespace } };
+      const where = found.movedTo ? `it was moved to ${found.movedTo}` : 'it was left where it is';
+      const message = `the stored file ${found.file} could not be read (${found.reason}); ${where} and the object is not loaded`;
+      await this.events.record(involved, 'Warning', 'StoredObjectUnreadable', message).catch((e: unknown) => this.log('could not record an Event', { error: (e as Error).message }));
+    }
   }
 
   enqueue(namespace: string, name: string, delayMs = 0, kind: ControlledKind = 'Cluster'): void {

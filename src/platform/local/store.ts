@@ -1,17 +1,19 @@
 // The local API server's storage: every object in memory, each persisted as one 0600 JSON file,
 // with Kubernetes' bookkeeping (uid, resourceVersion, generation) and a change feed for watchers.
-// A write resolves once its file is on disk; the files are written off the event loop, so that the
-// API and the controllers never wait for a disk.
+// A change is written first (atomically, fsynced, off the event loop) and only then shown to
+// readers and watchers: a write that fails changes nothing. Operations on one object run one at a
+// time, each on the object as the previous one left it.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.js';
+import { objectTooLarge } from '../../api/object-size.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { ResourceStore } from '../../operator/platform.js';
-import { LatestWrites } from './latest-writes.js';
+import { KeyedLock } from './keyed-lock.js';
+import { CLUSTER_SCOPED_FOLDER, loadStore, type SetAside } from './store-load.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
@@ -21,60 +23,63 @@ export interface WatchEvent {
 
 export class ConflictError extends Error {}
 export class NotFoundError extends Error {}
+export class TooLargeError extends Error {}
+/** The object could not be written (or removed); memory and watchers saw nothing of it. */
+export class StoreWriteError extends Error {}
 
 const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
 const clone = <T>(v: T): T => structuredClone(v);
+/** What a file holds and a restart reads back: members set to undefined are gone. */
+const asStored = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements ResourceStore {
   private readonly objects = new Map<string, KubeObject>();
-  private readonly writes = new LatestWrites();
+  private readonly locks = new KeyedLock();
   private version = 0;
+  /** Files found unreadable at start, moved aside; the daemon reports them. */
+  readonly setAside: readonly SetAside[];
 
   constructor(private readonly dir: string) {
     super();
     this.setMaxListeners(0);
-    this.load();
+    const loaded = loadStore(dir);
+    for (const obj of loaded.objects) {
+      this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+      this.version = Math.max(this.version, Number(obj.metadata.resourceVersion ?? 0));
+    }
+    this.setAside = loaded.setAside;
   }
 
   private fileOf(obj: KubeObject): string {
-    return join(this.dir, obj.metadata.namespace ?? '_cluster', obj.kind.toLowerCase(), `${obj.metadata.name}.json`);
+    return join(this.dir, obj.metadata.namespace ?? CLUSTER_SCOPED_FOLDER, obj.kind.toLowerCase(), `${obj.metadata.name}.json`);
   }
 
-  /** Read once, before the daemon serves anything. */
-  private load(): void {
-    if (!existsSync(this.dir)) return;
-    for (const ns of readdirSync(this.dir)) {
-      for (const kind of readdirSync(join(this.dir, ns))) {
-        for (const file of readdirSync(join(this.dir, ns, kind)).filter((f) => f.endsWith('.json'))) {
-          const obj = JSON.parse(readFileSync(join(this.dir, ns, kind, file), 'utf8')) as KubeObject;
-          this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
-          this.version = Math.max(this.version, Number(obj.metadata.resourceVersion ?? 0));
-        }
-      }
-    }
+  private locked<T>(kind: string, namespace: string | undefined, name: string, operation: (existing: KubeObject | undefined) => Promise<T>): Promise<T> {
+    const k = key(kind, namespace, name);
+    return this.locks.run(k, () => operation(this.objects.get(k)));
   }
 
-  private persist(obj: KubeObject): Promise<void> {
-    const file = this.fileOf(obj);
-    const text = JSON.stringify(obj, null, 2) + '\n';
-    return this.writes.run(file, async () => {
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomically(file, text, { mode: 0o600 });
-    });
-  }
-
-  private async commit(obj: KubeObject, type: WatchEventType): Promise<KubeObject> {
+  /** The caller holds the object's lock. */
+  private async commit(next: KubeObject, type: WatchEventType): Promise<KubeObject> {
+    const tooLarge = objectTooLarge(next);
+    if (tooLarge) throw new TooLargeError(tooLarge);
+    const obj = asStored(next);
     obj.metadata.resourceVersion = String(++this.version);
+    const file = this.fileOf(obj);
+    try {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFileAtomically(file, JSON.stringify(obj, null, 2) + '\n', { mode: 0o600 });
+    } catch (e) {
+      throw new StoreWriteError(`could not store ${obj.kind}/${obj.metadata.name} in ${file}: ${(e as Error).message}`);
+    }
     this.objects.set(key(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
-    const persisted = this.persist(obj);
     this.emit('change', { type, object: clone(obj) });
-    await persisted;
     return clone(obj);
   }
 
-  /** Resolves once every write so far is on disk. */
+  /** Resolves once every operation so far has finished (its file written or removed). */
   flush(): Promise<void> {
-    return this.writes.idle();
+    return this.locks.idle();
   }
 
   getSync(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -102,8 +107,11 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
    * Create or update from a user's manifest: the user owns metadata labels/annotations and the
    * spec (or data); uid, creation time and status are the system's and survive.
    */
-  async apply(input: KubeObject): Promise<{ object: KubeObject; action: 'created' | 'configured' | 'unchanged' }> {
-    const existing = this.objects.get(key(input.kind, input.metadata.namespace, input.metadata.name));
+  apply(input: KubeObject): Promise<{ object: KubeObject; action: 'created' | 'configured' | 'unchanged' }> {
+    return this.locked(input.kind, input.metadata.namespace, input.metadata.name, (existing) => this.applyLocked(input, existing));
+  }
+
+  private async applyLocked(input: KubeObject, existing: KubeObject | undefined): Promise<{ object: KubeObject; action: 'created' | 'configured' | 'unchanged' }> {
     if (!existing) {
       const obj = clone(input);
       delete obj.status;
@@ -116,64 +124,74 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     next.metadata.annotations = input.metadata.annotations;
     for (const field of ['spec', 'data', 'stringData', 'type'] as const) {
       if (input[field] === undefined) delete next[field];
-      else (next as unknown as Record<string, unknown>)[field] = clone(input[field]);
+      else (next as unknown as Record<string, unknown>)[field] = asStored(input[field]);
     }
-    if (isDeepStrictEqual(next, existing)) return { object: clone(existing), action: 'unchanged' };
+    if (isDeepStrictEqual(asStored(next), existing)) return { object: clone(existing), action: 'unchanged' };
     if (!isDeepStrictEqual(next.spec, existing.spec) || !isDeepStrictEqual(next.data, existing.data)) {
       next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
     return { object: await this.commit(next, 'MODIFIED'), action: 'configured' };
   }
 
-  async put(obj: KubeObject): Promise<KubeObject> {
-    const existing = this.objects.get(key(obj.kind, obj.metadata.namespace, obj.metadata.name));
-    if (!existing) return (await this.apply(obj)).object;
-    const next = clone(obj);
-    next.metadata = { ...existing.metadata, ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp };
-    next.status = existing.status;
-    return this.commit(next, 'MODIFIED');
+  put(obj: KubeObject): Promise<KubeObject> {
+    return this.locked(obj.kind, obj.metadata.namespace, obj.metadata.name, async (existing) => {
+      if (!existing) return (await this.applyLocked(obj, undefined)).object;
+      const next = clone(obj);
+      next.metadata = { ...existing.metadata, ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, resourceVersion: existing.metadata.resourceVersion };
+      next.status = existing.status;
+      if (isDeepStrictEqual(asStored(next), existing)) return clone(existing);
+      return this.commit(next, 'MODIFIED');
+    });
   }
 
-  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
-    const existing = this.objects.get(key(kind, namespace, name));
-    if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
-    const next = clone(existing);
-    next.status = clone(status);
-    await this.commit(next, 'MODIFIED');
+  /** A status equal to the stored one is not written: no new resourceVersion, no watch event. */
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
+    return this.locked(kind, namespace, name, async (existing) => {
+      if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+      const wanted = asStored(status);
+      if (isDeepStrictEqual(wanted, existing.status)) return;
+      await this.commit({ ...clone(existing), status: wanted }, 'MODIFIED');
+    });
   }
 
-  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
-    const existing = this.objects.get(key(kind, namespace, name));
-    if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
-    const next = clone(existing);
-    const annotations = { ...(next.metadata.annotations ?? {}) };
-    for (const [k, v] of Object.entries(patch.annotations ?? {})) {
-      if (v === null) delete annotations[k];
-      else annotations[k] = v;
-    }
-    next.metadata.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
-    if (isDeepStrictEqual(next, existing)) return;
-    await this.commit(next, 'MODIFIED');
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
+    return this.locked(kind, namespace, name, async (existing) => {
+      if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+      const next = clone(existing);
+      const annotations = { ...(next.metadata.annotations ?? {}) };
+      for (const [k, v] of Object.entries(patch.annotations ?? {})) {
+        if (v === null) delete annotations[k];
+        else annotations[k] = v;
+      }
+      if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
+      else delete next.metadata.annotations;
+      if (isDeepStrictEqual(next, existing)) return;
+      await this.commit(next, 'MODIFIED');
+    });
   }
 
-  async markDeleted(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const existing = this.objects.get(key(kind, namespace, name));
-    if (!existing) return undefined;
-    if (existing.metadata.deletionTimestamp) return clone(existing);
-    const next = clone(existing);
-    next.metadata.deletionTimestamp = new Date().toISOString();
-    return this.commit(next, 'MODIFIED');
+  markDeleted(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return this.locked(kind, namespace, name, async (existing) => {
+      if (!existing) return undefined;
+      if (existing.metadata.deletionTimestamp) return clone(existing);
+      const next = clone(existing);
+      next.metadata.deletionTimestamp = new Date().toISOString();
+      return this.commit(next, 'MODIFIED');
+    });
   }
 
-  async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
-    const k = key(kind, namespace, name);
-    const existing = this.objects.get(k);
-    if (!existing) return false;
-    this.objects.delete(k);
-    const file = this.fileOf(existing);
-    const removed = this.writes.run(file, () => rm(file, { force: true }));
-    this.emit('change', { type: 'DELETED', object: clone(existing) });
-    await removed;
-    return true;
+  delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
+    return this.locked(kind, namespace, name, async (existing) => {
+      if (!existing) return false;
+      const file = this.fileOf(existing);
+      try {
+        await rm(file, { force: true });
+      } catch (e) {
+        throw new StoreWriteError(`could not delete ${kind}/${name} (${file}): ${(e as Error).message}`);
+      }
+      this.objects.delete(key(kind, namespace, name));
+      this.emit('change', { type: 'DELETED', object: clone(existing) });
+      return true;
+    });
   }
 }
