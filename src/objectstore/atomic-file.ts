@@ -3,7 +3,7 @@
 // what a crash mid-restore must not break, and what the local store acknowledges a write on. The
 // synchronous form is for the few state files written where nothing else may run meanwhile (an
 // instance manager's spec, PostgreSQL's configuration, the daemon's address).
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -53,12 +53,25 @@ export async function writeFileAtomically(dest: string, content: FileContent, { 
   }
 }
 
-export function writeFileAtomicallySync(dest: string, content: string | Uint8Array, { mode = 0o666, durable = true }: AtomicWriteOptions = {}): void {
+export interface SyncWriteOptions extends AtomicWriteOptions {
+  /**
+   * Exactly this mode and owner, set on the open descriptor before the rename: for a file root
+   * writes into a folder another user controls, where nothing may be done through the name.
+   */
+  owner?: { uid: number; gid: number; mode: number };
+}
+
+export function writeFileAtomicallySync(dest: string, content: string | Uint8Array, { mode = 0o666, durable = true, owner }: SyncWriteOptions = {}): void {
   const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
   try {
-    const fd = openSync(tmp, 'wx', mode);
+    // O_EXCL and O_NOFOLLOW: a link planted under the temporary name is never followed.
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, owner?.mode ?? mode);
     try {
       writeFileSync(fd, content);
+      if (owner) {
+        fchmodSync(fd, owner.mode);
+        fchownSync(fd, owner.uid, owner.gid);
+      }
       if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);

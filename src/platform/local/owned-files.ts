@@ -2,27 +2,17 @@
 // user may have put a symlink (to /etc/shadow), a FIFO or anything else under the name, so a file
 // is never opened through a name it controls: a new file is created beside it and renamed over it,
 // and a log is opened without following links and only if it is a regular file.
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync, chmodSync, chownSync, lstatSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchownSync, fstatSync, mkdirSync, openSync, chmodSync, chownSync, lstatSync } from 'node:fs';
+import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
 import type { OsUser } from './home.js';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_WRONLY, O_CREAT, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
-/** Replaces `path` with a new file holding `content`, owned by `user` (by us when none) with `mode`. */
+/** Replaces `path` with a new file holding `content`, owned by `user` (by us when none) with `mode`; fsynced. */
 export function writeOwnedFile(path: string, content: string, user: OsUser | undefined, mode = 0o600): void {
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  try {
-    writeSync(fd, content);
-    fchmodSync(fd, mode);
-    if (user) fchownSync(fd, user.uid, user.gid);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  const uid = user?.uid ?? process.getuid?.() ?? 0;
+  const gid = user?.gid ?? process.getgid?.() ?? 0;
+  writeFileAtomicallySync(path, content, { owner: { uid, gid, mode } });
 }
 
 /** Opens (creating) a log for appending, owned by `user`; the caller closes the descriptor. */
