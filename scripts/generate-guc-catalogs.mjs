@@ -20,7 +20,7 @@ const runAs = isRoot() ? lookupUser('postgres') : undefined;
 if (isRoot() && !runAs) throw new Error('running as root needs an operating-system user "postgres" to run the servers');
 
 for (const binDir of binDirs) {
-  const catalog = await describeServer(binDir, runAs && { uid: runAs.uid, gid: runAs.gid });
+  const catalog = await describeServer(binDir, runAs && { uid: runAs.uid, gid: runAs.gid }, []);
   const file = join(root, 'src', 'api', 'guc-catalogs', `postgres-${catalog.major}.json`);
   writeFileSync(file, JSON.stringify(catalog, null, 1) + '\n');
   console.log(`${file}: PostgreSQL ${catalog.version}, ${Object.keys(catalog.parameters).length} parameters`);

@@ -46,10 +46,15 @@ function ownedDir(name: string): string {
 
 const cloud = () => ['--cloud-provider', 'aws-s3', '--endpoint-url', s3.endpoint];
 
+// A restored copy keeps the configuration of the instance it came from, whose certificate files
+// and peer map belong to that cluster's own operating-system user: the copy runs without TLS and
+// trusts its local socket, which only this test can reach.
 async function startPostgres(pgdata: string, port: number, socketDir: string): Promise<void> {
   const log = join(work, `${port}.log`);
+  const hba = join(work, 'local-trust-hba.conf');
+  writeFileSync(hba, 'local all all trust\n', { mode: 0o644 });
   try {
-    await run(join(bin, 'pg_ctl'), ['-D', pgdata, '-o', `-p ${port} -k ${socketDir} -c listen_addresses=''`, '-l', log, '-w', '-t', '120', 'start']);
+    await run(join(bin, 'pg_ctl'), ['-D', pgdata, '-o', `-p ${port} -k ${socketDir} -c listen_addresses='' -c ssl=off -c hba_file=${hba}`, '-l', log, '-w', '-t', '120', 'start']);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')}`);
   }

@@ -52,10 +52,17 @@ async function applyThroughApi(d: Daemon, manifest: string): Promise<{ status: n
 
 /** Each document as the API server would send it to the webhook; none when the YAML does not parse. */
 function admissionRefusals(manifest: string): string[] {
-  const docs = parseAllDocuments(manifest);
-  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return ['the API server refuses YAML it cannot parse'];
-  return docs.flatMap((doc) => {
-    const object = doc.toJS() as Record<string, unknown>;
+  const unparsable = ['the API server refuses YAML it cannot parse'];
+  let objects: Record<string, unknown>[];
+  try {
+    const docs = parseAllDocuments(manifest);
+    if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return unparsable;
+    objects = docs.map((doc) => doc.toJS() as Record<string, unknown>);
+  } catch {
+    // The yaml library throws, rather than reports, an alias bomb.
+    return unparsable;
+  }
+  return objects.flatMap((object) => {
     const response = review({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: 'postgresql.cnpg.io', version: 'v1', kind: String(object.kind) }, operation: 'CREATE', object: { ...object, metadata: { namespace: 'default', ...(object.metadata as object) } } } }, false).response;
     return response?.allowed === false ? [response.status?.message ?? ''] : [];
   });

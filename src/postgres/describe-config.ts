@@ -80,3 +80,19 @@ export function buildCatalog(
   }
   return { major: Number(version.split('.')[0]), version, parameters };
 }
+
+/**
+ * Probe answers already known from a catalog of the same major (generated the same way from a real
+ * server) for every parameter the server describes exactly as that catalog does: the same type,
+ * context and range mean the same unit and values, so only what differs needs a probe.
+ */
+export function knownAnswers(described: Readonly<Record<string, GucDescription>>, known: GucCatalog | undefined): Record<string, ProbeAnswer> {
+  const answers: Record<string, ProbeAnswer> = {};
+  if (!known) return answers;
+  for (const [name, description] of Object.entries(described)) {
+    const entry = known.parameters[name];
+    if (!entry || entry.type !== description.type || entry.context !== description.context || entry.min !== description.min || entry.max !== description.max) continue;
+    answers[name] = { ...(entry.unit ? { unit: entry.unit } : {}), ...(entry.values ? { values: [...entry.values] } : {}) };
+  }
+  return answers;
+}

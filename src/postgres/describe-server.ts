@@ -3,7 +3,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { GucCatalog } from '../api/guc-catalog.js';
-import { buildCatalog, parseDescribeConfig, parseProbeRefusal, probeValue, type ProbeAnswer } from './describe-config.js';
+import { COMMITTED_CATALOGS } from '../api/guc-catalogs.js';
+import { buildCatalog, knownAnswers, parseDescribeConfig, parseProbeRefusal, probeValue, type ProbeAnswer } from './describe-config.js';
 
 export interface RunAs {
   uid: number;
@@ -31,16 +32,18 @@ function run(binary: string, args: string[], runAs: RunAs | undefined): Promise<
 }
 
 /** The catalog of the server in `binDir`, from its description and one probe per numeric or enum parameter. */
-export async function describeServer(binDir: string, runAs?: RunAs): Promise<GucCatalog> {
+export async function describeServer(binDir: string, runAs?: RunAs, known: readonly GucCatalog[] = COMMITTED_CATALOGS): Promise<GucCatalog> {
   const postgres = join(binDir, 'postgres');
   const version = /\(PostgreSQL\) (\d+(?:\.\d+)?)/.exec((await run(postgres, ['--version'], runAs)).stdout)?.[1];
   if (!version) throw new Error(`${postgres} --version did not name a PostgreSQL version`);
   const described = parseDescribeConfig((await run(postgres, ['--describe-config'], runAs)).stdout);
+  // A server starts a process per probe: a control plane that probed all of them at every start
+  // would spend seconds of CPU; the committed catalog of the same major answers what is unchanged.
+  const answers: Record<string, ProbeAnswer> = knownAnswers(described, known.find((c) => c.major === Number(version.split('.')[0])));
   const probes = Object.entries(described).flatMap(([name, description]) => {
-    const value = probeValue(description);
+    const value = name in answers ? undefined : probeValue(description);
     return value === undefined ? [] : [{ name, value }];
   });
-  const answers: Record<string, ProbeAnswer> = {};
   for (let i = 0; i < probes.length; i += PARALLEL_PROBES) {
     await Promise.all(
       probes.slice(i, i + PARALLEL_PROBES).map(async ({ name, value }) => {

@@ -145,9 +145,13 @@ export class LocalInstances implements InstanceRuntime {
     return { dir, rec };
   }
 
-  /** Synchronous and small: a daemon restarted after this returned must find the manager it records. */
+  /**
+   * Synchronous and small: a daemon restarted after this returned must find the manager it records.
+   * Not fsynced (nor are the spec and credentials): they are written on the event loop at every
+   * configuration change, and a crashed daemon finds them in the page cache all the same.
+   */
   private writeRecord(dir: string, rec: InstanceRecord): void {
-    writeOwnedFile(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', undefined);
+    writeOwnedFile(join(dir, 'platform.json'), JSON.stringify(rec, null, 2) + '\n', undefined, 0o600, { durable: false });
     this.cachedRecords(dirname(dir)).set(dir, structuredClone(rec));
   }
 
@@ -258,9 +262,9 @@ export class LocalInstances implements InstanceRuntime {
     const paths = instancePaths(dir, rec.pgPort);
     const spec = this.instanceSpec(cluster, rec, config);
     const owner = this.owner(cluster);
-    writeOwnedFile(paths.spec, JSON.stringify(spec, null, 2) + '\n', owner);
+    writeOwnedFile(paths.spec, JSON.stringify(spec, null, 2) + '\n', owner, 0o600, { durable: false });
     const credentials: Credentials = { ...creds, managerToken: rec.token };
-    writeOwnedFile(paths.credentials, JSON.stringify(credentials) + '\n', owner);
+    writeOwnedFile(paths.credentials, JSON.stringify(credentials) + '\n', owner, 0o600, { durable: false });
     rec.configHash = configHash(config);
     rec.credentialsHash = credentialsHash(creds);
     rec.peers = peersKey(spec.peers);

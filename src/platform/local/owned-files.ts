@@ -8,11 +8,15 @@ import type { OsUser } from './home.js';
 
 const { O_WRONLY, O_CREAT, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
-/** Replaces `path` with a new file holding `content`, owned by `user` (by us when none) with `mode`; fsynced. */
-export function writeOwnedFile(path: string, content: string, user: OsUser | undefined, mode = 0o600): void {
+/**
+ * Replaces `path` with a new file holding `content`, owned by `user` (by us when none) with `mode`.
+ * `durable: false` skips the fsyncs, for files the daemon writes on its event loop often enough that
+ * waiting for the disk each time would stall it.
+ */
+export function writeOwnedFile(path: string, content: string, user: OsUser | undefined, mode = 0o600, { durable = true } = {}): void {
   const uid = user?.uid ?? process.getuid?.() ?? 0;
   const gid = user?.gid ?? process.getgid?.() ?? 0;
-  writeFileAtomicallySync(path, content, { owner: { uid, gid, mode } });
+  writeFileAtomicallySync(path, content, { owner: { uid, gid, mode }, durable });
 }
 
 /** Opens (creating) a log for appending, owned by `user`; the caller closes the descriptor. */
