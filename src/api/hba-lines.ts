@@ -64,14 +64,19 @@ const single = (field: Field | undefined): string | undefined => {
   return only && !only.quoted ? only.text : undefined;
 };
 
-/** What is wrong with a pg_hba.conf line, or undefined when PostgreSQL would accept it. */
-export function hbaLineProblem(line: string): string | undefined {
-  let fields: Field[];
+/** The line's fields, or what makes it unreadable. */
+function fieldsOf(line: string): Field[] | string {
   try {
-    fields = tokenize(line);
+    return tokenize(line);
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** What is wrong with a pg_hba.conf line, or undefined when PostgreSQL would accept it. */
+export function hbaLineProblem(line: string): string | undefined {
+  const fields = fieldsOf(line);
+  if (typeof fields === 'string') return fields;
   if (fields.length === 0) return undefined;
   const [type, database, user, ...rest] = fields;
   const connection = single(type);
@@ -124,12 +129,8 @@ function addressProblem(fields: Field[]): number | string {
 
 /** What is wrong with a pg_ident.conf line (map, system user, database user), if anything. */
 export function identLineProblem(line: string): string | undefined {
-  let fields: Field[];
-  try {
-    fields = tokenize(line);
-  } catch (e) {
-    return (e as Error).message;
-  }
+  const fields = fieldsOf(line);
+  if (typeof fields === 'string') return fields;
   if (fields.length === 0) return undefined;
   const [map] = fields;
   const first = single(map);
