@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { clusterSpecSchema } from './cluster-spec.js';
 import { msg, report } from './errors.js';
 import { findDuplicates } from './common.js';
-import { imageNameProblem, majorFromImageName } from './image.js';
+import { imageNameProblem, specMajor } from './image.js';
 import { committedCatalogs } from './guc-catalogs.js';
 import { checkParametersAgainst } from './guc-check.js';
 import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
@@ -59,7 +59,7 @@ function checkImage(spec: Spec, ctx: Ctx): void {
 // The cluster's major decides which parameters exist; the local control plane checks again
 // against the installed server itself.
 function checkParameterCatalog(spec: Spec, ctx: Ctx): void {
-  const major = spec.imageCatalogRef?.major ?? (spec.imageName ? majorFromImageName(spec.imageName) : undefined);
+  const major = specMajor(spec);
   // Values of the wrong type are already refused (and may still be here when they were).
   const strings = Object.fromEntries(Object.entries(spec.postgresql.parameters).filter((entry) => typeof entry[1] === 'string'));
   for (const finding of checkParametersAgainst(strings, committedCatalogs(major))) {

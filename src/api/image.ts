@@ -35,6 +35,14 @@ export function majorFromImageName(imageName: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * The PostgreSQL major a Cluster spec asks for: the catalog entry's major, else the imageName tag;
+ * undefined when neither says (the platform then uses its default PostgreSQL).
+ */
+export function specMajor(spec: { imageCatalogRef?: { major: number } | undefined; imageName?: string | undefined }): number | undefined {
+  return spec.imageCatalogRef?.major ?? (spec.imageName ? majorFromImageName(spec.imageName) : undefined);
+}
+
 /** Why an imageName cannot be used, if it cannot. */
 export function imageNameProblem(imageName: string): string | undefined {
   const { tag } = splitImage(imageName);

@@ -5,7 +5,7 @@ import { CNPG_API_VERSION } from './meta.js';
 import { ManifestError } from './errors.js';
 import { validateDocument } from './validate.js';
 import type { Platform } from './support.js';
-import { majorFromImageName } from './image.js';
+import { specMajor } from './image.js';
 import type { Cluster } from './cluster.js';
 import type { Backup } from './backup.js';
 import type { ScheduledBackup } from './scheduled-backup.js';
@@ -67,12 +67,9 @@ export const isSecret = guard<Secret>('Secret', 'v1');
 export const isConfigMap = guard<ConfigMap>('ConfigMap', 'v1');
 export const isNamespace = guard<Namespace>('Namespace', 'v1');
 
-/**
- * The PostgreSQL major a Cluster asks for: the catalog entry's major, else the imageName tag;
- * undefined when neither says (the platform then uses its default PostgreSQL).
- */
+/** The PostgreSQL major a Cluster asks for (see specMajor). */
 export function clusterMajor(cluster: Cluster): number | undefined {
-  return cluster.spec.imageCatalogRef?.major ?? (cluster.spec.imageName ? majorFromImageName(cluster.spec.imageName) : undefined);
+  return specMajor(cluster.spec);
 }
 
 /** Decoded Secret values (data is base64; stringData was merged into it on apply). */

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from './meta.js';
 import { ManifestError, msg, toIssue, type Finding, type ValidationIssue } from './errors.js';
 import type { Cluster } from './cluster.js';
-import { majorFromImageName } from './image.js';
+import { specMajor } from './image.js';
 import { parseQuantity } from './quantity.js';
 import type { ClusterStatus } from './cluster-status.js';
 
@@ -19,10 +19,6 @@ function shrink(path: string, before: Storage, after: Storage): Finding[] {
   const toBytes = parseQuantity(to);
   if (fromBytes === undefined || toBytes === undefined || toBytes >= fromBytes) return [];
   return [{ path, message: msg.storageShrink(from, to) }];
-}
-
-function major(cluster: Cluster): number | undefined {
-  return cluster.spec.imageCatalogRef?.major ?? (cluster.spec.imageName ? majorFromImageName(cluster.spec.imageName) : undefined);
 }
 
 /** Once any instance has been created, the bootstrap section has done its work. */
@@ -50,8 +46,8 @@ function clusterChanges(old: Cluster & KubeObject, next: Cluster): Finding[] {
   for (const field of ['postgresUID', 'postgresGID'] as const) {
     if (before[field] !== after[field]) findings.push({ path: `spec.${field}`, message: msg.immutable(field) });
   }
-  const from = major(old);
-  const to = major(next);
+  const from = specMajor(before);
+  const to = specMajor(after);
   if (from !== undefined && to !== undefined && from !== to) {
     const path = after.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
     findings.push({ path, message: to < from ? msg.majorDowngrade(from, to) : msg.majorUpgrade(from, to) });
