@@ -98,7 +98,25 @@ function describingUser(home: CnpgHome): RunAs | undefined {
 }
 
 export class LocalApi {
-  constructor(private readonly d: LocalDaemon) {}
+  private readonly describeAs: RunAs | undefined;
+
+  constructor(private readonly d: LocalDaemon) {
+    this.describeAs = describingUser(d.home);
+  }
+
+  /**
+   * The servers describe themselves in the background, so the first apply seldom waits for it;
+   * a failure here is retried by that apply, which reports it.
+   */
+  describeInstalledServers(): void {
+    for (const installation of findInstallations()) describeServerOnce(installation.binDir, this.describeAs).catch(() => undefined);
+  }
+
+  /** What a write must pass beyond the manifest's own validation: this machine, and what is stored. */
+  private async admitWrite(resource: KubeObject, existing: KubeObject | undefined): Promise<void> {
+    await admit(resource, this.d.home.root, this.describeAs);
+    if (existing) checkUpdate(existing, resource);
+  }
 
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
   async apply(manifest: string, dryRun: 'none' | 'client' | 'server'): Promise<{ results: Array<{ apiVersion: string; kind: string; name: string; namespace?: string; action: string }>; warnings: string[] }> {
@@ -110,10 +128,8 @@ export class LocalApi {
     }
     if (dryRun !== 'client') {
       for (const r of resources) {
-        await admit(r, this.d.home.root, describingUser(this.d.home));
         this.refuseManagedService(r);
-        const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
-        if (existing) checkUpdate(existing, r);
+        await this.admitWrite(r, this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name));
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
@@ -195,8 +211,7 @@ export class LocalApi {
     // Warnings as apply gives them, about what the patch writes (not the stored defaults).
     const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
     const { resource, warnings } = validateObject(patched, 'local', written);
-    await admit(resource, this.d.home.root, describingUser(this.d.home));
-    checkUpdate(current, resource);
+    await this.admitWrite(resource, current);
     return { ...(await this.d.store.apply(resource)), warnings };
   }
 
@@ -296,9 +311,7 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
   const api = new LocalApi(daemon);
-  // The servers describe themselves in the background, so the first apply seldom waits for it;
-  // a failure here is retried by that apply, which reports it.
-  for (const installation of findInstallations()) describeServerOnce(installation.binDir, describingUser(daemon.home)).catch(() => undefined);
+  api.describeInstalledServers();
   const server = createServer((req, res) => {
     void (async () => {
       try {
