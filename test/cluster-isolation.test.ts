@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { sql, waitReady } from './support/backup.js';
+import { userById } from '../src/platform/local/home.js';
 
 const env = new TestEnv();
 const asRoot = process.getuid?.() === 0;
@@ -25,10 +26,7 @@ spec:
 `;
 }
 
-/** /etc/passwd's name for a uid. */
-function userName(uid: number): string | undefined {
-  return readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).find((f) => Number(f[2]) === uid)?.[0];
-}
+const userName = (uid: number): string | undefined => userById(uid)?.name;
 
 before(async () => {
   await env.ok(['apply', '-f', '-'], cluster('alpha') + '---\n' + cluster('beta'));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../api/repo-root.js';
-import { buildCatalog, parseDescribeConfig, parseProbeRefusal, probeValue } from './describe-config.js';
+import type { GucCatalog } from '../api/guc-catalog.js';
+import { buildCatalog, knownAnswers, parseDescribeConfig, parseProbeRefusal, probeValue } from './describe-config.js';
 
 // Real output of `postgres --describe-config` (Debian's 15 and a PostgreSQL 18.6 build).
 const output = (major: number) => readFileSync(join(repoRoot(), 'test', 'fixtures', 'postgres', `describe-config-${major}.txt`), 'utf8');
@@ -63,4 +64,10 @@ test('a catalog joins the description and the answers, sorted by name', () => {
   assert.deepEqual(catalog.parameters['wal_level']?.values, ['minimal', 'replica', 'logical']);
   const names = Object.keys(catalog.parameters);
   assert.deepEqual(names, [...names].sort());
+});
+
+test('a parameter described differently from the known catalog is probed again', () => {
+  const known: GucCatalog = { major: 15, version: '15.1', parameters: { work_mem: { type: 'integer', context: 'user', min: 64, max: 2147483647, unit: 'kB' }, wal_level: { type: 'enum', context: 'postmaster', values: ['minimal', 'replica', 'logical'] } } };
+  const answers = knownAnswers({ work_mem: { type: 'integer', context: 'user', min: 64, max: 2147483647 }, wal_level: { type: 'enum', context: 'sighup' }, new_one: { type: 'bool', context: 'user' } }, known);
+  assert.deepEqual(answers, { work_mem: { unit: 'kB' } });
 });
