@@ -1,14 +1,15 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSecret, type CreateSecretOptions } from './create-secret.js';
 
 const none: CreateSecretOptions = { fromLiteral: [], fromFile: [], fromEnvFile: [] };
+const dir = mkdtempSync(join(tmpdir(), 'secret-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('generic: literals, files and env files base64-encoded, no type unless given, as kubectl builds it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'secret-'));
   writeFileSync(join(dir, 'ca.crt'), 'PEM');
   writeFileSync(join(dir, 'env'), '# comment\nA=1\n\nB=x=y\n');
   const secret = buildSecret('generic', 'creds', { ...none, namespace: 'data', fromLiteral: ['user=app'], fromFile: [join(dir, 'ca.crt'), `k=${join(dir, 'ca.crt')}`], fromEnvFile: [join(dir, 'env')] });
@@ -22,7 +23,6 @@ test('generic: literals, files and env files base64-encoded, no type unless give
 });
 
 test('tls: the certificate and key under tls.crt and tls.key', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'secret-'));
   writeFileSync(join(dir, 'c'), 'C');
   writeFileSync(join(dir, 'k'), 'K');
   const secret = buildSecret('tls', 't', { ...none, cert: join(dir, 'c'), key: join(dir, 'k') });
