@@ -12,7 +12,7 @@ import { rollingRestartOrder } from '../../operator/rolling.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
-import type { LocalDaemon } from './daemon.js';
+import type { ControlPlane } from './control-plane.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
@@ -100,7 +100,7 @@ function describingUser(home: CnpgHome): RunAs | undefined {
 export class LocalApi {
   private readonly describeAs: RunAs | undefined;
 
-  constructor(private readonly d: LocalDaemon) {
+  constructor(private readonly d: ControlPlane) {
     this.describeAs = describingUser(d.home);
   }
 
@@ -309,7 +309,7 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
+export function startApiServer(daemon: ControlPlane, token: string): Promise<Server> {
   const api = new LocalApi(daemon);
   api.describeInstalledServers();
   const server = createServer((req, res) => {
