@@ -1,5 +1,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+// DESIGN.md's dependency direction: api <- postgres <- instance/objectstore <- operator <- platform/* <- cli,
+// pki a leaf for operator, instance and platform. Each zone names what a folder must not import.
+const src = (...folders) => folders.map((f) => `./src/${f}`);
+const layers = [
+  { target: 'api', from: src('postgres', 'pki', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
+  { target: 'postgres', from: src('pki', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
+  { target: 'pki', from: src('api', 'postgres', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
+  { target: 'objectstore', from: src('pki', 'instance', 'operator', 'platform', 'cli') },
+  { target: 'instance', from: src('operator', 'platform', 'cli') },
+  { target: 'operator', from: src('platform', 'cli') },
+  { target: 'platform/local', from: src('platform/kubernetes', 'cli') },
+  { target: 'platform/kubernetes', from: src('platform/local', 'cli') },
+].map(({ target, from }) => ({ target: `./src/${target}`, from, message: `src/${target} must not import this: DESIGN.md's dependency direction is api <- postgres <- instance/objectstore <- operator <- platform/* <- cli.` }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**'] },
@@ -9,6 +24,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Sources import each other as `./x.js`; the file on disk is `x.ts`.
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    // Tests (test/, bench/ and the unit tests beside the code) may import any layer.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: layers }],
     },
   },
 );

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, sql, waitBackup, waitReady } from './support/backup.js';
+import { manifest } from './support/manifests.js';
 
 const env = new TestEnv();
 const storeDir = mkdtempSync(join(tmpdir(), 'cnpg-store-'));
@@ -16,15 +17,7 @@ chmodSync(storeDir, 0o777);
 const CLUSTER = 'late';
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 2
-  storage:
-    size: 1Gi
-`);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: CLUSTER, spec: { instances: 2 } }));
   await waitReady(env, CLUSTER);
 });
 
@@ -49,7 +42,7 @@ test('instance 1 primary again after instance 2 archived first into a store adde
   await archiveCurrentWal(env, CLUSTER, `${CLUSTER}-2`);
   await switchoverTo(`${CLUSTER}-1`, `${CLUSTER}-2`);
   await archiveCurrentWal(env, CLUSTER, `${CLUSTER}-1`);
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1\nkind: Backup\nmetadata:\n  name: ${CLUSTER}-after\nspec:\n  cluster:\n    name: ${CLUSTER}\n`);
+  await env.ok(['apply', '-f', '-'], manifest('backup.yaml', { name: `${CLUSTER}-after`, spec: { cluster: { name: CLUSTER } } }));
   const b = await waitBackup(env, `${CLUSTER}-after`);
   assert.equal(b.status?.phase, 'completed', b.status?.error);
 });

@@ -8,28 +8,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { sql, waitReady } from './support/backup.js';
+import { manifest, manifests } from './support/manifests.js';
 import { userById } from '../src/platform/local/home.js';
 
 const env = new TestEnv();
 const asRoot = process.getuid?.() === 0;
 const instanceDir = (cluster: string, n = 1) => join(env.home, 'instances', 'default', cluster, `${cluster}-${n}`);
 
-function cluster(name: string): string {
-  return `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${name}
-spec:
-  instances: 1
-  storage:
-    size: 1Gi
-`;
-}
+const cluster = (name: string, spec: Record<string, unknown> = {}): string => manifest('cluster.yaml', { name, spec });
 
 const userName = (uid: number): string | undefined => userById(uid)?.name;
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], cluster('alpha') + '---\n' + cluster('beta'));
+  await env.ok(['apply', '-f', '-'], manifests(cluster('alpha'), cluster('beta')));
   await waitReady(env, 'alpha');
   await waitReady(env, 'beta');
 }, { timeout: 240_000 });
@@ -84,26 +75,22 @@ test('a file:// store inside another cluster\'s home or the control plane\'s fil
     [`file://${instanceDir('beta')}`, 'spec.backup.barmanObjectStore.destinationPath'],
     [`file://${env.home}/store`, 'spec.backup.barmanObjectStore.destinationPath'],
   ]) {
-    const r = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  backup:\n    barmanObjectStore:\n      destinationPath: ${where}\n`);
+    const r = await env.run(['apply', '-f', '-'], cluster('gamma', { backup: { barmanObjectStore: { destinationPath: where } } }));
     assert.notEqual(r.code, 0, where);
     assert.ok(r.stderr.includes(`Cluster/gamma: ${field}: ${where} resolves to`), r.stderr);
     assert.match(r.stderr, /inside CNPG_HOME/);
   }
-  const recovery = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  bootstrap:
-    recovery:
-      source: origin
-  externalClusters:
-    - name: origin
-      barmanObjectStore:
-        destinationPath: file://${instanceDir('beta')}
-`);
+  const recovery = await env.run(['apply', '-f', '-'], cluster('gamma', {
+    bootstrap: { recovery: { source: 'origin' } },
+    externalClusters: [{ name: 'origin', barmanObjectStore: { destinationPath: `file://${instanceDir('beta')}` } }],
+  }));
   assert.notEqual(recovery.code, 0);
   assert.match(recovery.stderr, /spec\.externalClusters\[0\]\.barmanObjectStore\.destinationPath: .*inside CNPG_HOME/);
   assert.notEqual((await env.run(['get', 'cluster', 'gamma'])).code, 0, 'nothing was created');
 });
 
 test('initdb options that put WAL elsewhere are refused', async () => {
-  const r = await env.run(['apply', '-f', '-'], `${cluster('gamma')}  bootstrap:\n    initdb:\n      options: ["-X", "/tmp/gamma-wal"]\n`);
+  const r = await env.run(['apply', '-f', '-'], cluster('gamma', { bootstrap: { initdb: { options: ['-X', '/tmp/gamma-wal'] } } }));
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Cluster\/gamma: spec\.bootstrap\.initdb\.options\[0\]: -X is not allowed/);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { waitBackup, waitReady } from './support/backup.js';
 import { HealthSampler, type HealthReport } from './support/health-sampler.js';
+import { manifest, manifests } from './support/manifests.js';
 
 const env = new TestEnv();
 const storeDir = mkdtempSync(join(tmpdir(), 'cnpg-store-'));
@@ -21,20 +22,9 @@ after(async () => {
   rmSync(storeDir, { recursive: true, force: true });
 });
 
-function cluster(name: string, instances: number, extra = ''): string {
-  return `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${name}
-spec:
-  instances: ${instances}
-  storage:
-    size: 1Gi
-${extra}`;
-}
-
-const archive = (serverName?: string) => `  backup:\n    barmanObjectStore:\n      destinationPath: ${destination}\n${serverName ? `      serverName: ${serverName}\n` : ''}`;
-const backup = (name: string, of: string) => `apiVersion: postgresql.cnpg.io/v1\nkind: Backup\nmetadata:\n  name: ${name}\nspec:\n  cluster:\n    name: ${of}\n`;
+const cluster = (name: string, instances: number, spec: Record<string, unknown> = {}): string => manifest('cluster.yaml', { name, spec: { instances, ...spec } });
+const archive = (serverName?: string) => ({ backup: { barmanObjectStore: { destinationPath: destination, ...(serverName ? { serverName } : {}) } } });
+const backup = (name: string, of: string): string => manifest('backup.yaml', { name, spec: { cluster: { name: of } } });
 
 interface StoredCluster {
   status?: { phase?: string; currentPrimary?: string; readyInstances?: number };
@@ -47,15 +37,10 @@ test('the daemon stays responsive (event loop p99 under 100 ms, /healthz within 
   const started = performance.now();
   let measured: HealthReport;
   try {
-    await env.ok(['apply', '-f', '-'], [
-      cluster('load-a', 2, archive()),
-      cluster('load-b', 1, archive()),
-      cluster('load-c', 2),
-      cluster('load-d', 1),
-    ].join('---\n'));
+    await env.ok(['apply', '-f', '-'], manifests(cluster('load-a', 2, archive()), cluster('load-b', 1, archive()), cluster('load-c', 2), cluster('load-d', 1)));
     for (const name of ['load-a', 'load-b', 'load-c', 'load-d']) await waitReady(env, name, 400);
 
-    await env.ok(['apply', '-f', '-'], backup('load-a-base', 'load-a') + '---\n' + backup('load-b-base', 'load-b'));
+    await env.ok(['apply', '-f', '-'], manifests(backup('load-a-base', 'load-a'), backup('load-b-base', 'load-b')));
     await env.ok(['delete', 'pod', 'load-c-1']);
     await eventually('load-c healthy with a new primary', async () => {
       const s = (await env.json<StoredCluster>(['get', 'cluster', 'load-c'])).status;
@@ -66,7 +51,7 @@ test('the daemon stays responsive (event loop p99 under 100 ms, /healthz within 
       assert.equal(b.status?.phase, 'completed', b.status?.error);
     }
 
-    await env.ok(['apply', '-f', '-'], cluster('load-e', 1, `  bootstrap:\n    recovery:\n      backup:\n        name: load-a-base\n${archive('load-e')}`));
+    await env.ok(['apply', '-f', '-'], cluster('load-e', 1, { bootstrap: { recovery: { backup: { name: 'load-a-base' } } }, ...archive('load-e') }));
     await waitReady(env, 'load-e', 400);
   } finally {
     measured = await sampler.stop();

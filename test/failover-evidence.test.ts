@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { TestEnv, eventually, sleep } from './support/env.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
+import { manifest } from './support/manifests.js';
 import { Writer } from './support/writer.js';
 
 interface ClusterStatus {
@@ -24,24 +25,6 @@ let ports: number[] = [];
 let twoPrimaries: TwoPrimariesWatch | undefined;
 let stress: ChildProcess | undefined;
 const stopped: number[] = [];
-
-const manifest = `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 3
-  storage:
-    size: 1Gi
-  postgresql:
-    synchronous:
-      method: any
-      number: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-`;
 
 const pods = () => env.pods(CLUSTER);
 
@@ -62,7 +45,7 @@ function stopStress(): void {
 }
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], manifest);
+  await env.ok(['apply', '-f', '-'], manifest('cluster-sync.yaml', { name: CLUSTER }));
   await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
   uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
   ports = (await pods()).map((p) => p.status.local.port);

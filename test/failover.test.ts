@@ -5,6 +5,7 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { TestEnv, eventually, type LocalPod, sleep } from './support/env.js';
+import { manifest } from './support/manifests.js';
 import { Writer } from './support/writer.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent as checkAcknowledged } from './support/ha.js';
 
@@ -14,24 +15,6 @@ let uri = '';
 let writer: Writer;
 let ports: number[] = [];
 let twoPrimaries: TwoPrimariesWatch | undefined;
-
-const manifest = `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 3
-  storage:
-    size: 1Gi
-  postgresql:
-    synchronous:
-      method: any
-      number: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-`;
 
 const pods = () => env.pods(CLUSTER);
 
@@ -80,7 +63,7 @@ async function failAndRecover(what: string, inject: (primary: LocalPod) => Promi
 }
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], manifest);
+  await env.ok(['apply', '-f', '-'], manifest('cluster-sync.yaml', { name: CLUSTER }));
   await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
   uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
   ports = (await pods()).map((p) => p.status.local.port);

@@ -6,20 +6,11 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { TestEnv, eventually } from './support/env.js';
 import { signalAll } from './support/ha.js';
+import { manifest } from './support/manifests.js';
 
 const env = new TestEnv();
 const CLUSTER = 'release';
 const frozen: number[] = [];
-
-const manifest = `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 2
-  storage:
-    size: 1Gi
-`;
 
 const pods = () => env.pods(CLUSTER);
 
@@ -46,7 +37,7 @@ async function acceptsWrites(port: number, password: string): Promise<boolean> {
 }
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], manifest);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: CLUSTER, spec: { instances: 2 } }));
   await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
 });
 

@@ -4,20 +4,13 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, eventually } from './support/env.js';
 import { waitReady } from './support/backup.js';
+import { manifest } from './support/manifests.js';
 
 const env = new TestEnv();
 const CLUSTER = 'adopt';
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 3
-  storage:
-    size: 1Gi
-`);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: CLUSTER, spec: { instances: 3 } }));
   await waitReady(env, CLUSTER);
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LABELS } from '../../src/api/names.js';
 import { killMentioning, onCleanup, run, signal } from './procs.js';
 import type { Health, System, Victim } from './trial.js';
 
@@ -99,7 +100,7 @@ export class CnpgSystem implements System<CnpgVictim> {
   }
 
   private async pods(): Promise<Pod[]> {
-    return (JSON.parse(await this.cnpg(['get', 'pods', '-l', `cnpg.io/cluster=${NAME}`, '-o', 'json'])) as { items: Pod[] }).items;
+    return (JSON.parse(await this.cnpg(['get', 'pods', '-l', `${LABELS.cluster}=${NAME}`, '-o', 'json'])) as { items: Pod[] }).items;
   }
 
   /** Each instance's own PostgreSQL port, for asking every one of them directly. */
@@ -113,7 +114,7 @@ export class CnpgSystem implements System<CnpgVictim> {
   }
 
   async primary(): Promise<CnpgVictim> {
-    const p = (await this.pods()).find((x) => x.metadata.labels['cnpg.io/instanceRole'] === 'primary');
+    const p = (await this.pods()).find((x) => x.metadata.labels[LABELS.instanceRole] === 'primary');
     if (!p) throw new Error('no pod labelled cnpg.io/instanceRole=primary');
     return { name: p.metadata.name, pid: p.status.local.pid, managerPid: p.status.local.managerPid };
   }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { randomInt } from 'node:crypto';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type KubernetesObject, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import type { InstanceStatus } from '../../src/instance/status.js';
-import { LABELS, MANAGER_PORT } from '../../src/platform/kubernetes/specs.js';
+import { LABELS, MANAGER_PORT } from '../../src/api/names.js';
 
 type PodEvent = (type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: V1Pod, at: number) => void;
 

@@ -8,6 +8,7 @@ import { imageNameProblem, specMajor } from './image.js';
 import { committedCatalogs } from './guc-catalogs.js';
 import { checkParametersAgainst } from './guc-check.js';
 import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
+import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
@@ -121,7 +122,7 @@ function checkWalVolume(spec: Spec, ctx: Ctx): void {
 }
 
 function checkManagedServices(cluster: ParsedCluster, ctx: Ctx): void {
-  const reserved = ['rw', 'ro', 'r'].map((suffix) => `${cluster.metadata.name}-${suffix}`);
+  const reserved = Object.values(serviceNames(cluster.metadata.name));
   cluster.spec.managed?.services?.additional?.forEach((service, index) => {
     const name = service.serviceTemplate.metadata.name;
     if (reserved.includes(name)) {

@@ -2,6 +2,7 @@
 // means deleting its line here. A path listed for a kind warns when present in a manifest;
 // `spec` stands for the whole kind.
 import { msg, type Finding } from './errors.js';
+import { ANNOTATIONS } from './names.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
@@ -93,11 +94,10 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
  */
 export const ACTED_ON_ANNOTATIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: ['cnpg.io/fencedInstances', 'cnpg.io/reloadedAt', 'cnpg.io/targetPrimary'],
+  Cluster: [ANNOTATIONS.fencedInstances, ANNOTATIONS.reloadedAt, ANNOTATIONS.targetPrimary],
 });
 
 const CNPG_ANNOTATION = /^(?:[a-z0-9-]+\.)?cnpg\.io\//;
-const HIBERNATION = 'cnpg.io/hibernation';
 
 export type Platform = 'local' | 'kubernetes';
 
@@ -118,12 +118,12 @@ export function annotationsNotActedOn(kind: string, input: unknown): Finding[] {
   return Object.keys(annotations)
     .filter((key) => CNPG_ANNOTATION.test(key) && !actedOn.includes(key) && !honoured(key, (annotations as Record<string, unknown>)[key]))
     .sort()
-    .map((key) => ({ path: `metadata.annotations[${key}]`, message: key === HIBERNATION ? msg.hibernationNotActedOn() : msg.notActedOnYet() }));
+    .map((key) => ({ path: `metadata.annotations[${key}]`, message: key === ANNOTATIONS.hibernation ? msg.hibernationNotActedOn() : msg.notActedOnYet() }));
 }
 
 // A removed annotation asks for nothing; `cnpg.io/hibernation: off` asks for what already happens.
 function honoured(key: string, value: unknown): boolean {
-  return value === null || (key === HIBERNATION && value === 'off');
+  return value === null || (key === ANNOTATIONS.hibernation && value === 'off');
 }
 
 // A segment that meets a list applies to every element, so `spec.images.extensions` matches

@@ -3,11 +3,30 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ManifestError, validateObject, type KubeObject } from './index.js';
+import { isBackup, isCluster, isScheduledBackup, ManifestError, validateObject, type Backup, type Cluster, type KubeObject, type ScheduledBackup } from './index.js';
+import { CNPG_API_VERSION, type ObjectMeta } from './meta.js';
 import { repoRoot } from './repo-root.js';
 
 export function clusterManifest(spec: Record<string, unknown>, name = 'pg'): Record<string, unknown> {
   return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name }, spec };
+}
+
+interface Admitted {
+  Cluster: Cluster;
+  Backup: Backup;
+  ScheduledBackup: ScheduledBackup;
+}
+
+const guards: { [K in keyof Admitted]: (o: KubeObject) => o is Admitted[K] } = { Cluster: isCluster, Backup: isBackup, ScheduledBackup: isScheduledBackup };
+
+/**
+ * An object as the API stores it: the manifest is validated and defaulted like one a user applies,
+ * so a fixture can only be what a user could write. A test adds the controller's status after.
+ */
+export function fixture<K extends keyof Admitted>(kind: K, spec: Record<string, unknown>, metadata: Partial<ObjectMeta> = {}): Admitted[K] {
+  const { resource } = validateObject({ apiVersion: CNPG_API_VERSION, kind, metadata: { name: 'pg', ...metadata }, spec });
+  assert.ok(guards[kind](resource));
+  return resource;
 }
 
 /** The formatted issues of a rejected object; fails the test if it was accepted. */

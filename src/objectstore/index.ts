@@ -1,6 +1,7 @@
 // Public API of the object store: barman-cloud compatible backup storage.
 export { ObjectStoreError, isNotFound, type ObjectStoreErrorKind } from './errors.js';
-export { openBlobStore, type BlobStore, type BlobEntry, type PutOptions, type StoreTarget } from './blob-store.js';
+export type { BlobStore, BlobEntry, PutOptions, StoreTarget } from './blob-store.js';
+export { openBlobStore } from './open-store.js';
 export {
   COMPRESSIONS,
   compressStream,

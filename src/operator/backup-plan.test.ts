@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBackup } from '../api/backup.js';
-import type { StoredCluster } from '../api/cluster-status.js';
+import { fixture } from '../api/testing.js';
 import type { BackupReport } from '../instance/base-backup.js';
 import { chooseBackupInstance, planBackup } from './backup-plan.js';
 import type { ObservedInstance } from './types.js';
@@ -18,9 +18,8 @@ function inst(name: string, serial: number, isPrimary: boolean, replayLsn?: stri
 }
 
 const store = { destinationPath: 's3://b/p', endpointURL: 'http://127.0.0.1:9000', s3Credentials: { accessKeyId: { name: 's', key: 'A' }, secretAccessKey: { name: 's', key: 'B' } }, data: { jobs: 3 } };
-const cluster = (backup: unknown = { barmanObjectStore: store, target: 'prefer-standby' }) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3, backup } }) as unknown as StoredCluster;
-const backup = (spec: Record<string, unknown> = {}, status?: StoredBackup['status']) =>
-  ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'b1' }, spec: { cluster: { name: 'pg' }, method: 'barmanObjectStore', ...spec }, status }) as unknown as StoredBackup;
+const cluster = (backup: unknown = { barmanObjectStore: store, target: 'prefer-standby' }) => fixture('Cluster', { instances: 3, ...(backup ? { backup } : {}) });
+const backup = (spec: Record<string, unknown> = {}, status?: StoredBackup['status']) => ({ ...fixture('Backup', { cluster: { name: 'pg' }, method: 'barmanObjectStore', ...spec }, { name: 'b1' }), status });
 
 const three = [inst('pg-1', 1, true, undefined), inst('pg-2', 2, false, '0/5000000'), inst('pg-3', 3, false, '0/6000000')];
 
@@ -36,7 +35,7 @@ test('prefer-standby takes the most caught-up ready standby, then the primary; p
 
 test('a new Backup starts on the chosen instance and records where it goes', () => {
   const plan = planBackup({ backup: backup(), cluster: cluster(), instances: three, now });
-  assert.deepEqual(plan.actions, [{ kind: 'startBackup', instance: 'pg-3', backupName: 'b1', immediateCheckpoint: undefined, jobs: 3 }]);
+  assert.deepEqual(plan.actions, [{ kind: 'startBackup', instance: 'pg-3', backupName: 'b1', immediateCheckpoint: false, jobs: 3 }]);
   assert.equal(plan.status.phase, 'running');
   assert.equal(plan.status.destinationPath, 's3://b/p');
   assert.equal(plan.status.serverName, 'pg');

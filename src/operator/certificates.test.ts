@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from '../api/index.js';
+import { fixture } from '../api/testing.js';
 import { certificateSecrets, goTime, planCertificates, serverNames } from './certificates.js';
 import type { Action, ObservedCertificate } from './types.js';
 
@@ -8,7 +9,7 @@ const DAY = 86_400_000;
 const now = new Date('2026-01-01T00:00:00Z');
 
 function cluster(certificates?: Cluster['spec']['certificates']): Cluster {
-  return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace: 'prod' }, spec: { instances: 1, certificates } } as Cluster;
+  return fixture('Cluster', { instances: 1, certificates }, { namespace: 'prod' });
 }
 
 const issued = (actions: Action[]) => actions.flatMap((a) => (a.kind === 'issueCertificate' ? [`${a.request.certificate}:${a.name}`] : []));

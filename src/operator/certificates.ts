@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { Cluster } from '../api/index.js';
 import type { CertificatesStatus } from '../api/cluster-status.js';
 import { needsRenewal, validityEnd } from '../pki/x509.js';
-import { secretNames, serviceNames } from './names.js';
+import { secretNames, serviceNames } from '../api/names.js';
 import type { Action, ObservedCertificate } from './types.js';
 
 export interface CertificateSecrets {

@@ -7,7 +7,7 @@ import { credentialsHash, generatePassword, readSecretValues, resolveCredentials
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
 import { certificateSecrets } from './certificates.js';
 import { planCluster } from './decide.js';
-import { secretNames } from './names.js';
+import { secretNames } from '../api/names.js';
 import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ObservedBackup, ObservedCluster } from './types.js';

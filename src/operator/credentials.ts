@@ -1,7 +1,7 @@
 // Gathers the passwords and TLS material an instance needs from the Secrets the cluster references or owns.
 import { createHash, randomInt } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
-import { secretNames } from './names.js';
+import { secretNames } from '../api/names.js';
 import type { ClusterCredentials, ResourceStore } from './platform.js';
 import { readSecretValues } from './credentials-read.js';
 import { resolveTls } from './certificate-secrets.js';

@@ -1,20 +1,15 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoredCluster as Cluster } from '../api/cluster-status.js';
+import { fixture } from '../api/testing.js';
 import type { InstanceStatus } from '../instance/status.js';
 import { PHASE, planCluster } from './decide.js';
 import { configHash, desiredInstanceConfig } from './instance-config.js';
 import { serverNames } from './certificates.js';
 import type { Action, ObservedCertificate, ObservedInstance } from './types.js';
 
-function cluster(instances: number, extra: Partial<Cluster['spec']> = {}, status: Record<string, unknown> = {}): Cluster {
-  return {
-    apiVersion: 'postgresql.cnpg.io/v1',
-    kind: 'Cluster',
-    metadata: { name: 'pg', namespace: 'default', generation: 1 },
-    spec: { instances, bootstrap: { initdb: { database: 'app', owner: 'app' } }, ...extra },
-    status,
-  } as Cluster;
+function cluster(instances: number, extra: Partial<Cluster['spec']> = {}, status: Cluster['status'] = {}): Cluster {
+  return { ...fixture('Cluster', { instances, bootstrap: { initdb: { database: 'app', owner: 'app' } }, ...extra }, { namespace: 'default', generation: 1 }), status };
 }
 
 function status(over: Partial<InstanceStatus>): InstanceStatus {

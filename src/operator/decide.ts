@@ -6,7 +6,8 @@ import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
 import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
-import { instanceName, nextSerial, secretNames, serviceNames } from './names.js';
+import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
+import { nextSerial } from './names.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -22,7 +23,6 @@ export const PHASE = {
   switchover: 'Switchover in progress',
 } as const;
 
-export const TARGET_PRIMARY_ANNOTATION = 'cnpg.io/targetPrimary';
 const WORKING_REQUEUE_MS = 200;
 /** While a failover is under way every step is a reconcile away, so ask again almost at once. */
 const FAILOVER_REQUEUE_MS = 20;
@@ -154,8 +154,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   }
 
   function switchover(current: string): Progress | undefined {
-    const annotated = cluster.metadata.annotations?.[TARGET_PRIMARY_ANNOTATION];
-    if (annotated) actions.push({ kind: 'clearAnnotation', key: TARGET_PRIMARY_ANNOTATION });
+    const annotated = cluster.metadata.annotations?.[ANNOTATIONS.targetPrimary];
+    if (annotated) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
     const wanted = annotated ?? previous.targetPrimary;
     if (!wanted || wanted === current || wanted === 'pending') return undefined;
     const target = instances.find((i) => i.name === wanted);

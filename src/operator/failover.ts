@@ -1,6 +1,7 @@
 // Pure: which standby to promote, whether the primary counts as failed, and whether a switchover may be asked for.
 import { compareLsn } from '../postgres/lsn.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
+import { ANNOTATIONS } from '../api/names.js';
 import type { ObservedInstance } from './types.js';
 
 /** Reachable standbys, most advanced first: received LSN, then replayed LSN, then name (as CloudNativePG orders them). */
@@ -68,7 +69,7 @@ export function corroborated(instances: ObservedInstance[], primary: string): bo
 
 /** Instances listed in the cnpg.io/fencedInstances annotation (a JSON list; "*" means all). */
 export function fencedInstances(annotations: Record<string, string> | undefined, all: string[]): Set<string> {
-  const raw = annotations?.['cnpg.io/fencedInstances'];
+  const raw = annotations?.[ANNOTATIONS.fencedInstances];
   if (!raw) return new Set();
   try {
     const list = JSON.parse(raw) as unknown;
@@ -87,7 +88,7 @@ export function fencedInstances(annotations: Record<string, string> | undefined,
 export function fencingRefusal(before: Record<string, string> | undefined, after: Record<string, string> | undefined, instances: string[]): string | undefined {
   const listed = (annotations: Record<string, string> | undefined): unknown[] | undefined => {
     try {
-      const list = JSON.parse(annotations?.['cnpg.io/fencedInstances'] ?? '[]') as unknown;
+      const list = JSON.parse(annotations?.[ANNOTATIONS.fencedInstances] ?? '[]') as unknown;
       return Array.isArray(list) ? list : undefined;
     } catch {
       return undefined;

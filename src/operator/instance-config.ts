@@ -1,6 +1,7 @@
 // Pure: what each instance of a Cluster should look like, given who the primary is.
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
+import { ANNOTATIONS } from '../api/names.js';
 import type { InitdbBootstrap, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
 import { archiveStore } from './stores.js';
 import { slotNameFor } from './names.js';
@@ -59,11 +60,6 @@ export interface Topology {
   fenced?: Set<string>;
 }
 
-/** Set by `kubectl cnpg restart CLUSTER` (as `kubectl rollout restart` does for workloads). */
-export const RESTART_REQUEST_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
-/** Set by `kubectl cnpg reload CLUSTER`. */
-export const RELOAD_REQUEST_ANNOTATION = 'cnpg.io/reloadedAt';
-
 /** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
 export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap): InstanceConfig {
   const isPrimary = name === topology.primary;
@@ -90,8 +86,8 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     // asynchronously, not even until its next reload.
     synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r))),
     fenced: topology.fenced?.has(name) ?? false,
-    restartRequest: cluster.metadata.annotations?.[RESTART_REQUEST_ANNOTATION],
-    reloadRequest: cluster.metadata.annotations?.[RELOAD_REQUEST_ANNOTATION],
+    restartRequest: cluster.metadata.annotations?.[ANNOTATIONS.restartedAt],
+    reloadRequest: cluster.metadata.annotations?.[ANNOTATIONS.reloadedAt],
     archive: archiveStore(cluster),
     retentionPolicy: cluster.spec.backup?.retentionPolicy,
   };

@@ -1,18 +1,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nextSerial, serialOf, slotNameFor } from './names.js';
+import { nextSerial, slotNameFor } from './names.js';
 
 test('nextSerial fills the lowest gap', () => {
   assert.equal(nextSerial([]), 1);
   assert.equal(nextSerial([1, 2, 3]), 4);
   assert.equal(nextSerial([1, 3]), 2);
   assert.equal(nextSerial([2, 3]), 1);
-});
-
-test('serialOf parses only the cluster’s own instance names', () => {
-  assert.equal(serialOf('pg', 'pg-3'), 3);
-  assert.equal(serialOf('pg', 'pg-x-3'), undefined);
-  assert.equal(serialOf('a.b', 'axb-1'), undefined);
 });
 
 test('slot names replace characters PostgreSQL slot names cannot hold', () => {

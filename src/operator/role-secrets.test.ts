@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateObject } from '../api/index.js';
-import type { StoredCluster } from '../api/cluster-status.js';
+import { fixture } from '../api/testing.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 
-const cluster = validateObject({
-  apiVersion: 'postgresql.cnpg.io/v1',
-  kind: 'Cluster',
-  metadata: { name: 'postgres' },
-  spec: {
+const cluster = fixture(
+  'Cluster',
+  {
     storage: { size: '1Gi' },
     bootstrap: { initdb: { database: 'myapp_dev', owner: 'myapp_dev' } },
     managed: {
@@ -19,7 +16,8 @@ const cluster = validateObject({
       ],
     },
   },
-}).resource as StoredCluster;
+  { name: 'postgres' },
+);
 
 test("the owner's role Secret is the application password's source once it exists", () => {
   assert.equal(ownerPasswordSecret(cluster, 'myapp_dev', new Set(['dev-password'])), 'dev-password');

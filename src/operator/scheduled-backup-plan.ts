@@ -3,6 +3,7 @@ import type { Backup } from '../api/backup.js';
 import type { KubeObject, OwnerReference } from '../api/meta.js';
 import type { ScheduledBackup } from '../api/scheduled-backup.js';
 import { CNPG_API_VERSION } from '../api/meta.js';
+import { LABELS } from '../api/names.js';
 import { backupNameSuffix, nextScheduleTime } from './schedule.js';
 
 export interface ScheduledBackupStatus {
@@ -20,9 +21,6 @@ export interface ScheduledBackupPlan {
   requeueAfterMs?: number;
 }
 
-export const SCHEDULED_BACKUP_LABEL = 'cnpg.io/scheduled-backup';
-export const IMMEDIATE_BACKUP_LABEL = 'cnpg.io/immediateBackup';
-
 /** Long waits are cut into pieces so a changed clock or schedule is noticed. */
 const MAX_WAIT_MS = 60 * 60_000;
 
@@ -36,8 +34,8 @@ function ownerReferences(sb: StoredScheduledBackup, cluster: KubeObject | undefi
 
 export function backupFor(sb: StoredScheduledBackup, cluster: KubeObject | undefined, at: Date, immediate: boolean): Backup {
   const { spec } = sb;
-  const labels: Record<string, string> = { [SCHEDULED_BACKUP_LABEL]: sb.metadata.name };
-  if (immediate) labels[IMMEDIATE_BACKUP_LABEL] = 'true';
+  const labels: Record<string, string> = { [LABELS.scheduledBackup]: sb.metadata.name };
+  if (immediate) labels[LABELS.immediateBackup] = 'true';
   return {
     apiVersion: CNPG_API_VERSION,
     kind: 'Backup',

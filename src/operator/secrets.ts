@@ -2,6 +2,7 @@
 import { secretValues, type Secret } from '../api/index.js';
 import type { KubeObject } from '../api/meta.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
+import { LABELS } from '../api/names.js';
 
 export function encodeData(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
@@ -48,7 +49,7 @@ export function credentialSecret(i: CredentialSecretInput): KubeObject {
     metadata: {
       name: i.name,
       namespace: i.namespace,
-      labels: { 'cnpg.io/cluster': i.cluster, 'cnpg.io/userType': i.userType, 'cnpg.io/reload': 'true' },
+      labels: { [LABELS.cluster]: i.cluster, [LABELS.userType]: i.userType, [LABELS.reload]: 'true' },
     },
     type: 'kubernetes.io/basic-auth',
     data: encodeData(values),
@@ -60,7 +61,7 @@ export function certificateSecret(cluster: string, namespace: string, name: stri
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, namespace, labels: { 'cnpg.io/cluster': cluster, 'cnpg.io/reload': 'true' } },
+    metadata: { name, namespace, labels: { [LABELS.cluster]: cluster, [LABELS.reload]: 'true' } },
     type,
     data: encodeData(values),
   };

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Cluster } from '../api/index.js';
+import { fixture } from '../api/testing.js';
 import { archiveStore, recoveryBootstrap } from './stores.js';
 
 const s3 = { destinationPath: 's3://b/p', endpointURL: 'http://x', s3Credentials: { accessKeyId: { name: 'c', key: 'A' }, secretAccessKey: { name: 'c', key: 'B' } }, wal: { compression: 'gzip', maxParallel: 4 } };
-const cluster = (spec: Record<string, unknown>) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'new' }, spec: { instances: 1, ...spec } }) as unknown as Cluster;
+const cluster = (spec: Record<string, unknown>) => fixture('Cluster', { instances: 1, ...spec }, { name: 'new' });
 
 test('the archive store defaults serverName to the cluster name and barman’s two data jobs', () => {
   assert.deepEqual(archiveStore(cluster({ backup: { barmanObjectStore: s3 } })), {
@@ -41,8 +41,12 @@ test('recovery from a named Backup uses where that Backup went and its backupId'
 });
 
 test('a recovery source that is not an object store is an error, not a guess', () => {
-  const missing = recoveryBootstrap(cluster({ bootstrap: { recovery: { source: 'nope', database: 'app' } } }));
-  assert.match((missing as { error: string }).error, /not among spec\.externalClusters/);
-  const noStore = recoveryBootstrap(cluster({ bootstrap: { recovery: { source: 'old', database: 'app' } }, externalClusters: [{ name: 'old', connectionParameters: { host: 'x' } }] }));
-  assert.match((noStore as { error: string }).error, /no barmanObjectStore/);
+  // Validation refuses both; the operator does not rely on it.
+  const valid = () => cluster({ bootstrap: { recovery: { source: 'old', database: 'app' } }, externalClusters: [{ name: 'old', barmanObjectStore: s3 }] });
+  const missing = valid();
+  missing.spec.bootstrap!.recovery!.source = 'nope';
+  assert.match((recoveryBootstrap(missing) as { error: string }).error, /not among spec\.externalClusters/);
+  const noStore = valid();
+  noStore.spec.externalClusters = [{ name: 'old', connectionParameters: { host: 'x' } }];
+  assert.match((recoveryBootstrap(noStore) as { error: string }).error, /no barmanObjectStore/);
 });

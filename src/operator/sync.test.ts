@@ -1,9 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from '../api/index.js';
+import { fixture } from '../api/testing.js';
 import { synchronousStandbyNames } from './sync.js';
 
-const cluster = (spec: Record<string, unknown>) => ({ metadata: { name: 'pg' }, spec: { instances: 3, ...spec } }) as unknown as Cluster;
+const cluster = (spec: Record<string, unknown>) => fixture('Cluster', { instances: 3, ...spec });
 const sync = (s: Record<string, unknown>) => cluster({ postgresql: { parameters: {}, synchronous: s } });
 
 test('synchronous_standby_names from spec.postgresql.synchronous and the legacy min/max', () => {

@@ -1,9 +1,8 @@
 // The plugin's high-availability commands: promote (switchover), fencing, restart and reload.
+import { ANNOTATIONS, LABELS } from '../../api/names.js';
 import { resolveInstanceName } from '../../operator/failover.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { patchObject } from './mutate.js';
-
-export const FENCED_INSTANCES = 'cnpg.io/fencedInstances';
 
 export async function promoteCommand(client: DaemonClient, cluster: string, instance: string, opts: { namespace?: string }): Promise<void> {
   const r = await client.request<{ target: string }>('POST', '/promote', { namespace: opts.namespace ?? 'default', cluster, instance });
@@ -47,10 +46,10 @@ export function fencingTarget(cluster: string, instance: string, instances: read
 export async function fencingCommand(client: DaemonClient, mode: string, cluster: string, instance: string, opts: { namespace?: string }): Promise<void> {
   const ns = opts.namespace ?? 'default';
   const obj = await client.get('Cluster', ns, cluster);
-  const current = obj.metadata.annotations?.[FENCED_INSTANCES];
-  const instances = (await client.list('PersistentVolumeClaim', ns)).filter((v) => v.metadata.labels?.['cnpg.io/cluster'] === cluster).map((v) => v.metadata.name);
+  const current = obj.metadata.annotations?.[ANNOTATIONS.fencedInstances];
+  const instances = (await client.list('PersistentVolumeClaim', ns)).filter((v) => v.metadata.labels?.[LABELS.cluster] === cluster).map((v) => v.metadata.name);
   const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
-  await patchObject(client, 'Cluster', ns, cluster, { metadata: { annotations: { [FENCED_INSTANCES]: value } } });
+  await patchObject(client, 'Cluster', ns, cluster, { metadata: { annotations: { [ANNOTATIONS.fencedInstances]: value } } });
   process.stdout.write(fencingMessage(cluster, target, mode));
 }
 

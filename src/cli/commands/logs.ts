@@ -1,6 +1,7 @@
 // `logs`: an instance's manager and PostgreSQL logs, or every instance's of a cluster, as files
 // printed from the end and followed with -f.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { LABELS } from '../../api/names.js';
 import { CliError, type DaemonClient } from '../client.js';
 
 function printFrom(file: string, offset: number): number {
@@ -50,7 +51,7 @@ export function logsTarget(args: readonly string[]): LogsTarget {
 export async function logsCommand(client: DaemonClient, target: LogsTarget, opts: { namespace?: string; follow?: boolean; tail?: number }): Promise<void> {
   const ns = opts.namespace ?? 'default';
   // Both lookups fail with the server's "not found" for a cluster or pod that does not exist.
-  const cluster = 'cluster' in target ? (await client.get('Cluster', ns, target.cluster)).metadata.name : (await client.get('Pod', ns, target.pod)).metadata.labels?.['cnpg.io/cluster'];
+  const cluster = 'cluster' in target ? (await client.get('Cluster', ns, target.cluster)).metadata.name : (await client.get('Pod', ns, target.pod)).metadata.labels?.[LABELS.cluster];
   const { items } = await client.request<{ items: Array<{ instance: string; files: string[] }> }>('GET', '/logs', { namespace: ns, cluster });
   const files = items.filter((i) => !('pod' in target) || i.instance === target.pod).flatMap((i) => i.files);
   const offsets = new Map(files.map((f) => [f, tailOffset(f, opts.tail)]));

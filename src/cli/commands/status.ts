@@ -4,7 +4,7 @@ import type { ObservedInstance } from '../../operator/types.js';
 import { renderClusterStatus, renderClusterStatusJson, type ClusterStatusReport } from '../format/status.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
-import { serviceNames } from '../../operator/names.js';
+import { serviceNames } from '../../api/names.js';
 
 export interface Report {
   cluster: Cluster;

@@ -2,6 +2,7 @@
 // additionalPrinterColumns of the CloudNativePG CRDs (missing values print as empty cells).
 
 import type { KubeObject } from '../../api/meta.js';
+import { LABELS } from '../../api/names.js';
 import { formatAge, parseTimestamp } from './age.js';
 import { compareBytes, isPlainObject } from './go-values.js';
 
@@ -105,7 +106,7 @@ const podWide: ColumnSet = {
     ...pod.cells(o, now),
     cell(pick(o, 'status.podIP')) || '<none>',
     cell(pick(o, 'spec.nodeName')) || '<none>',
-    o.metadata.labels?.['cnpg.io/instanceRole'] ?? o.metadata.labels?.['role'] ?? '<none>',
+    o.metadata.labels?.[LABELS.instanceRole] ?? o.metadata.labels?.[LABELS.legacyRole] ?? '<none>',
     cell(pick(o, 'status.local.port')) || '<none>',
   ],
 };

@@ -2,16 +2,13 @@
 // objects CloudNativePG's plugin does, so the operator acts on them as it would on a kubectl edit.
 import { spawn } from 'node:child_process';
 import type { ClusterStatus } from '../../api/cluster-status.js';
-import { TARGET_PRIMARY_ANNOTATION } from '../../operator/decide.js';
 import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
-import { RELOAD_REQUEST_ANNOTATION, RESTART_REQUEST_ANNOTATION } from '../../operator/instance-config.js';
-import { serviceNames } from '../../operator/names.js';
+import { ANNOTATIONS, serviceNames } from '../../api/names.js';
 import type { ObservedInstance } from '../../operator/types.js';
-import { ANNOTATIONS } from '../../platform/kubernetes/specs.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
-import { FENCED_INSTANCES, fencingMessage, fencingTarget, nextFencedInstances } from '../commands/ha.js';
+import { fencingMessage, fencingTarget, nextFencedInstances } from '../commands/ha.js';
 import { buildStatusReport, type Report } from '../commands/status.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
 import type { KubeConnection, KubeOptions } from './connection.js';
@@ -63,16 +60,16 @@ export async function kubePromote(conn: KubeConnection, cluster: string, instanc
   const known = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
   const refusal = switchoverRefusal(cluster, target, known, status);
   if (refusal) throw new CliError(`error: ${refusal.message}`);
-  await conn.annotateCluster(cluster, { [TARGET_PRIMARY_ANNOTATION]: target });
+  await conn.annotateCluster(cluster, { [ANNOTATIONS.targetPrimary]: target });
   process.stdout.write(`Node ${target} in cluster ${cluster} will be promoted\n`);
 }
 
 export async function kubeFencing(conn: KubeConnection, mode: string, cluster: string, instance: string): Promise<void> {
   const obj = await conn.getCluster(cluster);
-  const current = obj.metadata.annotations?.[FENCED_INSTANCES];
+  const current = obj.metadata.annotations?.[ANNOTATIONS.fencedInstances];
   const instances = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
   const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
-  await conn.annotateCluster(cluster, { [FENCED_INSTANCES]: value });
+  await conn.annotateCluster(cluster, { [ANNOTATIONS.fencedInstances]: value });
   process.stdout.write(fencingMessage(cluster, target, mode));
 }
 
@@ -83,7 +80,7 @@ export async function kubeFencing(conn: KubeConnection, mode: string, cluster: s
 export async function kubeRestart(conn: KubeConnection, cluster: string, instance: string | undefined): Promise<void> {
   const obj = await conn.getCluster(cluster);
   if (instance === undefined) {
-    await conn.annotateCluster(cluster, { [RESTART_REQUEST_ANNOTATION]: new Date().toISOString() });
+    await conn.annotateCluster(cluster, { [ANNOTATIONS.restartedAt]: new Date().toISOString() });
     process.stdout.write(`cluster ${cluster} restart requested: standbys first, then the primary\n`);
     return;
   }
@@ -99,7 +96,7 @@ export async function kubeRestart(conn: KubeConnection, cluster: string, instanc
 
 export async function kubeReload(conn: KubeConnection, cluster: string): Promise<void> {
   await conn.getCluster(cluster);
-  await conn.annotateCluster(cluster, { [RELOAD_REQUEST_ANNOTATION]: new Date().toISOString() });
+  await conn.annotateCluster(cluster, { [ANNOTATIONS.reloadedAt]: new Date().toISOString() });
   process.stdout.write(`cluster ${cluster} reload requested\n`);
 }
 

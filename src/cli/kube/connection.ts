@@ -14,7 +14,7 @@ import {
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { InstanceStatus } from '../../instance/status.js';
-import { LABELS, MANAGER_PORT } from '../../platform/kubernetes/specs.js';
+import { LABELS, MANAGER_PORT } from '../../api/names.js';
 import { CliError } from '../client.js';
 
 const FIELD_MANAGER = 'kubectl-cnpg';

@@ -2,8 +2,8 @@
 // flipping those labels on its Pods (the Services never change).
 import type { Cluster } from '../../api/index.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
-import { serviceNames } from '../../operator/names.js';
-import { LABELS, POSTGRES_PORT, clusterServices, podDisruptionBudgets } from './specs.js';
+import { LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
+import { clusterServices, podDisruptionBudgets } from './specs.js';
 import type { KubeStore } from './store.js';
 
 export class KubeEndpoints implements EndpointRuntime {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT } from '../../api/names.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
@@ -13,7 +14,7 @@ import { configHash } from '../../operator/instance-config.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
-import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
+import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
 import type { KubeStore } from './store.js';
 
 const HTTP_TIMEOUT_MS = 1000;
@@ -29,9 +30,6 @@ export interface KubeInstancesOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The peers an instance manager was last told of, on its PVC next to the hashes. */
-const PEERS_ANNOTATION = 'cnpg.io/peers';
 
 /** The other instances' managers, by Pod IP: a Pod has one only once it runs, and a new one when recreated. */
 function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
@@ -115,7 +113,7 @@ export class KubeInstances implements InstanceRuntime {
           name,
           serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
           running,
-          configHash: hashWithPeers(annotations[ANNOTATIONS.configHash], annotations[PEERS_ANNOTATION], peersOf(pods, name)),
+          configHash: hashWithPeers(annotations[ANNOTATIONS.configHash], annotations[ANNOTATIONS.peers], peersOf(pods, name)),
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
@@ -205,7 +203,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, peers: InstanceSpec['peers']): Promise<void> {
-    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds), [PEERS_ANNOTATION]: peersKey(peers) };
+    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds), [ANNOTATIONS.peers]: peersKey(peers) };
     await Promise.all([
       this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations }),
       this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined),

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { createServer } from 'node:http';
 import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { LABELS } from '../../api/names.js';
 import { BackupController, ScheduledBackupController } from '../../operator/backup-controller.js';
 import { ClusterController } from '../../operator/controller.js';
 import type { Platform } from '../../operator/platform.js';
@@ -15,7 +16,6 @@ import { reuseConnections } from './connections.js';
 import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
 import { OperatorMetrics } from './metrics.js';
-import { LABELS } from './specs.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { startWebhookServer } from './webhook.js';

@@ -2,32 +2,13 @@
 // labels and ports are CloudNativePG's, so selectors and dashboards written for it keep working.
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
-import { serviceNames } from '../../operator/names.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import { instancePaths } from '../../instance/paths.js';
 
-export const POSTGRES_PORT = 5432;
-export const MANAGER_PORT = 8000;
-export const METRICS_PORT = 9187;
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
 export const WAL_MOUNT = '/var/lib/postgresql/wal';
 export const SPEC_MOUNT = '/controller/spec';
-
-export const LABELS = {
-  cluster: 'cnpg.io/cluster',
-  instanceName: 'cnpg.io/instanceName',
-  podRole: 'cnpg.io/podRole',
-  instanceRole: 'cnpg.io/instanceRole',
-  legacyRole: 'role',
-  pvcRole: 'cnpg.io/pvcRole',
-} as const;
-
-export const ANNOTATIONS = {
-  configHash: 'cnpg.io/configHash',
-  credentialsHash: 'cnpg.io/credentialsHash',
-  serial: 'cnpg.io/nodeSerial',
-  role: 'cnpg.io/instanceRoleWanted',
-} as const;
 
 export function ownerReference(cluster: Cluster): OwnerReference {
   return { apiVersion: cluster.apiVersion, kind: cluster.kind, name: cluster.metadata.name, uid: cluster.metadata.uid ?? '', controller: true };

@@ -5,6 +5,7 @@ import { checkUpdate, clusterMajor, ManifestError, parseManifests, validateObjec
 import { formatPath, msg, toIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
+import { ANNOTATIONS, LABELS } from '../../api/names.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { objectTooLarge } from '../../api/object-size.js';
 import { fencingRefusal, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
@@ -12,7 +13,7 @@ import { rollingRestartOrder } from '../../operator/rolling.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
-import type { LocalDaemon } from './daemon.js';
+import type { ControlPlane } from './control-plane.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
@@ -100,7 +101,7 @@ function describingUser(home: CnpgHome): RunAs | undefined {
 export class LocalApi {
   private readonly describeAs: RunAs | undefined;
 
-  constructor(private readonly d: LocalDaemon) {
+  constructor(private readonly d: ControlPlane) {
     this.describeAs = describingUser(d.home);
   }
 
@@ -195,7 +196,7 @@ export class LocalApi {
     if (obj.kind !== 'Service') return;
     const managed = this.clusterServices(obj.metadata.namespace).find((s) => s.metadata.name === obj.metadata.name);
     if (managed) {
-      throw new ApiError(422, `Service/${obj.metadata.name}: metadata.name: ${obj.metadata.name} is an endpoint of Cluster ${managed.metadata.labels?.['cnpg.io/cluster']} and is managed by the operator`);
+      throw new ApiError(422, `Service/${obj.metadata.name}: metadata.name: ${obj.metadata.name} is an endpoint of Cluster ${managed.metadata.labels?.[LABELS.cluster]} and is managed by the operator`);
     }
   }
 
@@ -219,13 +220,13 @@ export class LocalApi {
   private refuseUnknownFencedInstances(current: KubeObject, patched: KubeObject): void {
     const instances = this.d.instances.records(current.metadata.namespace ?? 'default', current.metadata.name).map((r) => r.record.name);
     const refusal = fencingRefusal(current.metadata.annotations, patched.metadata.annotations, instances);
-    if (refusal) throw new ApiError(422, `Cluster/${current.metadata.name}: metadata.annotations[cnpg.io/fencedInstances]: ${refusal}`);
+    if (refusal) throw new ApiError(422, `Cluster/${current.metadata.name}: metadata.annotations[${ANNOTATIONS.fencedInstances}]: ${refusal}`);
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<string> {
     if (kind === 'Pod') {
       const pod = await this.get('Pod', namespace, name);
-      const cluster = this.d.cluster(pod.metadata.namespace ?? 'default', pod.metadata.labels?.['cnpg.io/cluster'] ?? '');
+      const cluster = this.d.cluster(pod.metadata.namespace ?? 'default', pod.metadata.labels?.[LABELS.cluster] ?? '');
       if (!cluster) throw new ApiError(404, `pod ${name} belongs to no cluster`);
       await this.d.instances.stop(cluster, name);
       this.d.enqueue(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
@@ -254,7 +255,7 @@ export class LocalApi {
   async instanceAccess(namespace: string, name: string): Promise<unknown> {
     const pod = await this.get('Pod', namespace, name);
     const local = (pod.status as { local: { port: number; socketDir: string; pgdata: string } }).local;
-    const cluster = pod.metadata.labels?.['cnpg.io/cluster'] ?? '';
+    const cluster = pod.metadata.labels?.[LABELS.cluster] ?? '';
     const user = this.d.instances.osUserOf(namespace, cluster);
     if (!user) throw new ApiError(409, `cluster ${namespace}/${cluster} has no operating-system user yet`);
     // Without root the CLI already runs as the only user there is.
@@ -309,7 +310,7 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function startApiServer(daemon: LocalDaemon, token: string): Promise<Server> {
+export function startApiServer(daemon: ControlPlane, token: string): Promise<Server> {
   const api = new LocalApi(daemon);
   api.describeInstalledServers();
   const server = createServer((req, res) => {

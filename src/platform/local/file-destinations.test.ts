@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cluster } from '../../api/index.js';
+import { fixture } from '../../api/testing.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 
 const base = mkdtempSync(join(tmpdir(), 'cnpg-dest-'));
@@ -33,13 +33,10 @@ test('a file:// store inside CNPG_HOME is refused however it is spelled, one out
 });
 
 test('the stores a Cluster uses, with their field paths and server names', () => {
-  const cluster = {
-    metadata: { name: 'pg' },
-    spec: {
-      backup: { barmanObjectStore: { destinationPath: 'file:///b' } },
-      externalClusters: [{ name: 's3', barmanObjectStore: { destinationPath: 's3://x' } }, { name: 'origin', barmanObjectStore: { destinationPath: 'file:///o', serverName: 'old' } }],
-    },
-  } as unknown as Cluster;
+  const cluster = fixture('Cluster', {
+    backup: { barmanObjectStore: { destinationPath: 'file:///b' } },
+    externalClusters: [{ name: 's3', barmanObjectStore: { destinationPath: 's3://x' } }, { name: 'origin', barmanObjectStore: { destinationPath: 'file:///o', serverName: 'old' } }],
+  });
   assert.deepEqual(fileDestinations(cluster), [
     { field: 'spec.backup.barmanObjectStore.destinationPath', destinationPath: 'file:///b', serverName: 'pg' },
     { field: 'spec.externalClusters[1].barmanObjectStore.destinationPath', destinationPath: 'file:///o', serverName: 'old' },

@@ -4,7 +4,7 @@ import type { ClusterStatus } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import { instancePaths } from '../../instance/paths.js';
 import type { ObservedInstance } from '../../operator/types.js';
-import { serviceNames } from '../../operator/names.js';
+import { ANNOTATIONS, LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import type { InstanceRecord } from './instances.js';
 
 export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: string, observed: ObservedInstance): KubeObject {
@@ -21,13 +21,13 @@ export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: strin
       uid: `${cluster.metadata.uid}-${rec.serial}`,
       creationTimestamp: rec.createdAt,
       labels: {
-        'cnpg.io/cluster': rec.cluster,
-        'cnpg.io/instanceName': rec.name,
-        'cnpg.io/podRole': 'instance',
-        'cnpg.io/instanceRole': role,
-        role,
+        [LABELS.cluster]: rec.cluster,
+        [LABELS.instanceName]: rec.name,
+        [LABELS.podRole]: 'instance',
+        [LABELS.instanceRole]: role,
+        [LABELS.legacyRole]: role,
       },
-      annotations: { 'cnpg.io/nodeSerial': String(rec.serial) },
+      annotations: { [ANNOTATIONS.serial]: String(rec.serial) },
     },
     spec: { nodeName: 'localhost', hostname: rec.name, containers: [{ name: 'postgres' }] },
     status: {
@@ -61,9 +61,9 @@ export function clusterServices(cluster: KubeObject): KubeObject[] {
   if (!endpoints) return [];
   const names = serviceNames(cluster.metadata.name);
   const selectors = {
-    rw: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/instanceRole': 'primary' },
-    ro: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/instanceRole': 'replica' },
-    r: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/podRole': 'instance' },
+    rw: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceRole]: 'primary' },
+    ro: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceRole]: 'replica' },
+    r: { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' },
   };
   return (['r', 'ro', 'rw'] as const).map((role) => ({
     apiVersion: 'v1',
@@ -72,13 +72,13 @@ export function clusterServices(cluster: KubeObject): KubeObject[] {
       name: names[role],
       namespace: cluster.metadata.namespace,
       creationTimestamp: cluster.metadata.creationTimestamp,
-      labels: { 'cnpg.io/cluster': cluster.metadata.name, 'app.kubernetes.io/managed-by': 'cnpg-ts' },
+      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.managedBy]: 'cnpg-ts' },
     },
     spec: {
       type: 'ClusterIP',
       clusterIP: endpoints[role].host,
       selector: selectors[role],
-      ports: [{ name: 'postgres', protocol: 'TCP', port: endpoints[role].port, targetPort: 5432 }],
+      ports: [{ name: 'postgres', protocol: 'TCP', port: endpoints[role].port, targetPort: POSTGRES_PORT }],
     },
     status: { loadBalancer: {} },
   }));
@@ -96,8 +96,8 @@ export function instanceVolume(cluster: KubeObject, rec: InstanceRecord, dir: st
       namespace: rec.namespace,
       uid: `${cluster.metadata.uid}-${rec.serial}-pgdata`,
       creationTimestamp: rec.createdAt,
-      labels: { 'cnpg.io/cluster': rec.cluster, 'cnpg.io/instanceName': rec.name, 'cnpg.io/pvcRole': 'PG_DATA' },
-      annotations: { 'cnpg.io/nodeSerial': String(rec.serial) },
+      labels: { [LABELS.cluster]: rec.cluster, [LABELS.instanceName]: rec.name, [LABELS.pvcRole]: 'PG_DATA' },
+      annotations: { [ANNOTATIONS.serial]: String(rec.serial) },
     },
     // A local directory has no quota: the requested size is the only capacity there is to show.
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: size ? { storage: size } : {} }, volumeName: pgdata, volumeMode: 'Filesystem' },
@@ -110,7 +110,7 @@ export const OPERATOR_DEPLOYMENT = 'cnpg-controller-manager';
 
 /** The running daemon as the operator Deployment that `kubectl -n cnpg-system rollout status` waits for. */
 export function operatorDeployment(startedAt: Date, pid: number): KubeObject {
-  const labels = { 'app.kubernetes.io/name': 'cloudnative-pg' };
+  const labels = { [LABELS.appName]: 'cloudnative-pg' };
   const since = startedAt.toISOString();
   return {
     apiVersion: 'apps/v1',

@@ -1,0 +1,54 @@
+// The names, labels, annotations and ports CloudNativePG gives a Cluster's objects, once for every
+// layer and both platforms, so selectors, dashboards and scripts written for CloudNativePG keep working.
+
+export const POSTGRES_PORT = 5432;
+export const MANAGER_PORT = 8000;
+export const METRICS_PORT = 9187;
+
+export const LABELS = {
+  cluster: 'cnpg.io/cluster',
+  instanceName: 'cnpg.io/instanceName',
+  podRole: 'cnpg.io/podRole',
+  instanceRole: 'cnpg.io/instanceRole',
+  /** The role label CloudNativePG kept for selectors written before `cnpg.io/instanceRole`. */
+  legacyRole: 'role',
+  pvcRole: 'cnpg.io/pvcRole',
+  userType: 'cnpg.io/userType',
+  /** On a Secret: a change reloads the instances that use it. */
+  reload: 'cnpg.io/reload',
+  scheduledBackup: 'cnpg.io/scheduled-backup',
+  immediateBackup: 'cnpg.io/immediateBackup',
+  managedBy: 'app.kubernetes.io/managed-by',
+  appName: 'app.kubernetes.io/name',
+} as const;
+
+export const ANNOTATIONS = {
+  /** The instance to switch over to. */
+  targetPrimary: 'cnpg.io/targetPrimary',
+  /** A JSON list of instance names, or `["*"]` for all. */
+  fencedInstances: 'cnpg.io/fencedInstances',
+  /** Asks for a rolling restart (the annotation `kubectl rollout restart` sets on workloads). */
+  restartedAt: 'kubectl.kubernetes.io/restartedAt',
+  /** Asks every instance to reload its configuration. */
+  reloadedAt: 'cnpg.io/reloadedAt',
+  hibernation: 'cnpg.io/hibernation',
+  serial: 'cnpg.io/nodeSerial',
+  configHash: 'cnpg.io/configHash',
+  credentialsHash: 'cnpg.io/credentialsHash',
+  /** The role the operator wants an instance in. */
+  role: 'cnpg.io/instanceRoleWanted',
+  /** The peers an instance manager was last told of. */
+  peers: 'cnpg.io/peers',
+} as const;
+
+export const instanceName = (cluster: string, serial: number): string => `${cluster}-${serial}`;
+
+export const secretNames = (cluster: string) => ({
+  app: `${cluster}-app`,
+  superuser: `${cluster}-superuser`,
+  replication: `${cluster}-replication`,
+  ca: `${cluster}-ca`,
+  server: `${cluster}-server`,
+});
+
+export const serviceNames = (cluster: string) => ({ rw: `${cluster}-rw`, ro: `${cluster}-ro`, r: `${cluster}-r` });

@@ -1,0 +1,22 @@
+// What the local API server needs of the daemon that runs it. The daemon satisfies it; the API
+// server depends on this and never on the daemon, which starts it.
+import type { Cluster } from '../../api/index.js';
+import type { StoreEvents } from './events.js';
+import type { CnpgHome } from './home.js';
+import type { LocalInstances } from './instances.js';
+import type { LoopDelayMonitor } from './loop-delay.js';
+import type { FileStore } from './store.js';
+
+export interface ControlPlane {
+  readonly home: CnpgHome;
+  readonly store: FileStore;
+  readonly instances: LocalInstances;
+  readonly events: StoreEvents;
+  readonly loopDelay: LoopDelayMonitor;
+  /** The stored Cluster, if any. */
+  cluster(namespace: string, name: string): Cluster | undefined;
+  /** Asks the Cluster controller to reconcile this Cluster soon. */
+  enqueue(namespace: string, name: string): void;
+  /** Stops the control plane (its API server included). */
+  stop(): Promise<void>;
+}
