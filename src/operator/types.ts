@@ -1,6 +1,6 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
 import type { ClusterStatus } from '../api/cluster-status.js';
-import type { InstanceRole, InstanceSpec, RecoveryBootstrap } from '../instance/spec.js';
+import type { InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
@@ -30,10 +30,14 @@ export interface ObservedInstance {
   serial: number;
   /** The manager process is alive (a Pod that exists and runs). */
   running: boolean;
-  /** Hash of the InstanceConfig last handed to this instance. */
+  /** Hash of the InstanceConfig last handed to this instance, as the controller computed it. */
   configHash?: string;
-  /** Hash of the credentials last handed to this instance. */
+  /** Hash of the credentials last handed to this instance, as the controller computed it. */
   credentialsHash?: string;
+  /** The peers' managers the platform last told this instance of; undefined when it kept no record of them. */
+  peersToldOf?: PeerEndpoint[];
+  /** The peers' managers the platform would tell it of now; undefined where the platform does not say. */
+  peersNow?: PeerEndpoint[];
   role?: InstanceRole;
   status?: InstanceStatus;
   statusError?: string;
