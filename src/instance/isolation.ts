@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { get as getTls } from 'node:https';
+import { InstanceClient } from './client.js';
 import type { InstanceSpec, PeerEndpoint } from './spec.js';
 
 const PROBE_TIMEOUT_MS = 1000;
@@ -38,30 +39,19 @@ function operatorUrl(spec: InstanceSpec): string | undefined {
   }
 }
 
-/** The peers a manager was told of, as one comparable string: a peer that moved counts as changed. */
-export function peersKey(peers: PeerEndpoint[]): string {
-  return peers
-    .map((p) => `${p.name}=${p.host ?? '127.0.0.1'}:${p.statusPort}`)
-    .sort()
-    .join(',');
-}
-
-/**
- * The configuration hash an instance counts as having: out of date while its peers are not the ones
- * it was told of (`toldOf`, a peersKey). A primary told of none never isolates itself, and a primary
- * is configured before its standbys exist, so a changed peer set must bring it a new spec.
- */
-export function hashWithPeers(configHash: string | undefined, toldOf: string | undefined, peers: PeerEndpoint[]): string | undefined {
-  return configHash !== undefined && toldOf !== peersKey(peers) ? `${configHash} (peers changed)` : configHash;
+/** A peer counts when its manager answers its health route, which it does unless the instance has failed. */
+function peerAnswers(peer: PeerEndpoint): Promise<boolean> {
+  return new InstanceClient({ host: peer.host ?? '127.0.0.1', port: peer.statusPort }).call('healthz').then(
+    () => true,
+    () => false,
+  );
 }
 
 /** True when at least one of the control plane and the peers answers. */
 export async function hasContact(spec: InstanceSpec): Promise<boolean> {
-  const urls = spec.peers.map((p) => `http://${p.host ?? '127.0.0.1'}:${p.statusPort}/healthz`);
-  const op = spec.controlPlaneUrl ?? operatorUrl(spec);
-  if (op) urls.push(op);
   // With no peers nobody can take over, so stopping would only turn a control-plane outage into downtime.
   if (spec.peers.length === 0) return true;
-  const results = await Promise.all(urls.map(reachable));
+  const op = spec.controlPlaneUrl ?? operatorUrl(spec);
+  const results = await Promise.all([...spec.peers.map(peerAnswers), ...(op ? [reachable(op)] : [])]);
   return results.some(Boolean);
 }

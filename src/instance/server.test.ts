@@ -3,18 +3,97 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InstanceClient, ManagerError } from './client.js';
 import type { InstanceManager } from './manager.js';
+import { MAX_BODY_BYTES, ROUTES, routePath, type RouteInput, type RouteName } from './protocol.js';
 import { MAX_EVENT_STREAMS, startStatusServer } from './server.js';
 
 const TOKEN = 'the-manager-token';
 
-/** The part of a manager the status server reads: its token, its status and its events. */
+/** A manager whose every verb succeeds at once and says which one ran. */
 class FakeManager extends EventEmitter {
   readonly token = TOKEN;
+  readonly ran: string[] = [];
   status(): Promise<{ phase: string; ready: boolean }> {
     return Promise.resolve({ phase: 'healthy', ready: true });
   }
+  private did<T>(verb: string, result: T): Promise<T> {
+    this.ran.push(verb);
+    return Promise.resolve(result);
+  }
+  backupReport = (name: string) => (name === 'b1' ? { backupName: 'b1', phase: 'running' } : undefined);
+  replaceSpec = () => this.did('replaceSpec', undefined);
+  requestReconcile = () => this.did('requestReconcile', undefined);
+  restartPostgres = () => this.did('restartPostgres', undefined);
+  promote = (minLsn?: string) => this.did(`promote ${minLsn}`, { phase: 'running' });
+  demote = () => this.did('demote', { lsn: '0/3000060' });
+  reloadPostgres = () => void this.ran.push('reloadPostgres');
+  isolate = () => this.did('isolate', undefined);
+  startBackup = (r: { backupName: string }) => (this.ran.push(`startBackup ${r.backupName}`), { backupName: r.backupName, phase: 'running' });
+  refreshCatalog = () => this.did('refreshCatalog', undefined);
 }
+
+const inputs: { [N in RouteName]?: RouteInput<N> } = {
+  backupReport: { params: { name: 'b1' } },
+  replaceSpec: { body: { spec: {} as never, credentials: {} as never } },
+  startBackup: { body: { backupName: 'b1' } },
+  promote: { query: { minLsn: '0/1' } },
+};
+
+async function status(port: number, method: string, path: string, token?: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the server answers every route of the table, asks for the token exactly where the table does, and knows no other', async () => {
+  const manager = new FakeManager();
+  let shutdowns = 0;
+  const server = await startStatusServer(manager as unknown as InstanceManager, 0, () => void shutdowns++);
+  const { port } = server.address() as AddressInfo;
+  try {
+    const client = new InstanceClient({ host: '127.0.0.1', port }, { token: TOKEN });
+    for (const name of Object.keys(ROUTES) as RouteName[]) {
+      const route = ROUTES[name];
+      const path = routePath(name, inputs[name] as never);
+      if (route.token) assert.equal(await status(port, route.method, path), 401, `${name} without the token`);
+      if (route.token) assert.equal(await status(port, route.method, path, 'wrong'), 401, `${name} with a wrong token`);
+      if ('stream' in route) continue;
+      await client.call(name, inputs[name] as never);
+    }
+    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'requestReconcile', 'reloadPostgres', 'isolate', 'startBackup b1', 'refreshCatalog']);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(shutdowns, 1);
+    assert.equal(await client.call('backupReport', { params: { name: 'other' } }), null);
+    for (const [method, path] of [['GET', '/pg/promote'], ['POST', '/pg/status'], ['POST', '/pg/nothing'], ['DELETE', '/spec'], ['GET', '/']]) {
+      assert.equal(await status(port, method!, path!, TOKEN), 404, `${method} ${path}`);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('request bodies are checked and capped', async () => {
+  const manager = new FakeManager();
+  const server = await startStatusServer(manager as unknown as InstanceManager, 0, () => undefined);
+  const { port } = server.address() as AddressInfo;
+  try {
+    const client = new InstanceClient({ host: '127.0.0.1', port }, { token: TOKEN });
+    await assert.rejects(client.call('startBackup', { body: { backupName: '../x' } }), (e: unknown) => e instanceof ManagerError && e.status === 400 && /backupName must be a resource name/.test(e.message));
+    assert.equal(await status(port, 'PUT', '/spec', TOKEN, '[1]'), 400);
+    // Refused with 400, or cut off while still sending: either way the spec is not taken.
+    const huge = JSON.stringify({ spec: { padding: 'x'.repeat(MAX_BODY_BYTES) }, credentials: {} });
+    assert.equal(await status(port, 'PUT', '/spec', TOKEN, huge).catch((e: NodeJS.ErrnoException) => e.code), 400);
+    assert.deepEqual(manager.ran, []);
+  } finally {
+    server.close();
+  }
+});
 
 function get(port: number, path: string, token?: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {

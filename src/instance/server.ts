@@ -1,9 +1,11 @@
-// The instance manager's HTTP API: status and probes for anyone on the host, the event stream and
-// commands only with the token. Connections are bounded, so nobody on the host can exhaust it.
+// The instance manager's HTTP API, dispatched from the route table in protocol.ts: status and probes
+// for anyone on the host, the event stream and commands only with the token (as the table says).
+// Connections and request bodies are bounded, so nobody on the host can exhaust it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { BackupRequest } from './base-backup.js';
 import { RefusedError, type InstanceManager } from './manager.js';
+import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse } from './protocol.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -12,9 +14,17 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
+class BodyTooLarge extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = '';
-  for await (const chunk of req) text += String(chunk);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
   const parsed = JSON.parse(text) as unknown;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the request body must be a JSON object');
@@ -58,79 +68,100 @@ function streamEvents(manager: InstanceManager, res: ServerResponse, streams: Se
   });
 }
 
+/** What a handler answers: a code and a body of the route's type, or an error sentence. */
+type Reply<N extends RouteName> = { code: number; body: RouteResponse<N> | { error: string } };
+
+interface Call {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** One handler per route of the table: a route missing here, or one the table lacks, does not compile. */
+type Handlers = { [N in RouteName]: (c: Call) => Promise<Reply<N> | undefined> };
+
+function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShutdown: () => void): Handlers {
+  const ok = async () => ({ code: 200, body: await manager.status() });
+  return {
+    status: ok,
+    healthz: async () => {
+      const s = await manager.status();
+      return { code: s.phase === 'failed' ? 500 : 200, body: { phase: s.phase } };
+    },
+    readyz: async () => {
+      const s = await manager.status();
+      return { code: s.ready ? 200 : 503, body: { ready: s.ready } };
+    },
+    events: ({ res }) => {
+      streamEvents(manager, res, streams);
+      return Promise.resolve(undefined);
+    },
+    backupReport: ({ params }) => {
+      const report = manager.backupReport(params.name ?? '');
+      return Promise.resolve(report ? { code: 200, body: report } : { code: 404, body: { error: 'no such backup on this instance' } });
+    },
+    replaceSpec: async ({ req }) => {
+      const body = await readJson(req).catch((e: Error) => e);
+      if (body instanceof Error || typeof body.spec !== 'object' || typeof body.credentials !== 'object') {
+        return { code: 400, body: { error: body instanceof BodyTooLarge ? body.message : 'the body must be {"spec": {...}, "credentials": {...}}' } };
+      }
+      await manager.replaceSpec(body.spec as InstanceSpec, body.credentials as Credentials);
+      return ok();
+    },
+    reconcile: async () => {
+      await manager.requestReconcile();
+      return ok();
+    },
+    restart: async () => {
+      await manager.restartPostgres();
+      return ok();
+    },
+    promote: async ({ query }) => ({ code: 200, body: await manager.promote(query.get('minLsn') || undefined) }),
+    demote: async () => ({ code: 200, body: await manager.demote() }),
+    reload: async () => {
+      await manager.requestReconcile();
+      manager.reloadPostgres();
+      return ok();
+    },
+    isolate: async () => {
+      await manager.isolate('requested by the operator');
+      return ok();
+    },
+    startBackup: async ({ req }) => {
+      let request: BackupRequest;
+      try {
+        request = backupRequest(await readJson(req));
+      } catch (e) {
+        return { code: 400, body: { error: (e as Error).message } };
+      }
+      return { code: 202, body: manager.startBackup(request) };
+    },
+    refreshCatalog: async () => {
+      await manager.refreshCatalog();
+      return { code: 200, body: (await manager.status()).catalog ?? {} };
+    },
+    shutdown: () => {
+      // Answered before stopping: the caller learns the request arrived.
+      setImmediate(onShutdown);
+      return Promise.resolve({ code: 202, body: { stopping: true } });
+    },
+  };
+}
+
 export function startStatusServer(manager: InstanceManager, port: number, onShutdown: () => void, host = '127.0.0.1'): Promise<Server> {
   const streams = new Set<ServerResponse>();
+  const routes = handlers(manager, streams, onShutdown);
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 30_000 }, (req, res) => {
     void (async () => {
-      const route = `${req.method} ${req.url?.split('?')[0]}`;
+      const url = new URL(req.url ?? '/', 'http://manager');
+      const match = matchRoute(req.method, url.pathname);
       try {
-        switch (route) {
-          case 'GET /events':
-            if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
-            return streamEvents(manager, res, streams);
-          case 'GET /pg/status':
-            return send(res, 200, await manager.status());
-          case 'GET /healthz': {
-            const s = await manager.status();
-            return send(res, s.phase === 'failed' ? 500 : 200, { phase: s.phase });
-          }
-          case 'GET /readyz': {
-            const s = await manager.status();
-            return send(res, s.ready ? 200 : 503, { ready: s.ready });
-          }
-        }
-        if (req.method === 'GET' && route.startsWith('GET /backups/')) {
-          const report = manager.backupReport(decodeURIComponent(route.slice('GET /backups/'.length)));
-          return report ? send(res, 200, report) : send(res, 404, { error: 'no such backup on this instance' });
-        }
-        if (req.method !== 'POST' && req.method !== 'PUT') return send(res, 404, { error: `no route ${route}` });
-        if (!authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
-        switch (route) {
-          case 'PUT /spec': {
-            const body = await readJson(req).catch((e: Error) => e);
-            if (body instanceof Error || typeof body.spec !== 'object' || typeof body.credentials !== 'object') {
-              return send(res, 400, { error: 'the body must be {"spec": {...}, "credentials": {...}}' });
-            }
-            await manager.replaceSpec(body.spec as InstanceSpec, body.credentials as Credentials);
-            return send(res, 200, await manager.status());
-          }
-          case 'POST /reconcile':
-            await manager.requestReconcile();
-            return send(res, 200, await manager.status());
-          case 'POST /pg/restart':
-            await manager.restartPostgres();
-            return send(res, 200, await manager.status());
-          case 'POST /pg/promote': {
-            const minLsn = new URL(req.url ?? '/', 'http://x').searchParams.get('minLsn') ?? undefined;
-            return send(res, 200, await manager.promote(minLsn));
-          }
-          case 'POST /pg/demote':
-            return send(res, 200, await manager.demote());
-          case 'POST /pg/reload':
-            await manager.requestReconcile();
-            manager.reloadPostgres();
-            return send(res, 200, await manager.status());
-          case 'POST /pg/isolate':
-            await manager.isolate('requested by the operator');
-            return send(res, 200, await manager.status());
-          case 'POST /backups': {
-            let request: BackupRequest;
-            try {
-              request = backupRequest(await readJson(req));
-            } catch (e) {
-              return send(res, 400, { error: (e as Error).message });
-            }
-            return send(res, 202, manager.startBackup(request));
-          }
-          case 'POST /catalog/refresh':
-            await manager.refreshCatalog();
-            return send(res, 200, (await manager.status()).catalog ?? {});
-          case 'POST /shutdown':
-            send(res, 202, { stopping: true });
-            return onShutdown();
-          default:
-            return send(res, 404, { error: `no route ${route}` });
-        }
+        if (!match) return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+        if (ROUTES[match.name].token && !authorized(req, manager.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+        const handle = routes[match.name] as (c: Call) => Promise<{ code: number; body: unknown } | undefined>;
+        const reply = await handle({ params: match.params, query: url.searchParams, req, res });
+        if (reply) send(res, reply.code, reply.body);
       } catch (e) {
         send(res, e instanceof RefusedError ? 409 : 500, { error: (e as Error).message });
       }

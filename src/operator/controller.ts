@@ -8,9 +8,10 @@ import { issueCertificate, observeCertificates } from './certificate-secrets.js'
 import { certificateSecrets } from './certificates.js';
 import { planCluster } from './decide.js';
 import { secretNames } from '../api/names.js';
-import type { ClusterCredentials, EndpointAddresses, Platform } from './platform.js';
+import { handout } from './instance-handout.js';
+import type { EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
-import type { Action, ObservedBackup, ObservedCluster } from './types.js';
+import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
 
@@ -120,11 +121,11 @@ export class ClusterController {
       case 'issueCertificate':
         return issueCertificate(store, cluster, action);
       case 'createInstance':
-        return instances.create(cluster, action.name, action.serial, action.config, await credentials());
+        return instances.create(cluster, action.name, action.serial, handout(action.config, await credentials()));
       case 'configureInstance':
-        return instances.configure(cluster, action.name, action.config, await credentials());
+        return instances.configure(cluster, action.name, handout(action.config, await credentials()));
       case 'startInstance':
-        return instances.start(cluster, action.name, action.config, await credentials());
+        return instances.start(cluster, action.name, handout(action.config, await credentials()));
       case 'restartPostgres':
         return instances.restartPostgres(cluster, action.name);
       case 'removeInstance':
@@ -136,10 +137,10 @@ export class ClusterController {
       case 'isolateInstance':
         return instances.isolate(cluster, action.name);
       case 'promoteInstance':
-        return instances.promote(cluster, action.name, action.config, await credentials());
+        return instances.promote(cluster, action.name, handout(action.config, await credentials()));
       case 'switchover': {
-        const lsn = await instances.demote(cluster, action.from, action.fromConfig, await credentials());
-        return instances.promote(cluster, action.to, action.toConfig, await credentials(), lsn);
+        const lsn = await instances.demote(cluster, action.from, handout(action.fromConfig, await credentials()));
+        return instances.promote(cluster, action.to, handout(action.toConfig, await credentials()), lsn);
       }
       case 'clearAnnotation':
         await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });

@@ -2,7 +2,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import { secretNames } from '../api/names.js';
-import type { ClusterCredentials, ResourceStore } from './platform.js';
+import type { ResourceStore } from './platform.js';
+import type { ClusterCredentials } from './types.js';
 import { readSecretValues } from './credentials-read.js';
 import { resolveTls } from './certificate-secrets.js';
 import { resolveStoreSecrets } from './store-secrets.js';

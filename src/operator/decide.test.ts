@@ -157,6 +157,16 @@ test('changed credentials (a role password Secret appearing) reach every running
   assert.deepEqual(kinds(changed.actions), ['configureInstance:pg-1', 'configureInstance:pg-2', 'configureInstance:pg-3']);
 });
 
+test('an instance whose peers are not the ones it was told of gets a new spec, decided here and not by the platform', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1' });
+  const peer = (n: number, host = `10.0.0.${n}`) => ({ name: `pg-${n}`, host, statusPort: 8000 });
+  const told = (i: ObservedInstance, toldOf: ReturnType<typeof peer>[], now = toldOf) => ({ ...i, peersToldOf: toldOf, peersNow: now });
+  const steady = [told(inst(1, 1), [peer(2), peer(3)]), told(inst(2, 1), [peer(1), peer(3)]), told(inst(3, 1), [peer(2), peer(1)])];
+  assert.deepEqual(kinds(planCluster(c, observed(steady, c), 15).actions), []);
+  const moved = [told(inst(1, 1), [peer(2)], [peer(2), peer(3)]), told(inst(2, 1), [peer(1), peer(3)]), told(inst(3, 1), [peer(1), peer(2)], [peer(1, '10.0.0.9'), peer(2)])];
+  assert.deepEqual(kinds(planCluster(c, observed(moved, c), 15).actions), ['configureInstance:pg-1', 'configureInstance:pg-3']);
+});
+
 const actionKinds = (actions: Action[]) => actions.filter((a) => a.kind !== 'ensureSecret').map((a) => `${a.kind}${'name' in a ? `:${a.name}` : ''}`);
 
 test('a failed primary is isolated first, with writes routed nowhere, and the target chosen next round', () => {

@@ -8,6 +8,7 @@ import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fenced
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
+import { peersChanged } from './instance-handout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -230,7 +231,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
         // is that word, now that the operator reaches it again.
         actions.push({ kind: 'configureInstance', name: inst.name, config });
         actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'ReleasingIsolation', message: `No standby of ${name} can take over from the isolated primary ${current}; starting it again` });
-      } else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged)) {
+      } else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged || peersChanged(inst))) {
         actions.push({ kind: 'configureInstance', name: inst.name, config });
       }
     }

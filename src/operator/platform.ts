@@ -4,10 +4,8 @@ import type { Cluster } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
-import type { Credentials } from '../instance/spec.js';
-import type { InstanceConfig, ObservedInstance } from './types.js';
+import type { InstanceHandout, ObservedInstance } from './types.js';
 
-export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
 
 export interface ResourceStore {
   /** Resolves to the patched object where the store has it; callers need not use it. */
@@ -20,13 +18,19 @@ export interface ResourceStore {
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
 }
 
+/**
+ * Platforms give instances their lifecycle (processes or Pods) and their managers' addresses; they
+ * talk to managers only through instance/client.ts. Where a method takes an InstanceHandout, the
+ * platform records its hashes as given and reports them back from observe(), with the peers it told
+ * the instance of and the ones it would tell it of now; the controller judges what is out of date.
+ */
 export interface InstanceRuntime {
   /** The PostgreSQL major used when a Cluster names none. */
   defaultMajor(): number;
   observe(cluster: Cluster): Promise<ObservedInstance[]>;
-  create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
-  configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
-  start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void>;
+  create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void>;
+  configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;
+  start(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;
   restartPostgres(cluster: Cluster, name: string): Promise<void>;
   /** Stops an instance as a Pod deletion would; the data stays. */
   stop(cluster: Cluster, name: string): Promise<void>;
@@ -37,9 +41,9 @@ export interface InstanceRuntime {
   /** Makes sure the instance accepts no more writes; resolves only once that is certain. */
   isolate(cluster: Cluster, name: string): Promise<void>;
   /** Promotes a standby (after it has received WAL up to `minLsn`, when given). */
-  promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void>;
+  promote(cluster: Cluster, name: string, given: InstanceHandout, minLsn?: string): Promise<void>;
   /** Cleanly stops a primary that is to become a standby; returns the LSN its WAL ends at. */
-  demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string>;
+  demote(cluster: Cluster, name: string, given: InstanceHandout): Promise<string>;
   /** Starts a base backup on an instance; it runs in the background. */
   startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void>;
   /** How a backup on an instance is going; null when the instance has no record of it. */

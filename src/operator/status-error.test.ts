@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { InstanceClient } from '../instance/client.js';
 import { statusErrorOf } from './status-error.js';
 
 test('a refused connection, a timeout and a reset are told apart', async () => {
@@ -27,5 +28,29 @@ test('a refused connection, a timeout and a reset are told apart', async () => {
   assert.equal(statusErrorOf(reset).statusErrorKind, 'error');
   for (const s of held) s.destroy();
   silent.close();
+  rude.close();
+});
+
+test('the instance client\'s failures carry the cause code the failover core tells apart', async () => {
+  const listening = async (onConnection: (s: import('node:net').Socket) => void) => {
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((s) => (sockets.push(s), onConnection(s)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as { port: number }).port, close: () => (sockets.forEach((s) => s.destroy()), server.close()) };
+  };
+  const status = (port: number) => new InstanceClient({ host: '127.0.0.1', port }).call('status').catch((e: unknown) => e);
+
+  const gone = await listening(() => undefined);
+  gone.close();
+  const refused = await status(gone.port);
+  assert.equal(statusErrorOf(refused).statusErrorKind, 'refused');
+  assert.match(statusErrorOf(refused).statusError, /GET http:\/\/127\.0\.0\.1:\d+\/pg\/status: .*ECONNREFUSED/);
+
+  const silent = await listening(() => undefined);
+  assert.equal(statusErrorOf(await status(silent.port)).statusErrorKind, 'timeout');
+  silent.close();
+
+  const rude = await listening((s) => s.destroy());
+  assert.equal(statusErrorOf(await status(rude.port)).statusErrorKind, 'error');
   rude.close();
 });

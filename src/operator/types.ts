@@ -1,6 +1,6 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
 import type { ClusterStatus } from '../api/cluster-status.js';
-import type { InstanceRole, InstanceSpec, RecoveryBootstrap } from '../instance/spec.js';
+import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
@@ -25,15 +25,31 @@ export type InstanceConfig = Pick<
   | 'retentionPolicy'
 > & { primaryName?: string };
 
+export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
+
+/** What the controller hands an instance; the hashes are the controller's, platforms only record them. */
+export interface InstanceHandout {
+  config: InstanceConfig;
+  credentials: ClusterCredentials;
+  /** configHash(config), recorded by the platform and reported back as ObservedInstance.configHash. */
+  configHash: string;
+  /** credentialsHash(credentials), recorded and reported back likewise. */
+  credentialsHash: string;
+}
+
 export interface ObservedInstance {
   name: string;
   serial: number;
   /** The manager process is alive (a Pod that exists and runs). */
   running: boolean;
-  /** Hash of the InstanceConfig last handed to this instance. */
+  /** Hash of the InstanceConfig last handed to this instance, as the controller computed it. */
   configHash?: string;
-  /** Hash of the credentials last handed to this instance. */
+  /** Hash of the credentials last handed to this instance, as the controller computed it. */
   credentialsHash?: string;
+  /** The peers' managers the platform last told this instance of; undefined when it kept no record of them. */
+  peersToldOf?: PeerEndpoint[];
+  /** The peers' managers the platform would tell it of now; undefined where the platform does not say. */
+  peersNow?: PeerEndpoint[];
   role?: InstanceRole;
   status?: InstanceStatus;
   statusError?: string;

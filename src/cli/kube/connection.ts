@@ -13,12 +13,14 @@ import {
 } from '@kubernetes/client-node';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
+import { InstanceClient, type Transport } from '../../instance/client.js';
 import type { InstanceStatus } from '../../instance/status.js';
 import { LABELS, MANAGER_PORT } from '../../api/names.js';
 import { CliError } from '../client.js';
 
 const FIELD_MANAGER = 'kubectl-cnpg';
-const PROXY_TIMEOUT_MS = 5000;
+/** The API server's hop to the Pod, on top of the route's own timeout. */
+const PROXY_OVERHEAD_MS = 4000;
 
 export interface KubeOptions {
   kubeconfig?: string;
@@ -142,16 +144,29 @@ export class KubeConnection {
   }
 
   /** The instance manager's own report, through the API server's Pod proxy (no route to Pod IPs needed). */
-  async instanceStatus(pod: string): Promise<InstanceStatus> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CliError(`no answer from ${pod} within ${PROXY_TIMEOUT_MS / 1000}s`)), PROXY_TIMEOUT_MS);
-    });
-    try {
-      const text = await Promise.race([this.call(() => this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${MANAGER_PORT}`, namespace: this.namespace, path: 'pg/status' })), timeout]);
-      return (typeof text === 'string' ? JSON.parse(text) : text) as InstanceStatus;
-    } finally {
-      clearTimeout(timer);
-    }
+  instanceStatus(pod: string): Promise<InstanceStatus> {
+    return new InstanceClient(this.podProxy(pod), { instance: pod }).call('status');
+  }
+
+  /** GETs to a Pod's manager, relayed by the API server; the plugin sends nothing else. */
+  private podProxy(pod: string): Transport {
+    return {
+      target: `${this.server} (proxy to ${pod})`,
+      overheadMs: PROXY_OVERHEAD_MS,
+      send: async (e) => {
+        if (e.method !== 'GET') throw new Error(`the Pod proxy transport only relays GET requests, not ${e.method} ${e.path}`);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new CliError(`no answer from ${pod} within ${e.timeoutMs / 1000}s`)), e.timeoutMs);
+        });
+        try {
+          const request = this.call(() => this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${MANAGER_PORT}`, namespace: this.namespace, path: e.path.slice(1) }));
+          const text: unknown = await Promise.race([request, timeout]);
+          return { status: 200, text: typeof text === 'string' ? text : JSON.stringify(text) };
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
   }
 }

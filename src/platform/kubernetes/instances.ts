@@ -6,18 +6,16 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import type { Cluster } from '../../api/index.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT } from '../../api/names.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
-import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
-import type { Credentials, InstanceSpec } from '../../instance/spec.js';
-import type { InstanceStatus } from '../../instance/status.js';
-import { credentialsHash } from '../../operator/credentials.js';
-import { configHash } from '../../operator/instance-config.js';
+import { InstanceClient } from '../../instance/client.js';
+import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
+import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
+import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
-import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
+import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
 import type { KubeStore } from './store.js';
 
-const HTTP_TIMEOUT_MS = 1000;
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
 const ISOLATION_MARGIN_MS = 1000;
 
@@ -31,13 +29,22 @@ export interface KubeInstancesOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Annotations written before the peers were kept as JSON hold another format: unknown, so out of date. */
+function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined {
+  try {
+    const peers = JSON.parse(annotation ?? '') as unknown;
+    return Array.isArray(peers) ? (peers as PeerEndpoint[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The other instances' managers, by Pod IP: a Pod has one only once it runs, and a new one when recreated. */
 function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
   return pods
     .filter((p) => p.metadata?.name !== name && p.status?.podIP)
     .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT }));
 }
-
 
 /** The client hands timestamps over as Dates or, from some paths, as strings. */
 function toIso(t: Date | string | undefined): string | undefined {
@@ -67,18 +74,17 @@ export class KubeInstances implements InstanceRuntime {
     return (await this.store.get('Pod', cluster.metadata.namespace, name)) as V1Pod | undefined;
   }
 
-  private async call<T>(pod: V1Pod, method: 'GET' | 'POST' | 'PUT', path: string, token: string | undefined, body?: unknown, timeoutMs = HTTP_TIMEOUT_MS): Promise<T | null> {
+  /** The Pod's manager, on the Pod's IP. */
+  private managerOf(pod: V1Pod, token?: string): InstanceClient {
     const ip = pod.status?.podIP;
     if (!ip) throw new Error(`pod ${pod.metadata?.name} has no IP yet`);
-    const res = await fetch(`http://${ip}:${MANAGER_PORT}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (res.status === 404 && method === 'GET') return null;
-    if (!res.ok) throw new Error(`${pod.metadata?.name} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    return new InstanceClient({ host: ip, port: MANAGER_PORT }, { token, instance: pod.metadata?.name });
+  }
+
+  private async manager(cluster: Cluster, name: string): Promise<InstanceClient> {
+    const pod = await this.pod(cluster, name);
+    if (!pod) throw new Error(`pod ${name} does not exist`);
+    return this.managerOf(pod, await this.token(cluster, name));
   }
 
   private async token(cluster: Cluster, name: string): Promise<string | undefined> {
@@ -113,14 +119,16 @@ export class KubeInstances implements InstanceRuntime {
           name,
           serial: Number(pvc.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0),
           running,
-          configHash: hashWithPeers(annotations[ANNOTATIONS.configHash], annotations[ANNOTATIONS.peers], peersOf(pods, name)),
+          configHash: annotations[ANNOTATIONS.configHash],
           credentialsHash: annotations[ANNOTATIONS.credentialsHash],
+          peersToldOf: peersToldOf(annotations[ANNOTATIONS.peers]),
+          peersNow: peersOf(pods, name),
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
         };
         if (!running || !pod) return observed;
         try {
-          observed.status = (await this.call<InstanceStatus>(pod, 'GET', '/pg/status', undefined)) ?? undefined;
+          observed.status = await this.managerOf(pod).call('status');
         } catch (e) {
           Object.assign(observed, statusErrorOf(e));
         }
@@ -159,13 +167,13 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** Writes the spec Secret (mounted by the Pod) and returns what was written. */
-  private async writeSpec(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<{ spec: InstanceSpec; credentials: Credentials }> {
+  private async writeSpec(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<{ spec: InstanceSpec; credentials: Credentials }> {
     const previous = await this.store.get('Secret', cluster.metadata.namespace, managerSecretName(name));
     const decode = (k: string) => (previous?.data?.[k] ? Buffer.from(previous.data[k], 'base64').toString() : undefined);
     const token = decode('token') ?? randomBytes(24).toString('hex');
     const generation = Number((JSON.parse(decode('instance.json') ?? '{"generation":0}') as { generation: number }).generation) + 1;
-    const spec = await this.instanceSpec(cluster, name, serial, config, generation);
-    const credentials: Credentials = { ...creds, managerToken: token };
+    const spec = await this.instanceSpec(cluster, name, serial, given.config, generation);
+    const credentials: Credentials = { ...given.credentials, managerToken: token };
     await this.store.put(managerSecret(cluster, name, { 'instance.json': JSON.stringify(spec, null, 2), 'credentials.json': JSON.stringify(credentials), token }));
     return { spec, credentials };
   }
@@ -188,22 +196,23 @@ export class KubeInstances implements InstanceRuntime {
     );
   }
 
-  async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, config, creds), this.ensureVolumes(cluster, name, serial)]);
-    await this.createPod(cluster, name, serial, config, creds);
-    await this.annotateHashes(cluster, name, config, creds, spec.peers);
+  async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
+    await this.createPod(cluster, name, serial, given);
+    await this.annotateHashes(cluster, name, given, spec.peers);
   }
 
-  private async createPod(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), role: config.role, configHash: configHash(config), credentialsHash: credentialsHash(creds) });
+  private async createPod(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
+    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
     await this.store.put(pod);
   }
 
-  private async annotateHashes(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, peers: InstanceSpec['peers']): Promise<void> {
-    const annotations = { [ANNOTATIONS.configHash]: configHash(config), [ANNOTATIONS.credentialsHash]: credentialsHash(creds), [ANNOTATIONS.peers]: peersKey(peers) };
+  /** Records what the controller handed over, and the peers this platform told the manager of. */
+  private async annotateHashes(cluster: Cluster, name: string, given: InstanceHandout, peers: PeerEndpoint[]): Promise<void> {
+    const annotations = { [ANNOTATIONS.configHash]: given.configHash, [ANNOTATIONS.credentialsHash]: given.credentialsHash, [ANNOTATIONS.peers]: JSON.stringify(peers) };
     await Promise.all([
       this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations }),
       this.store.patchMetadata('Pod', cluster.metadata.namespace, name, { annotations }).catch(() => undefined),
@@ -211,38 +220,31 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** Pushes the spec to the running manager; the Secret already has it for a restarted Pod. */
-  private async push(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<V1Pod> {
+  private async push(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const pod = await this.pod(cluster, name);
     if (!pod) throw new Error(`pod ${name} does not exist`);
     const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const { spec, credentials } = await this.writeSpec(cluster, name, serial, config, creds);
-    await this.call(pod, 'PUT', '/spec', credentials.managerToken, { spec, credentials }, 30_000);
-    await this.annotateHashes(cluster, name, config, creds, spec.peers);
-    return pod;
+    const { spec, credentials } = await this.writeSpec(cluster, name, serial, given);
+    await this.managerOf(pod, credentials.managerToken).call('replaceSpec', { body: { spec, credentials } });
+    await this.annotateHashes(cluster, name, given, spec.peers);
   }
 
-  async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
-    await this.push(cluster, name, config, creds);
+  async configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
+    await this.push(cluster, name, given);
   }
 
-  async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+  async start(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const pod = await this.pod(cluster, name);
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
-    await this.createPod(cluster, name, serial, config, creds);
-    await this.annotateHashes(cluster, name, config, creds, spec.peers);
-  }
-
-  private async post<T>(cluster: Cluster, name: string, path: string, timeoutMs: number, body?: unknown): Promise<T> {
-    const pod = await this.pod(cluster, name);
-    if (!pod) throw new Error(`pod ${name} does not exist`);
-    return (await this.call<T>(pod, 'POST', path, await this.token(cluster, name), body, timeoutMs)) as T;
+    const { spec } = await this.writeSpec(cluster, name, serial, given);
+    await this.createPod(cluster, name, serial, given);
+    await this.annotateHashes(cluster, name, given, spec.peers);
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
-    await this.post(cluster, name, '/pg/restart', 300_000);
+    await (await this.manager(cluster, name)).call('restart');
   }
 
   async stop(cluster: Cluster, name: string): Promise<void> {
@@ -263,7 +265,7 @@ export class KubeInstances implements InstanceRuntime {
    */
   async isolate(cluster: Cluster, name: string): Promise<void> {
     try {
-      await this.post(cluster, name, '/pg/isolate', 5000);
+      await (await this.manager(cluster, name)).call('isolate');
       return;
     } catch {
       await this.core.deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -271,32 +273,32 @@ export class KubeInstances implements InstanceRuntime {
     }
   }
 
-  async promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void> {
-    await this.push(cluster, name, config, creds);
-    await this.post(cluster, name, `/pg/promote${minLsn ? `?minLsn=${encodeURIComponent(minLsn)}` : ''}`, 90_000);
+  async promote(cluster: Cluster, name: string, given: InstanceHandout, minLsn?: string): Promise<void> {
+    await this.push(cluster, name, given);
+    await (await this.manager(cluster, name)).call('promote', { query: { minLsn } });
   }
 
-  async demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string> {
-    await this.push(cluster, name, config, creds);
-    return (await this.post<{ lsn: string }>(cluster, name, '/pg/demote', 120_000)).lsn;
+  async demote(cluster: Cluster, name: string, given: InstanceHandout): Promise<string> {
+    await this.push(cluster, name, given);
+    return (await (await this.manager(cluster, name)).call('demote')).lsn;
   }
 
   async startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void> {
-    await this.post(cluster, name, '/backups', 10_000, request);
+    await (await this.manager(cluster, name)).call('startBackup', { body: request });
   }
 
   async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
     const pod = await this.pod(cluster, name);
     if (!pod) throw new Error(`pod ${name} does not exist`);
-    return this.call<BackupReport>(pod, 'GET', `/backups/${encodeURIComponent(backupName)}`, undefined);
+    return this.managerOf(pod).call('backupReport', { params: { name: backupName } });
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
-    await this.post(cluster, name, '/catalog/refresh', 60_000);
+    await (await this.manager(cluster, name)).call('refreshCatalog');
   }
 
   async reload(cluster: Cluster, name: string): Promise<void> {
-    await this.post(cluster, name, '/pg/reload', 30_000);
+    await (await this.manager(cluster, name)).call('reload');
   }
 }
 

@@ -4,6 +4,7 @@ import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import { instancePaths } from '../../instance/paths.js';
+import { ROUTES } from '../../instance/protocol.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
@@ -123,9 +124,9 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
             { name: 'status', containerPort: MANAGER_PORT, protocol: 'TCP' },
             { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
           ],
-          startupProbe: probe('/healthz', { failureThreshold: 360, periodSeconds: 10 }),
-          livenessProbe: probe('/healthz', { failureThreshold: 3 }),
-          readinessProbe: probe('/readyz', { failureThreshold: 3 }),
+          startupProbe: probe(ROUTES.healthz.path, { failureThreshold: 360, periodSeconds: 10 }),
+          livenessProbe: probe(ROUTES.healthz.path, { failureThreshold: 3 }),
+          readinessProbe: probe(ROUTES.readyz.path, { failureThreshold: 3 }),
           volumeMounts: mounts,
           ...(cluster.spec.resources ? { resources: cluster.spec.resources } : {}),
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, privileged: false },

@@ -1,7 +1,8 @@
 // One server-sent-event stream per running instance manager. A postmaster exit arrives as an event;
 // a manager that dies closes its stream. Either way the cluster is reconciled at once, instead of
 // at the next resync.
-import { get, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import { openEventStream } from '../../instance/client.js';
 
 export interface WatchedInstance {
   namespace: string;
@@ -32,7 +33,7 @@ export class InstanceEventWatcher {
     if (this.streams.has(key) || (this.refusedUntil.get(key) ?? 0) > Date.now()) return;
     this.refusedUntil.delete(key);
     let connected = false;
-    const req = get({ host: '127.0.0.1', port: i.statusPort, path: '/events', agent: false, headers: { authorization: `Bearer ${i.token}` } }, (res) => {
+    const req = openEventStream({ host: '127.0.0.1', port: i.statusPort }, i.token, (res) => {
       // Too many streams (503) or a token it does not take: retried later, as a refusal is.
       if (res.statusCode !== 200) {
         res.resume();

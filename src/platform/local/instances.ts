@@ -7,27 +7,25 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
-import { ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
+import { InstanceClient } from '../../instance/client.js';
+import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
-import type { Credentials, InstanceSpec } from '../../instance/spec.js';
+import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
-import { credentialsHash } from '../../operator/credentials.js';
-import { configHash } from '../../operator/instance-config.js';
+import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
-import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
+import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
-import { managerRequest } from './manager-client.js';
 import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
-const STATUS_TIMEOUT_MS = 1000;
 
 /**
  * What the platform remembers about an instance: a file next to the instance's data, written by
@@ -45,10 +43,11 @@ export interface InstanceRecord {
   managerStartedAt?: string;
   token: string;
   generation: number;
+  /** As the controller handed them over. */
   configHash?: string;
   credentialsHash?: string;
-  /** The peers the manager was last told of (see peersKey). */
-  peers?: string;
+  /** The peers the manager was last told of. */
+  peers?: PeerEndpoint[];
   role: InstanceConfig['role'];
   createdAt: string;
 }
@@ -171,10 +170,13 @@ export class LocalInstances implements InstanceRuntime {
     }
   }
 
-  async fetchStatus(rec: InstanceRecord): Promise<InstanceStatus> {
-    const res = await managerRequest(rec.statusPort, '/pg/status', { timeoutMs: STATUS_TIMEOUT_MS });
-    if (res.status !== 200) throw new Error(`status endpoint answered ${res.status}`);
-    return JSON.parse(res.text) as InstanceStatus;
+  /** The instance's manager listens on the loopback at the port its record holds. */
+  private client(rec: InstanceRecord): InstanceClient {
+    return new InstanceClient({ host: '127.0.0.1', port: rec.statusPort }, { token: rec.token, instance: rec.name });
+  }
+
+  fetchStatus(rec: InstanceRecord): Promise<InstanceStatus> {
+    return this.client(rec).call('status');
   }
 
   /** The other instances' managers; an instance created after this one's last spec is not among its peers yet. */
@@ -194,8 +196,11 @@ export class LocalInstances implements InstanceRuntime {
           name: record.name,
           serial: record.serial,
           running,
-          configHash: hashWithPeers(record.configHash, record.peers, this.peersOf(ns, cluster.metadata.name, record.name)),
+          configHash: record.configHash,
           credentialsHash: record.credentialsHash,
+          // Records written before peers were kept as a list hold a string: unknown, so out of date.
+          peersToldOf: Array.isArray(record.peers) ? record.peers : undefined,
+          peersNow: this.peersOf(ns, cluster.metadata.name, record.name),
           role: record.role,
           managerStartedAt: record.managerStartedAt,
         };
@@ -257,18 +262,18 @@ export class LocalInstances implements InstanceRuntime {
   }
 
   /** Every spec written is a new generation, so the manager's status can say which one it applied. */
-  private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, config: InstanceConfig, creds: ClusterCredentials): void {
+  private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, given: InstanceHandout): void {
     rec.generation++;
     const paths = instancePaths(dir, rec.pgPort);
-    const spec = this.instanceSpec(cluster, rec, config);
+    const spec = this.instanceSpec(cluster, rec, given.config);
     const owner = this.owner(cluster);
     writeOwnedFile(paths.spec, JSON.stringify(spec, null, 2) + '\n', owner, 0o600, { durable: false });
-    const credentials: Credentials = { ...creds, managerToken: rec.token };
+    const credentials: Credentials = { ...given.credentials, managerToken: rec.token };
     writeOwnedFile(paths.credentials, JSON.stringify(credentials) + '\n', owner, 0o600, { durable: false });
-    rec.configHash = configHash(config);
-    rec.credentialsHash = credentialsHash(creds);
-    rec.peers = peersKey(spec.peers);
-    rec.role = config.role;
+    rec.configHash = given.configHash;
+    rec.credentialsHash = given.credentialsHash;
+    rec.peers = spec.peers;
+    rec.role = given.config.role;
     this.writeRecord(dir, rec);
   }
 
@@ -290,7 +295,7 @@ export class LocalInstances implements InstanceRuntime {
     this.writeRecord(dir, rec);
   }
 
-  async create(cluster: Cluster, name: string, serial: number, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+  async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
     const dir = this.dirOf(cluster, name);
     if (this.readRecord(dir)) throw new Error(`instance ${name} already exists`);
     const ns = cluster.metadata.namespace ?? 'default';
@@ -307,32 +312,26 @@ export class LocalInstances implements InstanceRuntime {
       statusPort: await freePort(),
       token: randomBytes(24).toString('hex'),
       generation: 0,
-      role: config.role,
+      role: given.config.role,
       createdAt: new Date().toISOString(),
     };
-    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    this.writeInstanceFiles(cluster, dir, rec, given);
     this.spawnManager(cluster, dir, rec);
   }
 
-  private async post<T = unknown>(rec: InstanceRecord, path: string, timeoutMs: number, body?: unknown): Promise<T> {
-    const res = await managerRequest(rec.statusPort, path, { method: 'POST', token: rec.token, body, timeoutMs });
-    if (res.status < 200 || res.status > 299) throw new Error(`${rec.name} ${path}: ${res.status} ${errorText(res.text)}`);
-    return JSON.parse(res.text) as T;
-  }
-
-  async configure(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+  async configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    this.writeInstanceFiles(cluster, dir, rec, given);
     // A nudge, not awaited: the manager's reconcile may take long (a rewind), and other instances
     // must not wait behind it. It also re-reads its spec periodically, so a missed nudge only delays.
-    void this.post(rec, '/reconcile', 10_000).catch(() => undefined);
+    void this.client(rec).call('reconcile').catch(() => undefined);
   }
 
-  async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
+  async start(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
     if (this.managerRunning(rec)) return;
     // A postmaster that outlived a killed manager is left alone: the new manager adopts it.
-    this.writeInstanceFiles(cluster, dir, rec, config, creds);
+    this.writeInstanceFiles(cluster, dir, rec, given);
     this.spawnManager(cluster, dir, rec);
   }
 
@@ -340,7 +339,7 @@ export class LocalInstances implements InstanceRuntime {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
     if (!rec) return;
-    if (this.managerRunning(rec)) await this.post(rec, '/pg/isolate', 5000).catch(() => undefined);
+    if (this.managerRunning(rec)) await this.client(rec).call('isolate').catch(() => undefined);
     // The manager may be gone or hung: on this machine we can make sure ourselves.
     const pgdata = instancePaths(dir, rec.pgPort).pgdata;
     // postmaster.pid is the instance user's file: only a postmaster of this data folder is killed.
@@ -353,45 +352,41 @@ export class LocalInstances implements InstanceRuntime {
     }
   }
 
-  async promote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials, minLsn?: string): Promise<void> {
+  async promote(cluster: Cluster, name: string, given: InstanceHandout, minLsn?: string): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    await this.post(rec, `/pg/promote${minLsn ? `?minLsn=${encodeURIComponent(minLsn)}` : ''}`, 90_000);
+    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.client(rec).call('promote', { query: { minLsn } });
   }
 
-  async demote(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<string> {
+  async demote(cluster: Cluster, name: string, given: InstanceHandout): Promise<string> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, config, creds);
-    return (await this.post<{ lsn: string }>(rec, '/pg/demote', 120_000)).lsn;
+    this.writeInstanceFiles(cluster, dir, rec, given);
+    return (await this.client(rec).call('demote')).lsn;
   }
 
   async startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
-    await this.post(rec, '/backups', 10_000, request);
+    await this.client(rec).call('startBackup', { body: request });
   }
 
   async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
     const { rec } = this.requireRecord(cluster, name);
-    const res = await managerRequest(rec.statusPort, `/backups/${encodeURIComponent(backupName)}`, { timeoutMs: STATUS_TIMEOUT_MS });
-    if (res.status === 404) return null;
-    if (res.status !== 200) throw new Error(`${name} backup report: ${res.status} ${res.text}`);
-    return JSON.parse(res.text) as BackupReport;
+    return this.client(rec).call('backupReport', { params: { name: backupName } });
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
-    await this.post(rec, '/catalog/refresh', 60_000);
+    await this.client(rec).call('refreshCatalog');
   }
 
   async reloadInstance(cluster: Cluster, name: string): Promise<void> {
     const rec = this.readRecord(this.dirOf(cluster, name));
-    if (rec && this.managerRunning(rec)) await this.post(rec, '/pg/reload', 30_000);
+    if (rec && this.managerRunning(rec)) await this.client(rec).call('reload');
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
-    const rec = this.readRecord(this.dirOf(cluster, name));
-    if (!rec) throw new Error(`instance ${name} has no local record`);
-    await this.post(rec, '/pg/restart', 300_000);
+    const { rec } = this.requireRecord(cluster, name);
+    await this.client(rec).call('restart');
   }
 
   private async waitForPostmasterExit(dir: string, rec: InstanceRecord, timeoutMs: number): Promise<void> {
@@ -429,16 +424,6 @@ export class LocalInstances implements InstanceRuntime {
     // A data folder can be large: removed off the event loop.
     await rm(dir, { recursive: true, force: true });
     this.cachedRecords(dirname(dir)).delete(dir);
-  }
-}
-
-/** The manager answers errors as {"error": "…"}; the sentence is what a person needs. */
-function errorText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown };
-    return typeof parsed.error === 'string' ? parsed.error : body;
-  } catch {
-    return body;
   }
 }
 
