@@ -63,6 +63,11 @@ export interface Topology {
 export const RESTART_REQUEST_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 /** Set by `kubectl cnpg reload CLUSTER`. */
 export const RELOAD_REQUEST_ANNOTATION = 'cnpg.io/reloadedAt';
+/**
+ * Set by `cnpg restart CLUSTER INSTANCE` to the instance's name: planCluster restarts a primary in
+ * place and recreates a standby, then clears it (so a restart that failed is tried again).
+ */
+export const RESTART_INSTANCE_ANNOTATION = 'cnpg.io/restartInstance';
 
 /** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
 export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap): InstanceConfig {

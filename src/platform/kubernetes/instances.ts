@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
+import type { StoredCluster } from '../../api/cluster-status.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS, hashWithPeers, peersKey } from '../../instance/isolation.js';
 import type { Credentials, InstanceSpec } from '../../instance/spec.js';
@@ -14,7 +15,7 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { ClusterCredentials, InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
-import type { KubeStore } from './store.js';
+import { isStatus, type KubeStore } from './store.js';
 
 const HTTP_TIMEOUT_MS = 1000;
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
@@ -29,6 +30,8 @@ export interface KubeInstancesOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const TERMINAL_PHASES = new Set(['Failed', 'Succeeded']);
 
 /** The peers an instance manager was last told of, on its PVC next to the hashes. */
 const PEERS_ANNOTATION = 'cnpg.io/peers';
@@ -172,8 +175,13 @@ export class KubeInstances implements InstanceRuntime {
     return { spec, credentials };
   }
 
-  private image(cluster: Cluster): string {
-    return cluster.spec.imageName ?? this.o.defaultImage;
+  defaultImage(): string {
+    return this.o.defaultImage;
+  }
+
+  /** The operator's default only for a Cluster that has recorded none yet (see recordedImage). */
+  private image(cluster: StoredCluster): string {
+    return cluster.spec.imageName ?? cluster.status?.image ?? this.o.defaultImage;
   }
 
   private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
@@ -227,9 +235,22 @@ export class KubeInstances implements InstanceRuntime {
     await this.push(cluster, name, config, creds);
   }
 
+  /**
+   * A Pod that ended (Failed: evicted, or its container exited for good; Succeeded) never runs
+   * again: as CloudNativePG does, it is deleted and a new one made on the same volume. A Pod still
+   * being deleted is waited for.
+   */
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const pod = await this.pod(cluster, name);
-    if (pod) return;
+    if (pod && (pod.metadata?.deletionTimestamp || !TERMINAL_PHASES.has(pod.status?.phase ?? ''))) return;
+    if (pod) {
+      // Nothing runs in an ended Pod, so no grace period; the uid makes sure it is that Pod that goes.
+      await this.core
+        .deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata?.uid } } })
+        .catch((e: unknown) => {
+          if (!isStatus(e, 404)) throw e;
+        });
+    }
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
@@ -295,10 +316,6 @@ export class KubeInstances implements InstanceRuntime {
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     await this.post(cluster, name, '/catalog/refresh', 60_000);
-  }
-
-  async reload(cluster: Cluster, name: string): Promise<void> {
-    await this.post(cluster, name, '/pg/reload', 30_000);
   }
 }
 

@@ -28,6 +28,7 @@ import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
 const STATUS_TIMEOUT_MS = 1000;
+const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 /**
  * What the platform remembers about an instance: a file next to the instance's data, written by
@@ -96,6 +97,11 @@ export class LocalInstances implements InstanceRuntime {
 
   defaultMajor(): number {
     return resolveInstallation(undefined).major;
+  }
+
+  /** Locally an image only names the major whose installed binaries run the Cluster: the newest. */
+  defaultImage(): string {
+    return `${DEFAULT_IMAGE_REPOSITORY}:${this.defaultMajor()}`;
   }
 
   clusterDir(namespace: string, cluster: string): string {
@@ -381,11 +387,6 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.post(rec, '/catalog/refresh', 60_000);
-  }
-
-  async reloadInstance(cluster: Cluster, name: string): Promise<void> {
-    const rec = this.readRecord(this.dirOf(cluster, name));
-    if (rec && this.managerRunning(rec)) await this.post(rec, '/pg/reload', 30_000);
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
