@@ -93,7 +93,7 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
  */
 export const ACTED_ON_ANNOTATIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: ['cnpg.io/fencedInstances', 'cnpg.io/reloadedAt', 'cnpg.io/targetPrimary'],
+  Cluster: ['cnpg.io/fencedInstances', 'cnpg.io/reloadedAt', 'cnpg.io/restartInstance', 'cnpg.io/targetPrimary'],
 });
 
 const CNPG_ANNOTATION = /^(?:[a-z0-9-]+\.)?cnpg\.io\//;
