@@ -196,14 +196,17 @@ test('-ro and -r leave out what the plan routes nowhere: the old primary, still 
   const primary = cluster.status!.currentPrimary!;
   const standby = primary === 'pg-1' ? 'pg-2' : 'pg-1';
   await stopOperator();
-  const endpoints = new KubeEndpoints(new KubeStore(kc));
-  // Step one of a failover: writes and reads routed nowhere while the old primary is isolated.
-  await endpoints.route(cluster, { rw: [], ro: [], r: [] });
-  assert.deepEqual(await selected(), { 'pg-rw': [], 'pg-ro': [], 'pg-r': [] });
-  // The standby promoted; the old primary not yet following it.
-  await endpoints.route(cluster, { rw: [standby], ro: [], r: [standby] });
-  assert.deepEqual(await selected(), { 'pg-rw': [standby], 'pg-ro': [], 'pg-r': [standby] });
-  operator = new TestOperator(cp);
+  try {
+    const endpoints = new KubeEndpoints(new KubeStore(kc));
+    // Step one of a failover: writes and reads routed nowhere while the old primary is isolated.
+    await endpoints.route(cluster, { rw: [], ro: [], r: [] });
+    assert.deepEqual(await selected(), { 'pg-rw': [], 'pg-ro': [], 'pg-r': [] });
+    // The standby promoted; the old primary not yet following it.
+    await endpoints.route(cluster, { rw: [standby], ro: [], r: [standby] });
+    assert.deepEqual(await selected(), { 'pg-rw': [standby], 'pg-ro': [], 'pg-r': [standby] });
+  } finally {
+    operator = new TestOperator(cp);
+  }
   await healthy(primary);
   const routed = { 'pg-rw': [primary], 'pg-ro': [standby], 'pg-r': ['pg-1', 'pg-2'] };
   await eventually('both instances routed again by the operator', async () => isDeepStrictEqual(await selected(), routed), 60_000, 500);
