@@ -24,5 +24,12 @@ spec:
 after(() => env.cleanup());
 
 test('cnpg promote, restart, reload and fencing: annotations the operator acts on', { timeout: 900_000 }, async () => {
-  await intentsScenario({ cnpg: (args) => env.run(args), cluster: (name) => env.json<StoredCluster>(['get', 'cluster', name]) }, 'pg');
+  await intentsScenario(
+    {
+      cnpg: (args) => env.run(args),
+      cluster: (name) => env.json<StoredCluster>(['get', 'cluster', name]),
+      patchCluster: async (name, patch) => void (await env.ok(['patch', 'cluster', name, '--type', 'merge', '-p', patch])),
+    },
+    'pg',
+  );
 });

@@ -161,7 +161,14 @@ test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', {
 });
 
 test('kubectl cnpg promote, restart, reload and fencing: annotations the operator acts on, as locally', { timeout: 900_000 }, async () => {
-  await intentsScenario({ cnpg: (args) => kubectl(['cnpg', ...args]), cluster: () => readPg() }, 'pg');
+  await intentsScenario(
+    {
+      cnpg: (args) => kubectl(['cnpg', ...args]),
+      cluster: () => readPg(),
+      patchCluster: async (name, patch) => void (await ok(['patch', 'cluster', name, '--type', 'merge', '-p', patch])),
+    },
+    'pg',
+  );
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {

@@ -15,6 +15,8 @@ export interface IntentsPlatform {
   /** The plugin's command line: `cnpg ARGS` or `kubectl cnpg ARGS`. */
   cnpg(args: string[]): Promise<CliRun>;
   cluster(name: string): Promise<StoredCluster>;
+  /** A JSON merge patch of Cluster NAME (`patch cluster NAME --type merge -p PATCH`). */
+  patchCluster(name: string, patch: string): Promise<void>;
 }
 
 interface InstanceRow {
@@ -86,6 +88,18 @@ export async function intentsScenario(p: IntentsPlatform, name: string): Promise
   assert.equal((await ok(['restart', name])).trim(), `cluster ${name} restart requested: standbys first, then the primary`);
   await restartedSince(before, [one, two]);
   await healthy(two, 'after the rolling restart');
+
+  // supervised: a rolling restart stops at the primary until the user restarts it (or switches over).
+  await p.patchCluster(name, '{"spec":{"primaryUpdateStrategy":"supervised"}}');
+  before = await pids();
+  await ok(['restart', name]);
+  await restartedSince(before, [one]);
+  await eventually('the cluster waiting for the user', async () => (await p.cluster(name)).status?.phase === 'Waiting for user action', 60_000, 500);
+  assert.equal((await pids())[two], before[two], 'supervised: the primary waits');
+  await ok(['restart', name, two]);
+  await restartedSince(before, [two]);
+  await healthy(two, 'after the user restarted the primary');
+  await p.patchCluster(name, '{"spec":{"primaryUpdateStrategy":"unsupervised"}}');
 
   // fencing: PostgreSQL of the instance stops, the instance stays; a fenced instance is not restarted.
   assert.equal((await ok(['fencing', 'on', name, one])).trim(), `${one} of cluster ${name} fenced`);
