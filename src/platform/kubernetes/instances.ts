@@ -237,20 +237,21 @@ export class KubeInstances implements InstanceRuntime {
 
   /**
    * A Pod that ended (Failed: evicted, or its container exited for good; Succeeded) never runs
-   * again: as CloudNativePG does, it is deleted and a new one made on the same volume. A Pod still
-   * being deleted is waited for.
+   * again: as CloudNativePG does, it is deleted, and the reconcile its deletion brings makes a new
+   * one on the same volume. A Pod still being deleted is waited for.
    */
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const pod = await this.pod(cluster, name);
-    if (pod && (pod.metadata?.deletionTimestamp || !TERMINAL_PHASES.has(pod.status?.phase ?? ''))) return;
-    if (pod) {
+    if (pod && TERMINAL_PHASES.has(pod.status?.phase ?? '') && !pod.metadata?.deletionTimestamp) {
       // Nothing runs in an ended Pod, so no grace period; the uid makes sure it is that Pod that goes.
       await this.core
         .deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata?.uid } } })
         .catch((e: unknown) => {
           if (!isStatus(e, 404)) throw e;
         });
+      return;
     }
+    if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     const { spec } = await this.writeSpec(cluster, name, serial, config, creds);
