@@ -3,16 +3,20 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { KubeEndpoints } from '../src/platform/kubernetes/endpoints.js';
+import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { KubeletStandIn } from './support/kubelet.js';
 import { TestOperator, readCluster } from './support/operator.js';
+import { intentsScenario } from './support/intents.js';
 
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
@@ -156,59 +160,15 @@ test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', {
   assert.match(failing.stderr, /column "nope" does not exist/);
 });
 
-test('kubectl cnpg fencing on stops PostgreSQL of one instance; off starts it again', { timeout: 180_000 }, async () => {
-  assert.equal((await ok(['cnpg', 'fencing', 'on', 'pg', 'pg-2'])).trim(), 'pg-2 of cluster pg fenced');
-  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/fencedInstances'], '["pg-2"]');
-  await eventually('pg-2 to report fenced', async () => {
-    const json = JSON.parse(await ok(['cnpg', 'status', 'pg', '-o', 'json'])) as { instancesStatus: Array<{ name: string; ready: boolean }> };
-    return json.instancesStatus.find((i) => i.name === 'pg-2')?.ready === false;
-  }, 60_000, 500);
-  assert.equal((await ok(['cnpg', 'fencing', 'off', 'pg', 'pg-2'])).trim(), 'pg-2 of cluster pg unfenced');
-  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/fencedInstances'], undefined);
-  await healthy('pg-1');
-});
-
-test('kubectl cnpg promote switches the primary over', { timeout: 240_000 }, async () => {
-  assert.equal((await ok(['cnpg', 'promote', 'pg', '2'])).trim(), 'Node pg-2 in cluster pg will be promoted');
-  await healthy('pg-2');
-  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'the operator consumed the request');
-  assert.match(await ok(['cnpg', 'status', 'pg']), /Primary instance:\s+pg-2/);
-});
-
-interface InstanceRow {
-  name: string;
-  postmasterPid?: number;
-  isPrimary: boolean;
-}
-
-const instanceRows = async (): Promise<InstanceRow[]> => (JSON.parse(await ok(['cnpg', 'status', 'pg', '-o', 'json'])) as { instancesStatus: InstanceRow[] }).instancesStatus;
-const confLoadTime = async (replica: boolean): Promise<string> => (await ok(['cnpg', 'psql', 'pg', ...(replica ? ['--replica'] : []), '--', '-tAc', 'select pg_conf_load_time()'])).trim();
-
-test('kubectl cnpg reload makes every instance reload, without a restart', { timeout: 120_000 }, async () => {
-  const before = { primary: await confLoadTime(false), replica: await confLoadTime(true), pids: (await instanceRows()).map((i) => i.postmasterPid) };
-  assert.equal((await ok(['cnpg', 'reload', 'pg'])).trim(), 'cluster pg reload requested');
-  await eventually('both instances reloaded', async () => (await confLoadTime(false)) !== before.primary && (await confLoadTime(true)) !== before.replica, 60_000, 500);
-  assert.deepEqual((await instanceRows()).map((i) => i.postmasterPid), before.pids, 'no postmaster was restarted');
-});
-
-test('kubectl cnpg restart restarts every instance and keeps the primary; one standby by its Pod', { timeout: 240_000 }, async () => {
-  const before = await instanceRows();
-  assert.equal((await ok(['cnpg', 'restart', 'pg'])).trim(), 'cluster pg restart requested: standbys first, then the primary');
-  await eventually('new postmasters everywhere', async () => {
-    const now = await instanceRows();
-    return now.every((i) => i.postmasterPid !== undefined && i.postmasterPid !== before.find((b) => b.name === i.name)?.postmasterPid);
-  }, 180_000, 1000);
-  await healthy('pg-2');
-  const refused = await kubectl(['cnpg', 'restart', 'pg', 'pg-2']);
-  assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /pg-2 is the primary; restart the whole cluster/);
-  const standby = (await instanceRows()).find((i) => i.name === 'pg-1')!.postmasterPid;
-  assert.equal((await ok(['cnpg', 'restart', 'pg', '1'])).trim(), 'instance pg-1 restarted');
-  await eventually('pg-1 running again with a new postmaster', async () => {
-    const row = (await instanceRows()).find((i) => i.name === 'pg-1');
-    return row?.postmasterPid !== undefined && row.postmasterPid !== standby;
-  }, 120_000, 1000);
-  await healthy('pg-2');
+test('kubectl cnpg promote, restart, reload and fencing: annotations the operator acts on, as locally', { timeout: 900_000 }, async () => {
+  await intentsScenario(
+    {
+      cnpg: (args) => kubectl(['cnpg', ...args]),
+      cluster: () => readPg(),
+      patchCluster: async (name, patch) => void (await ok(['patch', 'cluster', name, '--type', 'merge', '-p', patch])),
+    },
+    'pg',
+  );
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {
@@ -216,4 +176,78 @@ test('kubectl cnpg backup --wait creates a Backup and waits for it to complete',
   assert.match(out, /^backup\.postgresql\.cnpg\.io\/first created$/m);
   assert.match(out, /^backup first completed: \d{8}T\d{6} \(WAL [0-9A-F]{24} to [0-9A-F]{24}\)$/m);
   assert.equal(await ok(['get', 'backups', '-o', 'jsonpath={.items[*].status.phase}']), 'completed');
+});
+
+/** Stops the operator and waits until it is gone, so nothing relabels Pods behind a test's back. */
+async function stopOperator(): Promise<void> {
+  const exited = new Promise((resolve) => operator.child.once('exit', resolve));
+  operator.kill();
+  if (operator.running) await exited;
+}
+
+const core = () => kc.makeApiClient(CoreV1Api);
+
+/** The Pods each of the cluster's Services selects, by the Services' selectors as stored now. */
+async function selected(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const svc of ['pg-rw', 'pg-ro', 'pg-r']) {
+    const selector = (await core().readNamespacedService({ name: svc, namespace: 'default' })).spec?.selector ?? {};
+    const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    out[svc] = (await core().listNamespacedPod({ namespace: 'default', labelSelector })).items.map((p) => p.metadata!.name!).sort();
+  }
+  return out;
+}
+
+test('-ro and -r leave out what the plan routes nowhere: the old primary, still ready, during a failover', { timeout: 240_000 }, async () => {
+  const cluster = await readPg();
+  const primary = cluster.status!.currentPrimary!;
+  const standby = primary === 'pg-1' ? 'pg-2' : 'pg-1';
+  await stopOperator();
+  try {
+    const endpoints = new KubeEndpoints(new KubeStore(kc));
+    // Step one of a failover: writes and reads routed nowhere while the old primary is isolated.
+    await endpoints.route(cluster, { rw: [], ro: [], r: [] });
+    assert.deepEqual(await selected(), { 'pg-rw': [], 'pg-ro': [], 'pg-r': [] });
+    // The standby promoted; the old primary not yet following it.
+    await endpoints.route(cluster, { rw: [standby], ro: [], r: [standby] });
+    assert.deepEqual(await selected(), { 'pg-rw': [standby], 'pg-ro': [], 'pg-r': [standby] });
+  } finally {
+    operator = new TestOperator(cp);
+  }
+  await healthy(primary);
+  const routed = { 'pg-rw': [primary], 'pg-ro': [standby], 'pg-r': ['pg-1', 'pg-2'] };
+  await eventually('both instances routed again by the operator', async () => isDeepStrictEqual(await selected(), routed), 60_000, 500);
+});
+
+test('an evicted (Failed) Pod is deleted and a new one runs the instance on its volume', { timeout: 240_000 }, async () => {
+  const primary = (await readPg()).status!.currentPrimary!;
+  const standby = primary === 'pg-1' ? 'pg-2' : 'pg-1';
+  const evicted = await core().readNamespacedPod({ name: standby, namespace: 'default' });
+  await kubelet.evict('default', standby);
+  await eventually(`a new ${standby} Pod running`, async () => {
+    const pod = await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined);
+    return pod && pod.metadata?.uid !== evicted.metadata?.uid && pod.status?.phase === 'Running';
+  }, 120_000, 500).catch(async (e: Error) => {
+    const pod = await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined);
+    throw new Error(`${e.message}; the Pod is ${pod?.status?.phase} (${pod?.status?.reason ?? ''}), uid ${pod?.metadata?.uid === evicted.metadata?.uid ? 'unchanged' : 'new'}`);
+  });
+  await healthy(primary);
+});
+
+test('an operator with another default image keeps an existing Cluster\'s Pods on the image it recorded', { timeout: 240_000 }, async () => {
+  const primary = (await readPg()).status!.currentPrimary!;
+  const standby = primary === 'pg-1' ? 'pg-2' : 'pg-1';
+  const first = (await core().readNamespacedPod({ name: standby, namespace: 'default' })).spec!.containers[0]!.image;
+  assert.equal((await readPg()).status?.image, first, 'the Cluster records the image its Pods run');
+  await stopOperator();
+  operator = new TestOperator(cp, { OPERAND_IMAGE: 'ghcr.io/cnpg-ts/postgresql:15-9.9.9' });
+  const uid = (await core().readNamespacedPod({ name: standby, namespace: 'default' })).metadata?.uid;
+  await ok(['cnpg', 'restart', 'pg', standby]);
+  const pod = await eventually(`a new ${standby} Pod`, async () => {
+    const p = await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined);
+    return p && p.metadata?.uid !== uid ? p : undefined;
+  }, 120_000, 500);
+  assert.equal(pod.spec!.containers[0]!.image, first);
+  await healthy(primary);
+  assert.equal((await readPg()).status?.image, first);
 });

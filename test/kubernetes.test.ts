@@ -94,6 +94,7 @@ test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', as
   await createCluster({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3, storage: { size: '1Gi' } } });
   const stored = (await custom().getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg' })) as { spec: Record<string, unknown> };
   assert.equal(stored.spec.primaryUpdateStrategy, 'unsupervised', 'the mutating webhook defaulted the spec');
+  assert.match(String(stored.spec.imageName), /^ghcr\.io\/cnpg-ts\/postgresql:15-/, 'and pinned the operator\'s default image');
   const core = kc.makeApiClient(CoreV1Api);
   await eventually('the first instance’s objects', async () => {
     const secrets = (await core.listNamespacedSecret({ namespace: 'default' })).items.map((s) => s.metadata?.name);
@@ -119,12 +120,13 @@ test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', as
   );
   assert.equal(pod.metadata?.ownerReferences?.[0]?.kind, 'Cluster');
   assert.deepEqual(pod.spec?.containers[0]?.ports?.map((p) => p.containerPort), [5432, 8000, 9187]);
+  assert.equal(pod.spec?.containers[0]?.image, stored.spec.imageName);
   await eventually('the rw/ro/r Services', async () => {
     const names = (await core.listNamespacedService({ namespace: 'default' })).items.map((s) => s.metadata?.name);
     return ['pg-rw', 'pg-ro', 'pg-r'].every((n) => names.includes(n));
   }, 30_000, 500);
   const rw = await core.readNamespacedService({ name: 'pg-rw', namespace: 'default' });
-  assert.deepEqual(rw.spec?.selector, { 'cnpg.io/cluster': 'pg', 'cnpg.io/instanceRole': 'primary' });
+  assert.deepEqual(rw.spec?.selector, { 'cnpg.io/cluster': 'pg', 'cnpg.io/instanceRole': 'primary', 'cnpg.io/serving': 'true' });
 });
 
 test('PodDisruptionBudgets and the instance ServiceAccount follow the spec', async () => {

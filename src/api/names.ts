@@ -12,6 +12,8 @@ export const LABELS = {
   instanceRole: 'cnpg.io/instanceRole',
   /** The role label CloudNativePG kept for selectors written before `cnpg.io/instanceRole`. */
   legacyRole: 'role',
+  /** "true" while the operator routes connections to the instance; every Service selects on it. */
+  serving: 'cnpg.io/serving',
   pvcRole: 'cnpg.io/pvcRole',
   userType: 'cnpg.io/userType',
   /** On a Secret: a change reloads the instances that use it. */
@@ -31,6 +33,11 @@ export const ANNOTATIONS = {
   restartedAt: 'kubectl.kubernetes.io/restartedAt',
   /** Asks every instance to reload its configuration. */
   reloadedAt: 'cnpg.io/reloadedAt',
+  /**
+   * Set by `cnpg restart CLUSTER INSTANCE` to the instance's name: planCluster restarts a primary in
+   * place and recreates a standby, then clears it (so a restart that failed is tried again).
+   */
+  restartInstance: 'cnpg.io/restartInstance',
   hibernation: 'cnpg.io/hibernation',
   serial: 'cnpg.io/nodeSerial',
   configHash: 'cnpg.io/configHash',

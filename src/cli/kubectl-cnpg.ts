@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
-import { kubeBackup, kubeFencing, kubePromote, kubePsql, kubeReload, kubeRestart, kubeStatus } from './kube/commands.js';
+import { fencing, promote, reload, restart } from './commands/ha.js';
+import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
 
 const VERSION = '0.1.0';
 let exitCode = 0;
@@ -37,7 +38,7 @@ program
   .description('switch over: make INSTANCE (a name or serial number) the primary')
   .argument('<cluster>')
   .argument('<instance>')
-  .action((cluster: string, instance: string) => kubePromote(connection().conn, cluster, instance));
+  .action(async (cluster: string, instance: string) => void process.stdout.write(await promote(connection().conn, cluster, instance)));
 
 program
   .command('fencing')
@@ -45,7 +46,7 @@ program
   .argument('<mode>', 'on or off')
   .argument('<cluster>')
   .argument('<instance>')
-  .action((mode: string, cluster: string, instance: string) => kubeFencing(connection().conn, mode, cluster, instance));
+  .action(async (mode: string, cluster: string, instance: string) => void process.stdout.write(await fencing(connection().conn, mode, cluster, instance)));
 
 withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER (creates a Backup)')
@@ -65,16 +66,16 @@ program
 
 program
   .command('restart')
-  .description('restart PostgreSQL: every instance in rolling order (standbys first, primary last), or one standby by deleting its Pod')
+  .description('restart PostgreSQL: every instance in rolling order (standbys first, primary last), or one (a primary in place, a standby\'s Pod recreated)')
   .argument('<cluster>')
   .argument('[instance]')
-  .action((cluster: string, instance: string | undefined) => kubeRestart(connection().conn, cluster, instance));
+  .action(async (cluster: string, instance: string | undefined) => void process.stdout.write(await restart(connection().conn, cluster, instance)));
 
 program
   .command('reload')
   .description('make every instance reload its configuration')
   .argument('<cluster>')
-  .action((cluster: string) => kubeReload(connection().conn, cluster));
+  .action(async (cluster: string) => void process.stdout.write(await reload(connection().conn, cluster)));
 
 program.command('version').action(() => {
   process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);

@@ -11,7 +11,7 @@ import { addGlobalOptions, withoutPluginWord } from './global-options.js';
 import { describeCommand, getCommand } from './commands/get.js';
 import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './commands/mutate.js';
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
-import { fencingCommand, promoteCommand, reloadCommand, restartCommand } from './commands/ha.js';
+import { daemonAccess, fencing, promote, reload, restart } from './commands/ha.js';
 import { statusCommand } from './commands/status.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
 
@@ -187,7 +187,7 @@ program
   .argument('<cluster>')
   .argument('<instance>')
   .addOption(ns())
-  .action(async (cluster: string, instance: string, o) => promoteCommand(await connect(), cluster, instance, o));
+  .action(async (cluster: string, instance: string, o) => void process.stdout.write(await promote(daemonAccess(await connect(), o.namespace), cluster, instance)));
 
 program
   .command('fencing')
@@ -196,22 +196,22 @@ program
   .argument('<cluster>')
   .argument('<instance>')
   .addOption(ns())
-  .action(async (mode: string, cluster: string, instance: string, o) => fencingCommand(await connect(), mode, cluster, instance, o));
+  .action(async (mode: string, cluster: string, instance: string, o) => void process.stdout.write(await fencing(daemonAccess(await connect(), o.namespace), mode, cluster, instance)));
 
 program
   .command('restart')
-  .description('restart PostgreSQL of one instance, or of all in rolling order (standbys first, primary last)')
+  .description('restart PostgreSQL: every instance in rolling order (standbys first, primary last), or one (a primary in place, a standby recreated)')
   .argument('<cluster>')
   .argument('[instance]')
   .addOption(ns())
-  .action(async (cluster: string, instance: string | undefined, o) => restartCommand(await connect(), cluster, instance, o));
+  .action(async (cluster: string, instance: string | undefined, o) => void process.stdout.write(await restart(daemonAccess(await connect(), o.namespace), cluster, instance)));
 
 program
   .command('reload')
   .description('make every instance re-read its configuration and credentials')
   .argument('<cluster>')
   .addOption(ns())
-  .action(async (cluster: string, o) => reloadCommand(await connect(), cluster, o));
+  .action(async (cluster: string, o) => void process.stdout.write(await reload(daemonAccess(await connect(), o.namespace), cluster)));
 
 withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup)')

@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta.js';
 import { clusterMajor } from '../api/index.js';
+import { majorFromImageName } from '../api/image.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
@@ -46,7 +47,9 @@ export class ClusterController {
       return {};
     }
     const { store, instances, endpoints } = this.platform;
-    const major = clusterMajor(cluster) ?? instances.defaultMajor();
+    // The image recorded for the Cluster also pins its major: a new operator default changes neither.
+    const recorded = cluster.status?.image;
+    const major = clusterMajor(cluster) ?? (recorded ? majorFromImageName(recorded) : undefined) ?? instances.defaultMajor();
     const secretObjects = await store.list('Secret', namespace);
     const secrets = new Set(secretObjects.map((s) => s.metadata.name));
     const backupLocation = await this.recoveryBackupLocation(cluster);
@@ -63,6 +66,7 @@ export class ClusterController {
       backups: await this.observeBackups(cluster),
       certificates: await observeCertificates(cluster, secretObjects),
       endpointHosts: [...new Set(Object.values(addresses).map((a) => a.host))],
+      defaultImage: instances.defaultImage(),
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
@@ -128,6 +132,8 @@ export class ClusterController {
         return instances.start(cluster, action.name, handout(action.config, await credentials()));
       case 'restartPostgres':
         return instances.restartPostgres(cluster, action.name);
+      case 'stopInstance':
+        return instances.stop(cluster, action.name);
       case 'removeInstance':
         return instances.remove(cluster, action.name);
       case 'routeEndpoints':

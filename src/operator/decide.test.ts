@@ -315,3 +315,61 @@ test('a pending failover whose every candidate vanished gives up and keeps the o
   assert.ok(actionKinds(plan.actions).includes('configureInstance:pg-1'));
   assert.ok(actionKinds(plan.actions).includes('startInstance:pg-2'));
 });
+
+const withAnnotations = (c: Cluster, annotations: Record<string, string>): Cluster => ({ ...c, metadata: { ...c.metadata, annotations } });
+const cleared = (plan: { actions: Action[] }, key: string) => plan.actions.some((a) => a.kind === 'clearAnnotation' && a.key === key);
+
+test('a rolling restart request reaches every instance, which then restart standbys first, the primary last', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1' });
+  const asked = withAnnotations(c, { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' });
+  const plan = planCluster(asked, observed([inst(1, 1), inst(2, 1), inst(3, 1)], c), 15);
+  assert.deepEqual(kinds(plan.actions), ['configureInstance:pg-1', 'configureInstance:pg-2', 'configureInstance:pg-3']);
+  assert.ok(plan.actions.every((a) => a.kind !== 'configureInstance' || a.config.restartRequest === '2026-01-01T00:00:00Z'));
+  // One at a time: a standby still coming back holds the next one.
+  const pending = (n: number) => inst(n, 1, {}, { pendingRestart: true });
+  const returning = planCluster(asked, observed([pending(1), pending(2), inst(3, 1, {}, { ready: false, phase: 'restarting' })], asked), 15);
+  assert.deepEqual(kinds(returning.actions), []);
+});
+
+test('cnpg restart of the primary restarts it in place, also under supervised, and clears the request after', () => {
+  for (const strategy of ['unsupervised', 'supervised']) {
+    const c = withAnnotations(cluster(3, { primaryUpdateStrategy: strategy } as Partial<Cluster['spec']>, { currentPrimary: 'pg-1' }), { 'cnpg.io/restartInstance': 'pg-1' });
+    const plan = planCluster(c, observed([inst(1, 1), inst(2, 1), inst(3, 1)], c), 15);
+    assert.deepEqual(kinds(plan.actions), ['restartPostgres:pg-1', 'clearAnnotation:'], strategy);
+    const at = (k: string) => plan.actions.findIndex((a) => a.kind === k);
+    assert.ok(at('clearAnnotation') > at('restartPostgres'), 'cleared only once the restart is done, so a failed one is tried again');
+    assert.equal(plan.status.phase, PHASE.restartingPrimary);
+  }
+});
+
+test('cnpg restart of a standby recreates it (stopped, then started by the next reconcile) and routes nothing to it meanwhile', () => {
+  const c = withAnnotations(cluster(3, {}, { currentPrimary: 'pg-1' }), { 'cnpg.io/restartInstance': 'pg-2' });
+  const plan = planCluster(c, observed([inst(1, 1), inst(2, 1), inst(3, 1)], c), 15);
+  assert.deepEqual(kinds(plan.actions), ['stopInstance:pg-2', 'clearAnnotation:']);
+  const route = plan.actions.find((a) => a.kind === 'routeEndpoints');
+  assert.deepEqual(route, { kind: 'routeEndpoints', rw: ['pg-1'], ro: ['pg-3'], r: ['pg-1', 'pg-3'] });
+  const next = planCluster(cluster(3, {}, { ...plan.status }), observed([inst(1, 1), { ...inst(2, 1, { running: false, status: undefined }), configHash: 'x' }, inst(3, 1)], c), 15);
+  assert.deepEqual(kinds(next.actions), ['startInstance:pg-2']);
+});
+
+test('cnpg restart of an unknown instance is refused with an event; of a primary not running yet, it waits', () => {
+  const c = withAnnotations(cluster(2, {}, { currentPrimary: 'pg-1' }), { 'cnpg.io/restartInstance': 'pg-7' });
+  const plan = planCluster(c, observed([inst(1, 1), inst(2, 1)], c), 15);
+  assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'RestartRefused'));
+  assert.ok(cleared(plan, 'cnpg.io/restartInstance'));
+  assert.deepEqual(kinds(plan.actions), ['clearAnnotation:']);
+  const down = withAnnotations(cluster(1, {}, { currentPrimary: 'pg-1' }), { 'cnpg.io/restartInstance': 'pg-1' });
+  const waits = planCluster(down, observed([{ ...inst(1, 1, { running: false, status: undefined }), configHash: 'x' }]), 15);
+  assert.deepEqual(kinds(waits.actions), ['startInstance:pg-1']);
+  assert.ok(!cleared(waits, 'cnpg.io/restartInstance'));
+});
+
+test('status.image records the default image once; a changed default does not change it, the spec does', () => {
+  const c = cluster(1, {}, { currentPrimary: 'pg-1' });
+  const first = planCluster(c, { ...observed([inst(1, 1)], c), defaultImage: 'example/postgresql:15-a' }, 15);
+  assert.equal(first.status.image, 'example/postgresql:15-a');
+  const later = planCluster(cluster(1, {}, { ...first.status }), { ...observed([inst(1, 1)], c), defaultImage: 'example/postgresql:15-b' }, 15);
+  assert.equal(later.status.image, 'example/postgresql:15-a');
+  const named = planCluster(cluster(1, { imageName: 'mine/postgresql:15.4' }, { ...first.status }), { ...observed([inst(1, 1)], c), defaultImage: 'example/postgresql:15-b' }, 15);
+  assert.equal(named.status.image, 'mine/postgresql:15.4');
+});

@@ -5,6 +5,7 @@ import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
 import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
+import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
@@ -87,6 +88,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     observedGeneration: cluster.metadata.generation,
     certificates: certificates.status,
   };
+  const image = recordedImage(cluster.spec, previous.image, observed.defaultImage);
+  if (image) status.image = image;
   if (roleSecrets.status) status.managedRolesStatus = roleSecrets.status;
   else delete status.managedRolesStatus;
   const fenced = fencedInstances(cluster.metadata.annotations, instances.map((i) => i.name));
@@ -99,6 +102,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
   const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery);
 
+  /** Instances this plan stops: out of every endpoint at once. */
+  const stopping = new Set<string>();
   let primary = currentPrimaryOf(previous, instances);
   /** Set while the primary looks failed on evidence that does not (yet) justify failing over. */
   let held: FailureEvidence | undefined;
@@ -214,6 +219,36 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     return undefined;
   }
 
+  /**
+   * `cnpg restart CLUSTER INSTANCE`, as CloudNativePG's plugin does it: the primary restarts in
+   * place (the user's explicit word, so `supervised` does not hold it back), a standby is recreated
+   * on its data. The request is cleared after the action, so a restart that failed is tried again.
+   */
+  function restartRequested(current: string): Progress | undefined {
+    const wanted = cluster.metadata.annotations?.[ANNOTATIONS.restartInstance];
+    if (!wanted) return undefined;
+    const target = instances.find((i) => i.name === wanted);
+    const clear = { kind: 'clearAnnotation', key: ANNOTATIONS.restartInstance } as const;
+    if (!target) {
+      actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'RestartRefused', message: `${wanted} is not an instance of ${name}; nothing restarted` });
+      actions.push(clear);
+      return undefined;
+    }
+    if (wanted === current) {
+      // A primary whose manager is not up yet is being started anyway; the request waits for it.
+      if (!target.running) return undefined;
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingPrimary', message: `Restarting primary ${current} in place, as requested` });
+      actions.push({ kind: 'restartPostgres', name: current });
+      actions.push(clear);
+      return { phase: PHASE.restartingPrimary, reason: 'Requested by the user', requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RestartingInstance', message: `Recreating standby ${wanted} on its data, as requested` });
+    if (target.running) actions.push({ kind: 'stopInstance', name: wanted });
+    stopping.add(wanted);
+    actions.push(clear);
+    return { phase: PHASE.waitingForInstances, reason: `Restarting ${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
+  }
+
   function steadyState(current: string): Progress {
     const wanted = cluster.spec.instances ?? 1;
     const topology = topologyWith(current);
@@ -236,6 +271,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       }
     }
 
+    const restart = restartRequested(current);
+    if (restart) return restart;
     if (!primaryReady) {
       const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
       const reason = fenced.has(current) ? `primary ${current} is fenced` : held ? `primary ${current}: ${held.reason}` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
@@ -287,7 +324,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     return { phase: PHASE.healthy };
   }
 
-  const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name));
+  const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));
   // Held on uncertain evidence, the primary keeps -rw: a stalled manager must not become an outage.
   const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) || (held && !held.certain) ? [primary] : []);
   actions.push({

@@ -27,6 +27,8 @@ export interface ResourceStore {
 export interface InstanceRuntime {
   /** The PostgreSQL major used when a Cluster names none. */
   defaultMajor(): number;
+  /** The image a Cluster naming none runs; recorded in its status.image at its first reconcile. */
+  defaultImage(): string;
   observe(cluster: Cluster): Promise<ObservedInstance[]>;
   create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void>;
   configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;

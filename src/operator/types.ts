@@ -80,6 +80,8 @@ export interface ObservedCluster {
   certificates?: Record<string, ObservedCertificate>;
   /** Hosts the platform's endpoints are reached at, which the server certificate must name too. */
   endpointHosts?: string[];
+  /** The image the platform runs for a Cluster that names none, recorded once in status.image. */
+  defaultImage?: string;
 }
 
 export interface ObservedCertificate {
@@ -116,6 +118,8 @@ export type Action =
   | { kind: 'configureInstance'; name: string; config: InstanceConfig }
   | { kind: 'startInstance'; name: string; config: InstanceConfig }
   | { kind: 'restartPostgres'; name: string }
+  /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
+  | { kind: 'stopInstance'; name: string }
   | { kind: 'removeInstance'; name: string }
   | { kind: 'isolateInstance'; name: string }
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }

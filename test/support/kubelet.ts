@@ -75,6 +75,8 @@ export class KubeletStandIn {
   private readonly ids = postgresIds();
   readonly logs = new Map<string, string>();
   private readonly socketDirs = new Set<string>();
+  /** Pods evicted (by uid): their container stopped for good, as a kubelet under node pressure does. */
+  private readonly evicted = new Set<string>();
   lastError?: string;
   /** The Node this stand-in registers and binds its Pods to. */
   readonly nodeName = `standin-${randomBytes(4).toString('hex')}`;
@@ -191,6 +193,7 @@ export class KubeletStandIn {
           await this.core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, gracePeriodSeconds: 0 }).catch(() => undefined);
           continue;
         }
+        if (this.evicted.has(uid)) continue;
         let r = this.running.get(uid);
         if (!r) {
           r = { pod, ip: this.addresses.allocate(), ready: false, restarts: 0 };
@@ -294,6 +297,31 @@ export class KubeletStandIn {
       },
     };
     await this.core.replaceNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body }).catch(() => undefined);
+  }
+
+  /**
+   * Evicts Pod NAME as a kubelet under node pressure does: its container is killed and never
+   * started again, and the Pod stays, in phase Failed with reason Evicted, until someone deletes it.
+   */
+  async evict(namespace: string, name: string): Promise<void> {
+    const pod = await this.core.readNamespacedPod({ name, namespace });
+    const uid = pod.metadata!.uid!;
+    this.evicted.add(uid);
+    while (this.busy) await new Promise((res) => setTimeout(res, 50));
+    const pid = this.running.get(uid)?.child?.pid;
+    if (pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    const message = 'The node was low on resource: memory.';
+    await this.core.replaceNamespacedPodStatus({
+      name,
+      namespace,
+      body: { ...pod, status: { ...pod.status, phase: 'Failed', reason: 'Evicted', message, conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [] } },
+    });
   }
 
   private async stopPod(uid: string): Promise<void> {

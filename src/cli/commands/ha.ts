@@ -1,12 +1,42 @@
-// The plugin's high-availability commands: promote (switchover), fencing, restart and reload.
+// The high-availability commands, once for both CLIs: promote (switchover), fencing, restart and
+// reload. Each one checks its input and writes one annotation on the Cluster, which the operator's
+// planCluster acts on; they print that the change was requested and return, as `kubectl cnpg` does.
+// `cnpg` reaches the Cluster through the local daemon, `kubectl cnpg` through the API server.
+import type { ClusterStatus, StoredCluster } from '../../api/cluster-status.js';
 import { ANNOTATIONS, LABELS } from '../../api/names.js';
-import { resolveInstanceName } from '../../operator/failover.js';
+import { fencedInstances, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { patchObject } from './mutate.js';
 
-export async function promoteCommand(client: DaemonClient, cluster: string, instance: string, opts: { namespace?: string }): Promise<void> {
-  const r = await client.request<{ target: string }>('POST', '/promote', { namespace: opts.namespace ?? 'default', cluster, instance });
-  process.stdout.write(`Node ${r.target} in cluster ${cluster} will be promoted\n`);
+/** What the commands need of a platform: one Cluster, its instances (by their data volumes), and a way to annotate it. */
+export interface ClusterAccess {
+  getCluster(name: string): Promise<StoredCluster>;
+  instanceNames(cluster: string): Promise<string[]>;
+  /** A merge patch of the Cluster's annotations (null removes one). */
+  annotateCluster(name: string, annotations: Record<string, string | null>): Promise<void>;
+}
+
+/** The local daemon as ClusterAccess, in one namespace. */
+export function daemonAccess(client: DaemonClient, namespace = 'default'): ClusterAccess {
+  return {
+    getCluster: async (name) => (await client.get('Cluster', namespace, name)) as StoredCluster,
+    instanceNames: async (cluster) =>
+      (await client.list('PersistentVolumeClaim', namespace)).filter((v) => v.metadata.labels?.[LABELS.cluster] === cluster).map((v) => v.metadata.name),
+    annotateCluster: async (name, annotations) => void (await patchObject(client, 'Cluster', namespace, name, { metadata: { annotations } })),
+  };
+}
+
+/**
+ * Switchover through the `cnpg.io/targetPrimary` annotation, which the operator consumes and
+ * clears; unlike a status write it cannot be lost to a status update racing with it.
+ */
+export async function promote(access: ClusterAccess, cluster: string, instance: string): Promise<string> {
+  const obj = await access.getCluster(cluster);
+  const target = resolveInstanceName(cluster, instance);
+  const refusal = switchoverRefusal(cluster, target, await access.instanceNames(cluster), (obj.status ?? {}) as ClusterStatus);
+  if (refusal) throw new CliError(`error: ${refusal.message}`);
+  await access.annotateCluster(cluster, { [ANNOTATIONS.targetPrimary]: target });
+  return `Node ${target} in cluster ${cluster} will be promoted\n`;
 }
 
 /**
@@ -28,9 +58,6 @@ export function nextFencedInstances(current: string | undefined, mode: string, i
   return { target, value: list.length > 0 ? JSON.stringify(list) : null };
 }
 
-export const fencingMessage = (cluster: string, target: string, mode: string): string =>
-  `${target === '*' ? 'all instances' : target} of cluster ${cluster} ${mode === 'on' ? 'fenced' : 'unfenced'}\n`;
-
 /**
  * The instance `fencing` names (`2` stands for CLUSTER-2), refused when it is not one of the
  * cluster's instances: fencing it would say "fenced" and stop nothing. An instance already in the
@@ -43,22 +70,38 @@ export function fencingTarget(cluster: string, instance: string, instances: read
   throw new CliError(`error: instance ${name} is not part of cluster ${cluster} (instances: ${instances.join(', ') || 'none yet'}; "*" stands for all of them)`);
 }
 
-export async function fencingCommand(client: DaemonClient, mode: string, cluster: string, instance: string, opts: { namespace?: string }): Promise<void> {
-  const ns = opts.namespace ?? 'default';
-  const obj = await client.get('Cluster', ns, cluster);
+export async function fencing(access: ClusterAccess, mode: string, cluster: string, instance: string): Promise<string> {
+  const obj = await access.getCluster(cluster);
   const current = obj.metadata.annotations?.[ANNOTATIONS.fencedInstances];
-  const instances = (await client.list('PersistentVolumeClaim', ns)).filter((v) => v.metadata.labels?.[LABELS.cluster] === cluster).map((v) => v.metadata.name);
-  const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
-  await patchObject(client, 'Cluster', ns, cluster, { metadata: { annotations: { [ANNOTATIONS.fencedInstances]: value } } });
-  process.stdout.write(fencingMessage(cluster, target, mode));
+  const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, await access.instanceNames(cluster), current));
+  await access.annotateCluster(cluster, { [ANNOTATIONS.fencedInstances]: value });
+  return `${target === '*' ? 'all instances' : target} of cluster ${cluster} ${mode === 'on' ? 'fenced' : 'unfenced'}\n`;
 }
 
-export async function restartCommand(client: DaemonClient, cluster: string, instance: string | undefined, opts: { namespace?: string }): Promise<void> {
-  const r = await client.request<{ restarted: string[] }>('POST', '/restart', { namespace: opts.namespace ?? 'default', cluster, instance }, undefined, 600_000);
-  process.stdout.write(`restarted ${r.restarted.join(', ')}\n`);
+/**
+ * The whole Cluster: a restart request the operator rolls out (standbys first, the primary last,
+ * as primaryUpdateStrategy allows). One instance: the operator restarts a primary in place and
+ * recreates a standby on its data. A fenced instance is refused: it would not start.
+ */
+export async function restart(access: ClusterAccess, cluster: string, instance: string | undefined): Promise<string> {
+  const obj = await access.getCluster(cluster);
+  if (instance === undefined) {
+    await access.annotateCluster(cluster, { [ANNOTATIONS.restartedAt]: new Date().toISOString() });
+    return `cluster ${cluster} restart requested: standbys first, then the primary\n`;
+  }
+  const target = resolveInstanceName(cluster, instance);
+  const instances = await access.instanceNames(cluster);
+  if (!instances.includes(target)) throw new CliError(`error: instance ${target} is not part of cluster ${cluster} (instances: ${instances.join(', ') || 'none'})`);
+  if (fencedInstances(obj.metadata.annotations, instances).has(target)) {
+    throw new CliError(`error: instance ${target} of cluster ${cluster} is fenced; unfence it first (fencing off ${cluster} ${target})`);
+  }
+  await access.annotateCluster(cluster, { [ANNOTATIONS.restartInstance]: target });
+  const how = obj.status?.currentPrimary === target ? 'the primary, in place' : 'a standby, recreated on its data';
+  return `instance ${target} restart requested (${how})\n`;
 }
 
-export async function reloadCommand(client: DaemonClient, cluster: string, opts: { namespace?: string }): Promise<void> {
-  await client.request('POST', '/reload', { namespace: opts.namespace ?? 'default', cluster });
-  process.stdout.write(`cluster ${cluster} reloaded\n`);
+export async function reload(access: ClusterAccess, cluster: string): Promise<string> {
+  await access.getCluster(cluster);
+  await access.annotateCluster(cluster, { [ANNOTATIONS.reloadedAt]: new Date().toISOString() });
+  return `cluster ${cluster} reload requested\n`;
 }

@@ -1,14 +1,12 @@
 // The cnpg plugin's commands against a Kubernetes API server. Each one reads or writes the same
 // objects CloudNativePG's plugin does, so the operator acts on them as it would on a kubectl edit.
+// promote, fencing, restart and reload are in commands/ha.ts, shared with the local CLI.
 import { spawn } from 'node:child_process';
-import type { ClusterStatus } from '../../api/cluster-status.js';
-import { resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
 import { ANNOTATIONS, serviceNames } from '../../api/names.js';
 import type { ObservedInstance } from '../../operator/types.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
-import { fencingMessage, fencingTarget, nextFencedInstances } from '../commands/ha.js';
 import { buildStatusReport, type Report } from '../commands/status.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
 import type { KubeConnection, KubeOptions } from './connection.js';
@@ -47,57 +45,6 @@ export async function kubeStatus(conn: KubeConnection, cluster: string, opts: { 
   if (opts.output && !['text', 'json'].includes(opts.output)) throw new CliError(`error: output format "${opts.output}" is not supported (allowed: text, json)`);
   const report = buildStatusReport(await kubeClusterReport(conn, cluster));
   process.stdout.write(opts.output === 'json' ? renderClusterStatusJson(report) : renderClusterStatus(report, { verbose: opts.verbose, now: new Date() }));
-}
-
-/**
- * Switchover through the `cnpg.io/targetPrimary` annotation, which the operator consumes and
- * clears; unlike a status write it cannot be lost to a status update racing with it.
- */
-export async function kubePromote(conn: KubeConnection, cluster: string, instance: string): Promise<void> {
-  const obj = await conn.getCluster(cluster);
-  const status = (obj.status ?? {}) as ClusterStatus;
-  const target = resolveInstanceName(cluster, instance);
-  const known = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
-  const refusal = switchoverRefusal(cluster, target, known, status);
-  if (refusal) throw new CliError(`error: ${refusal.message}`);
-  await conn.annotateCluster(cluster, { [ANNOTATIONS.targetPrimary]: target });
-  process.stdout.write(`Node ${target} in cluster ${cluster} will be promoted\n`);
-}
-
-export async function kubeFencing(conn: KubeConnection, mode: string, cluster: string, instance: string): Promise<void> {
-  const obj = await conn.getCluster(cluster);
-  const current = obj.metadata.annotations?.[ANNOTATIONS.fencedInstances];
-  const instances = (await conn.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
-  const { target, value } = nextFencedInstances(current, mode, fencingTarget(cluster, instance, instances, current));
-  await conn.annotateCluster(cluster, { [ANNOTATIONS.fencedInstances]: value });
-  process.stdout.write(fencingMessage(cluster, target, mode));
-}
-
-/**
- * The whole Cluster: a restart request the operator rolls out (standbys first, the primary last).
- * One standby: its Pod is deleted and the operator starts it again on the same volume.
- */
-export async function kubeRestart(conn: KubeConnection, cluster: string, instance: string | undefined): Promise<void> {
-  const obj = await conn.getCluster(cluster);
-  if (instance === undefined) {
-    await conn.annotateCluster(cluster, { [ANNOTATIONS.restartedAt]: new Date().toISOString() });
-    process.stdout.write(`cluster ${cluster} restart requested: standbys first, then the primary\n`);
-    return;
-  }
-  const target = resolveInstanceName(cluster, instance);
-  const pods = (await conn.instancePods(cluster)).map((p) => p.metadata?.name ?? '');
-  if (!pods.includes(target)) throw new CliError(`error: instance ${target} of cluster ${cluster} has no Pod (Pods: ${pods.join(', ') || 'none'})`);
-  if ((obj.status as ClusterStatus | undefined)?.currentPrimary === target) {
-    throw new CliError(`error: ${target} is the primary; restart the whole cluster (kubectl cnpg restart ${cluster}) or switch over first (kubectl cnpg promote ${cluster} <standby>)`);
-  }
-  await conn.deletePod(target);
-  process.stdout.write(`instance ${target} restarted\n`);
-}
-
-export async function kubeReload(conn: KubeConnection, cluster: string): Promise<void> {
-  await conn.getCluster(cluster);
-  await conn.annotateCluster(cluster, { [ANNOTATIONS.reloadedAt]: new Date().toISOString() });
-  process.stdout.write(`cluster ${cluster} reload requested\n`);
 }
 
 export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptions): Promise<void> {

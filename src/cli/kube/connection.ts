@@ -128,14 +128,14 @@ export class KubeConnection {
     return list.items;
   }
 
-  async deletePod(name: string): Promise<void> {
-    await this.call(() => this.core.deleteNamespacedPod({ name, namespace: this.namespace }));
-  }
-
   /** An instance is its data PVC, as the operator counts them: a deleted Pod is still an instance. */
   async instanceVolumes(cluster: string): Promise<V1PersistentVolumeClaim[]> {
     const list = await this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: `${LABELS.cluster}=${cluster},${LABELS.pvcRole}=PG_DATA` }));
     return list.items;
+  }
+
+  async instanceNames(cluster: string): Promise<string[]> {
+    return (await this.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
   }
 
   async services(cluster: string): Promise<V1Service[]> {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT } from '../../api/names.js';
+import type { StoredCluster } from '../../api/cluster-status.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
@@ -14,7 +15,7 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
-import type { KubeStore } from './store.js';
+import { isStatus, type KubeStore } from './store.js';
 
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
 const ISOLATION_MARGIN_MS = 1000;
@@ -38,6 +39,8 @@ function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined
     return undefined;
   }
 }
+
+const TERMINAL_PHASES = new Set(['Failed', 'Succeeded']);
 
 /** The other instances' managers, by Pod IP: a Pod has one only once it runs, and a new one when recreated. */
 function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
@@ -178,8 +181,13 @@ export class KubeInstances implements InstanceRuntime {
     return { spec, credentials };
   }
 
-  private image(cluster: Cluster): string {
-    return cluster.spec.imageName ?? this.o.defaultImage;
+  defaultImage(): string {
+    return this.o.defaultImage;
+  }
+
+  /** The operator's default only for a Cluster that has recorded none yet (see recordedImage). */
+  private image(cluster: StoredCluster): string {
+    return cluster.spec.imageName ?? cluster.status?.image ?? this.o.defaultImage;
   }
 
   private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
@@ -233,8 +241,22 @@ export class KubeInstances implements InstanceRuntime {
     await this.push(cluster, name, given);
   }
 
+  /**
+   * A Pod that ended (Failed: evicted, or its container exited for good; Succeeded) never runs
+   * again: as CloudNativePG does, it is deleted, and the reconcile its deletion brings makes a new
+   * one on the same volume. A Pod still being deleted is waited for.
+   */
   async start(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const pod = await this.pod(cluster, name);
+    if (pod && TERMINAL_PHASES.has(pod.status?.phase ?? '') && !pod.metadata?.deletionTimestamp) {
+      // Nothing runs in an ended Pod, so no grace period; the uid makes sure it is that Pod that goes.
+      await this.core
+        .deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata?.uid } } })
+        .catch((e: unknown) => {
+          if (!isStatus(e, 404)) throw e;
+        });
+      return;
+    }
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
@@ -295,10 +317,6 @@ export class KubeInstances implements InstanceRuntime {
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     await (await this.manager(cluster, name)).call('refreshCatalog');
-  }
-
-  async reload(cluster: Cluster, name: string): Promise<void> {
-    await (await this.manager(cluster, name)).call('reload');
   }
 }
 

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
 
   const tls = await webhookCertificate(store, namespace);
   await injectCaBundle(kc, tls.caCert).catch((e: unknown) => log('could not inject the webhook CA bundle', { error: (e as Error).message }));
-  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'));
+  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'), instanceOptions.defaultImage);
 
   let controllers: Controllers | undefined;
   const leadElection = env('LEADER_ELECTION', 'true') === 'true';

@@ -90,6 +90,8 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
         [LABELS.podRole]: 'instance',
         [LABELS.instanceRole]: p.role,
         [LABELS.legacyRole]: p.role,
+        // Routed once the operator has seen it ready (KubeEndpoints.route).
+        [LABELS.serving]: 'false',
       },
       annotations: { [ANNOTATIONS.serial]: String(p.serial), [ANNOTATIONS.configHash]: p.configHash, [ANNOTATIONS.credentialsHash]: p.credentialsHash },
       ownerReferences: [ownerReference(cluster)],
@@ -166,7 +168,11 @@ export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined
   } as KubeObject;
 }
 
-/** X-rw, X-ro and X-r: selectors on the role labels the operator flips on failover. */
+/**
+ * X-rw, X-ro and X-r: CloudNativePG's selectors (the role label for -rw and -ro, every instance
+ * for -r), each also requiring the serving label, which the operator clears on an instance its plan
+ * routes nowhere (the old primary during a failover, a fenced or not-ready one).
+ */
 export function clusterServices(cluster: Cluster): KubeObject[] {
   const name = cluster.metadata.name;
   const names = serviceNames(name);
@@ -178,9 +184,9 @@ export function clusterServices(cluster: Cluster): KubeObject[] {
     spec: { type: 'ClusterIP', selector, ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT, protocol: 'TCP' }] },
   });
   const all = [
-    service(names.rw, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary' }),
-    ...(disabled.has('ro') ? [] : [service(names.ro, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' })]),
-    ...(disabled.has('r') ? [] : [service(names.r, { [LABELS.cluster]: name, [LABELS.podRole]: 'instance' })]),
+    service(names.rw, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary', [LABELS.serving]: 'true' }),
+    ...(disabled.has('ro') ? [] : [service(names.ro, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica', [LABELS.serving]: 'true' })]),
+    ...(disabled.has('r') ? [] : [service(names.r, { [LABELS.cluster]: name, [LABELS.podRole]: 'instance', [LABELS.serving]: 'true' })]),
   ];
   return all;
 }

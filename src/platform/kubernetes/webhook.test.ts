@@ -85,3 +85,12 @@ for (const c of updateCases()) {
     for (const substring of c.expected) assert.ok(answer.status?.message.includes(substring), `${answer.status?.message} lacks ${substring}`);
   });
 }
+
+test('the mutating hook pins the operator\'s default image on a Cluster naming none; an update keeps the image it had', () => {
+  const pinned = (r: AdmissionReview) => (JSON.parse(Buffer.from(r.response!.patch!, 'base64').toString()) as Array<{ value: { imageName?: string } }>)[0]?.value.imageName;
+  assert.equal(pinned(review(request(cluster({ instances: 1, storage: { size: '1Gi' } })), true, 'example/postgresql:15-a')), 'example/postgresql:15-a');
+  assert.equal(pinned(review(request(cluster({ instances: 1, imageName: 'mine/postgresql:16', storage: { size: '1Gi' } })), true, 'example/postgresql:15-a')), 'mine/postgresql:16');
+  const update = request(cluster({ instances: 2, storage: { size: '1Gi' } }), 'UPDATE');
+  update.request!.oldObject = { ...cluster({ instances: 1, imageName: 'example/postgresql:15-a', storage: { size: '1Gi' } }), status: { image: 'example/postgresql:15-a' } };
+  assert.equal(pinned(review(update, true, 'example/postgresql:15-b')), 'example/postgresql:15-a');
+});

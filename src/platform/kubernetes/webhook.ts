@@ -3,7 +3,8 @@
 // and message, and stores the defaulted form.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkUpdate, ManifestError, validateObject, type KubeObject } from '../../api/index.js';
+import { checkUpdate, ManifestError, validateObject, type Cluster, type KubeObject } from '../../api/index.js';
+import { pinImage } from '../../api/defaults.js';
 
 interface AdmissionRequest {
   uid: string;
@@ -50,8 +51,20 @@ function previous(oldObject: Record<string, unknown>): KubeObject | undefined {
   }
 }
 
-/** The decision for one request; `mutate` answers with a patch that sets the defaulted spec. */
-export function review(input: AdmissionReview, mutate: boolean): AdmissionReview {
+/**
+ * The image an updated Cluster that names none keeps: the one it had, so that neither a replace
+ * without the field nor an operator with another default changes what it runs.
+ */
+function keptImage(oldObject: Record<string, unknown> | undefined, defaultImage: string): string {
+  const old = oldObject as { spec?: { imageName?: string }; status?: { image?: string } } | undefined;
+  return old?.spec?.imageName ?? old?.status?.image ?? defaultImage;
+}
+
+/**
+ * The decision for one request; `mutate` answers with a patch that sets the defaulted spec, a
+ * Cluster's image pinned (`defaultImage`, the operator's) as the local admission pins it.
+ */
+export function review(input: AdmissionReview, mutate: boolean, defaultImage?: string): AdmissionReview {
   const request = input.request;
   if (!request) return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: 'no request in the AdmissionReview' } } };
   const respond = (response: Omit<NonNullable<AdmissionReview['response']>, 'uid'>): AdmissionReview => ({
@@ -67,7 +80,9 @@ export function review(input: AdmissionReview, mutate: boolean): AdmissionReview
       if (old) checkUpdate(old, resource);
     }
     if (!mutate) return respond({ allowed: true, warnings });
-    const patch = [{ op: 'replace', path: '/spec', value: (resource as { spec?: unknown }).spec ?? {} }];
+    let spec = (resource as { spec?: unknown }).spec ?? {};
+    if (resource.kind === 'Cluster' && defaultImage) spec = pinImage(spec as Cluster['spec'], keptImage(request.oldObject, defaultImage));
+    const patch = [{ op: 'replace', path: '/spec', value: spec }];
     return respond({ allowed: true, warnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
   } catch (e) {
     const message = e instanceof ManifestError ? e.message : `invalid object: ${(e as Error).message}`;
@@ -81,7 +96,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<Server> {
+export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0', defaultImage?: string): Promise<Server> {
   const server = createServer({ cert: tls.cert, key: tls.key }, (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const path = req.url?.split('?')[0] ?? '';
@@ -92,7 +107,7 @@ export function startWebhookServer(port: number, tls: { cert: string; key: strin
       }
       let answer: AdmissionReview;
       try {
-        answer = review(JSON.parse(await readBody(req)) as AdmissionReview, mutate);
+        answer = review(JSON.parse(await readBody(req)) as AdmissionReview, mutate, defaultImage);
       } catch (e) {
         answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: (e as Error).message } } };
       }

@@ -6,10 +6,9 @@ import { formatPath, msg, toIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS } from '../../api/names.js';
-import type { StoredCluster } from '../../api/cluster-status.js';
 import { objectTooLarge } from '../../api/object-size.js';
-import { fencingRefusal, resolveInstanceName, switchoverRefusal } from '../../operator/failover.js';
-import { rollingRestartOrder } from '../../operator/rolling.js';
+import { pinImage } from '../../api/defaults.js';
+import { fencingRefusal } from '../../operator/failover.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
@@ -32,7 +31,6 @@ export class ApiError extends Error {
 const SYNTHESISED = new Set(['Pod', 'PersistentVolumeClaim']);
 /** Kinds whose objects are (also) views, looked up by listing. */
 const VIEWS = new Set([...SYNTHESISED, 'Service', 'Deployment']);
-const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -58,7 +56,7 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
  * the newest installed major, as CloudNativePG's defaulting webhook pins it to the operator's
  * default image, and its parameters must be ones the installed server itself accepts.
  */
-async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | undefined): Promise<void> {
+async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | undefined, defaultImage: () => string): Promise<void> {
   if (SYNTHESISED.has(obj.kind)) {
     throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
   }
@@ -67,10 +65,10 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
     const refusal = destinationRefusal(homeRoot, d);
     if (refusal) throw new ApiError(422, `Cluster/${obj.metadata.name}: ${d.field}: ${refusal}`);
   }
-  const spec = (obj as Cluster).spec;
+  let spec = (obj as Cluster).spec;
   if (!spec.imageName && !spec.imageCatalogRef) {
     try {
-      spec.imageName = `${DEFAULT_IMAGE_REPOSITORY}:${resolveInstallation(undefined).major}`;
+      spec = (obj as Cluster).spec = pinImage(spec, defaultImage());
     } catch (e) {
       throw new ApiError(422, `Cluster/${obj.metadata.name}: ${(e as Error).message}`);
     }
@@ -115,7 +113,7 @@ export class LocalApi {
 
   /** What a write must pass beyond the manifest's own validation: this machine, and what is stored. */
   private async admitWrite(resource: KubeObject, existing: KubeObject | undefined): Promise<void> {
-    await admit(resource, this.d.home.root, this.describeAs);
+    await admit(resource, this.d.home.root, this.describeAs, () => this.d.instances.defaultImage());
     if (existing) checkUpdate(existing, resource);
   }
 
@@ -263,39 +261,6 @@ export class LocalApi {
     return { ...local, osUser: user.name, ...ids, cluster };
   }
 
-  /** `cnpg promote`: records the wanted primary; the controller performs the switchover. */
-  async promote(namespace: string, clusterName: string, target: string): Promise<string> {
-    const cluster = (await this.get('Cluster', namespace, clusterName)) as Cluster;
-    const names = this.d.instances.records(namespace, clusterName).map((r) => r.record.name);
-    const name = resolveInstanceName(clusterName, target);
-    const status = (cluster as StoredCluster).status ?? {};
-    const refusal = switchoverRefusal(clusterName, name, names, status);
-    if (refusal) throw new ApiError(refusal.unknown ? 404 : 409, refusal.message);
-    await this.d.store.updateStatus('Cluster', namespace, clusterName, { ...status, targetPrimary: name, targetPrimaryTimestamp: new Date().toISOString() });
-    return name;
-  }
-
-  /** `cnpg restart`: one instance in place, or all of them in rolling order, waiting for each. */
-  async restart(namespace: string, clusterName: string, instance: string | undefined): Promise<string[]> {
-    const cluster = (await this.get('Cluster', namespace, clusterName)) as StoredCluster;
-    const records = this.d.instances.records(namespace, clusterName).map((r) => r.record);
-    const order = instance ? [instance] : rollingRestartOrder(records, cluster.status?.currentPrimary);
-    for (const name of order) {
-      if (!records.some((r) => r.name === name)) throw new ApiError(404, `instance ${name} is not part of cluster ${clusterName}`);
-      await this.d.instances.restartPostgres(cluster, name);
-    }
-    this.d.enqueue(namespace, clusterName);
-    return order;
-  }
-
-  /** `cnpg reload`: every instance re-reads its spec and credentials and reloads PostgreSQL's configuration. */
-  async reload(namespace: string, clusterName: string): Promise<void> {
-    const cluster = (await this.get('Cluster', namespace, clusterName)) as StoredCluster;
-    await this.d.store.patchMetadata('Cluster', namespace, clusterName, { annotations: { 'cnpg.io/reloadedAt': new Date().toISOString() } });
-    for (const { record } of this.d.instances.records(namespace, clusterName)) await this.d.instances.reloadInstance(cluster, record.name);
-    this.d.enqueue(namespace, clusterName);
-  }
-
   logFiles(namespace: string, cluster: string): Array<{ instance: string; files: string[] }> {
     return this.d.instances.records(namespace, cluster).map(({ dir, record }) => ({
       instance: record.name,
@@ -355,13 +320,6 @@ export function startApiServer(daemon: ControlPlane, token: string): Promise<Ser
             return reply(res, 200, await api.instanceAccess(need('namespace'), need('name')));
           case 'GET /logs':
             return reply(res, 200, { items: api.logFiles(need('namespace'), need('cluster')) });
-          case 'POST /promote':
-            return reply(res, 200, { target: await api.promote(need('namespace'), need('cluster'), need('instance')) });
-          case 'POST /restart':
-            return reply(res, 200, { restarted: await api.restart(need('namespace'), need('cluster'), q('instance')) });
-          case 'POST /reload':
-            await api.reload(need('namespace'), need('cluster'));
-            return reply(res, 200, { reloaded: true });
           case 'POST /shutdown':
             reply(res, 202, { stopping: true });
             setImmediate(() => void daemon.stop().then(() => process.exit(0)));

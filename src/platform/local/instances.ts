@@ -26,6 +26,7 @@ import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
+const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
 /**
  * What the platform remembers about an instance: a file next to the instance's data, written by
@@ -95,6 +96,11 @@ export class LocalInstances implements InstanceRuntime {
 
   defaultMajor(): number {
     return resolveInstallation(undefined).major;
+  }
+
+  /** Locally an image only names the major whose installed binaries run the Cluster: the newest. */
+  defaultImage(): string {
+    return `${DEFAULT_IMAGE_REPOSITORY}:${this.defaultMajor()}`;
   }
 
   clusterDir(namespace: string, cluster: string): string {
@@ -377,11 +383,6 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
-  }
-
-  async reloadInstance(cluster: Cluster, name: string): Promise<void> {
-    const rec = this.readRecord(this.dirOf(cluster, name));
-    if (rec && this.managerRunning(rec)) await this.client(rec).call('reload');
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {

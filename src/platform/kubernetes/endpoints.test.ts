@@ -1,0 +1,31 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { routingLabels } from './endpoints.js';
+import { clusterServices } from './specs.js';
+import type { Cluster } from '../../api/index.js';
+
+const cluster = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace: 'default' }, spec: { instances: 3 } } as unknown as Cluster;
+const primaryLabels = { 'cnpg.io/cluster': 'pg', 'cnpg.io/podRole': 'instance', 'cnpg.io/instanceRole': 'primary', role: 'primary', 'cnpg.io/serving': 'true' };
+
+/** Which of the cluster's Services select a Pod with these labels. */
+function selectedBy(labels: Record<string, string>): string[] {
+  return clusterServices(cluster)
+    .filter((s) => Object.entries((s.spec as { selector: Record<string, string> }).selector).every(([k, v]) => labels[k] === v))
+    .map((s) => s.metadata.name);
+}
+
+test('an instance the plan routes nowhere is in no Service, whatever its role', () => {
+  const failingOver = { rw: [], ro: [], r: [] };
+  const oldPrimary = { ...primaryLabels, ...routingLabels('pg-1', primaryLabels, failingOver) };
+  assert.deepEqual(selectedBy(oldPrimary), []);
+  assert.equal(oldPrimary['cnpg.io/instanceRole'], 'primary', 'who is primary is not known yet: the role stays');
+});
+
+test('the primary is in -rw and -r, a ready standby in -ro and -r, a fenced standby in none', () => {
+  const backends = { rw: ['pg-2'], ro: ['pg-3'], r: ['pg-2', 'pg-3'] };
+  const labels = (pod: string) => ({ ...primaryLabels, ...routingLabels(pod, primaryLabels, backends) });
+  assert.deepEqual(selectedBy(labels('pg-2')), ['pg-rw', 'pg-r']);
+  assert.deepEqual(selectedBy(labels('pg-3')), ['pg-ro', 'pg-r']);
+  assert.deepEqual(selectedBy(labels('pg-1')), []);
+  assert.equal(labels('pg-1')['cnpg.io/instanceRole'], 'replica', 'another instance takes writes: the old primary is a replica');
+});
