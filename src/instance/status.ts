@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { HOT_STANDBY_SETTINGS } from '../postgres/hot-standby.js';
 import { compareLsn, parseLsn } from '../postgres/lsn.js';
 import type { CatalogSummary } from './catalog.js';
+import { withConnection, type SocketTarget } from './db.js';
 import type { ArchivingStatus } from './wal-archiver.js';
 
 export interface ReplicationInfo {
@@ -20,7 +21,7 @@ export interface ReplicationInfo {
   slotName?: string;
 }
 
-export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
+export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'demoting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
 
 export interface InstanceStatus {
   name: string;
@@ -128,4 +129,55 @@ export async function readPostgresFacts(c: pg.Client): Promise<PostgresFacts> {
     }
   }
   return facts;
+}
+
+/** What the manager knows without asking PostgreSQL. */
+export interface ManagerView {
+  spec: { name: string; role: 'primary' | 'replica'; fenced: boolean; pgPort: number; restartRequest?: string };
+  pgdata: string;
+  phase: InstancePhase;
+  postmasterPid?: number;
+  postgresRunning: boolean;
+  isolationReason?: string;
+  appliedGeneration?: number;
+  lastError?: string;
+  recovery?: { backupId: string; restorer: { restored: number; lastError?: string } };
+  archive: Pick<InstanceStatus, 'archiving' | 'catalog'>;
+  /** The restart request current when the postmaster last started. */
+  startedForRestart?: string;
+}
+
+/** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
+export async function instanceStatus(view: ManagerView, socket: SocketTarget): Promise<InstanceStatus> {
+  const { spec } = view;
+  const base: InstanceStatus = {
+    name: spec.name,
+    managerPid: process.pid,
+    postmasterPid: view.postmasterPid,
+    phase: view.phase,
+    postgresRunning: view.postgresRunning,
+    ready: false,
+    pendingRestart: false,
+    fenced: spec.fenced,
+    isolationReason: view.isolationReason,
+    appliedGeneration: view.appliedGeneration,
+    port: spec.pgPort,
+    pgdata: view.pgdata,
+    replicationInfo: [],
+    lastError: view.lastError,
+  };
+  if (view.recovery) {
+    const { backupId, restorer } = view.recovery;
+    base.recovery = { backupId, restoredWalFiles: restorer.restored, lastError: restorer.lastError };
+  }
+  Object.assign(base, view.archive);
+  if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
+  try {
+    const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
+    const roleMatches = facts.isPrimary === (spec.role === 'primary');
+    const restartAsked = spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart;
+    return { ...base, ...facts, pendingRestart: facts.pendingRestart || restartAsked, ready: view.phase === 'running' && roleMatches };
+  } catch (e) {
+    return { ...base, lastError: (e as Error).message };
+  }
 }
