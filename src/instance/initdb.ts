@@ -3,17 +3,27 @@ import { join } from 'node:path';
 import { runTool } from './run.js';
 import type { InitdbBootstrap } from './spec.js';
 
+/**
+ * Built as CloudNativePG's buildInitDBFlags builds them, in its order: each field set is passed,
+ * and nothing is defaulted here (admission did that, so initdb gets what the Cluster shows). initdb
+ * itself lets --lc-collate and --lc-ctype win over --locale, whatever their order.
+ */
 export function initdbArguments(pgdata: string, b: InitdbBootstrap): string[] {
-  const args = ['-D', pgdata, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '-E', b.encoding];
-  if (b.locale) args.push(`--locale=${b.locale}`);
-  args.push(`--lc-collate=${b.localeCollate}`, `--lc-ctype=${b.localeCType}`);
-  if (b.localeProvider) args.push(`--locale-provider=${b.localeProvider}`);
-  if (b.icuLocale) args.push(`--icu-locale=${b.icuLocale}`);
-  if (b.icuRules) args.push(`--icu-rules=${b.icuRules}`);
-  if (b.builtinLocale) args.push(`--builtin-locale=${b.builtinLocale}`);
+  const args = ['-D', pgdata, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256'];
   if (b.dataChecksums) args.push('--data-checksums');
-  if (b.walSegmentSize) args.push(`--wal-segsize=${b.walSegmentSize}`);
-  // The deprecated raw options come last so that, as in CloudNativePG, they win over explicit fields.
+  const flags: [string, string | number | undefined][] = [
+    ['--encoding', b.encoding],
+    ['--lc-collate', b.localeCollate],
+    ['--lc-ctype', b.localeCType],
+    ['--locale', b.locale],
+    ['--locale-provider', b.localeProvider],
+    ['--icu-locale', b.icuLocale],
+    ['--icu-rules', b.icuRules],
+    ['--builtin-locale', b.builtinLocale],
+    ['--wal-segsize', b.walSegmentSize],
+  ];
+  for (const [flag, value] of flags) if (value !== undefined && value !== '') args.push(`${flag}=${value}`);
+  // The deprecated raw options come last, so that where they repeat a field initdb takes theirs.
   args.push(...(b.options ?? []));
   return args;
 }
