@@ -117,6 +117,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.enter(next);
   }
 
+  /** The verb that held the manager lets go, unless something that outranks it (the shutdown) took over meanwhile. */
+  private release(held: 'stopping-for-restart' | 'demoting', next: ManagerState): void {
+    if (this.stateValue === held) this.enter(next);
+  }
+
   private enter(next: ManagerState): void {
     const before = reportedPhase(this.stateValue);
     this.stateValue = next;
@@ -343,7 +348,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     try {
       await this.postmaster.stop();
     } finally {
-      this.enter('restarting');
+      this.release('stopping-for-restart', 'restarting');
     }
     await this.requestReconcile();
   }
@@ -368,7 +373,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     try {
       lsn = await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata);
     } finally {
-      this.enter(this.postmaster.running ? 'running' : 'stopped');
+      this.release('demoting', this.postmaster.running ? 'running' : 'stopped');
     }
     void this.requestReconcile();
     return { lsn };
