@@ -51,8 +51,11 @@ const initdbSchema = z
     options: z.array(plainString).optional(),
     dataChecksums: z.boolean().default(false),
     encoding: plainName.default('UTF8'),
-    localeCollate: plainName.optional(),
-    localeCType: plainName.optional(),
+    // CloudNativePG's defaults, set whether or not `locale` is: initdb's --lc-collate and
+    // --lc-ctype win over --locale, so `locale` alone sets the other categories (messages,
+    // monetary, numeric, time) and the database still sorts and classifies as C.
+    localeCollate: plainName.default('C'),
+    localeCType: plainName.default('C'),
     locale: plainName.optional(),
     localeProvider: z.enum(['libc', 'icu', 'builtin']).optional(),
     icuLocale: plainName.optional(),
@@ -86,10 +89,6 @@ const initdbSchema = z
   .transform((initdb) => ({
     ...initdb,
     owner: initdb.owner ?? initdb.database,
-    // C collation is the default only when no `locale` says otherwise, since the specific
-    // settings would override it.
-    localeCollate: initdb.localeCollate ?? (initdb.locale ? undefined : 'C'),
-    localeCType: initdb.localeCType ?? (initdb.locale ? undefined : 'C'),
   }));
 
 const recoveryTargetSchema = z

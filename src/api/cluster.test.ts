@@ -57,11 +57,13 @@ test('quantities given as YAML numbers are kept as strings', () => {
   assert.equal(spec.resources?.requests?.['cpu'], '1');
 });
 
-test('initdb: owner follows database, locale replaces the C default', () => {
+test('initdb: owner follows database; localeCollate and localeCType default to C even with a locale, as in CloudNativePG', () => {
   const initdb = accept({ bootstrap: { initdb: { database: 'shop', locale: 'en_US.UTF-8' } } }).spec.bootstrap.initdb;
   assert.equal(initdb?.owner, 'shop');
   assert.equal(initdb?.locale, 'en_US.UTF-8');
-  assert.equal(initdb?.localeCollate, undefined);
+  assert.equal(initdb?.localeCollate, 'C');
+  assert.equal(initdb?.localeCType, 'C');
+  // What initdb then receives is tested in src/instance/initdb.test.ts.
   assert.equal(accept({ bootstrap: { initdb: { walSegmentSize: 64 } } }).spec.bootstrap.initdb?.walSegmentSize, 64);
 });
 

@@ -1,18 +1,15 @@
-// Writes the configuration files an instance's spec implies and keeps the primary's slots in line.
+// Writes the configuration files an instance's spec implies.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { hotStandbyMinimums } from '../postgres/hot-standby.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
-import { runTool } from './run.js';
+import { readControlData } from './run.js';
 import type { InstanceSpec, TlsMaterial } from './spec.js';
 import { scriptCommand } from './wal-scripts.js';
-
-export const SLOT_PREFIX = '_cnpg_';
 
 /** Writes a file only when its content differs; returns whether anything changed. */
 function writeIfChanged(path: string, content: string): boolean {
@@ -53,17 +50,16 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
   });
 }
 
-/** Returns whether anything changed, certificates included: all of it takes a reload, no restart. */
 /**
  * The hot-standby-sensitive settings of the spec that are lower than the values the data's control
  * file recorded of the server whose WAL it replays, raised to them: without that, a standby (or an
  * archive recovery) refuses to start until it has replayed a change it cannot replay while down.
  */
 export async function hotStandbyFloor(spec: InstanceSpec, paths: InstancePaths): Promise<Record<string, string>> {
-  const control = await runTool(join(spec.binDir, 'pg_controldata'), [paths.pgdata], { ...process.env, LC_ALL: 'C' });
-  return hotStandbyMinimums(control, instanceParameters(spec, paths));
+  return hotStandbyMinimums(await readControlData(spec.binDir, paths.pgdata), instanceParameters(spec, paths));
 }
 
+/** Returns whether anything changed, certificates included: all of it takes a reload, no restart. */
 export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined, overrides?: Record<string, string>): boolean {
   let changed = tls ? writeTlsFiles(paths, tls) : false;
   const params = instanceParameters(spec, paths, tls !== undefined, overrides);
@@ -83,16 +79,12 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
   return changed;
 }
 
-/** Creates the physical slots the primary keeps for its standbys and drops stale, inactive ones. */
-export async function reconcileSlots(c: pg.Client, wanted: string[]): Promise<void> {
-  const r = await c.query("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical' AND slot_name LIKE $1", [
-    `${SLOT_PREFIX.replaceAll('_', '\\_')}%`,
-  ]);
-  const existing = new Map(r.rows.map((row: { slot_name: string; active: boolean }) => [row.slot_name, row.active]));
-  for (const name of wanted) {
-    if (!existing.has(name)) await c.query('SELECT pg_create_physical_replication_slot($1, true)', [name]);
-  }
-  for (const [name, active] of existing) {
-    if (!wanted.includes(name) && !active) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
-  }
+/**
+ * The configuration files for the spec as it stands. A standby never runs a hot-standby-sensitive
+ * setting below its primary's: a lowered one waits until the standby has replayed the primary's
+ * restart with it (the periodic reconcile writes it then, and the pending restart follows).
+ */
+export async function writeInstanceConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined): Promise<boolean> {
+  const floor = spec.role === 'replica' ? await hotStandbyFloor(spec, paths) : undefined;
+  return writeConfiguration(spec, paths, tls, floor);
 }

@@ -1,5 +1,6 @@
 // Runs a PostgreSQL client tool to completion, keeping its output for the error message.
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 export class CommandError extends Error {
   constructor(
@@ -21,4 +22,9 @@ export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv = p
     child.on('error', (e) => reject(new CommandError(file, null, e.message)));
     child.on('close', (code) => (code === 0 ? resolve(output) : reject(new CommandError(file.split('/').pop() ?? file, code, output))));
   });
+}
+
+/** pg_controldata's report on a data folder, in the English its parser in src/postgres expects. */
+export function readControlData(binDir: string, pgdata: string): Promise<string> {
+  return runTool(join(binDir, 'pg_controldata'), [pgdata], { ...process.env, LC_ALL: 'C' });
 }

@@ -9,8 +9,8 @@ export interface InitdbBootstrap {
   database: string;
   owner: string;
   encoding: string;
-  localeCollate: string;
-  localeCType: string;
+  localeCollate?: string;
+  localeCType?: string;
   locale?: string;
   localeProvider?: string;
   icuLocale?: string;

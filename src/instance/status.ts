@@ -1,26 +1,15 @@
-// Reads what PostgreSQL itself says about the instance: role, timeline, WAL positions, replication.
-import type pg from 'pg';
-import { HOT_STANDBY_SETTINGS } from '../postgres/hot-standby.js';
-import { compareLsn, parseLsn } from '../postgres/lsn.js';
+// An instance's status as /pg/status reports it: what the manager knows, and what PostgreSQL itself
+// says about the instance (role, timeline, WAL positions, replication; src/postgres/facts.ts).
+import { readPostgresFacts, type ReplicationInfo } from '../postgres/facts.js';
+import type { RecoveryProgress } from './bootstrap.js';
 import type { CatalogSummary } from './catalog.js';
+import { withConnection, type SocketTarget } from './db.js';
+import type { InstanceSpec } from './spec.js';
 import type { ArchivingStatus } from './wal-archiver.js';
 
-export interface ReplicationInfo {
-  applicationName: string;
-  state: string;
-  sentLsn?: string;
-  writeLsn?: string;
-  flushLsn?: string;
-  replayLsn?: string;
-  writeLag?: string;
-  flushLag?: string;
-  replayLag?: string;
-  syncState: string;
-  syncPriority: number;
-  slotName?: string;
-}
+export type { ReplicationInfo };
 
-export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
+export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'demoting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
 
 export interface InstanceStatus {
   name: string;
@@ -55,77 +44,53 @@ export interface InstanceStatus {
   recovery?: { backupId?: string; restoredWalFiles: number; lastError?: string };
 }
 
-export type PostgresFacts = Pick<
-  InstanceStatus,
-  'isPrimary' | 'timeLineID' | 'systemID' | 'currentLsn' | 'receivedLsn' | 'replayLsn' | 'lagBytes' | 'isWalReceiverActive' | 'pendingRestart' | 'pendingRestartForDecrease' | 'replicationInfo'
->;
+/** What the manager knows without asking PostgreSQL. */
+export interface ManagerView {
+  spec: Pick<InstanceSpec, 'name' | 'role' | 'fenced' | 'pgPort' | 'restartRequest'>;
+  pgdata: string;
+  phase: InstancePhase;
+  postmasterPid?: number;
+  postgresRunning: boolean;
+  isolationReason?: string;
+  appliedGeneration?: number;
+  lastError?: string;
+  recovery?: RecoveryProgress;
+  archive: Pick<InstanceStatus, 'archiving' | 'catalog'>;
+  /** The restart request current when the postmaster last started. */
+  startedForRestart?: string;
+}
 
-const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-
-/**
- * Running values above what the configuration files now hold (the last entry of a name wins; a name
- * no file sets falls back to the built-in default).
- */
-const PENDING_DECREASE = `
-  SELECT count(*) FROM pg_settings s
-    LEFT JOIN (SELECT DISTINCT ON (name) name, setting FROM pg_file_settings ORDER BY name, seqno DESC) f USING (name)
-   WHERE s.pending_restart AND s.name = ANY($1::text[])
-     AND coalesce(f.setting, s.boot_val) ~ '^[0-9]+$'
-     AND coalesce(f.setting, s.boot_val)::bigint < s.setting::bigint`;
-
-export async function readPostgresFacts(c: pg.Client): Promise<PostgresFacts> {
-  const base = await c.query(`
-    SELECT pg_is_in_recovery() AS in_recovery,
-           (SELECT system_identifier FROM pg_control_system())::text AS system_id,
-           (SELECT count(*) FROM pg_settings WHERE pending_restart)::int AS pending_restart,
-           (${PENDING_DECREASE})::int AS pending_decrease,
-           CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn,
-           pg_last_wal_receive_lsn()::text AS received_lsn,
-           pg_last_wal_replay_lsn()::text AS replay_lsn,
-           (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli`, [Object.keys(HOT_STANDBY_SETTINGS)]);
-  const row = base.rows[0] as Record<string, unknown>;
-  const isPrimary = row.in_recovery === false;
-  const facts: PostgresFacts = {
-    isPrimary,
-    systemID: str(row.system_id),
-    pendingRestart: Number(row.pending_restart) > 0,
-    pendingRestartForDecrease: Number(row.pending_decrease) > 0,
-    currentLsn: str(row.current_lsn),
-    receivedLsn: str(row.received_lsn),
-    replayLsn: str(row.replay_lsn),
+/** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
+export async function instanceStatus(view: ManagerView, socket: SocketTarget): Promise<InstanceStatus> {
+  const { spec } = view;
+  const base: InstanceStatus = {
+    name: spec.name,
+    managerPid: process.pid,
+    postmasterPid: view.postmasterPid,
+    phase: view.phase,
+    postgresRunning: view.postgresRunning,
+    ready: false,
+    pendingRestart: false,
+    fenced: spec.fenced,
+    isolationReason: view.isolationReason,
+    appliedGeneration: view.appliedGeneration,
+    port: spec.pgPort,
+    pgdata: view.pgdata,
     replicationInfo: [],
+    lastError: view.lastError,
   };
-  if (isPrimary) {
-    // The checkpoint's timeline lags right after promotion; the current WAL file name does not.
-    const t = await c.query('SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli');
-    facts.timeLineID = parseInt(String((t.rows[0] as { tli: string }).tli), 16);
-    const rep = await c.query(`
-      SELECT r.application_name, r.state, r.sent_lsn::text, r.write_lsn::text, r.flush_lsn::text, r.replay_lsn::text,
-             r.write_lag::text, r.flush_lag::text, r.replay_lag::text, r.sync_state, r.sync_priority, s.slot_name
-        FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
-       ORDER BY r.application_name`);
-    facts.replicationInfo = rep.rows.map((r: Record<string, unknown>) => ({
-      applicationName: String(r.application_name),
-      state: String(r.state),
-      sentLsn: str(r.sent_lsn),
-      writeLsn: str(r.write_lsn),
-      flushLsn: str(r.flush_lsn),
-      replayLsn: str(r.replay_lsn),
-      writeLag: str(r.write_lag),
-      flushLag: str(r.flush_lag),
-      replayLag: str(r.replay_lag),
-      syncState: String(r.sync_state),
-      syncPriority: Number(r.sync_priority),
-      slotName: str(r.slot_name),
-    }));
-  } else {
-    const w = await c.query('SELECT status, received_tli FROM pg_stat_wal_receiver');
-    const recv = w.rows[0] as { status?: string; received_tli?: number } | undefined;
-    facts.isWalReceiverActive = recv?.status === 'streaming';
-    facts.timeLineID = recv?.received_tli ?? Number(row.checkpoint_tli);
-    if (facts.receivedLsn && facts.replayLsn && compareLsn(facts.receivedLsn, facts.replayLsn) >= 0) {
-      facts.lagBytes = Number(parseLsn(facts.receivedLsn) - parseLsn(facts.replayLsn));
-    }
+  if (view.recovery) {
+    const { backupId, restorer } = view.recovery;
+    base.recovery = { backupId, restoredWalFiles: restorer.restored, lastError: restorer.lastError };
   }
-  return facts;
+  Object.assign(base, view.archive);
+  if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
+  try {
+    const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
+    const roleMatches = facts.isPrimary === (spec.role === 'primary');
+    const restartAsked = spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart;
+    return { ...base, ...facts, pendingRestart: facts.pendingRestart || restartAsked, ready: view.phase === 'running' && roleMatches };
+  } catch (e) {
+    return { ...base, lastError: (e as Error).message };
+  }
 }

@@ -16,8 +16,9 @@ export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
     database,
     owner: i?.owner ?? database,
     encoding: i?.encoding ?? 'UTF8',
-    localeCollate: i?.localeCollate ?? 'C',
-    localeCType: i?.localeCType ?? 'C',
+    // Defaulted at admission (src/api), as CloudNativePG's webhook does; initdb gets what the Cluster shows.
+    localeCollate: i?.localeCollate,
+    localeCType: i?.localeCType,
     locale: i?.locale,
     localeProvider: i?.localeProvider,
     icuLocale: i?.icuLocale,

@@ -1,6 +1,7 @@
 // Settings a hot standby must keep at least as high as the server whose WAL it replays: PostgreSQL
 // records the primary's values in the WAL and in the control file, and a standby with a lower one
 // refuses to start ("recovery aborted because of insufficient parameter settings").
+import { parseControlData } from './controldata.js';
 
 /** Each setting with the label pg_controldata prints for the value it recorded, and the built-in default. */
 export const HOT_STANDBY_SETTINGS: Record<string, { label: string; builtIn: number }> = {
@@ -16,11 +17,12 @@ export const HOT_STANDBY_SETTINGS: Record<string, { label: string; builtIn: numb
  * control file recorded, raised to those values; a setting not configured counts at its default.
  */
 export function hotStandbyMinimums(pgControlData: string, configured: Record<string, string>): Record<string, string> {
+  const recorded = parseControlData(pgControlData);
   const raised: Record<string, string> = {};
   for (const [guc, { label, builtIn }] of Object.entries(HOT_STANDBY_SETTINGS)) {
-    const m = new RegExp(`^${label}:\\s+(\\d+)$`, 'm').exec(pgControlData);
-    if (!m?.[1]) continue;
-    const needed = Number(m[1]);
+    const value = recorded.get(label);
+    if (value === undefined || !/^\d+$/.test(value)) continue;
+    const needed = Number(value);
     const current = Number(configured[guc] ?? builtIn);
     if (!(current >= needed)) raised[guc] = String(needed);
   }

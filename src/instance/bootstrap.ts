@@ -1,0 +1,135 @@
+// Creates the data folder of an instance that has none: initdb for a new primary, a clone from the
+// primary for a standby, an archive recovery for a primary restored from a backup. A marker file
+// records that it finished; without it, whatever an earlier attempt left is thrown away.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpoint, ensureDatabase, isInRecovery, runStatements } from '../postgres/queries.js';
+import { writeConfiguration, writeInstanceConfiguration } from './configure.js';
+import { withConnection, type SocketTarget } from './db.js';
+import { runInitdb } from './initdb.js';
+import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
+import { log } from './log.js';
+import type { InstancePaths } from './paths.js';
+import type { Postmaster } from './postmaster.js';
+import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
+import { setUpRoles } from './roles.js';
+import type { Credentials, InitdbBootstrap, InstanceSpec, RecoveryBootstrap } from './spec.js';
+import type { WalRestorer } from './wal-restorer.js';
+
+/** An archive recovery under way: the base backup it restored and the restorer fetching WAL. */
+export interface RecoveryProgress {
+  backupId: string;
+  restorer: Pick<WalRestorer, 'restored' | 'lastError'>;
+}
+
+/** What a bootstrap needs of the manager running it. */
+export interface BootstrapHost {
+  readonly spec: InstanceSpec;
+  readonly creds: Credentials;
+  readonly paths: InstancePaths;
+  readonly postmaster: Postmaster;
+  readonly socket: SocketTarget;
+  /** Starts the postmaster without waiting for it to accept connections. */
+  launchPostgres(): void;
+  /** Starts the postmaster and waits until it accepts connections. */
+  startPostgres(): Promise<void>;
+  showRecovery(progress: RecoveryProgress | undefined): void;
+}
+
+const marker = (paths: InstancePaths) => join(paths.root, 'bootstrapped');
+
+export function isBootstrapped(paths: InstancePaths): boolean {
+  return existsSync(marker(paths));
+}
+
+/** The data is no longer worth keeping (a standby pg_rewind cannot bring back): the next reconcile bootstraps afresh. */
+export function forgetBootstrap(paths: InstancePaths): void {
+  rmSync(marker(paths), { force: true });
+}
+
+export async function bootstrap(host: BootstrapHost): Promise<void> {
+  const { spec, paths } = host;
+  await host.postmaster.stop(5000);
+  // No marker means an earlier attempt died half-way; nothing in it was ever acknowledged.
+  rmSync(paths.pgdata, { recursive: true, force: true });
+  mkdirSync(paths.pgdata, { recursive: true, mode: 0o700 });
+  const b = spec.role === 'primary' ? spec.bootstrap : { kind: 'join' as const };
+  // A new primary's WAL must not land on top of another cluster's archive.
+  if (b.kind !== 'join') writeFileSync(paths.emptyArchiveCheck, '');
+  if (b.kind === 'recovery') await recover(host, b);
+  else if (b.kind === 'initdb') await initialise(host, b);
+  else await joinPrimary(host);
+  writeFileSync(marker(paths), new Date().toISOString() + '\n');
+  log('info', 'bootstrap complete');
+}
+
+/** What a new primary gets once it accepts connections, however it was created: its roles and the application database. */
+async function prepareNewPrimary(host: BootstrapHost, app: { database: string; owner: string }): Promise<void> {
+  await withConnection(host.socket, 'postgres', async (c) => {
+    await setUpRoles(c, app.owner, host.spec, host.creds);
+    await ensureDatabase(c, app.database, app.owner);
+  });
+}
+
+async function initialise(host: BootstrapHost, b: InitdbBootstrap): Promise<void> {
+  const { spec, paths, creds, socket } = host;
+  log('info', 'running initdb', { database: b.database, owner: b.owner });
+  await runInitdb(spec.binDir, paths.pgdata, b);
+  writeConfiguration(spec, paths, creds.tls);
+  await host.startPostgres();
+  await prepareNewPrimary(host, b);
+  await withConnection(socket, 'postgres', (c) => runStatements(c, b.postInitSQL));
+  await withConnection(socket, b.database, (c) => runStatements(c, b.postInitApplicationSQL));
+  await withConnection(socket, 'template1', (c) => runStatements(c, b.postInitTemplateSQL));
+  await withConnection(socket, 'postgres', checkpoint);
+}
+
+async function joinPrimary(host: BootstrapHost): Promise<void> {
+  const { spec, paths, creds } = host;
+  const primary = spec.primary;
+  if (!primary) throw new Error('a replica needs spec.primary to clone from');
+  log('info', 'cloning from primary', { primary: primary.name });
+  writeReplicationPassfile(paths.passfile, creds.replicationPassword);
+  await cloneFromPrimary(spec.binDir, paths.pgdata, primary, spec.slotName, paths.passfile);
+  // standby.signal marks the data as a standby's, before anything could start it as a primary.
+  await writeInstanceConfiguration(spec, paths, creds.tls);
+}
+
+async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void> {
+  const { spec, paths, creds } = host;
+  await refuseUsedArchive(spec, creds);
+  const backup = await restoreBaseBackup(b, creds, paths.pgdata);
+  const restorer = startWalRestorer(b, creds, paths, backup);
+  host.showRecovery({ backupId: backup.backupId, restorer });
+  try {
+    writeConfiguration(spec, paths, creds.tls, await recoverySettings(spec, b, paths));
+    requestArchiveRecovery(paths.pgdata);
+    await replayUntilPromoted(host);
+  } finally {
+    await restorer.stop();
+  }
+  log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
+  writeConfiguration(spec, paths, creds.tls);
+  // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
+  // lower, and only a restart lowers them: done now, while nothing is connected and before any
+  // replica is cloned from this data.
+  await host.postmaster.stop();
+  await host.startPostgres();
+  await prepareNewPrimary(host, b);
+  await withConnection(host.socket, 'postgres', checkpoint);
+  host.showRecovery(undefined);
+}
+
+/** Archive recovery has no deadline: a large restore takes as long as it takes. */
+async function replayUntilPromoted(host: BootstrapHost): Promise<void> {
+  host.launchPostgres();
+  for (;;) {
+    if (!host.postmaster.running) {
+      throw new Error(`PostgreSQL stopped during recovery: ${lastFatal(host.paths.postgresLog) ?? `see ${host.paths.postgresLog}`}`);
+    }
+    const promoted = await withConnection(host.socket, 'postgres', isInRecovery, 1000).then((r) => !r, () => false);
+    if (promoted) return;
+    await sleep(200);
+  }
+}
