@@ -67,6 +67,4 @@ export interface Platform {
   instances: InstanceRuntime;
   endpoints: EndpointRuntime;
   events: EventRecorder;
-  /** Asks for a Cluster to be reconciled soon (its Backups changed). */
-  requeueCluster?(namespace: string, name: string): void;
 }
