@@ -13,9 +13,7 @@ export const isStatus = (e: unknown, code: number): boolean => e instanceof ApiE
 
 /** Kubernetes kinds the platform manages that the CLI has no use for. */
 const PLATFORM_KINDS: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
-  PersistentVolumeClaim: { apiVersion: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
-  Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
   Lease: { apiVersion: 'coordination.k8s.io/v1', plural: 'leases', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
 };
