@@ -5,9 +5,10 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { TestEnv, eventually, sleep } from './support/env.js';
+import { TestEnv, eventually } from './support/env.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
 import { Writer } from './support/writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ClusterStatus {
   phase?: string;

@@ -30,6 +30,7 @@ import { rewindFromPrimary } from './rewind.js';
 import { runTool } from './run.js';
 import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
 import { readPostgresFacts, type InstancePhase, type InstanceStatus } from './status.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
@@ -40,8 +41,6 @@ export const PRIMARY_RESTART_GRACE_MS = 3000;
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A request the manager will not carry out in its present state; the reason says why. */
 export class RefusedError extends Error {}

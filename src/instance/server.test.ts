@@ -5,6 +5,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InstanceManager } from './manager.js';
 import { MAX_EVENT_STREAMS, startStatusServer } from './server.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TOKEN = 'the-manager-token';
 
@@ -55,7 +56,7 @@ test('the event stream needs the token, is capped, and probes still answer witho
     }
 
     held.pop()?.destroy();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const again = await get(port, '/events', TOKEN);
     assert.equal(again.statusCode, 200, 'a closed stream frees its place');
     held.push(again);

@@ -4,6 +4,7 @@
 import { KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/meta.js';
 import { kindInfo, KubeStore } from './store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type CacheEvent = 'added' | 'updated' | 'deleted';
 type Listener = (event: CacheEvent, obj: KubeObject) => void;
@@ -58,7 +59,7 @@ export class ObjectCache {
         return;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`listing ${this.kind}: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, RELIST_DELAY_MS));
+        await sleep(RELIST_DELAY_MS);
       }
     }
   }

@@ -15,6 +15,7 @@ import type { ClusterCredentials, InstanceRuntime } from '../../operator/platfor
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT, instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
 import type { KubeStore } from './store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const HTTP_TIMEOUT_MS = 1000;
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
@@ -28,8 +29,6 @@ export interface KubeInstancesOptions {
   controlPlaneUrl: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The peers an instance manager was last told of, on its PVC next to the hashes. */
 const PEERS_ANNOTATION = 'cnpg.io/peers';
 
@@ -39,7 +38,6 @@ function peersOf(pods: V1Pod[], name: string): InstanceSpec['peers'] {
     .filter((p) => p.metadata?.name !== name && p.status?.podIP)
     .map((p) => ({ name: p.metadata!.name!, host: p.status!.podIP!, statusPort: MANAGER_PORT }));
 }
-
 
 /** The client hands timestamps over as Dates or, from some paths, as strings. */
 function toIso(t: Date | string | undefined): string | undefined {

@@ -17,6 +17,7 @@ import { LABELS } from './specs.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { startWebhookServer } from './webhook.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
           process.exit(1);
         }
         log('could not start the controllers; retrying', { attempt, error: (e as Error).message });
-        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 10_000)));
+        await sleep(Math.min(500 * 2 ** attempt, 10_000));
       }
     }
   };

@@ -25,6 +25,7 @@ import { InstanceEventWatcher } from './instance-events.js';
 import { managerRequest } from './manager-client.js';
 import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
 const STATUS_TIMEOUT_MS = 1000;
@@ -52,8 +53,6 @@ export interface InstanceRecord {
   role: InstanceConfig['role'];
   createdAt: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
