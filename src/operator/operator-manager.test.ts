@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredCluster } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import { objectKey, OperatorManager, parseObjectKey, type ControlledKind, type Reconcilers } from './operator-manager.js';
-import type { InstanceRuntime, Platform, ResourceStore } from './platform.js';
+import { NotFoundError, type InstanceRuntime, type Platform, type ResourceStore } from './platform.js';
 
 /** Objects in a Map; `put` fails when told to, as an API server refusing writes would. */
 class MemoryStore implements ResourceStore {
@@ -138,6 +138,25 @@ test('a settled object is looked at again after the resync period; a deleted one
   await manager.stop();
   assert.ok(runs.filter((r) => r.key === 'Cluster/default/kept').length >= 3);
   assert.equal(runs.filter((r) => r.key === 'Cluster/default/gone').length, 1);
+});
+
+test('an object deleted during its reconcile (its status write finds nothing) is done, not a failure to retry', async () => {
+  const runs: string[] = [];
+  const logged: string[] = [];
+  const gone = { async reconcile(_namespace: string, name: string) {
+    runs.push(name);
+    throw new NotFoundError(`backups "${name}" not found`);
+  } };
+  const store = new MemoryStore();
+  await store.put({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'still-there', namespace: 'default' } });
+  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone }, queue: { errorBaseMs: 50 } });
+  manager.enqueue('Backup', 'default', 'deleted');
+  manager.enqueue('Backup', 'default', 'still-there');
+  await sleep(200);
+  await manager.stop();
+  assert.equal(runs.filter((n) => n === 'deleted').length, 1);
+  assert.ok(runs.filter((n) => n === 'still-there').length >= 2, 'a NotFoundError about an object that exists is a failure, retried');
+  assert.ok(logged.length >= 1 && logged.every((m) => m === 'reconcile failed'));
 });
 
 test('object keys round-trip and refuse what is not one', () => {

@@ -8,7 +8,7 @@
 import type { KubeObject } from '../api/meta.js';
 import { BackupController, ScheduledBackupController } from './backup-controller.js';
 import { ClusterController, type ReconcileResult } from './controller.js';
-import type { Platform } from './platform.js';
+import { NotFoundError, type Platform } from './platform.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
 export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
@@ -109,6 +109,11 @@ export class OperatorManager {
     try {
       result = await this.reconcilers[kind].reconcile(namespace, name);
     } catch (e) {
+      // Deleted while it was being reconciled (its status write found nothing): nothing is left to do.
+      if (e instanceof NotFoundError && !(await this.platform.store.get(kind, namespace, name))) {
+        this.finished(key, kind, 'success', started);
+        return {};
+      }
       this.finished(key, kind, 'error', started);
       throw e;
     }

@@ -247,9 +247,9 @@ export class CachedStore extends KubeStore {
     return written;
   }
 
-  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject | undefined> {
+  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject> {
     const written = await super.updateStatus(kind, namespace, name, status);
-    if (written) this.caches.get(kind)?.remember(written);
+    this.caches.get(kind)?.remember(written);
     return written;
   }
 

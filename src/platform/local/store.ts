@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.js';
 import { objectTooLarge } from '../../api/object-size.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
-import type { ResourceStore } from '../../operator/platform.js';
+import { NotFoundError, type ResourceStore } from '../../operator/platform.js';
 import { KeyedLock } from './keyed-lock.js';
 import { CLUSTER_SCOPED_FOLDER, loadStore, type SetAside } from './store-load.js';
 
@@ -22,7 +22,7 @@ export interface WatchEvent {
 }
 
 export class ConflictError extends Error {}
-export class NotFoundError extends Error {}
+export { NotFoundError };
 export class TooLargeError extends Error {}
 /** The object could not be written (or removed); memory and watchers saw nothing of it. */
 export class StoreWriteError extends Error {}
@@ -102,8 +102,8 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
       .map(clone);
   }
 
-  async list(kind: string, namespace?: string): Promise<KubeObject[]> {
-    return this.listSync(kind, namespace);
+  async list(kind: string, namespace?: string, labels: Record<string, string> = {}): Promise<KubeObject[]> {
+    return this.listSync(kind, namespace, (o) => Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v));
   }
 
   /**
