@@ -227,6 +227,8 @@ export class KubeInstances implements InstanceRuntime {
 
   async start(cluster: Cluster, name: string, config: InstanceConfig, creds: ClusterCredentials): Promise<void> {
     const pod = await this.pod(cluster, name);
+    // Returning would claim a start that never happens: nothing asks again once the Pod is gone.
+    if (pod?.metadata?.deletionTimestamp) throw new Error(`pod ${name} is still terminating; ${name} is started again once it is gone`);
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
