@@ -1,5 +1,6 @@
 // The local control plane: the store, the operator's controllers (src/operator/operator-manager.ts)
-// fed with the store's changes, and the HTTP API the CLI talks to. Instances and endpoints are separate processes and outlive it.
+// fed with the store's changes, and the HTTP API the CLI talks to. Instances and endpoints are
+// separate processes and outlive it.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
