@@ -26,8 +26,9 @@ import {
   type PodLocal,
   type Store,
 } from './backup/systems.js';
-import { cleanupAll, cleanupOnSignals, killMentioning, onCleanup, poll, processesMentioning, run, signal, sleep } from './failover/procs.js';
+import { cleanupAll, cleanupOnSignals, killMentioning, onCleanup, poll, processesMentioning, run, signal } from './failover/procs.js';
 import { runBench } from './run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const NAME = 'bench';
 const POD = `${NAME}-1`;

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { lookupUser, isRoot } from '../src/platform/local/home.js';
 import { freePort } from '../src/platform/local/ports.js';
 import { resolveInstallation } from '../src/postgres/binaries.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const trialsArg = process.argv.indexOf('--trials');
@@ -68,7 +69,7 @@ async function waitAccepting(port: number, standby: boolean): Promise<void> {
     } catch {
       /* not yet */
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
         const run = await timeDirect(d, instances);
         direct.push(run.seconds);
         run.stop();
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
         rmSync(d, { recursive: true, force: true });
       }
       rows.push([`${instances}`, fmt(median(ours)), fmt(Math.min(...ours)), fmt(Math.max(...ours)), fmt(median(direct)), fmt(median(ours) / median(direct))]);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CnpgSystem } from './failover/cnpg.js';
 import { percentile, unavailabilityMs, type TrialResult } from './failover/measure.js';
-import { cleanupAll, cleanupOnSignals, poll, sleep } from './failover/procs.js';
+import { cleanupAll, cleanupOnSignals, poll } from './failover/procs.js';
 import { printTable } from './failover/report.js';
 import { runTrial, type Uncounted } from './failover/trial.js';
 import { lostRows, resetTable, Writer } from './failover/writer.js';
@@ -22,6 +22,7 @@ import { pgbenchInit, pgbenchUntil, stressFor } from './chaos/load.js';
 import { HealthSampler, type HealthReport } from '../test/support/health-sampler.js';
 import { TwoPrimariesWatch, processTree, signalAll } from '../test/support/ha.js';
 import { runBench } from './run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const PARTS = ['false-failovers', 'kills', 'stalls'] as const;
 const PLATFORMS = ['local', 'kubernetes'] as const;

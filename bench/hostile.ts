@@ -11,10 +11,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthSampler, type HealthReport } from '../test/support/health-sampler.js';
-import { CLI, REPO, sleep, TestEnv } from '../test/support/env.js';
+import { CLI, REPO, TestEnv } from '../test/support/env.js';
 import { waitReady } from '../test/support/backup.js';
 import { printTable } from './failover/report.js';
 import { runBench } from './run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const PARTS = ['healthz', 'start'] as const;
 

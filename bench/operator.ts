@@ -12,10 +12,11 @@ import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type K
 import { startControlPlane } from '../test/support/controlplane.js';
 import { installCrds } from '../test/support/crds.js';
 import { freePort } from '../test/support/s3.js';
-import { cleanupAll, cleanupOnSignals, onCleanup, sleep } from './failover/procs.js';
+import { cleanupAll, cleanupOnSignals, onCleanup } from './failover/procs.js';
 import { HEADERS, parseArgs, row, table, TARGET_P99_MS, TARGET_RSS_MB, type Options, type SizeResult } from './operator/report.js';
 import { releaseDeletedClaims, startManagerStandIns, watchInstancePods } from './operator/standins.js';
 import { runBench } from './run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const OPERATOR = fileURLToPath(new URL('../src/platform/kubernetes/main.js', import.meta.url));
 const DOCKERFILE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));

@@ -4,11 +4,12 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { TestEnv, eventually, sleep } from './support/env.js';
+import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, primaryArchiving, sql, waitBackup, waitReady } from './support/backup.js';
 import { startS3Server, type S3Server } from './support/s3.js';
 import { startTcpSwitch, type TcpSwitch } from './support/tcp-switch.js';
 import { Writer } from './support/writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 let s3: S3Server;

@@ -11,6 +11,7 @@ import { resolveInstallation } from '../src/postgres/binaries.js';
 import { TestEnv } from './support/env.js';
 import { archiveCurrentWal, sql, waitReady } from './support/backup.js';
 import { freePort, startS3Server, type S3Server } from './support/s3.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 let s3: S3Server;
@@ -139,7 +140,7 @@ ${storeYaml('    ', 's3://interop/ours')}
   while (Date.now() < deadline) {
     count = await psql(port, pgdata, 'SELECT CASE WHEN pg_is_in_recovery() THEN -1 ELSE (SELECT count(*) FROM t) END', 'app').catch((e: Error) => e.message);
     if (count === '150') break;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   assert.equal(count, '150', 'barman-cloud restored every row, replaying the WAL we archived');
 });
@@ -158,7 +159,7 @@ test('we recover from what barman-cloud-backup and barman-cloud-wal-archive wrot
   await psql(port, pgdata, 'SELECT pg_switch_wal()');
   const deadline = Date.now() + 60_000;
   while ((await psql(port, pgdata, 'SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE \'%.ready\'')) !== '0' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 
   await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseBackupInfo, renderBackupInfo } from '../src/objectstore/index.js';
 import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, sql, status, waitReady, type BackupObject } from './support/backup.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 const storeDir = mkdtempSync(join(tmpdir(), 'cnpg-store-'));
@@ -111,10 +112,10 @@ spec:
   assert.ok(sb.status?.lastScheduleTime && sb.status.nextScheduleTime);
 
   await env.ok(['patch', 'scheduledbackup', 'every-minute', '--type', 'merge', '-p', '{"spec":{"suspend":true}}']);
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const count = (await scheduledBackups()).length;
   // Past the run that was due next, and a little more.
-  await new Promise((r) => setTimeout(r, Math.max(0, new Date(sb.status!.nextScheduleTime!).getTime() - Date.now()) + 3000));
+  await sleep(Math.max(0, new Date(sb.status!.nextScheduleTime!).getTime() - Date.now()) + 3000);
   assert.equal((await scheduledBackups()).length, count, 'no new backups while suspended');
   await eventually('scheduled backups finished', async () => (await scheduledBackups()).every((b) => ['completed', 'failed'].includes(b.status?.phase ?? '')), 60_000, 500);
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, sql, status, waitReady } from './support/backup.js';
 import { startS3Server, type S3Server } from './support/s3.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 let s3: S3Server;
@@ -62,7 +63,7 @@ ${store(s3.endpoint)}
 
   // T: the moment before the migration; then the UPDATE that damages every row.
   const targetTime = await sql(env, pod, "SELECT to_char(clock_timestamp() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
-  await new Promise((r) => setTimeout(r, 1100));
+  await sleep(1100);
   await sql(env, pod, "UPDATE transactions SET category = 'migrated-wrongly'");
   await sql(env, pod, 'INSERT INTO transactions (amount) VALUES (-1)');
   await archiveCurrentWal(env, 'prod-postgres', pod);

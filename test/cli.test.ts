@@ -1,6 +1,7 @@
-// The CLI as a person meets it, without a running cluster: every invalid manifest of the corpus is
-// refused with its message and changes nothing, every seed example is accepted, and bad command
-// lines get an actionable error and a non-zero exit.
+// The CLI as a person meets it, without a running cluster: invalid manifests are refused with their
+// message and change nothing, every seed example is accepted, and bad command lines get an
+// actionable error and a non-zero exit. Each manifest of the invalid corpus is checked in-process
+// (src/api/invalid-corpus.test.ts); here a few of its kinds go through the CLI end to end.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,15 +23,14 @@ async function storeSnapshot(): Promise<string> {
   return parts.join('');
 }
 
-test('the invalid corpus has at least 30 manifests, each with an expected message', () => {
-  const files = readdirSync(INVALID).filter((f) => f.endsWith('.yaml'));
-  assert.ok(files.length >= 30, `only ${files.length} invalid manifests`);
-  assert.deepEqual(files.sort(), Object.keys(expected).sort());
-});
+/** One of each way a manifest is wrong: a field's value, YAML itself, a document among several, a kind other than Cluster, PostgreSQL parameters. */
+const END_TO_END = ['cluster-instances-zero.yaml', 'yaml-syntax-error.yaml', 'multi-document-two-bad.yaml', 'scheduled-backup-bad-cron.yaml', 'config-unknown-parameter.yaml'];
 
-test('apply refuses every invalid manifest with its message, exits non-zero and changes nothing', async () => {
+test('apply refuses invalid manifests with their message, exits non-zero and changes nothing', async () => {
   const before = await storeSnapshot();
-  for (const [file, messages] of Object.entries(expected)) {
+  for (const file of END_TO_END) {
+    const messages = expected[file];
+    assert.ok(messages, `${file} is not in the corpus`);
     const r = await env.run(['apply', '-f', join(INVALID, file)]);
     assert.notEqual(r.code, 0, `${file} was accepted`);
     for (const m of messages) assert.ok(r.stderr.includes(m), `${file}: expected "${m}" in:\n${r.stderr}`);

@@ -9,9 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { review } from '../src/platform/kubernetes/webhook.js';
-import { eventually, REPO, sleep, TestEnv } from './support/env.js';
+import { eventually, REPO, TestEnv } from './support/env.js';
 import { waitReady } from './support/backup.js';
 import { HealthSampler, type HealthReport } from './support/health-sampler.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 after(() => env.cleanup());

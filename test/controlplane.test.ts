@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ApiException, ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const run = promisify(execFile);
 
@@ -101,7 +102,7 @@ test('a CustomResourceDefinition: the server validates custom objects against it
     const crd = await ext.readCustomResourceDefinition({ name: `widgets.${GROUP}` });
     if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
     assert.ok(i < 100, 'CRD not Established after 20 s');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   const ref = { group: GROUP, version: 'v1', namespace: NS, plural: 'widgets' };
   const widget = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name }, spec });
@@ -113,7 +114,7 @@ test('a CustomResourceDefinition: the server validates custom objects against it
         return await custom.createNamespacedCustomObject({ ...ref, body });
       } catch (err) {
         if (!(err instanceof ApiException && err.code === 404) || i >= 50) throw err;
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
     }
   };

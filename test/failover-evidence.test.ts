@@ -5,10 +5,11 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { TestEnv, eventually, sleep } from './support/env.js';
+import { TestEnv, eventually } from './support/env.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
 import { manifest } from './support/manifests.js';
 import { Writer } from './support/writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ClusterStatus {
   phase?: string;

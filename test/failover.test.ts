@@ -4,10 +4,11 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { TestEnv, eventually, type LocalPod, sleep } from './support/env.js';
+import { TestEnv, eventually, type LocalPod } from './support/env.js';
 import { manifest } from './support/manifests.js';
 import { Writer } from './support/writer.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent as checkAcknowledged } from './support/ha.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
 const CLUSTER = 'ha';

@@ -16,12 +16,13 @@ import type { InstanceStatus } from '../src/instance/status.js';
 import { MANAGER_PORT, POSTGRES_PORT } from '../src/api/names.js';
 import { managerSecretName } from '../src/platform/kubernetes/specs.js';
 import { installCrds } from './support/crds.js';
-import { eventually, sleep } from './support/env.js';
+import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import type { ClusterStatus } from '../src/api/cluster-status.js';
 import { KubeletStandIn } from './support/kubelet.js';
 import { TestOperator, createCluster, readCluster } from './support/operator.js';
 import { Writer } from './support/writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Timer and process start-up lag on a loaded 2-core machine; not part of the bound itself. */
 const SLACK_MS = 2000;

@@ -10,7 +10,7 @@ import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { TestOperator, createCluster, readCluster } from './support/operator.js';
-
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let cp: ControlPlane;
 let kc: KubeConfig;
@@ -101,7 +101,7 @@ test('a reconcile with nothing to change writes nothing', { timeout: 180_000 }, 
     return ['Pod/pg-1', 'PersistentVolumeClaim/pg-1', 'Secret/pg-app', 'Secret/pg-1-manager', 'Service/pg-rw', 'PodDisruptionBudget/pg-primary'].every((k) => k in rvs);
   }, 60_000, 300);
   // Let whatever the first reconciles started (the status, the Event) land first.
-  await new Promise((r) => setTimeout(r, 2000));
+  await sleep(2000);
   const before = await resourceVersions();
   const reconcilesBefore = clusterReconciles(await scrape());
   await eventually('ten more reconciles of pg', async () => clusterReconciles(await scrape()) >= reconcilesBefore + 10, 60_000, 200);
@@ -114,7 +114,7 @@ test('after an API server restart the same operator resumes its watches and reco
   await cp.stopApiServer();
   // Shorter than the renew deadline: the operator keeps its lead, and has to notice by itself
   // that its watches broke.
-  await new Promise((r) => setTimeout(r, 4000));
+  await sleep(4000);
   await cp.startApiServer();
   // A restarted API server answers 429 for custom resources until their storage is ready.
   await eventually('the Cluster accepted', () => createCluster(kc, 'after-restart', { instances: 1, storage: { size: '1Gi' } }).then(() => true, (e: { code?: number }) => e.code === 409), 30_000, 500);

@@ -11,6 +11,7 @@ import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import { TestOperator } from './support/operator.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler'];
 
@@ -162,7 +163,7 @@ test('PodDisruptionBudgets and the instance ServiceAccount follow the spec', asy
 test('the leader Lease passes to another operator when the leader is killed', async () => {
   const portB = await freePort();
   startOperator('operator-b', portB);
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
   assert.equal(await leaseHolder(), 'operator-a', 'the second operator waits while the leader renews');
   operators.get('operator-a')!.kill();
   const t0 = Date.now();

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestEnv, eventually, sleep } from './support/env.js';
+import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, sql, waitBackup, waitReady } from './support/backup.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Pod {
   metadata: { name: string };

@@ -1,7 +1,8 @@
 // The load a chaos run holds a cluster under: CPU hogs four times the cores (stress-ng), pgbench
 // writing through the cluster's way in.
-import { onCleanup, run, sleep } from '../failover/procs.js';
+import { onCleanup, run } from '../failover/procs.js';
 import { oversubscribe } from '../../test/support/ha.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** CPU hogs for at most `seconds`, stopped with the bench whatever happens. */
 export function stressFor(seconds: number): () => Promise<void> {

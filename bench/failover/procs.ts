@@ -2,8 +2,7 @@
 // teardown here, and a normal end, an error or Ctrl-C runs them all, newest first.
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const teardowns: Array<() => Promise<void>> = [];
 

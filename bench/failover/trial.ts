@@ -2,8 +2,9 @@
 // until writes are acknowledged again and until the cluster is whole, then the acknowledged rows
 // looked up on the new primary. Every wait is bounded; a timeout is a failed trial, not a hang.
 import { unavailabilityMs, type TrialResult } from './measure.js';
-import { poll, sleep } from './procs.js';
+import { poll } from './procs.js';
 import { lostRows, resetTable, Writer } from './writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Victim {
   /** The member that was primary when the failure was injected. */

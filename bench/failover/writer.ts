@@ -3,6 +3,7 @@
 // after any error. Short timeouts, so the writer notices an outage as soon as a client could.
 import pg from 'pg';
 import { parseTargets, type Targets } from './conninfo.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const TABLE = 'bench_writes';
 
@@ -18,8 +19,6 @@ const RETRY_MS = 20;
 // A commit that takes this long is stuck (a primary waiting for a standby that has gone); a
 // client with a statement timeout gives up and reconnects, and so does the writer.
 const QUERY_TIMEOUT_MS = 1000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * end() waits for the server to close the socket, which a backend stuck waiting for a standby

@@ -32,7 +32,7 @@ export type { BarmanObjectStore } from './barman.js';
 export { ManifestError, formatIssue, type ValidationIssue } from './errors.js';
 export { parseManifests, type ParsedManifests } from './parse.js';
 export { checkUpdate, updateIssues } from './update.js';
-export { KINDS, resolveKind, type KindInfo, type KnownKind } from './kinds.js';
+export { KINDS, resolveKind, VIEW_KINDS, type KindInfo, type KnownKind } from './kinds.js';
 export { NOT_ACTED_ON } from './support.js';
 export { majorFromImageName } from './image.js';
 export { parseQuantity, isQuantity } from './quantity.js';

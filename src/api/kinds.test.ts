@@ -22,6 +22,11 @@ const names: [string, string][] = [
   ['ns', 'Namespace'],
   ['configmaps', 'ConfigMap'],
   ['cm', 'ConfigMap'],
+  ['cluster.v1.postgresql.cnpg.io', 'Cluster'],
+  ['pvc', 'PersistentVolumeClaim'],
+  ['deployments.apps', 'Deployment'],
+  ['deploy', 'Deployment'],
+  ['ev', 'Event'],
 ];
 
 for (const [text, kind] of names) {
@@ -29,8 +34,9 @@ for (const [text, kind] of names) {
 }
 
 test('unknown names and wrong groups do not resolve', () => {
-  assert.equal(resolveKind('deployments'), undefined);
+  assert.equal(resolveKind('clustres'), undefined);
   assert.equal(resolveKind('cluster.example.com'), undefined);
+  assert.equal(resolveKind('deployments.postgresql.cnpg.io'), undefined);
 });
 
 test('scope and read-only flags', () => {

@@ -46,6 +46,17 @@ export const KINDS = {
 
 export type KnownKind = keyof typeof KINDS;
 
+/**
+ * Kubernetes kinds a user reads beside ours, never applies through this product: the Events, each
+ * instance's data directory as a PersistentVolumeClaim, and the operator itself as the Deployment
+ * kubectl users wait for (locally these are views the platform synthesises).
+ */
+export const VIEW_KINDS = {
+  Event: kind('Event', 'v1', { shortNames: ['ev'] }),
+  PersistentVolumeClaim: kind('PersistentVolumeClaim', 'v1', { shortNames: ['pvc', 'pvcs'] }),
+  Deployment: kind('Deployment', 'apps/v1', { shortNames: ['deploy'] }),
+} as const satisfies Record<string, KindInfo>;
+
 /** Other kinds of the CloudNativePG API group: stored as generic objects, not acted on. */
 export const OTHER_CNPG_KINDS: readonly string[] = ['Database', 'Publication', 'Subscription', 'DatabaseRole', 'FailoverQuorum'];
 
@@ -61,14 +72,16 @@ function qualifiers(apiVersion: string): string[] {
 
 /**
  * Resolves what a user typed for a resource type: kind (`Cluster`), plural (`clusters`),
- * singular (`cluster`), short name (`svc`), optionally qualified by group (`cluster.postgresql.cnpg.io`).
+ * singular (`cluster`), short name (`svc`), optionally qualified by group (`cluster.postgresql.cnpg.io`)
+ * or by version and group (`cluster.v1.postgresql.cnpg.io`). The CLI and both platforms resolve
+ * kinds here, so a name one accepts the others accept too.
  */
 export function resolveKind(text: string): KindInfo | undefined {
   const lower = text.trim().toLowerCase();
   const dot = lower.indexOf('.');
   const name = dot < 0 ? lower : lower.slice(0, dot);
   const qualifier = dot < 0 ? undefined : lower.slice(dot + 1);
-  return Object.values(KINDS).find(
+  return [...Object.values(KINDS), ...Object.values(VIEW_KINDS)].find(
     (info) =>
       (qualifier === undefined || qualifiers(info.apiVersion).includes(qualifier)) &&
       [info.kind.toLowerCase(), info.plural, info.singular, ...info.shortNames].includes(name),

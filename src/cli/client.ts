@@ -10,6 +10,7 @@ import { openHome, type CnpgHome } from '../platform/local/home.js';
 import { readDaemonState, type DaemonState } from '../platform/local/daemon.js';
 import type { LoopDelay } from '../platform/local/loop-delay.js';
 import { unansweredCallMessage } from './operator-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CLI_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -37,8 +38,6 @@ export function runCli(program: Command, exitCode: () => number, argv: readonly 
     },
   );
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Health {
   ok: boolean;

@@ -18,6 +18,7 @@ import { parseLsn, pgWalfileName, walFileName } from '../postgres/lsn.js';
 import { REPLICATION_USER } from '../postgres/hba.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PrimaryEndpoint, StoreSpec } from './spec.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type BackupPhase = 'running' | 'completed' | 'failed';
 
@@ -136,7 +137,7 @@ async function waitForArchivedWal(ctx: BackupContext, wal: string): Promise<void
       switched = true;
     }
     if (Date.now() > deadline) throw new Error(`WAL ${wal}, needed by the backup, was not archived within ${ARCHIVE_WAIT_MS / 60_000} minutes`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

@@ -9,6 +9,7 @@ import { InstanceManager } from './manager.js';
 import { instancePaths } from './paths.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const generationOf = (path: string): number => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as InstanceSpec).generation : -1);
 
@@ -28,7 +29,7 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
       copyFileSync(join(specDir, 'credentials.json'), target.credentials);
     }
     if (existsSync(target.spec)) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   return { root, listenAddress: process.env.POD_IP, socketDir: process.env.CNPG_SOCKET_DIR };
 }

@@ -7,6 +7,7 @@ import { InstanceClient, ManagerError } from './client.js';
 import type { InstanceManager } from './manager.js';
 import { MAX_BODY_BYTES, ROUTES, routePath, type RouteInput, type RouteName } from './protocol.js';
 import { MAX_EVENT_STREAMS, startStatusServer } from './server.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TOKEN = 'the-manager-token';
 
@@ -134,7 +135,7 @@ test('the event stream needs the token, is capped, and probes still answer witho
     }
 
     held.pop()?.destroy();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const again = await get(port, '/events', TOKEN);
     assert.equal(again.statusCode, 200, 'a closed stream frees its place');
     held.push(again);

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync, type 
 import { join } from 'node:path';
 import { archiveHasWals, archiveWal, type BlobStore, type Compression } from '../objectstore/index.js';
 import { log } from './log.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ArchivingStatus {
   destination: string;
@@ -77,7 +78,7 @@ export class WalArchiver {
     this.stopped = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
-    while (this.inFlight.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 20));
+    while (this.inFlight.size > 0 || this.scanning) await sleep(20);
   }
 
   private ensureWatcher(): void {

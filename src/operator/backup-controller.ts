@@ -9,7 +9,11 @@ import type { Platform } from './platform.js';
 import { planScheduledBackup, type StoredScheduledBackup } from './scheduled-backup-plan.js';
 
 export class BackupController {
-  constructor(private readonly platform: Platform) {}
+  constructor(
+    private readonly platform: Platform,
+    /** The Cluster's LastBackupSucceeded condition follows its Backups. */
+    private readonly requeueCluster: (namespace: string, name: string) => void,
+  ) {}
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const { store, instances, events } = this.platform;
@@ -37,8 +41,7 @@ export class BackupController {
     }
     if (event) await events.record(backup, event.type, event.reason, event.message);
     if (!isDeepStrictEqual(status, backup.status)) await store.updateStatus('Backup', namespace, name, status);
-    // The Cluster's LastBackupSucceeded condition follows its Backups.
-    if (cluster && status.phase !== phase) this.platform.requeueCluster?.(namespace, cluster.metadata.name);
+    if (cluster && status.phase !== phase) this.requeueCluster(namespace, cluster.metadata.name);
     return { requeueAfterMs: status.phase === 'completed' || status.phase === 'failed' ? undefined : plan.requeueAfterMs };
   }
 

@@ -30,8 +30,6 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-const ERROR_REQUEUE_MS = 2000;
-
 export class ClusterController {
   /** What happened before this controller started, it did not see: evidence counts from here. */
   private readonly startedAt = new Date();
@@ -70,8 +68,8 @@ export class ClusterController {
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
-    let requeueAfterMs = plan.requeueAfterMs;
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster, backupLocation));
+    let failure: Error | undefined;
     try {
       for (const action of plan.actions) {
         await this.act(cluster, action, addresses, credentials);
@@ -79,13 +77,15 @@ export class ClusterController {
         if (action.kind === 'issueCertificate') creds = undefined;
       }
     } catch (e) {
+      failure = e as Error;
       // The plan's status describes actions that did not all happen; keep what was true before.
-      status = { ...(cluster.status ?? {}), localEndpoints: addresses, phaseReason: (e as Error).message };
-      requeueAfterMs = ERROR_REQUEUE_MS;
-      await this.platform.events.record(cluster, 'Warning', 'ReconcileError', (e as Error).message);
+      status = { ...(cluster.status ?? {}), localEndpoints: addresses, phaseReason: failure.message };
+      await this.platform.events.record(cluster, 'Warning', 'ReconcileError', failure.message);
     }
     if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
-    return { requeueAfterMs };
+    // Thrown after the status says why: the work queue retries the Cluster with a growing delay.
+    if (failure) throw failure;
+    return { requeueAfterMs: plan.requeueAfterMs };
   }
 
   /** bootstrap.recovery.backup names a Backup; where it went is in its status once it completed. */

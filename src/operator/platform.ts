@@ -7,11 +7,21 @@ import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { InstanceHandout, ObservedInstance } from './types.js';
 
 
+/** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
+export class NotFoundError extends Error {}
+
+/**
+ * One contract for the local store and the Kubernetes API server (test/contracts/resource-store.ts
+ * runs against both): reads of a missing object give undefined or false, writes to one throw
+ * NotFoundError; put replaces whatever version is stored (operator-owned objects: last writer wins)
+ * and keeps the status; status is written only through updateStatus.
+ */
 export interface ResourceStore {
   /** Resolves to the patched object where the store has it; callers need not use it. */
   patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<unknown>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
-  list(kind: string, namespace?: string): Promise<KubeObject[]>;
+  /** `labels`: only objects carrying every one of these labels, as a label selector `k=v,…` selects. */
+  list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]>;
   /** Creates or replaces an object the operator owns (Secrets it generates). */
   put(obj: KubeObject): Promise<KubeObject>;
   updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<unknown>;
@@ -73,6 +83,4 @@ export interface Platform {
   instances: InstanceRuntime;
   endpoints: EndpointRuntime;
   events: EventRecorder;
-  /** Asks for a Cluster to be reconciled soon (its Backups changed). */
-  requeueCluster?(namespace: string, name: string): void;
 }

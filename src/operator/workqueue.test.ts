@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from './workqueue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 test('a key never runs twice at once and requests during a run collapse into one more', async () => {
   let concurrent = 0;
@@ -10,14 +11,14 @@ test('a key never runs twice at once and requests during a run collapse into one
     concurrent++;
     maxConcurrent = Math.max(maxConcurrent, concurrent);
     runs++;
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     concurrent--;
     return {};
   }, () => undefined);
   q.add('a');
   q.add('a');
   q.add('a');
-  await new Promise((r) => setTimeout(r, 150));
+  await sleep(150);
   assert.equal(maxConcurrent, 1);
   assert.equal(runs, 2);
   await q.stop();
@@ -33,7 +34,7 @@ test('requeueAfterMs schedules another run and errors requeue', async () => {
     return {};
   }, (_k, e) => errors.push(e));
   q.add('k');
-  await new Promise((r) => setTimeout(r, 80));
+  await sleep(80);
   assert.equal(runs, 2);
   assert.equal(errors.length, 1);
   await q.stop();
@@ -48,7 +49,7 @@ test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them
       concurrent++;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
       order.push(key);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       concurrent--;
       return {};
     },
@@ -58,7 +59,7 @@ test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them
   for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
   q.add('c');
   assert.equal(q.depth, 3, 'c, d and e wait; c only once');
-  await new Promise((r) => setTimeout(r, 150));
+  await sleep(150);
   assert.equal(maxConcurrent, 2);
   assert.deepEqual(order, ['a', 'b', 'c', 'd', 'e']);
   assert.equal(q.depth, 0);
@@ -74,18 +75,18 @@ test('a key whose reconcile throws is retried after exponentially growing delays
     return {};
   }, () => undefined, { errorBaseMs: 40, errorMaxMs: 160 });
   q.add('k');
-  await new Promise((r) => setTimeout(r, 40 + 80 + 160 + 160 + 60));
+  await sleep(40 + 80 + 160 + 160 + 60);
   const gaps = at.slice(1).map((t, i) => t - at[i]!);
   assert.equal(at.length, 5, `runs at ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
   for (const [i, want] of [40, 80, 160, 160].entries()) assert.ok(gaps[i]! >= want - 2 && gaps[i]! < want + 40, `gap ${i}: ${gaps[i]} ms, want ${want}`);
   fail = false;
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const runs = at.length;
   fail = true;
   q.add('k');
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   assert.equal(at.length, runs + 1);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   assert.equal(at.length, runs + 2, 'the backoff starts again from its base');
   await q.stop();
 });
@@ -102,9 +103,9 @@ test('a key that wakes itself on every run is held to its rate, and other keys s
     return {};
   }, () => undefined, { burst: 5, runsPerSecond: 10 });
   q.add('loop');
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   q.add('other');
-  await new Promise((r) => setTimeout(r, 400));
+  await sleep(400);
   await q.stop();
   // 5 at once, then 10 a second for 0.5 s: about 10, never hundreds.
   assert.ok(loops >= 8 && loops <= 12, `the looping key ran ${loops} times in 0.5 s`);
@@ -119,11 +120,11 @@ test('asking again for a throttled key does not bring its run forward', async ()
     return {};
   }, () => undefined, { burst: 1, runsPerSecond: 5 });
   q.add('k');
-  await new Promise((r) => setTimeout(r, 10));
+  await sleep(10);
   for (let i = 0; i < 50; i++) q.add('k');
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   assert.equal(runs, 1, 'the second run waits for its token (200 ms)');
-  await new Promise((r) => setTimeout(r, 150));
+  await sleep(150);
   assert.equal(runs, 2, 'and the fifty requests made one run');
   await q.stop();
 });
@@ -133,13 +134,13 @@ test('with one worker, a key asked for again while it runs goes behind the keys 
   const q: WorkQueue = new WorkQueue(async (key) => {
     order.push(key);
     if (key === 'a' && order.length < 3) q.add('a');
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     return {};
   }, () => undefined, { maxConcurrent: 1 });
   q.add('a');
   q.add('b');
   q.add('c');
-  await new Promise((r) => setTimeout(r, 120));
+  await sleep(120);
   await q.stop();
   assert.deepEqual(order, ['a', 'b', 'c', 'a']);
 });

@@ -5,6 +5,7 @@
 // itself (a status write that triggers the next pass) runs a few times a second at most instead of
 // in a tight loop. With maxConcurrent, keys beyond it wait their turn in arrival order, and a key
 // that wants to run again goes behind them.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Reconciler = (key: string) => Promise<{ requeueAfterMs?: number }>;
 
@@ -144,6 +145,6 @@ export class WorkQueue {
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.waiting.clear();
-    while (this.running.size > 0) await new Promise((r) => setTimeout(r, 20));
+    while (this.running.size > 0) await sleep(20);
   }
 }

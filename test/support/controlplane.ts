@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ControlPlane {
   /** https://127.0.0.1:PORT */
@@ -238,7 +239,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (Date.now() > deadline) {
         throw new Error(`kube-apiserver not ready after ${READY_TIMEOUT_MS / 1000} s (last /readyz: ${last})\n${tail(apiLog)}\n--- etcd ---\n${tail(etcdLog, 10)}`);
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   };
   try {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { instancePaths } from '../../src/instance/paths.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -122,7 +123,7 @@ export class TestEnv {
       }
     }
     // postmasters are children of managers: give them a moment, then make sure
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     for (const pid of this.processes()) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -141,8 +142,6 @@ export class TestEnv {
     rmSync(this.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { sleep } from './env.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writer } from './writer.js';
 
 export const passwordOf = (uri: string) => decodeURIComponent(new URL(uri).password);

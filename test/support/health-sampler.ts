@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import { once } from 'node:events';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoopDelayReport {
   p99Ms: number;
@@ -67,7 +68,7 @@ async function sample(job: Job, port: NonNullable<typeof parentPort>): Promise<v
     }
     const ms = performance.now() - t0;
     samples.push({ at: (t0 - started) / 1000, ms });
-    await new Promise((r) => setTimeout(r, Math.max(0, job.everyMs - ms)));
+    await sleep(Math.max(0, job.everyMs - ms));
   }
   port.postMessage({ samples, failures, loopDelay });
   port.close();

@@ -12,6 +12,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
@@ -307,7 +308,7 @@ export class KubeletStandIn {
     const pod = await this.core.readNamespacedPod({ name, namespace });
     const uid = pod.metadata!.uid!;
     this.evicted.add(uid);
-    while (this.busy) await new Promise((res) => setTimeout(res, 50));
+    while (this.busy) await sleep(50);
     const pid = this.running.get(uid)?.child?.pid;
     if (pid) {
       try {
@@ -335,7 +336,7 @@ export class KubeletStandIn {
       } catch {
         /* gone */
       }
-      await new Promise((res) => setTimeout(res, 2000));
+      await sleep(2000);
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
@@ -348,7 +349,7 @@ export class KubeletStandIn {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     // A sync under way may still register the Node or launch a manager.
-    while (this.busy) await new Promise((res) => setTimeout(res, 50));
+    while (this.busy) await sleep(50);
     await this.exec.close();
     if (this.registered) await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
     for (const r of this.running.values()) {
@@ -362,7 +363,7 @@ export class KubeletStandIn {
     }
     // The managers' postmasters are in their process groups too.
     spawnSync('pkill', ['-KILL', '-f', this.dir]);
-    await new Promise((res) => setTimeout(res, 500));
+    await sleep(500);
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     for (const d of this.socketDirs) rmSync(d, { recursive: true, force: true });
     this.addresses.release();

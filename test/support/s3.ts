@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface S3Server {
   endpoint: string;
@@ -196,7 +197,7 @@ async function waitUntilReady(url: string, proc: ChildProcess, stderr: () => str
     } catch {
       // Not listening yet.
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   proc.kill('SIGKILL');
   throw new Error(`S3 server at ${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);

@@ -1,6 +1,7 @@
 // A client that keeps committing numbered rows through an endpoint and remembers which commits
 // were acknowledged, reconnecting at once after any error, as an application behind -rw would.
 import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class Writer {
   readonly acked: number[] = [];
@@ -37,7 +38,7 @@ export class Writer {
           this.ackTimes.push(performance.now());
         }
       } catch {
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       } finally {
         await c.end().catch(() => undefined);
       }

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { backupNameSuffix } from '../../operator/schedule.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { applyManifest } from './apply.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BackupOptions {
   namespace?: string;
@@ -77,7 +78,7 @@ export async function backupCommand(api: BackupApi, cluster: string, o: BackupOp
     }
     if (status?.phase === 'failed') throw new CliError(`error: backup ${name} failed: ${status.error ?? 'unknown error'}`);
     if (Date.now() > deadline) throw new CliError(`error: timed out after ${o.timeout} waiting for backup ${name} (phase ${status?.phase ?? 'pending'})`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

@@ -7,6 +7,7 @@ import { noResourcesMessage, printTable } from '../format/printers.js';
 import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../format/selector.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { resolveTargets, type KindInfo } from '../resources.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GetOptions {
   namespace?: string;
@@ -62,7 +63,7 @@ export async function getCommand(client: DaemonClient, args: string[], opts: Get
   // kubectl streams changes; polling once a second gives the same view without a watch API.
   let previous = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify(rowKey(o))]));
   for (;;) {
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const now = await fetchObjects(client, targets, opts);
     const current = new Map(now.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify(rowKey(o))]));
     const changed = now.filter((o) => previous.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`) !== current.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`));

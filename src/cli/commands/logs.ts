@@ -3,6 +3,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { LABELS } from '../../api/names.js';
 import { CliError, type DaemonClient } from '../client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function printFrom(file: string, offset: number): number {
   if (!existsSync(file)) return offset;
@@ -58,6 +59,6 @@ export async function logsCommand(client: DaemonClient, target: LogsTarget, opts
   for (;;) {
     for (const f of files) offsets.set(f, printFrom(f, offsets.get(f) ?? 0));
     if (!opts.follow) return;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }

@@ -6,8 +6,7 @@ import { CliError, type DaemonClient } from '../client.js';
 import { qualifiedName, resolveKind, resolveTargets } from '../resources.js';
 import { decodeDocuments, readManifest } from './apply.js';
 import { parseWaitFor, refuseUnknownCondition, waitSatisfied } from './wait-for.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());

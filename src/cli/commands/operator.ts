@@ -2,6 +2,7 @@
 import { LocalDaemon, readDaemonState } from '../../platform/local/daemon.js';
 import { openHome } from '../../platform/local/home.js';
 import { CliError, probeOperator } from '../client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function runOperator(): Promise<void> {
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
@@ -29,7 +30,7 @@ export async function stopOperator(): Promise<void> {
       process.stdout.write(`operator (pid ${state.pid}) stopped; PostgreSQL instances keep running\n`);
       return;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new CliError(`operator (pid ${state.pid}) did not stop within 30s`);
 }

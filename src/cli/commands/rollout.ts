@@ -5,8 +5,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { resolveTargets } from '../resources.js';
 import { parseDuration } from './mutate.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type RolloutProgress = { done: true } | { done: false; waiting: string };
 

@@ -4,6 +4,7 @@
 import { KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/meta.js';
 import { kindInfo, KubeStore } from './store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type CacheEvent = 'added' | 'updated' | 'deleted';
 type Listener = (event: CacheEvent, obj: KubeObject) => void;
@@ -58,7 +59,7 @@ export class ObjectCache {
         return;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`listing ${this.kind}: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, RELIST_DELAY_MS));
+        await sleep(RELIST_DELAY_MS);
       }
     }
   }
@@ -246,9 +247,9 @@ export class CachedStore extends KubeStore {
     return written;
   }
 
-  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject | undefined> {
+  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject> {
     const written = await super.updateStatus(kind, namespace, name, status);
-    if (written) this.caches.get(kind)?.remember(written);
+    this.caches.get(kind)?.remember(written);
     return written;
   }
 

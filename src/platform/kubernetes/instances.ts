@@ -16,6 +16,7 @@ import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
 const ISOLATION_MARGIN_MS = 1000;
@@ -27,8 +28,6 @@ export interface KubeInstancesOptions {
   /** How instance managers reach the API server, for their isolation check. */
   controlPlaneUrl: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Annotations written before the peers were kept as JSON hold another format: unknown, so out of date. */
 function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined {
@@ -257,6 +256,8 @@ export class KubeInstances implements InstanceRuntime {
         });
       return;
     }
+    // Returning would claim a start that never happens: nothing asks again once the Pod is gone.
+    if (pod?.metadata?.deletionTimestamp) throw new Error(`pod ${name} is still terminating; ${name} is started again once it is gone`);
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);

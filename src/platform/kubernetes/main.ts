@@ -5,10 +5,8 @@ import { hostname } from 'node:os';
 import { createServer } from 'node:http';
 import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { LABELS } from '../../api/names.js';
-import { BackupController, ScheduledBackupController } from '../../operator/backup-controller.js';
-import { ClusterController } from '../../operator/controller.js';
+import { CONTROLLED_KINDS, OperatorManager } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
-import { WorkQueue } from '../../operator/workqueue.js';
 import { KubeEndpoints } from './endpoints.js';
 import { KubeEvents } from './events.js';
 import { CachedStore, ObjectCache } from './cache.js';
@@ -19,13 +17,12 @@ import { OperatorMetrics } from './metrics.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { startWebhookServer } from './webhook.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), level: 'info', logger: 'operator', msg, ...fields }) + '\n');
 
-const CONTROLLED = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
-type Controlled = (typeof CONTROLLED)[number];
 /**
  * How often a settled object is reconciled anyway. Failures do not wait for it: an instance whose
  * PostgreSQL stops being ready fails its readiness probe, and the Pod's change is an event. It
@@ -93,12 +90,10 @@ interface Controllers {
 
 const START_ATTEMPTS = 10;
 
-const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
-
 async function startControllers(kc: KubeConfig, watchNamespace: string, instanceOptions: KubeInstancesOptions, metrics: OperatorMetrics): Promise<Controllers> {
   const namespace = watchNamespace || undefined;
   const caches = new Map<string, ObjectCache>();
-  for (const kind of CONTROLLED) caches.set(kind, new ObjectCache(kc, kind, { namespace, indexLabel: LABELS.cluster, authoritative: true }));
+  for (const kind of CONTROLLED_KINDS) caches.set(kind, new ObjectCache(kc, kind, { namespace, indexLabel: LABELS.cluster, authoritative: true }));
   for (const kind of CHILD_KINDS) {
     caches.set(kind, new ObjectCache(kc, kind, { namespace, requiredLabel: LABELS.cluster, indexLabel: LABELS.cluster, authoritative: !USER_OWNED_KINDS.has(kind) }));
   }
@@ -116,48 +111,21 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     endpoints: new KubeEndpoints(store),
     events: new KubeEvents(kc),
   };
-  const controllers = {
-    Cluster: new ClusterController(platform),
-    Backup: new BackupController(platform),
-    ScheduledBackup: new ScheduledBackupController(platform),
-  };
-  const queue = new WorkQueue(
-    async (key) => {
-      const [kind, ns = 'default', name = ''] = key.split('/') as [Controlled, string, string];
-      const started = performance.now();
-      let result: { requeueAfterMs?: number };
-      try {
-        result = await controllers[kind].reconcile(ns, name);
-      } catch (e) {
-        metrics.reconciled(kind, 'error', (performance.now() - started) / 1000);
-        throw e;
-      }
-      metrics.reconciled(kind, result.requeueAfterMs === undefined ? 'success' : 'requeue_after', (performance.now() - started) / 1000);
-      // Instance managers report only when asked, so even a settled object is looked at again;
-      // jittered, so that a thousand Clusters do not all come due in the same second.
-      if (result.requeueAfterMs === undefined && caches.get(kind)?.get(ns, name)) return { requeueAfterMs: jittered(RESYNC_MS) };
-      return result;
-    },
-    (key, e) => log('reconcile failed', { key, error: (e as Error).message }),
-    { maxConcurrent: MAX_CONCURRENT_RECONCILES },
-  );
-  const enqueue = (kind: Controlled, ns: string, name: string) => queue.add(`${kind}/${ns}/${name}`);
-  platform.requeueCluster = (ns, name) => enqueue('Cluster', ns, name);
-  for (const kind of CONTROLLED) caches.get(kind)!.on((_event, obj) => enqueue(kind, obj.metadata.namespace ?? 'default', obj.metadata.name));
-  for (const kind of CHILD_KINDS) {
-    caches.get(kind)!.on((_event, obj) => {
-      const cluster = obj.metadata.labels?.[LABELS.cluster];
-      if (cluster) enqueue('Cluster', obj.metadata.namespace ?? 'default', cluster);
-    });
-  }
-  for (const kind of CONTROLLED) for (const obj of caches.get(kind)!.list()) enqueue(kind, obj.metadata.namespace ?? 'default', obj.metadata.name);
+  const operator = new OperatorManager(platform, {
+    log,
+    resyncMs: RESYNC_MS,
+    queue: { maxConcurrent: MAX_CONCURRENT_RECONCILES },
+    onReconciled: (kind, outcome, seconds) => metrics.reconciled(kind, outcome, seconds),
+  });
+  for (const cache of caches.values()) cache.on((_event, obj) => operator.objectChanged({ ...obj, kind: cache.kind }));
+  await operator.enqueueAll();
   log('controllers started', { watchNamespace: watchNamespace || '(all)', maxConcurrentReconciles: MAX_CONCURRENT_RECONCILES });
   return {
     stop() {
       for (const c of caches.values()) c.stop();
-      void queue.stop();
+      void operator.stop();
     },
-    queueDepth: () => queue.depth,
+    queueDepth: () => operator.depth,
     managedClusters: () => caches.get('Cluster')!.list().length,
   };
 }
@@ -199,7 +167,7 @@ async function main(): Promise<void> {
           process.exit(1);
         }
         log('could not start the controllers; retrying', { attempt, error: (e as Error).message });
-        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 10_000)));
+        await sleep(Math.min(500 * 2 ** attempt, 10_000));
       }
     }
   };

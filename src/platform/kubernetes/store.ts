@@ -4,18 +4,19 @@ import { ApiException, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, typ
 import { isDeepStrictEqual } from 'node:util';
 import { resolveKind } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { ResourceStore } from '../../operator/platform.js';
+import { NotFoundError, type ResourceStore } from '../../operator/platform.js';
 
 const FIELD_MANAGER = 'cnpg-ts';
 const CONFLICT_RETRIES = 5;
 
 export const isStatus = (e: unknown, code: number): boolean => e instanceof ApiException && e.code === code;
 
+const notFound = (kind: string, namespace: string | undefined, name: string) =>
+  new NotFoundError(`${kindInfo(kind).plural} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
+
 /** Kubernetes kinds the platform manages that the CLI has no use for. */
 const PLATFORM_KINDS: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
-  PersistentVolumeClaim: { apiVersion: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
-  Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
   Lease: { apiVersion: 'coordination.k8s.io/v1', plural: 'leases', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
 };
@@ -77,21 +78,22 @@ export class KubeStore implements ResourceStore {
   }
 
   /**
-   * Returns the object as written, or undefined when it is gone. A status equal to the stored one
-   * is not sent: the write would only wake every watcher for nothing.
+   * Returns the object as written. A status equal to the stored one is not sent: the write would
+   * only wake every watcher for nothing.
    */
-  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject | undefined> {
+  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject> {
     const { apiVersion, plural } = kindInfo(kind);
     const [group = '', version = ''] = apiVersion.split('/');
     const wanted = status === undefined ? undefined : (JSON.parse(JSON.stringify(status)) as unknown);
     for (let attempt = 0; ; attempt++) {
       const existing = attempt === 0 ? await this.get(kind, namespace, name) : await this.read(kind, namespace, name);
-      if (!existing) return undefined;
+      if (!existing) throw notFound(kind, namespace, name);
       if (isDeepStrictEqual(existing.status, wanted)) return existing;
       try {
         return (await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status: wanted } })) as KubeObject;
       } catch (e) {
         if (isStatus(e, 409) && attempt < CONFLICT_RETRIES) continue;
+        if (isStatus(e, 404)) throw notFound(kind, namespace, name);
         throw e;
       }
     }
@@ -99,7 +101,12 @@ export class KubeStore implements ResourceStore {
 
   async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<KubeObject> {
     const obj = { ...this.header(kind, namespace, name), metadata: { ...this.header(kind, namespace, name).metadata, ...patch } };
-    return (await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)) as KubeObject;
+    try {
+      return (await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)) as KubeObject;
+    } catch (e) {
+      if (isStatus(e, 404)) throw notFound(kind, namespace, name);
+      throw e;
+    }
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {

@@ -16,7 +16,7 @@ import type { ControlPlane } from './control-plane.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
-import { ConflictError, StoreWriteError, TooLargeError } from './store.js';
+import { ConflictError, NotFoundError, StoreWriteError, TooLargeError } from './store.js';
 import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment } from './views.js';
 
 export class ApiError extends Error {
@@ -202,16 +202,21 @@ export class LocalApi {
     if (SYNTHESISED.has(kind)) throw new ApiError(422, `${kind}s are managed by the operator in local mode and cannot be patched`);
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (nestedDeeperThan(patch)) throw new ApiError(422, `${kind}/${name}: ${msg.patchTooDeep(MAX_YAML_DEPTH)}`);
-    const current = await this.get(kind, namespace, name);
-    const patched = mergePatch(current, patch) as KubeObject;
-    if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
-    delete patched.status;
-    if (kind === 'Cluster') this.refuseUnknownFencedInstances(current, patched);
-    // Warnings as apply gives them, about what the patch writes (not the stored defaults).
-    const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
-    const { resource, warnings } = validateObject(patched, 'local', written);
-    await this.admitWrite(resource, current);
-    return { ...(await this.d.store.apply(resource)), warnings };
+    let warnings: string[] = [];
+    // Read, checked and written under the object's lock: a deletion meanwhile makes it a 404, not a new object.
+    const updated = await this.d.store.update(kind, namespace, name, async (current) => {
+      const patched = mergePatch(current, patch) as KubeObject;
+      if (patched.metadata?.name !== name || patched.kind !== kind) throw new ApiError(422, 'a patch cannot change kind or metadata.name');
+      delete patched.status;
+      if (kind === 'Cluster') this.refuseUnknownFencedInstances(current, patched);
+      // Warnings as apply gives them, about what the patch writes (not the stored defaults).
+      const written = mergePatch({ apiVersion: current.apiVersion, kind, metadata: { name } }, patch);
+      const validated = validateObject(patched, 'local', written);
+      await this.admitWrite(validated.resource, current);
+      warnings = validated.warnings;
+      return validated.resource;
+    });
+    return { ...updated, warnings };
   }
 
   /** `fencing on` of an instance the cluster does not have would fence nothing and say "fenced". */
@@ -330,6 +335,7 @@ export function startApiServer(daemon: ControlPlane, token: string): Promise<Ser
       } catch (e) {
         if (e instanceof ApiError) return reply(res, e.status, { error: e.message });
         if (e instanceof ManifestError) return reply(res, 422, { error: e.message });
+        if (e instanceof NotFoundError) return reply(res, 404, { error: e.message });
         if (e instanceof ConflictError) return reply(res, 409, { error: e.message });
         if (e instanceof TooLargeError) return reply(res, 413, { error: e.message });
         if (e instanceof StoreWriteError) return reply(res, 503, { error: `${e.message}; nothing was changed` });

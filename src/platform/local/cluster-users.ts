@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { lookupUser, userById, type OsUser } from './home.js';
 import { writeOwnedFile } from './owned-files.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Kept in the cluster's folder (root's, 0711); `created` says the platform made the user and removes it. */
 interface UserRecord {
@@ -40,7 +41,7 @@ async function retrying(what: string, file: string, args: string[]): Promise<voi
     const { code, stderr } = await run(file, args);
     if (code === 0) return;
     if (!BUSY.has(code) || attempt >= ATTEMPTS) throw new Error(`${what}: ${file} exited ${code}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 

@@ -1,13 +1,14 @@
-// The local control plane: the store, one controller per Cluster driven by a work queue, and the
-// HTTP API the CLI talks to. Instances and endpoints are separate processes and outlive it.
+// The local control plane: the store, the operator's controllers (src/operator/operator-manager.ts)
+// fed with the store's changes, and the HTTP API the CLI talks to. Instances and endpoints are
+// separate processes and outlive it.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolveKind, type Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
 import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
-import { BackupController, collectOrphans, ScheduledBackupController } from '../../operator/backup-controller.js';
-import { ClusterController } from '../../operator/controller.js';
+import { collectOrphans } from '../../operator/backup-controller.js';
+import { OperatorManager, type ControlledKind } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
 import { findInstallations } from '../../postgres/binaries.js';
 import { startApiServer } from './api-server.js';
@@ -17,7 +18,6 @@ import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import { FileStore } from './store.js';
-import { WorkQueue } from '../../operator/workqueue.js';
 
 export interface DaemonState {
   pid: number;
@@ -25,17 +25,10 @@ export interface DaemonState {
   token: string;
 }
 
+/** Instance managers report only when asked: a settled Cluster is looked at again this often. */
 const RESYNC_MS = 5000;
-
-const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
-type ControlledKind = (typeof CONTROLLED_KINDS)[number];
-
-function parseKey(key: string): { kind: ControlledKind; ns: string; name: string } {
-  const [kind, rest = ''] = key.split(':', 2) as [ControlledKind, string];
-  const [ns = 'default', name = ''] = rest.split('/');
-  return { kind, ns, name };
-}
-const SLOW_RECONCILE_MS = 250;
+/** How often objects whose owner is gone are looked for (Kubernetes' garbage collector, locally). */
+const COLLECT_ORPHANS_MS = 5000;
 
 export function readDaemonState(home: CnpgHome): DaemonState | undefined {
   if (!existsSync(home.daemonState)) return undefined;
@@ -54,11 +47,11 @@ export class LocalDaemon {
   readonly instances: LocalInstances;
   readonly endpoints: LocalEndpoints;
   readonly events: StoreEvents;
-  readonly queue: WorkQueue;
+  readonly operator: OperatorManager;
   readonly platform: Platform;
   readonly loopDelay: LoopDelayMonitor;
   private server?: Server;
-  private resync?: NodeJS.Timeout;
+  private collector?: NodeJS.Timeout;
   private readonly token = randomBytes(24).toString('hex');
 
   private constructor(
@@ -70,29 +63,8 @@ export class LocalDaemon {
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
     this.events = new StoreEvents(this.store);
-    this.platform = {
-      store: this.store,
-      instances: this.instances,
-      endpoints: this.endpoints,
-      events: this.events,
-      requeueCluster: (ns, name) => this.enqueue(ns, name),
-    };
-    const controllers = {
-      Cluster: new ClusterController(this.platform),
-      Backup: new BackupController(this.platform),
-      ScheduledBackup: new ScheduledBackupController(this.platform),
-    };
-    this.queue = new WorkQueue(
-      async (key) => {
-        const { kind, ns, name } = parseKey(key);
-        const started = performance.now();
-        const result = await controllers[kind].reconcile(ns, name);
-        const ms = Math.round(performance.now() - started);
-        if (ms > SLOW_RECONCILE_MS) log('slow reconcile', { key, ms });
-        return result;
-      },
-      (key, e) => log('reconcile failed', { key, error: (e as Error).message }),
-    );
+    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events };
+    this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
   }
 
   static async start(log: Logger, homeDir?: string): Promise<LocalDaemon> {
@@ -109,14 +81,10 @@ export class LocalDaemon {
     // Whole or absent: a CLI reading it at this moment must not find half a token.
     writeFileAtomicallySync(home.daemonState, JSON.stringify({ pid: process.pid, port, token: daemon.token } satisfies DaemonState) + '\n', { mode: 0o600 });
     writeFileAtomicallySync(home.operatorEndpoint, JSON.stringify({ port }) + '\n', { mode: 0o644 });
-    daemon.store.on('change', (ev) => {
-      const ns = ev.object.metadata.namespace ?? 'default';
-      if (ev.object.kind === 'Cluster') daemon.enqueue(ns, ev.object.metadata.name);
-      if (ev.object.kind === 'Backup' || ev.object.kind === 'ScheduledBackup') daemon.enqueue(ns, ev.object.metadata.name, 0, ev.object.kind);
-      if (ev.object.kind === 'Secret') for (const c of daemon.store.listSync('Cluster', ns)) daemon.enqueue(ns, c.metadata.name);
-    });
-    daemon.resyncAll();
-    daemon.resync = setInterval(() => daemon.resyncAll(), RESYNC_MS);
+    daemon.store.on('change', (ev) => daemon.operator.objectChanged(ev.object));
+    await daemon.operator.enqueueAll();
+    daemon.collectOrphans();
+    daemon.collector = setInterval(() => daemon.collectOrphans(), COLLECT_ORPHANS_MS);
     log('operator started', { home: home.root, port, pid: process.pid });
     return daemon;
   }
@@ -133,13 +101,10 @@ export class LocalDaemon {
   }
 
   enqueue(namespace: string, name: string, delayMs = 0, kind: ControlledKind = 'Cluster'): void {
-    this.queue.add(`${kind}:${namespace}/${name}`, delayMs);
+    this.operator.enqueue(kind, namespace, name, delayMs);
   }
 
-  private resyncAll(): void {
-    for (const kind of CONTROLLED_KINDS) {
-      for (const o of this.store.listSync(kind)) this.enqueue(o.metadata.namespace ?? 'default', o.metadata.name, 0, kind);
-    }
+  private collectOrphans(): void {
     void collectOrphans(this.platform, ['Backup']).then(
       (deleted) => deleted.length > 0 && this.log('garbage-collected objects whose owner is gone', { deleted }),
       (e: unknown) => this.log('garbage collection failed', { error: (e as Error).message }),
@@ -151,9 +116,9 @@ export class LocalDaemon {
   }
 
   async stop(): Promise<void> {
-    if (this.resync) clearInterval(this.resync);
+    if (this.collector) clearInterval(this.collector);
     this.loopDelay.stop();
-    await this.queue.stop();
+    await this.operator.stop();
     await this.store.flush();
     this.instances.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -4,6 +4,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Backend {
   name: string;
@@ -90,7 +91,7 @@ export class EndpointProxy {
       if (!backend) {
         if (Date.now() > deadline) return void client.destroy();
         tried.clear();
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         this.reload();
         continue;
       }

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.js';
 import { objectTooLarge } from '../../api/object-size.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
-import type { ResourceStore } from '../../operator/platform.js';
+import { NotFoundError, type ResourceStore } from '../../operator/platform.js';
 import { KeyedLock } from './keyed-lock.js';
 import { CLUSTER_SCOPED_FOLDER, loadStore, type SetAside } from './store-load.js';
 
@@ -22,12 +22,15 @@ export interface WatchEvent {
 }
 
 export class ConflictError extends Error {}
-export class NotFoundError extends Error {}
+export { NotFoundError };
 export class TooLargeError extends Error {}
 /** The object could not be written (or removed); memory and watchers saw nothing of it. */
 export class StoreWriteError extends Error {}
 
 const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
+/** As the API server words it, so that the message can go to the user as it is. */
+const notFound = (kind: string, namespace: string | undefined, name: string) =>
+  new NotFoundError(`${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
 const clone = <T>(v: T): T => structuredClone(v);
 /** What a file holds and a restart reads back: members set to undefined are gone. */
 const asStored = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
@@ -99,8 +102,8 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
       .map(clone);
   }
 
-  async list(kind: string, namespace?: string): Promise<KubeObject[]> {
-    return this.listSync(kind, namespace);
+  async list(kind: string, namespace?: string, labels: Record<string, string> = {}): Promise<KubeObject[]> {
+    return this.listSync(kind, namespace, (o) => Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v));
   }
 
   /**
@@ -133,6 +136,19 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     return { object: await this.commit(next, 'MODIFIED'), action: 'configured' };
   }
 
+  /**
+   * A read-modify-write of an existing object, as a merge patch on the API server is: `change` sees
+   * the stored object and returns the user's next version of it (or throws), while no other write
+   * to the object can come between. Applied as apply() applies a manifest.
+   */
+  update(kind: string, namespace: string | undefined, name: string, change: (existing: KubeObject) => Promise<KubeObject>): Promise<{ object: KubeObject; action: 'configured' | 'unchanged' }> {
+    return this.locked(kind, namespace, name, async (existing) => {
+      if (!existing) throw notFound(kind, namespace, name);
+      const next = await change(clone(existing));
+      return (await this.applyLocked(next, existing)) as { object: KubeObject; action: 'configured' | 'unchanged' };
+    });
+  }
+
   put(obj: KubeObject): Promise<KubeObject> {
     return this.locked(obj.kind, obj.metadata.namespace, obj.metadata.name, async (existing) => {
       if (!existing) return (await this.applyLocked(obj, undefined)).object;
@@ -147,7 +163,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
   /** A status equal to the stored one is not written: no new resourceVersion, no watch event. */
   updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
     return this.locked(kind, namespace, name, async (existing) => {
-      if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+      if (!existing) throw notFound(kind, namespace, name);
       const wanted = asStored(status);
       if (isDeepStrictEqual(wanted, existing.status)) return;
       await this.commit({ ...clone(existing), status: wanted }, 'MODIFIED');
@@ -156,7 +172,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
 
   patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
     return this.locked(kind, namespace, name, async (existing) => {
-      if (!existing) throw new NotFoundError(`${kind} ${name} not found`);
+      if (!existing) throw notFound(kind, namespace, name);
       const next = clone(existing);
       const annotations = { ...(next.metadata.annotations ?? {}) };
       for (const [k, v] of Object.entries(patch.annotations ?? {})) {

@@ -1,0 +1,166 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoredCluster } from '../api/cluster-status.js';
+import type { KubeObject } from '../api/meta.js';
+import { objectKey, OperatorManager, parseObjectKey, type ControlledKind, type Reconcilers } from './operator-manager.js';
+import { NotFoundError, type InstanceRuntime, type Platform, type ResourceStore } from './platform.js';
+
+/** Objects in a Map; `put` fails when told to, as an API server refusing writes would. */
+class MemoryStore implements ResourceStore {
+  readonly objects = new Map<string, KubeObject>();
+  readonly reads: Array<{ kind: string; at: number }> = [];
+  refuseWrites = false;
+
+  private key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? 'default'}/${name}`;
+
+  async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    this.reads.push({ kind, at: performance.now() });
+    return structuredClone(this.objects.get(this.key(kind, namespace, name)));
+  }
+  async list(kind: string, namespace?: string): Promise<KubeObject[]> {
+    return [...this.objects.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).map((o) => structuredClone(o));
+  }
+  async put(obj: KubeObject): Promise<KubeObject> {
+    if (this.refuseWrites) throw new Error('the API server refused the write');
+    this.objects.set(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name), structuredClone(obj));
+    return obj;
+  }
+  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
+    const obj = this.objects.get(this.key(kind, namespace, name));
+    if (obj) obj.status = structuredClone(status) as KubeObject['status'];
+  }
+  async patchMetadata(): Promise<void> {}
+  async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
+    return this.objects.delete(this.key(kind, namespace, name));
+  }
+}
+
+function platform(store: ResourceStore, events: string[] = []): Platform {
+  const endpoint = { host: '127.0.0.1', port: 5432 };
+  return {
+    store,
+    instances: { defaultMajor: () => 15, defaultImage: () => 'ghcr.io/cloudnative-pg/postgresql:15', observe: async () => [] } as unknown as InstanceRuntime,
+    endpoints: { addresses: async () => ({ rw: endpoint, ro: endpoint, r: endpoint }), route: async () => {}, remove: async () => {} },
+    events: { record: async (_obj, type, reason, message) => void events.push(`${type} ${reason}: ${message}`) },
+  };
+}
+
+const cluster = (name: string, namespace = 'default'): StoredCluster =>
+  ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name, namespace, generation: 1 }, spec: { instances: 1, bootstrap: { initdb: { database: 'app', owner: 'app' } } } }) as StoredCluster;
+
+/** Records each key reconciled, and fails a key as often as `failures` says. */
+function recording(failures: Record<string, number> = {}): { reconcilers: Reconcilers; runs: Array<{ key: string; at: number }> } {
+  const runs: Array<{ key: string; at: number }> = [];
+  const reconciler = (kind: ControlledKind) => ({
+    async reconcile(namespace: string, name: string) {
+      const key = objectKey(kind, namespace, name);
+      runs.push({ key, at: performance.now() });
+      if ((failures[key] ?? 0) > 0) {
+        failures[key]!--;
+        throw new Error(`${key} failed`);
+      }
+      return {};
+    },
+  });
+  return { reconcilers: { Cluster: reconciler('Cluster'), Backup: reconciler('Backup'), ScheduledBackup: reconciler('ScheduledBackup') }, runs };
+}
+
+const gapsBetween = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]!));
+
+test('a Cluster whose reconcile keeps failing is retried at growing intervals, its status and an Event saying why', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('pg'));
+  store.refuseWrites = true;
+  const events: string[] = [];
+  const logged: string[] = [];
+  const manager = new OperatorManager(platform(store, events), { log: (msg) => logged.push(msg), resyncMs: 60_000, queue: { errorBaseMs: 50, errorMaxMs: 400 } });
+  manager.enqueue('Cluster', 'default', 'pg');
+  await sleep(50 + 100 + 200 + 400 + 100);
+  await manager.stop();
+  const runs = store.reads.filter((r) => r.kind === 'Cluster').map((r) => r.at);
+  const gaps = gapsBetween(runs);
+  assert.equal(runs.length, 5, `${runs.length} runs in 850 ms, ${gaps.join(', ')} ms apart`);
+  for (const [i, want] of [50, 100, 200, 400].entries()) assert.ok(gaps[i]! >= want - 2 && gaps[i]! < want + 60, `retry ${i + 1} after ${gaps[i]} ms, want ${want}`);
+  const stored = (await store.get('Cluster', 'default', 'pg')) as StoredCluster;
+  assert.match(stored.status?.phaseReason ?? '', /the API server refused the write/);
+  assert.ok(events.some((e) => /^Warning ReconcileError: .*refused the write/.test(e)), events.join('\n'));
+  assert.equal(logged.filter((m) => m === 'reconcile failed').length, 5);
+});
+
+test('a failure backs off only its own key; a success resets it', async () => {
+  const { reconcilers, runs } = recording({ 'Cluster/default/bad': 3 });
+  const manager = new OperatorManager(platform(new MemoryStore()), { log: () => {}, resyncMs: 60_000, reconcilers, queue: { errorBaseMs: 40, errorMaxMs: 1000 } });
+  manager.enqueue('Cluster', 'default', 'bad');
+  manager.enqueue('Cluster', 'default', 'good');
+  await sleep(20);
+  manager.enqueue('Cluster', 'default', 'good');
+  await sleep(40 + 80 + 160 + 60);
+  await manager.stop();
+  const bad = runs.filter((r) => r.key === 'Cluster/default/bad').map((r) => r.at);
+  assert.equal(bad.length, 4, 'three failures, then the success');
+  const gaps = gapsBetween(bad);
+  for (const [i, want] of [40, 80, 160].entries()) assert.ok(gaps[i]! >= want - 2 && gaps[i]! < want + 40, `retry ${i + 1} after ${gaps[i]} ms, want ${want}`);
+  assert.equal(runs.filter((r) => r.key === 'Cluster/default/good').length, 2, 'the other key ran each time it was asked for');
+});
+
+test('watch events map to one key format: the object itself, the Cluster a child is labelled with, every Cluster for an unlabelled Secret', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('a', 'ns1'));
+  await store.put(cluster('b', 'ns1'));
+  await store.put(cluster('c', 'ns2'));
+  const { reconcilers, runs } = recording();
+  const manager = new OperatorManager(platform(store), { log: () => {}, resyncMs: 60_000, reconcilers });
+  const keys = async (obj: KubeObject) => {
+    runs.length = 0;
+    manager.objectChanged(obj);
+    await sleep(20);
+    return runs.map((r) => r.key).sort();
+  };
+  const meta = (name: string, labels?: Record<string, string>) => ({ name, namespace: 'ns1', ...(labels ? { labels } : {}) });
+  assert.deepEqual(await keys({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: meta('nightly') }), ['Backup/ns1/nightly']);
+  assert.deepEqual(await keys({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: meta('daily') }), ['ScheduledBackup/ns1/daily']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'Pod', metadata: meta('a-1', { 'cnpg.io/cluster': 'a' }) }), ['Cluster/ns1/a']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'Secret', metadata: meta('a-app', { 'cnpg.io/cluster': 'a' }) }), ['Cluster/ns1/a']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'Secret', metadata: meta('s3-creds') }), ['Cluster/ns1/a', 'Cluster/ns1/b']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('unrelated') }), []);
+  await manager.stop();
+});
+
+test('a settled object is looked at again after the resync period; a deleted one is not', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('kept'));
+  const { reconcilers, runs } = recording();
+  const manager = new OperatorManager(platform(store), { log: () => {}, resyncMs: 100, reconcilers });
+  manager.enqueue('Cluster', 'default', 'kept');
+  manager.enqueue('Cluster', 'default', 'gone');
+  await sleep(100 * 1.1 * 2 + 50);
+  await manager.stop();
+  assert.ok(runs.filter((r) => r.key === 'Cluster/default/kept').length >= 3);
+  assert.equal(runs.filter((r) => r.key === 'Cluster/default/gone').length, 1);
+});
+
+test('an object deleted during its reconcile (its status write finds nothing) is done, not a failure to retry', async () => {
+  const runs: string[] = [];
+  const logged: string[] = [];
+  const gone = { async reconcile(_namespace: string, name: string) {
+    runs.push(name);
+    throw new NotFoundError(`backups "${name}" not found`);
+  } };
+  const store = new MemoryStore();
+  await store.put({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'still-there', namespace: 'default' } });
+  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone }, queue: { errorBaseMs: 50 } });
+  manager.enqueue('Backup', 'default', 'deleted');
+  manager.enqueue('Backup', 'default', 'still-there');
+  await sleep(200);
+  await manager.stop();
+  assert.equal(runs.filter((n) => n === 'deleted').length, 1);
+  assert.ok(runs.filter((n) => n === 'still-there').length >= 2, 'a NotFoundError about an object that exists is a failure, retried');
+  assert.ok(logged.length >= 1 && logged.every((m) => m === 'reconcile failed'));
+});
+
+test('object keys round-trip and refuse what is not one', () => {
+  assert.deepEqual(parseObjectKey(objectKey('ScheduledBackup', 'ns', 'daily')), { kind: 'ScheduledBackup', namespace: 'ns', name: 'daily' });
+  assert.throws(() => parseObjectKey('Cluster:ns/pg'), /not an object key/);
+  assert.throws(() => parseObjectKey('Pod/ns/pg-1'), /not an object key/);
+});
