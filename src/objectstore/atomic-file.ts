@@ -28,10 +28,12 @@ export interface AtomicWriteOptions {
    * still never see it half written, and nobody waits for the disk.
    */
   durable?: boolean;
+  /** What marks the temporary file's name, for a reader that lists the folder and must skip it. */
+  tempMark?: string;
 }
 
-export async function writeFileAtomically(dest: string, content: FileContent, { mode = 0o666, durable = true }: AtomicWriteOptions = {}): Promise<void> {
-  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
+export async function writeFileAtomically(dest: string, content: FileContent, { mode = 0o666, durable = true, tempMark = '.tmp-' }: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = `${dest}${tempMark}${randomBytes(6).toString('hex')}`;
   try {
     if (Array.isArray(content)) {
       await pipeline([...content, createWriteStream(tmp, { flags: 'wx', mode })]);

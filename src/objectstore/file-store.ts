@@ -1,13 +1,11 @@
-// file:// backend: objects are files under a root directory. Writes go to a temporary file
-// that is fsynced, renamed into place and the directory fsynced, so a crash never leaves a
-// half-written object under its real name.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+// file:// backend: objects are files under a root directory, written atomically and durably
+// (atomic-file.ts), so a crash never leaves a half-written object under its real name.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomically } from './atomic-file.js';
 import { checkKey, type BlobEntry, type BlobStore } from './blob-store.js';
 import { ObjectStoreError } from './errors.js';
 
@@ -35,17 +33,10 @@ export class FileBlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | NodeJS.ReadableStream): Promise<void> {
     const path = this.path(key);
-    const tmp = `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      const out = createWriteStream(tmp, { flags: 'wx' });
-      await pipeline(source, out);
-      await fsyncPath(tmp, 'r+');
-      await rename(tmp, path);
-      await fsyncPath(dirname(path), 'r');
+      await writeFileAtomically(path, [Buffer.isBuffer(body) ? Readable.from([body]) : body], { tempMark: TMP_MARK });
     } catch (err) {
-      await rm(tmp, { force: true });
       throw mapFsError(err, `write ${this.describe()}/${key}`);
     }
   }
@@ -119,15 +110,6 @@ export class FileBlobStore implements BlobStore {
         return;
       }
     }
-  }
-}
-
-async function fsyncPath(path: string, flags: string): Promise<void> {
-  const handle = await open(path, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
