@@ -336,10 +336,6 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     return this.archive.refreshCatalog();
   }
 
-  reloadPostgres(): void {
-    this.postmaster.reload();
-  }
-
   async restartPostgres(): Promise<void> {
     // A restart would start PostgreSQL only to have the next reconcile stop it again.
     if (this.spec.fenced) throw new RefusedError(`${this.spec.name} is fenced; lift the fencing (cnpg fencing off) to start it`);

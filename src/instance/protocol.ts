@@ -24,7 +24,6 @@ export interface RouteTypes {
   /** Promotes once WAL up to minLsn has arrived, when given (a switchover's old primary's end of WAL). */
   promote: { query: { minLsn?: string }; response: InstanceStatus };
   demote: { response: { lsn: string } };
-  reload: { response: InstanceStatus };
   isolate: { response: InstanceStatus };
   startBackup: { body: BackupRequest; response: BackupReport };
   refreshCatalog: { response: CatalogSummary | Record<string, never> };
@@ -64,7 +63,6 @@ export const ROUTES = {
   restart: { method: 'POST', path: '/pg/restart', token: true, timeoutMs: 300_000 },
   promote: { method: 'POST', path: '/pg/promote', token: true, timeoutMs: 90_000 },
   demote: { method: 'POST', path: '/pg/demote', token: true, timeoutMs: 120_000 },
-  reload: { method: 'POST', path: '/pg/reload', token: true, timeoutMs: 30_000 },
   isolate: { method: 'POST', path: '/pg/isolate', token: true, timeoutMs: 5000 },
   startBackup: { method: 'POST', path: '/backups', token: true, timeoutMs: 10_000 },
   refreshCatalog: { method: 'POST', path: '/catalog/refresh', token: true, timeoutMs: 60_000 },

@@ -119,11 +119,6 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
     },
     promote: async ({ query }) => ({ code: 200, body: await manager.promote(query.get('minLsn') || undefined) }),
     demote: async () => ({ code: 200, body: await manager.demote() }),
-    reload: async () => {
-      await manager.requestReconcile();
-      manager.reloadPostgres();
-      return ok();
-    },
     isolate: async () => {
       await manager.isolate('requested by the operator');
       return ok();
