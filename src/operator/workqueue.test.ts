@@ -113,6 +113,19 @@ test('a key that wakes itself on every run is held to its rate, and other keys s
   assert.ok(others[0]! < 130, `the other key ran ${others[0]} ms in, 100 ms after it was added`);
 });
 
+test('a run the reconciler scheduled itself (requeueAfterMs) does not wait for a token: a failover stepping every 20 ms is not slowed to the bucket rate', async () => {
+  let runs = 0;
+  const q = new WorkQueue(async () => {
+    runs++;
+    return { requeueAfterMs: 10 };
+  }, () => undefined, { burst: 2, runsPerSecond: 4 });
+  q.add('failover');
+  await sleep(500);
+  await q.stop();
+  // Throttled it would run 2 + 4 * 0.5 = 4 times; on its own schedule about 40.
+  assert.ok(runs >= 20, `the self-scheduling key ran ${runs} times in 0.5 s`);
+});
+
 test('asking again for a throttled key does not bring its run forward', async () => {
   let runs = 0;
   const q = new WorkQueue(async () => {

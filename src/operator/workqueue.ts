@@ -3,7 +3,9 @@
 // one key from starving the others (or the process): a reconcile that throws is retried after an
 // exponentially growing delay, and each key runs from a token bucket, so a key that keeps waking
 // itself (a status write that triggers the next pass) runs a few times a second at most instead of
-// in a tight loop. With maxConcurrent, keys beyond it wait their turn in arrival order, and a key
+// in a tight loop. A run asked for in advance (a reconciler's requeueAfterMs, an error's backoff)
+// takes no token, as controller-runtime's RequeueAfter bypasses its rate limiter: that delay is
+// the reconciler's own pace, and a failover stepping every 20 ms must not fall to the bucket's. With maxConcurrent, keys beyond it wait their turn in arrival order, and a key
 // that wants to run again goes behind them.
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -55,6 +57,11 @@ export class WorkQueue {
   }
 
   add(key: string, delayMs = 0): void {
+    this.enqueue(key, delayMs, false);
+  }
+
+  /** `scheduled`: the run was asked for in advance and takes no token. */
+  private enqueue(key: string, delayMs: number, scheduled: boolean): void {
     if (this.stopped) return;
     if (delayMs > 0) return this.after(key, delayMs);
     if (this.throttled.has(key)) return;
@@ -66,7 +73,7 @@ export class WorkQueue {
       this.waiting.add(key);
       return;
     }
-    this.start(key);
+    this.start(key, scheduled);
   }
 
   /** The earliest of several requeues wins; a throttled key keeps its turn. */
@@ -80,7 +87,7 @@ export class WorkQueue {
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.throttled.delete(key);
-      this.add(key);
+      this.enqueue(key, 0, !throttle);
     }, delayMs);
     this.timers.set(key, { timer, due });
   }
@@ -104,8 +111,8 @@ export class WorkQueue {
     for (const [key, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.o.runsPerSecond >= this.o.burst) this.buckets.delete(key);
   }
 
-  private start(key: string): void {
-    const wait = this.take(key);
+  private start(key: string, scheduled = false): void {
+    const wait = scheduled ? 0 : this.take(key);
     if (wait > 0) return this.after(key, wait, true);
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending.timer);
