@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { waitReady } from './support/backup.js';
 import { TestEnv } from './support/env.js';
+import { manifest } from './support/manifests.js';
 
 const env = new TestEnv();
 const CLUSTER = 'locale';
@@ -16,19 +17,7 @@ interface InitdbShown {
 
 before(async () => {
   // C.UTF-8 is a locale every Debian has; en_US.UTF-8 need not be generated on the test machine.
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 1
-  storage:
-    size: 1Gi
-  bootstrap:
-    initdb:
-      locale: C.UTF-8
-      localeCType: C.UTF-8
-`);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: CLUSTER, spec: { bootstrap: { initdb: { locale: 'C.UTF-8', localeCType: 'C.UTF-8' } } } }));
   await waitReady(env, CLUSTER);
 });
 

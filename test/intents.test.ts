@@ -4,20 +4,13 @@
 import test, { after, before } from 'node:test';
 import type { StoredCluster } from '../src/api/cluster-status.js';
 import { TestEnv } from './support/env.js';
+import { manifest } from './support/manifests.js';
 import { intentsScenario } from './support/intents.js';
 
 const env = new TestEnv();
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: pg
-spec:
-  instances: 2
-  storage:
-    size: 1Gi
-`);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { spec: { instances: 2 } }));
   await env.ok(['wait', '--for=condition=Ready', 'cluster/pg', '--timeout=180s'], undefined, 200_000);
 });
 

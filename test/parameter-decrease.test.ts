@@ -3,6 +3,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, eventually } from './support/env.js';
+import { manifest } from './support/manifests.js';
 import { sql, waitReady } from './support/backup.js';
 
 const env = new TestEnv();
@@ -10,18 +11,7 @@ const CLUSTER = 'lower';
 const PODS = [1, 2, 3].map((n) => `${CLUSTER}-${n}`);
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  instances: 3
-  storage:
-    size: 1Gi
-  postgresql:
-    parameters:
-      max_connections: "200"
-`);
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: CLUSTER, spec: { instances: 3, postgresql: { parameters: { max_connections: '200' } } } }));
   await waitReady(env, CLUSTER);
 });
 

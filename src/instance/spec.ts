@@ -1,6 +1,7 @@
 // What an instance manager is told to be. The platform writes it to `instance.json`; credentials
 // travel separately in a 0600 file so this document can be logged and shown.
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
+import type { RoleAttributes } from '../postgres/roles.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -56,18 +57,9 @@ export interface RecoveryBootstrap {
 
 export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap;
 
-export interface ManagedRoleSpec {
+export interface ManagedRoleSpec extends RoleAttributes {
   name: string;
   ensure: 'present' | 'absent';
-  login: boolean;
-  superuser: boolean;
-  createdb: boolean;
-  createrole: boolean;
-  inherit: boolean;
-  replication: boolean;
-  bypassrls: boolean;
-  connectionLimit: number;
-  validUntil?: string;
   inRoles: string[];
   comment?: string;
   disablePassword: boolean;

@@ -1,6 +1,6 @@
 // An instance's status as /pg/status reports it: what the manager knows, and what PostgreSQL itself
 // says about the instance (role, timeline, WAL positions, replication; src/postgres/facts.ts).
-import { readPostgresFacts, type ReplicationInfo } from '../postgres/facts.js';
+import { readPostgresFacts, type PostgresFacts, type ReplicationInfo } from '../postgres/facts.js';
 import type { RecoveryProgress } from './bootstrap.js';
 import type { CatalogSummary } from './catalog.js';
 import { withConnection, type SocketTarget } from './db.js';
@@ -11,24 +11,15 @@ export type { ReplicationInfo };
 
 export type InstancePhase = 'bootstrapping' | 'starting' | 'running' | 'restarting' | 'demoting' | 'stopped' | 'rejoining' | 'fenced' | 'isolated' | 'failed';
 
-export interface InstanceStatus {
+/** PostgreSQL's own facts are absent while it is down or does not answer. */
+export interface InstanceStatus extends Partial<PostgresFacts> {
   name: string;
   managerPid: number;
   postmasterPid?: number;
   phase: InstancePhase;
   postgresRunning: boolean;
   ready: boolean;
-  isPrimary?: boolean;
-  timeLineID?: number;
-  systemID?: string;
-  currentLsn?: string;
-  receivedLsn?: string;
-  replayLsn?: string;
-  lagBytes?: number;
-  isWalReceiverActive?: boolean;
   pendingRestart: boolean;
-  /** A hot-standby-sensitive setting waits for a restart to go down: the primary must restart before its standbys. */
-  pendingRestartForDecrease?: boolean;
   fenced?: boolean;
   isolationReason?: string;
   appliedGeneration?: number;
