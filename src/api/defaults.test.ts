@@ -6,9 +6,9 @@ const catalog = { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'p
 
 test('pinImage sets the default image only when the Cluster names neither an image nor a catalog', () => {
   const spec: { instances: number; imageName?: string } = { instances: 1 };
-  assert.deepEqual(pinImage(spec, 'img:15'), { instances: 1, imageName: 'img:15' });
-  assert.deepEqual(pinImage({ imageName: 'mine:16' }, 'img:15'), { imageName: 'mine:16' });
-  assert.deepEqual(pinImage({ imageCatalogRef: catalog }, 'img:15'), { imageCatalogRef: catalog });
+  assert.deepEqual(pinImage(spec, () => 'img:15'), { instances: 1, imageName: 'img:15' });
+  assert.deepEqual(pinImage({ imageName: 'mine:16' }, () => assert.fail('the default is not needed')), { imageName: 'mine:16' });
+  assert.deepEqual(pinImage({ imageCatalogRef: catalog }, () => assert.fail('the default is not needed')), { imageCatalogRef: catalog });
 });
 
 test('recordedImage keeps the image recorded first over a changed default', () => {

@@ -8,9 +8,12 @@ interface ImageSpec {
   imageCatalogRef?: unknown;
 }
 
-/** CloudNativePG's defaulting: a Cluster naming neither an image nor a catalog gets the default image. */
-export function pinImage<S extends ImageSpec>(spec: S, defaultImage: string): S {
-  return spec.imageName || spec.imageCatalogRef ? spec : { ...spec, imageName: defaultImage };
+/**
+ * CloudNativePG's defaulting: a Cluster naming neither an image nor a catalog gets the default
+ * image. It is asked for only then: locally, finding it means finding an installed server.
+ */
+export function pinImage<S extends ImageSpec>(spec: S, defaultImage: () => string): S {
+  return spec.imageName || spec.imageCatalogRef ? spec : { ...spec, imageName: defaultImage() };
 }
 
 /**

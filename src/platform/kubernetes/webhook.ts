@@ -81,7 +81,7 @@ export function review(input: AdmissionReview, mutate: boolean, defaultImage?: s
     }
     if (!mutate) return respond({ allowed: true, warnings });
     let spec = (resource as { spec?: unknown }).spec ?? {};
-    if (resource.kind === 'Cluster' && defaultImage) spec = pinImage(spec as Cluster['spec'], keptImage(request.oldObject, defaultImage));
+    if (resource.kind === 'Cluster' && defaultImage) spec = pinImage(spec as Cluster['spec'], () => keptImage(request.oldObject, defaultImage));
     const patch = [{ op: 'replace', path: '/spec', value: spec }];
     return respond({ allowed: true, warnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
   } catch (e) {

@@ -65,14 +65,12 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
     const refusal = destinationRefusal(homeRoot, d);
     if (refusal) throw new ApiError(422, `Cluster/${obj.metadata.name}: ${d.field}: ${refusal}`);
   }
-  let spec = (obj as Cluster).spec;
-  if (!spec.imageName && !spec.imageCatalogRef) {
-    try {
-      spec = (obj as Cluster).spec = pinImage(spec, defaultImage());
-    } catch (e) {
-      throw new ApiError(422, `Cluster/${obj.metadata.name}: ${(e as Error).message}`);
-    }
+  try {
+    (obj as Cluster).spec = pinImage((obj as Cluster).spec, defaultImage);
+  } catch (e) {
+    throw new ApiError(422, `Cluster/${obj.metadata.name}: ${(e as Error).message}`);
   }
+  const spec = (obj as Cluster).spec;
   const major = clusterMajor(obj as Cluster);
   let binDir: string;
   try {
