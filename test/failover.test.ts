@@ -166,6 +166,7 @@ test('restart (rolling) and reload keep the primary and lose nothing', async () 
 test('a primary cut off from the operator and every peer stops taking writes within the documented bound', async () => {
   const primary = await primaryPod();
   await env.ok(['operator', 'stop']);
+  const stoppedAt = Date.now();
   for (const p of await podsWithoutOperator()) if (p.metadata.name !== primary.metadata.name) process.kill(-(p.status.local.managerPid as number), 'SIGKILL');
   const t0 = Date.now();
   await eventually('the isolated primary stopped PostgreSQL', async () => {
@@ -178,10 +179,12 @@ test('a primary cut off from the operator and every peer stops taking writes wit
   }, 20_000, 100);
   const elapsed = (Date.now() - t0) / 1000;
   assert.ok(elapsed <= 12, `stopped after ${elapsed}s; the bound is 10 s of no contact plus one 1 s check`);
-  // The operator comes back and heals the cluster.
+  // The operator comes back and heals the cluster. The status it wrote before the cut says healthy
+  // too, so only a Ready condition that came true after the cut counts.
   await eventually('healthy again after the operator returns', async () => {
-    const s = (await env.json<{ status: { phase: string; readyInstances: number } }>(['get', 'cluster', CLUSTER])).status;
-    return s.phase === 'Cluster in healthy state' && s.readyInstances === 3;
+    const s = (await env.json<{ status: { phase: string; readyInstances: number; conditions?: Array<{ type: string; status: string; lastTransitionTime: string }> } }>(['get', 'cluster', CLUSTER])).status;
+    const ready = s.conditions?.find((c) => c.type === 'Ready');
+    return s.phase === 'Cluster in healthy state' && s.readyInstances === 3 && ready?.status === 'True' && Date.parse(ready.lastTransitionTime) > stoppedAt;
   }, 90_000, 500);
   await allAcknowledgedPresent();
 });
