@@ -2,19 +2,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
-// DESIGN.md's dependency direction: api <- postgres <- instance/objectstore <- operator <- platform/* <- cli,
+// DESIGN.md's dependency direction: api <- postgres/pgbouncer <- instance/objectstore/pooler <- operator <- platform/* <- cli,
 // pki a leaf for operator, instance and platform. Each zone names what a folder must not import.
 const src = (...folders) => folders.map((f) => `./src/${f}`);
 const layers = [
-  { target: 'api', from: src('postgres', 'pki', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
-  { target: 'postgres', from: src('pki', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
-  { target: 'pki', from: src('api', 'postgres', 'objectstore', 'instance', 'operator', 'platform', 'cli') },
-  { target: 'objectstore', from: src('pki', 'instance', 'operator', 'platform', 'cli') },
-  { target: 'instance', from: src('operator', 'platform', 'cli') },
+  { target: 'api', from: src('postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'postgres', from: src('pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'pgbouncer', from: src('pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'pki', from: src('api', 'postgres', 'pgbouncer', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'objectstore', from: src('pki', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'instance', from: src('pooler', 'operator', 'platform', 'cli') },
+  { target: 'pooler', from: src('instance', 'objectstore', 'operator', 'platform', 'cli') },
   { target: 'operator', from: src('platform', 'cli') },
   { target: 'platform/local', from: src('platform/kubernetes', 'cli') },
   { target: 'platform/kubernetes', from: src('platform/local', 'cli') },
-].map(({ target, from }) => ({ target: `./src/${target}`, from, message: `src/${target} must not import this: DESIGN.md's dependency direction is api <- postgres <- instance/objectstore <- operator <- platform/* <- cli.` }));
+].map(({ target, from }) => ({ target: `./src/${target}`, from, message: `src/${target} must not import this: DESIGN.md's dependency direction is api <- postgres/pgbouncer <- instance/objectstore/pooler <- operator <- platform/* <- cli.` }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**'] },

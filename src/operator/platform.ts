@@ -1,9 +1,10 @@
 // What the operator needs from a platform. Local processes and Kubernetes both implement these;
 // neither decides anything.
-import type { Cluster } from '../api/index.js';
+import type { Cluster, Pooler } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
+import type { PoolerHandout } from '../pgbouncer/handout.js';
 import type { InstanceHandout, ObservedInstance } from './types.js';
 
 
@@ -72,6 +73,31 @@ export interface EndpointRuntime {
   addresses(cluster: Cluster): Promise<EndpointAddresses>;
   route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void>;
   remove(cluster: Cluster): Promise<void>;
+}
+
+/** One running PgBouncer of a pooler (a process locally, a Pod on Kubernetes), as its pooler manager reports it. */
+export interface ObservedPoolerInstance {
+  name: string;
+  /** PgBouncer runs with the handout applied and accepts clients. */
+  ready: boolean;
+  /** The hash (pgbouncer/handout.ts) of the handout the manager applied; undefined before its first. */
+  appliedHash?: string;
+  paused: boolean;
+}
+
+/**
+ * Runs a Pooler's PgBouncers: locally supervised pooler-manager processes behind one stable port,
+ * on Kubernetes a Deployment, Service, ServiceAccount, Role and RoleBinding named after the pooler.
+ * The controller decides the handout and the instance count; the platform only carries them out.
+ */
+export interface PoolerRuntime {
+  /** Where clients of this pooler connect (stable across restarts and scaling). */
+  address(pooler: Pooler): Promise<LocalEndpoint>;
+  /** Makes `instances` PgBouncers run with this handout; idempotent, and quick when nothing changed. */
+  apply(pooler: Pooler, handout: PoolerHandout): Promise<void>;
+  observe(pooler: Pooler): Promise<ObservedPoolerInstance[]>;
+  /** Stops the pooler's PgBouncers and deletes what the platform made for it. */
+  remove(pooler: Pooler): Promise<void>;
 }
 
 export interface EventRecorder {
