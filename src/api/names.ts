@@ -22,6 +22,7 @@ export const LABELS = {
   immediateBackup: 'cnpg.io/immediateBackup',
   managedBy: 'app.kubernetes.io/managed-by',
   appName: 'app.kubernetes.io/name',
+  poolerName: 'cnpg.io/poolerName',
 } as const;
 
 export const ANNOTATIONS = {
@@ -56,6 +57,8 @@ export const secretNames = (cluster: string) => ({
   replication: `${cluster}-replication`,
   ca: `${cluster}-ca`,
   server: `${cluster}-server`,
+  /** The client certificate PgBouncer logs in with (built-in Pooler authentication). */
+  pooler: `${cluster}-pooler`,
 });
 
 export const serviceNames = (cluster: string) => ({ rw: `${cluster}-rw`, ro: `${cluster}-ro`, r: `${cluster}-r` });
