@@ -32,7 +32,7 @@ function poolerReport({ pooler, instances }: NonNullable<Report['poolers']>[numb
     phase: status?.phase,
     phaseReason: status?.phaseReason,
     address: endpoint ? `${endpoint.host}:${endpoint.port}` : undefined,
-    instancesStatus: instances.map((i) => ({ name: i.name, ready: i.ready, paused: i.paused, pid: i.pgbouncerPid, metricsPort: i.metricsPort })),
+    instancesStatus: instances.map((i) => ({ name: i.name, ready: i.ready, paused: i.paused, pid: i.pgbouncerPid, managerPid: i.managerPid, metricsPort: i.metricsPort })),
   };
 }
 

@@ -64,7 +64,7 @@ export interface PoolerStatusReport {
   phase?: string;
   phaseReason?: string;
   address?: string;
-  instancesStatus: Array<{ name: string; ready: boolean; paused: boolean; pid?: number; metricsPort?: number }>;
+  instancesStatus: Array<{ name: string; ready: boolean; paused: boolean; pid?: number; managerPid?: number; metricsPort?: number }>;
 }
 
 export interface ClusterStatusOptions {
