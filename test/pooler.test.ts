@@ -154,8 +154,9 @@ test('built-in authentication: the pooler role, its lookup function in every dat
   const walk = (d: string) => {
     for (const e of readdirSync(d)) {
       const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else files.push(p);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) files.push(p);
     }
   };
   walk(join(env.home, 'poolers'));
@@ -168,12 +169,19 @@ test('1000 concurrent clients in transaction mode share the pool of a cluster wi
   const endpoint = await poolerReady(2);
   const CLIENTS = 1000;
   const clients = Array.from({ length: CLIENTS }, () => poolerClient(endpoint, { connectionTimeoutMillis: 60_000 }));
-  let peak = 0;
+  // Server connections of the application's role (the pool), and of every role (the pool, the
+  // pooler's own logins that look passwords up, this watch); PostgreSQL refuses the 101st.
+  const peak = { app: 0, all: 0 };
   let watching = true;
+  const user = decodeURIComponent(appUri.username);
   const watch = (async () => {
     while (watching) {
-      const [row] = await direct<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND application_name <> 'cnpg-instance-manager'");
-      peak = Math.max(peak, row?.n ?? 0);
+      const [row] = await direct<{ app: number; all: number }>(
+        `SELECT count(*) FILTER (WHERE usename = '${user}' AND application_name <> 'cnpg-instance-manager')::int AS app, count(*)::int AS all
+           FROM pg_stat_activity WHERE backend_type = 'client backend'`,
+      );
+      peak.app = Math.max(peak.app, (row?.app ?? 1) - 1);
+      peak.all = Math.max(peak.all, row?.all ?? 0);
       await sleep(100);
     }
   })();
@@ -194,8 +202,8 @@ test('1000 concurrent clients in transaction mode share the pool of a cluster wi
     await watch;
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
-  process.stdout.write(`# ${CLIENTS} clients served on at most ${peak} server connections (2 PgBouncers, default_pool_size 25, max_connections 100)\n`);
-  assert.ok(peak <= 2 * 25 + 1, `peak server connections ${peak}`);
+  process.stdout.write(`# ${CLIENTS} clients served on at most ${peak.app} server connections of the pool (2 PgBouncers, default_pool_size 25), ${peak.all} in all (max_connections 100)\n`);
+  assert.ok(peak.app <= 2 * 25, `peak server connections of the pool: ${peak.app}`);
 });
 
 test('cnpg pooler pause holds new transactions until cnpg pooler resume', async () => {

@@ -73,3 +73,9 @@ test('scaled to zero is inactive', () => {
   assert.equal(plan.status.phase, 'inactive');
   assert.deepEqual(plan.actions, []);
 });
+
+test('what a pooler manager says is wrong reaches the phase reason', () => {
+  const h = handout();
+  const plan = planPooler({ pooler: pooler(), clusterExists: true, handout: { handout: h, secrets }, observed: [at(h, 'pg-pooler-1'), { name: 'pg-pooler-2', ready: false, paused: false, error: 'pgbouncer exited: bad setting' }], address });
+  assert.match(plan.status.phaseReason ?? '', /1 of 2 PgBouncer instance\(s\) ready with the current configuration; pg-pooler-2: pgbouncer exited: bad setting/);
+});

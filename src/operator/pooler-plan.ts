@@ -79,7 +79,13 @@ export function planPooler({ pooler, clusterExists, handout, observed, address }
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Reconfiguring', message: `PgBouncer configuration ${hash} handed to ${wanted} instance(s)` });
   }
   const phase: PoolerPhase = wanted === 0 ? 'inactive' : handout.handout.paused ? 'paused' : 'active';
-  const phaseReason = wanted === 0 ? 'scaled to zero instances' : settled ? undefined : `${current.length} of ${wanted} PgBouncer instance(s) ready with the current configuration`;
+  const said = observed.find((i) => i.error !== undefined);
+  const phaseReason =
+    wanted === 0
+      ? 'scaled to zero instances'
+      : settled
+        ? undefined
+        : `${current.length} of ${wanted} PgBouncer instance(s) ready with the current configuration${said ? `; ${said.name}: ${said.error}` : ''}`;
   return {
     actions,
     status: { ...counts, phase, ...(phaseReason ? { phaseReason } : {}), secrets: handout.secrets },

@@ -16,13 +16,13 @@ import { isAlive } from '../../instance/postmaster.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { ObservedPoolerInstance, PoolerRuntime } from '../../operator/platform.js';
 import type { PoolerHandout } from '../../pgbouncer/handout.js';
+import { PoolerManagerClient } from '../../pooler/client.js';
 import type { CnpgHome, OsUser } from './home.js';
 import type { LocalInstances } from './instances.js';
 import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 
 const POOLER_MAIN = fileURLToPath(new URL('../../pooler/main.js', import.meta.url));
-const STATUS_TIMEOUT_MS = 1500;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface PoolerInstanceRecord {
@@ -41,14 +41,6 @@ export interface PoolerRecord {
   /** Where every PgBouncer of the pooler listens (so_reuseport). */
   port: number;
   instances: PoolerInstanceRecord[];
-}
-
-/** What a pooler manager's /status says. */
-interface ManagerStatus {
-  appliedHash?: string;
-  ready: boolean;
-  paused: boolean;
-  pid?: number;
 }
 
 /** A pooler instance as `cnpg status` shows it. */
@@ -167,7 +159,19 @@ export class LocalPoolers implements PoolerRuntime {
 
   private spawnManager(dir: string, port: number, inst: PoolerInstanceRecord, owner: OsUser | undefined): void {
     const log = openOwnedLog(join(dir, 'pooler.log'), owner);
-    const args = ['--max-old-space-size=64', POOLER_MAIN, '--handout-file', join(dir, 'handout.json'), '--run-dir', join(dir, 'run'), '--listen-port', String(port), '--metrics-port', String(inst.metricsPort)];
+    const args = [
+      '--max-old-space-size=64',
+      POOLER_MAIN,
+      '--handout-file',
+      join(dir, 'handout.json'),
+      '--run-dir',
+      join(dir, 'run'),
+      '--port',
+      String(port),
+      '--reuse-port',
+      '--http-port',
+      String(inst.metricsPort),
+    ];
     const child = spawn(process.execPath, args, {
       detached: true,
       stdio: ['ignore', log, log],
@@ -191,11 +195,6 @@ export class LocalPoolers implements PoolerRuntime {
     if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
   }
 
-  private async managerStatus(inst: PoolerInstanceRecord): Promise<ManagerStatus> {
-    const res = await fetch(`http://127.0.0.1:${inst.metricsPort}/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`pooler manager ${inst.name} answered ${res.status}`);
-    return (await res.json()) as ManagerStatus;
-  }
 
   /** Every recorded instance: one whose manager is gone or silent reports not ready, so the controller applies again. */
   async report(pooler: Pooler): Promise<PoolerInstanceReport[]> {
@@ -209,8 +208,8 @@ export class LocalPoolers implements PoolerRuntime {
           const base = { name: inst.name, running, metricsPort: inst.metricsPort, managerPid: running ? inst.managerPid : undefined, ready: false, paused: false };
           if (!running) return base;
           try {
-            const s = await this.managerStatus(inst);
-            return { ...base, ready: s.ready, paused: s.paused, appliedHash: s.appliedHash, pgbouncerPid: s.pid };
+            const s = await new PoolerManagerClient({ host: '127.0.0.1', port: inst.metricsPort }).call('status');
+            return { ...base, ready: s.ready, paused: s.paused, appliedHash: s.appliedHash, pgbouncerPid: s.pid, ...(s.error ? { error: s.error } : {}) };
           } catch {
             return base;
           }
@@ -219,7 +218,7 @@ export class LocalPoolers implements PoolerRuntime {
   }
 
   async observe(pooler: Pooler): Promise<ObservedPoolerInstance[]> {
-    return (await this.report(pooler)).map(({ name, ready, appliedHash, paused }) => ({ name, ready, paused, ...(appliedHash ? { appliedHash } : {}) }));
+    return (await this.report(pooler)).map(({ name, ready, appliedHash, paused, error }) => ({ name, ready, paused, ...(appliedHash ? { appliedHash } : {}), ...(error ? { error } : {}) }));
   }
 
   async remove(pooler: Pooler): Promise<void> {
