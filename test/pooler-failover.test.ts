@@ -15,6 +15,8 @@ const POOLER = 'ha-pooler';
 const WRITERS = 20;
 let app: URL;
 let pooler: { host: string; port: number };
+/** Each round's writers get ids of their own, so that their rows never collide with an earlier round's. */
+let nextWriterId = 0;
 
 /** Writers that commit numbered rows through the pooler, reconnecting after any error, and remember what was acknowledged. */
 class PooledWriters {
@@ -23,7 +25,7 @@ class PooledWriters {
   private readonly loops: Promise<void>[];
 
   constructor(private readonly endpoint: { host: string; port: number }) {
-    this.loops = Array.from({ length: WRITERS }, (_, w) => this.run(w));
+    this.loops = Array.from({ length: WRITERS }, () => this.run(nextWriterId++));
   }
 
   private async run(writer: number): Promise<void> {

@@ -287,4 +287,12 @@ test("seed 002's Pooler, as written, in front of platform-pg", async () => {
   }
   const svc = await env.ok(['get', 'svc', '-n', 'data']);
   assert.match(svc, new RegExp(`platform-pg-pooler\\s+ClusterIP\\s+127\\.0\\.0\\.1\\s+<none>\\s+${endpoint.port}/TCP`));
+  // Deleting the Cluster stops its pooler's PgBouncers (they run as the cluster's user); the Pooler waits for it.
+  await env.ok(['delete', 'cluster', 'platform-pg', '-n', 'data', '--timeout=60s'], undefined, 90_000);
+  await eventually('the Pooler waiting for its Cluster', async () => {
+    const p = await getPooler('platform-pg-pooler', 'data');
+    return p.status?.phase === 'inactive' && /waiting for Cluster platform-pg/.test(p.status.phaseReason ?? '') && p.status.instances === 0;
+  }, 30_000, 250);
+  const folder = join(env.home, 'poolers', 'data', 'platform-pg-pooler');
+  assert.equal(env.processes().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(folder)).length, 0);
 });

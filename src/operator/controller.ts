@@ -109,8 +109,12 @@ export class ClusterController {
 
   /** CloudNativePG keeps the pooler's role and certificate while a Pooler with built-in authentication names the Cluster. */
   private async poolerIntegration(cluster: Cluster): Promise<boolean> {
+    return (await this.poolersOf(cluster)).some((p) => !p.metadata.deletionTimestamp && usesBuiltinAuth(p));
+  }
+
+  private async poolersOf(cluster: Cluster): Promise<Pooler[]> {
     const poolers = (await this.platform.store.list('Pooler', cluster.metadata.namespace)) as Pooler[];
-    return poolers.some((p) => p.spec.cluster.name === cluster.metadata.name && !p.metadata.deletionTimestamp && usesBuiltinAuth(p));
+    return poolers.filter((p) => p.spec.cluster.name === cluster.metadata.name);
   }
 
   private async observeBackups(cluster: Cluster): Promise<ObservedBackup[]> {
@@ -202,6 +206,9 @@ export class ClusterController {
   private async finalize(cluster: Cluster): Promise<void> {
     const { store, instances, endpoints } = this.platform;
     for (const inst of await instances.observe(cluster)) await instances.remove(cluster, inst.name);
+    // The Poolers stay, waiting for a Cluster of that name; what ran for them goes with the Cluster
+    // (locally their PgBouncers run as its operating-system user, which is released next).
+    for (const pooler of await this.poolersOf(cluster)) await this.platform.poolers?.remove(pooler);
     await instances.release?.(cluster);
     await endpoints.remove(cluster);
     const names = secretNames(cluster.metadata.name);
