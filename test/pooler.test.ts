@@ -250,6 +250,26 @@ test('a killed PgBouncer is started again by its pooler manager, a killed pooler
   assert.deepEqual(again, endpoint, 'the endpoint stays where it was');
 });
 
+test('a spec change reaches every PgBouncer with a RELOAD: connected clients stay, PgBouncer is not restarted', async () => {
+  const endpoint = await poolerReady(2);
+  const before = await poolerReport();
+  const client = poolerClient(endpoint);
+  await client.connect();
+  try {
+    await client.query('SELECT 1');
+    await env.ok(['patch', 'pooler', POOLER, '-n', NS, '--type', 'merge', '-p', '{"spec":{"pgbouncer":{"parameters":{"max_client_conn":"1000","default_pool_size":"20"}}}}']);
+    await eventually('the new configuration applied and settled', async () => {
+      const p = await getPooler();
+      return p.status?.phase === 'active' && p.status.phaseReason === undefined && p.status.readyInstances === 2;
+    }, 30_000, 200);
+    assert.deepEqual((await client.query('SELECT 2 AS two')).rows, [{ two: 2 }], 'the client connected before the change still works');
+  } finally {
+    await client.end();
+  }
+  const after = await poolerReport();
+  assert.deepEqual(after?.instancesStatus.map((i) => i.pid), before?.instancesStatus.map((i) => i.pid), 'the same PgBouncer processes');
+});
+
 test('scaling keeps the endpoint; deleting the Pooler stops its PgBouncers and removes the role, X-pooler and its folder', async () => {
   const endpoint = await poolerReady(2);
   await env.ok(['patch', 'pooler', POOLER, '-n', NS, '--type', 'merge', '-p', '{"spec":{"instances":1}}']);
@@ -269,6 +289,29 @@ test('scaling keeps the endpoint; deleting the Pooler stops its PgBouncers and r
     return roles.length === 0 && fns.length === 0;
   }, 30_000, 250);
   assert.equal((await env.run(['get', 'svc', POOLER, '-n', NS])).code === 0, false, 'its Service went with it');
+});
+
+test('a custom authQuerySecret: PgBouncer logs in as that user with its password and runs its query; no built-in role or X-pooler', async () => {
+  await direct(`CREATE ROLE lookup LOGIN PASSWORD 'lookup-secret';
+    CREATE FUNCTION public.my_lookup(uname text) RETURNS TABLE (usename name, passwd text) LANGUAGE sql SECURITY DEFINER
+      SET search_path = pg_catalog, pg_temp AS 'SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = uname';
+    REVOKE ALL ON FUNCTION public.my_lookup(text) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION public.my_lookup(text) TO lookup;`);
+  await env.ok(['create', 'secret', 'generic', 'lookup-login', '-n', NS, '--from-literal=username=lookup', '--from-literal=password=lookup-secret']);
+  const custom = {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Pooler',
+    metadata: { name: 'custom-pooler', namespace: NS },
+    spec: { cluster: { name: CLUSTER }, instances: 1, pgbouncer: { poolMode: 'session', authQuerySecret: { name: 'lookup-login' }, authQuery: 'SELECT usename, passwd FROM public.my_lookup($1)' } },
+  };
+  await env.ok(['apply', '-f', '-'], stringify(custom));
+  const endpoint = await poolerReady(1, 'custom-pooler');
+  assert.deepEqual(await queryThroughPooler(endpoint, 'SELECT current_user AS u'), [{ u: decodeURIComponent(appUri.username) }]);
+  assert.notEqual((await env.run(['get', 'secret', `${CLUSTER}-pooler`, '-n', NS])).code, 0, 'no X-pooler for a custom-authenticated pooler');
+  assert.deepEqual(await direct("SELECT 1 FROM pg_roles WHERE rolname = 'cnpg_pooler_pgbouncer'"), []);
+  const status = await env.json<{ status?: { secrets?: { pgBouncerSecrets?: { authQuery?: { name: string } } } } }>(['get', 'pooler', 'custom-pooler', '-n', NS]);
+  assert.equal(status.status?.secrets?.pgBouncerSecrets?.authQuery?.name, 'lookup-login');
+  await env.ok(['delete', 'pooler', 'custom-pooler', '-n', NS]);
 });
 
 test("seed 002's Pooler, as written, in front of platform-pg", async () => {
