@@ -138,6 +138,27 @@ test('synchronous replication is in force', async () => {
   assert.match(r.rows[0]?.s ?? '', /^ANY 1 /);
 });
 
+test('an ro pooler reaches the standbys, an rw one the primary (seed 004: a pooler for each)', async () => {
+  const spec = { cluster: { name: CLUSTER }, instances: 1, type: 'ro', pgbouncer: { poolMode: 'transaction' } };
+  await env.ok(['apply', '-f', '-'], stringify({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Pooler', metadata: { name: 'ha-pooler-ro' }, spec }));
+  const ro = await eventually('the ro pooler ready', async () => {
+    const p = await env.json<{ status?: { readyInstances?: number; localEndpoint?: { host: string; port: number } } }>(['get', 'pooler', 'ha-pooler-ro']);
+    return p.status?.readyInstances === 1 ? p.status.localEndpoint : undefined;
+  }, 90_000, 250);
+  const inRecovery = async (endpoint: { host: string; port: number }) => {
+    const c = new pg.Client({ ...endpoint, user: app.username, password: decodeURIComponent(app.password), database: 'app' });
+    await c.connect();
+    try {
+      return (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r;
+    } finally {
+      await c.end();
+    }
+  };
+  assert.equal(await inRecovery(ro), true);
+  assert.equal(await inRecovery(pooler), false);
+  await env.ok(['delete', 'pooler', 'ha-pooler-ro']);
+});
+
 test('kill -9 of the primary under pooled load: the pooler reaches the new primary and no acknowledged write is lost', async () => {
   await underPooledLoad('kill -9 primary postmaster', async (p) => void process.kill(p.status.local.pid as number, 'SIGKILL'));
 });
