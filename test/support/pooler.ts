@@ -75,7 +75,13 @@ export interface TestPoolerManager {
   stop(): Promise<void>;
 }
 
-export async function startPoolerManager(dir: string, as: RunAs, handout: PoolerHandout, extraArgs: string[] = []): Promise<TestPoolerManager> {
+/** Where the manager reads its handout: a file the test writes (the default), or flags of the test's choosing (a Secret). */
+export interface HandoutFrom {
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startPoolerManager(dir: string, as: RunAs, handout: PoolerHandout, from?: HandoutFrom): Promise<TestPoolerManager> {
   const [port, httpPort] = [await freePort(), await freePort()];
   const runDir = join(dir, 'run');
   const handoutPath = join(dir, 'handout.json');
@@ -86,12 +92,12 @@ export async function startPoolerManager(dir: string, as: RunAs, handout: Pooler
     if (as.uid !== undefined) chownSync(temporary, as.uid, as.gid!);
     renameSync(temporary, handoutPath);
   };
-  writeHandout(handout);
+  if (!from) writeHandout(handout);
   const out = openSync(logPath, 'a');
   const child = spawn(
     process.execPath,
-    [POOLER_MAIN, '--run-dir', runDir, '--port', String(port), '--http-port', String(httpPort), '--handout-file', handoutPath, ...extraArgs],
-    { uid: as.uid, gid: as.gid, stdio: ['ignore', out, out] },
+    [POOLER_MAIN, '--run-dir', runDir, '--port', String(port), '--http-port', String(httpPort), ...(from?.args ?? ['--handout-file', handoutPath])],
+    { uid: as.uid, gid: as.gid, stdio: ['ignore', out, out], env: from?.env ?? process.env },
   );
   const client = new PoolerManagerClient({ host: '127.0.0.1', port: httpPort });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
