@@ -166,6 +166,25 @@ test('a killed PgBouncer is started again, and a paused one comes back paused', 
   await eventually('resumed', async () => ((await manager.client.status()).paused ? undefined : true));
 });
 
+test('a value PgBouncer itself refuses on RELOAD is reported in its words; what runs stays applied', async () => {
+  const good = await manager.client.status();
+  const bad = handout({}, { max_client_conn: 'lots' });
+  manager.writeHandout(bad);
+  const refused = await eventually('the refusal reported', async () => {
+    const s = await manager.client.status();
+    return s.error ? s : undefined;
+  });
+  assert.match(refused.error!, /PgBouncer refused the new configuration .*invalid value "lots" for parameter max_client_conn/);
+  assert.equal(refused.appliedHash, good.appliedHash);
+  assert.equal(refused.pid, good.pid);
+  assert.equal(refused.ready, true, 'PgBouncer still serves with the previous handout');
+  assert.equal(await once('SELECT 3 AS three'), '3');
+  const fixed = handout({}, { max_client_conn: '1100' });
+  manager.writeHandout(fixed);
+  await applied(fixed);
+  assert.equal((await manager.client.status()).error, undefined);
+});
+
 test('/metrics has CloudNativePG\'s cnpg_pgbouncer_* names from SHOW LISTS, POOLS and STATS', async () => {
   await once('SELECT 1');
   const text = await manager.client.metrics();
