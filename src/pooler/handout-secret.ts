@@ -5,6 +5,7 @@
 import { CoreV1Api, KubeConfig, Watch, type V1Secret } from '@kubernetes/client-node';
 import { HANDOUT_SECRET_KEY } from '../pgbouncer/handout.js';
 import type { HandoutSource, SourceCallbacks } from './handout-file.js';
+import { log } from './log.js';
 
 const RETRY_MS = 2000;
 
@@ -45,7 +46,10 @@ export function watchHandoutSecret(kc: KubeConfig, namespace: string, name: stri
             }
           } else if (type === 'DELETED') cb.onError(new Error(`${where} was deleted; PgBouncer keeps the last handout`));
         },
-        () => again(),
+        (err: unknown) => {
+          if (err && !stopped) log('warn', `the watch of ${where} failed; reading it again`, { error: (err as Error).message });
+          again();
+        },
       );
     } catch (e) {
       const code = (e as { code?: number }).code;

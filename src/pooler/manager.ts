@@ -34,6 +34,8 @@ export class PoolerManager {
   private readonly console: ConsoleAddress;
   private readonly supervisor: PgBouncerSupervisor;
   private readonly metrics = new PgBouncerMetrics();
+  /** The handout whose files are in the run folder: what a PgBouncer starting now runs with. */
+  private written: { hash: string; paused: boolean } | undefined;
   /** The handout PgBouncer runs with. */
   private applied: { hash: string; paused: boolean } | undefined;
   /** The newest handout offered and not yet taken up by the apply loop. */
@@ -135,13 +137,14 @@ export class PoolerManager {
     for (const name of Object.values(FILE_NAMES)) {
       if (name !== FILE_NAMES.pid && !written.has(name)) rmSync(join(this.o.runDir, name), { force: true });
     }
+    this.written = { hash, paused: handout.paused };
     if (this.supervisor.pid === undefined) {
       await this.supervisor.ensureRunning();
       await this.waitForConsole();
     } else {
-      await consoleCommand(this.console, 'RELOAD');
+      await this.reload();
     }
-    this.applied = { hash, paused: handout.paused };
+    this.applied = this.written;
     this.error = undefined;
     await this.syncPause();
     log('info', 'handout applied', { hash, paused: handout.paused });
@@ -151,9 +154,36 @@ export class PoolerManager {
   private async restore(): Promise<void> {
     if (this.stopped || this.supervisor.pid === undefined) return;
     await this.waitForConsole();
+    // It read the files in the run folder when it started.
+    this.applied = this.written;
     if (this.applied) {
       this.error = undefined;
       await this.syncPause();
+    }
+  }
+
+  /**
+   * RELOAD answers success even when PgBouncer refuses the new file (it logs "config file loading
+   * failed" and keeps running), so its log after the command says whether the handout took.
+   */
+  private async reload(): Promise<void> {
+    let issued = false;
+    const problems: string[] = [];
+    const onLine = (line: string) => {
+      if (/RELOAD command issued/.test(line)) issued = true;
+      else if (issued && / (ERROR|WARNING|FATAL) /.test(line)) problems.push(line.replace(/^.*? (ERROR|WARNING|FATAL) /, '$1 '));
+    };
+    this.supervisor.on('line', onLine);
+    try {
+      await consoleCommand(this.console, 'RELOAD');
+      // The log lines were written before the answer, but come through another pipe.
+      for (let i = 0; i < 20 && !issued; i++) await sleep(50);
+      await sleep(50);
+    } finally {
+      this.supervisor.off('line', onLine);
+    }
+    if (problems.some((l) => /config file loading failed/.test(l))) {
+      throw new Error(`PgBouncer refused the new configuration (it keeps running; the previous handout stays the applied one): ${problems.join(' | ')}`);
     }
   }
 

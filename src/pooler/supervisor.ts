@@ -28,6 +28,8 @@ const OWN_CONSOLE = /\/pgbouncer@unix\(/;
 
 export interface SupervisorEvents {
   started: [pid: number];
+  /** Each line PgBouncer logs: the manager reads what a RELOAD made of the new files. */
+  line: [line: string];
   exited: [info: { code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }];
 }
 
@@ -67,6 +69,7 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
       createInterface({ input: stream }).on('line', (line) => {
         if (PROBLEM.test(line)) this.tail = [...this.tail, line].slice(-TAIL_LINES);
         if (!OWN_CONSOLE.test(line)) log('info', line, {}, 'pgbouncer');
+        this.emit('line', line);
       });
     }
     child.once('spawn', () => this.emit('started', child.pid!));
