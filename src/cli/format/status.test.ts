@@ -176,6 +176,51 @@ describe('renderClusterStatus', () => {
   }
 });
 
+describe('renderClusterStatus: poolers', () => {
+  it('one line per pooler and one per PgBouncer, after the endpoints; none without poolers', () => {
+    const report: ClusterStatusReport = {
+      ...healthyStatus(),
+      poolers: [
+        {
+          name: 'lab-pooler-rw',
+          type: 'rw',
+          poolMode: 'transaction',
+          instances: 2,
+          running: 2,
+          ready: 1,
+          paused: false,
+          phase: 'active',
+          phaseReason: '1 of 2 PgBouncer instance(s) ready with the current configuration',
+          address: '127.0.0.1:6000',
+          instancesStatus: [
+            { name: 'lab-pooler-rw-1', ready: true, paused: false, pid: 501, metricsPort: 6101 },
+            { name: 'lab-pooler-rw-2', ready: false, paused: false, metricsPort: 6102 },
+          ],
+        },
+      ],
+    };
+    const out = renderClusterStatus(report, { verbose: 0, now });
+    assert.ok(
+      out.endsWith(
+        lines(
+          'Poolers',
+          'Name           Type  Mode         Instances  Ready  Paused  Address         Status',
+          '----           ----  ----         ---------  -----  ------  -------         ------',
+          'lab-pooler-rw  rw    transaction  2/2        1      no      127.0.0.1:6000  active: 1 of 2 PgBouncer instance(s) ready with the current configuration',
+          '',
+          'Pooler instance  Ready  Paused  PgBouncer PID  Metrics port',
+          '---------------  -----  ------  -------------  ------------',
+          'lab-pooler-rw-1  yes    no      501            6101',
+          'lab-pooler-rw-2  no     no      -              6102',
+          '',
+        ),
+      ),
+      out,
+    );
+    assert.ok(!renderClusterStatus(healthyStatus(), { verbose: 0, now }).includes('Poolers'));
+  });
+});
+
 describe('replicationRole', () => {
   const report = healthyStatus();
   const primary = report.instancesStatus.find((i) => i.isPrimary);
