@@ -49,6 +49,10 @@ export const ANNOTATIONS = {
   peers: 'cnpg.io/peers',
 } as const;
 
+/** PgBouncer's port in a pooler Pod and on its Service, and where the pooler manager serves /metrics and /status. */
+export const PGBOUNCER_PORT = 5432;
+export const POOLER_METRICS_PORT = 9127;
+
 export const instanceName = (cluster: string, serial: number): string => `${cluster}-${serial}`;
 
 export const secretNames = (cluster: string) => ({

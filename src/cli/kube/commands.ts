@@ -2,7 +2,9 @@
 // objects CloudNativePG's plugin does, so the operator acts on them as it would on a kubectl edit.
 // promote, fencing, restart and reload are in commands/ha.ts, shared with the local CLI.
 import { spawn } from 'node:child_process';
-import { ANNOTATIONS, serviceNames } from '../../api/names.js';
+import type { Pooler } from '../../api/index.js';
+import { ANNOTATIONS, POOLER_METRICS_PORT, serviceNames } from '../../api/names.js';
+import type { PoolerStatus } from '../../operator/pooler-plan.js';
 import type { ObservedInstance } from '../../operator/types.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
@@ -38,7 +40,25 @@ export async function kubeClusterReport(conn: KubeConnection, name: string): Pro
     .filter((s) => [order.rw, order.ro, order.r].includes(s.metadata?.name ?? ''))
     .sort((a, b) => [order.rw, order.ro, order.r].indexOf(a.metadata!.name!) - [order.rw, order.ro, order.r].indexOf(b.metadata!.name!))
     .map((s) => ({ name: s.metadata!.name!, host: `${s.metadata!.name!}.${conn.namespace}.svc`, port: s.spec?.ports?.[0]?.port ?? 5432 }));
-  return { cluster, instances, endpoints };
+  return { cluster, instances, endpoints, poolers: await kubePoolers(conn, name) };
+}
+
+/** Each Pooler naming the cluster, with its Pods as its PgBouncers (their pids stay inside the Pods). */
+async function kubePoolers(conn: KubeConnection, cluster: string): Promise<NonNullable<Report['poolers']>> {
+  const poolers = (await conn.poolers(cluster)) as Array<Pooler & { status?: PoolerStatus }>;
+  return Promise.all(
+    poolers.map(async (pooler) => {
+      const pods = await conn.poolerPods(pooler.metadata.name);
+      const instances = pods.map((pod) => ({
+        name: pod.metadata?.name ?? '',
+        running: pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp,
+        ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        paused: pooler.status?.phase === 'paused',
+        metricsPort: POOLER_METRICS_PORT,
+      }));
+      return { pooler, instances };
+    }),
+  );
 }
 
 export async function kubeStatus(conn: KubeConnection, cluster: string, opts: { output?: string; verbose: number }): Promise<void> {

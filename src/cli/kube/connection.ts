@@ -134,6 +134,17 @@ export class KubeConnection {
     await this.call(() => this.objects.patch({ ...header, spec } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
   }
 
+  /** The Poolers of the namespace that name this Cluster. */
+  async poolers(cluster: string): Promise<KubeObject[]> {
+    const list = await this.call(() => this.objects.list(RESOURCES.Pooler!.apiVersion, 'Pooler', this.namespace));
+    return (list.items as unknown as KubeObject[]).filter((p) => (p.spec as { cluster?: { name?: string } } | undefined)?.cluster?.name === cluster);
+  }
+
+  async poolerPods(pooler: string): Promise<V1Pod[]> {
+    const list = await this.call(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${LABELS.poolerName}=${pooler}` }));
+    return list.items;
+  }
+
   async instancePods(cluster: string): Promise<V1Pod[]> {
     const list = await this.call(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${LABELS.cluster}=${cluster},${LABELS.podRole}=instance` }));
     return list.items;
