@@ -128,6 +128,24 @@ test('kubectl cnpg status shows what each instance manager reports, through the 
   );
 });
 
+test('kubectl cnpg pooler pause|resume writes spec.pgbouncer.paused; kubectl cnpg status lists the pooler', { timeout: 120_000 }, async () => {
+  const pooler = join(scratch, 'pooler.yaml');
+  writeFileSync(pooler, 'apiVersion: postgresql.cnpg.io/v1\nkind: Pooler\nmetadata:\n  name: pg-pooler\nspec:\n  cluster:\n    name: pg\n  pgbouncer:\n    poolMode: transaction\n');
+  await ok(['apply', '-f', pooler]);
+  const paused = () => ok(['get', 'pooler', 'pg-pooler', '-o', 'jsonpath={.spec.pgbouncer.paused}']);
+  assert.equal(await ok(['cnpg', 'pooler', 'pause', 'pg-pooler']), 'pooler pg-pooler pause requested\n');
+  assert.equal(await paused(), 'true');
+  assert.equal(await ok(['cnpg', 'pooler', 'resume', 'pg-pooler']), 'pooler pg-pooler resume requested\n');
+  assert.equal(await paused(), 'false');
+  const json = JSON.parse(await ok(['cnpg', 'status', 'pg', '-o', 'json'])) as { poolers?: Array<{ name: string; type: string; poolMode: string }> };
+  assert.deepEqual(json.poolers?.map((p) => [p.name, p.type, p.poolMode]), [['pg-pooler', 'rw', 'transaction']]);
+  assert.match(await ok(['cnpg', 'status', 'pg']), /Poolers\n[^\n]*\n[^\n]*\npg-pooler\s+rw\s+transaction/);
+  const missing = await kubectl(['cnpg', 'pooler', 'pause', 'nope']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /nope/);
+  await ok(['delete', 'pooler', 'pg-pooler']);
+});
+
 test('kubectl cnpg refuses bad input with a message and a non-zero exit', { timeout: 60_000 }, async () => {
   const missing = await kubectl(['cnpg', 'status', 'nope']);
   assert.notEqual(missing.code, 0);
