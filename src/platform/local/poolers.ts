@@ -24,6 +24,14 @@ import { freePort } from './ports.js';
 
 const POOLER_MAIN = fileURLToPath(new URL('../../pooler/main.js', import.meta.url));
 const STOP_TIMEOUT_MS = 10_000;
+/** A manager that dies sooner than this after its start is crashing: the next start waits, doubling up to a minute. */
+const CRASH_WINDOW_MS = 10_000;
+const MAX_BACKOFF_MS = 60_000;
+
+/** How long after its last start a dead manager is started again: at once after a long run, later and later while it keeps crashing. */
+export function respawnDelayMs(quickExits: number): number {
+  return quickExits === 0 ? 0 : Math.min(1000 * 2 ** (quickExits - 1), MAX_BACKOFF_MS);
+}
 
 export interface PoolerInstanceRecord {
   name: string;
@@ -31,6 +39,8 @@ export interface PoolerInstanceRecord {
   metricsPort: number;
   managerPid?: number;
   managerStartedAt?: string;
+  /** Starts in a row that ended within CRASH_WINDOW_MS. */
+  quickExits?: number;
 }
 
 /** What the platform remembers of a pooler, in its folder. */
@@ -143,7 +153,7 @@ export class LocalPoolers implements PoolerRuntime {
       const content = JSON.stringify(handout) + '\n';
       // Rewritten only when it changed: the manager applies a new file with a RELOAD, clients kept.
       if ((await readFile(file, 'utf8').catch(() => undefined)) !== content) writeOwnedFile(file, content, owner, 0o600, { durable: false });
-      if (!this.managerRunning(inst)) {
+      if (!this.managerRunning(inst) && this.mayStart(inst)) {
         this.spawnManager(dir, rec.port, inst, owner);
         await this.writeRecord(pooler, rec);
       }
@@ -155,6 +165,16 @@ export class LocalPoolers implements PoolerRuntime {
       rec.instances = rec.instances.filter((i) => i !== inst);
       await this.writeRecord(pooler, rec);
     }
+  }
+
+  /** A dead manager is started again, unless it keeps dying right after its start (its log says why). */
+  private mayStart(inst: PoolerInstanceRecord): boolean {
+    if (!inst.managerStartedAt) return true;
+    const since = Date.now() - Date.parse(inst.managerStartedAt);
+    const quickExits = since < CRASH_WINDOW_MS + respawnDelayMs(inst.quickExits ?? 0) ? (inst.quickExits ?? 0) + 1 : 0;
+    if (since < respawnDelayMs(quickExits)) return false;
+    inst.quickExits = quickExits;
+    return true;
   }
 
   private spawnManager(dir: string, port: number, inst: PoolerInstanceRecord, owner: OsUser | undefined): void {
