@@ -267,9 +267,35 @@ test('bad command lines are usage errors that name the flag and exit 2', async (
   const unknown = await runMain(['--run-dir', '/tmp/x', '--bogus']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown option '--bogus'/);
+  const missing = await runMain(['--run-dir', '/tmp/x', '--port', '6432', '--http-port', '9127', '--handout-file', '/tmp/h.json', '--pgbouncer', '/usr/sbin/no-such-pgbouncer']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /PgBouncer is not an executable at \/usr\/sbin\/no-such-pgbouncer; install Debian's pgbouncer package/);
   if (userInfo().uid === 0) {
     const root = await runMain(['--run-dir', join(dir, 'root-run'), '--port', '6432', '--http-port', '9127', '--handout-file', '/tmp/h.json'], {});
     assert.equal(root.code, 2);
     assert.match(root.stderr, /refusing to run as root/);
+  }
+});
+
+test('a first handout PgBouncer refuses to start with is reported in its words; a corrected one starts it', async () => {
+  const own = ownedTempDir('cnpg-pooler-first-', as);
+  const second = await startPoolerManager(own, as, handout({}, { max_client_conn: 'lots' }));
+  try {
+    const refused = await eventually('the refusal reported', async () => {
+      const s = await second.client.status();
+      return s.error && /invalid value/.test(s.error) ? s : undefined;
+    });
+    assert.match(refused.error!, /PgBouncer exited \(code 1\): ERROR invalid value "lots" for parameter max_client_conn/);
+    assert.equal(refused.ready, false);
+    assert.equal(refused.appliedHash, undefined);
+    const fixed = handout({}, { max_client_conn: '100' });
+    second.writeHandout(fixed);
+    await eventually('the corrected handout runs', async () => {
+      const s = await second.client.status();
+      return s.ready && s.appliedHash === handoutHash(fixed) && !s.error ? true : undefined;
+    });
+  } finally {
+    await second.stop();
+    removeDir(own);
   }
 });

@@ -21,8 +21,11 @@ export interface ConsoleRows {
 export class AdminConsole {
   private constructor(private readonly client: pg.Client) {}
 
-  /** Connects, or rejects with PgBouncer's or the socket's reason within `timeoutMs`. */
-  static async connect(address: ConsoleAddress, timeoutMs = 5000): Promise<AdminConsole> {
+  /**
+   * Connects, or rejects with PgBouncer's or the socket's reason within `timeoutMs`; each command
+   * then gets as long again, unless `waitForever` (PAUSE returns only once PgBouncer has drained).
+   */
+  static async connect(address: ConsoleAddress, timeoutMs = 5000, waitForever = false): Promise<AdminConsole> {
     const client = new pg.Client({
       host: address.socketDir,
       port: address.port,
@@ -30,6 +33,7 @@ export class AdminConsole {
       database: ADMIN_DATABASE,
       password: address.password,
       connectionTimeoutMillis: timeoutMs,
+      ...(waitForever ? {} : { query_timeout: timeoutMs }),
     });
     // An error after connecting (PgBouncer restarted) surfaces on the next query, not as a crash.
     client.on('error', () => undefined);

@@ -2,6 +2,7 @@
 // Entry point of one pooler manager: `node main.js --run-dir … --port … --http-port … (--handout-file
 // PATH | --handout-secret NAME)`, run by the local platform per pooler instance and as the command
 // of a pooler Pod's container. See args.ts for the flags.
+import { accessSync, constants } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseHandout } from '../pgbouncer/parse-handout.js';
 import { parseManagerArgs, UsageError, USAGE } from './args.js';
@@ -18,6 +19,12 @@ async function main(): Promise<void> {
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`pooler-manager: ${e.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  try {
+    accessSync(args.pgbouncer, constants.X_OK);
+  } catch {
+    process.stderr.write(`pooler-manager: PgBouncer is not an executable at ${args.pgbouncer}; install Debian's pgbouncer package or give --pgbouncer PATH\n`);
     process.exit(2);
   }
   if (process.getuid?.() === 0) {

@@ -13,7 +13,7 @@ import { PgBouncerMetrics } from '../pgbouncer/metrics.js';
 import { log } from './log.js';
 import type { PoolerStatus } from './protocol.js';
 import { ensurePrivateDir, writeAtomically } from './run-dir.js';
-import { PgBouncerSupervisor } from './supervisor.js';
+import { PgBouncerSupervisor, withoutPrefix } from './supervisor.js';
 
 export interface ManagerOptions {
   /** The manager's private folder: PgBouncer's files and its unix socket. */
@@ -171,7 +171,7 @@ export class PoolerManager {
     const problems: string[] = [];
     const onLine = (line: string) => {
       if (/RELOAD command issued/.test(line)) issued = true;
-      else if (issued && / (ERROR|WARNING|FATAL) /.test(line)) problems.push(line.replace(/^.*? (ERROR|WARNING|FATAL) /, '$1 '));
+      else if (issued && / (ERROR|WARNING|FATAL) /.test(line)) problems.push(withoutPrefix(line));
     };
     this.supervisor.on('line', onLine);
     try {
@@ -213,7 +213,7 @@ export class PoolerManager {
     if (want && this.pause === 'running') {
       const generation = ++this.pauseGeneration;
       this.pause = 'pausing';
-      const console = await AdminConsole.connect(this.console);
+      const console = await AdminConsole.connect(this.console, 5000, true);
       this.pausing = console;
       console
         .run('PAUSE')

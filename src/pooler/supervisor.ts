@@ -23,6 +23,8 @@ const STABLE_MS = 30_000;
 /** The last warnings and errors PgBouncer wrote, kept to say why it died. */
 const TAIL_LINES = 5;
 const PROBLEM = / (WARNING|ERROR|FATAL) /;
+/** `2026-01-01 00:00:00.000 UTC [42] ERROR invalid value …` → `ERROR invalid value …` */
+export const withoutPrefix = (line: string) => line.replace(/^.*? (WARNING|ERROR|FATAL) /, '$1 ');
 /** The manager's own console sessions (status, metrics): one login and one close per scrape, not worth a log line. */
 const OWN_CONSOLE = /\/pgbouncer@unix\(/;
 
@@ -67,7 +69,7 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
     this.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
-        if (PROBLEM.test(line)) this.tail = [...this.tail, line].slice(-TAIL_LINES);
+        if (PROBLEM.test(line)) this.tail = [...this.tail, withoutPrefix(line)].slice(-TAIL_LINES);
         if (!OWN_CONSOLE.test(line)) log('info', line, {}, 'pgbouncer');
         this.emit('line', line);
       });

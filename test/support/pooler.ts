@@ -127,6 +127,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     try {
       const value = await check();
       if (value !== undefined) return value;
+      last = undefined;
     } catch (e) {
       last = e;
     }
