@@ -26,15 +26,10 @@ class MissingSecret extends Error {}
 export class PoolerController {
   constructor(private readonly platform: Platform) {}
 
-  private get runtime(): PoolerRuntime | undefined {
-    return this.platform.poolers;
-  }
-
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
-    const { store, events } = this.platform;
+    const { store, events, poolers: runtime } = this.platform;
     const pooler = (await store.get('Pooler', namespace, name)) as StoredPooler | undefined;
     if (!pooler) return {};
-    const runtime = this.runtime;
     if (pooler.metadata.deletionTimestamp) {
       await runtime?.remove(pooler);
       await store.delete('Pooler', namespace, name);
