@@ -166,6 +166,18 @@ test('a killed PgBouncer is started again, and a paused one comes back paused', 
   await eventually('resumed', async () => ((await manager.client.status()).paused ? undefined : true));
 });
 
+test('a PgBouncer that stops answering is not ready, and ready again once it answers', async () => {
+  const { pid } = await manager.client.status();
+  process.kill(pid!, 'SIGSTOP');
+  try {
+    await eventually('not ready', async () => ((await manager.client.ready()) ? undefined : true), 15_000);
+  } finally {
+    process.kill(pid!, 'SIGCONT');
+  }
+  await eventually('ready again', async () => ((await manager.client.ready()) ? true : undefined), 15_000);
+  assert.equal((await manager.client.status()).pid, pid, 'the same PgBouncer, not a restarted one');
+});
+
 test('a value PgBouncer itself refuses on RELOAD is reported in its words; what runs stays applied', async () => {
   const good = await manager.client.status();
   const bad = handout({}, { max_client_conn: 'lots' });
