@@ -222,6 +222,8 @@ test('/metrics has CloudNativePG\'s cnpg_pgbouncer_* names from SHOW LISTS, POOL
   }
   const xacts = Number(/^cnpg_pgbouncer_stats_total_xact_count\{database="postgres"\} (\d+)$/m.exec(text)?.[1]);
   assert.ok(xacts > 0, 'transactions were counted');
+  const together = await Promise.all(Array.from({ length: 8 }, () => manager.client.metrics()));
+  for (const t of together) assert.match(t, /^cnpg_pgbouncer_pools_cl_active\{database="postgres",user="tester"\} \d+$/m, 'scrapes at the same time each see every pool');
 });
 
 test('1000 concurrent clients in transaction mode are all served on at most 25 of max_connections 100', async () => {

@@ -53,6 +53,7 @@ export class PoolerManager {
   private error: string | undefined;
   private stopped = false;
   private readonly probe: NodeJS.Timeout;
+  private scraping: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ManagerOptions) {
     ensurePrivateDir(o.runDir);
@@ -104,14 +105,19 @@ export class PoolerManager {
     };
   }
 
-  async metricsText(): Promise<{ contentType: string; text: string }> {
-    const console = this.consoleUp ? await AdminConsole.connect(this.console, 2000).catch((e: Error) => e) : new Error('PgBouncer is not running');
-    try {
-      await this.metrics.collect((command) => (console instanceof Error ? Promise.reject(console) : console.run(command)));
-    } finally {
-      if (!(console instanceof Error)) await console.close();
-    }
-    return { contentType: this.metrics.contentType, text: await this.metrics.text() };
+  /** One scrape at a time: a collection resets and refills the gauges, so two at once would mix. */
+  metricsText(): Promise<{ contentType: string; text: string }> {
+    const scrape = this.scraping.then(async () => {
+      const console = this.consoleUp ? await AdminConsole.connect(this.console, 2000).catch((e: Error) => e) : new Error('PgBouncer is not running');
+      try {
+        await this.metrics.collect((command) => (console instanceof Error ? Promise.reject(console) : console.run(command)));
+      } finally {
+        if (!(console instanceof Error)) await console.close();
+      }
+      return { contentType: this.metrics.contentType, text: await this.metrics.text() };
+    });
+    this.scraping = scrape.catch(() => undefined);
+    return scrape;
   }
 
   /**
