@@ -166,6 +166,18 @@ test('a killed PgBouncer is started again, and a paused one comes back paused', 
   await eventually('resumed', async () => ((await manager.client.status()).paused ? undefined : true));
 });
 
+test('a PgBouncer that stops answering is not ready, and ready again once it answers', async () => {
+  const { pid } = await manager.client.status();
+  process.kill(pid!, 'SIGSTOP');
+  try {
+    await eventually('not ready', async () => ((await manager.client.ready()) ? undefined : true), 15_000);
+  } finally {
+    process.kill(pid!, 'SIGCONT');
+  }
+  await eventually('ready again', async () => ((await manager.client.ready()) ? true : undefined), 15_000);
+  assert.equal((await manager.client.status()).pid, pid, 'the same PgBouncer, not a restarted one');
+});
+
 test('a value PgBouncer itself refuses on RELOAD is reported in its words; what runs stays applied', async () => {
   const good = await manager.client.status();
   const bad = handout({}, { max_client_conn: 'lots' });
@@ -210,6 +222,8 @@ test('/metrics has CloudNativePG\'s cnpg_pgbouncer_* names from SHOW LISTS, POOL
   }
   const xacts = Number(/^cnpg_pgbouncer_stats_total_xact_count\{database="postgres"\} (\d+)$/m.exec(text)?.[1]);
   assert.ok(xacts > 0, 'transactions were counted');
+  const together = await Promise.all(Array.from({ length: 8 }, () => manager.client.metrics()));
+  for (const t of together) assert.match(t, /^cnpg_pgbouncer_pools_cl_active\{database="postgres",user="tester"\} \d+$/m, 'scrapes at the same time each see every pool');
 });
 
 test('1000 concurrent clients in transaction mode are all served on at most 25 of max_connections 100', async () => {

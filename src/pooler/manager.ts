@@ -25,7 +25,11 @@ export interface ManagerOptions {
   binary: string;
   /** How long a started PgBouncer may take before its console answers. */
   startTimeoutMs?: number;
+  probeIntervalMs?: number;
 }
+
+const PROBE_INTERVAL_MS = 2000;
+const PROBE_TIMEOUT_MS = 2000;
 
 type PauseState = 'running' | 'pausing' | 'paused';
 
@@ -48,6 +52,8 @@ export class PoolerManager {
   private pausing: AdminConsole | undefined;
   private error: string | undefined;
   private stopped = false;
+  private readonly probe: NodeJS.Timeout;
+  private scraping: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ManagerOptions) {
     ensurePrivateDir(o.runDir);
@@ -62,6 +68,7 @@ export class PoolerManager {
       log('info', 'PgBouncer started', { pid });
       this.enqueue(() => this.restore());
     });
+    this.probe = setInterval(() => void this.probeConsole(), o.probeIntervalMs ?? PROBE_INTERVAL_MS);
     this.supervisor.on('exited', ({ code, signal, lastLines }) => {
       this.consoleUp = false;
       this.pause = 'running';
@@ -98,18 +105,38 @@ export class PoolerManager {
     };
   }
 
-  async metricsText(): Promise<{ contentType: string; text: string }> {
-    const console = this.consoleUp ? await AdminConsole.connect(this.console, 2000).catch((e: Error) => e) : new Error('PgBouncer is not running');
-    try {
-      await this.metrics.collect((command) => (console instanceof Error ? Promise.reject(console) : console.run(command)));
-    } finally {
-      if (!(console instanceof Error)) await console.close();
-    }
-    return { contentType: this.metrics.contentType, text: await this.metrics.text() };
+  /** One scrape at a time: a collection resets and refills the gauges, so two at once would mix. */
+  metricsText(): Promise<{ contentType: string; text: string }> {
+    const scrape = this.scraping.then(async () => {
+      const console = this.consoleUp ? await AdminConsole.connect(this.console, 2000).catch((e: Error) => e) : new Error('PgBouncer is not running');
+      try {
+        await this.metrics.collect((command) => (console instanceof Error ? Promise.reject(console) : console.run(command)));
+      } finally {
+        if (!(console instanceof Error)) await console.close();
+      }
+      return { contentType: this.metrics.contentType, text: await this.metrics.text() };
+    });
+    this.scraping = scrape.catch(() => undefined);
+    return scrape;
+  }
+
+  /**
+   * A PgBouncer that runs but no longer answers (stopped, stuck) is not ready: probes and the
+   * platform see it, and clients are sent elsewhere. One that answers again is ready again.
+   */
+  private async probeConsole(): Promise<void> {
+    if (this.stopped || this.supervisor.pid === undefined || this.applied === undefined) return;
+    const up = await consoleCommand(this.console, 'SHOW VERSION', PROBE_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
+    if (up !== this.consoleUp) log(up ? 'info' : 'warn', up ? "PgBouncer's console answers again" : "PgBouncer's console does not answer; not ready");
+    this.consoleUp = up;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.probe);
     this.pauseGeneration++;
     await this.pausing?.close();
     await this.supervisor.stop();
