@@ -109,4 +109,6 @@ export interface Platform {
   instances: InstanceRuntime;
   endpoints: EndpointRuntime;
   events: EventRecorder;
+  /** Optional until every platform runs Poolers; a Pooler on a platform without it reports so in its status. */
+  poolers?: PoolerRuntime;
 }

@@ -1,0 +1,144 @@
+// A Pooler on Kubernetes: the objects of pooler-specs.ts written when they differ from what is
+// stored, and the running PgBouncers observed from the pooler's Pods and their managers' /status.
+import { isDeepStrictEqual } from 'node:util';
+import type { Pooler } from '../../api/index.js';
+import type { LocalEndpoint } from '../../api/cluster-status.js';
+import type { KubeObject } from '../../api/meta.js';
+import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../api/names.js';
+import type { PoolerHandout } from '../../pgbouncer/handout.js';
+import type { ObservedPoolerInstance, PoolerRuntime } from '../../operator/platform.js';
+import { poolerConfigSecretName, poolerObjects, poolerServiceAccount, poolerSpecHash } from './pooler-specs.js';
+import type { KubeStore } from './store.js';
+
+/** What a pooler manager's GET /status answers, as far as the operator reads it. */
+export interface PoolerManagerStatus {
+  appliedHash?: string;
+  ready: boolean;
+  paused: boolean;
+}
+
+export interface KubePoolersOptions {
+  /** The image pooler Pods run (the operand image, which has PgBouncer and the pooler manager). */
+  image: string;
+  /** Asks a running pooler Pod's manager; by default GET http://<podIP>:9127/status. */
+  managerStatus?: (pod: KubeObject & { status?: { podIP?: string } }) => Promise<PoolerManagerStatus>;
+}
+
+const STATUS_TIMEOUT_MS = 2000;
+
+async function statusOverHttp(pod: KubeObject & { status?: { podIP?: string } }): Promise<PoolerManagerStatus> {
+  const response = await fetch(`http://${pod.status?.podIP}:${POOLER_METRICS_PORT}/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`pooler manager of ${pod.metadata.name} answered ${response.status}`);
+  return (await response.json()) as PoolerManagerStatus;
+}
+
+interface PodView extends KubeObject {
+  status?: { phase?: string; podIP?: string };
+}
+
+/**
+ * Whether `stored` already is what `wanted` asks for. The Deployment and Service carry the spec's
+ * hash (the API server fills defaults into them, so comparing their specs would always differ);
+ * other kinds are compared on the fields the operator writes.
+ */
+function upToDate(wanted: KubeObject, stored: KubeObject | undefined): boolean {
+  if (!stored) return false;
+  const labelsKept = Object.entries(wanted.metadata.labels ?? {}).every(([k, v]) => stored.metadata.labels?.[k] === v);
+  if (!labelsKept) return false;
+  const fields = wanted as unknown as Record<string, unknown>;
+  const have = stored as unknown as Record<string, unknown>;
+  switch (wanted.kind) {
+    case 'Deployment':
+    case 'Service':
+      return stored.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === wanted.metadata.annotations?.[ANNOTATIONS.poolerSpecHash];
+    case 'Secret':
+      return isDeepStrictEqual(stored.data, wanted.data);
+    case 'Role':
+      return isDeepStrictEqual(have.rules, fields.rules);
+    case 'RoleBinding':
+      return isDeepStrictEqual(have.roleRef, fields.roleRef) && isDeepStrictEqual(have.subjects, fields.subjects);
+    default:
+      return true;
+  }
+}
+
+export class KubePoolers implements PoolerRuntime {
+  private readonly managerStatus: NonNullable<KubePoolersOptions['managerStatus']>;
+
+  constructor(
+    private readonly store: KubeStore,
+    private readonly o: KubePoolersOptions,
+  ) {
+    this.managerStatus = o.managerStatus ?? statusOverHttp;
+  }
+
+  /** The pooler's Service, by its cluster DNS name. */
+  async address(pooler: Pooler): Promise<LocalEndpoint> {
+    return { host: `${pooler.metadata.name}.${pooler.metadata.namespace ?? 'default'}.svc`, port: PGBOUNCER_PORT };
+  }
+
+  /** Writes the objects that differ from the stored ones; nothing when all match. */
+  async apply(pooler: Pooler, handout: PoolerHandout): Promise<void> {
+    for (const wanted of poolerObjects(pooler, handout, this.o.image)) {
+      const stored = await this.store.get(wanted.kind, wanted.metadata.namespace, wanted.metadata.name);
+      if (upToDate(wanted, stored)) continue;
+      // The Service keeps the address the API server gave it unless the template asks for one.
+      if (wanted.kind === 'Service' && stored) wanted.spec = { ...keptAddresses(stored), ...(wanted.spec as object) };
+      await this.store.put(wanted);
+    }
+  }
+
+  /**
+   * One entry per Pod of the pooler that is not being deleted. While the Deployment or the Service
+   * is not made from the current spec yet, no instance counts as running the current handout, so
+   * the controller applies again (a template change, a Service deleted by hand) even when every
+   * manager reports the handout's hash.
+   */
+  async observe(pooler: Pooler): Promise<ObservedPoolerInstance[]> {
+    const namespace = pooler.metadata.namespace ?? 'default';
+    // The cluster label first: the operator's Pod cache is indexed by it.
+    const pods = (await this.store.list('Pod', namespace, { [LABELS.cluster]: pooler.spec.cluster.name, [LABELS.poolerName]: pooler.metadata.name })) as PodView[];
+    const current = await this.madeFromCurrentSpec(pooler);
+    const alive = pods.filter((p) => !p.metadata.deletionTimestamp);
+    return Promise.all(
+      alive.map(async (pod): Promise<ObservedPoolerInstance> => {
+        const name = pod.metadata.name;
+        if (pod.status?.phase !== 'Running' || !pod.status.podIP) return { name, ready: false, paused: false };
+        try {
+          const status = await this.managerStatus(pod);
+          return { name, ready: status.ready, paused: status.paused, ...(current && status.appliedHash ? { appliedHash: status.appliedHash } : {}) };
+        } catch {
+          return { name, ready: false, paused: false };
+        }
+      }),
+    );
+  }
+
+  private async madeFromCurrentSpec(pooler: Pooler): Promise<boolean> {
+    const namespace = pooler.metadata.namespace ?? 'default';
+    const hash = poolerSpecHash(pooler, this.o.image);
+    const [deployment, service, secret] = await Promise.all([
+      this.store.get('Deployment', namespace, pooler.metadata.name),
+      this.store.get('Service', namespace, pooler.metadata.name),
+      this.store.get('Secret', namespace, poolerConfigSecretName(pooler.metadata.name)),
+    ]);
+    return [deployment, service].every((o) => o?.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === hash) && secret !== undefined;
+  }
+
+  /** Deletes what apply made. The API server's garbage collector would too (owner references), but a test control plane has none. */
+  async remove(pooler: Pooler): Promise<void> {
+    const namespace = pooler.metadata.namespace ?? 'default';
+    const name = pooler.metadata.name;
+    await this.store.delete('Deployment', namespace, name);
+    await this.store.delete('Service', namespace, name);
+    await this.store.delete('RoleBinding', namespace, name);
+    await this.store.delete('Role', namespace, name);
+    if (poolerServiceAccount(pooler)) await this.store.delete('ServiceAccount', namespace, name);
+    await this.store.delete('Secret', namespace, poolerConfigSecretName(name));
+  }
+}
+
+function keptAddresses(stored: KubeObject): Record<string, unknown> {
+  const spec = (stored.spec ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'].filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+}
