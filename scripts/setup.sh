@@ -14,6 +14,8 @@ command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
 command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
 command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+# Poolers run Debian's PgBouncer (in /usr/sbin, outside a user's PATH).
+[ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
 if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
   # barman-cloud does not depend on it, and the interop tests use snappy (Debian's Python, as barman's scripts).
@@ -30,7 +32,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-# Debian's package starts its own cluster on 5432; we never use it, and nothing of ours depends on it.
+# Debian's packages start their own cluster on 5432 and PgBouncer on 6432; we never use them, and
+# nothing of ours depends on them (poolers run PgBouncers of their own on allocated ports).
 
 if ! command -v node >/dev/null 2>&1; then
   echo "Node.js 20 or newer is required (https://nodejs.org or the Debian package nodejs)" >&2

@@ -399,13 +399,14 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     lint('Dockerfile', { user: '10001', entrypoint: '/app/dist/src/platform/kubernetes/main.js', ports: [9443, 8080, 8081] });
   });
 
-  test('operand image: pinned bases, uid 26, PostgreSQL 15 by default via PG_MAJOR, bzip2, entrypoint, ports', () => {
-    lint('Dockerfile.operand', { user: '26', entrypoint: '/app/dist/src/instance/main.js', ports: [5432, 8000, 9187] });
+  test('operand image: pinned bases, uid 26, PostgreSQL 15 by default via PG_MAJOR, bzip2, PgBouncer, entrypoint, ports', () => {
+    lint('Dockerfile.operand', { user: '26', entrypoint: '/app/dist/src/instance/main.js', ports: [5432, 8000, 9187, 9127] });
     const text = readFileSync(join(root, 'Dockerfile.operand'), 'utf8');
     assert.match(text, /^ARG PG_MAJOR=15$/m);
     assert.match(text, /postgresql-\$\{PG_MAJOR\}/);
     assert.match(text, /apt\.postgresql\.org\.sh/, 'other majors come from the PGDG repository');
     assert.match(text, /\bbzip2\b/);
+    assert.match(text, /apt-get install -y --no-install-recommends [^\n]*\bpgbouncer\b/, 'pooler Pods run Debian\'s PgBouncer from this image');
     assert.match(text, /--uid 26\b/);
     assert.match(text, /FROM node:\$\{NODE_VERSION\}-bookworm/);
   });

@@ -45,3 +45,6 @@ function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** The key of the `<pooler>-config` Secret that holds the handout as JSON (Kubernetes platform). */
+export const HANDOUT_SECRET_KEY = 'handout.json';
