@@ -9,8 +9,8 @@
 // drives it: there is no kubelet or Deployment controller here, so no pooler Pod would run anyway.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,14 +27,15 @@ import {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { Pooler } from '../src/api/index.js';
-import type { PoolerHandout } from '../src/pgbouncer/handout.js';
-import { KubePoolers, type PoolerManagerStatus } from '../src/platform/kubernetes/poolers.js';
+import { handoutHash, type PoolerHandout } from '../src/pgbouncer/handout.js';
+import { KubePoolers } from '../src/platform/kubernetes/poolers.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { issueServingCertificate } from '../src/platform/kubernetes/webhook-cert.js';
 import { startWebhookServer } from '../src/platform/kubernetes/webhook.js';
 import { installCrds } from './support/crds.js';
 import { REPO } from './support/env.js';
 import { freePort } from './support/s3.js';
+import { eventually, ownedTempDir, POOLER_MAIN, removeDir, unprivileged } from './support/pooler.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 
 const exec = promisify(execFile);
@@ -45,8 +46,12 @@ const CNPG = { group: 'postgresql.cnpg.io', version: 'v1' } as const;
 let cp: ControlPlane;
 let kc: KubeConfig;
 let webhook: Server;
-/** What the pooler managers of the test's Pods answer, by Pod name (no kubelet runs them). */
-const managers = new Map<string, PoolerManagerStatus>();
+/** Where the pooler managers this test runs for its Pods answer, by Pod name (no kubelet runs them). */
+const managers = new Map<string, { host: string; port: number }>();
+const managerProcesses: ChildProcess[] = [];
+/** PgBouncer and its manager refuse root: they run as `postgres` when the test runs as root. */
+const as = unprivileged();
+const podDir = ownedTempDir('cnpg-kube-pooler-', as);
 let runtime: KubePoolers;
 
 const handout = (poolMode: string): PoolerHandout => ({
@@ -54,7 +59,8 @@ const handout = (poolMode: string): PoolerHandout => ({
   target: { host: `pg-rw.${NS}.svc`, port: 5432 },
   hba: [],
   users: [],
-  serverTLS: { ca: '-----BEGIN CERTIFICATE-----\n…' },
+  // server_tls_sslmode stays PgBouncer's default here (no PostgreSQL runs): the CA is written, not used.
+  serverTLS: { ca: '-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----\n' },
   paused: false,
 });
 
@@ -116,17 +122,15 @@ before(async () => {
   await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: ['cluster', 'pooler'].map((k) => hook('mutate', k)) } });
   runtime = new KubePoolers(new KubeStore(await operatorKubeConfig()), {
     image: IMAGE,
-    managerStatus: async (pod) => {
-      const status = managers.get(pod.metadata.name);
-      if (!status) throw new Error('connection refused');
-      return status;
-    },
+    managerAddress: (pod) => managers.get(pod.metadata.name) ?? { host: '127.0.0.1', port: 1 },
   });
 });
 
 after(async () => {
+  for (const child of managerProcesses) child.kill('SIGTERM');
   webhook?.close();
   await cp?.stop();
+  removeDir(podDir);
 });
 
 const custom = () => kc.makeApiClient(CustomObjectsApi);
@@ -318,29 +322,74 @@ test('the pooler’s ServiceAccount may get and watch its config Secret and its 
   assert.deepEqual(events, ['ADDED pg-pooler-config']);
 });
 
-test('observe reports the pooler’s Pods as their managers do, and none as current while the Deployment is not made from the spec', async () => {
+/**
+ * Plays the kubelet for Pod NAME of the pooler: runs the real pooler manager (and PgBouncer) with the
+ * arguments of the Deployment's container, only its folder, ports and addresses made local, and the
+ * pooler's own ServiceAccount token as its credentials, as a Pod's mounted token would be.
+ */
+async function runPoolerPod(name: string, containerArgs: string[]): Promise<void> {
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const local: Record<string, string> = { '--run-dir': join(podDir, name), '--port': String(port), '--listen-addr': '127.0.0.1', '--http-port': String(httpPort), '--http-addr': '127.0.0.1' };
+  const args = containerArgs.map((arg, i) => local[containerArgs[i - 1] ?? ''] ?? arg);
+  const token = (await actingAs(NS, 'pg-pooler')).getCurrentUser()?.token;
+  const kubeconfig = join(podDir, `${name}.kubeconfig`);
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 't', cluster: { server: cp.server, 'certificate-authority-data': readFileSync(cp.caFile).toString('base64') } }],
+      users: [{ name: 'pooler', user: { token } }],
+      contexts: [{ name: 't', context: { cluster: 't', user: 'pooler' } }],
+      'current-context': 't',
+    }),
+    { mode: 0o600 },
+  );
+  if (as.uid !== undefined) chownSync(kubeconfig, as.uid, as.gid!);
+  const out = openSync(join(podDir, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [POOLER_MAIN, ...args], { uid: as.uid, gid: as.gid, env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', out, out] });
+  managerProcesses.push(child);
+  managers.set(name, { host: '127.0.0.1', port: httpPort });
+}
+
+test('a pooler Pod’s real manager reads its handout from the config Secret with the pooler’s own rights; observe follows it through a spec change', async () => {
   const core = kc.makeApiClient(CoreV1Api);
+  const { deployment } = await objectsOf('pg-pooler');
+  const template = deployment.spec?.template as { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; args: string[] }[] } };
+  const args = template.spec.containers[0]!.args;
+  assert.deepEqual(args.filter((a) => a.startsWith('--')), ['--run-dir', '--port', '--listen-addr', '--http-port', '--http-addr', '--handout-secret', '--namespace']);
+  // As the Deployment controller and scheduler would: one Pod from the template, and one not running yet.
   for (const name of ['pg-pooler-a', 'pg-pooler-b']) {
-    await core.createNamespacedPod({
-      namespace: NS,
-      body: { metadata: { name, labels: { 'cnpg.io/cluster': 'pg', 'cnpg.io/poolerName': 'pg-pooler', 'cnpg.io/podRole': 'pooler' } }, spec: { containers: [{ name: 'pgbouncer', image: IMAGE }] } },
-    });
+    await core.createNamespacedPod({ namespace: NS, body: { metadata: { name, labels: template.metadata.labels }, spec: { containers: [{ name: 'pgbouncer', image: IMAGE }] } } });
   }
-  const running = await core.readNamespacedPod({ namespace: NS, name: 'pg-pooler-a' });
-  await core.replaceNamespacedPodStatus({ namespace: NS, name: 'pg-pooler-a', body: { ...running, status: { phase: 'Running', podIP: '10.1.0.7', podIPs: [{ ip: '10.1.0.7' }] } } });
-  managers.set('pg-pooler-a', { appliedHash: 'abc', ready: true, paused: false });
-  const pooler = await readPooler('pg-pooler');
-  const byName = async (p: Pooler) => (await runtime.observe(p)).sort((a, b) => a.name.localeCompare(b.name));
-  assert.deepEqual(await byName(pooler), [
-    { name: 'pg-pooler-a', ready: true, paused: false, appliedHash: 'abc' },
+  const pod = await core.readNamespacedPod({ namespace: NS, name: 'pg-pooler-a' });
+  await core.replaceNamespacedPodStatus({ namespace: NS, name: 'pg-pooler-a', body: { ...pod, status: { phase: 'Running', podIP: '10.1.0.7', podIPs: [{ ip: '10.1.0.7' }] } } });
+  await runPoolerPod('pg-pooler-a', args);
+
+  const byName = async () => (await runtime.observe(await readPooler('pg-pooler'))).sort((a, b) => a.name.localeCompare(b.name));
+  const given = handout('transaction');
+  await eventually('the manager running the handout of the Secret', async () => ((await byName())[0]?.appliedHash === handoutHash(given) ? true : undefined), 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}\n${readFileSync(join(podDir, 'pg-pooler-a.log'), 'utf8')}`);
+  });
+  assert.deepEqual(await byName(), [
+    { name: 'pg-pooler-a', ready: true, paused: false, appliedHash: handoutHash(given) },
     { name: 'pg-pooler-b', ready: false, paused: false },
   ]);
+
+  // A new handout reaches the running manager through its watch of the Secret (PgBouncer RELOADs).
+  const paused = { ...handout('session'), paused: true };
+  await runtime.apply(await readPooler('pg-pooler'), paused);
+  await eventually('the new handout applied and PgBouncer paused', async () => {
+    const [a] = await byName();
+    return a?.appliedHash === handoutHash(paused) && a.paused ? true : undefined;
+  }, 30_000);
+
+  // A spec change not yet applied: the Deployment is not made from it, so no instance is current.
   await patchPooler('pg-pooler', { deploymentStrategy: { type: 'Recreate' } });
-  const changed = await readPooler('pg-pooler');
-  assert.deepEqual((await byName(changed))[0], { name: 'pg-pooler-a', ready: true, paused: false }, 'the Deployment still has the old strategy');
-  await runtime.apply(changed, handout('transaction'));
+  assert.deepEqual((await byName())[0], { name: 'pg-pooler-a', ready: true, paused: true }, 'no appliedHash while the Deployment has the old strategy');
+  await runtime.apply(await readPooler('pg-pooler'), paused);
   assert.equal(((await objectsOf('pg-pooler')).deployment.spec as { strategy?: { type?: string } }).strategy?.type, 'Recreate');
-  assert.equal((await byName(changed))[0]?.appliedHash, 'abc');
+  assert.equal((await byName())[0]?.appliedHash, handoutHash(paused));
 });
 
 test('remove deletes every object apply made', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPooler, validateObject, type Pooler } from '../../api/index.js';
-import type { PoolerHandout } from '../../pgbouncer/handout.js';
-import { poolerDeployment, poolerObjects, poolerRole, poolerRoleBinding, poolerService, poolerSpecHash, POOLER_HANDOUT_KEY } from './pooler-specs.js';
+import { HANDOUT_SECRET_KEY, type PoolerHandout } from '../../pgbouncer/handout.js';
+import { poolerDeployment, poolerObjects, poolerRole, poolerRoleBinding, poolerService, poolerSpecHash } from './pooler-specs.js';
 
 const IMAGE = 'example/postgresql:15-x';
 
@@ -32,7 +32,7 @@ test('the objects of a pooler, named after it, with CloudNativePG’s labels and
     for (const [k, v] of Object.entries({ 'cnpg.io/cluster': 'pg', 'cnpg.io/poolerName': 'pg-pooler', 'cnpg.io/podRole': 'pooler', 'app.kubernetes.io/component': 'pooler' })) assert.equal(o.metadata.labels?.[k], v, `${o.kind} ${k}`);
   }
   const secret = objects[0]!;
-  assert.deepEqual(JSON.parse(Buffer.from(secret.data?.[POOLER_HANDOUT_KEY] ?? '', 'base64').toString()), handout);
+  assert.deepEqual(JSON.parse(Buffer.from(secret.data?.[HANDOUT_SECRET_KEY] ?? '', 'base64').toString()), handout);
 });
 
 test('the Deployment: replicas, selector, pgbouncer container with ports 5432 and 9127, spec hash annotation', () => {

@@ -5,19 +5,17 @@ import { createHash } from 'node:crypto';
 import type { Pooler } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../api/names.js';
-import type { PoolerHandout } from '../../pgbouncer/handout.js';
+import { HANDOUT_SECRET_KEY, type PoolerHandout } from '../../pgbouncer/handout.js';
 import { POSTGRES_UID } from './specs.js';
 
 /** The container CloudNativePG's pooler Pods run PgBouncer in; a spec.template may shape it. */
 export const PGBOUNCER_CONTAINER = 'pgbouncer';
 /** The Secret holding the handout, which the pooler Pods read (and watch) through the API. */
 export const poolerConfigSecretName = (pooler: string): string => `${pooler}-config`;
-/** Its key: the handout as JSON (pgbouncer/handout.ts). */
-export const POOLER_HANDOUT_KEY = 'handout.json';
-/** The pooler manager's run folder (PgBouncer's rendered files and admin socket); the root filesystem is read-only. */
-export const POOLER_RUN_DIR = '/controller/run';
-
-const RUN_VOLUME = 'scratch-data';
+/** The writable volume (the root filesystem is read-only) and, below it, the pooler manager's own 0700 run folder. */
+const SCRATCH_MOUNT = '/controller/run';
+const RUN_DIR = `${SCRATCH_MOUNT}/pgbouncer`;
+const SCRATCH_VOLUME = 'scratch-data';
 
 type Obj = Record<string, unknown>;
 interface Named extends Obj {
@@ -90,9 +88,17 @@ function pgbouncerContainer(pooler: Pooler, image: string, given: Container | un
   const env: Named[] = [
     { name: 'NAMESPACE', value: namespaceOf(pooler) },
     { name: 'POOLER_NAME', value: pooler.metadata.name },
-    { name: 'POOLER_CONFIG_SECRET', value: poolerConfigSecretName(pooler.metadata.name) },
-    { name: 'POOLER_RUN_DIR', value: POOLER_RUN_DIR },
-    { name: 'POOLER_HTTP_PORT', value: String(POOLER_METRICS_PORT) },
+  ];
+  // The pooler manager (src/pooler/args.ts): PgBouncer on every address of the Pod, the handout
+  // from the config Secret, watched through the API.
+  const args = [
+    '--run-dir', RUN_DIR,
+    '--port', String(PGBOUNCER_PORT),
+    '--listen-addr', '*',
+    '--http-port', String(POOLER_METRICS_PORT),
+    '--http-addr', '0.0.0.0',
+    '--handout-secret', poolerConfigSecretName(pooler.metadata.name),
+    '--namespace', namespaceOf(pooler),
   ];
   const ports: Named[] = [
     { name: 'pgbouncer', containerPort: PGBOUNCER_PORT, protocol: 'TCP' },
@@ -103,10 +109,10 @@ function pgbouncerContainer(pooler: Pooler, image: string, given: Container | un
     name: PGBOUNCER_CONTAINER,
     image: given?.image ?? image,
     command: given?.command ?? ['node', '/app/dist/src/pooler/main.js'],
-    args: given?.args ?? ['--kube-secret', poolerConfigSecretName(pooler.metadata.name)],
+    args: given?.args ?? args,
     env: byName(env, given?.env),
     ports: byName(ports, given?.ports),
-    volumeMounts: byName([{ name: RUN_VOLUME, mountPath: POOLER_RUN_DIR }], given?.volumeMounts),
+    volumeMounts: byName([{ name: SCRATCH_VOLUME, mountPath: SCRATCH_MOUNT }], given?.volumeMounts),
     readinessProbe: given?.readinessProbe ?? httpGet('/readyz'),
     livenessProbe: given?.livenessProbe ?? { ...httpGet('/healthz'), failureThreshold: 3 },
     securityContext: given?.securityContext ?? { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, privileged: false, runAsNonRoot: true },
@@ -127,7 +133,7 @@ export function poolerPodTemplate(pooler: Pooler, image: string): { metadata: Ob
       securityContext: { runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, seccompProfile: { type: 'RuntimeDefault' } },
       ...spec,
       containers: given ? containers.map((c) => (c === given ? pgbouncer : c)) : [...containers, pgbouncer],
-      volumes: byName([{ name: RUN_VOLUME, emptyDir: {} }], spec.volumes),
+      volumes: byName([{ name: SCRATCH_VOLUME, emptyDir: {} }], spec.volumes),
       serviceAccountName: poolerServiceAccountName(pooler),
       // The pooler manager reads its handout through the API.
       automountServiceAccountToken: true,
@@ -207,7 +213,7 @@ export function poolerConfigSecret(pooler: Pooler, handout: PoolerHandout): Kube
     kind: 'Secret',
     metadata: metadata(pooler, poolerConfigSecretName(pooler.metadata.name)),
     type: 'Opaque',
-    data: { [POOLER_HANDOUT_KEY]: Buffer.from(JSON.stringify(handout)).toString('base64') },
+    data: { [HANDOUT_SECRET_KEY]: Buffer.from(JSON.stringify(handout)).toString('base64') },
   };
 }
 

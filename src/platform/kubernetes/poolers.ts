@@ -7,34 +7,22 @@ import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../api/names.js';
 import type { PoolerHandout } from '../../pgbouncer/handout.js';
 import type { ObservedPoolerInstance, PoolerRuntime } from '../../operator/platform.js';
+import { PoolerManagerClient, type PoolerManagerAddress } from '../../pooler/client.js';
 import { poolerConfigSecretName, poolerObjects, poolerServiceAccount, poolerSpecHash } from './pooler-specs.js';
 import type { KubeStore } from './store.js';
 
-/** What a pooler manager's GET /status answers, as far as the operator reads it. */
-export interface PoolerManagerStatus {
-  appliedHash?: string;
-  ready: boolean;
-  paused: boolean;
+interface PodView extends KubeObject {
+  status?: { phase?: string; podIP?: string };
 }
 
 export interface KubePoolersOptions {
   /** The image pooler Pods run (the operand image, which has PgBouncer and the pooler manager). */
   image: string;
-  /** Asks a running pooler Pod's manager; by default GET http://<podIP>:9127/status. */
-  managerStatus?: (pod: KubeObject & { status?: { podIP?: string } }) => Promise<PoolerManagerStatus>;
+  /** Where a running pooler Pod's manager answers; by default its Pod IP on 9127, as the instance managers are reached. */
+  managerAddress?: (pod: PodView) => PoolerManagerAddress;
 }
 
-const STATUS_TIMEOUT_MS = 2000;
-
-async function statusOverHttp(pod: KubeObject & { status?: { podIP?: string } }): Promise<PoolerManagerStatus> {
-  const response = await fetch(`http://${pod.status?.podIP}:${POOLER_METRICS_PORT}/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
-  if (!response.ok) throw new Error(`pooler manager of ${pod.metadata.name} answered ${response.status}`);
-  return (await response.json()) as PoolerManagerStatus;
-}
-
-interface PodView extends KubeObject {
-  status?: { phase?: string; podIP?: string };
-}
+const podAddress = (pod: PodView): PoolerManagerAddress => ({ host: pod.status?.podIP ?? '', port: POOLER_METRICS_PORT });
 
 /**
  * Whether `stored` already is what `wanted` asks for. The Deployment and Service carry the spec's
@@ -63,13 +51,13 @@ function upToDate(wanted: KubeObject, stored: KubeObject | undefined): boolean {
 }
 
 export class KubePoolers implements PoolerRuntime {
-  private readonly managerStatus: NonNullable<KubePoolersOptions['managerStatus']>;
+  private readonly managerAddress: (pod: PodView) => PoolerManagerAddress;
 
   constructor(
     private readonly store: KubeStore,
     private readonly o: KubePoolersOptions,
   ) {
-    this.managerStatus = o.managerStatus ?? statusOverHttp;
+    this.managerAddress = o.managerAddress ?? podAddress;
   }
 
   /** The pooler's Service, by its cluster DNS name. */
@@ -105,7 +93,7 @@ export class KubePoolers implements PoolerRuntime {
         const name = pod.metadata.name;
         if (pod.status?.phase !== 'Running' || !pod.status.podIP) return { name, ready: false, paused: false };
         try {
-          const status = await this.managerStatus(pod);
+          const status = await new PoolerManagerClient(this.managerAddress(pod)).status();
           return { name, ready: status.ready, paused: status.paused, ...(current && status.appliedHash ? { appliedHash: status.appliedHash } : {}) };
         } catch {
           return { name, ready: false, paused: false };
