@@ -28,5 +28,5 @@ test('labels, annotations and ports are CloudNativePG’s', () => {
 test('object names are CloudNativePG’s', () => {
   assert.equal(instanceName('pg', 3), 'pg-3');
   assert.deepEqual(serviceNames('pg'), { rw: 'pg-rw', ro: 'pg-ro', r: 'pg-r' });
-  assert.deepEqual(secretNames('pg'), { app: 'pg-app', superuser: 'pg-superuser', replication: 'pg-replication', ca: 'pg-ca', server: 'pg-server' });
+  assert.deepEqual(secretNames('pg'), { app: 'pg-app', superuser: 'pg-superuser', replication: 'pg-replication', ca: 'pg-ca', server: 'pg-server', pooler: 'pg-pooler' });
 });

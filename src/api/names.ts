@@ -66,6 +66,8 @@ export const secretNames = (cluster: string) => ({
   replication: `${cluster}-replication`,
   ca: `${cluster}-ca`,
   server: `${cluster}-server`,
+  /** The client certificate PgBouncer logs in with (built-in Pooler authentication). */
+  pooler: `${cluster}-pooler`,
 });
 
 export const serviceNames = (cluster: string) => ({ rw: `${cluster}-rw`, ro: `${cluster}-ro`, r: `${cluster}-r` });

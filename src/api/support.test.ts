@@ -43,8 +43,10 @@ test('one finding per listed path present as written', () => {
   );
 });
 
-test('whole kinds warn at spec; backups only for what the object store method does not use', () => {
-  assert.deepEqual(notActedOn('Pooler', { spec: {} }), [{ path: 'spec', message: 'accepted, not acted on yet' }]);
+test('Poolers are acted on, their Pod and Service shaping only on Kubernetes; backups warn only for what the object store method does not use', () => {
+  assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, instances: 2, pgbouncer: { poolMode: 'transaction' } } }), []);
+  assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, template: { spec: {} } } }).map((f) => f.path), ['spec.template']);
+  assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, template: { spec: {} } } }, 'kubernetes'), []);
   for (const kind of ['Backup', 'ScheduledBackup']) {
     assert.deepEqual(notActedOn(kind, { spec: { cluster: { name: 'pg' } } }), []);
     assert.deepEqual(notActedOn(kind, { spec: { online: true } }).map((f) => f.path), ['spec.online']);

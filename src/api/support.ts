@@ -71,7 +71,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ],
   Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
-  Pooler: ['spec'],
   ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
   ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
 });
@@ -87,6 +86,8 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
     'spec.storage.pvcTemplate',
     'spec.storage.storageClass',
   ],
+  // Locally a pooler is processes on the loopback: no Pod, Deployment or Service to shape.
+  Pooler: ['spec.deploymentStrategy', 'spec.monitoring', 'spec.serviceAccountName', 'spec.serviceTemplate', 'spec.template'],
 });
 
 /**

@@ -6,6 +6,7 @@ import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { fencing, promote, reload, restart } from './commands/ha.js';
+import { poolerPause } from './commands/pooler.js';
 import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
 
 const VERSION = '0.1.0';
@@ -76,6 +77,13 @@ program
   .description('make every instance reload its configuration')
   .argument('<cluster>')
   .action(async (cluster: string) => void process.stdout.write(await reload(connection().conn, cluster)));
+
+program
+  .command('pooler')
+  .description('pooler pause|resume NAME: drain a Pooler\'s PgBouncers for maintenance (PAUSE), or let clients through again (RESUME)')
+  .argument('<action>', 'pause or resume')
+  .argument('<pooler>')
+  .action(async (action: string, pooler: string) => void process.stdout.write(await poolerPause(connection().conn, action, pooler)));
 
 program.command('version').action(() => {
   process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);

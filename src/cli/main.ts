@@ -13,6 +13,7 @@ import { deleteCommand, metadataCommand, patchCommand, waitCommand } from './com
 import { operatorStatus, runOperator, stopOperator } from './commands/operator.js';
 import { daemonAccess, fencing, promote, reload, restart } from './commands/ha.js';
 import { statusCommand } from './commands/status.js';
+import { daemonPoolerAccess, poolerPause } from './commands/pooler.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
 
 const VERSION = '0.1.0';
@@ -212,6 +213,14 @@ program
   .argument('<cluster>')
   .addOption(ns())
   .action(async (cluster: string, o) => void process.stdout.write(await reload(daemonAccess(await connect(), o.namespace), cluster)));
+
+program
+  .command('pooler')
+  .description('pooler pause|resume NAME: drain a Pooler\'s PgBouncers for maintenance (PAUSE), or let clients through again (RESUME)')
+  .argument('<action>', 'pause or resume')
+  .argument('<pooler>')
+  .addOption(ns())
+  .action(async (action: string, pooler: string, o) => void process.stdout.write(await poolerPause(daemonPoolerAccess(await connect(), o.namespace), action, pooler)));
 
 withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup)')

@@ -64,9 +64,10 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
   let changed = tls ? writeTlsFiles(paths, tls) : false;
   const params = instanceParameters(spec, paths, tls !== undefined, overrides);
   changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params)) || changed;
-  changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major })) || changed;
+  const poolerAuth = spec.poolerAuth ?? false;
+  changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major, poolerAuth })) || changed;
   changed =
-    writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent })) ||
+    writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent, poolerAuth })) ||
     changed;
   const signal = join(paths.pgdata, 'standby.signal');
   if (spec.role === 'replica' && !existsSync(signal)) {

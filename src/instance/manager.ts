@@ -23,6 +23,7 @@ import { ensurePrivateDir } from './private-dir.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
 import { rewindFromPrimary } from './rewind.js';
 import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
+import { reconcilePoolerAuth } from './pooler-auth.js';
 import { IsolationWatch } from './self-isolation.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
@@ -308,6 +309,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       if (hash === (await appliedRolesHash(c))) return;
       const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
       await setUpRoles(c, owner, this.spec, this.creds);
+      await reconcilePoolerAuth(this.socket, this.spec.poolerAuth ?? false);
       await recordRolesHash(c, hash);
     });
   }

@@ -70,9 +70,11 @@ export async function setUpRoles(c: pg.ClientBase, owner: string | undefined, sp
 }
 
 /** Everything the roles depend on, as one value: role DDL writes WAL, so it runs only when this changes. */
-export function rolesHash(spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'managedRoles'>, creds: Credentials): string {
+export function rolesHash(spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'managedRoles' | 'poolerAuth'>, creds: Credentials): string {
+  // The pooler's role joins the list only when it is wanted, so the hash of a cluster without poolers stays what it was.
+  const pooler = spec.poolerAuth ? ['poolerAuth'] : [];
   return createHash('sha256')
-    .update(JSON.stringify([spec.managedRoles, spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, creds.rolePasswords]))
+    .update(JSON.stringify([spec.managedRoles, spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, creds.rolePasswords, ...pooler]))
     .digest('hex');
 }
 

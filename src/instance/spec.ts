@@ -127,6 +127,12 @@ export interface InstanceSpec {
   archive?: StoreSpec;
   /** spec.backup.retentionPolicy, enforced by the primary. */
   retentionPolicy?: string;
+  /**
+   * A Pooler with built-in authentication fronts the cluster: the primary keeps the role
+   * cnpg_pooler_pgbouncer and public.user_search, and pg_hba lets that role in by certificate.
+   * Absent or false: the primary removes them.
+   */
+  poolerAuth?: boolean;
 }
 
 export interface Credentials {

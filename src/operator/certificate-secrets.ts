@@ -4,6 +4,7 @@ import type { Cluster } from '../api/index.js';
 import type { KubeObject } from '../api/meta.js';
 import type { TlsMaterial } from '../instance/spec.js';
 import { certificateFacts, isIssuedBy, issueAuthority, issueLeaf, keyMatches } from '../pki/x509.js';
+import { secretNames } from '../api/names.js';
 import { certificateSecrets } from './certificates.js';
 import { readSecretValues } from './credentials-read.js';
 import type { ResourceStore } from './platform.js';
@@ -30,6 +31,11 @@ export async function observeCertificates(cluster: Cluster, secrets: KubeObject[
   const serverPem = values(names.serverTLSSecret)['tls.crt'];
   const caPem = values(names.serverCASecret)['ca.crt'];
   if (server && serverPem && caPem) server.issuedByServerCA = await isIssuedBy(serverPem, caPem);
+  const pooler = secretNames(cluster.metadata.name).pooler;
+  observe(pooler, 'tls.crt', 'tls.key');
+  const poolerPem = values(pooler)['tls.crt'];
+  const clientCaPem = values(names.clientCASecret)['ca.crt'];
+  if (observed[pooler] && poolerPem) observed[pooler].issuedByClientCA = clientCaPem !== undefined && (await isIssuedBy(poolerPem, clientCaPem));
   return observed;
 }
 
@@ -47,9 +53,11 @@ export async function issueCertificate(store: ResourceStore, cluster: Cluster, a
   const caCert = authority?.['ca.crt'];
   const caKey = authority?.['ca.key'];
   if (!caCert || !caKey) {
-    throw new Error(`secret ${r.authority} must hold ca.crt and ca.key to sign the server certificate; or name a ready one in spec.certificates.serverTLSSecret`);
+    const hint = r.certificate === 'server' ? 'the server certificate; or name a ready one in spec.certificates.serverTLSSecret' : `the client certificate of ${r.commonName} (${action.name}) that a Pooler logs in with; or give the Pooler an authQuerySecret`;
+    throw new Error(`secret ${r.authority} must hold ca.crt and ca.key to sign ${hint}`);
   }
-  const leaf = await issueLeaf({ authority: { cert: caCert, key: caKey }, commonName: r.commonName, names: r.names, usage: 'server', now });
+  const names = r.certificate === 'server' ? r.names : [];
+  const leaf = await issueLeaf({ authority: { cert: caCert, key: caKey }, commonName: r.commonName, names, usage: r.certificate, now });
   await store.put(certificateSecret(cluster.metadata.name, namespace, action.name, 'kubernetes.io/tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key }));
 }
 

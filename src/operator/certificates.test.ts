@@ -96,3 +96,29 @@ test('status.certificates names the Secrets and their expirations in CloudNative
   });
   assert.equal(planCertificates(cluster(), {}, [], now).status.replicationTLSSecret, undefined);
 });
+
+test('a Pooler with built-in authentication brings X-pooler, a client certificate of the client CA; without one it goes', () => {
+  const c = cluster();
+  const fresh = planCertificates(c, {}, [], now, true);
+  assert.deepEqual(issued(fresh.actions), ['authority:pg-ca', 'server:pg-server', 'client:pg-pooler']);
+  const request = fresh.actions.find((a) => a.kind === 'issueCertificate' && a.request.certificate === 'client');
+  assert.ok(request?.kind === 'issueCertificate' && request.request.certificate === 'client');
+  assert.deepEqual(request.request, { certificate: 'client', authority: 'pg-ca', commonName: 'cnpg_pooler_pgbouncer' });
+  assert.equal(fresh.status.expirations['pg-pooler'], '2026-04-01 00:00:00 +0000 UTC');
+  const pooler: ObservedCertificate = { subject: 'CN=cnpg_pooler_pgbouncer', notAfter: new Date(now.getTime() + 60 * DAY), names: [], hasKey: true, issuedByClientCA: true };
+  const withPooler: Record<string, ObservedCertificate> = { ...healthy(c), 'pg-pooler': pooler };
+  assert.deepEqual(planCertificates(c, withPooler, [], now, true).actions, []);
+  assert.deepEqual(issued(planCertificates(c, { ...withPooler, 'pg-pooler': { ...pooler, issuedByClientCA: false } }, [], now, true).actions), ['client:pg-pooler']);
+  assert.deepEqual(issued(planCertificates(c, { ...withPooler, 'pg-pooler': { ...pooler, notAfter: new Date(now.getTime() + 6 * DAY) } }, [], now, true).actions), ['client:pg-pooler']);
+  const lostCaKey = planCertificates(c, { ...withPooler, 'pg-ca': { ...(withPooler['pg-ca'] as ObservedCertificate), hasKey: false } }, [], now, true);
+  assert.deepEqual(issued(lostCaKey.actions), ['authority:pg-ca', 'server:pg-server', 'client:pg-pooler']);
+  const gone = planCertificates(c, withPooler, [], now, false);
+  assert.deepEqual(gone.actions, [{ kind: 'deleteSecret', name: 'pg-pooler' }]);
+  assert.deepEqual(planCertificates(c, healthy(c), [], now, false).actions, []);
+});
+
+test('X-pooler is signed by the client CA the Cluster names', () => {
+  const plan = planCertificates(cluster({ clientCASecret: 'my-client-ca' }), {}, [], now, true);
+  const request = plan.actions.find((a) => a.kind === 'issueCertificate' && a.request.certificate === 'client');
+  assert.ok(request?.kind === 'issueCertificate' && request.request.certificate === 'client' && request.request.authority === 'my-client-ca');
+});

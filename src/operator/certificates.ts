@@ -6,6 +6,7 @@ import type { Cluster } from '../api/index.js';
 import type { CertificatesStatus } from '../api/cluster-status.js';
 import { needsRenewal, validityEnd } from '../pki/x509.js';
 import { secretNames, serviceNames } from '../api/names.js';
+import { POOLER_USER } from '../postgres/hba.js';
 import type { Action, ObservedCertificate } from './types.js';
 
 export interface CertificateSecrets {
@@ -74,7 +75,20 @@ export interface CertificatePlan {
   status: CertificatesStatus;
 }
 
-export function planCertificates(cluster: Cluster, observed: Record<string, ObservedCertificate>, endpointHosts: string[], now: Date): CertificatePlan {
+/** Why the pooler's client certificate must be issued again, or undefined when it is fine as it is. */
+function clientProblem(cert: ObservedCertificate | undefined, now: Date): string | undefined {
+  if (!cert) return 'missing';
+  if (!cert.hasKey) return 'its private key is missing or does not match';
+  if (!cert.issuedByClientCA) return 'not signed by the current client CA';
+  if (needsRenewal(cert.notAfter, now)) return `expires ${goTime(cert.notAfter)}`;
+  return undefined;
+}
+
+/**
+ * `poolerIntegration`: a Pooler with built-in authentication names the Cluster, which then keeps
+ * `X-pooler`, the client certificate PgBouncer logs in with; without one it is deleted.
+ */
+export function planCertificates(cluster: Cluster, observed: Record<string, ObservedCertificate>, endpointHosts: string[], now: Date, poolerIntegration = false): CertificatePlan {
   const secrets = certificateSecrets(cluster);
   const actions: Action[] = [];
   const expirations: Record<string, string> = {};
@@ -86,12 +100,14 @@ export function planCertificates(cluster: Cluster, observed: Record<string, Obse
   };
 
   let newAuthorityKey = false;
+  let newClientAuthorityKey = false;
   if (secrets.generatedCA) {
     const ca = observed[secrets.generatedCA];
     if (!ca || !ca.hasKey || needsRenewal(ca.notAfter, now)) {
       const keepKey = ca?.hasKey === true;
       issue(secrets.generatedCA, { certificate: 'authority', subject: authoritySubject(cluster), keepKey }, ca ? (keepKey ? `expires ${goTime(ca.notAfter)}` : 'its private key is missing or does not match') : 'missing');
       newAuthorityKey = secrets.generatedCA === secrets.serverCASecret && !keepKey;
+      newClientAuthorityKey = secrets.generatedCA === secrets.clientCASecret && !keepKey;
     }
   }
   if (secrets.generatedServer) {
@@ -100,6 +116,14 @@ export function planCertificates(cluster: Cluster, observed: Record<string, Obse
     if (problem) {
       issue(secrets.generatedServer, { certificate: 'server', authority: secrets.serverCASecret, commonName: serviceNames(cluster.metadata.name).rw, names }, problem);
     }
+  }
+  const pooler = secretNames(cluster.metadata.name).pooler;
+  if (poolerIntegration) {
+    const problem = newClientAuthorityKey ? 'the client CA has a new key' : clientProblem(observed[pooler], now);
+    if (problem) issue(pooler, { certificate: 'client', authority: secrets.clientCASecret, commonName: POOLER_USER }, problem);
+    else expirations[pooler] = goTime((observed[pooler] as ObservedCertificate).notAfter);
+  } else if (observed[pooler]) {
+    actions.push({ kind: 'deleteSecret', name: pooler });
   }
   for (const name of new Set([secrets.serverCASecret, secrets.serverTLSSecret, secrets.clientCASecret])) {
     const cert = observed[name];

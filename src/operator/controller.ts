@@ -1,7 +1,7 @@
 // Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta.js';
-import { clusterMajor } from '../api/index.js';
+import { clusterMajor, type Pooler } from '../api/index.js';
 import { majorFromImageName } from '../api/image.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
@@ -15,6 +15,7 @@ import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
+import { usesBuiltinAuth } from './pooler-handout.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
 function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {
@@ -65,6 +66,7 @@ export class ClusterController {
       certificates: await observeCertificates(cluster, secretObjects),
       endpointHosts: [...new Set(Object.values(addresses).map((a) => a.host))],
       defaultImage: instances.defaultImage(),
+      poolerIntegration: await this.poolerIntegration(cluster),
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
@@ -103,6 +105,16 @@ export class ClusterController {
       s3Credentials: s.s3Credentials as BackupLocation['s3Credentials'],
       endpointCA: s.endpointCA as BackupLocation['endpointCA'],
     };
+  }
+
+  /** CloudNativePG keeps the pooler's role and certificate while a Pooler with built-in authentication names the Cluster. */
+  private async poolerIntegration(cluster: Cluster): Promise<boolean> {
+    return (await this.poolersOf(cluster)).some((p) => !p.metadata.deletionTimestamp && usesBuiltinAuth(p));
+  }
+
+  private async poolersOf(cluster: Cluster): Promise<Pooler[]> {
+    const poolers = (await this.platform.store.list('Pooler', cluster.metadata.namespace)) as Pooler[];
+    return poolers.filter((p) => p.spec.cluster.name === cluster.metadata.name);
   }
 
   private async observeBackups(cluster: Cluster): Promise<ObservedBackup[]> {
@@ -194,11 +206,14 @@ export class ClusterController {
   private async finalize(cluster: Cluster): Promise<void> {
     const { store, instances, endpoints } = this.platform;
     for (const inst of await instances.observe(cluster)) await instances.remove(cluster, inst.name);
+    // The Poolers stay, waiting for a Cluster of that name; what ran for them goes with the Cluster
+    // (locally their PgBouncers run as its operating-system user, which is released next).
+    for (const pooler of await this.poolersOf(cluster)) await this.platform.poolers?.remove(pooler);
     await instances.release?.(cluster);
     await endpoints.remove(cluster);
     const names = secretNames(cluster.metadata.name);
     const { generatedCA, generatedServer } = certificateSecrets(cluster);
-    const generated = [names.app, names.superuser, names.replication, generatedCA, generatedServer].filter((n): n is string => n !== undefined);
+    const generated = [names.app, names.superuser, names.replication, names.pooler, generatedCA, generatedServer].filter((n): n is string => n !== undefined);
     for (const secret of generated) await store.delete('Secret', cluster.metadata.namespace, secret);
     await store.delete('Cluster', cluster.metadata.namespace, cluster.metadata.name);
   }

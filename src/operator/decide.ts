@@ -77,7 +77,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const name = cluster.metadata.name;
   const previous = (cluster.status ?? {}) as ClusterStatus;
   const now = observed.now.toISOString();
-  const certificates = planCertificates(cluster, observed.certificates ?? {}, observed.endpointHosts ?? [], observed.now);
+  const certificates = planCertificates(cluster, observed.certificates ?? {}, observed.endpointHosts ?? [], observed.now, observed.poolerIntegration ?? false);
   const roleSecrets = planRoleSecrets(cluster, observed.secrets, previous.managedRolesStatus);
   const actions: Action[] = [...secretActions(cluster, observed), ...certificates.actions, ...roleSecrets.actions];
   const instances = [...observed.instances].sort((a, b) => a.serial - b.serial);
@@ -100,7 +100,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     fenced,
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery);
+  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration);
 
   /** Instances this plan stops: out of every endpoint at once. */
   const stopping = new Set<string>();

@@ -62,7 +62,8 @@ export interface Topology {
 }
 
 /** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
-export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap): InstanceConfig {
+/** `poolerAuth`: a Pooler with built-in authentication names the Cluster (see ObservedCluster.poolerIntegration). */
+export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap, poolerAuth = false): InstanceConfig {
   const isPrimary = name === topology.primary;
   const others = topology.instances.filter((n) => n !== name);
   const bootstrap = recovery ?? initdbBootstrap(cluster);
@@ -91,6 +92,8 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     reloadRequest: cluster.metadata.annotations?.[ANNOTATIONS.reloadedAt],
     archive: archiveStore(cluster),
     retentionPolicy: cluster.spec.backup?.retentionPolicy,
+    // Left out rather than false, so the configuration hash of a cluster without poolers stays what it was.
+    ...(poolerAuth ? { poolerAuth } : {}),
   };
 }
 

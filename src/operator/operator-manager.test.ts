@@ -63,7 +63,7 @@ function recording(failures: Record<string, number> = {}): { reconcilers: Reconc
       return {};
     },
   });
-  return { reconcilers: { Cluster: reconciler('Cluster'), Backup: reconciler('Backup'), ScheduledBackup: reconciler('ScheduledBackup') }, runs };
+  return { reconcilers: { Cluster: reconciler('Cluster'), Backup: reconciler('Backup'), ScheduledBackup: reconciler('ScheduledBackup'), Pooler: reconciler('Pooler') }, runs };
 }
 
 const gapsBetween = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]!));
@@ -127,6 +127,28 @@ test('watch events map to one key format: the object itself, the Cluster a child
   await manager.stop();
 });
 
+test('a Pooler reconciles itself and its Cluster; a change of the Cluster or of its Secrets reconciles the Poolers in front of it', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('a', 'ns1'));
+  await store.put(cluster('b', 'ns1'));
+  const pooler = (name: string, clusterName: string): KubeObject => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Pooler', metadata: { name, namespace: 'ns1' }, spec: { cluster: { name: clusterName } } });
+  await store.put(pooler('a-pooler', 'a'));
+  await store.put(pooler('b-pooler', 'b'));
+  const { reconcilers, runs } = recording();
+  const manager = new OperatorManager(platform(store), { log: () => {}, resyncMs: 60_000, reconcilers });
+  const keys = async (obj: KubeObject) => {
+    runs.length = 0;
+    manager.objectChanged(obj);
+    await sleep(20);
+    return runs.map((r) => r.key).sort();
+  };
+  assert.deepEqual(await keys(pooler('a-pooler', 'a')), ['Cluster/ns1/a', 'Pooler/ns1/a-pooler']);
+  assert.deepEqual(await keys(cluster('a', 'ns1')), ['Cluster/ns1/a', 'Pooler/ns1/a-pooler']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a-pooler', namespace: 'ns1', labels: { 'cnpg.io/cluster': 'a' } } }), ['Cluster/ns1/a', 'Pooler/ns1/a-pooler']);
+  assert.deepEqual(await keys({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'auth-query', namespace: 'ns1' } }), ['Cluster/ns1/a', 'Cluster/ns1/b', 'Pooler/ns1/a-pooler', 'Pooler/ns1/b-pooler']);
+  await manager.stop();
+});
+
 test('a settled object is looked at again after the resync period; a deleted one is not', async () => {
   const store = new MemoryStore();
   await store.put(cluster('kept'));
@@ -149,7 +171,7 @@ test('an object deleted during its reconcile (its status write finds nothing) is
   } };
   const store = new MemoryStore();
   await store.put({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'still-there', namespace: 'default' } });
-  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone }, queue: { errorBaseMs: 50 } });
+  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone, Pooler: gone }, queue: { errorBaseMs: 50 } });
   manager.enqueue('Backup', 'default', 'deleted');
   manager.enqueue('Backup', 'default', 'still-there');
   await sleep(200);

@@ -10,9 +10,10 @@ import { LABELS } from '../api/names.js';
 import { BackupController, ScheduledBackupController } from './backup-controller.js';
 import { ClusterController, type ReconcileResult } from './controller.js';
 import { NotFoundError, type Platform } from './platform.js';
+import { PoolerController } from './pooler-controller.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
-export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup'] as const;
+export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler'] as const;
 export type ControlledKind = (typeof CONTROLLED_KINDS)[number];
 
 export interface ObjectReconciler {
@@ -62,6 +63,7 @@ export class OperatorManager {
       Cluster: new ClusterController(platform),
       Backup: new BackupController(platform, (namespace, name) => this.enqueue('Cluster', namespace, name)),
       ScheduledBackup: new ScheduledBackupController(platform),
+      Pooler: new PoolerController(platform),
     };
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),
@@ -86,13 +88,38 @@ export class OperatorManager {
    */
   objectChanged(obj: KubeObject): void {
     const namespace = obj.metadata.namespace ?? 'default';
-    if (isControlled(obj.kind)) return this.enqueue(obj.kind, namespace, obj.metadata.name);
+    if (obj.kind === 'Pooler') {
+      // The Cluster keeps the pooler's role, lookup function and certificate while a Pooler names it.
+      const cluster = (obj as { spec?: { cluster?: { name?: string } } }).spec?.cluster?.name;
+      if (cluster) this.enqueue('Cluster', namespace, cluster);
+    }
+    if (isControlled(obj.kind)) {
+      this.enqueue(obj.kind, namespace, obj.metadata.name);
+      if (obj.kind === 'Cluster') this.enqueuePoolersOf(namespace, obj.metadata.name);
+      return;
+    }
     const cluster = obj.metadata.labels?.[LABELS.cluster];
-    if (cluster) return this.enqueue('Cluster', namespace, cluster);
+    if (cluster) {
+      this.enqueue('Cluster', namespace, cluster);
+      return this.enqueuePoolersOf(namespace, cluster);
+    }
     if (obj.kind !== 'Secret') return;
     this.platform.store.list('Cluster', namespace).then(
       (clusters) => clusters.forEach((c) => this.enqueue('Cluster', namespace, c.metadata.name)),
       (e: unknown) => this.o.log('could not list the Clusters a Secret may belong to', { namespace, secret: obj.metadata.name, error: (e as Error).message }),
+    );
+    // A Secret a Pooler names itself (authQuerySecret, its own TLS).
+    this.enqueuePoolersOf(namespace);
+  }
+
+  /** The Poolers in front of a Cluster follow its primary and its Secrets; without `cluster`, every Pooler of the namespace. */
+  private enqueuePoolersOf(namespace: string, cluster?: string): void {
+    this.platform.store.list('Pooler', namespace).then(
+      (poolers) =>
+        poolers
+          .filter((p) => cluster === undefined || (p.spec as { cluster?: { name?: string } } | undefined)?.cluster?.name === cluster)
+          .forEach((p) => this.enqueue('Pooler', namespace, p.metadata.name)),
+      (e: unknown) => this.o.log('could not list the Poolers of a Cluster', { namespace, cluster, error: (e as Error).message }),
     );
   }
 

@@ -83,6 +83,8 @@ export interface ObservedPoolerInstance {
   /** The hash (pgbouncer/handout.ts) of the handout the manager applied; undefined before its first. */
   appliedHash?: string;
   paused: boolean;
+  /** What the manager says is wrong (a handout it refused, PgBouncer not starting), when it says anything. */
+  error?: string;
 }
 
 /**

@@ -23,6 +23,7 @@ export type InstanceConfig = Pick<
   | 'reloadRequest'
   | 'archive'
   | 'retentionPolicy'
+  | 'poolerAuth'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
@@ -82,6 +83,8 @@ export interface ObservedCluster {
   endpointHosts?: string[];
   /** The image the platform runs for a Cluster that names none, recorded once in status.image. */
   defaultImage?: string;
+  /** A Pooler with built-in authentication names this Cluster: its role, lookup function and certificate are kept. */
+  poolerIntegration?: boolean;
 }
 
 export interface ObservedCertificate {
@@ -93,12 +96,15 @@ export interface ObservedCertificate {
   hasKey: boolean;
   /** Server certificates: signed by the Cluster's server CA as it is now. */
   issuedByServerCA?: boolean;
+  /** Client certificates (`X-pooler`): signed by the Cluster's client CA as it is now. */
+  issuedByClientCA?: boolean;
 }
 
 export type CertificateRequest =
   /** `keepKey`: a renewal re-signs the CA's key, so the certificates it signed stay valid. */
   | { certificate: 'authority'; subject: string; keepKey: boolean }
-  | { certificate: 'server'; authority: string; commonName: string; names: string[] };
+  | { certificate: 'server'; authority: string; commonName: string; names: string[] }
+  | { certificate: 'client'; authority: string; commonName: string };
 
 export interface ObservedBackup {
   name: string;

@@ -61,6 +61,14 @@ test('pg_ident maps the OS user to postgres and the listed roles once each', () 
   assert.deepEqual(ident.split('\n').filter((l) => l && !l.startsWith('#')), ['local postgres postgres', 'local postgres app', 'm a b']);
 });
 
+test('a Pooler with built-in authentication: its role in by certificate over TLS, before the user rules, and mapped to itself', () => {
+  const lines = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#'));
+  const hba = lines(renderPgHba({ userLines: ['host all all 10.0.0.0/8 reject'], major: 15, poolerAuth: true }));
+  assert.ok(hba.indexOf('hostssl all cnpg_pooler_pgbouncer all cert map=cnpg_pooler_pgbouncer') < hba.indexOf('host all all 10.0.0.0/8 reject'));
+  assert.ok(!lines(renderPgHba({ userLines: [], major: 15 })).some((l) => l.includes('cnpg_pooler_pgbouncer')), 'no pooler, no rule');
+  assert.deepEqual(lines(renderPgIdent({ osUser: 'postgres', localRoles: [], userLines: [], poolerAuth: true })), ['local postgres postgres', 'cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer']);
+});
+
 test('the postgresql.conf writer refuses names and values validation would refuse, whatever got past it', () => {
   assert.throws(() => renderPostgresqlConf({ "work_mem = '4MB'\nlisten_addresses": '*' }), UnsafeConfigurationError);
   assert.throws(() => renderPostgresqlConf({ 'work mem': '4MB' }), /not a parameter name/);

@@ -5,14 +5,20 @@ import { UnsafeConfigurationError } from './config.js';
 
 export const REPLICATION_USER = 'streaming_replica';
 export const LOCAL_IDENT_MAP = 'local';
+/** The role PgBouncer logs in as to look passwords up (a Pooler's built-in authentication). */
+export const POOLER_USER = 'cnpg_pooler_pgbouncer';
+/** Its certificate's common name is the role itself, as pg_ident maps it. */
+const POOLER_IDENT_MAP = POOLER_USER;
 
 export interface HbaInput {
   userLines: string[];
   /** scram-sha-256 needs PostgreSQL 14+ password storage; older majors fall back to md5. */
   major: number;
+  /** A Pooler with built-in authentication: its role logs in with its client certificate, over TLS only. */
+  poolerAuth?: boolean;
 }
 
-export function renderPgHba({ userLines, major }: HbaInput): string {
+export function renderPgHba({ userLines, major, poolerAuth = false }: HbaInput): string {
   const method = major >= 14 ? 'scram-sha-256' : 'md5';
   return [
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_hba.',
@@ -22,6 +28,7 @@ export function renderPgHba({ userLines, major }: HbaInput): string {
     `local replication postgres peer map=${LOCAL_IDENT_MAP}`,
     `host replication ${REPLICATION_USER} all ${method}`,
     `host postgres ${REPLICATION_USER} all ${method}`,
+    ...(poolerAuth ? [`hostssl all ${POOLER_USER} all cert map=${POOLER_IDENT_MAP}`] : []),
     '# User-defined rules',
     ...checked('pg_hba.conf', userLines, hbaLineProblem),
     '# Default rule',
@@ -35,13 +42,15 @@ export interface IdentInput {
   /** Database roles the instance's operating-system user may log in as over the local socket. */
   localRoles: string[];
   userLines: string[];
+  poolerAuth?: boolean;
 }
 
-export function renderPgIdent({ osUser, localRoles, userLines }: IdentInput): string {
+export function renderPgIdent({ osUser, localRoles, userLines, poolerAuth = false }: IdentInput): string {
   const roles = [...new Set(['postgres', ...localRoles])];
   return [
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_ident.',
     ...roles.map((role) => `${LOCAL_IDENT_MAP} ${osUser} ${role}`),
+    ...(poolerAuth ? [`${POOLER_IDENT_MAP} ${POOLER_USER} ${POOLER_USER}`] : []),
     ...checked('pg_ident.conf', userLines, identLineProblem),
     '',
   ].join('\n');

@@ -1,7 +1,10 @@
 // `status`: the cluster as its instances report it right now.
 import type { ClusterStatus, StoredCluster as Cluster } from '../../api/cluster-status.js';
 import type { ObservedInstance } from '../../operator/types.js';
-import { renderClusterStatus, renderClusterStatusJson, type ClusterStatusReport } from '../format/status.js';
+import { renderClusterStatus, renderClusterStatusJson, type ClusterStatusReport, type PoolerStatusReport } from '../format/status.js';
+import type { Pooler } from '../../api/index.js';
+import type { PoolerStatus } from '../../operator/pooler-plan.js';
+import type { PoolerInstanceReport } from '../../platform/local/poolers.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { serviceNames } from '../../api/names.js';
@@ -11,6 +14,26 @@ export interface Report {
   instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
   /** Where clients connect; the local platform's TCP endpoints when not given. */
   endpoints?: ClusterStatusReport['endpoints'];
+  /** The Poolers naming the cluster, with their PgBouncers as the platform reports them. */
+  poolers?: Array<{ pooler: Pooler & { status?: PoolerStatus }; instances: PoolerInstanceReport[] }>;
+}
+
+function poolerReport({ pooler, instances }: NonNullable<Report['poolers']>[number]): PoolerStatusReport {
+  const status = pooler.status;
+  const endpoint = status?.localEndpoint;
+  return {
+    name: pooler.metadata.name,
+    type: pooler.spec.type,
+    poolMode: pooler.spec.pgbouncer.poolMode,
+    instances: pooler.spec.instances,
+    running: instances.filter((i) => i.running).length,
+    ready: instances.filter((i) => i.ready).length,
+    paused: pooler.spec.pgbouncer.paused,
+    phase: status?.phase,
+    phaseReason: status?.phaseReason,
+    address: endpoint ? `${endpoint.host}:${endpoint.port}` : undefined,
+    instancesStatus: instances.map((i) => ({ name: i.name, ready: i.ready, paused: i.paused, pid: i.pgbouncerPid, managerPid: i.managerPid, metricsPort: i.metricsPort })),
+  };
 }
 
 export function buildStatusReport(r: Report): ClusterStatusReport {
@@ -51,6 +74,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
         replication: i.status?.replicationInfo,
         archiving: i.status?.archiving,
       })),
+    ...(r.poolers ? { poolers: r.poolers.map(poolerReport) } : {}),
   };
 }
 

@@ -191,9 +191,23 @@ const scheduledBackup: ColumnSet = {
   },
 };
 
+/** Locally the pooler's endpoint is a port on the loopback; on Kubernetes, the Service named after the pooler. */
+const poolerAddress = (o: KubeObject): string => {
+  const host = cell(pick(o, 'status.localEndpoint.host'));
+  return host ? `${host}:${cell(pick(o, 'status.localEndpoint.port'))}` : '<none>';
+};
+
 const pooler: ColumnSet = {
-  headers: ['NAME', 'AGE', 'CLUSTER', 'TYPE'],
-  cells: (o, now) => [age(o, now), cell(pick(o, 'spec.cluster.name')), cell(pick(o, 'spec.type'))],
+  headers: ['NAME', 'AGE', 'CLUSTER', 'TYPE', 'INSTANCES', 'READY', 'STATUS', 'ADDRESS'],
+  cells: (o, now) => [
+    age(o, now),
+    cell(pick(o, 'spec.cluster.name')),
+    cell(pick(o, 'spec.type')),
+    cell(pick(o, 'spec.instances')),
+    `${cell(pick(o, 'status.readyInstances')) || '0'}/${cell(pick(o, 'status.instances')) || '0'}`,
+    cell(pick(o, 'status.phase')),
+    poolerAddress(o),
+  ],
 };
 
 const persistentVolumeClaim: ColumnSet = {

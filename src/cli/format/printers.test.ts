@@ -104,7 +104,10 @@ const cases: Case[] = [
   {
     name: 'Pooler',
     objects: () => miscOf('Pooler'),
-    want: lines('NAME            AGE   CLUSTER        TYPE', 'lab-pooler-rw   10m   lab-postgres   rw'),
+    want: lines(
+      'NAME            AGE   CLUSTER        TYPE   INSTANCES   READY   STATUS   ADDRESS',
+      'lab-pooler-rw   10m   lab-postgres   rw     1           0/0              <none>',
+    ),
   },
   { name: 'ImageCatalog', objects: () => miscOf('ImageCatalog'), want: lines('NAME         AGE', 'postgresql   24h') },
   {

@@ -48,6 +48,23 @@ export interface ClusterStatusReport {
   firstRecoverabilityPoint?: string;
   endpoints: Array<{ name: string; host: string; port: number }>;
   instancesStatus: InstanceStatusReport[];
+  /** The Poolers in front of the cluster; absent where the platform does not report them. */
+  poolers?: PoolerStatusReport[];
+}
+
+export interface PoolerStatusReport {
+  name: string;
+  type: string;
+  poolMode: string;
+  /** Wanted (spec.instances), and running and ready as the PgBouncers report it. */
+  instances: number;
+  running: number;
+  ready: number;
+  paused: boolean;
+  phase?: string;
+  phaseReason?: string;
+  address?: string;
+  instancesStatus: Array<{ name: string; ready: boolean; paused: boolean; pid?: number; managerPid?: number; metricsPort?: number }>;
 }
 
 export interface ClusterStatusOptions {
@@ -206,6 +223,19 @@ function endpoints(report: ClusterStatusReport): string {
   return `Endpoints\n${tabby(['Name', 'Address'], report.endpoints.map((e) => [e.name, `${e.host}:${e.port}`]))}`;
 }
 
+function poolers(report: ClusterStatusReport): string | undefined {
+  if (report.poolers === undefined || report.poolers.length === 0) return undefined;
+  const summary = tabby(
+    ['Name', 'Type', 'Mode', 'Instances', 'Ready', 'Paused', 'Address', 'Status'],
+    report.poolers.map((p) => [p.name, p.type, p.poolMode, `${p.running}/${p.instances}`, String(p.ready), p.paused ? 'yes' : 'no', p.address ?? '-', p.phaseReason ? `${p.phase ?? '-'}: ${p.phaseReason}` : (p.phase ?? '-')]),
+  );
+  const instances = tabby(
+    ['Pooler instance', 'Ready', 'Paused', 'PgBouncer PID', 'Metrics port'],
+    report.poolers.flatMap((p) => p.instancesStatus.map((i) => [i.name, i.ready ? 'yes' : 'no', i.paused ? 'yes' : 'no', dash(i.pid), dash(i.metricsPort)])),
+  );
+  return `Poolers\n${summary}\n${instances}`;
+}
+
 /** The text of `cnpg status NAME`; sections end with a blank line, as in the plugin. */
 export function renderClusterStatus(report: ClusterStatusReport, opts: ClusterStatusOptions): string {
   const primary = findPrimary(report);
@@ -215,7 +245,9 @@ export function renderClusterStatus(report: ClusterStatusReport, opts: ClusterSt
     replicationStatus(report, primary),
     instancesStatus(report, primary, opts.verbose),
     endpoints(report),
+    poolers(report),
   ]
+    .filter((section) => section !== undefined)
     .map((section) => `${section}\n`)
     .join('');
 }

@@ -31,6 +31,7 @@ export interface KubeOptions {
 const RESOURCES: Record<string, { apiVersion: string; singular: string }> = {
   Cluster: { apiVersion: 'postgresql.cnpg.io/v1', singular: 'cluster.postgresql.cnpg.io' },
   Backup: { apiVersion: 'postgresql.cnpg.io/v1', singular: 'backup.postgresql.cnpg.io' },
+  Pooler: { apiVersion: 'postgresql.cnpg.io/v1', singular: 'pooler.postgresql.cnpg.io' },
 };
 
 function bodyMessage(e: ApiException<unknown>): string {
@@ -104,7 +105,7 @@ export class KubeConnection {
     return { apiVersion: info.apiVersion, kind, metadata: { name, namespace: this.namespace } };
   }
 
-  async get(kind: 'Cluster' | 'Backup', name: string): Promise<KubeObject> {
+  async get(kind: 'Cluster' | 'Backup' | 'Pooler', name: string): Promise<KubeObject> {
     return this.call(async () => (await this.objects.read(this.header(kind, name))) as KubeObject);
   }
 
@@ -121,6 +122,16 @@ export class KubeConnection {
   async annotateCluster(name: string, annotations: Record<string, string | null>): Promise<void> {
     const header = this.header('Cluster', name);
     await this.call(() => this.objects.patch({ ...header, metadata: { ...header.metadata, annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
+  }
+
+  getPooler(name: string): Promise<KubeObject> {
+    return this.get('Pooler', name);
+  }
+
+  /** A JSON merge patch of the Pooler's spec. */
+  async patchPoolerSpec(name: string, spec: Record<string, unknown>): Promise<void> {
+    const header = this.header('Pooler', name);
+    await this.call(() => this.objects.patch({ ...header, spec } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
   }
 
   async instancePods(cluster: string): Promise<V1Pod[]> {

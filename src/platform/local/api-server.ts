@@ -1,7 +1,7 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster } from '../../api/index.js';
+import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
 import { formatPath, msg, toIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -17,7 +17,7 @@ import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError, NotFoundError, StoreWriteError, TooLargeError } from './store.js';
-import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment } from './views.js';
+import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment, poolerService } from './views.js';
 
 export class ApiError extends Error {
   constructor(
@@ -157,8 +157,9 @@ export class LocalApi {
     return perCluster.flat().sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
   }
 
+  /** The Services the operator manages: each Cluster's endpoints and each Pooler's. */
   private clusterServices(namespace: string | undefined): KubeObject[] {
-    return this.d.store.listSync('Cluster', namespace).flatMap(clusterServices);
+    return [...this.d.store.listSync('Cluster', namespace).flatMap(clusterServices), ...this.d.store.listSync('Pooler', namespace).flatMap(poolerService)];
   }
 
   /** Each instance's data directory, kept while the instance exists, also when it is stopped. */
@@ -203,7 +204,9 @@ export class LocalApi {
     if (obj.kind !== 'Service') return;
     const managed = this.clusterServices(obj.metadata.namespace).find((s) => s.metadata.name === obj.metadata.name);
     if (managed) {
-      throw new ApiError(422, `Service/${obj.metadata.name}: metadata.name: ${obj.metadata.name} is an endpoint of Cluster ${managed.metadata.labels?.[LABELS.cluster]} and is managed by the operator`);
+      const pooler = managed.metadata.labels?.[LABELS.poolerName];
+      const owner = pooler ? `Pooler ${pooler}` : `Cluster ${managed.metadata.labels?.[LABELS.cluster]}`;
+      throw new ApiError(422, `Service/${obj.metadata.name}: metadata.name: ${obj.metadata.name} is an endpoint of ${owner} and is managed by the operator`);
     }
   }
 
@@ -246,8 +249,9 @@ export class LocalApi {
     }
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (kind === 'PersistentVolumeClaim') throw new ApiError(422, 'persistentvolumeclaims are the data directories of instances in local mode and go with their instance: scale the Cluster down or delete it');
-    if (kind === 'Cluster') {
-      if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `clusters.postgresql.cnpg.io "${name}" not found`);
+    // The operator stops what runs for them before the object goes (a finalizer, on Kubernetes).
+    if (kind === 'Cluster' || kind === 'Pooler') {
+      if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';
     }
     if (!(await this.d.store.delete(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found`);
@@ -258,9 +262,11 @@ export class LocalApi {
     const cluster = await this.get('Cluster', namespace, name);
     const observed = await this.d.instances.observe(cluster as Cluster);
     const records = new Map(this.d.instances.records(namespace, name).map((r) => [r.record.name, r.record]));
+    const poolers = this.d.store.listSync('Pooler', namespace).filter((p) => (p as Pooler).spec.cluster.name === name) as Pooler[];
     return {
       cluster,
       instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
+      poolers: await Promise.all(poolers.map(async (pooler) => ({ pooler, instances: await this.d.poolers.report(pooler) }))),
     };
   }
 

@@ -5,12 +5,14 @@ import type { StoreEvents } from './events.js';
 import type { CnpgHome } from './home.js';
 import type { LocalInstances } from './instances.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
+import type { LocalPoolers } from './poolers.js';
 import type { FileStore } from './store.js';
 
 export interface ControlPlane {
   readonly home: CnpgHome;
   readonly store: FileStore;
   readonly instances: LocalInstances;
+  readonly poolers: LocalPoolers;
   readonly events: StoreEvents;
   readonly loopDelay: LoopDelayMonitor;
   /** The stored Cluster, if any. */

@@ -17,6 +17,7 @@ import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
 import { LoopDelayMonitor } from './loop-delay.js';
+import { LocalPoolers } from './poolers.js';
 import { FileStore } from './store.js';
 
 export interface DaemonState {
@@ -46,6 +47,7 @@ export class LocalDaemon {
   readonly store: FileStore;
   readonly instances: LocalInstances;
   readonly endpoints: LocalEndpoints;
+  readonly poolers: LocalPoolers;
   readonly events: StoreEvents;
   readonly operator: OperatorManager;
   readonly platform: Platform;
@@ -62,8 +64,9 @@ export class LocalDaemon {
     this.store = new FileStore(home.store);
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
     this.endpoints = new LocalEndpoints(this.instances);
+    this.poolers = new LocalPoolers(home, this.instances);
     this.events = new StoreEvents(this.store);
-    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events };
+    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
   }
 

@@ -263,6 +263,7 @@ export class LocalInstances implements InstanceRuntime {
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
       archive: config.archive,
       retentionPolicy: config.retentionPolicy,
+      poolerAuth: config.poolerAuth,
     };
   }
 

@@ -1,6 +1,6 @@
 // Pods and Services are not stored locally: they are views of instances and endpoints, shaped
 // like Kubernetes objects so that kubectl-style commands and selectors work on them.
-import type { ClusterStatus } from '../../api/cluster-status.js';
+import type { ClusterStatus, LocalEndpoint } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import { instancePaths } from '../../instance/paths.js';
 import type { ObservedInstance } from '../../operator/types.js';
@@ -82,6 +82,35 @@ export function clusterServices(cluster: KubeObject): KubeObject[] {
     },
     status: { loadBalancer: {} },
   }));
+}
+
+/**
+ * A Pooler's endpoint as the Service CloudNativePG names after the pooler: port `pgbouncer`,
+ * selecting the pooler's instances. Locally every PgBouncer of the pooler listens on its port.
+ */
+export function poolerService(pooler: KubeObject): KubeObject[] {
+  const endpoint = (pooler.status as { localEndpoint?: LocalEndpoint } | undefined)?.localEndpoint;
+  if (!endpoint) return [];
+  const cluster = (pooler.spec as { cluster?: { name?: string } } | undefined)?.cluster?.name ?? '';
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: pooler.metadata.name,
+        namespace: pooler.metadata.namespace,
+        creationTimestamp: pooler.metadata.creationTimestamp,
+        labels: { [LABELS.cluster]: cluster, [LABELS.poolerName]: pooler.metadata.name, [LABELS.managedBy]: 'cnpg-ts' },
+      },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: endpoint.host,
+        selector: { [LABELS.poolerName]: pooler.metadata.name },
+        ports: [{ name: 'pgbouncer', protocol: 'TCP', port: endpoint.port, targetPort: 'pgbouncer' }],
+      },
+      status: { loadBalancer: {} },
+    },
+  ];
 }
 
 /** An instance's data directory as the PersistentVolumeClaim CloudNativePG gives it (same name, PG_DATA role). */
