@@ -390,6 +390,12 @@ test('a pooler Pod’s real manager reads its handout from the config Secret wit
   await runtime.apply(await readPooler('pg-pooler'), paused);
   assert.equal(((await objectsOf('pg-pooler')).deployment.spec as { strategy?: { type?: string } }).strategy?.type, 'Recreate');
   assert.equal((await byName())[0]?.appliedHash, handoutHash(paused));
+
+  // A RoleBinding deleted by hand: not current until apply makes it again.
+  await kc.makeApiClient(RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace: NS, name: 'pg-pooler' });
+  assert.equal((await byName())[0]?.appliedHash, undefined);
+  await runtime.apply(await readPooler('pg-pooler'), paused);
+  assert.equal((await byName())[0]?.appliedHash, handoutHash(paused));
 });
 
 test('remove deletes every object apply made', async () => {

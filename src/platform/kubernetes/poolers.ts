@@ -102,15 +102,20 @@ export class KubePoolers implements PoolerRuntime {
     );
   }
 
+  /** The Deployment and Service carry the current spec's hash, and the Secret and RBAC objects exist (none deleted by hand). */
   private async madeFromCurrentSpec(pooler: Pooler): Promise<boolean> {
     const namespace = pooler.metadata.namespace ?? 'default';
+    const name = pooler.metadata.name;
     const hash = poolerSpecHash(pooler, this.o.image);
-    const [deployment, service, secret] = await Promise.all([
-      this.store.get('Deployment', namespace, pooler.metadata.name),
-      this.store.get('Service', namespace, pooler.metadata.name),
-      this.store.get('Secret', namespace, poolerConfigSecretName(pooler.metadata.name)),
-    ]);
-    return [deployment, service].every((o) => o?.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === hash) && secret !== undefined;
+    const hashed = await Promise.all(['Deployment', 'Service'].map((kind) => this.store.get(kind, namespace, name)));
+    if (!hashed.every((o) => o?.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === hash)) return false;
+    const others: [string, string][] = [
+      ['Secret', poolerConfigSecretName(name)],
+      ['Role', name],
+      ['RoleBinding', name],
+      ...(poolerServiceAccount(pooler) ? [['ServiceAccount', name] as [string, string]] : []),
+    ];
+    return (await Promise.all(others.map(([kind, n]) => this.store.get(kind, namespace, n)))).every((o) => o !== undefined);
   }
 
   /** Deletes what apply made. The API server's garbage collector would too (owner references), but a test control plane has none. */
