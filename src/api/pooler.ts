@@ -84,6 +84,10 @@ export const poolerStatusSchema = z.strictObject({
     .optional(),
   /** PgBouncers running; the scale subresource reads it. */
   instances: z.int().min(0).optional(),
+  /** Of those, the ones running the current configuration and ready (this operator's addition). */
+  readyInstances: z.int().min(0).optional(),
+  /** Where clients connect: locally a port on 127.0.0.1, on Kubernetes the Service's DNS name (this operator's addition). */
+  localEndpoint: z.strictObject({ host: z.string(), port: z.int() }).optional(),
   phase: z.enum(['active', 'paused', 'inactive', 'failed']).optional(),
   /** Why the phase is what it is, for a person reading `kubectl describe`. */
   phaseReason: z.string().optional(),
