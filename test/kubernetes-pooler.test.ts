@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
   ApiException,
   AppsV1Api,
   CoreV1Api,
@@ -320,6 +321,37 @@ test('the pooler’s ServiceAccount may get and watch its config Secret and its 
       .catch(reject);
   });
   assert.deepEqual(events, ['ADDED pg-pooler-config']);
+});
+
+test('spec.monitoring.enablePodMonitor makes CloudNativePG’s PodMonitor once the Prometheus operator’s CRD is there, and taking it back removes it', async () => {
+  await runtime.apply(await readPooler('pg-pooler'), handout('transaction'));
+  // A stand-in for the Prometheus operator's CRD: the kind, served, with any content.
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  await ext.createCustomResourceDefinition({
+    body: {
+      metadata: { name: 'podmonitors.monitoring.coreos.com' },
+      spec: {
+        group: 'monitoring.coreos.com',
+        scope: 'Namespaced',
+        names: { plural: 'podmonitors', singular: 'podmonitor', kind: 'PodMonitor', listKind: 'PodMonitorList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+  });
+  await eventually('the PodMonitor kind served', async () => ((await ext.readCustomResourceDefinition({ name: 'podmonitors.monitoring.coreos.com' })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined), 30_000);
+  const monitor = () => custom().getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace: NS, plural: 'podmonitors', name: 'pg-pooler' }) as Promise<{ spec: unknown; metadata: { labels?: Record<string, string> } }>;
+  await patchPooler('pg-pooler', { monitoring: { enablePodMonitor: true } });
+  // The API server may still be catching up with the new kind: apply until it is made.
+  await eventually('the PodMonitor', async () => {
+    await runtime.apply(await readPooler('pg-pooler'), handout('transaction'));
+    return monitor();
+  }, 30_000);
+  const made = await monitor();
+  assert.deepEqual(made.spec, { selector: { matchLabels: { 'cnpg.io/poolerName': 'pg-pooler', 'cnpg.io/podRole': 'pooler' } }, podMetricsEndpoints: [{ port: 'metrics' }] });
+  assert.equal(made.metadata.labels?.['cnpg.io/poolerName'], 'pg-pooler');
+  await patchPooler('pg-pooler', { monitoring: { enablePodMonitor: false } });
+  await runtime.apply(await readPooler('pg-pooler'), handout('transaction'));
+  await assert.rejects(monitor, (e: unknown) => e instanceof ApiException && e.code === 404);
 });
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPooler, validateObject, type Pooler } from '../../api/index.js';
 import { HANDOUT_SECRET_KEY, type PoolerHandout } from '../../pgbouncer/handout.js';
-import { poolerDeployment, poolerObjects, poolerRole, poolerRoleBinding, poolerService, poolerSpecHash } from './pooler-specs.js';
+import { poolerDeployment, poolerObjects, poolerPodMonitor, poolerRole, poolerRoleBinding, poolerService, poolerSpecHash } from './pooler-specs.js';
 
 const IMAGE = 'example/postgresql:15-x';
 
@@ -107,4 +107,16 @@ test('the spec hash follows the spec and the image, not the handout', () => {
   assert.notEqual(poolerSpecHash(pooler({ pgbouncer: { poolMode: 'transaction' } }), IMAGE), base);
   assert.notEqual(poolerSpecHash(pooler(), 'other:1'), base);
   assert.equal(poolerSpecHash(pooler(), IMAGE), base);
+});
+
+test('a PodMonitor only with monitoring.enablePodMonitor: the pooler’s Pods, port metrics, the relabelings given', () => {
+  assert.equal(poolerPodMonitor(pooler(), IMAGE), undefined);
+  assert.equal(poolerPodMonitor(pooler({ monitoring: { enablePodMonitor: false } }), IMAGE), undefined);
+  const relabel = [{ action: 'drop', regex: 'cnpg_pgbouncer_lists_.*', sourceLabels: ['__name__'] }];
+  const monitor = poolerPodMonitor(pooler({ monitoring: { enablePodMonitor: true, podMonitorMetricRelabelings: relabel } }), IMAGE);
+  assert.equal(monitor?.metadata.name, 'pg-pooler');
+  assert.deepEqual(monitor?.spec, {
+    selector: { matchLabels: { 'cnpg.io/poolerName': 'pg-pooler', 'cnpg.io/podRole': 'pooler' } },
+    podMetricsEndpoints: [{ port: 'metrics', metricRelabelings: relabel }],
+  });
 });

@@ -217,6 +217,29 @@ export function poolerConfigSecret(pooler: Pooler, handout: PoolerHandout): Kube
   };
 }
 
+/**
+ * CloudNativePG's PodMonitor for spec.monitoring.enablePodMonitor: the pooler's Pods, port `metrics`,
+ * with the relabelings given; none otherwise.
+ */
+export function poolerPodMonitor(pooler: Pooler, image: string): KubeObject | undefined {
+  const monitoring = pooler.spec.monitoring;
+  if (!monitoring?.enablePodMonitor) return undefined;
+  const endpoint = {
+    port: 'metrics',
+    ...(monitoring.podMonitorMetricRelabelings ? { metricRelabelings: monitoring.podMonitorMetricRelabelings } : {}),
+    ...(monitoring.podMonitorRelabelings ? { relabelings: monitoring.podMonitorRelabelings } : {}),
+  };
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: metadata(pooler, pooler.metadata.name, { annotations: { [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, image) } }),
+    spec: {
+      selector: { matchLabels: { [LABELS.poolerName]: pooler.metadata.name, [LABELS.podRole]: 'pooler' } },
+      podMetricsEndpoints: [endpoint],
+    },
+  };
+}
+
 /** Everything a pooler runs on, in the order it is made: what a Pod needs exists before the Deployment asks for Pods. */
 export function poolerObjects(pooler: Pooler, handout: PoolerHandout, image: string): KubeObject[] {
   const account = poolerServiceAccount(pooler);

@@ -8,7 +8,7 @@ import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../
 import type { PoolerHandout } from '../../pgbouncer/handout.js';
 import type { ObservedPoolerInstance, PoolerRuntime } from '../../operator/platform.js';
 import { PoolerManagerClient, type PoolerManagerAddress } from '../../pooler/client.js';
-import { poolerConfigSecretName, poolerObjects, poolerServiceAccount, poolerSpecHash } from './pooler-specs.js';
+import { poolerConfigSecretName, poolerObjects, poolerPodMonitor, poolerServiceAccount, poolerSpecHash } from './pooler-specs.js';
 import type { KubeStore } from './store.js';
 
 interface PodView extends KubeObject {
@@ -22,11 +22,13 @@ export interface KubePoolersOptions {
   managerAddress?: (pod: PodView) => PoolerManagerAddress;
 }
 
+const PODMONITOR_CRD = 'podmonitors.monitoring.coreos.com';
+
 const podAddress = (pod: PodView): PoolerManagerAddress => ({ host: pod.status?.podIP ?? '', port: POOLER_METRICS_PORT });
 
 /**
- * Whether `stored` already is what `wanted` asks for. The Deployment and Service carry the spec's
- * hash (the API server fills defaults into them, so comparing their specs would always differ);
+ * Whether `stored` already is what `wanted` asks for. The Deployment, Service and PodMonitor carry
+ * the spec's hash (the API server fills defaults into them, so comparing their specs would always differ);
  * other kinds are compared on the fields the operator writes.
  */
 function upToDate(wanted: KubeObject, stored: KubeObject | undefined): boolean {
@@ -38,6 +40,7 @@ function upToDate(wanted: KubeObject, stored: KubeObject | undefined): boolean {
   switch (wanted.kind) {
     case 'Deployment':
     case 'Service':
+    case 'PodMonitor':
       return stored.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === wanted.metadata.annotations?.[ANNOTATIONS.poolerSpecHash];
     case 'Secret':
       return isDeepStrictEqual(stored.data, wanted.data);
@@ -74,6 +77,25 @@ export class KubePoolers implements PoolerRuntime {
       if (wanted.kind === 'Service' && stored) wanted.spec = { ...keptAddresses(stored), ...(wanted.spec as object) };
       await this.store.put(wanted);
     }
+    await this.applyPodMonitor(pooler);
+  }
+
+  /**
+   * As CloudNativePG: the PodMonitor exists while spec.monitoring.enablePodMonitor is true and the
+   * Prometheus operator's CRD is installed; without that CRD there is nothing to make.
+   */
+  private async applyPodMonitor(pooler: Pooler): Promise<void> {
+    if (!(await this.store.get('CustomResourceDefinition', undefined, PODMONITOR_CRD))) return;
+    const wanted = poolerPodMonitor(pooler, this.o.image);
+    if (!wanted) return this.removePodMonitor(pooler);
+    if (!upToDate(wanted, await this.store.get('PodMonitor', wanted.metadata.namespace, wanted.metadata.name))) await this.store.put(wanted);
+  }
+
+  /** Only the pooler's own: a PodMonitor of that name the user made stays. */
+  private async removePodMonitor(pooler: Pooler): Promise<void> {
+    const namespace = pooler.metadata.namespace ?? 'default';
+    const stored = await this.store.get('PodMonitor', namespace, pooler.metadata.name);
+    if (stored?.metadata.labels?.[LABELS.poolerName] === pooler.metadata.name) await this.store.delete('PodMonitor', namespace, pooler.metadata.name);
   }
 
   /**
@@ -128,6 +150,7 @@ export class KubePoolers implements PoolerRuntime {
     await this.store.delete('Role', namespace, name);
     if (poolerServiceAccount(pooler)) await this.store.delete('ServiceAccount', namespace, name);
     await this.store.delete('Secret', namespace, poolerConfigSecretName(name));
+    if (await this.store.get('CustomResourceDefinition', undefined, PODMONITOR_CRD)) await this.removePodMonitor(pooler);
   }
 }
 
