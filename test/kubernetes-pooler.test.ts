@@ -430,6 +430,19 @@ test('a pooler Pod’s real manager reads its handout from the config Secret wit
   assert.equal((await byName())[0]?.appliedHash, handoutHash(paused));
 });
 
+test('apply never replaces an object of the pooler’s names that is not the pooler’s, such as a Cluster’s -rw Service', async () => {
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedService({ namespace: NS, body: { metadata: { name: 'pg-rw', labels: { 'cnpg.io/cluster': 'pg' } }, spec: { ports: [{ name: 'postgres', port: 5432 }], selector: { 'cnpg.io/instanceRole': 'primary' } } } });
+  await kubectl(['apply', '-f', '-'], poolerYaml('pg-rw'));
+  await assert.rejects(runtime.apply(await readPooler('pg-rw'), handout('session')), /Service pg-rw already exists in namespace poolers and is not Pooler pg-rw's; rename the Pooler or remove that Service/);
+  const service = await core.readNamespacedService({ namespace: NS, name: 'pg-rw' });
+  assert.deepEqual(service.spec?.selector, { 'cnpg.io/instanceRole': 'primary' }, 'the Cluster’s Service is untouched');
+  await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: NS, name: 'pg-rw' }).then(
+    () => assert.fail('no Deployment was to be made'),
+    (e: unknown) => assert.ok(e instanceof ApiException && e.code === 404),
+  );
+});
+
 test('remove deletes every object apply made', async () => {
   const pooler = await readPooler('pg-pooler');
   await runtime.remove(pooler);

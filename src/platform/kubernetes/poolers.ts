@@ -68,13 +68,23 @@ export class KubePoolers implements PoolerRuntime {
     return { host: `${pooler.metadata.name}.${pooler.metadata.namespace ?? 'default'}.svc`, port: PGBOUNCER_PORT };
   }
 
-  /** Writes the objects that differ from the stored ones; nothing when all match. */
+  /**
+   * Writes the objects that differ from the stored ones; nothing when all match. An object of the
+   * same name that is not this pooler's (a Cluster's `X-rw` Service for a Pooler named `X-rw`, a
+   * user's Secret) is never replaced: apply fails, naming it.
+   */
   async apply(pooler: Pooler, handout: PoolerHandout): Promise<void> {
-    for (const wanted of poolerObjects(pooler, handout, this.o.image)) {
-      const stored = await this.store.get(wanted.kind, wanted.metadata.namespace, wanted.metadata.name);
-      if (upToDate(wanted, stored)) continue;
+    const objects = poolerObjects(pooler, handout, this.o.image);
+    const stored = await Promise.all(objects.map((o) => this.store.get(o.kind, o.metadata.namespace, o.metadata.name)));
+    const foreign = stored.find((o) => o !== undefined && o.metadata.labels?.[LABELS.poolerName] !== pooler.metadata.name);
+    if (foreign) {
+      throw new Error(`${foreign.kind} ${foreign.metadata.name} already exists in namespace ${foreign.metadata.namespace ?? 'default'} and is not Pooler ${pooler.metadata.name}'s; rename the Pooler or remove that ${foreign.kind}`);
+    }
+    for (const [i, wanted] of objects.entries()) {
+      if (upToDate(wanted, stored[i])) continue;
       // The Service keeps the address the API server gave it unless the template asks for one.
-      if (wanted.kind === 'Service' && stored) wanted.spec = { ...keptAddresses(stored), ...(wanted.spec as object) };
+      const previous = stored[i];
+      if (wanted.kind === 'Service' && previous) wanted.spec = { ...keptAddresses(previous), ...(wanted.spec as object) };
       await this.store.put(wanted);
     }
     await this.applyPodMonitor(pooler);
