@@ -231,7 +231,13 @@ function checkRbac(objs: K8sObject[], namespace: string, where: string): void {
     for (const v of rw) assert.ok(allows(cr, '', res, v), `${where}: ${v} ${res}`);
   }
   for (const v of rw) assert.ok(allows(cr, 'policy', 'poddisruptionbudgets', v), `${where}: ${v} pdb`);
-  for (const res of ['roles', 'rolebindings']) assert.ok(!allows(cr, 'rbac.authorization.k8s.io', res, 'create'), `${where}: instance managers need no Role, so the operator may not create ${res}`);
+  // A Pooler's Deployment, and the Role and RoleBinding its Pods read their handout with; never
+  // the rights to grant what the operator does not hold itself.
+  for (const v of rw) assert.ok(allows(cr, 'apps', 'deployments', v), `${where}: ${v} deployments`);
+  for (const res of ['roles', 'rolebindings']) for (const v of rw) assert.ok(allows(cr, 'rbac.authorization.k8s.io', res, v), `${where}: ${v} ${res}`);
+  for (const v of ['escalate', 'bind']) assert.ok(!allows(cr, 'rbac.authorization.k8s.io', 'roles', v), `${where}: no ${v} on roles`);
+  for (const res of ['clusterroles', 'clusterrolebindings']) assert.ok(!allows(cr, 'rbac.authorization.k8s.io', res, 'create'), `${where}: no ${res}`);
+  for (const v of ['get', 'create', 'update', 'delete']) assert.ok(allows(cr, 'monitoring.coreos.com', 'podmonitors', v), `${where}: ${v} podmonitors (a Pooler's)`);
   for (const kind of KINDS) {
     const plural = `${kind}s`;
     for (const v of ['get', 'list', 'watch', 'update', 'patch']) assert.ok(allows(cr, 'postgresql.cnpg.io', plural, v), `${where}: ${v} ${plural}`);

@@ -305,7 +305,15 @@ export const msg = {
   backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
   poolerSameNameAsCluster: (name: string) => `must differ from the Pooler's own name ${show(name)}`,
   poolerAuthQuery: () => 'authQuery and authQuerySecret must be set together',
-  reservedPgBouncerParameter: (name: string) => `parameter "${name}" is managed by the operator and cannot be set`,
+  reservedPgBouncerParameter: (name: string, reason: string) => `parameter "${name}" is managed by the operator and cannot be set: ${reason}`,
+  unknownPgBouncerParameter(name: string, allowed: readonly string[]): string {
+    const suggestion = closestMatch(name, allowed);
+    return `${show(name)} is not a PgBouncer parameter a Pooler may set${suggestion ? `, did you mean "${suggestion}"?` : ''}`;
+  },
+  poolerNamedLikeCluster: (name: string, namespace: string) =>
+    `a Cluster named ${show(name)} exists in namespace ${show(namespace)}; a Pooler's Deployment, Service and ServiceAccount are named after it and would take the Cluster's names, so choose another name`,
+  clusterNamedLikePooler: (name: string, namespace: string) =>
+    `a Pooler named ${show(name)} exists in namespace ${show(namespace)}; its Deployment, Service and ServiceAccount carry that name, so choose another name for the Cluster`,
   invalidBase64: () => 'invalid base64 value (encode it with base64, or put plain text under stringData)',
   keyInDataAndBinaryData: (key: string) => `key ${show(key)} is also in data; a key may be in only one of data and binaryData`,
   invalidDataKey: (key: string) =>

@@ -9,6 +9,9 @@ export const LABELS = {
   cluster: 'cnpg.io/cluster',
   instanceName: 'cnpg.io/instanceName',
   podRole: 'cnpg.io/podRole',
+  /** What part of the system an object is (`pooler` on a Pooler's objects), with the other app.kubernetes.io labels. */
+  component: 'app.kubernetes.io/component',
+  appInstance: 'app.kubernetes.io/instance',
   instanceRole: 'cnpg.io/instanceRole',
   /** The role label CloudNativePG kept for selectors written before `cnpg.io/instanceRole`. */
   legacyRole: 'role',
@@ -47,6 +50,8 @@ export const ANNOTATIONS = {
   role: 'cnpg.io/instanceRoleWanted',
   /** The peers an instance manager was last told of. */
   peers: 'cnpg.io/peers',
+  /** On a Pooler's Deployment and Service: a digest of the spec (and image) they were made from. */
+  poolerSpecHash: 'cnpg.io/poolerSpecHash',
 } as const;
 
 /** PgBouncer's port in a pooler Pod and on its Service, and where the pooler manager serves /metrics and /status. */

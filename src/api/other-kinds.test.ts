@@ -11,6 +11,7 @@ import {
   validateObject,
 } from './index.js';
 import { rejectionOf } from './testing.js';
+import { PGBOUNCER_PARAMETERS } from './pgbouncer-parameters.js';
 
 const cnpg = (kind: string, spec: unknown, name = 'x') => ({ apiVersion: 'postgresql.cnpg.io/v1', kind, metadata: { name }, spec });
 
@@ -52,7 +53,14 @@ test('Pooler defaults and rules', () => {
   assert.equal(resource.spec.pgbouncer.poolMode, 'session');
   assert.equal(resource.spec.pgbouncer.paused, false);
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' } }, 'pg'))[0] ?? '', /spec\.cluster\.name: must differ from the Pooler's own name "pg"/);
-  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { listen_port: '6432' } } }))[0] ?? '', /spec\.pgbouncer\.parameters\.listen_port: parameter "listen_port" is managed by the operator/);
+  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { listen_port: '6432' } } }))[0] ?? '', /spec\.pgbouncer\.parameters\.listen_port: parameter "listen_port" is managed by the operator and cannot be set: the pooler listens on 5432/);
+  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { pool_mode: 'transaction' } } }))[0] ?? '', /parameters\.pool_mode: .*set spec\.pgbouncer\.poolMode instead/);
+  const unknown = rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { constructor: '1' } } }))[0] ?? '';
+  assert.match(unknown, /spec\.pgbouncer\.parameters\.constructor: "constructor" is not a PgBouncer parameter a Pooler may set \(allowed: application_name_add_host, .*, verbose\)/);
+  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { default_pool_size: '25\nlisten_port = 1' } } }))[0] ?? '', /parameters\.default_pool_size: must not contain control characters/);
+  // CloudNativePG's whole allow-list, as its manifests use it.
+  const everything = Object.fromEntries(PGBOUNCER_PARAMETERS.map((name) => [name, '1']));
+  assert.ok(isPooler(validateObject(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: everything } })).resource));
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { max_client_conn: 1000 } } }))[0] ?? '', /quote the value \(got number 1000\)/);
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, type: 'rx' }))[0] ?? '', /spec\.type: must be one of: rw, ro, r/);
 });

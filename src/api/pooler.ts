@@ -1,37 +1,18 @@
 // Pooler (postgresql.cnpg.io/v1): PgBouncer in front of a Cluster's rw, ro or r service.
 import { z } from 'zod';
-import { CNPG_API_VERSION } from './meta.js';
-import { msg, report } from './errors.js';
+import { CNPG_API_VERSION, DEFAULT_NAMESPACE } from './meta.js';
+import { msg, report, type ValidationIssue } from './errors.js';
+import type { KubeObject } from './meta.js';
 import { namespacedMetadata } from './meta-schema.js';
-import { localObjectReference, nonEmptyString, passthrough, passthroughList, stringMap } from './common.js';
-
-// Settings the operator writes itself: where PgBouncer listens, its files and admin access.
-const RESERVED_PGBOUNCER_PARAMETERS = [
-  'admin_users',
-  'auth_file',
-  'auth_hba_file',
-  'auth_query',
-  'auth_user',
-  'client_tls_ca_file',
-  'client_tls_cert_file',
-  'client_tls_key_file',
-  'listen_addr',
-  'listen_port',
-  'logfile',
-  'pidfile',
-  'server_tls_ca_file',
-  'server_tls_cert_file',
-  'server_tls_key_file',
-  'unix_socket_dir',
-  'unix_socket_group',
-  'unix_socket_mode',
-];
+import { localObjectReference, nonEmptyString, passthrough, passthroughList, plainString } from './common.js';
+import { PGBOUNCER_PARAMETERS, pgbouncerParameterVerdict } from './pgbouncer-parameters.js';
 
 const pgbouncerSchema = z
   .strictObject({
     // statement pooling breaks multi-statement transactions, so CloudNativePG does not offer it.
     poolMode: z.enum(['session', 'transaction']).default('session'),
-    parameters: stringMap.optional(),
+    // Values end up in pgbouncer.ini: a control character there could only start another line.
+    parameters: z.record(z.string(), plainString).optional(),
     pg_hba: z.array(z.string()).optional(),
     paused: z.boolean().default(false),
     authQuerySecret: localObjectReference.optional(),
@@ -47,7 +28,10 @@ const pgbouncerSchema = z
     if (Boolean(pgbouncer.authQuery) !== Boolean(pgbouncer.authQuerySecret)) report(ctx, ['authQuery'], msg.poolerAuthQuery());
     if (pgbouncer.image && pgbouncer.imageCatalogRef) report(ctx, ['image'], msg.mutuallyExclusive(['image', 'imageCatalogRef']));
     for (const name of Object.keys(pgbouncer.parameters ?? {})) {
-      if (RESERVED_PGBOUNCER_PARAMETERS.includes(name)) report(ctx, ['parameters', name], msg.reservedPgBouncerParameter(name));
+      const verdict = pgbouncerParameterVerdict(name);
+      if (verdict.allowed) continue;
+      if (verdict.owner === 'operator') report(ctx, ['parameters', name], msg.reservedPgBouncerParameter(name, verdict.reason));
+      else report(ctx, ['parameters', name], msg.unknownPgBouncerParameter(name, PGBOUNCER_PARAMETERS), PGBOUNCER_PARAMETERS);
     }
   });
 
@@ -83,3 +67,51 @@ export const poolerSchema = z
   });
 
 export type Pooler = z.infer<typeof poolerSchema>;
+
+/** A Secret the pooler uses and the resourceVersion it was read at, so a change of it is noticed. */
+const secretVersion = z.strictObject({ name: z.string().optional(), version: z.string().optional() });
+
+/** What the operator reports on a Pooler, with CloudNativePG's field names. */
+export const poolerStatusSchema = z.strictObject({
+  secrets: z
+    .strictObject({
+      clientTLS: secretVersion.optional(),
+      serverTLS: secretVersion.optional(),
+      serverCA: secretVersion.optional(),
+      clientCA: secretVersion.optional(),
+      pgBouncerSecrets: z.strictObject({ authQuery: secretVersion.optional() }).optional(),
+    })
+    .optional(),
+  /** PgBouncers running; the scale subresource reads it. */
+  instances: z.int().min(0).optional(),
+  /** Of those, the ones running the current configuration and ready (this operator's addition). */
+  readyInstances: z.int().min(0).optional(),
+  /** Where clients connect: locally a port on 127.0.0.1, on Kubernetes the Service's DNS name (this operator's addition). */
+  localEndpoint: z.strictObject({ host: z.string(), port: z.int() }).optional(),
+  phase: z.enum(['active', 'paused', 'inactive', 'failed']).optional(),
+  /** Why the phase is what it is, for a person reading `kubectl describe`. */
+  phaseReason: z.string().optional(),
+  image: z.string().optional(),
+  /** The latest validation error, when the Pooler was stored without admission checks. */
+  error: z.string().optional(),
+});
+
+export type PoolerStatus = z.infer<typeof poolerStatusSchema>;
+export type PoolerPhase = NonNullable<PoolerStatus['phase']>;
+
+/**
+ * A Pooler's Deployment, Service, ServiceAccount and Role are named after it, and a Cluster's
+ * objects after the Cluster, so a Pooler and a Cluster of one namespace may not share a name. The
+ * rule needs the stored objects, so it is checked where an object is admitted (the local API and
+ * the validating webhook), on creation: an object stored before the rule can still be updated.
+ */
+export function nameRivalKind(kind: string): 'Cluster' | 'Pooler' | undefined {
+  return kind === 'Pooler' ? 'Cluster' : kind === 'Cluster' ? 'Pooler' : undefined;
+}
+
+/** The refusal for `resource`, whose name is taken by an object of nameRivalKind(resource.kind). */
+export function nameClashIssue(resource: KubeObject): ValidationIssue {
+  const { name, namespace = DEFAULT_NAMESPACE } = resource.metadata;
+  const message = resource.kind === 'Pooler' ? msg.poolerNamedLikeCluster(name, namespace) : msg.clusterNamedLikePooler(name, namespace);
+  return { kind: resource.kind, name, path: 'metadata.name', message };
+}

@@ -52,7 +52,8 @@ test("the user's ignored startup parameters join the ones drivers need, once eac
 });
 
 test('a parameter the user sets wins over an operator default, never over what the operator owns', () => {
-  const p = pooler({ pgbouncer: { poolMode: 'transaction', parameters: { server_tls_sslmode: 'verify-full', log_stats: '1', pool_mode: 'session' } } });
+  // pool_mode itself is refused at apply (src/api/pgbouncer-parameters.ts); poolMode decides it.
+  const p = pooler({ pgbouncer: { poolMode: 'transaction', parameters: { server_tls_sslmode: 'verify-full', log_stats: '1' } } });
   const h = poolerHandout({ pooler: p, target, tls });
   assert.equal(h.settings.server_tls_sslmode, 'verify-full');
   assert.equal(h.settings.log_stats, '0');

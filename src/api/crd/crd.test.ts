@@ -65,21 +65,31 @@ test('printer columns follow CloudNativePG', () => {
   ]);
   assert.deepEqual(columns('Backup').slice(1), ['Cluster=.spec.cluster.name', 'Method=.spec.method', 'Phase=.status.phase', 'Error=.status.error']);
   assert.deepEqual(columns('ScheduledBackup').slice(1), ['Cluster=.spec.cluster.name', 'Last Backup=.status.lastScheduleTime']);
-  assert.deepEqual(columns('Pooler').slice(1), ['Cluster=.spec.cluster.name', 'Type=.spec.type']);
+  assert.deepEqual(columns('Pooler').slice(1), ['Cluster=.spec.cluster.name', 'Type=.spec.type', 'Phase=.status.phase']);
   assert.deepEqual(columns('ImageCatalog'), ['Age=.metadata.creationTimestamp']);
 });
 
 test('status is a subresource holding whatever the operator writes', () => {
   for (const kind of ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler']) {
     assert.deepEqual(version(kind).subresources?.['status'], {});
-    assert.deepEqual(node(kind, 'status'), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+    assert.equal(node(kind, 'status')['x-kubernetes-preserve-unknown-fields'], true);
   }
+  assert.deepEqual(node('Cluster', 'status'), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
   assert.equal(version('ImageCatalog').subresources, undefined);
   assert.deepEqual(version('Cluster').subresources?.['scale'], {
     specReplicasPath: '.spec.instances',
     statusReplicasPath: '.status.instances',
     labelSelectorPath: '.status.selector',
   });
+  assert.deepEqual(version('Pooler').subresources?.['scale'], { specReplicasPath: '.spec.instances', statusReplicasPath: '.status.instances' });
+});
+
+test("a Pooler's status has CloudNativePG's typed fields", () => {
+  assert.equal(node('Pooler', 'status.instances')['type'], 'integer');
+  assert.deepEqual(node('Pooler', 'status.phase')['enum'], ['active', 'paused', 'inactive', 'failed']);
+  assert.equal(node('Pooler', 'status.phaseReason')['type'], 'string');
+  assert.equal(node('Pooler', 'status.secrets.serverCA.version')['type'], 'string');
+  assert.equal(node('Pooler', 'status.secrets.pgBouncerSecrets.authQuery.name')['type'], 'string');
 });
 
 test('immutability and mutual exclusion rules sit on the right fields', () => {

@@ -45,12 +45,18 @@ export function openApiSchema(definition: CrdDefinition): Schema {
       kind: { type: 'string' },
       metadata: { type: 'object' },
       spec: toStructural(properties['spec'], `${definition.kind}.spec`),
-      ...(definition.hasStatus ? { status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } : {}),
+      ...(definition.hasStatus ? { status: statusSchema(definition) } : {}),
     },
     required: ['metadata', 'spec'],
   };
   addCelRules(definition.kind, root);
   return root;
+}
+
+/** Described fields are typed; any other is kept, so an operator writing a newer field loses nothing. */
+function statusSchema(definition: CrdDefinition): Schema {
+  const typed = definition.status ? toStructural(jsonSchemaOf(definition.status), `${definition.kind}.status`) : { type: 'object' };
+  return { ...typed, 'x-kubernetes-preserve-unknown-fields': true };
 }
 
 function subresources(definition: CrdDefinition): Record<string, unknown> | undefined {

@@ -5,7 +5,7 @@ import { KINDS, type KnownKind } from '../kinds.js';
 import { clusterSchema } from '../cluster.js';
 import { backupSchema } from '../backup.js';
 import { scheduledBackupSchema } from '../scheduled-backup.js';
-import { poolerSchema } from '../pooler.js';
+import { poolerSchema, poolerStatusSchema } from '../pooler.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from '../image-catalog.js';
 
 export interface PrinterColumn {
@@ -22,6 +22,8 @@ export interface CrdDefinition {
   columns: readonly PrinterColumn[];
   /** Kinds the operator reports on get a status subresource, so spec writers cannot clobber it. */
   hasStatus: boolean;
+  /** The status fields' types, where they are described (others are kept as written). */
+  status?: z.ZodType;
   /** Lets `kubectl scale` and autoscalers change `.spec.instances`. */
   scale?: { labelSelectorPath?: string };
 }
@@ -72,8 +74,10 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     schema: poolerSchema,
     description: "PgBouncer in front of a Cluster's rw, ro or r service.",
     shortName: 'pgpooler',
-    columns: [age, cluster, { name: 'Type', type: 'string', jsonPath: '.spec.type' }],
+    columns: [age, cluster, { name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Phase', type: 'string', jsonPath: '.status.phase' }],
     hasStatus: true,
+    status: poolerStatusSchema,
+    // `kubectl scale pooler X --replicas=N` sets spec.instances, as on CloudNativePG.
     scale: {},
   },
   {

@@ -13,6 +13,7 @@ import { CachedStore, ObjectCache } from './cache.js';
 import { reuseConnections } from './connections.js';
 import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
+import { KubePoolers } from './poolers.js';
 import { OperatorMetrics } from './metrics.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
@@ -76,10 +77,11 @@ async function injectCaBundle(kc: KubeConfig, caCert: string): Promise<void> {
 }
 
 /**
- * Children read through caches: only those labelled with their Cluster's name. Secrets and
- * ServiceAccounts are not authoritative: a Cluster may name the user's own, which carry no label.
+ * Children read through caches: only those labelled with their Cluster's name (a Pooler's objects
+ * carry its Cluster's too). Secrets and ServiceAccounts are not authoritative: a Cluster may name
+ * the user's own, which carry no label.
  */
-const CHILD_KINDS = ['Pod', 'PersistentVolumeClaim', 'Secret', 'Service', 'PodDisruptionBudget', 'ServiceAccount'] as const;
+const CHILD_KINDS = ['Pod', 'PersistentVolumeClaim', 'Secret', 'Service', 'PodDisruptionBudget', 'ServiceAccount', 'Deployment', 'Role', 'RoleBinding'] as const;
 const USER_OWNED_KINDS = new Set(['Secret', 'ServiceAccount']);
 
 interface Controllers {
@@ -110,6 +112,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     instances: new KubeInstances(kc, store, instanceOptions),
     endpoints: new KubeEndpoints(store),
     events: new KubeEvents(kc),
+    poolers: new KubePoolers(store, { image: instanceOptions.defaultImage }),
   };
   const operator = new OperatorManager(platform, {
     log,
@@ -145,7 +148,8 @@ async function main(): Promise<void> {
 
   const tls = await webhookCertificate(store, namespace);
   await injectCaBundle(kc, tls.caCert).catch((e: unknown) => log('could not inject the webhook CA bundle', { error: (e as Error).message }));
-  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'), instanceOptions.defaultImage);
+  const stored = async (kind: string, ns: string, name: string) => (await store.get(kind, ns, name)) !== undefined;
+  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'), instanceOptions.defaultImage, stored);
 
   let controllers: Controllers | undefined;
   const leadElection = env('LEADER_ELECTION', 'true') === 'true';

@@ -19,6 +19,10 @@ const PLATFORM_KINDS: Record<string, { apiVersion: string; plural: string; names
   PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
   Lease: { apiVersion: 'coordination.k8s.io/v1', plural: 'leases', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
+  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
+  PodMonitor: { apiVersion: 'monitoring.coreos.com/v1', plural: 'podmonitors', namespaced: true },
+  CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
 };
 
 export function kindInfo(kind: string): { apiVersion: string; plural: string; namespaced: boolean } {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
-import { review, type AdmissionReview } from './webhook.js';
+import { review, reviewWithStore, type AdmissionReview } from './webhook.js';
 import { updateCases } from '../../api/testing.js';
 
 const request = (object: Record<string, unknown>, operation = 'CREATE'): AdmissionReview => ({
@@ -93,4 +93,31 @@ test('the mutating hook pins the operator\'s default image on a Cluster naming n
   const update = request(cluster({ instances: 2, storage: { size: '1Gi' } }), 'UPDATE');
   update.request!.oldObject = { ...cluster({ instances: 1, imageName: 'example/postgresql:15-a', storage: { size: '1Gi' } }), status: { image: 'example/postgresql:15-a' } };
   assert.equal(pinned(review(update, true, 'example/postgresql:15-b')), 'example/postgresql:15-a');
+});
+
+test('a new Pooler may not take a Cluster’s name, nor a new Cluster a Pooler’s; updates and other namespaces are not concerned', async () => {
+  const pooler = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Pooler', metadata: { name: 'pg' }, spec: { cluster: { name: 'other' } } };
+  const as = (kind: string, object: Record<string, unknown>, operation = 'CREATE'): AdmissionReview => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u2', kind: { group: 'postgresql.cnpg.io', version: 'v1', kind }, namespace: 'default', operation, object },
+  });
+  const asked: string[] = [];
+  const stored = async (kind: string, namespace: string, name: string) => {
+    asked.push(`${kind} ${namespace}/${name}`);
+    return namespace === 'default' && name === 'pg';
+  };
+  const refused = (await reviewWithStore(as('Pooler', pooler), false, undefined, stored)).response!;
+  assert.deepEqual(asked, ['Cluster default/pg']);
+  assert.equal(refused.allowed, false);
+  assert.match(refused.status?.message ?? '', /^Pooler\/pg: metadata\.name: a Cluster named "pg" exists in namespace "default"/);
+  const cluster = (await reviewWithStore(as('Cluster', { ...pooler, kind: 'Cluster', spec: { instances: 1, storage: { size: '1Gi' } } }), false, undefined, stored)).response!;
+  assert.match(cluster.status?.message ?? '', /^Cluster\/pg: metadata\.name: a Pooler named "pg" exists in namespace "default"/);
+  assert.equal((await reviewWithStore(as('Pooler', pooler, 'UPDATE'), false, undefined, stored)).response?.allowed, true);
+  assert.equal((await reviewWithStore(as('Pooler', pooler), true, undefined, stored)).response?.allowed, true, 'the mutating hook leaves it to the validating one');
+  assert.equal((await reviewWithStore(as('Pooler', { ...pooler, metadata: { name: 'pgp' } }), false, undefined, stored)).response?.allowed, true);
+  const failing = async () => {
+    throw new Error('connection refused');
+  };
+  assert.match((await reviewWithStore(as('Pooler', pooler), false, undefined, failing)).response?.status?.message ?? '', /could not check that no Cluster is named pg: connection refused/);
 });

@@ -3,12 +3,14 @@
 // and message, and stores the defaulted form.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkUpdate, ManifestError, validateObject, type Cluster, type KubeObject } from '../../api/index.js';
+import { checkUpdate, ManifestError, nameClashIssue, nameRivalKind, validateObject, type Cluster, type KubeObject } from '../../api/index.js';
 import { pinImage } from '../../api/defaults.js';
 
 interface AdmissionRequest {
   uid: string;
   kind: { group: string; version: string; kind: string };
+  /** Where the object is written; a created object's own metadata may not say. */
+  namespace?: string;
   operation: string;
   object?: Record<string, unknown>;
   oldObject?: Record<string, unknown>;
@@ -90,13 +92,38 @@ export function review(input: AdmissionReview, mutate: boolean, defaultImage?: s
   }
 }
 
+/** Whether the API server stores an object of this kind and name. */
+export type StoredLookup = (kind: string, namespace: string, name: string) => Promise<boolean>;
+
+/**
+ * `review`, and for a Pooler or Cluster being created the name rule between the two kinds
+ * (nameRivalKind), which needs the stored objects. Checked by the validating webhook only, which
+ * sees the object as it will be stored.
+ */
+export async function reviewWithStore(input: AdmissionReview, mutate: boolean, defaultImage: string | undefined, stored?: StoredLookup): Promise<AdmissionReview> {
+  const answer = review(input, mutate, defaultImage);
+  const request = input.request;
+  const metadata = request?.object?.metadata as { name?: string; namespace?: string } | undefined;
+  const rival = nameRivalKind(request?.kind.kind ?? '');
+  if (!stored || mutate || !rival || !answer.response?.allowed || request?.operation !== 'CREATE' || !metadata?.name) return answer;
+  const namespace = request.namespace ?? metadata.namespace ?? 'default';
+  const deny = (message: string, code: number): AdmissionReview => ({ ...answer, response: { uid: request.uid, allowed: false, status: { code, reason: 'Invalid', message } } });
+  try {
+    if (!(await stored(rival, namespace, metadata.name))) return answer;
+  } catch (e) {
+    return deny(`${request.kind.kind}/${metadata.name}: could not check that no ${rival} is named ${metadata.name}: ${(e as Error).message}`, 500);
+  }
+  const resource = { apiVersion: '', kind: request.kind.kind, metadata: { name: metadata.name, namespace } };
+  return deny(new ManifestError([nameClashIssue(resource)]).message, 422);
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) text += String(chunk);
   return text;
 }
 
-export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0', defaultImage?: string): Promise<Server> {
+export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0', defaultImage?: string, stored?: StoredLookup): Promise<Server> {
   const server = createServer({ cert: tls.cert, key: tls.key }, (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const path = req.url?.split('?')[0] ?? '';
@@ -107,7 +134,7 @@ export function startWebhookServer(port: number, tls: { cert: string; key: strin
       }
       let answer: AdmissionReview;
       try {
-        answer = review(JSON.parse(await readBody(req)) as AdmissionReview, mutate, defaultImage);
+        answer = await reviewWithStore(JSON.parse(await readBody(req)) as AdmissionReview, mutate, defaultImage, stored);
       } catch (e) {
         answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: (e as Error).message } } };
       }

@@ -1,7 +1,7 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { checkUpdate, clusterMajor, ManifestError, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
+import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
 import { formatPath, msg, toIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -126,7 +126,9 @@ export class LocalApi {
     if (dryRun !== 'client') {
       for (const r of resources) {
         this.refuseManagedService(r);
-        await this.admitWrite(r, this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name));
+        const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
+        if (!existing) this.refuseNameClash(r, resources);
+        await this.admitWrite(r, existing);
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
@@ -186,6 +188,15 @@ export class LocalApi {
       : this.d.store.getSync(kind, namespace, name);
     if (!found) throw new ApiError(404, `${kind.toLowerCase()}s "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
     return found;
+  }
+
+  /** A new Pooler may not take a Cluster's name in its namespace, nor a new Cluster a Pooler's (nameRivalKind), stored or in the same apply. */
+  private refuseNameClash(resource: KubeObject, batch: readonly KubeObject[]): void {
+    const rival = nameRivalKind(resource.kind);
+    if (!rival) return;
+    const { name, namespace } = resource.metadata;
+    const taken = this.d.store.getSync(rival, namespace, name) ?? batch.find((o) => o.kind === rival && o.metadata.name === name && o.metadata.namespace === namespace);
+    if (taken) throw new ManifestError([nameClashIssue(resource)]);
   }
 
   /** The Cluster's own Services are views of its endpoints; a stored Service may not take their names. */
