@@ -11,6 +11,7 @@ export interface Report {
   instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
   /** Where clients connect; the local platform's TCP endpoints when not given. */
   endpoints?: ClusterStatusReport['endpoints'];
+  endpointPath?: string;
 }
 
 export function buildStatusReport(r: Report): ClusterStatusReport {
@@ -33,6 +34,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined,
     firstRecoverabilityPoint: status.firstRecoverabilityPoint,
     endpoints,
+    endpointPath: r.endpointPath,
     instancesStatus: [...r.instances]
       .sort((a, b) => a.serial - b.serial)
       .map((i) => ({

@@ -250,6 +250,7 @@ export class LocalApi {
     return {
       cluster,
       instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
+      endpointPath: this.d.endpointPath,
     };
   }
 
