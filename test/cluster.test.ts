@@ -2,7 +2,9 @@
 // scaling without touching the primary, pod deletion, and a daemon restart that adopts everything.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
+import { tableName } from '../src/platform/local/nft-rules.js';
 import { TestEnv, eventually } from './support/env.js';
 
 interface Obj {
@@ -79,6 +81,19 @@ test('the app secret URI works through -rw, as the initdb owner', async () => {
   assert.deepEqual(r.rows[0], { current_user: 'testuser', standby: false });
 });
 
+test('as root, -rw is forwarded by the kernel: PostgreSQL sees the client itself, no proxy in between', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const c = new pg.Client({ connectionString: uri });
+  await c.connect();
+  try {
+    const local = (c as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
+    const r = await c.query('SELECT inet_client_port() AS port');
+    assert.equal(r.rows[0].port, local);
+  } finally {
+    await c.end();
+  }
+  assert.match(await env.ok(['status', 'lab-postgres']), new RegExp(`Forwarding: kernel \\(nftables table ip ${tableName(env.home)}\\)`));
+});
+
 test('1000 rows written through -rw are read through -ro on each replica and through -r', async () => {
   await env.ok(['exec', '-it', 'lab-postgres-1', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-U', 'testuser', '-d', 'testdb'],
     `CREATE TABLE important_data (id SERIAL PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMP DEFAULT NOW());
@@ -142,6 +157,7 @@ test('a deleted replica pod comes back and catches up', async () => {
 test('a restarted operator adopts the running instances and the cluster stays healthy', async () => {
   const before = (await pods()).map((p) => p.status?.local?.pid);
   assert.match(await env.ok(['operator', 'stop']), /stopped/);
+  assert.notEqual(spawnSync('nft', ['list', 'table', 'ip', tableName(env.home)]).status, 0, 'the stopped operator removed its nftables table');
   const r = await query(uri, 'SELECT count(*)::int AS n FROM important_data');
   assert.equal(r.rows[0].n, 1001, 'the endpoints and instances keep serving without the operator');
   await waitHealthy(3);
