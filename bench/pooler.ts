@@ -32,6 +32,27 @@ async function targets(sys: BenchSystem, paths: Path[]): Promise<Partial<Record<
   return out;
 }
 
+/** One pgbench run on one path; the proxy column is X-rw's port with the operator (and its kernel rules) stopped. */
+async function runOnce(sys: BenchSystem, cell: Cell, uris: Partial<Record<Path, string>>, o: Options, direct: string): Promise<void> {
+  const { workload, clients, path } = cell;
+  if (path === 'proxy') await sys.cnpg(['operator', 'stop']);
+  try {
+    const uri = path === 'pgbouncer' ? await sys.startReference() : path === 'proxy' ? sys.uri : uris[path];
+    if (!uri) {
+      cell.outcomes.push({ failed: 'not available' });
+      return;
+    }
+    const r = await pgbench(workload, clients, o.seconds, uri, direct);
+    cell.outcomes.push(r.outcome);
+    if (r.serverConnections !== undefined) cell.serverConnections = Math.max(cell.serverConnections ?? 0, r.serverConnections);
+    const x = r.outcome;
+    log(`  ${workload} ${clients} clients ${PATH_NAMES[path]}: ${'tps' in x ? `${Math.round(x.tps)} tps` : 'refused' in x ? `refused (${x.refused})` : `failed (${x.failed})`}, ≤ ${r.serverConnections ?? '?'} server connections`);
+  } finally {
+    if (path === 'pgbouncer') await sys.stopReference();
+    if (path === 'proxy') await sys.cnpg(['get', 'cluster']); // any command starts the operator again
+  }
+}
+
 async function throughput(sys: BenchSystem, o: Options): Promise<Cell[]> {
   const direct = await sys.directUri();
   log(`pgbench -i -s ${o.scale}`);
@@ -40,25 +61,15 @@ async function throughput(sys: BenchSystem, o: Options): Promise<Cell[]> {
   const cells: Cell[] = [];
   for (const workload of o.workloads) {
     for (const clients of o.clients) {
-      for (const path of o.paths) {
-        const cell: Cell = { workload, clients, path, outcomes: [] };
-        cells.push(cell);
-        for (let k = 0; k < o.repeat; k++) {
-          // The proxy column is X-rw's port with the kernel's rules out of the way: the daemon stopped.
-          if (path === 'proxy') await sys.cnpg(['operator', 'stop']);
-          const uri = path === 'pgbouncer' ? await sys.startReference() : path === 'proxy' ? sys.uri : uris[path];
-          if (!uri) {
-            cell.outcomes.push({ failed: 'not available' });
-            break;
-          }
-          const r = await pgbench(workload, clients, o.seconds, uri, direct);
-          if (path === 'pgbouncer') await sys.stopReference();
-          if (path === 'proxy') await sys.cnpg(['get', 'cluster']); // starts the operator again
-          cell.outcomes.push(r.outcome);
-          if (r.serverConnections !== undefined) cell.serverConnections = Math.max(cell.serverConnections ?? 0, r.serverConnections);
-          const o1 = r.outcome;
-          log(`  ${workload} ${clients} clients ${PATH_NAMES[path]} #${k + 1}: ${'tps' in o1 ? `${Math.round(o1.tps)} tps` : 'refused' in o1 ? `refused (${o1.refused})` : `failed (${o1.failed})`}, ≤ ${r.serverConnections ?? '?'} server connections`);
-          if (!('tps' in o1)) break;
+      const row = o.paths.map((path): Cell => ({ workload, clients, path, outcomes: [] }));
+      cells.push(...row);
+      // Round by round, every path once per round, so a slow spell of the machine hits them alike.
+      for (let k = 1; k <= o.repeat; k++) {
+        log(`${workload}, ${clients} clients, round ${k}/${o.repeat}`);
+        for (const cell of row) {
+          // A path that refused or failed these clients once does so again.
+          if (cell.outcomes.some((x) => !('tps' in x))) continue;
+          await runOnce(sys, cell, uris, o, direct);
         }
       }
     }

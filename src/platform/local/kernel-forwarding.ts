@@ -28,7 +28,9 @@ function hasNetAdmin(): boolean {
 }
 
 export class KernelForwarding {
+  /** Per cluster chain: the script last applied, and the routes whose departures were last cut. */
   private readonly applied = new Map<string, string>();
+  private readonly routed = new Map<string, Routes>();
   /** One nft transaction at a time: each is atomic, but they are built against the table as it was. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -52,6 +54,8 @@ export class KernelForwarding {
   /**
    * Forwards the cluster's endpoint ports to their backends, then cuts the forwarded connections
    * of backends that left a set: the rule changes first so no new connection reaches them.
+   * `before` is what the routes file said; what this daemon last carried out wins over it, so a
+   * routing that failed halfway is cut again by the next one.
    */
   async route(namespace: string, name: string, before: Routes | undefined, after: Routes): Promise<number> {
     const chain = chainName(namespace, name);
@@ -60,7 +64,9 @@ export class KernelForwarding {
       await this.nft(script);
       this.applied.set(chain, script);
     }
-    return this.cut(departures(before, after));
+    const cut = await this.cut(departures(this.routed.get(chain) ?? before, after));
+    this.routed.set(chain, after);
+    return cut;
   }
 
   /** Kills both ends of every connection forwarded to a departed backend; returns how many. */
@@ -80,12 +86,14 @@ export class KernelForwarding {
     const chain = chainName(namespace, name);
     await this.nft(removeClusterScript(this.table, chain, ports));
     this.applied.delete(chain);
+    this.routed.delete(chain);
   }
 
   /** Removes the table; connections already forwarded keep going (the kernel tracks them). */
   async close(): Promise<void> {
     await this.nft(dropTableScript(this.table));
     this.applied.clear();
+    this.routed.clear();
   }
 }
 
