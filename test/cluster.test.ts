@@ -164,6 +164,32 @@ test('a restarted operator adopts the running instances and the cluster stays he
   assert.deepEqual((await pods()).map((p) => p.status?.local?.pid), before, 'the same postmasters, adopted rather than restarted');
 });
 
+test('clients of an instance that leaves an endpoint are cut: -ro clients of the replica promoted', async () => {
+  const target = (await pods()).find((p) => p.metadata.name === 'lab-postgres-2')?.status?.local?.port;
+  const ro = withPort(await servicePort('lab-postgres-ro'));
+  let held: pg.Client | undefined;
+  for (let i = 0; i < 10 && !held; i++) {
+    const c = new pg.Client({ connectionString: ro });
+    c.on('error', () => undefined);
+    await c.connect();
+    if ((await c.query('SELECT inet_server_port() AS port')).rows[0].port === target) held = c;
+    else await c.end();
+  }
+  assert.ok(held, 'a client through -ro on lab-postgres-2');
+  await env.ok(['promote', 'lab-postgres', 'lab-postgres-2']);
+  await eventually('lab-postgres-2 takes writes through -rw', async () => {
+    const r = await query(uri, 'SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby');
+    return r.rows[0].port === target && r.rows[0].standby === false;
+  }, 120_000, 300);
+  const stillThere = await held.query('SELECT pg_is_in_recovery() AS standby').then(
+    (r) => `still connected, standby=${r.rows[0].standby}`,
+    () => undefined,
+  );
+  await held.end().catch(() => undefined);
+  assert.equal(stillThere, undefined, 'the -ro client of the promoted instance was cut');
+  await waitHealthy(3);
+});
+
 test('status shows roles, LSNs and endpoints', async () => {
   const out = await env.ok(['status', 'lab-postgres']);
   assert.match(out, /lab-postgres-1/);

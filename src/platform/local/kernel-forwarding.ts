@@ -9,16 +9,21 @@ import type { Routes } from './proxy.js';
 
 const CAP_NET_ADMIN = 12;
 
+/** nft and ss answer in milliseconds; one that hangs must not hold a routing for ever. */
+const COMMAND_TIMEOUT_MS = 10_000;
+
 function run(file: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${err.trim()}`))));
-    child.stdin.end(input ?? '');
+    child.once('close', (code, sig) => (code === 0 ? resolve(out) : reject(new Error(`${file} ${args.join(' ')} ${sig ? `killed by ${sig}` : `exited ${code}`}: ${err.trim()}`))));
+    // A command that exits without reading its input (an error) closes the pipe: its exit code says why.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 
