@@ -21,6 +21,14 @@ export const MAX_CONNECTIONS = 100;
 export const POOL_SIZE = 20;
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 
+interface StatusReport {
+  phase?: string;
+  instances: number;
+  readyInstances: number;
+  currentPrimary?: string;
+  instancesStatus: Array<{ name: string; isPrimary: boolean; ready: boolean; postmasterPid?: number }>;
+}
+
 interface Pod {
   metadata: { name: string; labels: Record<string, string> };
   status: { local: { pid?: number; port: number } };
@@ -124,19 +132,35 @@ export class BenchSystem {
     return (JSON.parse(await this.cnpg(['get', 'pods', '-l', `${LABELS.cluster}=${CLUSTER}`, '-o', 'json'])) as { items: Pod[] }).items;
   }
 
-  async primary(): Promise<Pod> {
-    const p = (await this.pods()).find((x) => x.metadata.labels[LABELS.instanceRole] === 'primary');
-    if (!p) throw new Error('no pod labelled cnpg.io/instanceRole=primary');
-    return p;
+  /** The primary's own port (for direct runs and the reference PgBouncer). */
+  async primaryPort(): Promise<number> {
+    const name = (await this.livePrimary()).name;
+    const pod = (await this.pods()).find((p) => p.metadata.name === name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    return pod.status.local.port;
   }
 
   async directUri(): Promise<string> {
-    return withPort(this.uri, (await this.primary()).status.local.port);
+    return withPort(this.uri, await this.primaryPort());
   }
 
+  /** The cluster as `cnpg status` reports it: the instances' own live answers. */
+  private async report(): Promise<StatusReport> {
+    return JSON.parse(await this.cnpg(['status', CLUSTER, '-o', 'json'])) as StatusReport;
+  }
+
+  /** Healthy, every instance ready, and the one primary is the instance that says it is one. */
   async healthy(): Promise<boolean> {
-    const r = JSON.parse(await this.cnpg(['status', CLUSTER, '-o', 'json'])) as { phase?: string; readyInstances: number; instances: number };
-    return r.phase === 'Cluster in healthy state' && r.readyInstances === r.instances;
+    const r = await this.report();
+    const primaries = r.instancesStatus.filter((i) => i.isPrimary && i.ready);
+    return r.phase === 'Cluster in healthy state' && r.readyInstances === r.instances && primaries.length === 1 && primaries[0]?.name === r.currentPrimary;
+  }
+
+  /** The primary's name and postmaster pid, from its own report (labels may lag a failover). */
+  async livePrimary(): Promise<{ name: string; pid: number }> {
+    const p = (await this.report()).instancesStatus.find((i) => i.isPrimary && i.ready);
+    if (!p?.postmasterPid) throw new Error('no instance reports itself a ready primary');
+    return { name: p.name, pid: p.postmasterPid };
   }
 
   /** Applies a Pooler and waits until a transaction goes through its endpoint; returns that URI. */
@@ -169,7 +193,7 @@ export class BenchSystem {
     if (process.getuid?.() === 0 && !user) throw new Error('PgBouncer refuses to run as root, and there is no postgres user to run it as');
     const port = await freePort();
     const password = decodeURIComponent(new URL(this.uri).password);
-    writeFileSync(join(this.refDir, 'pgbouncer.ini'), referenceIni({ dir: this.refDir, port, primaryPort: (await this.primary()).status.local.port }), { mode: 0o600 });
+    writeFileSync(join(this.refDir, 'pgbouncer.ini'), referenceIni({ dir: this.refDir, port, primaryPort: await this.primaryPort() }), { mode: 0o600 });
     writeFileSync(join(this.refDir, 'userlist.txt'), `"app" "${password.replace(/"/g, '""')}"\n`, { mode: 0o600 });
     if (user && process.getuid?.() === 0) for (const f of ['', 'pgbouncer.ini', 'userlist.txt']) chownSync(join(this.refDir, f), user.uid, user.gid);
     const ids = user && process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
