@@ -70,6 +70,13 @@ test('targets: X-rw ≥ 95 %, pooled ≥ 90 % at 50, within 5 % of the reference
   );
 });
 
+test('ratio columns only for the paths that ran', () => {
+  const t = throughputTable([cell('select', 50, 'direct', [100]), cell('select', 50, 'rw', [99]), cell('select', 50, 'proxy', [60])], ['direct', 'rw', 'proxy']);
+  assert.deepEqual(t.headers, ['workload', 'clients', 'direct', 'X-rw', 'X-rw (proxy only)', 'X-rw / direct', 'proxy / direct']);
+  assert.deepEqual(t.rows, [['select', '50', '100', '99', '60', '99.0 %', '60.0 %']]);
+  assert.deepEqual(verdicts([cell('select', 50, 'direct', [100]), cell('select', 50, 'rw', [99])]).map((v) => v.met), [true]);
+});
+
 test('failover table', () => {
   assert.deepEqual(failoverTable([{ path: 'Pooler session', gapsMs: [1200, 800, 1000], failures: ['x'] }]).rows, [['Pooler session', '3/4', '1.00', '1.20']]);
 });

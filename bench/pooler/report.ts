@@ -57,7 +57,15 @@ export interface Verdict {
 export function throughputTable(cells: Cell[], paths: Path[]): { headers: string[]; rows: string[][] } {
   const keys = [...new Set(cells.map((c) => `${c.workload}:${c.clients}`))];
   const find = (k: string, p: Path) => cells.find((c) => `${c.workload}:${c.clients}` === k && c.path === p);
-  const headers = ['workload', 'clients', ...paths.map((p) => PATH_NAMES[p]), 'X-rw / direct', 'pooler / direct', 'pooler / PgBouncer', 'pooler server conns'];
+  const ratios: Array<[string, Path, Path]> = [
+    ['X-rw / direct', 'rw', 'direct'],
+    ['proxy / direct', 'proxy', 'direct'],
+    ['pooler / direct', 'pooler', 'direct'],
+    ['pooler / PgBouncer', 'pooler', 'pgbouncer'],
+  ];
+  const shown = ratios.filter(([, a, b]) => paths.includes(a) && paths.includes(b));
+  const pooled = paths.includes('pooler');
+  const headers = ['workload', 'clients', ...paths.map((p) => PATH_NAMES[p]), ...shown.map(([h]) => h), ...(pooled ? ['pooler server conns'] : [])];
   const rows = keys.map((k) => {
     const [workload, clients] = k.split(':') as [string, string];
     const tps = (p: Path) => cellTps(find(k, p));
@@ -65,10 +73,8 @@ export function throughputTable(cells: Cell[], paths: Path[]): { headers: string
       workload,
       clients,
       ...paths.map((p) => cellText(find(k, p))),
-      pct(tps('rw'), tps('direct')),
-      pct(tps('pooler'), tps('direct')),
-      pct(tps('pooler'), tps('pgbouncer')),
-      String(find(k, 'pooler')?.serverConnections ?? '-'),
+      ...shown.map(([, a, b]) => pct(tps(a), tps(b))),
+      ...(pooled ? [String(find(k, 'pooler')?.serverConnections ?? '-')] : []),
     ];
   });
   return { headers, rows };
@@ -84,7 +90,7 @@ export function verdicts(cells: Cell[]): Verdict[] {
     const clients = Number(n);
     const rw = ratio(by(w, clients, 'rw'), by(w, clients, 'direct'));
     if (rw !== undefined) out.push({ target: `${w} ${clients} clients: X-rw ≥ 95 % of direct`, measured: pct(rw, 1), met: rw >= 0.95 });
-    if (clients <= 50) {
+    if (clients <= 50 && cells.some((c) => c.path === 'pooler')) {
       const pooled = ratio(by(w, clients, 'pooler'), by(w, clients, 'direct'));
       out.push({ target: `${w} ${clients} clients: pooled ≥ 90 % of direct`, measured: pct(pooled, 1), met: pooled === undefined ? undefined : pooled >= 0.9 });
     }
