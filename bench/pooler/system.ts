@@ -23,6 +23,7 @@ const PGBOUNCER = '/usr/sbin/pgbouncer';
 
 interface StatusReport {
   phase?: string;
+  endpointPath?: string;
   instances: number;
   readyInstances: number;
   currentPrimary?: string;
@@ -125,7 +126,7 @@ export class BenchSystem {
 
   /** What carries X-rw, as `cnpg status` says (kernel forwarding or the proxy alone). */
   async endpointPath(): Promise<string> {
-    return (JSON.parse(await this.cnpg(['status', CLUSTER, '-o', 'json'])) as { endpointPath?: string }).endpointPath ?? 'unknown';
+    return (await this.report()).endpointPath ?? 'unknown';
   }
 
   async pods(): Promise<Pod[]> {
@@ -166,7 +167,7 @@ export class BenchSystem {
   /** Applies a Pooler and waits until a transaction goes through its endpoint; returns that URI. */
   async pooler(name: string, poolMode: 'session' | 'transaction', timeoutMs = 120_000): Promise<string> {
     await this.cnpg(['apply', '-f', '-'], poolerManifest(name, poolMode));
-    this.poolers.push(name);
+    if (!this.poolers.includes(name)) this.poolers.push(name);
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
