@@ -16,6 +16,12 @@ command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 # Poolers run Debian's PgBouncer (in /usr/sbin, outside a user's PATH).
 [ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
+# As root the local endpoints forward in the kernel (nftables DNAT) and cut forwarded connections
+# with ss (iproute2); without root the endpoint proxy alone serves, so they are not needed.
+if [ "$(id -u)" -eq 0 ]; then
+  command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+  command -v ss >/dev/null 2>&1 || need_apt+=(iproute2)
+fi
 if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
   # barman-cloud does not depend on it, and the interop tests use snappy (Debian's Python, as barman's scripts).

@@ -2,7 +2,9 @@
 // scaling without touching the primary, pod deletion, and a daemon restart that adopts everything.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
+import { tableName } from '../src/platform/local/nft-rules.js';
 import { TestEnv, eventually } from './support/env.js';
 
 interface Obj {
@@ -79,6 +81,19 @@ test('the app secret URI works through -rw, as the initdb owner', async () => {
   assert.deepEqual(r.rows[0], { current_user: 'testuser', standby: false });
 });
 
+test('as root, -rw is forwarded by the kernel: PostgreSQL sees the client itself, no proxy in between', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const c = new pg.Client({ connectionString: uri });
+  await c.connect();
+  try {
+    const local = (c as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
+    const r = await c.query('SELECT inet_client_port() AS port');
+    assert.equal(r.rows[0].port, local);
+  } finally {
+    await c.end();
+  }
+  assert.match(await env.ok(['status', 'lab-postgres']), new RegExp(`Forwarding: kernel \\(nftables table ip ${tableName(env.home)}\\)`));
+});
+
 test('1000 rows written through -rw are read through -ro on each replica and through -r', async () => {
   await env.ok(['exec', '-it', 'lab-postgres-1', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-U', 'testuser', '-d', 'testdb'],
     `CREATE TABLE important_data (id SERIAL PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMP DEFAULT NOW());
@@ -142,10 +157,37 @@ test('a deleted replica pod comes back and catches up', async () => {
 test('a restarted operator adopts the running instances and the cluster stays healthy', async () => {
   const before = (await pods()).map((p) => p.status?.local?.pid);
   assert.match(await env.ok(['operator', 'stop']), /stopped/);
+  assert.notEqual(spawnSync('nft', ['list', 'table', 'ip', tableName(env.home)]).status, 0, 'the stopped operator removed its nftables table');
   const r = await query(uri, 'SELECT count(*)::int AS n FROM important_data');
   assert.equal(r.rows[0].n, 1001, 'the endpoints and instances keep serving without the operator');
   await waitHealthy(3);
   assert.deepEqual((await pods()).map((p) => p.status?.local?.pid), before, 'the same postmasters, adopted rather than restarted');
+});
+
+test('clients of an instance that leaves an endpoint are cut: -ro clients of the replica promoted', async () => {
+  const target = (await pods()).find((p) => p.metadata.name === 'lab-postgres-2')?.status?.local?.port;
+  const ro = withPort(await servicePort('lab-postgres-ro'));
+  let held: pg.Client | undefined;
+  for (let i = 0; i < 10 && !held; i++) {
+    const c = new pg.Client({ connectionString: ro });
+    c.on('error', () => undefined);
+    await c.connect();
+    if ((await c.query('SELECT inet_server_port() AS port')).rows[0].port === target) held = c;
+    else await c.end();
+  }
+  assert.ok(held, 'a client through -ro on lab-postgres-2');
+  await env.ok(['promote', 'lab-postgres', 'lab-postgres-2']);
+  await eventually('lab-postgres-2 takes writes through -rw', async () => {
+    const r = await query(uri, 'SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby');
+    return r.rows[0].port === target && r.rows[0].standby === false;
+  }, 120_000, 300);
+  const stillThere = await held.query('SELECT pg_is_in_recovery() AS standby').then(
+    (r) => `still connected, standby=${r.rows[0].standby}`,
+    () => undefined,
+  );
+  await held.end().catch(() => undefined);
+  assert.equal(stillThere, undefined, 'the -ro client of the promoted instance was cut');
+  await waitHealthy(3);
 });
 
 test('status shows roles, LSNs and endpoints', async () => {

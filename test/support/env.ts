@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { instancePaths } from '../../src/instance/paths.js';
+import { tableName } from '../../src/platform/local/nft-rules.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -132,6 +133,8 @@ export class TestEnv {
       }
     }
     spawnSync('pkill', ['-KILL', '-f', this.home]);
+    // A daemon killed before it could stop leaves its endpoints' table; it is this home's alone.
+    if (process.getuid?.() === 0) spawnSync('nft', ['delete', 'table', 'ip', tableName(this.home)], { stdio: 'ignore' });
     this.removeClusterUsers();
     // Instances with long paths keep their sockets in a folder under /tmp, outside the home.
     for (const root of this.instanceRoots()) {

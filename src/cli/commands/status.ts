@@ -14,6 +14,7 @@ export interface Report {
   instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
   /** Where clients connect; the local platform's TCP endpoints when not given. */
   endpoints?: ClusterStatusReport['endpoints'];
+  endpointPath?: string;
   /** The Poolers naming the cluster, with their PgBouncers as the platform reports them. */
   poolers?: Array<{ pooler: Pooler & { status?: PoolerStatus }; instances: PoolerInstanceReport[] }>;
 }
@@ -56,6 +57,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined,
     firstRecoverabilityPoint: status.firstRecoverabilityPoint,
     endpoints,
+    endpointPath: r.endpointPath,
     instancesStatus: [...r.instances]
       .sort((a, b) => a.serial - b.serial)
       .map((i) => ({

@@ -164,6 +164,13 @@ describe('renderClusterStatus', () => {
       },
       includes: ['Endpoints\nNone\n'],
     },
+    {
+      name: 'what carries the local endpoints',
+      change: (r) => {
+        r.endpointPath = 'kernel (nftables table ip cnpg_0123456789ab), proxy holding clients while no backend';
+      },
+      includes: ['Endpoints\nForwarding: kernel (nftables table ip cnpg_0123456789ab), proxy holding clients while no backend\nName '],
+    },
   ];
   for (const v of variants) {
     it(v.name, () => {

@@ -47,6 +47,8 @@ export interface ClusterStatusReport {
   backupConfigured: boolean;
   firstRecoverabilityPoint?: string;
   endpoints: Array<{ name: string; host: string; port: number }>;
+  /** Locally, what carries the endpoints' connections (kernel forwarding or the proxy alone). */
+  endpointPath?: string;
   instancesStatus: InstanceStatusReport[];
   /** The Poolers in front of the cluster; absent where the platform does not report them. */
   poolers?: PoolerStatusReport[];
@@ -220,7 +222,8 @@ function instancesStatus(report: ClusterStatusReport, primary: InstanceStatusRep
 
 function endpoints(report: ClusterStatusReport): string {
   if (report.endpoints.length === 0) return 'Endpoints\nNone\n';
-  return `Endpoints\n${tabby(['Name', 'Address'], report.endpoints.map((e) => [e.name, `${e.host}:${e.port}`]))}`;
+  const path = report.endpointPath ? `Forwarding: ${report.endpointPath}\n` : '';
+  return `Endpoints\n${path}${tabby(['Name', 'Address'], report.endpoints.map((e) => [e.name, `${e.host}:${e.port}`]))}`;
 }
 
 function poolers(report: ClusterStatusReport): string | undefined {

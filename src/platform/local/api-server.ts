@@ -267,6 +267,7 @@ export class LocalApi {
       cluster,
       instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
       poolers: await Promise.all(poolers.map(async (pooler) => ({ pooler, instances: await this.d.poolers.report(pooler) }))),
+      endpointPath: this.d.endpointPath,
     };
   }
 

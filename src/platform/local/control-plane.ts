@@ -15,6 +15,8 @@ export interface ControlPlane {
   readonly poolers: LocalPoolers;
   readonly events: StoreEvents;
   readonly loopDelay: LoopDelayMonitor;
+  /** What carries the endpoints' connections: kernel forwarding or the proxy alone. */
+  readonly endpointPath: string;
   /** The stored Cluster, if any. */
   cluster(namespace: string, name: string): Cluster | undefined;
   /** Asks the Cluster controller to reconcile this Cluster soon. */

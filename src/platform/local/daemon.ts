@@ -16,6 +16,7 @@ import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
 import { LocalInstances } from './instances.js';
+import { chooseForwarding, type ForwardingChoice } from './kernel-forwarding.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import { LocalPoolers } from './poolers.js';
 import { FileStore } from './store.js';
@@ -59,12 +60,13 @@ export class LocalDaemon {
   private constructor(
     readonly home: CnpgHome,
     readonly log: Logger,
+    forwarding: ForwardingChoice,
   ) {
     this.loopDelay = new LoopDelayMonitor((delay) => log('event loop delayed', { ...delay }));
     this.store = new FileStore(home.store);
     this.instances = new LocalInstances(home, (ns, name) => this.enqueue(ns, name));
-    this.endpoints = new LocalEndpoints(this.instances);
     this.poolers = new LocalPoolers(home, this.instances);
+    this.endpoints = new LocalEndpoints(this.instances, forwarding);
     this.events = new StoreEvents(this.store);
     this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
@@ -74,7 +76,8 @@ export class LocalDaemon {
     const home = openHome(homeDir);
     const running = readDaemonState(home);
     if (running && running.pid !== process.pid) throw new Error(`an operator is already running for ${home.root} (pid ${running.pid}); stop it with: cnpg operator stop`);
-    const daemon = new LocalDaemon(home, log);
+    // Only now: opening the kernel path replaces this home's table, which a running daemon would be using.
+    const daemon = new LocalDaemon(home, log, await chooseForwarding(home.root));
     await daemon.reportSetAside();
     // Finding the installed PostgreSQL runs `postgres --version` synchronously; once, before serving.
     findInstallations();
@@ -88,7 +91,7 @@ export class LocalDaemon {
     await daemon.operator.enqueueAll();
     daemon.collectOrphans();
     daemon.collector = setInterval(() => daemon.collectOrphans(), COLLECT_ORPHANS_MS);
-    log('operator started', { home: home.root, port, pid: process.pid });
+    log('operator started', { home: home.root, port, pid: process.pid, endpoints: daemon.endpoints.path });
     return daemon;
   }
 
@@ -101,6 +104,10 @@ export class LocalDaemon {
       const message = `the stored file ${found.file} could not be read (${found.reason}); ${where} and the object is not loaded`;
       await this.events.record(involved, 'Warning', 'StoredObjectUnreadable', message).catch((e: unknown) => this.log('could not record an Event', { error: (e as Error).message }));
     }
+  }
+
+  get endpointPath(): string {
+    return this.endpoints.path;
   }
 
   enqueue(namespace: string, name: string, delayMs = 0, kind: ControlledKind = 'Cluster'): void {
@@ -124,6 +131,7 @@ export class LocalDaemon {
     await this.operator.stop();
     await this.store.flush();
     this.instances.close();
+    await this.endpoints.close().catch((e: unknown) => this.log('could not remove the endpoints\' nftables table', { error: (e as Error).message }));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     const state = readDaemonState(this.home);

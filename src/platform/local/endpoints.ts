@@ -1,6 +1,8 @@
 // The rw/ro/r endpoints of each cluster: stable ports kept in the cluster's folder, served by one
-// detached proxy process per cluster that survives daemon restarts. Every reconcile routes, so the
-// files are read and written off the event loop.
+// detached proxy process per cluster that survives daemon restarts and, where the daemon may, by
+// kernel forwarding in front of it (kernel-forwarding.ts): the proxy then only holds the clients
+// that arrive while an endpoint has no backend. Every reconcile routes, so the files are read and
+// written off the event loop.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { isAlive } from '../../instance/postmaster.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
 import type { LocalInstances } from './instances.js';
+import { describeForwarding, type ForwardingChoice } from './kernel-forwarding.js';
 import { freePort } from './ports.js';
 import type { Backend, Routes } from './proxy.js';
 
@@ -28,7 +31,15 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 }
 
 export class LocalEndpoints implements EndpointRuntime {
-  constructor(private readonly instances: LocalInstances) {}
+  constructor(
+    private readonly instances: LocalInstances,
+    private readonly forwarding: ForwardingChoice,
+  ) {}
+
+  /** Which path serves the endpoints, for the log and `cnpg status`. */
+  get path(): string {
+    return describeForwarding(this.forwarding);
+  }
 
   private dir(cluster: Cluster): string {
     return this.instances.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name);
@@ -63,8 +74,10 @@ export class LocalEndpoints implements EndpointRuntime {
       backends: { rw: toBackends(backends.rw), ro: toBackends(backends.ro), r: toBackends(backends.r) },
     };
     const file = join(dir, 'routes.json');
+    const before = await readJson<Routes>(file);
     // Not fsynced: a failover waits for this file, and a lost write is redone by the next reconcile.
-    if (!isDeepStrictEqual(await readJson<Routes>(file), routes)) await writeFileAtomically(file, JSON.stringify(routes, null, 2) + '\n', { mode: 0o644, durable: false });
+    if (!isDeepStrictEqual(before, routes)) await writeFileAtomically(file, JSON.stringify(routes, null, 2) + '\n', { mode: 0o644, durable: false });
+    if (this.forwarding.kind === 'nftables') await this.forwarding.forwarding.route(ns, cluster.metadata.name, before, routes);
     if ((await this.proxyPid(cluster)) === undefined) await this.spawnProxy(dir, file);
   }
 
@@ -77,8 +90,17 @@ export class LocalEndpoints implements EndpointRuntime {
   }
 
   async remove(cluster: Cluster): Promise<void> {
+    if (this.forwarding.kind === 'nftables') {
+      const known = await readJson<EndpointAddresses>(join(this.dir(cluster), 'endpoints.json'));
+      await this.forwarding.forwarding.removeCluster(cluster.metadata.namespace ?? 'default', cluster.metadata.name, known ? ROLES.map((r) => known[r].port) : []);
+    }
     const pid = await this.proxyPid(cluster);
     if (pid) process.kill(pid, 'SIGTERM');
     await rm(this.dir(cluster), { recursive: true, force: true });
+  }
+
+  /** The daemon stops: the kernel's rules go, and the proxies (which outlive it) take new clients. */
+  async close(): Promise<void> {
+    if (this.forwarding.kind === 'nftables') await this.forwarding.forwarding.close();
   }
 }

@@ -83,6 +83,8 @@ export class EndpointProxy {
 
   private async accept(role: string, client: Socket): Promise<void> {
     client.pause();
+    // Both sides without Nagle: PostgreSQL's small request/response messages would otherwise wait.
+    client.setNoDelay(true);
     client.on('error', () => client.destroy());
     const tried = new Set<string>();
     const deadline = Date.now() + HOLD_MS;
