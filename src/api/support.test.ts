@@ -47,6 +47,7 @@ test('Poolers are acted on, their Pod and Service shaping only on Kubernetes; ba
   assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, instances: 2, pgbouncer: { poolMode: 'transaction' } } }), []);
   assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, template: { spec: {} } } }).map((f) => f.path), ['spec.template']);
   assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, template: { spec: {} } } }, 'kubernetes'), []);
+  assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, pgbouncer: { image: 'pgbouncer:1.24' }, monitoring: { tls: { enabled: true } } } }, 'kubernetes').map((f) => f.path), ['spec.monitoring.tls', 'spec.pgbouncer.image']);
   for (const kind of ['Backup', 'ScheduledBackup']) {
     assert.deepEqual(notActedOn(kind, { spec: { cluster: { name: 'pg' } } }), []);
     assert.deepEqual(notActedOn(kind, { spec: { online: true } }).map((f) => f.path), ['spec.online']);

@@ -71,6 +71,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ],
   Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
+  // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
+  Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
   ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
   ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
 });

@@ -32,6 +32,7 @@ test('built-in authentication: the pooler role and its lookup, its certificate t
     auth_query: 'SELECT usename, passwd FROM public.user_search($1)',
     ignore_startup_parameters: 'extra_float_digits,options',
     log_stats: '0',
+    server_login_retry: '1',
   });
   assert.deepEqual(h.users, []);
   assert.deepEqual(h.target, target);
@@ -53,10 +54,12 @@ test("the user's ignored startup parameters join the ones drivers need, once eac
 
 test('a parameter the user sets wins over an operator default, never over what the operator owns', () => {
   // pool_mode itself is refused at apply (src/api/pgbouncer-parameters.ts); poolMode decides it.
-  const p = pooler({ pgbouncer: { poolMode: 'transaction', parameters: { server_tls_sslmode: 'verify-full', log_stats: '1' } } });
+  const p = pooler({ pgbouncer: { poolMode: 'transaction', parameters: { server_tls_sslmode: 'verify-full', log_stats: '1', server_login_retry: '5', auth_user: 'my_lookup' } } });
   const h = poolerHandout({ pooler: p, target, tls });
   assert.equal(h.settings.server_tls_sslmode, 'verify-full');
-  assert.equal(h.settings.log_stats, '0');
+  assert.equal(h.settings.log_stats, '1');
+  assert.equal(h.settings.server_login_retry, '5');
+  assert.equal(h.settings.auth_user, 'my_lookup', "auth_user is on CloudNativePG's allow-list");
   assert.equal(h.settings.pool_mode, 'transaction', 'spec.pgbouncer.poolMode decides the pool mode');
 });
 

@@ -16,6 +16,11 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   auth_type: 'hba',
   server_tls_sslmode: 'verify-ca',
   client_tls_sslmode: 'prefer',
+  // Statistics go to the metrics endpoint; once a minute in the log is noise.
+  log_stats: '0',
+  // For a moment after a primary dies its endpoint refuses connections; PgBouncer's default 15 s
+  // wait after a failed login would add those 15 s to every failover (docs/endpoints.md).
+  server_login_retry: '1',
 };
 
 /**
@@ -59,15 +64,16 @@ export function poolerHandout({ pooler, target, tls, authQueryUser }: PoolerHand
   const builtin = usesBuiltinAuth(pooler);
   if (!builtin && !authQueryUser) throw new Error('a Pooler with an authQuerySecret needs the login that Secret holds');
   const user = pgbouncer.parameters ?? {};
+  // auth_user is on CloudNativePG's allow-list: with built-in authentication a Pooler that names
+  // one keeps it; an authQuerySecret's login is the one its userlist entry is for.
   const settings: Record<string, string> = {
     ...DEFAULT_SETTINGS,
+    ...(builtin ? { auth_user: POOLER_USER } : {}),
     ...user,
+    ...(builtin ? {} : { auth_user: authQueryUser?.name as string }),
     pool_mode: pgbouncer.poolMode,
-    auth_user: builtin ? POOLER_USER : (authQueryUser?.name as string),
     auth_query: builtin ? POOLER_AUTH_QUERY : (pgbouncer.authQuery as string),
     ignore_startup_parameters: ignoredStartupParameters(user.ignore_startup_parameters),
-    // Statistics go to the metrics endpoint; once a minute in the log is noise.
-    log_stats: '0',
   };
   return {
     settings,

@@ -1,6 +1,6 @@
 // Pure: what a Pooler's reconcile does, from the Pooler, whether its Cluster exists, the handout it
 // should run (or why there is none yet) and the PgBouncers the platform reports.
-import type { Pooler } from '../api/index.js';
+import type { Pooler, PoolerStatus as ApiPoolerStatus } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import { handoutHash, type PoolerHandout } from '../pgbouncer/handout.js';
 import type { ObservedPoolerInstance } from './platform.js';
@@ -12,26 +12,10 @@ export interface SecretVersion {
 }
 
 /** CloudNativePG's Pooler status.secrets: which Secrets, at which version, the PgBouncers use. */
-export interface PoolerSecretsStatus {
-  serverCA?: SecretVersion;
-  serverTLS?: SecretVersion;
-  clientCA?: SecretVersion;
-  clientTLS?: SecretVersion;
-  pgBouncerSecrets?: { authQuery?: SecretVersion };
-}
+export type PoolerSecretsStatus = NonNullable<ApiPoolerStatus['secrets']>;
 
-export type PoolerPhase = 'active' | 'paused' | 'inactive' | 'failed';
-
-export interface PoolerStatus {
-  /** PgBouncers running (CloudNativePG's Deployment replicas; the scale subresource's status). */
-  instances: number;
-  readyInstances: number;
-  phase: PoolerPhase;
-  phaseReason?: string;
-  secrets?: PoolerSecretsStatus;
-  /** Where clients connect on this platform (locally a port on 127.0.0.1). */
-  localEndpoint?: LocalEndpoint;
-}
+/** The status the controller writes: the API's (api/pooler.ts), with the counts and phase always set. */
+export type PoolerStatus = ApiPoolerStatus & Required<Pick<ApiPoolerStatus, 'instances' | 'readyInstances' | 'phase'>>;
 
 export type PoolerAction =
   | { kind: 'apply'; handout: PoolerHandout }
@@ -78,7 +62,7 @@ export function planPooler({ pooler, clusterExists, handout, observed, address }
   } else if (!settled && observed.some((i) => i.appliedHash !== undefined && i.appliedHash !== hash)) {
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Reconfiguring', message: `PgBouncer configuration ${hash} handed to ${wanted} instance(s)` });
   }
-  const phase: PoolerPhase = wanted === 0 ? 'inactive' : handout.handout.paused ? 'paused' : 'active';
+  const phase: PoolerStatus['phase'] = wanted === 0 ? 'inactive' : handout.handout.paused ? 'paused' : 'active';
   const said = observed.find((i) => i.error !== undefined);
   const phaseReason =
     wanted === 0
