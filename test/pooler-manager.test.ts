@@ -3,7 +3,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
@@ -144,6 +144,8 @@ test('paused: true drains PgBouncer (new queries wait); paused: false lets them 
 
 test('a killed PgBouncer is started again, and a paused one comes back paused', async () => {
   const first = await manager.client.status();
+  // The pid file it leaves will name a live process that is not PgBouncer (as when the number is reused).
+  writeFileSync(join(manager.runDir, 'pgbouncer.pid'), `${process.pid}\n`);
   process.kill(first.pid!, 'SIGKILL');
   const second = await eventually('PgBouncer restarted', async () => {
     const s = await manager.client.status();

@@ -4,7 +4,7 @@
 // file) is stopped first: two would share the port through so_reuseport.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from './log.js';
@@ -63,6 +63,7 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private spawn(): void {
     if (this.child || this.stopping) return;
+    this.clearStalePidFile();
     this.tail = [];
     const child = spawn(this.o.binary, [this.o.iniPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -102,6 +103,16 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
     for (let i = 0; i < 50 && this.isOurs(pid); i++) await sleep(100);
     if (this.isOurs(pid)) process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 50 && this.isOurs(pid); i++) await sleep(100);
+  }
+
+  /**
+   * A PgBouncer killed with SIGKILL leaves its pid file, and PgBouncer refuses to start while the
+   * pid it names is alive: once that number belongs to another process, it would never start again.
+   */
+  private clearStalePidFile(): void {
+    if (!existsSync(this.o.pidFile)) return;
+    const pid = Number(readFileSync(this.o.pidFile, 'utf8').trim());
+    if (!this.isOurs(pid)) rmSync(this.o.pidFile, { force: true });
   }
 
   private isOurs(pid: number): boolean {
