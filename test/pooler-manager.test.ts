@@ -273,6 +273,23 @@ test('1000 concurrent clients in transaction mode are all served on at most 25 o
   );
 });
 
+test('a manager told to stop lets a transaction in flight finish before PgBouncer exits', async () => {
+  const client = pooled();
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('CREATE TEMP TABLE in_flight (x int)');
+  const { pid } = await manager.client.status();
+  const sleeping = client.query('SELECT pg_sleep(1)');
+  await sleep(200);
+  const stopping = manager.stop();
+  await sleeping;
+  await client.query('INSERT INTO in_flight VALUES (1)');
+  await client.query('COMMIT');
+  await client.end().catch(() => undefined);
+  await stopping;
+  assert.throws(() => process.kill(pid!, 0), /ESRCH/, 'PgBouncer is gone with its manager');
+});
+
 function runMain(args: string[], as2 = as): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [POOLER_MAIN, ...args], { uid: as2.uid, gid: as2.gid, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -123,16 +123,22 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  /** Stops PgBouncer at once (SIGTERM: clients are cut) and for good. */
-  async stop(): Promise<void> {
+  /**
+   * Stops PgBouncer for good: SIGINT first (PgBouncer's safe shutdown: transactions in flight
+   * finish, then it exits), SIGTERM (clients cut) once `graceMs` has passed, SIGKILL 2 s later.
+   * The local platform waits 10 s for a manager before killing its process group.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
     const child = this.child;
     if (!child) return;
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.kill('SIGINT');
+    const terminate = setTimeout(() => child.kill('SIGTERM'), graceMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 2000);
     await closed;
-    clearTimeout(killer);
+    clearTimeout(terminate);
+    clearTimeout(kill);
   }
 }
