@@ -109,7 +109,9 @@ test('the manager waits for the Secret, applies it, and follows its changes thro
   const changed = Date.now();
   await core.replaceNamespacedSecret({ name: SECRET, namespace: NS, body: secretBody(second) });
   await applied(second);
-  assert.ok(Date.now() - changed < 1500, `the watch brought the change (${Date.now() - changed} ms), not a read after a failed watch`);
+  // A watch brings it in milliseconds; 5 s leaves room for a loaded machine. The log check below
+  // is what tells a watch from the re-reads after a failed one.
+  assert.ok(Date.now() - changed < 5000, `the change arrived (${Date.now() - changed} ms)`);
   assert.equal((await manager.client.status()).pid, pid, 'RELOADed, not restarted');
   assert.equal((await client.query('SELECT 8 AS n')).rows[0].n, 8, 'the client stayed connected');
   await client.end();

@@ -4,7 +4,7 @@
 // file) is stopped first: two would share the port through so_reuseport.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from './log.js';
@@ -63,6 +63,7 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private spawn(): void {
     if (this.child || this.stopping) return;
+    this.clearStalePidFile();
     this.tail = [];
     const child = spawn(this.o.binary, [this.o.iniPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -104,6 +105,16 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
     for (let i = 0; i < 50 && this.isOurs(pid); i++) await sleep(100);
   }
 
+  /**
+   * A PgBouncer killed with SIGKILL leaves its pid file, and PgBouncer refuses to start while the
+   * pid it names is alive: once that number belongs to another process, it would never start again.
+   */
+  private clearStalePidFile(): void {
+    if (!existsSync(this.o.pidFile)) return;
+    const pid = Number(readFileSync(this.o.pidFile, 'utf8').trim());
+    if (!this.isOurs(pid)) rmSync(this.o.pidFile, { force: true });
+  }
+
   private isOurs(pid: number): boolean {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(this.o.iniPath);
@@ -112,16 +123,22 @@ export class PgBouncerSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  /** Stops PgBouncer at once (SIGTERM: clients are cut) and for good. */
-  async stop(): Promise<void> {
+  /**
+   * Stops PgBouncer for good: SIGINT first (PgBouncer's safe shutdown: transactions in flight
+   * finish, then it exits), SIGTERM (clients cut) once `graceMs` has passed, SIGKILL 2 s later.
+   * The local platform waits 10 s for a manager before killing its process group.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
     const child = this.child;
     if (!child) return;
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.kill('SIGINT');
+    const terminate = setTimeout(() => child.kill('SIGTERM'), graceMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 2000);
     await closed;
-    clearTimeout(killer);
+    clearTimeout(terminate);
+    clearTimeout(kill);
   }
 }
