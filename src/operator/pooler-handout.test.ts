@@ -32,7 +32,7 @@ test('built-in authentication: the pooler role and its lookup, its certificate t
     auth_query: 'SELECT usename, passwd FROM public.user_search($1)',
     ignore_startup_parameters: 'extra_float_digits,options',
     log_stats: '0',
-    server_login_retry: '1',
+    server_login_retry: '0.5',
   });
   assert.deepEqual(h.users, []);
   assert.deepEqual(h.target, target);

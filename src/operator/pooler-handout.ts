@@ -20,7 +20,7 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   log_stats: '0',
   // For a moment after a primary dies its endpoint refuses connections; PgBouncer's default 15 s
   // wait after a failed login would add those 15 s to every failover (docs/endpoints.md).
-  server_login_retry: '1',
+  server_login_retry: '0.5',
 };
 
 /**
