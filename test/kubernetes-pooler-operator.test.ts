@@ -7,9 +7,9 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AdmissionregistrationV1Api, AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { PoolerHandout } from '../src/pgbouncer/handout.js';
-import { installCrds } from './support/crds.js';
+import { installCrds, registerWebhooks } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
@@ -29,18 +29,7 @@ before(async () => {
   await installCrds(kc);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   const port = await freePort();
-  const hook = (prefix: 'validate' | 'mutate', kind: string) => ({
-    name: `${prefix[0]}${kind}.cnpg.io`,
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    clientConfig: { url: `https://127.0.0.1:${port}/${prefix}-postgresql-cnpg-io-v1-${kind}` },
-    rules: [{ apiGroups: ['postgresql.cnpg.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [`${kind}s`] }],
-  });
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-  await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: ['cluster', 'pooler'].map((k) => hook('validate', k)) } });
-  await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: ['cluster', 'pooler'].map((k) => hook('mutate', k)) } });
+  await registerWebhooks(kc, port, ['cluster', 'pooler']);
   operator = new TestOperator(cp, { WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1' });
   const leader = async () => (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'cnpg-ts-leader', namespace: 'cnpg-system' }).catch(() => undefined))?.spec?.holderIdentity;
   await eventually('the operator leading', async () => (await leader()) === 'operator', 60_000, 500).catch((e: Error) => {

@@ -15,7 +15,6 @@ import type { Server } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  AdmissionregistrationV1Api,
   ApiextensionsV1Api,
   ApiException,
   AppsV1Api,
@@ -33,7 +32,7 @@ import { KubePoolers } from '../src/platform/kubernetes/poolers.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { issueServingCertificate } from '../src/platform/kubernetes/webhook-cert.js';
 import { startWebhookServer } from '../src/platform/kubernetes/webhook.js';
-import { installCrds } from './support/crds.js';
+import { installCrds, registerWebhooks } from './support/crds.js';
 import { REPO } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { eventually, ownedTempDir, POOLER_MAIN, removeDir, unprivileged } from './support/pooler.js';
@@ -109,18 +108,7 @@ before(async () => {
   const store = new KubeStore(kc);
   webhook = await startWebhookServer(port, tls, '127.0.0.1', IMAGE, async (kind, namespace, name) => (await store.get(kind, namespace, name)) !== undefined);
   const caBundle = Buffer.from(tls.caCert).toString('base64');
-  const hook = (prefix: 'validate' | 'mutate', kind: string) => ({
-    name: `${prefix[0]}${kind}.cnpg.io`,
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    clientConfig: { url: `https://127.0.0.1:${port}/${prefix}-postgresql-cnpg-io-v1-${kind}`, caBundle },
-    rules: [{ apiGroups: ['postgresql.cnpg.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [`${kind}s`] }],
-  });
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-  await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: ['cluster', 'pooler'].map((k) => hook('validate', k)) } });
-  await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: ['cluster', 'pooler'].map((k) => hook('mutate', k)) } });
+  await registerWebhooks(kc, port, ['cluster', 'pooler'], caBundle);
   runtime = new KubePoolers(new KubeStore(await operatorKubeConfig()), {
     image: IMAGE,
     managerAddress: (pod) => managers.get(pod.metadata.name) ?? { host: '127.0.0.1', port: 1 },

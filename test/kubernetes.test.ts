@@ -6,7 +6,7 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { installCrds } from './support/crds.js';
+import { installCrds, registerWebhooks } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
@@ -34,18 +34,7 @@ before(async () => {
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
   webhookPort = await freePort();
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-  const hook = (prefix: 'validate' | 'mutate', kind: string) => ({
-    name: `${prefix[0]}${kind}.cnpg.io`,
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    timeoutSeconds: 10,
-    clientConfig: { url: `https://127.0.0.1:${webhookPort}/${prefix}-postgresql-cnpg-io-v1-${kind}` },
-    rules: [{ apiGroups: ['postgresql.cnpg.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [`${kind}s`] }],
-  });
-  await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: KINDS.map((k) => hook('validate', k)) } });
-  await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: KINDS.map((k) => hook('mutate', k)) } });
+  await registerWebhooks(kc, webhookPort, KINDS);
   startOperator('operator-a');
   await eventually('operator-a leading', async () => (await leaseHolder()) === 'operator-a', 60_000, 500).catch((e: Error) => {
     throw new Error(`${e.message}\noperator-a said:\n${operators.get('operator-a')?.output() ?? ''}`);
@@ -172,11 +161,11 @@ test('the leader Lease passes to another operator when the leader is killed', as
   });
   process.stdout.write(`# lease handed over in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   // What the webhook Service would do when operator-a's Pod is gone: send admission to operator-b.
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
   const repoint = <T extends { webhooks?: Array<{ clientConfig: { url?: string } }> }>(config: T): T => {
     for (const w of config.webhooks ?? []) w.clientConfig.url = w.clientConfig.url?.replace(`:${webhookPort}/`, `:${portB}/`);
     return config;
   };
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
   const validating = await admission.readValidatingWebhookConfiguration({ name: 'cnpg-validating-webhook-configuration' });
   await admission.replaceValidatingWebhookConfiguration({ name: 'cnpg-validating-webhook-configuration', body: repoint(validating) });
   const mutating = await admission.readMutatingWebhookConfiguration({ name: 'cnpg-mutating-webhook-configuration' });

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 // Not re-exported by the package's index in 1.4; it maps wire names (x-kubernetes-*) to model names.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { parse } from 'yaml';
@@ -22,4 +22,20 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
     const list = await ext.listCustomResourceDefinition();
     return list.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).length === files.length;
   }, 30_000);
+}
+
+/** Points the API server's validating and mutating admission at a webhook server on 127.0.0.1:`port`, for `kinds` (singular, lower case). */
+export async function registerWebhooks(kc: KubeConfig, port: number, kinds: string[], caBundle?: string): Promise<void> {
+  const hook = (prefix: 'validate' | 'mutate', kind: string) => ({
+    name: `${prefix[0]}${kind}.cnpg.io`,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    timeoutSeconds: 10,
+    clientConfig: { url: `https://127.0.0.1:${port}/${prefix}-postgresql-cnpg-io-v1-${kind}`, ...(caBundle ? { caBundle } : {}) },
+    rules: [{ apiGroups: ['postgresql.cnpg.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [`${kind}s`] }],
+  });
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: kinds.map((k) => hook('validate', k)) } });
+  await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: kinds.map((k) => hook('mutate', k)) } });
 }

@@ -1,8 +1,7 @@
 // Instances as local processes: one folder and one detached instance-manager process each.
 // Detached, so instances outlive the daemon and a restarted daemon adopts them.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,7 @@ import { resolveInstallation } from '../../postgres/binaries.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
-import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
+import { makeOwnedDir, spawnOwnedManager, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -286,17 +285,7 @@ export class LocalInstances implements InstanceRuntime {
   private spawnManager(cluster: Cluster, dir: string, rec: InstanceRecord): void {
     const paths = instancePaths(dir, rec.pgPort);
     const owner = this.owner(cluster);
-    const log = openOwnedLog(paths.managerLog, owner);
-    const child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      uid: owner?.uid,
-      gid: owner?.gid,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir, TZ: process.env.TZ ?? 'UTC' },
-    });
-    closeSync(log);
-    child.unref();
-    rec.managerPid = child.pid;
+    rec.managerPid = spawnOwnedManager(['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], paths.managerLog, dir, owner);
     rec.managerStartedAt = new Date().toISOString();
     this.writeRecord(dir, rec);
   }

@@ -2,6 +2,7 @@
 // user may have put a symlink (to /etc/shadow), a FIFO or anything else under the name, so a file
 // is never opened through a name it controls: a new file is created beside it and renamed over it,
 // and a log is opened without following links and only if it is a regular file.
+import { spawn } from 'node:child_process';
 import { closeSync, constants, fchownSync, fstatSync, mkdirSync, openSync, chmodSync, chownSync, lstatSync } from 'node:fs';
 import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
 import type { OsUser } from './home.js';
@@ -39,4 +40,26 @@ export function makeOwnedDir(path: string, mode: number, user: OsUser | undefine
   if (!lstatSync(path).isDirectory()) throw new Error(`${path} is not a folder`);
   chmodSync(path, mode);
   if (user) chownSync(path, user.uid, user.gid);
+}
+
+/**
+ * Starts a manager (an instance's or a pooler's) as `user`, detached so that it outlives the
+ * control plane, with its output appended to `logPath`, a minimal environment and `home` as HOME.
+ * Returns its pid.
+ */
+export function spawnOwnedManager(args: string[], logPath: string, home: string, user: OsUser | undefined): number | undefined {
+  const log = openOwnedLog(logPath, user);
+  try {
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      uid: user?.uid,
+      gid: user?.gid,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home, TZ: process.env.TZ ?? 'UTC' },
+    });
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
 }

@@ -4,8 +4,7 @@
 // over them and the address stays when one is restarted or the pooler is scaled. The port, each
 // instance's metrics port and manager pid are recorded in the pooler's folder (root's when root),
 // so a restarted daemon adopts running poolers; the handout is a 0600 file in each instance's folder.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import type { PoolerHandout } from '../../pgbouncer/handout.js';
 import { PoolerManagerClient } from '../../pooler/client.js';
 import type { CnpgHome, OsUser } from './home.js';
 import type { LocalInstances } from './instances.js';
-import { makeOwnedDir, openOwnedLog, writeOwnedFile } from './owned-files.js';
+import { makeOwnedDir, spawnOwnedManager, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 
 const POOLER_MAIN = fileURLToPath(new URL('../../pooler/main.js', import.meta.url));
@@ -178,7 +177,6 @@ export class LocalPoolers implements PoolerRuntime {
   }
 
   private spawnManager(dir: string, port: number, inst: PoolerInstanceRecord, owner: OsUser | undefined): void {
-    const log = openOwnedLog(join(dir, 'pooler.log'), owner);
     const args = [
       '--max-old-space-size=64',
       POOLER_MAIN,
@@ -192,16 +190,7 @@ export class LocalPoolers implements PoolerRuntime {
       '--http-port',
       String(inst.metricsPort),
     ];
-    const child = spawn(process.execPath, args, {
-      detached: true,
-      stdio: ['ignore', log, log],
-      uid: owner?.uid,
-      gid: owner?.gid,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir, TZ: process.env.TZ ?? 'UTC' },
-    });
-    closeSync(log);
-    child.unref();
-    inst.managerPid = child.pid;
+    inst.managerPid = spawnOwnedManager(args, join(dir, 'pooler.log'), dir, owner);
     inst.managerStartedAt = new Date().toISOString();
   }
 
