@@ -305,6 +305,7 @@ export const msg = {
   backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
   poolerSameNameAsCluster: (name: string) => `must differ from the Pooler's own name ${show(name)}`,
   poolerAuthQuery: () => 'authQuery and authQuerySecret must be set together',
+  refusedPgBouncerValue: (name: string, value: string, instead: string) => `${name} "${value}" cannot work in a pooler: ${instead}`,
   reservedPgBouncerParameter: (name: string, reason: string) => `parameter "${name}" is managed by the operator and cannot be set: ${reason}`,
   unknownPgBouncerParameter(name: string, allowed: readonly string[]): string {
     const suggestion = closestMatch(name, allowed);

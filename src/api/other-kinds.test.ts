@@ -55,6 +55,9 @@ test('Pooler defaults and rules', () => {
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' } }, 'pg'))[0] ?? '', /spec\.cluster\.name: must differ from the Pooler's own name "pg"/);
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { listen_port: '6432' } } }))[0] ?? '', /spec\.pgbouncer\.parameters\.listen_port: parameter "listen_port" is managed by the operator and cannot be set: the pooler listens on 5432/);
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { pool_mode: 'transaction' } } }))[0] ?? '', /parameters\.pool_mode: .*set spec\.pgbouncer\.poolMode instead/);
+  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { auth_type: 'cert' } } }))[0] ?? '', /spec\.pgbouncer\.parameters\.auth_type: auth_type "cert" cannot work in a pooler: keep auth_type hba and write "hostssl all all 0\.0\.0\.0\/0 cert" in spec\.pgbouncer\.pg_hba/);
+  assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { auth_type: 'PAM' } } }))[0] ?? '', /parameters\.auth_type: auth_type "PAM" cannot work in a pooler: the pooler has no PAM service/);
+  assert.ok(isPooler(validateObject(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { auth_type: 'scram-sha-256' } } })).resource));
   const unknown = rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { constructor: '1' } } }))[0] ?? '';
   assert.match(unknown, /spec\.pgbouncer\.parameters\.constructor: "constructor" is not a PgBouncer parameter a Pooler may set \(allowed: application_name_add_host, .*, verbose\)/);
   assert.match(rejectionOf(cnpg('Pooler', { cluster: { name: 'pg' }, pgbouncer: { parameters: { default_pool_size: '25\nlisten_port = 1' } } }))[0] ?? '', /parameters\.default_pool_size: must not contain control characters/);

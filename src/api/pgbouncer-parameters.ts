@@ -107,3 +107,23 @@ export function pgbouncerParameterVerdict(name: string): PgBouncerParameterVerdi
   const reason = Object.hasOwn(OPERATOR_PGBOUNCER_PARAMETERS, name) ? OPERATOR_PGBOUNCER_PARAMETERS[name] : undefined;
   return reason === undefined ? { allowed: false, owner: 'unknown' } : { allowed: false, owner: 'operator', reason };
 }
+
+/**
+ * Values of allowed settings a pooler cannot run with, and what to write instead. The pooler manager
+ * reaches PgBouncer's console over a unix socket, where no certificate is presented and no PAM
+ * service exists, so these would leave PgBouncer unready (and auth_type=cert does not even start
+ * without client_tls_sslmode=verify-full).
+ */
+export const REFUSED_PGBOUNCER_VALUES: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  auth_type: {
+    cert: 'keep auth_type hba and write "hostssl all all 0.0.0.0/0 cert" in spec.pgbouncer.pg_hba, with the clients\' CA in spec.pgbouncer.clientCASecret',
+    pam: 'the pooler has no PAM service: use hba (the default), md5 or scram-sha-256',
+  },
+});
+
+/** Why a Pooler may not give this value to this setting, or undefined when it may. */
+export function refusedPgBouncerValue(name: string, value: string): string | undefined {
+  const refused = Object.hasOwn(REFUSED_PGBOUNCER_VALUES, name) ? REFUSED_PGBOUNCER_VALUES[name] : undefined;
+  const key = value.trim().toLowerCase();
+  return refused && Object.hasOwn(refused, key) ? refused[key] : undefined;
+}

@@ -5,7 +5,7 @@ import { msg, report, type ValidationIssue } from './errors.js';
 import type { KubeObject } from './meta.js';
 import { namespacedMetadata } from './meta-schema.js';
 import { localObjectReference, nonEmptyString, passthrough, passthroughList, plainString } from './common.js';
-import { PGBOUNCER_PARAMETERS, pgbouncerParameterVerdict } from './pgbouncer-parameters.js';
+import { PGBOUNCER_PARAMETERS, pgbouncerParameterVerdict, refusedPgBouncerValue } from './pgbouncer-parameters.js';
 
 const pgbouncerSchema = z
   .strictObject({
@@ -27,9 +27,13 @@ const pgbouncerSchema = z
   .superRefine((pgbouncer, ctx) => {
     if (Boolean(pgbouncer.authQuery) !== Boolean(pgbouncer.authQuerySecret)) report(ctx, ['authQuery'], msg.poolerAuthQuery());
     if (pgbouncer.image && pgbouncer.imageCatalogRef) report(ctx, ['image'], msg.mutuallyExclusive(['image', 'imageCatalogRef']));
-    for (const name of Object.keys(pgbouncer.parameters ?? {})) {
+    for (const [name, value] of Object.entries(pgbouncer.parameters ?? {})) {
       const verdict = pgbouncerParameterVerdict(name);
-      if (verdict.allowed) continue;
+      if (verdict.allowed) {
+        const instead = refusedPgBouncerValue(name, value);
+        if (instead) report(ctx, ['parameters', name], msg.refusedPgBouncerValue(name, value, instead));
+        continue;
+      }
       if (verdict.owner === 'operator') report(ctx, ['parameters', name], msg.reservedPgBouncerParameter(name, verdict.reason));
       else report(ctx, ['parameters', name], msg.unknownPgBouncerParameter(name, PGBOUNCER_PARAMETERS), PGBOUNCER_PARAMETERS);
     }
