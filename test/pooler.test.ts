@@ -5,7 +5,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
@@ -114,7 +114,7 @@ test("seed 001's Pooler runs two PgBouncers behind one endpoint named after the 
   assert.doesNotMatch(warnings.stderr, /not acted on/, 'a Pooler is no longer "accepted, not acted on yet"');
 });
 
-test('built-in authentication: the pooler role, its lookup function in every database, X-pooler, and no password in any file', async () => {
+test('built-in authentication: the pooler role, its lookup function in every database, X-pooler, and no password in any file', async (t) => {
   const endpoint = await poolerReady(2);
   const cert = await env.json<{ data: Record<string, string> }>(['get', 'secret', `${CLUSTER}-pooler`, '-n', NS]);
   const pem = Buffer.from(cert.data['tls.crt'] ?? '', 'base64').toString();
@@ -133,6 +133,7 @@ test('built-in authentication: the pooler role, its lookup function in every dat
   }
   // PostgreSQL lets the pooler's role in with its certificate over TLS, and only so.
   const dir = mkdtempSync(join(tmpdir(), 'pooler-cert-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ca = await env.json<{ data: Record<string, string> }>(['get', 'secret', `${CLUSTER}-ca`, '-n', NS]);
   writeFileSync(join(dir, 'tls.crt'), pem);
   writeFileSync(join(dir, 'tls.key'), Buffer.from(cert.data['tls.key'] ?? '', 'base64'), { mode: 0o600 });
