@@ -6,12 +6,13 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 // pki a leaf for operator, instance and platform. Each zone names what a folder must not import.
 const src = (...folders) => folders.map((f) => `./src/${f}`);
 const layers = [
-  { target: 'api', from: src('postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
+  { target: 'api', from: src('net', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'postgres', from: src('pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'pgbouncer', from: src('pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'pki', from: src('api', 'postgres', 'pgbouncer', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'objectstore', from: src('pki', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'instance', from: src('pooler', 'operator', 'platform', 'cli') },
+  { target: 'net', from: src('api', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
   { target: 'pooler', from: src('instance', 'objectstore', 'operator', 'platform', 'cli') },
   { target: 'operator', from: src('platform', 'cli') },
   { target: 'platform/local', from: src('platform/kubernetes', 'cli') },

@@ -1,39 +1,11 @@
 // The one client of the instance manager's API (protocol.ts). Callers give an address and, for the
-// operator's routes, the token; the route table gives the method, path and timeout.
-//
-// node:http rather than fetch: fetch would load undici into the daemon (a first call compiled it on
-// the event loop) and into every instance manager (peers probe each other), costs more per request
-// than the few hundred bytes a status is, and its errors said only "fetch failed". Errors here carry
-// the cause's code (ECONNREFUSED, ETIMEDOUT, …), which operator/status-error.ts classifies.
+// operator's routes, the token; the route table gives the method, path and timeout; requests go
+// through net/http-transport.ts (or a relay such as the API server's Pod proxy).
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { ROUTES, routePath, type Method, type RouteInput, type RouteName, type RouteResponse } from './protocol.js';
+import { httpTransport, type ManagerAddress, type Transport } from '../net/http-transport.js';
+import { ROUTES, routePath, type RouteInput, type RouteName, type RouteResponse } from './protocol.js';
 
-export interface ManagerAddress {
-  host: string;
-  port: number;
-}
-
-export interface Exchange {
-  method: Method;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-  timeoutMs: number;
-}
-
-export interface Answer {
-  status: number;
-  text: string;
-}
-
-/** How requests reach a manager: straight over HTTP, or through a relay such as the API server's Pod proxy. */
-export interface Transport {
-  /** Where requests go, for error messages. */
-  readonly target: string;
-  /** What the path to the manager adds to a route's own timeout (a relay's extra hop). */
-  readonly overheadMs: number;
-  send(e: Exchange): Promise<Answer>;
-}
+export { httpTransport, type Answer, type Exchange, type ManagerAddress, type Transport } from '../net/http-transport.js';
 
 /** An HTTP answer outside 2xx; `status` is the code the manager gave. */
 export class ManagerError extends Error {
@@ -43,34 +15,6 @@ export class ManagerError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Direct HTTP to a manager; rejects with an error naming the request and carrying the cause's code. */
-export function httpTransport(address: ManagerAddress): Transport {
-  const target = `http://${address.host}:${address.port}`;
-  return {
-    target,
-    overheadMs: 0,
-    send: (e) =>
-      new Promise((resolve, reject) => {
-        const fail = (err: Error & { code?: string }) => {
-          clearTimeout(timer);
-          reject(Object.assign(new Error(`${e.method} ${target}${e.path}: ${err.message}`), { code: err.code }));
-        };
-        const req = request({ host: address.host, port: address.port, path: e.path, method: e.method, agent: false, headers: e.headers }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', fail);
-          res.on('end', () => {
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-          });
-        });
-        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${e.timeoutMs} ms`), { code: 'ETIMEDOUT' })), e.timeoutMs);
-        req.on('error', fail);
-        req.end(e.body);
-      }),
-  };
 }
 
 /** The manager answers errors as {"error": "…"}; the sentence is what a person needs. */

@@ -2,6 +2,7 @@
 // manager's token, how long a caller waits for it, and what goes in and comes back. The server
 // (server.ts) dispatches from this table and the client (client.ts) calls through it, so a route
 // exists on both sides or on neither, and no caller picks its own path, method or timeout.
+import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
 import type { Credentials, InstanceSpec } from './spec.js';
@@ -31,7 +32,7 @@ export interface RouteTypes {
 }
 
 export type RouteName = keyof RouteTypes;
-export type Method = 'GET' | 'POST' | 'PUT';
+export type { Method };
 
 export interface Route {
   method: Method;

@@ -1,12 +1,9 @@
-// The one client of a pooler manager's API (protocol.ts), for the platforms: node:http as the
-// instance manager's client, with errors that carry the cause's code (ECONNREFUSED, ETIMEDOUT).
-import { request } from 'node:http';
+// The one client of a pooler manager's API (protocol.ts), for the platforms, over the same HTTP
+// transport as the instance manager's client (errors carry the cause's code: ECONNREFUSED, ETIMEDOUT).
+import { httpTransport, type ManagerAddress, type Transport } from '../net/http-transport.js';
 import { ROUTES, type RouteName, type RouteTypes } from './protocol.js';
 
-export interface PoolerManagerAddress {
-  host: string;
-  port: number;
-}
+export type PoolerManagerAddress = ManagerAddress;
 
 /** An answer outside 2xx (other than readyz's 503, which is an answer). */
 export class PoolerManagerError extends Error {
@@ -18,37 +15,19 @@ export class PoolerManagerError extends Error {
   }
 }
 
-function get(address: PoolerManagerAddress, path: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  const target = `http://${address.host}:${address.port}${path}`;
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error & { code?: string }) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`GET ${target}: ${err.message}`), { code: err.code }));
-    };
-    const req = request({ host: address.host, port: address.port, path, method: 'GET', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', fail);
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-    req.on('error', fail);
-    req.end();
-  });
-}
-
 export class PoolerManagerClient {
-  constructor(private readonly address: PoolerManagerAddress) {}
+  private readonly transport: Transport;
+
+  constructor(address: PoolerManagerAddress) {
+    this.transport = httpTransport(address);
+  }
 
   async call<N extends RouteName>(name: N): Promise<RouteTypes[N]> {
     const route = ROUTES[name];
-    const answer = await get(this.address, route.path, route.timeoutMs);
+    const answer = await this.transport.send({ method: 'GET', path: route.path, headers: {}, timeoutMs: route.timeoutMs });
     const expected = answer.status >= 200 && answer.status <= 299;
     if (!expected && !(name === 'readyz' && answer.status === 503)) {
-      throw new PoolerManagerError(`GET http://${this.address.host}:${this.address.port}${route.path}: ${answer.status} ${answer.text}`, answer.status);
+      throw new PoolerManagerError(`GET ${this.transport.target}${route.path}: ${answer.status} ${answer.text}`, answer.status);
     }
     return ('text' in route ? answer.text : JSON.parse(answer.text)) as RouteTypes[N];
   }
