@@ -2,35 +2,22 @@
 // Entry point of one instance manager: `node main.js <instance folder>` on the local platform, or
 // `node main.js --pod` in a Kubernetes Pod, where the folder, the spec and the address come from
 // the environment the Pod template sets (see platform/kubernetes/specs.ts).
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
 import { instancePaths } from './paths.js';
+import { adoptMountedSpec } from './pod-spec.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const generationOf = (path: string): number => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as InstanceSpec).generation : -1);
-
-/**
- * In a Pod the operator's Secret (mounted read-only) carries the spec; the data volume keeps the
- * newest one the manager has seen, which may be newer than the Secret's copy the kubelet synced.
- */
+/** In a Pod the spec comes from the operator's Secret, mounted read-only (see pod-spec.ts). */
 async function podRoot(): Promise<{ root: string; listenAddress?: string; socketDir?: string }> {
   const root = process.env.CNPG_INSTANCE_ROOT;
   const specDir = process.env.CNPG_SPEC_DIR;
   if (!root || !specDir) throw new Error('--pod needs CNPG_INSTANCE_ROOT and CNPG_SPEC_DIR in the environment');
   const target = instancePaths(root);
-  for (;;) {
-    const mounted = join(specDir, 'instance.json');
-    if (existsSync(mounted) && generationOf(mounted) > generationOf(target.spec)) {
-      copyFileSync(mounted, target.spec);
-      copyFileSync(join(specDir, 'credentials.json'), target.credentials);
-    }
-    if (existsSync(target.spec)) break;
-    await sleep(1000);
-  }
+  while (!adoptMountedSpec(specDir, target)) await sleep(1000);
   return { root, listenAddress: process.env.POD_IP, socketDir: process.env.CNPG_SOCKET_DIR };
 }
 

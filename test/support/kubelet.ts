@@ -5,7 +5,7 @@
 // the Pods to it (there is no scheduler), and serves the Node's exec endpoint so that the real
 // `kubectl exec` reaches a Pod's "container": a command run with the Pod's environment and user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServer, type ExecTarget } from './kubelet-exec.js';
+import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
 
@@ -218,7 +219,10 @@ export class KubeletStandIn {
     return join(this.dir, 'pods', r.pod.metadata!.uid!);
   }
 
-  /** The kubelet writes a Secret volume's keys as files and keeps them in sync. */
+  /**
+   * The kubelet writes a Secret volume's keys as files and keeps them in sync; a reader never sees
+   * one half written (the real one swaps a symlink to a new folder).
+   */
   private async writeSpec(r: Running): Promise<void> {
     const volume = r.pod.spec?.volumes?.find((v) => v.name === 'spec')?.secret?.secretName;
     if (!volume) return;
@@ -226,8 +230,9 @@ export class KubeletStandIn {
     if (!secret?.data) return;
     const dir = this.ownedDir(join(this.podDir(r), 'spec'));
     for (const [k, v] of Object.entries(secret.data)) {
-      writeFileSync(join(dir, k), Buffer.from(v, 'base64'), { mode: 0o600 });
-      if (this.ids) chownSync(join(dir, k), this.ids.uid, this.ids.gid);
+      const content = Buffer.from(v, 'base64');
+      if (this.ids) writeFileAtomicallySync(join(dir, k), content, { durable: false, owner: { ...this.ids, mode: 0o600 } });
+      else writeFileAtomicallySync(join(dir, k), content, { durable: false, mode: 0o600 });
     }
   }
 
