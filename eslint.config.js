@@ -2,22 +2,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
-// DESIGN.md's dependency direction: api <- postgres/pgbouncer <- instance/objectstore/pooler <- operator <- platform/* <- cli,
+// DESIGN.md's dependency direction: api <- postgres/pgbouncer/exporter <- instance/objectstore/pooler <- operator <- dashboard <- platform/* <- cli,
 // pki a leaf for operator, instance and platform. Each zone names what a folder must not import.
 const src = (...folders) => folders.map((f) => `./src/${f}`);
 const layers = [
-  { target: 'api', from: src('net', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'postgres', from: src('pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'pgbouncer', from: src('pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'pki', from: src('api', 'postgres', 'pgbouncer', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'objectstore', from: src('pki', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'instance', from: src('pooler', 'operator', 'platform', 'cli') },
-  { target: 'net', from: src('api', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli') },
-  { target: 'pooler', from: src('instance', 'objectstore', 'operator', 'platform', 'cli') },
-  { target: 'operator', from: src('platform', 'cli') },
+  { target: 'api', from: src('net', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'exporter', from: src('pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'dashboard', 'cli') },
+  { target: 'dashboard', from: src('platform', 'cli') },
+  { target: 'postgres', from: src('pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'pgbouncer', from: src('pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'pki', from: src('api', 'postgres', 'pgbouncer', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'objectstore', from: src('pki', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'instance', from: src('pooler', 'operator', 'platform', 'cli', 'dashboard') },
+  { target: 'net', from: src('api', 'postgres', 'pgbouncer', 'pki', 'objectstore', 'instance', 'pooler', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'pooler', from: src('instance', 'objectstore', 'operator', 'platform', 'cli', 'dashboard', 'exporter') },
+  { target: 'operator', from: src('platform', 'cli', 'dashboard') },
   { target: 'platform/local', from: src('platform/kubernetes', 'cli') },
   { target: 'platform/kubernetes', from: src('platform/local', 'cli') },
-].map(({ target, from }) => ({ target: `./src/${target}`, from, message: `src/${target} must not import this: DESIGN.md's dependency direction is api <- postgres/pgbouncer <- instance/objectstore/pooler <- operator <- platform/* <- cli.` }));
+].map(({ target, from }) => ({ target: `./src/${target}`, from, message: `src/${target} must not import this: DESIGN.md's dependency direction is api <- postgres/pgbouncer/exporter <- instance/objectstore/pooler <- operator <- dashboard <- platform/* <- cli.` }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**'] },

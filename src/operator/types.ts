@@ -24,6 +24,7 @@ export type InstanceConfig = Pick<
   | 'archive'
   | 'retentionPolicy'
   | 'poolerAuth'
+  | 'monitoring'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
