@@ -4,7 +4,7 @@
 // refused at apply.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { sql, waitReady } from './support/backup.js';
@@ -18,6 +18,18 @@ const instanceDir = (cluster: string, n = 1) => join(env.home, 'instances', 'def
 const cluster = (name: string, spec: Record<string, unknown> = {}): string => manifest('cluster.yaml', { name, spec });
 
 const userName = (uid: number): string | undefined => userById(uid)?.name;
+
+/** What still runs as a user, to tell why it could not be removed. */
+function processesOf(uid: number): string[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      if (!new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${p}/status`, 'utf8'))) return [];
+      return [`${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ')}`];
+    } catch {
+      return [];
+    }
+  });
+}
 
 before(async () => {
   await env.ok(['apply', '-f', '-'], manifests(cluster('alpha'), cluster('beta')));
@@ -100,7 +112,9 @@ test('deleting a cluster removes its operating-system user', { skip: !asRoot && 
   const name = userName(uid);
   assert.ok(name);
   await env.ok(['delete', 'cluster', 'beta']);
-  await eventually('beta\'s user removed', async () => !existsSync(instanceDir('beta')) && userName(uid) === undefined, 60_000, 300);
+  await eventually('beta\'s user removed', async () => !existsSync(instanceDir('beta')) && userName(uid) === undefined, 60_000, 300).catch((e: Error) => {
+    throw new Error(`${e.message}\nprocesses of uid ${uid}:\n${processesOf(uid).join('\n')}\noperator log:\n${readFileSync(join(env.home, 'operator.log'), 'utf8').slice(-6000)}`);
+  });
   assert.ok(!readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`)), 'its group too');
   assert.ok(statSync(instanceDir('alpha')).uid !== uid, 'the other cluster keeps its own');
 });
