@@ -272,3 +272,15 @@ test('anything but /metrics on the metrics port is 404', async () => {
   const res = await fetch(primary.metricsUrl.replace('/metrics', '/pg/status'));
   assert.equal(res.status, 404);
 });
+
+test('no connection is left in the other databases after a collection: a user can drop one', { timeout: 30_000 }, async () => {
+  await primary.scrape();
+  primary.psql('CREATE DATABASE db_dropped', 'postgres');
+  await primary.update((s) => ({ ...s, monitoring: monitoring([], 0) }));
+  const p = parse(await primary.scrape());
+  assert.equal(value(p, 'cnpg_per_database_present', { datname: 'db_dropped' }), 1);
+  primary.psql('DROP DATABASE db_dropped', 'postgres');
+  const after = parse(await primary.scrape());
+  assert.equal(value(after, 'cnpg_per_database_present', { datname: 'db_dropped' }), undefined);
+  assert.equal(value(after, 'cnpg_collector_last_collection_error'), 0);
+});
