@@ -235,6 +235,14 @@ writes:
     assert.ok(p.samples.some((s) => s.name === name), `${name} still served`);
   }
   assert.equal(primary.psql("SELECT count(*) FROM pg_class WHERE relname = 'exporter_must_not_write'"), '0');
+  const cached = parse(await primary.scrape());
+  assert.equal(value(cached, 'cnpg_cache_miss'), 0);
+  assert.equal(value(cached, 'cnpg_collector_last_collection_error'), 1, 'the cached results still lack the failed query');
+  assert.equal(
+    value(cached, 'cnpg_collector_collection_errors_total', { collector: 'Collect.cnpg' }),
+    value(p, 'cnpg_collector_collection_errors_total', { collector: 'Collect.cnpg' }),
+    'a cache hit does not count the failure again',
+  );
 
   const fixed = custom(`
 broken:

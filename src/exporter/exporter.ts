@@ -28,6 +28,7 @@ export class Exporter {
   private cacheHits = 0;
   private cacheMiss = 0;
   private inFlight?: Promise<Family[]>;
+  private userQueriesSeconds = 0;
 
   constructor(
     socket: () => ExporterSocket,
@@ -76,30 +77,40 @@ export class Exporter {
     if (instance) {
       await addInstanceMetrics(out, this.conns, settings, instance, errors);
       started = performance.now();
-      userQueries = await this.userQueries(settings, instance);
-      durations.set(USER_QUERIES_COLLECTOR, (performance.now() - started) / 1000);
-      if (userQueries.errors.length > 0) errors.set(USER_QUERIES_COLLECTOR, userQueries.errors.join('; '));
+      const { outcome, fresh } = await this.userQueries(settings, instance);
+      userQueries = outcome;
+      // A cache hit reports the last run: its duration, and its failures without counting them again.
+      if (fresh) this.userQueriesSeconds = (performance.now() - started) / 1000;
+      durations.set(USER_QUERIES_COLLECTOR, this.userQueriesSeconds);
+      if (outcome.errors.length > 0) {
+        errors.set(USER_QUERIES_COLLECTOR, outcome.errors.join('; '));
+        if (fresh) this.countError(USER_QUERIES_COLLECTOR);
+      }
     }
-    for (const label of errors.keys()) if (label !== 'Collect.up') this.errorCounts.set(label, (this.errorCounts.get(label) ?? 0) + 1);
+    for (const label of errors.keys()) if (label !== 'Collect.up' && label !== USER_QUERIES_COLLECTOR) this.countError(label);
     this.addSelfMetrics(out, settings, instance !== undefined, errors, durations, userQueries);
     if (userQueries) out.merge(userQueries.families.families);
     return out.families;
   }
 
-  private async userQueries(settings: ExporterSettings, instance: InstanceFacts): Promise<UserQueryOutcome> {
+  private countError(collector: string): void {
+    this.errorCounts.set(collector, (this.errorCounts.get(collector) ?? 0) + 1);
+  }
+
+  private async userQueries(settings: ExporterSettings, instance: InstanceFacts): Promise<{ outcome: UserQueryOutcome; fresh: boolean }> {
     const { queries, queriesTtlSeconds } = settings.monitoring;
     const key = JSON.stringify([instance.isPrimary, instance.version, settings.defaultDatabase, queries]);
     const c = this.cached;
     if (c && c.key === key && queriesTtlSeconds > 0 && this.now() - c.at < queriesTtlSeconds * 1000) {
       this.cacheHits++;
       this.cacheMiss = 0;
-      return c.outcome;
+      return { outcome: c.outcome, fresh: false };
     }
     const outcome = await runUserQueries(this.conns, queries, instance, settings.defaultDatabase);
     this.cached = { outcome, key, at: this.now() };
     this.cacheHits = 0;
     this.cacheMiss = 1;
-    return outcome;
+    return { outcome, fresh: true };
   }
 
   private addSelfMetrics(out: FamilySet, settings: ExporterSettings, up: boolean, errors: CollectorErrors, durations: Map<string, number>, userQueries: UserQueryOutcome | undefined): void {
