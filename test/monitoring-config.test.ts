@@ -91,6 +91,18 @@ test('a ConfigMap change reaches the instance without restarting its manager', a
   assert.equal((await env.pods(CLUSTER))[0]?.status.local.managerPid, managerPid);
 });
 
+test('cnpg status shows each instance’s database size and metrics port from its exporter, also in -o json', async () => {
+  const spec = specOf();
+  const text = await env.ok(['status', CLUSTER]);
+  const table = text.slice(text.indexOf('Instances status'));
+  assert.match(table, /Name\s+Database Size\s+Current LSN.*Port\s+Metrics\s+PID/);
+  assert.match(table, new RegExp(`${CLUSTER}-1\\s+\\d+(\\.\\d)? MB\\s+.*\\s${spec.metricsPort}\\s`));
+  const json = await env.json<{ instancesStatus: Array<{ name: string; metricsPort: number; databaseSizes?: Record<string, number> }> }>(['status', CLUSTER]);
+  const instance = json.instancesStatus.find((i) => i.name === `${CLUSTER}-1`);
+  assert.equal(instance?.metricsPort, spec.metricsPort);
+  assert.ok((instance?.databaseSizes?.app ?? 0) > 1_000_000, JSON.stringify(instance));
+});
+
 test('a document that goes missing is reported on the Cluster and the last good queries keep running', async () => {
   await env.ok(['patch', 'cluster', CLUSTER, '--type', 'merge', '-p', JSON.stringify({ spec: { monitoring: { customQueriesConfigMap: [{ name: 'absent', key: 'queries' }] } } })]);
   const condition = await eventually('the MonitoringQueries condition', async () => {

@@ -10,6 +10,7 @@ import { objectTooLarge } from '../../api/object-size.js';
 import { pinImage } from '../../api/defaults.js';
 import { fencingRefusal } from '../../operator/failover.js';
 import { clusterQueriesIssues, documentWriteIssues } from '../../operator/monitoring-admission.js';
+import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instance-metrics.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
@@ -87,6 +88,19 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
   const findings = checkParametersAgainst(spec.postgresql.parameters, [catalog]);
   if (findings.length > 0) {
     throw new ManifestError(findings.map((f) => toIssue('Cluster', obj.metadata.name, { ...f, path: formatPath(['spec', 'postgresql', 'parameters', f.path]) })));
+  }
+}
+
+const SCRAPE_TIMEOUT_MS = 3000;
+
+/** What `status` shows from an instance's exporter; nothing when it does not answer in time. */
+async function scrapeInstance(port: number | undefined): Promise<InstanceMetrics | undefined> {
+  if (port === undefined) return undefined;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+    return res.ok ? instanceMetricsFrom(await res.text()) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -281,9 +295,13 @@ export class LocalApi {
     const observed = await this.d.instances.observe(cluster as Cluster);
     const records = new Map(this.d.instances.records(namespace, name).map((r) => [r.record.name, r.record]));
     const poolers = this.d.store.listSync('Pooler', namespace).filter((p) => (p as Pooler).spec.cluster.name === name) as Pooler[];
+    const metrics = await Promise.all(observed.map((o) => (o.running ? scrapeInstance(records.get(o.name)?.metricsPort) : undefined)));
     return {
       cluster,
-      instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
+      instances: observed.map((o, i) => {
+        const record = records.get(o.name);
+        return { ...o, port: record?.pgPort, managerPid: record?.managerPid, metricsPort: record?.metricsPort, ...(metrics[i] ? { metrics: metrics[i] } : {}) };
+      }),
       poolers: await Promise.all(poolers.map(async (pooler) => ({ pooler, instances: await this.d.poolers.report(pooler) }))),
       endpointPath: this.d.endpointPath,
     };
