@@ -8,6 +8,7 @@ import { defaultMonitoringQueries } from '../src/api/default-monitoring-queries.
 import { parseMonitoringQueries, type MonitoringQuery } from '../src/api/monitoring-queries.js';
 import type { ClusterFacts, MonitoringSpec } from '../src/instance/spec.js';
 import { eventually } from './support/env.js';
+import { freePort } from './support/s3.js';
 import { StandaloneInstance } from './support/standalone-instance.js';
 
 const FACTS: ClusterFacts = { replicaMode: false, manualSwitchoverRequired: false, syncReplicas: { min: 0, max: 1, expected: 0 }, nodesUsed: 1 };
@@ -271,4 +272,30 @@ test('a fenced instance: PostgreSQL down, /metrics still answers with up 0 and f
 test('anything but /metrics on the metrics port is 404', async () => {
   const res = await fetch(primary.metricsUrl.replace('/metrics', '/pg/status'));
   assert.equal(res.status, 404);
+});
+
+test('no connection is left in the other databases after a collection: a user can drop one', { timeout: 30_000 }, async () => {
+  await primary.scrape();
+  primary.psql('CREATE DATABASE db_dropped', 'postgres');
+  await primary.update((s) => ({ ...s, monitoring: monitoring([], 0) }));
+  const p = parse(await primary.scrape());
+  assert.equal(value(p, 'cnpg_per_database_present', { datname: 'db_dropped' }), 1);
+  primary.psql('DROP DATABASE db_dropped', 'postgres');
+  const after = parse(await primary.scrape());
+  assert.equal(value(after, 'cnpg_per_database_present', { datname: 'db_dropped' }), undefined);
+  assert.equal(value(after, 'cnpg_collector_last_collection_error'), 0);
+});
+
+test('a new metrics port in the spec is listened on without a restart, and the old one is let go', { timeout: 30_000 }, async () => {
+  const oldUrl = primary.metricsUrl;
+  const port = await freePort();
+  await primary.update((s) => ({ ...s, metricsPort: port }));
+  await eventually('metrics on the new port', async () => {
+    try {
+      return parse(await primary.scrape()).samples.some((s) => s.name === 'cnpg_collector_up') || undefined;
+    } catch {
+      return undefined;
+    }
+  }, 20_000, 250);
+  await assert.rejects(fetch(oldUrl, { signal: AbortSignal.timeout(2000) }));
 });

@@ -107,7 +107,7 @@ export async function addInstanceMetrics(into: FamilySet, conns: MetricsConnecti
   await step('Collect.PGWalSettings', async () => {
     const w = (await conns.readOnly(db, WAL_SQL))!.rows[0]!;
     const help = 'WAL segments in pg_wal (count), their size in bytes (size), and min_wal_size, max_wal_size, wal_keep_size, max_slot_wal_keep_size and the WAL volume in segments';
-    const volume = settings.walVolumeBytes;
+    const volume = settings.monitoring.facts.walVolumeBytes;
     const values: Record<string, number> = {
       count: num(w.count),
       size: num(w.count) * num(w.segment_size),

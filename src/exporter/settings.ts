@@ -19,6 +19,8 @@ export interface ClusterFacts {
   firstRecoverabilityPoint?: string;
   lastAvailableBackup?: string;
   lastFailedBackup?: string;
+  /** spec.walStorage.size in bytes, when WAL has a volume of its own. */
+  walVolumeBytes?: number;
 }
 
 /** spec.monitoring, resolved by the operator: what the exporter runs and reports. */
@@ -37,8 +39,6 @@ export interface ExporterSettings {
   defaultDatabase: string;
   fenced: boolean;
   monitoring: MonitoringSpec;
-  /** The size of the WAL volume in bytes, when WAL has a volume of its own. */
-  walVolumeBytes?: number;
 }
 
 /** A cluster without spec.monitoring still reports the built-in family. */

@@ -5,12 +5,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
-import { createExporter, startMetricsServer } from './metrics-exporter.js';
+import { createExporter, MetricsEndpoint } from './metrics-exporter.js';
 import { instancePaths } from './paths.js';
 import { adoptMountedSpec } from './pod-spec.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How soon a metrics port given by a new spec is listened on. */
+const METRICS_PORT_CHECK_MS = 2000;
 
 /** In a Pod the spec comes from the operator's Secret, mounted read-only (see pod-spec.ts). */
 async function podRoot(): Promise<{ root: string; listenAddress?: string; socketDir?: string }> {
@@ -40,15 +43,16 @@ async function main(): Promise<void> {
     log('info', 'shutting down');
     await manager.shutdown();
     server.close();
-    metricsServer?.close();
-    await exporter.close();
+    clearInterval(followMetricsPort);
+    await metrics.close();
     process.exit(0);
   };
   const listenAddress = pod?.listenAddress ?? '127.0.0.1';
   const server = await startStatusServer(manager, spec.statusPort, () => void stop(), listenAddress);
   // The exporter reads the manager's spec on every collection: new queries apply without a restart.
-  const exporter = createExporter(() => manager.spec, () => ({ socketDir: paths.socketDir, port: manager.spec.pgPort }));
-  const metricsServer = spec.metricsPort ? await startMetricsServer(exporter, spec.metricsPort, listenAddress) : undefined;
+  const metrics = new MetricsEndpoint(createExporter(() => manager.spec, () => ({ socketDir: paths.socketDir, port: manager.spec.pgPort })), listenAddress);
+  await metrics.follow(spec.metricsPort);
+  const followMetricsPort = setInterval(() => void metrics.follow(manager.spec.metricsPort), METRICS_PORT_CHECK_MS);
   writeFileSync(paths.managerState, JSON.stringify({ pid: process.pid, statusPort: spec.statusPort }) + '\n', { mode: 0o600 });
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

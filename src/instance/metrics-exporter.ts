@@ -49,6 +49,49 @@ export function createExporter(spec: () => InstanceSpec, socket: () => SocketTar
   return new Exporter(socket, () => exporterSettings(spec()));
 }
 
+/**
+ * The /metrics listener following the spec's metricsPort: a port given (or changed) after the
+ * manager started is taken up without a restart.
+ */
+export class MetricsEndpoint {
+  private server?: Server;
+  private port?: number;
+  private syncing = Promise.resolve();
+
+  constructor(
+    private readonly exporter: Exporter,
+    private readonly host: string,
+  ) {}
+
+  /** Listens on `port` (none: stops listening); a port that cannot be bound is logged and tried again at the next call. */
+  follow(port: number | undefined): Promise<void> {
+    this.syncing = this.syncing.then(async () => {
+      if (port === this.port && (port === undefined || this.server)) return;
+      await this.closeServer();
+      this.port = port;
+      if (port === undefined) return;
+      try {
+        this.server = await startMetricsServer(this.exporter, port, this.host);
+      } catch (e) {
+        log('error', 'cannot serve metrics', { port, error: (e as Error).message });
+      }
+    });
+    return this.syncing;
+  }
+
+  private async closeServer(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async close(): Promise<void> {
+    await this.syncing;
+    await this.closeServer();
+    await this.exporter.close();
+  }
+}
+
 /** Serves GET /metrics on `port`; the caller closes the server and the exporter. */
 export async function startMetricsServer(exporter: Exporter, port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {

@@ -107,7 +107,8 @@ export class StandaloneInstance {
   }
 
   private spawn(): void {
-    this.child = spawn(process.execPath, [MANAGER_MAIN, this.dir], {
+    // The heap limits the platforms start managers with, so memory figures taken here are theirs.
+    this.child = spawn(process.execPath, ['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, this.dir], {
       stdio: ['ignore', 'ignore', 'ignore'],
       uid: this.user.uid,
       gid: this.user.gid,
