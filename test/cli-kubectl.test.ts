@@ -153,9 +153,9 @@ test('wait with a condition the kind does not have is refused at once', async ()
 });
 
 test('patch and annotate show the warnings apply shows, the hibernation annotation among them', async () => {
-  const r = await env.run(['patch', 'cluster', 'platform-pg', '-n', 'data', '--type', 'merge', '-p', '{"spec":{"monitoring":{"enablePodMonitor":true}}}']);
+  const r = await env.run(['patch', 'cluster', 'platform-pg', '-n', 'data', '--type', 'merge', '-p', '{"spec":{"monitoring":{"tls":{"enabled":true}}}}']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, 'Warning: Cluster/platform-pg: spec.monitoring: accepted, not acted on yet\n');
+  assert.equal(r.stderr, 'Warning: Cluster/platform-pg: spec.monitoring.tls: accepted, not acted on yet\n');
   const a = await env.run(['annotate', 'cluster', 'platform-pg', '-n', 'data', 'cnpg.io/hibernation=on']);
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stderr, /Warning: Cluster\/platform-pg: metadata\.annotations\[cnpg\.io\/hibernation\]: accepted, not acted on yet: the cluster is not hibernated and keeps running/);

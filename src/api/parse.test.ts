@@ -140,8 +140,8 @@ test('the hibernation annotation is warned about: the operator does not hibernat
 test('validateObject warns about what was written, not about defaults of a stored object', () => {
   const { resources } = parseManifests(cluster('a'));
   const stored = structuredClone(resources[0]);
-  const patch = { spec: { monitoring: { enablePodMonitor: true } } };
+  const patch = { spec: { monitoring: { tls: { enabled: true } } } };
   const patched = { ...stored, spec: { ...(stored?.spec as object), ...patch.spec } };
   const { warnings } = validateObject(patched, 'local', { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'a' }, ...patch });
-  assert.deepEqual(warnings, ['Cluster/a: spec.monitoring: accepted, not acted on yet']);
+  assert.deepEqual(warnings, ['Cluster/a: spec.monitoring.tls: accepted, not acted on yet']);
 });

@@ -84,3 +84,12 @@ test('cnpg.io annotations the operator does not act on are named, the ones it ac
   assert.deepEqual(annotationsNotActedOn('Cluster', { metadata: { annotations: { 'cnpg.io/hibernation': 'off' } } }), []);
   assert.deepEqual(annotationsNotActedOn('Secret', input), []);
 });
+
+test('spec.monitoring is acted on: the PodMonitor fields only on Kubernetes, the exporter over TLS not yet', () => {
+  const monitoring = { customQueriesConfigMap: [{ name: 'q', key: 'queries' }], disableDefaultQueries: true, metricsQueriesTTL: '10s' };
+  assert.deepEqual(notActedOn('Cluster', { spec: { monitoring } }), []);
+  const podMonitor = { spec: { monitoring: { enablePodMonitor: true, podMonitorRelabelings: [] } } };
+  assert.deepEqual(notActedOn('Cluster', podMonitor).map((f) => f.path), ['spec.monitoring.enablePodMonitor', 'spec.monitoring.podMonitorRelabelings']);
+  assert.deepEqual(notActedOn('Cluster', podMonitor, 'kubernetes'), []);
+  assert.deepEqual(notActedOn('Cluster', { spec: { monitoring: { tls: { enabled: true } } } }, 'kubernetes').map((f) => f.path), ['spec.monitoring.tls']);
+});

@@ -39,7 +39,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.livenessProbeTimeout',
     'spec.logLevel',
     'spec.managed.services',
-    'spec.monitoring',
+    // The exporter serves plain HTTP.
+    'spec.monitoring.tls',
     'spec.nodeMaintenanceWindow',
     'spec.plugins',
     'spec.podSecurityContext',
@@ -82,6 +83,10 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
   Cluster: [
     'spec.affinity',
     'spec.enablePDB',
+    // A PodMonitor is read by the Prometheus operator; locally Prometheus scrapes the metrics ports.
+    'spec.monitoring.enablePodMonitor',
+    'spec.monitoring.podMonitorMetricRelabelings',
+    'spec.monitoring.podMonitorRelabelings',
     'spec.resources',
     'spec.serviceAccountName',
     'spec.serviceAccountTemplate',

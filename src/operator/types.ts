@@ -2,6 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
+import type { ResolvedQueries } from './monitoring.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
 export type InstanceConfig = Pick<
@@ -86,6 +87,18 @@ export interface ObservedCluster {
   defaultImage?: string;
   /** A Pooler with built-in authentication names this Cluster: its role, lookup function and certificate are kept. */
   poolerIntegration?: boolean;
+  /** spec.monitoring's queries resolved against the ConfigMaps and Secrets it names; absent: the defaults alone. */
+  monitoring?: ResolvedQueries;
+  /** The Cluster's PodMonitor; absent where the platform has none. */
+  podMonitor?: ObservedPodMonitor;
+}
+
+/** What the platform sees of a Cluster's PodMonitor (the Prometheus operator's monitoring.coreos.com/v1). */
+export interface ObservedPodMonitor {
+  /** The PodMonitor kind is served: the Prometheus operator's CRD is installed. */
+  kindServed: boolean;
+  /** The Cluster's own PodMonitor exists. */
+  exists: boolean;
 }
 
 export interface ObservedCertificate {
@@ -127,6 +140,9 @@ export type Action =
   | { kind: 'restartPostgres'; name: string }
   /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
   | { kind: 'stopInstance'; name: string }
+  /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
+  | { kind: 'applyPodMonitor' }
+  | { kind: 'removePodMonitor' }
   | { kind: 'removeInstance'; name: string }
   | { kind: 'isolateInstance'; name: string }
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }

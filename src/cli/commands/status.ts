@@ -1,6 +1,7 @@
 // `status`: the cluster as its instances report it right now.
 import type { ClusterStatus, StoredCluster as Cluster } from '../../api/cluster-status.js';
 import type { ObservedInstance } from '../../operator/types.js';
+import type { InstanceMetrics } from '../../operator/instance-metrics.js';
 import { renderClusterStatus, renderClusterStatusJson, type ClusterStatusReport, type PoolerStatusReport } from '../format/status.js';
 import type { Pooler } from '../../api/index.js';
 import type { PoolerStatus } from '../../operator/pooler-plan.js';
@@ -11,7 +12,8 @@ import { serviceNames } from '../../api/names.js';
 
 export interface Report {
   cluster: Cluster;
-  instances: Array<ObservedInstance & { port?: number; managerPid?: number }>;
+  /** `metrics`: what the instance's exporter reports (database sizes, archiver), when it answered. */
+  instances: Array<ObservedInstance & { port?: number; managerPid?: number; metricsPort?: number; metrics?: InstanceMetrics }>;
   /** Where clients connect; the local platform's TCP endpoints when not given. */
   endpoints?: ClusterStatusReport['endpoints'];
   endpointPath?: string;
@@ -75,6 +77,9 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
         postmasterPid: i.status?.postmasterPid,
         replication: i.status?.replicationInfo,
         archiving: i.status?.archiving,
+        metricsPort: i.metricsPort,
+        ...(i.metrics ? { databaseSizeBytes: Object.values(i.metrics.databaseSizes).reduce((a, b) => a + b, 0), databaseSizes: i.metrics.databaseSizes } : {}),
+        ...(i.metrics?.archiver ? { archiver: i.metrics.archiver } : {}),
       })),
     ...(r.poolers ? { poolers: r.poolers.map(poolerReport) } : {}),
   };

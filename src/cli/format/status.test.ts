@@ -183,6 +183,40 @@ describe('renderClusterStatus', () => {
   }
 });
 
+describe('renderClusterStatus: facts from the exporters', () => {
+  it('database size and metrics port per instance, archiver failures of the primary; - where an exporter did not answer', () => {
+    const base = healthyStatus();
+    const report: ClusterStatusReport = {
+      ...base,
+      instancesStatus: base.instancesStatus.map((i) => {
+        const n = Number(i.name.slice(-1)) - 1;
+        return {
+          ...i,
+          metricsPort: 54341 + n,
+          ...(n < 2 ? { databaseSizeBytes: 7_593_763 + n * 30_000_000, databaseSizes: { app: 7_593_763 + n * 30_000_000 } } : {}),
+          ...(n === 0 ? { archiver: { archivedCount: 9, failedCount: 2, lastFailedTime: '2024-01-15T13:50:00.000Z' } } : {}),
+        };
+      }),
+    };
+    const text = renderClusterStatus(report, { verbose: 0, now });
+    assert.match(text, /^Archiver failures: {14}2 \(last @ 2024-01-15T13:50:00.000Z\)$/m);
+    const table = text.slice(text.indexOf('Instances status'), text.indexOf('Endpoints'));
+    assert.equal(
+      table,
+      lines(
+        'Instances status',
+        'Name            Database Size  Current LSN  Replication role  Status  Port   Metrics  PID',
+        '----            -------------  -----------  ----------------  ------  ----   -------  ---',
+        'lab-postgres-1  7.6 MB         0/A000060    Primary           OK      54331  54341    4011',
+        'lab-postgres-2  38 MB          0/A000060    Standby (sync)    OK      54332  54342    4120',
+        'lab-postgres-3  -              0/A000060    Standby (async)   OK      54333  54343    4188',
+        '',
+      ),
+    );
+    assert.deepEqual((JSON.parse(renderClusterStatusJson(report)) as ClusterStatusReport).instancesStatus.find((i) => i.name === 'lab-postgres-1')?.databaseSizes, { app: 7_593_763 });
+  });
+});
+
 describe('renderClusterStatus: poolers', () => {
   it('one line per pooler and one per PgBouncer, after the endpoints; none without poolers', () => {
     const report: ClusterStatusReport = {

@@ -3,6 +3,7 @@
 // plugin's tabby style (header, dashes, two spaces between columns). No colours: the caller adds them.
 
 import type { ReplicationInfo } from '../../instance/status.js';
+import type { InstanceMetrics } from '../../operator/instance-metrics.js';
 import { pgWalfileName } from '../../postgres/lsn.js';
 import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
 import { tabwrite } from './tabwriter.js';
@@ -31,6 +32,12 @@ export interface InstanceStatusReport {
     lastError?: string;
     failing?: boolean;
   };
+  /** Where the instance's exporter serves /metrics. */
+  metricsPort?: number;
+  /** From the exporter: every database's size, and their total. */
+  databaseSizeBytes?: number;
+  databaseSizes?: Record<string, number>;
+  archiver?: InstanceMetrics['archiver'];
 }
 
 export interface ClusterStatusReport {
@@ -148,6 +155,8 @@ function backupStatus(report: ClusterStatusReport, primary: InstanceStatusReport
     rows.push(['Last Archived WAL:', at(a.lastArchivedWal, a.lastArchivedTime)]);
     rows.push(['Last Failed WAL:', at(a.lastFailedWal, a.lastFailedTime)]);
     if (a.failing && a.lastError) rows.push(['Archiving error:', a.lastError]);
+    const r = primary.archiver;
+    if (r) rows.push(['Archiver failures:', r.failedCount > 0 && r.lastFailedTime ? `${r.failedCount} (last @ ${r.lastFailedTime})` : String(r.failedCount)]);
   }
   return title + tabby(undefined, rows);
 }
@@ -199,19 +208,38 @@ function instanceOrder(a: InstanceStatusReport, b: InstanceStatusReport): number
   return rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true });
 }
 
+/** Sizes as the plugin prints them: decimal units, one decimal below 10. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit > 0 && value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
 function instancesStatus(report: ClusterStatusReport, primary: InstanceStatusReport | undefined, verbose: number): string {
-  const headers = ['Name', 'Current LSN', 'Replication role', 'Status', 'Port', 'PID'];
+  // Columns from the exporters only when some instance's exporter answered.
+  const sizes = report.instancesStatus.some((i) => i.databaseSizeBytes !== undefined);
+  const metricsPorts = report.instancesStatus.some((i) => i.metricsPort !== undefined);
+  const headers = ['Name', ...(sizes ? ['Database Size'] : []), 'Current LSN', 'Replication role', 'Status', 'Port', ...(metricsPorts ? ['Metrics'] : []), 'PID'];
   if (verbose > 0) headers.push('Timeline', 'System ID');
   const rows = [...report.instancesStatus].sort(instanceOrder).map((i) => {
+    const size = sizes ? [i.databaseSizeBytes === undefined ? '-' : formatBytes(i.databaseSizeBytes)] : [];
+    const metrics = metricsPorts ? [dash(i.metricsPort)] : [];
     const row =
       i.error !== undefined
-        ? [i.name, '-', '-', i.error, dash(i.port), '-']
+        ? [i.name, ...size, '-', '-', i.error, dash(i.port), ...metrics, '-']
         : [
             i.name,
+            ...size,
             dash(i.isPrimary ? i.currentLsn : i.replayLsn),
             replicationRole(i, primary),
             i.ready ? (i.pendingRestart ? 'OK (pending restart)' : 'OK') : 'Not ready',
             dash(i.port),
+            ...metrics,
             dash(i.postmasterPid),
           ];
     if (verbose > 0) row.push(i.error !== undefined ? '-' : dash(i.timeLineID), i.error !== undefined ? '-' : dash(i.systemID));

@@ -3,9 +3,8 @@
 // promote, fencing, restart and reload are in commands/ha.ts, shared with the local CLI.
 import { spawn } from 'node:child_process';
 import type { Pooler } from '../../api/index.js';
-import { ANNOTATIONS, POOLER_METRICS_PORT, serviceNames } from '../../api/names.js';
+import { ANNOTATIONS, METRICS_PORT, POOLER_METRICS_PORT, serviceNames } from '../../api/names.js';
 import type { PoolerStatus } from '../../operator/pooler-plan.js';
-import type { ObservedInstance } from '../../operator/types.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
@@ -20,18 +19,17 @@ export async function kubeClusterReport(conn: KubeConnection, name: string): Pro
   const podByName = new Map(pods.map((p) => [p.metadata?.name ?? '', p]));
   const names = [...new Set([...volumes.map((v) => v.metadata?.name ?? ''), ...pods.map((p) => p.metadata?.name ?? '')])].filter(Boolean);
   const instances = await Promise.all(
-    names.map(async (instance): Promise<ObservedInstance> => {
+    names.map(async (instance): Promise<Report['instances'][number]> => {
       const pod = podByName.get(instance);
       const volume = volumes.find((v) => v.metadata?.name === instance);
       const serial = Number(pod?.metadata?.annotations?.[ANNOTATIONS.serial] ?? volume?.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
       const running = pod?.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
-      const observed: ObservedInstance = { name: instance, serial, running };
+      const observed: Report['instances'][number] = { name: instance, serial, running, metricsPort: METRICS_PORT };
       if (!running) return observed;
-      try {
-        observed.status = await conn.instanceStatus(instance);
-      } catch (e) {
-        observed.statusError = (e as Error).message;
-      }
+      const [status, metrics] = await Promise.allSettled([conn.instanceStatus(instance), conn.instanceMetrics(instance)]);
+      if (status.status === 'fulfilled') observed.status = status.value;
+      else observed.statusError = (status.reason as Error).message;
+      if (metrics.status === 'fulfilled') observed.metrics = metrics.value;
       return observed;
     }),
   );

@@ -15,8 +15,11 @@ import type { StoredCluster } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import { InstanceClient, type Transport } from '../../instance/client.js';
 import type { InstanceStatus } from '../../instance/status.js';
-import { LABELS, MANAGER_PORT } from '../../api/names.js';
+import { LABELS, MANAGER_PORT, METRICS_PORT } from '../../api/names.js';
+import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instance-metrics.js';
 import { CliError } from '../client.js';
+
+const METRICS_TIMEOUT_MS = 5000;
 
 const FIELD_MANAGER = 'kubectl-cnpg';
 /** The API server's hop to the Pod, on top of the route's own timeout. */
@@ -168,6 +171,21 @@ export class KubeConnection {
   /** The instance manager's own report, through the API server's Pod proxy (no route to Pod IPs needed). */
   instanceStatus(pod: string): Promise<InstanceStatus> {
     return new InstanceClient(this.podProxy(pod), { instance: pod }).call('status');
+  }
+
+  /** The instance's exporter page (database sizes, archiver), through the API server's Pod proxy. */
+  async instanceMetrics(pod: string): Promise<InstanceMetrics> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CliError(`no metrics from ${pod} within ${METRICS_TIMEOUT_MS / 1000}s`)), METRICS_TIMEOUT_MS);
+    });
+    try {
+      const request = this.call(() => this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${METRICS_PORT}`, namespace: this.namespace, path: 'metrics' }));
+      const text: unknown = await Promise.race([request, timeout]);
+      return instanceMetricsFrom(typeof text === 'string' ? text : String(text));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** GETs to a Pod's manager, relayed by the API server; the plugin sends nothing else. */

@@ -2,13 +2,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
-import { formatPath, msg, toIssue } from '../../api/errors.js';
+import { formatPath, msg, toIssue, type ValidationIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS } from '../../api/names.js';
 import { objectTooLarge } from '../../api/object-size.js';
 import { pinImage } from '../../api/defaults.js';
 import { fencingRefusal } from '../../operator/failover.js';
+import { clusterQueriesIssues, documentWriteIssues } from '../../operator/monitoring-admission.js';
+import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instance-metrics.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
@@ -89,6 +91,19 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
   }
 }
 
+const SCRAPE_TIMEOUT_MS = 3000;
+
+/** What `status` shows from an instance's exporter; nothing when it does not answer in time. */
+async function scrapeInstance(port: number | undefined): Promise<InstanceMetrics | undefined> {
+  if (port === undefined) return undefined;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+    return res.ok ? instanceMetricsFrom(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The server refuses root; asking it to describe itself needs no rights at all. */
 function describingUser(home: CnpgHome): RunAs | undefined {
   return home.asRoot ? (lookupUser('nobody') ?? lookupUser('postgres')) : undefined;
@@ -110,9 +125,26 @@ export class LocalApi {
   }
 
   /** What a write must pass beyond the manifest's own validation: this machine, and what is stored. */
-  private async admitWrite(resource: KubeObject, existing: KubeObject | undefined): Promise<void> {
+  private async admitWrite(resource: KubeObject, existing: KubeObject | undefined, batch: readonly KubeObject[] = []): Promise<void> {
     await admit(resource, this.d.home.root, this.describeAs, () => this.d.instances.defaultImage());
     if (existing) checkUpdate(existing, resource);
+    this.refuseBrokenQueries(resource, batch);
+  }
+
+  /** Custom queries are checked at apply, against what the same apply writes before what is stored. */
+  private refuseBrokenQueries(resource: KubeObject, batch: readonly KubeObject[]): void {
+    const ns = resource.metadata.namespace;
+    const sameNs = (o: KubeObject) => (o.metadata.namespace ?? 'default') === (ns ?? 'default');
+    let issues: ValidationIssue[] = [];
+    if (resource.kind === 'Cluster') {
+      const lookup = (kind: string, name: string) => batch.find((o) => o.kind === kind && o.metadata.name === name && sameNs(o)) ?? this.d.store.getSync(kind, ns, name);
+      issues = clusterQueriesIssues(resource as Cluster, lookup);
+    } else if (resource.kind === 'ConfigMap' || resource.kind === 'Secret') {
+      const applied = batch.filter((o) => o.kind === 'Cluster' && sameNs(o)) as Cluster[];
+      const stored = (this.d.store.listSync('Cluster', ns) as Cluster[]).filter((c) => !applied.some((a) => a.metadata.name === c.metadata.name));
+      issues = documentWriteIssues(resource, [...applied, ...stored]);
+    }
+    if (issues.length > 0) throw new ManifestError(issues);
   }
 
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
@@ -128,7 +160,7 @@ export class LocalApi {
         this.refuseManagedService(r);
         const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
         if (!existing) this.refuseNameClash(r, resources);
-        await this.admitWrite(r, existing);
+        await this.admitWrite(r, existing, resources);
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
@@ -263,9 +295,13 @@ export class LocalApi {
     const observed = await this.d.instances.observe(cluster as Cluster);
     const records = new Map(this.d.instances.records(namespace, name).map((r) => [r.record.name, r.record]));
     const poolers = this.d.store.listSync('Pooler', namespace).filter((p) => (p as Pooler).spec.cluster.name === name) as Pooler[];
+    const metrics = await Promise.all(observed.map((o) => (o.running ? scrapeInstance(records.get(o.name)?.metricsPort) : undefined)));
     return {
       cluster,
-      instances: observed.map((o) => ({ ...o, port: records.get(o.name)?.pgPort, managerPid: records.get(o.name)?.managerPid })),
+      instances: observed.map((o, i) => {
+        const record = records.get(o.name);
+        return { ...o, port: record?.pgPort, managerPid: record?.managerPid, metricsPort: record?.metricsPort, ...(metrics[i] ? { metrics: metrics[i] } : {}) };
+      }),
       poolers: await Promise.all(poolers.map(async (pooler) => ({ pooler, instances: await this.d.poolers.report(pooler) }))),
       endpointPath: this.d.endpointPath,
     };
