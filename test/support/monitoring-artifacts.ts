@@ -1,0 +1,84 @@
+// The Grafana dashboard and the PrometheusRule shipped in docs/monitoring, read as data: their PromQL
+// expressions, the metric names those use, and the rule groups as a Prometheus rule file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { repoRoot } from '../../src/api/repo-root.js';
+
+export const DASHBOARD_FILE = join(repoRoot(), 'docs', 'monitoring', 'grafana-dashboard.json');
+export const RULE_FILE = join(repoRoot(), 'docs', 'monitoring', 'prometheus-rule.yaml');
+
+export interface DashboardPanel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { h: number; w: number; x: number; y: number };
+  datasource?: { type: string; uid: string };
+  targets?: Array<{ expr: string; refId: string; datasource?: { type: string; uid: string } }>;
+  panels?: DashboardPanel[];
+}
+
+export interface Dashboard {
+  uid: string;
+  title: string;
+  panels: DashboardPanel[];
+  templating: { list: Array<{ name: string; type: string; query?: { query: string } | string }> };
+}
+
+export interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface PrometheusRule {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: { groups: Array<{ name: string; rules: Rule[] }> };
+}
+
+export const readDashboard = (): Dashboard => JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
+export const readPrometheusRule = (): PrometheusRule => parse(readFileSync(RULE_FILE, 'utf8')) as PrometheusRule;
+
+/** What Prometheus itself loads (`rule_files`): the PrometheusRule's spec. */
+export const ruleFileText = (rule: PrometheusRule = readPrometheusRule()): string => stringify(rule.spec);
+
+export function dashboardPanels(d: Dashboard = readDashboard()): DashboardPanel[] {
+  return d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+}
+
+/** Every PromQL expression of the dashboard: its panels' queries and its variables' label_values(). */
+export function dashboardExprs(d: Dashboard = readDashboard()): string[] {
+  const panels = dashboardPanels(d).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  const variables = d.templating.list.flatMap((v) => {
+    const q = typeof v.query === 'string' ? v.query : v.query?.query;
+    const inner = q?.match(/^label_values\((.*),\s*[a-zA-Z_]+\)$/)?.[1];
+    return inner ? [inner] : [];
+  });
+  return [...panels, ...variables];
+}
+
+export const ruleExprs = (r: PrometheusRule = readPrometheusRule()): string[] => r.spec.groups.flatMap((g) => g.rules.map((x) => x.expr));
+export const recordedNames = (r: PrometheusRule = readPrometheusRule()): string[] => r.spec.groups.flatMap((g) => g.rules.flatMap((x) => (x.record ? [x.record] : [])));
+export const alertNames = (r: PrometheusRule = readPrometheusRule()): string[] => r.spec.groups.flatMap((g) => g.rules.flatMap((x) => (x.alert ? [x.alert] : [])));
+
+/**
+ * The exporter's metric names an expression reads (`cnpg_…`). String literals are dropped first, so a
+ * label value such as slot_name=~"_cnpg_.+" is not taken for a metric; recording rules' `cnpg:…`
+ * names are not exporter metrics and do not match.
+ */
+export function metricNamesIn(expr: string): string[] {
+  const code = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  return [...new Set(code.match(/(?<![A-Za-z0-9_:])cnpg_[A-Za-z0-9_]+(?![A-Za-z0-9_:(])/g) ?? [])];
+}
+
+/** A dashboard query as Grafana sends it: variables replaced by values that select everything. */
+export function withDashboardVariables(expr: string): string {
+  return expr
+    .replace(/\$__rate_interval/g, '1m')
+    .replace(/\$\{?(namespace|cluster|instance)\}?/g, '.*');
+}
