@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { MonitoringQuery } from '../../src/api/monitoring-queries.js';
 import { repoRoot } from '../../src/api/repo-root.js';
 
 export const DASHBOARD_FILE = join(repoRoot(), 'docs', 'monitoring', 'grafana-dashboard.json');
@@ -81,4 +82,32 @@ export function withDashboardVariables(expr: string): string {
   return expr
     .replace(/\$__rate_interval/g, '1m')
     .replace(/\$\{?(namespace|cluster|instance)\}?/g, '.*');
+}
+
+/** The built-in collector families every exporter serves (CloudNativePG's `cnpg_collector_*` and user-query self-metrics). */
+export const COLLECTOR_FAMILIES = [
+  'up', 'collections_total', 'collection_errors_total', 'last_collection_error', 'collection_duration_seconds',
+  'pg_wal', 'pg_wal_archive_status', 'postgres_version', 'first_recoverability_point',
+  'last_available_backup_timestamp', 'last_failed_backup_timestamp', 'fencing_on', 'manual_switchover_required',
+  'replica_mode', 'sync_replicas', 'nodes_used',
+  // pg_stat_wal, PostgreSQL 14 and later
+  'wal_records', 'wal_fpi', 'wal_bytes', 'wal_buffers_full', 'wal_write', 'wal_sync', 'wal_write_time', 'wal_sync_time',
+].map((n) => `cnpg_collector_${n}`);
+
+/**
+ * The metric names a query set produces (`cnpg_<name ?? key>_<column name ?? column>`), the
+ * queries and columns meant for other server versions left out when `runsOn` says so.
+ */
+export function queryMetricNames(queries: MonitoringQuery[], runsOn: (range: string) => boolean = () => true): string[] {
+  const names: string[] = [];
+  for (const q of queries) {
+    if (q.runOnServer && !runsOn(q.runOnServer)) continue;
+    for (const c of q.columns) {
+      if (c.usage === 'LABEL' || c.usage === 'DISCARD' || (c.pgVersion && !runsOn(c.pgVersion))) continue;
+      const base = `cnpg_${q.name ?? q.key}_${c.name ?? c.column}`;
+      if (c.usage === 'HISTOGRAM') names.push(`${base}_bucket`, `${base}_sum`, `${base}_count`);
+      else names.push(base);
+    }
+  }
+  return [...new Set(names)];
 }

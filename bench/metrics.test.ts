@@ -1,0 +1,35 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from './metrics/args.js';
+import { cpuMsFromStat, memoryMiB, percentile, verdicts } from './metrics/measure.js';
+import { clusterManifest } from './metrics/system.js';
+
+test('flags: defaults, values and bad ones named', () => {
+  assert.deepEqual(parseArgs([]), { scrapes: 200, tables: 1000, databases: 10, ttl: 0, seconds: 20, rounds: 2, clients: 4, scale: 10 });
+  assert.equal(parseArgs(['--ttl', '30', '--scrapes', '5']).ttl, 30);
+  assert.throws(() => parseArgs(['--scrapes', '0']), /--scrapes: a whole number ≥ 1, got "0"/);
+  assert.throws(() => parseArgs(['--tables']), /--tables needs a value/);
+  assert.throws(() => parseArgs(['--bogus', '1']), /unknown flag --bogus/);
+});
+
+test('percentiles, CPU time and memory from /proc', () => {
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(xs, 50), 50);
+  assert.equal(percentile(xs, 99), 99);
+  assert.equal(percentile([7], 99), 7);
+  // utime 250 and stime 50 ticks, with a command name holding a space and a parenthesis
+  const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000 2000';
+  assert.equal(cpuMsFromStat(stat), 3000);
+  assert.equal(memoryMiB('Name:\tnode\nVmHWM:\t   81920 kB\nVmRSS:\t   51200 kB\n', 'VmRSS'), 50);
+  assert.equal(memoryMiB('VmHWM:\t   81920 kB\n', 'VmHWM'), 80);
+});
+
+test('verdicts against the issue targets', () => {
+  const v = verdicts({ scrapeP50Ms: 10, scrapeP99Ms: 120, managerCpuMsPerScrape: 5, managerRssMiB: 70, tpsWithout: 1000, tpsWith: 990 });
+  assert.deepEqual(v.map((x) => x.met), [false, true, true]);
+  assert.match(v[2]!.measured, /1\.0% lower/);
+});
+
+test('the cluster sets the TTL the bench asks for', () => {
+  assert.match(clusterManifest(0), /metricsQueriesTTL: 0s/);
+});
