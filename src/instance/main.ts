@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
+import { createExporter, startMetricsServer } from './metrics-exporter.js';
 import { instancePaths } from './paths.js';
 import { adoptMountedSpec } from './pod-spec.js';
 import { startStatusServer } from './server.js';
@@ -39,13 +40,19 @@ async function main(): Promise<void> {
     log('info', 'shutting down');
     await manager.shutdown();
     server.close();
+    metricsServer?.close();
+    await exporter.close();
     process.exit(0);
   };
-  const server = await startStatusServer(manager, spec.statusPort, () => void stop(), pod?.listenAddress ?? '127.0.0.1');
+  const listenAddress = pod?.listenAddress ?? '127.0.0.1';
+  const server = await startStatusServer(manager, spec.statusPort, () => void stop(), listenAddress);
+  // The exporter reads the manager's spec on every collection: new queries apply without a restart.
+  const exporter = createExporter(() => manager.spec, () => ({ socketDir: paths.socketDir, port: manager.spec.pgPort }));
+  const metricsServer = spec.metricsPort ? await startMetricsServer(exporter, spec.metricsPort, listenAddress) : undefined;
   writeFileSync(paths.managerState, JSON.stringify({ pid: process.pid, statusPort: spec.statusPort }) + '\n', { mode: 0o600 });
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
-  log('info', 'instance manager started', { instance: spec.name, statusPort: spec.statusPort });
+  log('info', 'instance manager started', { instance: spec.name, statusPort: spec.statusPort, metricsPort: spec.metricsPort });
   manager.start();
 }
 

@@ -17,6 +17,7 @@ import { demotePrimary } from './demote.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
 import { writeReplicationPassfile } from './join.js';
 import { log } from './log.js';
+import { ensureMetricsExporterRole } from './metrics-exporter.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -305,6 +306,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       if (await isInRecovery(c)) return;
       await commitLocally(c);
       await reconcileSlots(c, this.spec.replicationSlots);
+      // Outside the roles hash: clusters whose roles were set up before the exporter existed get it too.
+      await ensureMetricsExporterRole(c);
       const hash = rolesHash(this.spec, this.creds);
       if (hash === (await appliedRolesHash(c))) return;
       const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;

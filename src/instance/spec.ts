@@ -1,8 +1,8 @@
 // What an instance manager is told to be. The platform writes it to `instance.json`; credentials
 // travel separately in a 0600 file so this document can be logged and shown.
-import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { RoleAttributes } from '../postgres/roles.js';
+import type { MonitoringSpec } from '../exporter/settings.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -81,33 +81,7 @@ export interface PeerEndpoint {
   statusPort: number;
 }
 
-/**
- * Facts of the whole cluster the cnpg_collector_* family reports on every instance, which an
- * instance cannot see for itself; the operator hands them over with the rest of the spec.
- */
-export interface ClusterFacts {
-  /** spec.replica.enabled: this cluster follows another one. */
-  replicaMode: boolean;
-  /** A supervised primary update waits for a user's switchover. */
-  manualSwitchoverRequired: boolean;
-  /** Synchronous replicas: the configured bounds and how many the configuration expects now. */
-  syncReplicas: { min: number; max: number; expected: number };
-  /** Distinct nodes hosting the instances; -1 when unknown. */
-  nodesUsed: number;
-  /** RFC 3339 times from the Cluster's status, when known. */
-  firstRecoverabilityPoint?: string;
-  lastAvailableBackup?: string;
-  lastFailedBackup?: string;
-}
-
-/** spec.monitoring, resolved by the operator: what the exporter runs and reports. */
-export interface MonitoringSpec {
-  /** The default queries (unless disableDefaultQueries) then each custom document, merged by key. */
-  queries: MonitoringQuery[];
-  /** metricsQueriesTTL in seconds: results younger than this are served again; 0 disables the cache. */
-  queriesTtlSeconds: number;
-  facts: ClusterFacts;
-}
+export type { ClusterFacts, MonitoringSpec } from '../exporter/settings.js';
 
 export interface InstanceSpec {
   namespace: string;

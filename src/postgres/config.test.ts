@@ -47,6 +47,7 @@ test('pg_hba: fixed rules, user rules, scram default; replication only for strea
   assert.deepEqual(lines, [
     'local all all peer map=local',
     'local replication postgres peer map=local',
+    'host all cnpg_metrics_exporter all reject',
     'host replication streaming_replica all scram-sha-256',
     'host postgres streaming_replica all scram-sha-256',
     'host app app 10.0.0.0/8 scram-sha-256',
@@ -56,9 +57,9 @@ test('pg_hba: fixed rules, user rules, scram default; replication only for strea
   assert.match(renderPgHba({ userLines: [], major: 13 }), /host all all all md5/);
 });
 
-test('pg_ident maps the OS user to postgres and the listed roles once each', () => {
+test('pg_ident maps the OS user to postgres, the metrics exporter and the listed roles once each', () => {
   const ident = renderPgIdent({ osUser: 'postgres', localRoles: ['app', 'postgres'], userLines: ['m a b'] });
-  assert.deepEqual(ident.split('\n').filter((l) => l && !l.startsWith('#')), ['local postgres postgres', 'local postgres app', 'm a b']);
+  assert.deepEqual(ident.split('\n').filter((l) => l && !l.startsWith('#')), ['local postgres postgres', 'local postgres cnpg_metrics_exporter', 'local postgres app', 'm a b']);
 });
 
 test('a Pooler with built-in authentication: its role in by certificate over TLS, before the user rules, and mapped to itself', () => {
@@ -66,7 +67,7 @@ test('a Pooler with built-in authentication: its role in by certificate over TLS
   const hba = lines(renderPgHba({ userLines: ['host all all 10.0.0.0/8 reject'], major: 15, poolerAuth: true }));
   assert.ok(hba.indexOf('hostssl all cnpg_pooler_pgbouncer all cert map=cnpg_pooler_pgbouncer') < hba.indexOf('host all all 10.0.0.0/8 reject'));
   assert.ok(!lines(renderPgHba({ userLines: [], major: 15 })).some((l) => l.includes('cnpg_pooler_pgbouncer')), 'no pooler, no rule');
-  assert.deepEqual(lines(renderPgIdent({ osUser: 'postgres', localRoles: [], userLines: [], poolerAuth: true })), ['local postgres postgres', 'cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer']);
+  assert.deepEqual(lines(renderPgIdent({ osUser: 'postgres', localRoles: [], userLines: [], poolerAuth: true })), ['local postgres postgres', 'local postgres cnpg_metrics_exporter', 'cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer cnpg_pooler_pgbouncer']);
 });
 
 test('the postgresql.conf writer refuses names and values validation would refuse, whatever got past it', () => {

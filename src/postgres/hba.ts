@@ -7,6 +7,8 @@ export const REPLICATION_USER = 'streaming_replica';
 export const LOCAL_IDENT_MAP = 'local';
 /** The role PgBouncer logs in as to look passwords up (a Pooler's built-in authentication). */
 export const POOLER_USER = 'cnpg_pooler_pgbouncer';
+/** The metrics exporter's role: in over the local socket only, as the instance's OS user (peer). */
+export const METRICS_EXPORTER_USER = 'cnpg_metrics_exporter';
 /** Its certificate's common name is the role itself, as pg_ident maps it. */
 const POOLER_IDENT_MAP = POOLER_USER;
 
@@ -26,6 +28,8 @@ export function renderPgHba({ userLines, major, poolerAuth = false }: HbaInput):
     `local all all peer map=${LOCAL_IDENT_MAP}`,
     // Base backups for the object store stream through pg_basebackup as the local superuser.
     `local replication postgres peer map=${LOCAL_IDENT_MAP}`,
+    // The exporter's role has no password; refusing it over TCP says so before any user rule could let it try.
+    `host all ${METRICS_EXPORTER_USER} all reject`,
     `host replication ${REPLICATION_USER} all ${method}`,
     `host postgres ${REPLICATION_USER} all ${method}`,
     ...(poolerAuth ? [`hostssl all ${POOLER_USER} all cert map=${POOLER_IDENT_MAP}`] : []),
@@ -46,7 +50,7 @@ export interface IdentInput {
 }
 
 export function renderPgIdent({ osUser, localRoles, userLines, poolerAuth = false }: IdentInput): string {
-  const roles = [...new Set(['postgres', ...localRoles])];
+  const roles = [...new Set(['postgres', METRICS_EXPORTER_USER, ...localRoles])];
   return [
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_ident.',
     ...roles.map((role) => `${LOCAL_IDENT_MAP} ${osUser} ${role}`),
