@@ -9,21 +9,13 @@ import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
+import { queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
+import { PHASE } from './phases.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
-export const PHASE = {
-  settingUpPrimary: 'Setting up primary',
-  creatingReplica: 'Creating a new replica',
-  healthy: 'Cluster in healthy state',
-  waitingForInstances: 'Waiting for the instances to become active',
-  applyingConfiguration: 'Applying configuration',
-  restartingPrimary: 'Primary instance is being restarted in-place',
-  waitingForUser: 'Waiting for user action',
-  failingOver: 'Failing over',
-  switchover: 'Switchover in progress',
-} as const;
+export { PHASE } from './phases.js';
 
 const WORKING_REQUEUE_MS = 200;
 /** While a failover is under way every step is a reconcile away, so ask again almost at once. */
@@ -100,7 +92,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     fenced,
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration);
+  const queries = observed.monitoring ?? resolveQueries(cluster, []);
+  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration, queries.queries);
 
   /** Instances this plan stops: out of every endpoint at once. */
   const stopping = new Set<string>();
@@ -357,6 +350,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const backup = backupConditions(cluster, primaryStatus, observed.backups ?? [], previous, now);
   Object.assign(status, backup.fields);
   status.conditions = [...(status.conditions ?? []), ...backup.conditions];
+  if (queriesReferences(cluster).length > 0) {
+    const ok = queries.problems.length === 0;
+    const message = ok ? 'The custom queries are loaded' : `${queries.problems.join('; ')}; the instances keep the last queries that worked`;
+    const before = previous.conditions?.find((c) => c.type === 'MonitoringQueries');
+    if (!ok && before?.message !== message) actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'InvalidMonitoringQueries', message });
+    status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
+  }
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;
   if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;

@@ -2,7 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../api/index.js';
 import { ANNOTATIONS } from '../api/names.js';
+import type { ClusterStatus } from '../api/cluster-status.js';
+import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import type { InitdbBootstrap, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
+import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
+import { PHASE } from './phases.js';
 import { archiveStore } from './stores.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
@@ -63,7 +67,16 @@ export interface Topology {
 
 /** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
 /** `poolerAuth`: a Pooler with built-in authentication names the Cluster (see ObservedCluster.poolerIntegration). */
-export function desiredInstanceConfig(cluster: Cluster, name: string, topology: Topology, major: number, recovery?: RecoveryBootstrap, poolerAuth = false): InstanceConfig {
+/** `queries`: what the exporters run (operator/monitoring.ts resolveQueries); the defaults alone when absent. */
+export function desiredInstanceConfig(
+  cluster: Cluster,
+  name: string,
+  topology: Topology,
+  major: number,
+  recovery?: RecoveryBootstrap,
+  poolerAuth = false,
+  queries: MonitoringQuery[] = resolveQueries(cluster, []).queries,
+): InstanceConfig {
   const isPrimary = name === topology.primary;
   const others = topology.instances.filter((n) => n !== name);
   const bootstrap = recovery ?? initdbBootstrap(cluster);
@@ -71,6 +84,10 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
   const slotsEnabled = slots?.enabled ?? true;
   const prefix = slots?.slotPrefix ?? '_cnpg_';
   const roles = managedRoles(cluster);
+  // What the Cluster's status said when this was planned: the facts change with it, not mid-plan.
+  const status = ((cluster as { status?: ClusterStatus }).status ?? {}) as ClusterStatus;
+  const readyReplicas = (topology.ready ?? []).filter((n) => n !== topology.primary).length;
+  const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser);
   return {
     role: isPrimary ? 'primary' : 'replica',
     primaryName: isPrimary ? undefined : topology.primary,
@@ -94,6 +111,7 @@ export function desiredInstanceConfig(cluster: Cluster, name: string, topology: 
     retentionPolicy: cluster.spec.backup?.retentionPolicy,
     // Left out rather than false, so the configuration hash of a cluster without poolers stays what it was.
     ...(poolerAuth ? { poolerAuth } : {}),
+    monitoring: monitoringSpec(cluster, queries, facts),
   };
 }
 

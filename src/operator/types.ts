@@ -2,6 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
+import type { ResolvedQueries } from './monitoring.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
 export type InstanceConfig = Pick<
@@ -86,6 +87,8 @@ export interface ObservedCluster {
   defaultImage?: string;
   /** A Pooler with built-in authentication names this Cluster: its role, lookup function and certificate are kept. */
   poolerIntegration?: boolean;
+  /** spec.monitoring's queries resolved against the ConfigMaps and Secrets it names; absent: the defaults alone. */
+  monitoring?: ResolvedQueries;
 }
 
 export interface ObservedCertificate {

@@ -100,14 +100,24 @@ const pod: ColumnSet = {
   },
 };
 
+/** A Pod on Kubernetes declares its exporter as the container port named `metrics`. */
+function metricsContainerPort(o: KubeObject): string {
+  for (const c of list(pick(o, 'spec.containers'))) {
+    const port = list(pick(c, 'ports')).find((p) => pick(p, 'name') === 'metrics');
+    if (port) return cell(pick(port, 'containerPort'));
+  }
+  return '';
+}
+
 const podWide: ColumnSet = {
-  headers: [...pod.headers, 'IP', 'NODE', 'ROLE', 'PORT'],
+  headers: [...pod.headers, 'IP', 'NODE', 'ROLE', 'PORT', 'METRICS'],
   cells: (o, now) => [
     ...pod.cells(o, now),
     cell(pick(o, 'status.podIP')) || '<none>',
     cell(pick(o, 'spec.nodeName')) || '<none>',
     o.metadata.labels?.[LABELS.instanceRole] ?? o.metadata.labels?.[LABELS.legacyRole] ?? '<none>',
     cell(pick(o, 'status.local.port')) || '<none>',
+    cell(pick(o, 'status.local.metricsPort')) || metricsContainerPort(o) || '<none>',
   ],
 };
 

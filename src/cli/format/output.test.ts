@@ -118,10 +118,10 @@ describe('formatOutput', () => {
     assert.equal(
       out,
       [
-        'NAME             ROLE      IP          PORTS             X',
-        'lab-postgres-1   primary   127.0.0.1   map[port:54331]   <none>',
-        'lab-postgres-2   replica   127.0.0.1   map[port:54332]   <none>',
-        'lab-postgres-3   replica   <none>      <none>            <none>',
+        'NAME             ROLE      IP          PORTS                               X',
+        'lab-postgres-1   primary   127.0.0.1   map[metricsPort:54341 port:54331]   <none>',
+        'lab-postgres-2   replica   127.0.0.1   map[metricsPort:54342 port:54332]   <none>',
+        'lab-postgres-3   replica   <none>      <none>                              <none>',
         '',
       ].join('\n'),
     );

@@ -48,10 +48,24 @@ const cases: Case[] = [
     objects: () => pods().slice(0, 3),
     opts: { wide: true },
     want: lines(
-      'NAME             READY   STATUS    RESTARTS     AGE   IP          NODE     ROLE      PORT',
-      'lab-postgres-1   1/1     Running   0            19m   127.0.0.1   laptop   primary   54331',
-      'lab-postgres-2   1/1     Running   2 (5m ago)   18m   127.0.0.1   laptop   replica   54332',
-      'lab-postgres-3   0/1     Pending   0            30s   <none>      <none>   replica   <none>',
+      'NAME             READY   STATUS    RESTARTS     AGE   IP          NODE     ROLE      PORT     METRICS',
+      'lab-postgres-1   1/1     Running   0            19m   127.0.0.1   laptop   primary   54331    54341',
+      'lab-postgres-2   1/1     Running   2 (5m ago)   18m   127.0.0.1   laptop   replica   54332    54342',
+      'lab-postgres-3   0/1     Pending   0            30s   <none>      <none>   replica   <none>   <none>',
+    ),
+  },
+  {
+    name: 'Pod -o wide on Kubernetes: the metrics column is the container port named metrics',
+    objects: () => {
+      const p = pods()[0] as KubeObject & { spec: Record<string, unknown>; status: Record<string, unknown> };
+      delete p.status.local;
+      p.spec.containers = [{ name: 'postgres', ports: [{ name: 'postgresql', containerPort: 5432 }, { name: 'metrics', containerPort: 9187 }] }];
+      return [p];
+    },
+    opts: { wide: true },
+    want: lines(
+      'NAME             READY   STATUS    RESTARTS   AGE   IP          NODE     ROLE      PORT     METRICS',
+      'lab-postgres-1   1/1     Running   0          19m   127.0.0.1   laptop   primary   <none>   9187',
     ),
   },
   {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
-import { ANNOTATIONS, LABELS, MANAGER_PORT, POSTGRES_PORT } from '../../api/names.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { InstanceClient } from '../../instance/client.js';
@@ -160,6 +160,7 @@ export class KubeInstances implements InstanceRuntime {
       osUser: 'postgres',
       pgPort: POSTGRES_PORT,
       statusPort: MANAGER_PORT,
+      metricsPort: METRICS_PORT,
       primary,
       peers: peersOf(pods, name),
       controlPlaneUrl: this.o.controlPlaneUrl,

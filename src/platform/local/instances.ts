@@ -39,6 +39,8 @@ export interface InstanceRecord {
   serial: number;
   pgPort: number;
   statusPort: number;
+  /** Where the manager's exporter serves /metrics; records from before the exporter get one at their next spec. */
+  metricsPort?: number;
   managerPid?: number;
   /** When managerPid was spawned. */
   managerStartedAt?: string;
@@ -242,6 +244,7 @@ export class LocalInstances implements InstanceRuntime {
       osUser: this.requireUser(cluster).name,
       pgPort: rec.pgPort,
       statusPort: rec.statusPort,
+      metricsPort: rec.metricsPort,
       role: config.role,
       primary,
       slotName: config.slotName,
@@ -263,11 +266,13 @@ export class LocalInstances implements InstanceRuntime {
       archive: config.archive,
       retentionPolicy: config.retentionPolicy,
       poolerAuth: config.poolerAuth,
+      monitoring: config.monitoring,
     };
   }
 
   /** Every spec written is a new generation, so the manager's status can say which one it applied. */
-  private writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, given: InstanceHandout): void {
+  private async writeInstanceFiles(cluster: Cluster, dir: string, rec: InstanceRecord, given: InstanceHandout): Promise<void> {
+    rec.metricsPort ??= await freePort();
     rec.generation++;
     const paths = instancePaths(dir, rec.pgPort);
     const spec = this.instanceSpec(cluster, rec, given.config);
@@ -305,18 +310,19 @@ export class LocalInstances implements InstanceRuntime {
       serial,
       pgPort: await freePort(),
       statusPort: await freePort(),
+      metricsPort: await freePort(),
       token: randomBytes(24).toString('hex'),
       generation: 0,
       role: given.config.role,
       createdAt: new Date().toISOString(),
     };
-    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.writeInstanceFiles(cluster, dir, rec, given);
     this.spawnManager(cluster, dir, rec);
   }
 
   async configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.writeInstanceFiles(cluster, dir, rec, given);
     // A nudge, not awaited: the manager's reconcile may take long (a rewind), and other instances
     // must not wait behind it. It also re-reads its spec periodically, so a missed nudge only delays.
     void this.client(rec).call('reconcile').catch(() => undefined);
@@ -326,7 +332,7 @@ export class LocalInstances implements InstanceRuntime {
     const { dir, rec } = this.requireRecord(cluster, name);
     if (this.managerRunning(rec)) return;
     // A postmaster that outlived a killed manager is left alone: the new manager adopts it.
-    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.writeInstanceFiles(cluster, dir, rec, given);
     this.spawnManager(cluster, dir, rec);
   }
 
@@ -349,13 +355,13 @@ export class LocalInstances implements InstanceRuntime {
 
   async promote(cluster: Cluster, name: string, given: InstanceHandout, minLsn?: string): Promise<void> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.writeInstanceFiles(cluster, dir, rec, given);
     await this.client(rec).call('promote', { query: { minLsn } });
   }
 
   async demote(cluster: Cluster, name: string, given: InstanceHandout): Promise<string> {
     const { dir, rec } = this.requireRecord(cluster, name);
-    this.writeInstanceFiles(cluster, dir, rec, given);
+    await this.writeInstanceFiles(cluster, dir, rec, given);
     return (await this.client(rec).call('demote')).lsn;
   }
 

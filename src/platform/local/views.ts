@@ -49,6 +49,7 @@ export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: strin
         pgdata: instancePaths(dir, rec.pgPort).pgdata,
         port: rec.pgPort,
         statusPort: rec.statusPort,
+        metricsPort: rec.metricsPort,
         socketDir: instancePaths(dir, rec.pgPort).socketDir,
       },
     },

@@ -1,0 +1,12 @@
+// The Cluster phases the planner reports, CloudNativePG's words.
+export const PHASE = {
+  settingUpPrimary: 'Setting up primary',
+  creatingReplica: 'Creating a new replica',
+  healthy: 'Cluster in healthy state',
+  waitingForInstances: 'Waiting for the instances to become active',
+  applyingConfiguration: 'Applying configuration',
+  restartingPrimary: 'Primary instance is being restarted in-place',
+  waitingForUser: 'Waiting for user action',
+  failingOver: 'Failing over',
+  switchover: 'Switchover in progress',
+} as const;
