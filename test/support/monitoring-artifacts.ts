@@ -84,15 +84,21 @@ export function withDashboardVariables(expr: string): string {
     .replace(/\$\{?(namespace|cluster|instance)\}?/g, '.*');
 }
 
-/** The built-in collector families every exporter serves (CloudNativePG's `cnpg_collector_*` and user-query self-metrics). */
+/**
+ * The built-in families every exporter serves: CloudNativePG's `cnpg_collector_*` and the user
+ * queries' own figures. The error counters are labelled by what failed, so, as in CloudNativePG,
+ * they have series only once something failed (ERROR_FAMILIES).
+ */
 export const COLLECTOR_FAMILIES = [
-  'up', 'collections_total', 'collection_errors_total', 'last_collection_error', 'collection_duration_seconds',
+  'up', 'collections_total', 'last_collection_error', 'collection_duration_seconds',
   'pg_wal', 'pg_wal_archive_status', 'postgres_version', 'first_recoverability_point',
   'last_available_backup_timestamp', 'last_failed_backup_timestamp', 'fencing_on', 'manual_switchover_required',
   'replica_mode', 'sync_replicas', 'nodes_used',
   // pg_stat_wal, PostgreSQL 14 and later
   'wal_records', 'wal_fpi', 'wal_bytes', 'wal_buffers_full', 'wal_write', 'wal_sync', 'wal_write_time', 'wal_sync_time',
-].map((n) => `cnpg_collector_${n}`);
+].map((n) => `cnpg_collector_${n}`).concat(['cnpg_last_error', 'cnpg_last_update_timestamp', 'cnpg_cache_hits', 'cnpg_cache_miss']);
+
+export const ERROR_FAMILIES = ['cnpg_collector_collection_errors_total', 'cnpg_errors_total'];
 
 /**
  * The metric names a query set produces (`cnpg_<name ?? key>_<column name ?? column>`), the
