@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from './metrics/args.js';
-import { cpuMsFromStat, memoryMiB, percentile, verdicts } from './metrics/measure.js';
+import { cpuMsFromStat, median, memoryMiB, percentile, verdicts } from './metrics/measure.js';
 import { clusterManifest } from './metrics/system.js';
 
 test('flags: defaults, values and bad ones named', () => {
@@ -17,6 +17,8 @@ test('percentiles, CPU time and memory from /proc', () => {
   assert.equal(percentile(xs, 50), 50);
   assert.equal(percentile(xs, 99), 99);
   assert.equal(percentile([7], 99), 7);
+  assert.equal(median([2529, 3483]), 3006);
+  assert.equal(median([3, 1, 2]), 2);
   // utime 250 and stime 50 ticks, with a command name holding a space and a parenthesis
   const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000 2000';
   assert.equal(cpuMsFromStat(stat), 3000);
@@ -27,7 +29,8 @@ test('percentiles, CPU time and memory from /proc', () => {
 test('verdicts against the issue targets', () => {
   const v = verdicts({ scrapeP50Ms: 10, scrapeP99Ms: 120, managerCpuMsPerScrape: 5, managerRssMiB: 70, tpsWithout: 1000, tpsWith: 990 });
   assert.deepEqual(v.map((x) => x.met), [false, true, true]);
-  assert.match(v[2]!.measured, /1\.0% lower/);
+  assert.match(v[2]!.measured, /^1\.0% lower$/);
+  assert.match(verdicts({ scrapeP50Ms: 1, scrapeP99Ms: 1, managerCpuMsPerScrape: 1, managerRssMiB: 1, tpsWithout: 1000, tpsWith: 1074 })[2]!.measured, /^7\.4% higher$/);
 });
 
 test('the cluster sets the TTL the bench asks for', () => {
