@@ -16,6 +16,8 @@ import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster } from
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
+import type { MonitoringQuery } from '../api/monitoring-queries.js';
+import { queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference, type ResolvedQueries } from './monitoring.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
 function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {
@@ -34,6 +36,8 @@ export interface ReconcileResult {
 export class ClusterController {
   /** What happened before this controller started, it did not see: evidence counts from here. */
   private readonly startedAt = new Date();
+  /** Per Cluster, the queries of its last usable documents: they keep running while a document is broken. */
+  private readonly lastGoodQueries = new Map<string, MonitoringQuery[]>();
 
   constructor(private readonly platform: Platform) {}
 
@@ -67,6 +71,7 @@ export class ClusterController {
       endpointHosts: [...new Set(Object.values(addresses).map((a) => a.host))],
       defaultImage: instances.defaultImage(),
       poolerIntegration: await this.poolerIntegration(cluster),
+      monitoring: await this.monitoringQueries(cluster),
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
@@ -105,6 +110,21 @@ export class ClusterController {
       s3Credentials: s.s3Credentials as BackupLocation['s3Credentials'],
       endpointCA: s.endpointCA as BackupLocation['endpointCA'],
     };
+  }
+
+  private async monitoringQueries(cluster: Cluster): Promise<ResolvedQueries> {
+    const documents = await Promise.all(queriesReferences(cluster).map((ref) => this.queriesDocument(cluster.metadata.namespace, ref)));
+    const key = `${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`;
+    const resolved = resolveQueries(cluster, documents, this.lastGoodQueries.get(key));
+    if (resolved.problems.length === 0) this.lastGoodQueries.set(key, resolved.queries);
+    return resolved;
+  }
+
+  private async queriesDocument(namespace: string | undefined, ref: QueriesReference): Promise<QueriesDocument> {
+    const obj = await this.platform.store.get(ref.kind, namespace, ref.name);
+    if (!obj) return { ...ref, missing: 'object' };
+    const text = ref.kind === 'Secret' ? decodeData(obj)[ref.key] : (obj as { data?: Record<string, string> }).data?.[ref.key];
+    return text === undefined ? { ...ref, missing: 'key' } : { ...ref, text };
   }
 
   /** CloudNativePG keeps the pooler's role and certificate while a Pooler with built-in authentication names the Cluster. */
@@ -216,5 +236,6 @@ export class ClusterController {
     const generated = [names.app, names.superuser, names.replication, names.pooler, generatedCA, generatedServer].filter((n): n is string => n !== undefined);
     for (const secret of generated) await store.delete('Secret', cluster.metadata.namespace, secret);
     await store.delete('Cluster', cluster.metadata.namespace, cluster.metadata.name);
+    this.lastGoodQueries.delete(`${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`);
   }
 }

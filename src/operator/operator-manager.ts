@@ -8,7 +8,9 @@
 import type { KubeObject } from '../api/meta.js';
 import { LABELS } from '../api/names.js';
 import { BackupController, ScheduledBackupController } from './backup-controller.js';
+import type { Cluster } from '../api/index.js';
 import { ClusterController, type ReconcileResult } from './controller.js';
+import { queriesReferences } from './monitoring.js';
 import { NotFoundError, type Platform } from './platform.js';
 import { PoolerController } from './pooler-controller.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
@@ -103,6 +105,7 @@ export class OperatorManager {
       this.enqueue('Cluster', namespace, cluster);
       return this.enqueuePoolersOf(namespace, cluster);
     }
+    if (obj.kind === 'ConfigMap') return this.enqueueClustersReferencing(obj);
     if (obj.kind !== 'Secret') return;
     this.platform.store.list('Cluster', namespace).then(
       (clusters) => clusters.forEach((c) => this.enqueue('Cluster', namespace, c.metadata.name)),
@@ -110,6 +113,19 @@ export class OperatorManager {
     );
     // A Secret a Pooler names itself (authQuerySecret, its own TLS).
     this.enqueuePoolersOf(namespace);
+  }
+
+  /** A ConfigMap of custom queries: every Cluster naming it reconfigures its instances' exporters. */
+  private enqueueClustersReferencing(configMap: KubeObject): void {
+    const namespace = configMap.metadata.namespace ?? 'default';
+    this.platform.store.list('Cluster', namespace).then(
+      (clusters) => {
+        for (const c of clusters as Cluster[]) {
+          if (queriesReferences(c).some((r) => r.kind === 'ConfigMap' && r.name === configMap.metadata.name)) this.enqueue('Cluster', namespace, c.metadata.name);
+        }
+      },
+      (e: unknown) => this.o.log('could not list the Clusters a ConfigMap may belong to', { namespace, configMap: configMap.metadata.name, error: (e as Error).message }),
+    );
   }
 
   /** The Poolers in front of a Cluster follow its primary and its Secrets; without `cluster`, every Pooler of the namespace. */

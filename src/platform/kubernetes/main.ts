@@ -99,11 +99,17 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
   for (const kind of CHILD_KINDS) {
     caches.set(kind, new ObjectCache(kc, kind, { namespace, requiredLabel: LABELS.cluster, indexLabel: LABELS.cluster, authoritative: !USER_OWNED_KINDS.has(kind) }));
   }
+  // Custom-query documents are the user's: every ConfigMap is watched, so an edit reaches the
+  // Clusters naming it at once; Secrets are when labelled cnpg.io/reload, as CloudNativePG's are
+  // (others are read fresh at each reconcile, so a change waits for the next resync).
+  caches.set('ConfigMap', new ObjectCache(kc, 'ConfigMap', { namespace, indexLabel: LABELS.cluster }));
+  const reloadSecrets = new ObjectCache(kc, 'Secret', { namespace, requiredLabel: LABELS.reload, indexLabel: LABELS.cluster });
+  const all = [...caches.values(), reloadSecrets];
   // Nothing is reconciled before every cache is filled: an empty Pod cache would read as "no instances".
   try {
-    await Promise.all([...caches.values()].map((c) => c.start()));
+    await Promise.all(all.map((c) => c.start()));
   } catch (e) {
-    for (const c of caches.values()) c.stop();
+    for (const c of all) c.stop();
     throw e;
   }
   const store = new CachedStore(kc, caches);
@@ -120,12 +126,12 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     queue: { maxConcurrent: MAX_CONCURRENT_RECONCILES },
     onReconciled: (kind, outcome, seconds) => metrics.reconciled(kind, outcome, seconds),
   });
-  for (const cache of caches.values()) cache.on((_event, obj) => operator.objectChanged({ ...obj, kind: cache.kind }));
+  for (const cache of all) cache.on((_event, obj) => operator.objectChanged({ ...obj, kind: cache.kind }));
   await operator.enqueueAll();
   log('controllers started', { watchNamespace: watchNamespace || '(all)', maxConcurrentReconciles: MAX_CONCURRENT_RECONCILES });
   return {
     stop() {
-      for (const c of caches.values()) c.stop();
+      for (const c of all) c.stop();
       void operator.stop();
     },
     queueDepth: () => operator.depth,
@@ -148,9 +154,6 @@ async function main(): Promise<void> {
 
   const tls = await webhookCertificate(store, namespace);
   await injectCaBundle(kc, tls.caCert).catch((e: unknown) => log('could not inject the webhook CA bundle', { error: (e as Error).message }));
-  const stored = async (kind: string, ns: string, name: string) => (await store.get(kind, ns, name)) !== undefined;
-  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'), instanceOptions.defaultImage, stored);
-
   let controllers: Controllers | undefined;
   const leadElection = env('LEADER_ELECTION', 'true') === 'true';
   const metrics = new OperatorMetrics({
@@ -158,6 +161,9 @@ async function main(): Promise<void> {
     queueDepth: () => controllers?.queueDepth() ?? 0,
     managedClusters: () => controllers?.managedClusters() ?? 0,
   });
+  const read = (kind: string, ns: string, name: string) => store.get(kind, ns, name);
+  const stored = async (kind: string, ns: string, name: string) => (await read(kind, ns, name)) !== undefined;
+  const webhook = await startWebhookServer(Number(env('WEBHOOK_PORT', '9443')), tls, env('WEBHOOK_BIND', '0.0.0.0'), instanceOptions.defaultImage, stored, { read, metrics });
   // A CRD installed a moment ago answers 429 while its storage initialises, and an API server may
   // be restarting: retry for a while before leaving it to the Deployment's restarts.
   const run = async () => {

@@ -12,11 +12,19 @@ export interface MetricSources {
   managedClusters(): number;
 }
 
-export class OperatorMetrics {
+/** controller-runtime's webhook metrics: `webhook` is the request path, `code` the HTTP status answered. */
+export interface WebhookMetrics {
+  /** Counts a request in flight; the returned function ends it with the status code answered. */
+  started(webhook: string): (code: number) => void;
+}
+
+export class OperatorMetrics implements WebhookMetrics {
   readonly registry = new Registry();
   private readonly reconciles: Counter<'controller' | 'result'>;
   private readonly errors: Counter<'controller'>;
   private readonly durations: Histogram<'controller'>;
+  private readonly webhookRequests: Counter<'code' | 'webhook'>;
+  private readonly webhookInFlight: Gauge<'webhook'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -30,6 +38,8 @@ export class OperatorMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60],
       registers,
     });
+    this.webhookRequests = new Counter({ name: 'controller_runtime_webhook_requests_total', help: 'Total number of admission requests by HTTP status code.', labelNames: ['code', 'webhook'], registers });
+    this.webhookInFlight = new Gauge({ name: 'controller_runtime_webhook_requests_in_flight', help: 'Current number of admission requests being served.', labelNames: ['webhook'], registers });
     new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'], registers, collect() {
       this.set({ name: 'operator' }, sources.queueDepth());
     } });
@@ -47,6 +57,14 @@ export class OperatorMetrics {
     this.reconciles.inc({ controller, result });
     if (result === 'error') this.errors.inc({ controller });
     this.durations.observe({ controller }, seconds);
+  }
+
+  started(webhook: string): (code: number) => void {
+    this.webhookInFlight.inc({ webhook });
+    return (code) => {
+      this.webhookInFlight.dec({ webhook });
+      this.webhookRequests.inc({ code: String(code), webhook });
+    };
   }
 
   serve(port: number, host: string): Promise<Server> {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { review, reviewWithStore, type AdmissionReview } from './webhook.js';
 import { updateCases } from '../../api/testing.js';
+import type { KubeObject } from '../../api/meta.js';
 
 const request = (object: Record<string, unknown>, operation = 'CREATE'): AdmissionReview => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -120,4 +121,24 @@ test('a new Pooler may not take a Clusterâ€™s name, nor a new Cluster a Poolerâ€
     throw new Error('connection refused');
   };
   assert.match((await reviewWithStore(as('Pooler', pooler), false, undefined, failing)).response?.status?.message ?? '', /could not check that no Cluster is named pg: connection refused/);
+});
+
+test('the validating webhook refuses a Cluster whose custom-query document does not parse, naming the field, the key and the finding', async () => {
+  const cluster = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 1, storage: { size: '1Gi' }, monitoring: { customQueriesConfigMap: [{ name: 'q', key: 'queries' }] } } };
+  const as = (operation: string): AdmissionReview => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u3', kind: { group: 'postgresql.cnpg.io', version: 'v1', kind: 'Cluster' }, namespace: 'default', operation, object: cluster },
+  });
+  const queries = (text: string) => async (kind: string, namespace: string, name: string) =>
+    kind === 'ConfigMap' && namespace === 'default' && name === 'q' ? ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { queries: text } } as KubeObject) : undefined;
+  const bad = queries('x:\n  query: SELECT 1 AS c\n  metrics:\n    - c:\n        usage: GAUGE2\n');
+  for (const operation of ['CREATE', 'UPDATE']) {
+    const refused = (await reviewWithStore(as(operation), false, undefined, undefined, bad)).response!;
+    assert.equal(refused.allowed, false, operation);
+    assert.match(refused.status?.message ?? '', /^Cluster\/pg: spec\.monitoring\.customQueriesConfigMap\[0\]\.key: ConfigMap q key queries: x\.metrics\[0\]\.c\.usage: unknown usage "GAUGE2"/);
+  }
+  assert.equal((await reviewWithStore(as('CREATE'), true, undefined, undefined, bad)).response?.allowed, true, 'the mutating hook leaves it to the validating one');
+  assert.equal((await reviewWithStore(as('CREATE'), false, undefined, undefined, queries('x:\n  query: SELECT 1 AS c\n  metrics:\n    - c:\n        usage: GAUGE\n'))).response?.allowed, true);
+  assert.equal((await reviewWithStore(as('CREATE'), false, undefined, undefined, async () => undefined)).response?.allowed, true, 'a document not there yet is allowed');
 });

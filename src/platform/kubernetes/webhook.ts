@@ -5,6 +5,9 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkUpdate, ManifestError, nameClashIssue, nameRivalKind, validateObject, type Cluster, type KubeObject } from '../../api/index.js';
 import { pinImage } from '../../api/defaults.js';
+import { queriesReferences } from '../../operator/monitoring.js';
+import { clusterQueriesIssues } from '../../operator/monitoring-admission.js';
+import type { WebhookMetrics } from './metrics.js';
 
 interface AdmissionRequest {
   uid: string;
@@ -94,27 +97,44 @@ export function review(input: AdmissionReview, mutate: boolean, defaultImage?: s
 
 /** Whether the API server stores an object of this kind and name. */
 export type StoredLookup = (kind: string, namespace: string, name: string) => Promise<boolean>;
+/** The stored object of this kind and name, if any. */
+export type StoredRead = (kind: string, namespace: string, name: string) => Promise<KubeObject | undefined>;
 
 /**
- * `review`, and for a Pooler or Cluster being created the name rule between the two kinds
- * (nameRivalKind), which needs the stored objects. Checked by the validating webhook only, which
- * sees the object as it will be stored.
+ * `review`, and what needs the stored objects, checked by the validating webhook only, which sees
+ * the object as it will be stored: for a Pooler or Cluster being created the name rule between the
+ * two kinds (nameRivalKind), and for a Cluster the custom-query documents it names (`read`).
  */
-export async function reviewWithStore(input: AdmissionReview, mutate: boolean, defaultImage: string | undefined, stored?: StoredLookup): Promise<AdmissionReview> {
+export async function reviewWithStore(input: AdmissionReview, mutate: boolean, defaultImage: string | undefined, stored?: StoredLookup, read?: StoredRead): Promise<AdmissionReview> {
   const answer = review(input, mutate, defaultImage);
   const request = input.request;
   const metadata = request?.object?.metadata as { name?: string; namespace?: string } | undefined;
-  const rival = nameRivalKind(request?.kind.kind ?? '');
-  if (!stored || mutate || !rival || !answer.response?.allowed || request?.operation !== 'CREATE' || !metadata?.name) return answer;
+  if (mutate || !request || !answer.response?.allowed || !metadata?.name) return answer;
   const namespace = request.namespace ?? metadata.namespace ?? 'default';
   const deny = (message: string, code: number): AdmissionReview => ({ ...answer, response: { uid: request.uid, allowed: false, status: { code, reason: 'Invalid', message } } });
-  try {
-    if (!(await stored(rival, namespace, metadata.name))) return answer;
-  } catch (e) {
-    return deny(`${request.kind.kind}/${metadata.name}: could not check that no ${rival} is named ${metadata.name}: ${(e as Error).message}`, 500);
+  const rival = nameRivalKind(request.kind.kind);
+  if (stored && rival && request.operation === 'CREATE') {
+    try {
+      if (await stored(rival, namespace, metadata.name)) {
+        const resource = { apiVersion: '', kind: request.kind.kind, metadata: { name: metadata.name, namespace } };
+        return deny(new ManifestError([nameClashIssue(resource)]).message, 422);
+      }
+    } catch (e) {
+      return deny(`${request.kind.kind}/${metadata.name}: could not check that no ${rival} is named ${metadata.name}: ${(e as Error).message}`, 500);
+    }
   }
-  const resource = { apiVersion: '', kind: request.kind.kind, metadata: { name: metadata.name, namespace } };
-  return deny(new ManifestError([nameClashIssue(resource)]).message, 422);
+  if (read && request.kind.kind === 'Cluster' && request.object) {
+    const cluster = { ...request.object, metadata: { ...metadata, namespace } } as unknown as Cluster;
+    try {
+      const documents = new Map<string, KubeObject | undefined>();
+      for (const ref of queriesReferences(cluster)) documents.set(`${ref.kind}/${ref.name}`, await read(ref.kind, namespace, ref.name));
+      const issues = clusterQueriesIssues(cluster, (kind, name) => documents.get(`${kind}/${name}`));
+      if (issues.length > 0) return deny(new ManifestError(issues).message, 422);
+    } catch (e) {
+      return deny(`Cluster/${metadata.name}: spec.monitoring: could not read the custom queries it names: ${(e as Error).message}`, 500);
+    }
+  }
+  return answer;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -123,7 +143,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-export function startWebhookServer(port: number, tls: { cert: string; key: string }, host = '0.0.0.0', defaultImage?: string, stored?: StoredLookup): Promise<Server> {
+export function startWebhookServer(
+  port: number,
+  tls: { cert: string; key: string },
+  host = '0.0.0.0',
+  defaultImage?: string,
+  stored?: StoredLookup,
+  extras: { read?: StoredRead; metrics?: WebhookMetrics } = {},
+): Promise<Server> {
   const server = createServer({ cert: tls.cert, key: tls.key }, (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const path = req.url?.split('?')[0] ?? '';
@@ -132,14 +159,16 @@ export function startWebhookServer(port: number, tls: { cert: string; key: strin
         res.writeHead(404).end();
         return;
       }
+      const done = extras.metrics?.started(path);
       let answer: AdmissionReview;
       try {
-        answer = await reviewWithStore(JSON.parse(await readBody(req)) as AdmissionReview, mutate, defaultImage, stored);
+        answer = await reviewWithStore(JSON.parse(await readBody(req)) as AdmissionReview, mutate, defaultImage, stored, extras.read);
       } catch (e) {
         answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: false, status: { code: 400, message: (e as Error).message } } };
       }
       const text = JSON.stringify(answer);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      done?.(200);
     })();
   });
   return new Promise((resolve, reject) => {

@@ -2,13 +2,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
-import { formatPath, msg, toIssue } from '../../api/errors.js';
+import { formatPath, msg, toIssue, type ValidationIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS } from '../../api/names.js';
 import { objectTooLarge } from '../../api/object-size.js';
 import { pinImage } from '../../api/defaults.js';
 import { fencingRefusal } from '../../operator/failover.js';
+import { clusterQueriesIssues, documentWriteIssues } from '../../operator/monitoring-admission.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
@@ -110,9 +111,26 @@ export class LocalApi {
   }
 
   /** What a write must pass beyond the manifest's own validation: this machine, and what is stored. */
-  private async admitWrite(resource: KubeObject, existing: KubeObject | undefined): Promise<void> {
+  private async admitWrite(resource: KubeObject, existing: KubeObject | undefined, batch: readonly KubeObject[] = []): Promise<void> {
     await admit(resource, this.d.home.root, this.describeAs, () => this.d.instances.defaultImage());
     if (existing) checkUpdate(existing, resource);
+    this.refuseBrokenQueries(resource, batch);
+  }
+
+  /** Custom queries are checked at apply, against what the same apply writes before what is stored. */
+  private refuseBrokenQueries(resource: KubeObject, batch: readonly KubeObject[]): void {
+    const ns = resource.metadata.namespace;
+    const sameNs = (o: KubeObject) => (o.metadata.namespace ?? 'default') === (ns ?? 'default');
+    let issues: ValidationIssue[] = [];
+    if (resource.kind === 'Cluster') {
+      const lookup = (kind: string, name: string) => batch.find((o) => o.kind === kind && o.metadata.name === name && sameNs(o)) ?? this.d.store.getSync(kind, ns, name);
+      issues = clusterQueriesIssues(resource as Cluster, lookup);
+    } else if (resource.kind === 'ConfigMap' || resource.kind === 'Secret') {
+      const applied = batch.filter((o) => o.kind === 'Cluster' && sameNs(o)) as Cluster[];
+      const stored = (this.d.store.listSync('Cluster', ns) as Cluster[]).filter((c) => !applied.some((a) => a.metadata.name === c.metadata.name));
+      issues = documentWriteIssues(resource, [...applied, ...stored]);
+    }
+    if (issues.length > 0) throw new ManifestError(issues);
   }
 
   /** `dryRun: 'client'` checks the manifests only; 'server' also runs this machine's admission checks. */
@@ -128,7 +146,7 @@ export class LocalApi {
         this.refuseManagedService(r);
         const existing = this.d.store.getSync(r.kind, r.metadata.namespace, r.metadata.name);
         if (!existing) this.refuseNameClash(r, resources);
-        await this.admitWrite(r, existing);
+        await this.admitWrite(r, existing, resources);
       }
     }
     if (dryRun !== 'none') return { results: resources.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, action: 'validated (dry run)' })), warnings };
