@@ -77,8 +77,9 @@ export class MetricsConnections {
       await client.query('SET LOCAL search_path TO pg_catalog, public, pg_temp');
       if (predicate !== undefined) {
         const answer = await client.query<Record<string, string | null>>(predicate);
-        const first = answer.rows[0] ? Object.values(answer.rows[0])[0] : undefined;
-        if (answer.rows.length !== 1 || answer.fields.length !== 1) throw new Error('predicate_query must return one row with one boolean column');
+        // No row and NULL both mean no, as in CloudNativePG; more than one value is a mistake in the query.
+        if (answer.rows.length > 1 || answer.fields.length !== 1) throw new Error('predicate_query must return at most one row with one boolean column');
+        const first = answer.rows[0] ? Object.values(answer.rows[0])[0] : null;
         if (first !== 't' && first !== 'true') {
           await client.query('COMMIT');
           return undefined;
