@@ -1,11 +1,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'yaml';
 import { parseArgs } from './metrics/args.js';
 import { cpuMsFromStat, median, memoryMiB, percentile, verdicts } from './metrics/measure.js';
 import { clusterManifest } from './metrics/system.js';
 
 test('flags: defaults, values and bad ones named', () => {
-  assert.deepEqual(parseArgs([]), { scrapes: 200, tables: 1000, databases: 10, ttl: 0, seconds: 20, rounds: 2, clients: 4, scale: 10 });
+  assert.deepEqual(parseArgs([]), { scrapes: 200, tables: 1000, databases: 10, ttl: 0, seconds: 20, rounds: 2, clients: 4, scale: 10, s3: true });
+  assert.equal(parseArgs(['--s3', 'off']).s3, false);
+  assert.throws(() => parseArgs(['--s3', 'yes']), /--s3: on or off, got "yes"/);
   assert.equal(parseArgs(['--ttl', '30', '--scrapes', '5']).ttl, 30);
   assert.throws(() => parseArgs(['--scrapes', '0']), /--scrapes: a whole number ≥ 1, got "0"/);
   assert.throws(() => parseArgs(['--tables']), /--tables needs a value/);
@@ -33,6 +36,10 @@ test('verdicts against the issue targets', () => {
   assert.match(verdicts({ scrapeP50Ms: 1, scrapeP99Ms: 1, managerCpuMsPerScrape: 1, managerRssMiB: 1, tpsWithout: 1000, tpsWith: 1074 })[2]!.measured, /^7\.4% higher$/);
 });
 
-test('the cluster sets the TTL the bench asks for', () => {
+test('the cluster sets the TTL the bench asks for, and archives to S3 when asked', () => {
   assert.match(clusterManifest(0), /metricsQueriesTTL: 0s/);
+  assert.doesNotMatch(clusterManifest(0), /barmanObjectStore/);
+  const parsed = parse(clusterManifest(30, { endpoint: 'http://127.0.0.1:9000', bucket: 'bench' })) as { spec: { monitoring: unknown; backup: { barmanObjectStore: { destinationPath: string; s3Credentials: unknown } } } };
+  assert.deepEqual(parsed.spec.monitoring, { metricsQueriesTTL: '30s' });
+  assert.equal(parsed.spec.backup.barmanObjectStore.destinationPath, 's3://bench/metrics');
 });

@@ -5,6 +5,7 @@ import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LABELS } from '../../src/api/names.js';
 import { killMentioning, onCleanup, run, signal } from '../failover/procs.js';
@@ -18,7 +19,23 @@ interface Pod {
   status: { local: { port: number; managerPid?: number; metricsPort?: number } };
 }
 
-export function clusterManifest(ttlSeconds: number): string {
+/** The object store the cluster archives to, with its credentials in Secret bench-s3. */
+export interface S3Target {
+  endpoint: string;
+  bucket: string;
+}
+
+export function clusterManifest(ttlSeconds: number, s3?: S3Target): string {
+  const backup = s3
+    ? `  backup:
+    barmanObjectStore:
+      destinationPath: s3://${s3.bucket}/metrics
+      endpointURL: ${s3.endpoint}
+      s3Credentials:
+        accessKeyId: {name: bench-s3, key: ACCESS_KEY_ID}
+        secretAccessKey: {name: bench-s3, key: SECRET_ACCESS_KEY}
+`
+    : '';
   return `apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata:
@@ -34,6 +51,19 @@ spec:
     initdb:
       database: app
       owner: app
+${backup}`;
+}
+
+export function s3SecretManifest(accessKeyId: string, secretAccessKey: string): string {
+  const b64 = (x: string) => Buffer.from(x).toString('base64');
+  return `apiVersion: v1
+kind: Secret
+metadata:
+  name: bench-s3
+type: Opaque
+data:
+  ACCESS_KEY_ID: ${b64(accessKeyId)}
+  SECRET_ACCESS_KEY: ${b64(secretAccessKey)}
 `;
 }
 
@@ -55,8 +85,9 @@ export class MetricsBenchSystem {
     return r.stdout;
   }
 
-  async start(ttlSeconds: number): Promise<void> {
-    await this.cnpg(['apply', '-f', '-'], clusterManifest(ttlSeconds));
+  async start(ttlSeconds: number, s3?: S3Target & { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+    if (s3) await this.cnpg(['apply', '-f', '-'], s3SecretManifest(s3.accessKeyId, s3.secretAccessKey));
+    await this.cnpg(['apply', '-f', '-'], clusterManifest(ttlSeconds, s3));
     await this.cnpg(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=300s'], undefined, 320_000);
     const pod = (JSON.parse(await this.cnpg(['get', 'pods', '-l', `${LABELS.cluster}=${CLUSTER}`, '-o', 'json'])) as { items: Pod[] }).items[0];
     const local = pod?.status.local;
@@ -91,6 +122,26 @@ export class MetricsBenchSystem {
     try {
       const r = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'cnpg_metrics_exporter'");
       return r.rows.map((row) => row.pid);
+    } finally {
+      await c.end();
+    }
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until no WAL segment waits to be archived, so a pgbench run does not
+   * inherit the archiving backlog of the one before it. Returns the segments still waiting.
+   */
+  async archiveDrained(timeoutMs = 180_000): Promise<number> {
+    const c = new pg.Client({ connectionString: this.superuserUri });
+    await c.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'");
+        const waiting = r.rows[0]?.n ?? 0;
+        if (waiting === 0 || Date.now() > deadline) return waiting;
+        await sleep(500);
+      }
     } finally {
       await c.end();
     }
