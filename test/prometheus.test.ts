@@ -173,7 +173,7 @@ test('the shipped rule fires CNPGClusterHADegraded when a standby is stopped, an
     const firing = await eventually('CNPGClusterHADegraded firing', async () => {
       const s = (await query(`ALERTS{alertname="CNPGClusterHADegraded", alertstate="firing", cluster="${CLUSTER}", namespace="default"}`));
       return s.length === 1 ? s[0] : undefined;
-    }, 150_000, 1_000);
+    }, 180_000, 1_000);
     assert.equal(firing.metric.severity, 'warning');
     // Fenced on purpose: PostgreSQL is down there, and that alone is not an incident.
     assert.deepEqual(await query(`ALERTS{alertname="CNPGInstanceDown", pod="${standby.metadata.name}"}`), []);

@@ -84,7 +84,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     writeFileSync(file, text);
     return file;
   });
-  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  // Two seconds: fresh enough for a test, and a scrape of a busy machine has that long to answer.
+  const interval = `${options.scrapeIntervalSeconds ?? 2}s`;
   const config = {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: `${options.evaluationIntervalSeconds ?? 1}s` },
     rule_files: ruleFiles,
