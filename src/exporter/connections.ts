@@ -103,6 +103,17 @@ export class MetricsConnections {
     return (r?.rows ?? []).map((row) => row.datname!).filter(Boolean);
   }
 
+  /**
+   * Closes the connections to every database but `keep`: a connection left open in a database
+   * would make a user's DROP DATABASE fail until the next collection.
+   */
+  async closeExcept(keep: string): Promise<void> {
+    const others = [...this.open.keys()].filter((db) => db !== keep);
+    const clients = others.map((db) => this.open.get(db)!);
+    for (const db of others) this.open.delete(db);
+    await Promise.all(clients.map((c) => c.then((x) => x.end()).catch(() => undefined)));
+  }
+
   async close(): Promise<void> {
     const clients = [...this.open.values()];
     this.open.clear();

@@ -61,5 +61,6 @@ export async function runUserQueries(conns: MetricsConnections, queries: Monitor
       }
     }
   }
+  await conns.closeExcept(defaultDatabase);
   return { families, errors };
 }

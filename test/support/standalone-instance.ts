@@ -33,6 +33,9 @@ export interface StandaloneOptions {
   monitoring?: MonitoringSpec;
   /** Follow this primary as a standby (cloned with pg_basebackup). */
   primary?: StandaloneInstance;
+  /** Physical slots a primary keeps (for its standbys), and the one a standby streams through. */
+  replicationSlots?: string[];
+  slotName?: string;
 }
 
 export class StandaloneInstance {
@@ -72,7 +75,8 @@ export class StandaloneInstance {
       pgHba: [],
       pgIdent: [],
       localRoles: ['app'],
-      replicationSlots: [],
+      replicationSlots: options.replicationSlots ?? [],
+      ...(options.slotName ? { slotName: options.slotName } : {}),
       enableSuperuserAccess: false,
       managedRoles: [],
       fenced: false,
