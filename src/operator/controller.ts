@@ -72,6 +72,7 @@ export class ClusterController {
       defaultImage: instances.defaultImage(),
       poolerIntegration: await this.poolerIntegration(cluster),
       monitoring: await this.monitoringQueries(cluster),
+      podMonitor: await this.platform.podMonitors?.observe(cluster),
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
@@ -180,6 +181,10 @@ export class ClusterController {
         const lsn = await instances.demote(cluster, action.from, handout(action.fromConfig, await credentials()));
         return instances.promote(cluster, action.to, handout(action.toConfig, await credentials()), lsn);
       }
+      case 'applyPodMonitor':
+        return this.platform.podMonitors?.apply(cluster);
+      case 'removePodMonitor':
+        return this.platform.podMonitors?.remove(cluster);
       case 'clearAnnotation':
         await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
         return;

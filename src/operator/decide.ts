@@ -9,7 +9,7 @@ import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
-import { queriesReferences, resolveQueries } from './monitoring.js';
+import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
@@ -356,6 +356,12 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const before = previous.conditions?.find((c) => c.type === 'MonitoringQueries');
     if (!ok && before?.message !== message) actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'InvalidMonitoringQueries', message });
     status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
+  }
+  const podMonitor = planPodMonitor(cluster, observed.podMonitor);
+  if (podMonitor.action) actions.push(podMonitor.action);
+  if (podMonitor.condition) {
+    const { ok, message } = podMonitor.condition;
+    status.conditions.push(condition('PodMonitor', ok, ['PodMonitorCreated', 'PodMonitorCRDMissing'], message, previous.conditions, now));
   }
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { StoredCluster as Cluster } from '../api/cluster-status.js';
 import { fixture, rejectionOf } from '../api/testing.js';
 import { goDurationSeconds } from '../api/go-duration.js';
-import { clusterFacts, defaultQueries, queriesReferences, queriesTtlSeconds, resolveQueries, type QueriesDocument } from './monitoring.js';
+import { clusterFacts, defaultQueries, planPodMonitor, queriesReferences, queriesTtlSeconds, resolveQueries, type QueriesDocument } from './monitoring.js';
 import { configHash, desiredInstanceConfig } from './instance-config.js';
 import { planCluster } from './decide.js';
 
@@ -146,4 +146,20 @@ test('the plan reports unusable documents as a condition and one event, and uses
   assert.equal(fixed.status.conditions?.find((x) => x.type === 'MonitoringQueries')?.status, 'True');
   const none = planCluster(cluster(undefined), { instances: [], secrets: new Set(), now: new Date() }, 15);
   assert.equal(none.status.conditions?.find((x) => x.type === 'MonitoringQueries'), undefined, 'no custom queries, no condition');
+});
+
+test('the PodMonitor: made while enabled and the kind is served, a condition when it is not, removed once turned off', () => {
+  const on = cluster({ enablePodMonitor: true });
+  const off = cluster(undefined);
+  assert.deepEqual(planPodMonitor(on, undefined), {}, 'a platform without PodMonitors');
+  assert.deepEqual(planPodMonitor(on, { kindServed: true, exists: false }).action, { kind: 'applyPodMonitor' });
+  const missing = planPodMonitor(on, { kindServed: false, exists: false });
+  assert.equal(missing.action, undefined);
+  assert.equal(missing.condition?.ok, false);
+  assert.deepEqual(planPodMonitor(off, { kindServed: true, exists: true }), { action: { kind: 'removePodMonitor' } });
+  assert.deepEqual(planPodMonitor(off, { kindServed: true, exists: false }), {});
+  const plan = planCluster(on, { instances: [], secrets: new Set(), now: new Date(), podMonitor: { kindServed: false, exists: false } }, 15);
+  const cond = plan.status.conditions?.find((c) => c.type === 'PodMonitor');
+  assert.equal(cond?.status, 'False');
+  assert.equal(cond?.reason, 'PodMonitorCRDMissing');
 });

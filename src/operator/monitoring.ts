@@ -7,6 +7,7 @@ import { DEFAULT_MONITORING_QUERIES } from '../api/default-monitoring-queries.js
 import { goDurationSeconds } from '../api/go-duration.js';
 import { mergeQueries, parseMonitoringQueries, type MonitoringQuery, type ParsedQueries } from '../api/monitoring-queries.js';
 import type { ClusterFacts, MonitoringSpec } from '../instance/spec.js';
+import type { ObservedPodMonitor } from './types.js';
 
 export const DEFAULT_QUERIES_TTL_SECONDS = 30;
 
@@ -112,4 +113,22 @@ export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyRepli
 
 export function monitoringSpec(cluster: Cluster, queries: MonitoringQuery[], facts: ClusterFacts): MonitoringSpec {
   return { queries, queriesTtlSeconds: queriesTtlSeconds(cluster), facts };
+}
+
+export const PODMONITOR_CRD = 'podmonitors.monitoring.coreos.com';
+
+export interface PodMonitorPlan {
+  action?: { kind: 'applyPodMonitor' } | { kind: 'removePodMonitor' };
+  /** While enablePodMonitor is set on a platform that has PodMonitors: whether there is one, or why not. */
+  condition?: { ok: boolean; message: string };
+}
+
+/** spec.monitoring.enablePodMonitor against what the platform sees; nothing where it has no PodMonitors. */
+export function planPodMonitor(cluster: Cluster, observed: ObservedPodMonitor | undefined): PodMonitorPlan {
+  if (!observed) return {};
+  if (cluster.spec.monitoring?.enablePodMonitor !== true) return observed.exists ? { action: { kind: 'removePodMonitor' } } : {};
+  if (!observed.kindServed) {
+    return { condition: { ok: false, message: `spec.monitoring.enablePodMonitor is true but the PodMonitor kind (monitoring.coreos.com/v1) is not served: install the Prometheus operator's CRD ${PODMONITOR_CRD}; the PodMonitor is made once it is there` } };
+  }
+  return { action: { kind: 'applyPodMonitor' }, condition: { ok: true, message: `PodMonitor ${cluster.metadata.name} selects the instances' metrics port` } };
 }

@@ -5,7 +5,7 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
-import type { InstanceHandout, ObservedInstance } from './types.js';
+import type { InstanceHandout, ObservedInstance, ObservedPodMonitor } from './types.js';
 
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
@@ -102,6 +102,15 @@ export interface PoolerRuntime {
   remove(pooler: Pooler): Promise<void>;
 }
 
+/** The Cluster's PodMonitor (spec.monitoring.enablePodMonitor), where the platform has them. */
+export interface PodMonitorRuntime {
+  observe(cluster: Cluster): Promise<ObservedPodMonitor>;
+  /** Makes the Cluster's PodMonitor what its spec asks for (its relabelings); quick when nothing changed. */
+  apply(cluster: Cluster): Promise<void>;
+  /** Removes the Cluster's own PodMonitor; one of that name the user made stays. */
+  remove(cluster: Cluster): Promise<void>;
+}
+
 export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
@@ -113,4 +122,6 @@ export interface Platform {
   events: EventRecorder;
   /** Optional until every platform runs Poolers; a Pooler on a platform without it reports so in its status. */
   poolers?: PoolerRuntime;
+  /** Kubernetes only: a local cluster has no Prometheus operator to read a PodMonitor. */
+  podMonitors?: PodMonitorRuntime;
 }

@@ -89,6 +89,16 @@ export interface ObservedCluster {
   poolerIntegration?: boolean;
   /** spec.monitoring's queries resolved against the ConfigMaps and Secrets it names; absent: the defaults alone. */
   monitoring?: ResolvedQueries;
+  /** The Cluster's PodMonitor; absent where the platform has none. */
+  podMonitor?: ObservedPodMonitor;
+}
+
+/** What the platform sees of a Cluster's PodMonitor (the Prometheus operator's monitoring.coreos.com/v1). */
+export interface ObservedPodMonitor {
+  /** The PodMonitor kind is served: the Prometheus operator's CRD is installed. */
+  kindServed: boolean;
+  /** The Cluster's own PodMonitor exists. */
+  exists: boolean;
 }
 
 export interface ObservedCertificate {
@@ -130,6 +140,9 @@ export type Action =
   | { kind: 'restartPostgres'; name: string }
   /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
   | { kind: 'stopInstance'; name: string }
+  /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
+  | { kind: 'applyPodMonitor' }
+  | { kind: 'removePodMonitor' }
   | { kind: 'removeInstance'; name: string }
   | { kind: 'isolateInstance'; name: string }
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }

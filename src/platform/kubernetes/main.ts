@@ -13,6 +13,7 @@ import { CachedStore, ObjectCache } from './cache.js';
 import { reuseConnections } from './connections.js';
 import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
+import { KubePodMonitors } from './pod-monitors.js';
 import { KubePoolers } from './poolers.js';
 import { OperatorMetrics } from './metrics.js';
 import { KubeStore } from './store.js';
@@ -119,6 +120,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     endpoints: new KubeEndpoints(store),
     events: new KubeEvents(kc),
     poolers: new KubePoolers(store, { image: instanceOptions.defaultImage }),
+    podMonitors: new KubePodMonitors(store),
   };
   const operator = new OperatorManager(platform, {
     log,

@@ -207,3 +207,27 @@ export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
     ...(replicas > 1 ? [pdb(name, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' }, replicas - 1)] : []),
   ];
 }
+
+/**
+ * CloudNativePG's PodMonitor for spec.monitoring.enablePodMonitor: named after the Cluster, its
+ * instance Pods' port `metrics`, with the relabelings of the spec.
+ */
+export function clusterPodMonitor(cluster: Cluster): KubeObject {
+  const monitoring = cluster.spec.monitoring;
+  const name = cluster.metadata.name;
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
+    spec: {
+      selector: { matchLabels: { [LABELS.cluster]: name, [LABELS.podRole]: 'instance' } },
+      podMetricsEndpoints: [
+        {
+          port: 'metrics',
+          ...(monitoring?.podMonitorMetricRelabelings ? { metricRelabelings: monitoring.podMonitorMetricRelabelings } : {}),
+          ...(monitoring?.podMonitorRelabelings ? { relabelings: monitoring.podMonitorRelabelings } : {}),
+        },
+      ],
+    },
+  };
+}
