@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { parseArgs } from './metrics/args.js';
-import { cpuMsFromStat, median, memoryMiB, percentile, verdicts } from './metrics/measure.js';
+import { cpuMsFromStat, median, memoryMiB, parentPid, percentile, verdicts } from './metrics/measure.js';
 import { clusterManifest } from './metrics/system.js';
 
 test('flags: defaults, values and bad ones named', () => {
@@ -25,6 +25,9 @@ test('percentiles, CPU time and memory from /proc', () => {
   // utime 250 and stime 50 ticks, with a command name holding a space and a parenthesis
   const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000 2000';
   assert.equal(cpuMsFromStat(stat), 3000);
+  // with the reaped children's 30 and 20 ticks
+  assert.equal(cpuMsFromStat('4242 (postgres) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 30 20 20 0 11 0 100 1000 2000', true), 3500);
+  assert.equal(parentPid(stat), 1);
   assert.equal(memoryMiB('Name:\tnode\nVmHWM:\t   81920 kB\nVmRSS:\t   51200 kB\n', 'VmRSS'), 50);
   assert.equal(memoryMiB('VmHWM:\t   81920 kB\n', 'VmHWM'), 80);
 });

@@ -7,7 +7,7 @@
 //       [--seconds 20] [--rounds 2] [--clients 4] [--scale 10] [--s3 on|off]
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, type Options } from './metrics/args.js';
-import { cpuMs, median, percentile, rssMiB, verdicts, type Figures } from './metrics/measure.js';
+import { cpuMs, median, percentile, postgresCpuMs, rssMiB, verdicts, type Figures } from './metrics/measure.js';
 import { MetricsBenchSystem } from './metrics/system.js';
 import { startS3Server } from '../test/support/s3.js';
 import { cleanupAll, cleanupOnSignals, onCleanup, run } from './failover/procs.js';
@@ -17,24 +17,10 @@ import { runBench } from './run.js';
 
 const log = (line: string) => console.log(line);
 
-/** CPU milliseconds of processes that are alive at both ends; a vanished one counts as 0. */
-function cpuOf(pids: number[]): number {
-  let sum = 0;
-  for (const pid of pids) {
-    try {
-      sum += cpuMs(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  return sum;
-}
-
-async function scrapes(sys: MetricsBenchSystem, n: number): Promise<{ latencies: number[]; managerCpu: number; backendCpu: number; bytes: number }> {
+async function scrapes(sys: MetricsBenchSystem, n: number): Promise<{ latencies: number[]; managerCpu: number; postgresCpu: number; bytes: number }> {
   for (let i = 0; i < 5; i++) await sys.scrape();
-  const backends = await sys.exporterBackends();
   const managerBefore = cpuMs(sys.managerPid);
-  const backendsBefore = cpuOf(backends);
+  const postgresBefore = postgresCpuMs(sys.postmasterPid);
   const latencies: number[] = [];
   let bytes = 0;
   for (let i = 0; i < n; i++) {
@@ -43,7 +29,7 @@ async function scrapes(sys: MetricsBenchSystem, n: number): Promise<{ latencies:
     latencies.push(s.ms);
     bytes = s.bytes;
   }
-  return { latencies, managerCpu: (cpuMs(sys.managerPid) - managerBefore) / n, backendCpu: (cpuOf(backends) - backendsBefore) / n, bytes };
+  return { latencies, managerCpu: (cpuMs(sys.managerPid) - managerBefore) / n, postgresCpu: (postgresCpuMs(sys.postmasterPid) - postgresBefore) / n, bytes };
 }
 
 async function pgbenchTps(uri: string, o: Options): Promise<number> {
@@ -131,7 +117,7 @@ async function main(o: Options): Promise<void> {
       ['scrape p99', `${f.scrapeP99Ms.toFixed(1)} ms`],
       ['scrape max', `${Math.max(...s.latencies).toFixed(1)} ms`],
       ['instance manager CPU per scrape', `${s.managerCpu.toFixed(1)} ms`],
-      ['exporter backends CPU per scrape', `${s.backendCpu.toFixed(1)} ms`],
+      ['PostgreSQL CPU per scrape (postmaster, backends, background processes)', `${s.postgresCpu.toFixed(1)} ms`],
       ['instance manager RSS before the first scrape', `${rssBefore.toFixed(1)} MiB`],
       ['… after the scrapes (peak over the whole run)', `${rss.toFixed(1)} MiB (${hwm.toFixed(1)} MiB)`],
       [`pgbench tps, ${o.clients} clients, median of ${o.rounds} × ${o.seconds} s: without scraping`, Math.round(f.tpsWithout).toString()],

@@ -1,6 +1,6 @@
 // The arithmetic of bench/metrics: percentiles, a process's CPU time and memory from /proc, and
 // the verdicts against the issue's targets.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -14,15 +14,21 @@ export function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** User plus system CPU milliseconds from the text of /proc/PID/stat (fields 14 and 15, in clock ticks). */
-export function cpuMsFromStat(stat: string, ticksPerSecond = 100): number {
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`not a /proc/PID/stat line: ${stat.slice(0, 80)}`);
-  return ((utime + stime) * 1000) / ticksPerSecond;
+/** The fields of /proc/PID/stat from the third (state) on: the command name may hold spaces and parentheses. */
+const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
+/**
+ * User plus system CPU milliseconds from the text of /proc/PID/stat (fields 14 and 15, in clock
+ * ticks); with `reaped`, also what its exited and waited-for children used (fields 16 and 17).
+ */
+export function cpuMsFromStat(stat: string, reaped = false, ticksPerSecond = 100): number {
+  const fields = statFields(stat);
+  const ticks = [11, 12, ...(reaped ? [13, 14] : [])].map((i) => Number(fields[i]));
+  if (ticks.some((t) => !Number.isFinite(t))) throw new Error(`not a /proc/PID/stat line: ${stat.slice(0, 80)}`);
+  return (ticks.reduce((a, b) => a + b, 0) * 1000) / ticksPerSecond;
 }
+
+export const parentPid = (stat: string): number => Number(statFields(stat)[1]);
 
 /** VmRSS or VmHWM in MiB from the text of /proc/PID/status. */
 export function memoryMiB(status: string, field: 'VmRSS' | 'VmHWM'): number {
@@ -32,6 +38,25 @@ export function memoryMiB(status: string, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 export const cpuMs = (pid: number): number => cpuMsFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/**
+ * CPU milliseconds of a postmaster and its backends so far: the postmaster's own, what its live
+ * children used, and what its exited children used (the kernel adds those to the parent when it
+ * reaps them), so backends that come and go between two readings are still counted.
+ */
+export function postgresCpuMs(postmaster: number): number {
+  let sum = cpuMsFromStat(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (parentPid(stat) === postmaster) sum += cpuMsFromStat(stat, true);
+    } catch {
+      /* exited while reading: its time is the postmaster's now */
+    }
+  }
+  return sum;
+}
 export const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number => memoryMiB(readFileSync(`/proc/${pid}/status`, 'utf8'), field);
 
 export interface Figures {

@@ -16,7 +16,7 @@ export const CLUSTER = 'bench-metrics';
 
 interface Pod {
   metadata: { name: string };
-  status: { local: { port: number; managerPid?: number; metricsPort?: number } };
+  status: { local: { port: number; pid?: number; managerPid?: number; metricsPort?: number } };
 }
 
 /** The object store the cluster archives to, with its credentials in Secret bench-s3. */
@@ -73,6 +73,7 @@ export class MetricsBenchSystem {
   superuserUri = '';
   metricsUrl = '';
   managerPid = 0;
+  postmasterPid = 0;
   readonly stop: () => Promise<void>;
 
   constructor() {
@@ -91,9 +92,10 @@ export class MetricsBenchSystem {
     await this.cnpg(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=300s'], undefined, 320_000);
     const pod = (JSON.parse(await this.cnpg(['get', 'pods', '-l', `${LABELS.cluster}=${CLUSTER}`, '-o', 'json'])) as { items: Pod[] }).items[0];
     const local = pod?.status.local;
-    if (!local?.metricsPort || !local.managerPid) throw new Error(`the instance reports no metrics port or manager pid: ${JSON.stringify(local)}`);
+    if (!local?.metricsPort || !local.managerPid || !local.pid) throw new Error(`the instance reports no metrics port, manager or postmaster pid: ${JSON.stringify(local)}`);
     this.metricsUrl = `http://127.0.0.1:${local.metricsPort}/metrics`;
     this.managerPid = local.managerPid;
+    this.postmasterPid = local.pid;
     const b64 = await this.cnpg(['get', 'secret', `${CLUSTER}-superuser`, '-o', 'jsonpath={.data.uri}']);
     const uri = new URL(withPort(Buffer.from(b64.trim(), 'base64').toString(), local.port));
     uri.pathname = '/app';
@@ -110,18 +112,6 @@ export class MetricsBenchSystem {
         const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [`bench_db_${i}`]);
         if (exists.rowCount === 0) await c.query(`CREATE DATABASE bench_db_${i}`);
       }
-    } finally {
-      await c.end();
-    }
-  }
-
-  /** The backends of the exporter's connections (one per database it queries). */
-  async exporterBackends(): Promise<number[]> {
-    const c = new pg.Client({ connectionString: this.superuserUri });
-    await c.connect();
-    try {
-      const r = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'cnpg_metrics_exporter'");
-      return r.rows.map((row) => row.pid);
     } finally {
       await c.end();
     }
