@@ -85,6 +85,9 @@ test('a ConfigMap change reaches the instance without restarting its manager', a
   const managerPid = (await env.pods(CLUSTER))[0]?.status.local.managerPid;
   await env.ok(['apply', '-f', '-'], configMap(queries('second_query')));
   await eventually('the new query in the spec', async () => queryKeys().includes('second_query') && !queryKeys().includes('first_query'), 20_000);
+  // Served once the cached results (metricsQueriesTTL 10s) are older than the new query set.
+  const scrape = async () => (await fetch(`http://127.0.0.1:${specOf().metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  await eventually('the new query served', async () => /^cnpg_second_query_value 1$/m.test(await scrape()), 30_000, 1000);
   assert.equal((await env.pods(CLUSTER))[0]?.status.local.managerPid, managerPid);
 });
 

@@ -17,7 +17,7 @@ import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
-import { queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference, type ResolvedQueries } from './monitoring.js';
+import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference, type ResolvedQueries } from './monitoring.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
 function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {
@@ -39,7 +39,10 @@ export class ClusterController {
   /** Per Cluster, the queries of its last usable documents: they keep running while a document is broken. */
   private readonly lastGoodQueries = new Map<string, MonitoringQuery[]>();
 
-  constructor(private readonly platform: Platform) {}
+  constructor(private readonly platform: Platform) {
+    // Parsing the default query set takes tens of milliseconds: at start, not in a first reconcile.
+    defaultQueries();
+  }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const obj = await this.platform.store.get('Cluster', namespace, name);

@@ -127,6 +127,20 @@ test('watch events map to one key format: the object itself, the Cluster a child
   await manager.stop();
 });
 
+test('a ConfigMap of custom queries reconciles the Clusters naming it, and only those', async () => {
+  const store = new MemoryStore();
+  const naming = (name: string, configMap: string) => ({ ...cluster(name, 'ns1'), spec: { ...cluster(name).spec, monitoring: { customQueriesConfigMap: [{ name: configMap, key: 'queries' }] } } }) as StoredCluster;
+  await store.put(naming('a', 'queries'));
+  await store.put(naming('b', 'other'));
+  await store.put(cluster('c', 'ns1'));
+  const { reconcilers, runs } = recording();
+  const manager = new OperatorManager(platform(store), { log: () => {}, resyncMs: 60_000, reconcilers });
+  manager.objectChanged({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'queries', namespace: 'ns1' } });
+  await sleep(20);
+  assert.deepEqual(runs.map((r) => r.key), ['Cluster/ns1/a']);
+  await manager.stop();
+});
+
 test('a Pooler reconciles itself and its Cluster; a change of the Cluster or of its Secrets reconciles the Poolers in front of it', async () => {
   const store = new MemoryStore();
   await store.put(cluster('a', 'ns1'));
