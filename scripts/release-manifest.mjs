@@ -14,6 +14,8 @@
 //                                     Deployment — for `kubectl apply --server-side -f`.
 //   charts/cnpg-ts/files/crds/*.yaml  the same CRDs with `helm.sh/resource-policy: keep`, rendered
 //                                     by charts/cnpg-ts/templates/crds.yaml when crds.create=true.
+//   charts/cnpg-ts/files/monitoring/  docs/monitoring's Grafana dashboard and PrometheusRule, as they
+//                                     are, for charts/cnpg-ts/templates/monitoring-extras.yaml.
 //
 // config/default/kustomization.yaml is read with a small kustomize subset (resources, images,
 // labels); anything else in a kustomization is refused rather than silently ignored. The version
@@ -25,6 +27,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
+const MONITORING_FILES = ['grafana-dashboard.json', 'prometheus-rule.yaml'];
 export const OPERATOR_IMAGE = 'ghcr.io/cnpg-ts/cnpg-ts';
 export const OPERAND_IMAGE = 'ghcr.io/cnpg-ts/postgresql';
 export const KREW_PLATFORMS = [
@@ -176,6 +179,11 @@ export function renderAll(root = defaultRoot) {
       return stringify(copy, STRINGIFY);
     });
     files.set(`charts/cnpg-ts/files/crds/${c.file.replace(/\.yml$/, '.yaml')}`, `# Generated from config/crd/bases/${c.file} by scripts/release-manifest.mjs; do not edit.\n${docs.join('---\n')}`);
+  }
+  // The chart can only read files inside itself; the dashboard and alerts are kept in docs/monitoring.
+  for (const f of MONITORING_FILES) {
+    const src = join(root, 'docs/monitoring', f);
+    if (existsSync(src)) files.set(`charts/cnpg-ts/files/monitoring/${f}`, readFileSync(src, 'utf8'));
   }
   return { version, files };
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what cnpg-ts needs on a Debian machine (PostgreSQL server, Node dependencies) and builds it.
 # With --test-tools it also installs what the tests use beside it: Debian's barman-cloud tools
-# (interoperability tests), and from Go modules a MinIO server (the S3 endpoint), kube-apiserver,
-# etcd and kubectl (the Kubernetes platform's tests) and helm (the chart's tests).
+# (interoperability tests), Prometheus and promtool (the monitoring tests scrape a cluster with a
+# real Prometheus), Chromium (the live dashboard's browser test), and from Go modules a MinIO server
+# (the S3 endpoint), kube-apiserver, etcd and kubectl (the Kubernetes platform's tests) and helm
+# (the chart's tests).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,8 @@ if [ "${1:-}" = "--test-tools" ]; then
   command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
   # Failover tests hold the CPUs oversubscribed while they stall an instance.
   command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)
+  command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -40,6 +44,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 # Debian's packages start their own cluster on 5432 and PgBouncer on 6432; we never use them, and
 # nothing of ours depends on them (poolers run PgBouncers of their own on allocated ports).
+# The same holds for the prometheus package's service on 9090: tests run Prometheus on free ports.
 
 if ! command -v node >/dev/null 2>&1; then
   echo "Node.js 20 or newer is required (https://nodejs.org or the Debian package nodejs)" >&2
