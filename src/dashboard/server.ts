@@ -1,0 +1,115 @@
+// The dashboard's HTTP side, mounted under /dashboard by whoever serves it (the local control
+// plane's API server, the Kubernetes operator's dashboard Service). Every route only reads: the
+// page needs no token, and it shows nothing secret (no passwords, tokens or connection strings).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { asset } from './assets.js';
+import { LiveClusters, type LiveOptions } from './live-clusters.js';
+import type { DashboardSource } from './source.js';
+import { sseWatcher } from './stream.js';
+import { clusterView } from './view-model.js';
+import type { ClusterSummary } from './view.js';
+
+export const DASHBOARD_PATH = '/dashboard';
+
+const DEFAULTS: LiveOptions & { maxStreams: number } = { sampleMs: 2000, historySeconds: 600, maxStreams: 100 };
+
+/** Names as Kubernetes allows them (RFC 1123 labels and subdomains): anything else is no Cluster. */
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+const SECURITY_HEADERS = {
+  // The page's own files only: no inline script, nothing from elsewhere, not framed by other sites.
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+const json = (res: ServerResponse, status: number, payload: unknown) => send(res, status, 'application/json', JSON.stringify(payload), { 'cache-control': 'no-store' });
+
+export class DashboardServer {
+  private readonly live: LiveClusters;
+  private streams = 0;
+  private readonly maxStreams: number;
+
+  constructor(
+    private readonly source: DashboardSource,
+    options: Partial<typeof DEFAULTS> = {},
+  ) {
+    const o = { ...DEFAULTS, ...options };
+    this.live = new LiveClusters(source, o);
+    this.maxStreams = o.maxStreams;
+  }
+
+  /** True when the request was the dashboard's (answered here); false leaves it to the caller's routes. */
+  handles(req: IncomingMessage): boolean {
+    const path = (req.url ?? '/').split('?')[0]!;
+    return path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (e) {
+      if (!res.headersSent) json(res, 500, { error: (e as Error).message });
+      else res.end();
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `the dashboard only reads: ${req.method} is not allowed` });
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.slice(DASHBOARD_PATH.length);
+    // Relative links in the page resolve against the folder.
+    if (path === '') return send(res, 308, 'text/plain', '', { location: `${DASHBOARD_PATH}/` });
+    if (path === '/') return this.asset(res, 'index.html');
+    if (path.startsWith('/assets/')) return this.asset(res, path.slice('/assets/'.length));
+    if (path === '/api/clusters') return json(res, 200, await this.clusters());
+    const m = /^\/api\/clusters\/([^/]+)\/([^/]+)(\/stream)?$/.exec(path);
+    if (m) {
+      const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+      if (!NAME.test(namespace) || !NAME.test(name)) return json(res, 404, { error: `no cluster ${namespace}/${name}` });
+      return m[3] ? this.stream(req, res, namespace, name) : this.view(res, namespace, name);
+    }
+    json(res, 404, { error: `no dashboard route ${path}` });
+  }
+
+  private async asset(res: ServerResponse, name: string): Promise<void> {
+    const found = await asset(name);
+    if (!found) return json(res, 404, { error: `no dashboard file ${name}` });
+    send(res, 200, found.type, found.body, { 'cache-control': 'no-cache' });
+  }
+
+  private async clusters(): Promise<ClusterSummary[]> {
+    return (await this.source.listClusters())
+      .map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name, phase: c.status?.phase, instances: c.spec.instances, readyInstances: c.status?.readyInstances ?? 0, currentPrimary: c.status?.currentPrimary }))
+      .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  }
+
+  private async view(res: ServerResponse, namespace: string, name: string): Promise<void> {
+    const snapshot = await this.source.snapshot(namespace, name);
+    if (!snapshot) return json(res, 404, { error: `no cluster ${namespace}/${name}` });
+    json(res, 200, clusterView(snapshot));
+  }
+
+  private async stream(req: IncomingMessage, res: ServerResponse, namespace: string, name: string): Promise<void> {
+    if (this.streams >= this.maxStreams) return json(res, 503, { error: `${this.maxStreams} live dashboards are open already; close one` });
+    this.streams++;
+    const watcher = sseWatcher(res);
+    let closed = false;
+    req.on('close', () => {
+      closed = true;
+      this.streams--;
+      this.live.unwatch(namespace, name, watcher);
+    });
+    if (!(await this.live.watch(namespace, name, watcher))) return watcher.gone();
+    // The page went away while its first reading was taken.
+    if (closed) this.live.unwatch(namespace, name, watcher);
+  }
+
+  close(): void {
+    this.live.close();
+  }
+}
