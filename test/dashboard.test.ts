@@ -85,5 +85,38 @@ test('the page shows three instances with their roles, and the new primary withi
   process.stdout.write(`# failover: primary killed → operator reports ${next} after ${promotedAt - killedAt} ms → page shows it ${shownAt - promotedAt} ms later\n`);
   await eventually('the failover among the recent events', async () => (await page.locator('#events tr[data-category="failover"]').count()) > 0, 30_000, 200);
   assert.deepEqual(elsewhere, [], 'the page loads nothing from elsewhere');
+  // Read-only without the token: no switchover offered.
+  assert.equal(await page.locator('#mode').innerText(), 'read-only');
+  assert.equal(await page.locator('.switchover:visible').count(), 0);
+  await page.close();
+});
+
+test('opened with the token, the page asks for a switchover and shows its outcome; the token leaves the address', async () => {
+  const healthy = () => eventually('a healthy cluster of three', async () => {
+    const c = await env.json<{ status: { phase?: string; readyInstances?: number; currentPrimary?: string } }>(['get', 'cluster', CLUSTER]);
+    return c.status.phase === 'Cluster in healthy state' && c.status.readyInstances === 3 ? c.status.currentPrimary : undefined;
+  }, 120_000, 200);
+  const primary = await healthy();
+  const withToken = (await env.ok(['dashboard', CLUSTER, '--with-token'])).trim();
+  assert.match(withToken, /#default\/dash&token=[0-9a-f]+$/);
+  const page = await browser.newPage();
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(withToken);
+  await eventually('the token accepted', async () => (await page.locator('#mode').innerText()) === 'switchover allowed', 10_000, 100);
+  assert.doesNotMatch(page.url(), /token/, 'the token is not left in the address');
+  const target = await eventually('a replica offering a switchover', async () => {
+    const r = await roles(page);
+    return Object.keys(r).length === 3 ? Object.entries(r).find(([n, role]) => role === 'replica' && n !== primary)?.[0] : undefined;
+  }, 30_000, 200);
+  await page.locator(`[data-instance="${target}"] .switchover`).click();
+  await eventually('the request acknowledged', async () => (await page.locator('#notice').innerText()).includes(`${target} in cluster ${CLUSTER} will be promoted`), 10_000, 100);
+  await eventually(`the page shows ${target} as the primary`, async () => primaryOf(await roles(page)) === target, 60_000, 200);
+  await eventually('the switchover among the recent events', async () => (await page.locator('#events tr[data-category="switchover"]').count()) > 0, 30_000, 200);
+  // A wrong token is refused by the server and forgotten.
+  const other = await browser.newPage();
+  await other.goto(`${url}&token=wrong`);
+  await eventually('the wrong token refused', async () => (await other.locator('#notice').innerText()).includes('not the control plane'), 10_000, 100);
+  assert.equal(await other.locator('#mode').innerText(), 'read-only');
+  await other.close();
   await page.close();
 });

@@ -231,10 +231,11 @@ withBackupOptions(program.command('backup'))
 
 program
   .command('dashboard')
-  .description('print the address of the live dashboard (topology, lag, throughput, backups, events), served by the local operator; opening it needs no token, it only reads')
+  .description('print the address of the live dashboard (topology, lag, throughput, backups, events), served by the local operator; it only reads unless opened with the token')
   .argument('[cluster]', 'open on this Cluster')
   .addOption(ns())
-  .action(async (cluster: string | undefined, o) => void process.stdout.write(`${await dashboardUrl(await connect(), cluster, o.namespace)}\n`));
+  .option('--with-token', "put the control plane's token in the address (in its fragment, which the browser never sends): the page may then ask for a switchover")
+  .action(async (cluster: string | undefined, o) => void process.stdout.write(`${await dashboardUrl(await connect(), cluster, o.namespace, o.withToken === true)}\n`));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
 operator.action(runOperator);

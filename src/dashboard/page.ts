@@ -7,6 +7,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cnpg-ts dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/uplot.css">
 <link rel="stylesheet" href="assets/style.css">
 <script src="assets/uplot.js"></script>
@@ -17,7 +18,9 @@ export const PAGE_HTML = `<!doctype html>
   <h1>cnpg-ts dashboard</h1>
   <nav id="clusters" aria-label="clusters"></nav>
   <span id="connection" class="badge">connecting…</span>
+  <form id="unlock"><span id="mode" class="badge">read-only</span> <input id="token" type="password" placeholder="control plane token" autocomplete="off" aria-label="control plane token"> <button type="submit">Unlock</button></form>
 </header>
+<div id="notice" role="status" hidden></div>
 <main>
   <p id="empty" hidden>No Cluster yet: apply one with <code>cnpg apply -f cluster.yaml</code>.</p>
   <section id="cluster" hidden>
@@ -79,4 +82,12 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line
 tr.Warning td { color: var(--bad); }
 td.category { font-weight: 600; }
 .muted { color: var(--muted); }
+#unlock { margin-left: auto; display: flex; gap: 6px; align-items: center; }
+#unlock input { width: 200px; }
+body.unlocked #unlock input, body.unlocked #unlock button { display: none; }
+.badge.unlocked { background: #fef0c7; color: #93370d; }
+#notice { margin: 10px 20px 0; padding: 6px 10px; border-radius: 6px; background: #eff8ff; max-width: 1160px; }
+#notice.error { background: #fee4e2; color: var(--bad); }
+.switchover { display: none; margin-top: 6px; font-size: 12px; }
+body.unlocked .instance[data-role="replica"] .switchover { display: inline-block; }
 `;

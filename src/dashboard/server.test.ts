@@ -19,7 +19,8 @@ function fakeSource(): DashboardSource & { clusters: StoredCluster[]; commits: n
       if (!cluster) return undefined;
       src.commits += 100;
       const status = { name: 'pg-1', managerPid: 1, phase: 'running' as const, postgresRunning: true, ready: true, pendingRestart: false, port: 1, pgdata: '/x', replicationInfo: [], isPrimary: true, currentLsn: '0/1000000' };
-      return { cluster, instances: [{ name: 'pg-1', serial: 1, running: true, role: 'primary', status }], backups: [], events: [], metrics: { 'pg-1': `cnpg_pg_stat_database_xact_commit{datname="app"} ${src.commits}\n` }, now: new Date() };
+      const replica = { ...status, name: 'pg-2', isPrimary: false, currentLsn: undefined, replayLsn: '0/1000000' };
+      return { cluster, instances: [{ name: 'pg-1', serial: 1, running: true, role: 'primary', status }, { name: 'pg-2', serial: 2, running: true, role: 'replica', status: replica }], backups: [], events: [], metrics: { 'pg-1': `cnpg_pg_stat_database_xact_commit{datname="app"} ${src.commits}\n` }, now: new Date() };
     },
   };
   return src;
@@ -110,4 +111,45 @@ test('the live stream sends the history first, then each sample with its rates; 
   // A page already open may get the last view first.
   const gone = await events(`${base}/dashboard/api/clusters/default/pg/stream`, 10);
   assert.equal(gone.at(-1)!.event, 'gone');
+});
+
+test('a switchover needs the control plane\'s token, and is refused as cnpg promote refuses it', async (t) => {
+  const annotated: Array<Record<string, string>> = [];
+  const source = { ...fakeSource(), annotateCluster: async (_ns: string, _name: string, a: Record<string, string>) => void annotated.push(a) };
+  const dashboard = new DashboardServer(source, { sampleMs: 50, authorized: (req) => req.headers.authorization === 'Bearer secret' });
+  const readOnly = new DashboardServer(fakeSource(), { authorized: () => true });
+  const [{ server, base }, other] = await Promise.all([serve(dashboard), serve(readOnly)]);
+  t.after(() => {
+    dashboard.close();
+    readOnly.close();
+    server.close();
+    other.server.close();
+  });
+  const ask = (b: string, instance: unknown, token?: string) =>
+    fetch(`${b}/dashboard/api/clusters/default/pg/switchover`, { method: 'POST', body: JSON.stringify({ instance }), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const session = async (b: string, token?: string) => ((await (await fetch(`${b}/dashboard/api/session`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).json()) as { readOnly: boolean }).readOnly;
+  assert.equal(await session(base), true);
+  assert.equal(await session(base, 'wrong'), true);
+  assert.equal(await session(base, 'secret'), false);
+  assert.equal(await session(other.base, 'anything'), true, 'a platform that cannot annotate stays read-only');
+  assert.equal((await ask(base, 'pg-1')).status, 401);
+  assert.equal((await ask(base, 'pg-1', 'wrong')).status, 401);
+  assert.equal((await ask(other.base, 'pg-1', 'anything')).status, 401);
+  const already = await ask(base, 'pg-1', 'secret');
+  assert.equal(already.status, 409);
+  assert.match(((await already.json()) as { error: string }).error, /pg-1 is already the primary of pg/);
+  const unknown = await ask(base, 'pg-9', 'secret');
+  assert.equal(unknown.status, 422);
+  assert.match(((await unknown.json()) as { error: string }).error, /^instance: instance pg-9 is not part of cluster pg/);
+  assert.equal((await ask(base, 42, 'secret')).status, 422);
+  const notJson = await fetch(`${base}/dashboard/api/clusters/default/pg/switchover`, { method: 'POST', body: 'x', headers: { authorization: 'Bearer secret' } });
+  assert.equal(notJson.status, 400);
+  assert.deepEqual(annotated, [], 'nothing refused was asked for');
+  const ok = await ask(base, 'pg-2', 'secret');
+  assert.equal(ok.status, 202);
+  assert.deepEqual(await ok.json(), { message: 'pg-2 in cluster pg will be promoted' });
+  assert.deepEqual(annotated, [{ 'cnpg.io/targetPrimary': 'pg-2' }]);
+  const elsewhere = await fetch(`${base}/dashboard/api/clusters/default/pg`, { method: 'POST', headers: { authorization: 'Bearer secret' } });
+  assert.equal(elsewhere.status, 405);
+  assert.equal((await fetch(`${base}/dashboard/api/clusters/default/pg`, { method: 'DELETE' })).status, 405);
 });

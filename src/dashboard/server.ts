@@ -1,17 +1,42 @@
 // The dashboard's HTTP side, mounted under /dashboard by whoever serves it (the local control
-// plane's API server, the Kubernetes operator's dashboard Service). Every route only reads: the
-// page needs no token, and it shows nothing secret (no passwords, tokens or connection strings).
+// plane's API server, the Kubernetes operator's dashboard Service). It reads without a token and
+// shows nothing secret (no passwords, tokens or connection strings); the one change it offers, a
+// switchover, needs the control plane's token where the server mounting it has one.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asset } from './assets.js';
 import { LiveClusters, type LiveOptions } from './live-clusters.js';
 import type { DashboardSource } from './source.js';
 import { sseWatcher } from './stream.js';
+import { askSwitchover } from './switchover.js';
 import { clusterView } from './view-model.js';
 import type { ClusterSummary } from './view.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
 const DEFAULTS: LiveOptions & { maxStreams: number } = { sampleMs: 2000, historySeconds: 600, maxStreams: 100 };
+
+export interface DashboardOptions extends Partial<typeof DEFAULTS> {
+  /** Whether the request carries the control plane's token; without it the dashboard only reads. */
+  authorized?: (req: IncomingMessage) => boolean;
+}
+
+/** A switchover request is a name or two. */
+const MAX_BODY_BYTES = 4096;
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) {
+    text += String(chunk);
+    if (text.length > MAX_BODY_BYTES) throw new BodyError(`the request body is over ${MAX_BODY_BYTES} bytes`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BodyError('the request body is not JSON');
+  }
+}
+
+class BodyError extends Error {}
 
 /** Names as Kubernetes allows them (RFC 1123 labels and subdomains): anything else is no Cluster. */
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -34,14 +59,16 @@ export class DashboardServer {
   private readonly live: LiveClusters;
   private streams = 0;
   private readonly maxStreams: number;
+  private readonly authorized: (req: IncomingMessage) => boolean;
 
   constructor(
     private readonly source: DashboardSource,
-    options: Partial<typeof DEFAULTS> = {},
+    options: DashboardOptions = {},
   ) {
     const o = { ...DEFAULTS, ...options };
     this.live = new LiveClusters(source, o);
     this.maxStreams = o.maxStreams;
+    this.authorized = o.authorized ?? (() => false);
   }
 
   /** True when the request was the dashboard's (answered here); false leaves it to the caller's routes. */
@@ -54,19 +81,21 @@ export class DashboardServer {
     try {
       await this.route(req, res);
     } catch (e) {
-      if (!res.headersSent) json(res, 500, { error: (e as Error).message });
+      if (!res.headersSent) json(res, e instanceof BodyError ? 400 : 500, { error: (e as Error).message });
       else res.end();
     }
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `the dashboard only reads: ${req.method} is not allowed` });
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.slice(DASHBOARD_PATH.length);
+    if (req.method === 'POST') return this.change(req, res, path);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed` });
     // Relative links in the page resolve against the folder.
     if (path === '') return send(res, 308, 'text/plain', '', { location: `${DASHBOARD_PATH}/` });
     if (path === '/') return this.asset(res, 'index.html');
     if (path.startsWith('/assets/')) return this.asset(res, path.slice('/assets/'.length));
     if (path === '/api/clusters') return json(res, 200, await this.clusters());
+    if (path === '/api/session') return json(res, 200, { readOnly: !this.source.annotateCluster || !this.authorized(req) });
     const m = /^\/api\/clusters\/([^/]+)\/([^/]+)(\/stream)?$/.exec(path);
     if (m) {
       const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
@@ -74,6 +103,17 @@ export class DashboardServer {
       return m[3] ? this.stream(req, res, namespace, name) : this.view(res, namespace, name);
     }
     json(res, 404, { error: `no dashboard route ${path}` });
+  }
+
+  private async change(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const m = /^\/api\/clusters\/([^/]+)\/([^/]+)\/switchover$/.exec(path);
+    if (!m) return json(res, 405, { error: 'the dashboard changes nothing but a switchover (POST api/clusters/NAMESPACE/NAME/switchover)' });
+    const annotate = this.source.annotateCluster?.bind(this.source);
+    if (!this.authorized(req) || !annotate) return json(res, 401, { error: 'the dashboard is read-only without the control plane\'s token (Authorization: Bearer TOKEN)' });
+    const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    if (!NAME.test(namespace) || !NAME.test(name)) return json(res, 404, { error: `no cluster ${namespace}/${name}` });
+    const outcome = await askSwitchover(this.source, annotate, namespace, name, await jsonBody(req));
+    json(res, outcome.status, 'error' in outcome ? { error: outcome.error } : { message: outcome.message });
   }
 
   private async asset(res: ServerResponse, name: string): Promise<void> {

@@ -35,4 +35,9 @@ export interface DashboardSource {
   listClusters(): Promise<StoredCluster[]>;
   /** undefined when no such Cluster exists. */
   snapshot(namespace: string, name: string): Promise<ClusterSnapshot | undefined>;
+  /**
+   * Adds annotations to the Cluster: how a switchover is asked for, as `cnpg promote` asks. Absent
+   * where the platform has no token to check a viewer against: the dashboard then only reads.
+   */
+  annotateCluster?(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
 }

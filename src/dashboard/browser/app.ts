@@ -33,6 +33,7 @@ function bytes(n: number | undefined): string {
 const seconds = (s: number | undefined): string => (s === undefined ? '–' : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(1)} s`);
 const time = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString() : '–');
 
+const TOKEN_KEY = 'cnpg-dashboard-token';
 let stream: EventSource | undefined;
 let samples: ChartSample[] = [];
 let current = '';
@@ -61,7 +62,50 @@ function instanceCard(i: InstanceView): HTMLElement {
     el('div', { class: 'title' }, el('span', { class: 'name' }, i.name), el('span', { class: 'role' }, i.role)),
     dl,
     i.error ? el('div', { class: 'error' }, i.error) : undefined,
+    switchoverButton(i.name),
   );
+}
+
+function notice(text: string, error = false): void {
+  const n = byId('notice');
+  n.textContent = text;
+  n.className = error ? 'error' : '';
+  n.hidden = false;
+}
+
+const token = (): string | null => sessionStorage.getItem(TOKEN_KEY);
+const bearer = (): Record<string, string> => {
+  const t = token();
+  return t ? { authorization: `Bearer ${t}` } : {};
+};
+
+/** Shown on replicas once the token is accepted (CSS: body.unlocked). */
+function switchoverButton(instance: string): HTMLElement {
+  const b = el('button', { class: 'switchover', type: 'button' }, 'Switch over to this instance');
+  b.addEventListener('click', () => void switchover(instance));
+  return b;
+}
+
+async function switchover(instance: string): Promise<void> {
+  if (!confirm(`Promote ${instance} and demote the current primary?`)) return;
+  const [ns, name] = current.split('/');
+  const res = await fetch(`api/clusters/${ns}/${name}/switchover`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ instance }) });
+  const answer = (await res.json()) as { message?: string; error?: string };
+  notice(answer.message ?? answer.error ?? `HTTP ${res.status}`, !res.ok);
+}
+
+/** Asks the server whether the stored token lets this page switch over. */
+async function checkToken(): Promise<void> {
+  const res = await fetch('api/session', { headers: bearer() });
+  const { readOnly } = (await res.json()) as { readOnly: boolean };
+  if (readOnly && token()) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    notice('That token is not the control plane\'s: the dashboard stays read-only.', true);
+  }
+  document.body.classList.toggle('unlocked', !readOnly);
+  const mode = byId('mode');
+  mode.textContent = readOnly ? 'read-only' : 'switchover allowed';
+  mode.className = `badge${readOnly ? '' : ' unlocked'}`;
 }
 
 function renderSummary(v: ClusterView): void {
@@ -220,9 +264,27 @@ async function loadClusters(): Promise<void> {
   byId('clusters').replaceChildren(...links);
   byId('empty').hidden = clusters.length > 0;
   const first = clusters[0];
-  const wanted = location.hash.slice(1) || (first ? `${encodeURIComponent(first.namespace)}/${encodeURIComponent(first.name)}` : '');
+  const wanted = location.hash.slice(1).split('&')[0] || (first ? `${encodeURIComponent(first.namespace)}/${encodeURIComponent(first.name)}` : '');
   if (wanted) follow(wanted);
 }
 
-window.addEventListener('hashchange', () => follow(location.hash.slice(1)));
+/** `cnpg dashboard --with-token` hands the token over in the fragment (never sent to the server); it is kept for this tab only and removed from the address. */
+function takeTokenFromAddress(): void {
+  const [key, ...params] = location.hash.slice(1).split('&');
+  const given = new URLSearchParams(params.join('&')).get('token');
+  if (given === null) return;
+  sessionStorage.setItem(TOKEN_KEY, given);
+  history.replaceState(null, '', key ? `#${key}` : location.pathname);
+}
+
+byId('unlock').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const input = byId('token') as HTMLInputElement;
+  if (input.value) sessionStorage.setItem(TOKEN_KEY, input.value);
+  input.value = '';
+  void checkToken();
+});
+window.addEventListener('hashchange', () => follow(location.hash.slice(1).split('&')[0] ?? ''));
+takeTokenFromAddress();
+void checkToken();
 void loadClusters();

@@ -290,7 +290,7 @@ export class LocalApi {
   }
 }
 
-function authorized(req: IncomingMessage, token: string): boolean {
+export function authorized(req: IncomingMessage, token: string): boolean {
   const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);

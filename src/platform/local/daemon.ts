@@ -12,7 +12,7 @@ import { collectOrphans } from '../../operator/backup-controller.js';
 import { OperatorManager, type ControlledKind } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
 import { findInstallations } from '../../postgres/binaries.js';
-import { startApiServer } from './api-server.js';
+import { authorized, startApiServer } from './api-server.js';
 import { LocalDashboardSource } from './dashboard-source.js';
 import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
@@ -73,7 +73,7 @@ export class LocalDaemon {
     this.events = new StoreEvents(this.store);
     this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
-    this.dashboard = new DashboardServer(new LocalDashboardSource(this));
+    this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token) });
   }
 
   static async start(log: Logger, homeDir?: string): Promise<LocalDaemon> {

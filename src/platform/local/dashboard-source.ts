@@ -25,6 +25,10 @@ const sourceEvent = (e: EventObject): SourceEvent => ({ type: e.type, reason: e.
 export class LocalDashboardSource implements DashboardSource {
   constructor(private readonly d: Pick<ControlPlane, 'store' | 'instances' | 'events'>) {}
 
+  async annotateCluster(namespace: string, name: string, annotations: Record<string, string>): Promise<void> {
+    await this.d.store.patchMetadata('Cluster', namespace, name, { annotations });
+  }
+
   async listClusters(): Promise<StoredCluster[]> {
     return this.d.store.listSync('Cluster') as StoredCluster[];
   }
