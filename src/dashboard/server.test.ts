@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredCluster } from '../api/cluster-status.js';
 import { DashboardServer } from './server.js';
@@ -111,6 +111,22 @@ test('the live stream sends the history first, then each sample with its rates; 
   // A page already open may get the last view first.
   const gone = await events(`${base}/dashboard/api/clusters/default/pg/stream`, 10);
   assert.equal(gone.at(-1)!.event, 'gone');
+});
+
+test('with hosts given, a request naming another host (DNS rebinding) gets nothing', async (t) => {
+  const dashboard = new DashboardServer(fakeSource(), { hosts: ['127.0.0.1', 'localhost'] });
+  const { server, base } = await serve(dashboard);
+  t.after(() => {
+    dashboard.close();
+    server.close();
+  });
+  const port = new URL(base).port;
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => request({ host: '127.0.0.1', port, path: '/dashboard/api/clusters', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject).end());
+  assert.equal(await status(`127.0.0.1:${port}`), 200);
+  assert.equal(await status(`LOCALHOST:${port}`), 200);
+  assert.equal(await status(`attacker.example:${port}`), 403);
+  assert.equal(await status('attacker.example'), 403);
 });
 
 test('a switchover needs the control plane\'s token, and is refused as cnpg promote refuses it', async (t) => {

@@ -18,7 +18,11 @@ const DEFAULTS: LiveOptions & { maxStreams: number } = { sampleMs: 2000, history
 export interface DashboardOptions extends Partial<typeof DEFAULTS> {
   /** Whether the request carries the control plane's token; without it the dashboard only reads. */
   authorized?: (req: IncomingMessage) => boolean;
+  /** Only requests naming one of these hosts (Host header, port aside) are answered: a page of another site that rebinds its own name to our address gets nothing. Absent: any host. */
+  hosts?: string[];
 }
+
+const hostName = (host: string | undefined): string => (host ?? '').replace(/:\d+$/, '').toLowerCase();
 
 /** A switchover request is a name or two. */
 const MAX_BODY_BYTES = 4096;
@@ -60,6 +64,7 @@ export class DashboardServer {
   private streams = 0;
   private readonly maxStreams: number;
   private readonly authorized: (req: IncomingMessage) => boolean;
+  private readonly hosts?: Set<string>;
 
   constructor(
     private readonly source: DashboardSource,
@@ -69,6 +74,7 @@ export class DashboardServer {
     this.live = new LiveClusters(source, o);
     this.maxStreams = o.maxStreams;
     this.authorized = o.authorized ?? (() => false);
+    if (o.hosts) this.hosts = new Set(o.hosts);
   }
 
   /** True when the request was the dashboard's (answered here); false leaves it to the caller's routes. */
@@ -88,6 +94,7 @@ export class DashboardServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.slice(DASHBOARD_PATH.length);
+    if (this.hosts && !this.hosts.has(hostName(req.headers.host))) return json(res, 403, { error: `the dashboard answers only for ${[...this.hosts].join(', ')}` });
     if (req.method === 'POST') return this.change(req, res, path);
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed` });
     // Relative links in the page resolve against the folder.

@@ -73,7 +73,8 @@ export class LocalDaemon {
     this.events = new StoreEvents(this.store);
     this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
-    this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token) });
+    // The daemon listens on 127.0.0.1 only: a browser reaches it by that name or localhost's.
+    this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token), hosts: ['127.0.0.1', 'localhost'] });
   }
 
   static async start(log: Logger, homeDir?: string): Promise<LocalDaemon> {
