@@ -1,5 +1,5 @@
-// The charts' points: counters read at each sampling become rates against the previous reading,
-// and the last minutes of points are kept for a page that connects later.
+// The charts' points: counters read at each sampling become rates, and the last minutes of
+// points are kept for a page that connects later.
 import { parseLsn } from '../postgres/lsn.js';
 import type { InstanceMetrics } from './metrics-text.js';
 import type { ChartSample, ClusterView } from './view.js';
@@ -24,40 +24,67 @@ export function readingOf(view: ClusterView, metrics: Record<string, InstanceMet
   return { t: Date.parse(view.generatedAt) / 1000, transactions, primary: p ? { name: p.name, timeline: p.timeline, lsn: p.lsn! } : undefined, lagBytes };
 }
 
-/**
- * A rate needs two readings of the same counter: an instance that restarted (its counter went
- * down) or is new counts from its next reading; so does WAL after a change of primary.
- */
+/** WAL rates only compare readings of the same primary on the same timeline. */
 export function sampleBetween(prev: Reading | undefined, cur: Reading): ChartSample {
   const sample: ChartSample = { t: cur.t, lagBytes: cur.lagBytes };
+  const [a, b] = [prev?.primary, cur.primary];
   const dt = prev ? cur.t - prev.t : 0;
-  if (!prev || dt <= 0) return sample;
-  let transactions = 0;
-  let counted = false;
-  for (const [name, now] of Object.entries(cur.transactions)) {
-    const before = prev.transactions[name];
-    if (before === undefined || now < before) continue;
-    transactions += now - before;
-    counted = true;
-  }
-  if (counted) sample.tps = transactions / dt;
-  const [a, b] = [prev.primary, cur.primary];
-  if (a && b && a.name === b.name && a.timeline === b.timeline) {
+  if (a && b && dt > 0 && a.name === b.name && a.timeline === b.timeline) {
     const written = parseLsn(b.lsn) - parseLsn(a.lsn);
     if (written >= 0n) sample.walBytesPerSecond = Number(written) / dt;
   }
   return sample;
 }
 
+/** A counter that has not moved for this long has seen nothing happen, whatever its exporter caches. */
+const HOLD_SECONDS = 120;
+
+interface CounterState {
+  value: number;
+  /** When this value was first read. */
+  since: number;
+  rate?: number;
+}
+
+/**
+ * Per-second rates of each instance's transaction counter. An exporter answers from a cache
+ * (CloudNativePG's metricsQueriesTTL, 30 s by default), so the same value comes back for a while:
+ * a rate is taken between two different values over the time between their first readings, and
+ * held until the next one. A counter that went down (the instance restarted) starts again.
+ */
+export class CounterRates {
+  private readonly counters = new Map<string, CounterState>();
+
+  /** The sum over instances; undefined until one of them has a rate. */
+  update(t: number, values: Record<string, number>): number | undefined {
+    let total: number | undefined;
+    for (const [name, value] of Object.entries(values)) {
+      const c = this.counters.get(name);
+      if (!c || value < c.value) {
+        this.counters.set(name, { value, since: t });
+        continue;
+      }
+      if (value > c.value && t > c.since) this.counters.set(name, { value, since: t, rate: (value - c.value) / (t - c.since) });
+      else if (t - c.since > HOLD_SECONDS) c.rate = 0;
+      const rate = this.counters.get(name)!.rate;
+      if (rate !== undefined) total = (total ?? 0) + rate;
+    }
+    return total;
+  }
+}
+
 /** The last `keepSeconds` of samples of one Cluster. */
 export class SampleHistory {
   private readonly samples: ChartSample[] = [];
+  private readonly transactions = new CounterRates();
   private last?: Reading;
 
   constructor(private readonly keepSeconds: number) {}
 
   add(reading: Reading): ChartSample {
     const sample = sampleBetween(this.last, reading);
+    const tps = this.transactions.update(reading.t, reading.transactions);
+    if (tps !== undefined) sample.tps = tps;
     this.last = reading;
     this.samples.push(sample);
     const oldest = reading.t - this.keepSeconds;
