@@ -14,6 +14,13 @@ export interface RunningDashboard {
   close(): void;
 }
 
+/** DASHBOARD_PORT as given: a clear error for anything but a port number. */
+export function dashboardPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new Error(`DASHBOARD_PORT: "${value}" is not a port number (0-65535; empty turns the dashboard off)`);
+  return port;
+}
+
 export async function serveDashboard(kc: KubeConfig, store: KubeStore, instanceOptions: KubeInstancesOptions, watchNamespace: string, port: number, bind: string): Promise<RunningDashboard> {
   const namespaces = watchNamespace.split(',').map((n) => n.trim()).filter((n) => n !== '');
   const dashboard = new DashboardServer(new KubeDashboardSource(kc, store, new KubeInstances(kc, store, instanceOptions), namespaces));

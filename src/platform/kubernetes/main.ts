@@ -7,7 +7,7 @@ import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node'
 import { LABELS } from '../../api/names.js';
 import { CONTROLLED_KINDS, OperatorManager } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
-import { serveDashboard } from './dashboard.js';
+import { dashboardPort, serveDashboard } from './dashboard.js';
 import { KubeEndpoints } from './endpoints.js';
 import { KubeEvents } from './events.js';
 import { CachedStore, ObjectCache } from './cache.js';
@@ -201,8 +201,8 @@ async function main(): Promise<void> {
   }).listen(Number(env('HEALTH_PORT', '8081')), env('HEALTH_BIND', '0.0.0.0'));
   const metricsServer = await metrics.serve(Number(env('METRICS_PORT', '8080')), env('METRICS_BIND', '0.0.0.0'));
   // Off by default: it shows the Clusters to whoever reaches its Service, without a token.
-  const dashboardPort = env('DASHBOARD_PORT', '');
-  const dashboard = dashboardPort ? await serveDashboard(kc, store, instanceOptions, watchNamespace, Number(dashboardPort), env('DASHBOARD_BIND', '0.0.0.0')) : undefined;
+  const dashboardAt = env('DASHBOARD_PORT', '');
+  const dashboard = dashboardAt ? await serveDashboard(kc, store, instanceOptions, watchNamespace, dashboardPort(dashboardAt), env('DASHBOARD_BIND', '0.0.0.0')) : undefined;
 
   const shutdown = async () => {
     log('shutting down');

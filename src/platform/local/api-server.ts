@@ -304,7 +304,7 @@ export function startApiServer(daemon: ControlPlane, token: string): Promise<Ser
       try {
         // Liveness only, for instance managers' isolation check: says nothing and changes nothing.
         if (req.method === 'GET' && req.url === '/livez') return reply(res, 200, { ok: true });
-        // The live dashboard only reads and shows nothing secret: a browser opens it without the token.
+        // The live dashboard shows nothing secret, so a browser opens it without the token; it checks the token itself for a switchover.
         if (daemon.dashboard.handles(req)) return await daemon.dashboard.handle(req, res);
         if (!authorized(req, token)) throw new ApiError(401, 'missing or wrong token');
         const url = new URL(req.url ?? '/', 'http://localhost');

@@ -16,7 +16,7 @@ export interface ControlPlane {
   readonly poolers: LocalPoolers;
   readonly events: StoreEvents;
   readonly loopDelay: LoopDelayMonitor;
-  /** The live dashboard, served under /dashboard without the token (it only reads). */
+  /** The live dashboard, served under /dashboard: it reads without the token and checks the token itself for its one change (a switchover). */
   readonly dashboard: DashboardServer;
   /** What carries the endpoints' connections: kernel forwarding or the proxy alone. */
   readonly endpointPath: string;
