@@ -4,6 +4,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import pg from 'pg';
 import { TestEnv, eventually } from './support/env.js';
 import { manifest } from './support/manifests.js';
 
@@ -119,4 +120,39 @@ test('opened with the token, the page asks for a switchover and shows its outcom
   assert.equal(await other.locator('#mode').innerText(), 'read-only');
   await other.close();
   await page.close();
+});
+
+test('transactions per second from the instances\' metrics match what a client commits', { timeout: 180_000 }, async (t) => {
+  const pods = await env.pods(CLUSTER);
+  if (!pods.some((p) => (p.status.local as { metricsPort?: number }).metricsPort)) return t.skip('the instances have no exporter in this build');
+  const uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
+  const client = new pg.Client({ connectionString: uri });
+  await client.connect();
+  await client.query('CREATE TABLE IF NOT EXISTS ticks (n int)');
+  let writing = true;
+  let committed = 0;
+  const started = Date.now();
+  const writer = (async () => {
+    while (writing) {
+      await client.query('INSERT INTO ticks VALUES (1)');
+      committed++;
+    }
+  })();
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    // The exporters answer from a 30 s cache: the first rate comes once a cache refreshed twice.
+    const shown = await eventually('a transaction rate on the page', async () => {
+      const m = /([\d.]+) transactions\/s/.exec(await page.locator('#throughput').innerText());
+      return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+    }, 120_000, 500);
+    const clientRate = committed / ((Date.now() - started) / 1000);
+    process.stdout.write(`# transactions/s: page ${shown.toFixed(0)}, client ${clientRate.toFixed(0)}\n`);
+    assert.ok(shown > clientRate * 0.5 && shown < clientRate * 2, `the page shows ${shown} transactions/s while the client commits ${clientRate.toFixed(1)}/s`);
+  } finally {
+    writing = false;
+    await writer;
+    await client.end();
+    await page.close();
+  }
 });

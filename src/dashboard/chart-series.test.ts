@@ -17,25 +17,38 @@ test('transaction rates summed over instances, taken between changes of a cached
   const r = new CounterRates();
   assert.equal(r.update(0, { 'pg-1': 1000, 'pg-2': 10 }), undefined, 'one reading is no rate');
   assert.equal(r.update(2, { 'pg-1': 1000, 'pg-2': 10 }), undefined, 'an exporter answering from its cache');
-  // pg-1's cache refreshed after 30 s: 3000 transactions over the 30 s since 1000 was first read.
-  assert.equal(r.update(30, { 'pg-1': 4000, 'pg-2': 10 }), 100);
-  assert.equal(r.update(32, { 'pg-1': 4000, 'pg-2': 10 }), 100, 'held until the next value');
-  assert.equal(r.update(34, { 'pg-1': 4000, 'pg-2': 70 }), 100 + 60 / 34);
+  // The first value may have been collected long before it was read: its change only starts the count.
+  assert.equal(r.update(4, { 'pg-1': 4000, 'pg-2': 10 }), undefined);
+  assert.equal(r.update(32, { 'pg-1': 4000, 'pg-2': 12 }), undefined);
+  // pg-1's cache refreshed 30 s after its previous change: 3000 transactions over those 30 s.
+  assert.equal(r.update(34, { 'pg-1': 7000, 'pg-2': 12 }), 100);
+  assert.equal(r.update(36, { 'pg-1': 7000, 'pg-2': 12 }), 100, 'held until the next value');
+  assert.equal(r.update(40, { 'pg-1': 7000, 'pg-2': 28 }), 100 + 2);
   // pg-1 restarted (its counter went down) and pg-2's exporter did not answer: no rate from either.
-  assert.equal(r.update(36, { 'pg-1': 5 }), undefined);
-  assert.equal(r.update(40, { 'pg-1': 45, 'pg-2': 70 }), 10 + 60 / 34);
+  assert.equal(r.update(42, { 'pg-1': 5 }), undefined);
+  assert.equal(r.update(44, { 'pg-1': 45, 'pg-2': 28 }), 2);
+  assert.equal(r.update(48, { 'pg-1': 85, 'pg-2': 28 }), 10 + 2);
 });
 
 test('a counter that stays still beyond the hold time counts as no transactions', () => {
   const r = new CounterRates();
   r.update(0, { 'pg-1': 0 });
-  assert.equal(r.update(10, { 'pg-1': 100 }), 10);
-  assert.equal(r.update(100, { 'pg-1': 100 }), 10);
-  assert.equal(r.update(131, { 'pg-1': 100 }), 0);
+  r.update(5, { 'pg-1': 50 });
+  assert.equal(r.update(15, { 'pg-1': 150 }), 10);
+  assert.equal(r.update(100, { 'pg-1': 150 }), 10);
+  assert.equal(r.update(136, { 'pg-1': 150 }), 0);
 });
 
 test('the history keeps only the last seconds asked for, with the rates in its samples', () => {
   const h = new SampleHistory(10);
   for (const [t, n] of [[0, 0], [4, 40], [8, 80], [12, 80], [16, 200]] as const) h.add(reading(t, { 'pg-1': n }));
   assert.deepEqual(h.all().map((s) => [s.t, s.tps]), [[8, 10], [12, 10], [16, 15]]);
+});
+
+test('after a gap in the readings (nobody watched) the rates start again', () => {
+  const h = new SampleHistory(600);
+  for (const [t, n] of [[0, 0], [2, 20], [4, 40]] as const) h.add(reading(t, { 'pg-1': n }));
+  assert.equal(h.add(reading(100, { 'pg-1': 5000 })).tps, undefined);
+  assert.equal(h.add(reading(102, { 'pg-1': 5100 })).tps, undefined);
+  assert.equal(h.add(reading(104, { 'pg-1': 5200 })).tps, 50);
 });

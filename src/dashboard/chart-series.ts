@@ -43,14 +43,17 @@ interface CounterState {
   value: number;
   /** When this value was first read. */
   since: number;
+  /** The value was read as it changed, so `since` is close to when the exporter collected it. */
+  fresh: boolean;
   rate?: number;
 }
 
 /**
  * Per-second rates of each instance's transaction counter. An exporter answers from a cache
  * (CloudNativePG's metricsQueriesTTL, 30 s by default), so the same value comes back for a while:
- * a rate is taken between two different values over the time between their first readings, and
- * held until the next one. A counter that went down (the instance restarted) starts again.
+ * a rate is taken between two changes of the value, over the time between the readings that saw
+ * them, and held until the next. The first value read may be as old as the cache, so the first
+ * change only starts the count. A counter that went down (the instance restarted) starts again.
  */
 export class CounterRates {
   private readonly counters = new Map<string, CounterState>();
@@ -61,10 +64,10 @@ export class CounterRates {
     for (const [name, value] of Object.entries(values)) {
       const c = this.counters.get(name);
       if (!c || value < c.value) {
-        this.counters.set(name, { value, since: t });
+        this.counters.set(name, { value, since: t, fresh: false });
         continue;
       }
-      if (value > c.value && t > c.since) this.counters.set(name, { value, since: t, rate: (value - c.value) / (t - c.since) });
+      if (value > c.value && t > c.since) this.counters.set(name, { value, since: t, fresh: true, rate: c.fresh ? (value - c.value) / (t - c.since) : undefined });
       else if (t - c.since > HOLD_SECONDS) c.rate = 0;
       const rate = this.counters.get(name)!.rate;
       if (rate !== undefined) total = (total ?? 0) + rate;
@@ -73,15 +76,19 @@ export class CounterRates {
   }
 }
 
+/** Readings further apart than this (nobody watched meanwhile) give no rate: counting starts again. */
+const GAP_SECONDS = 10;
+
 /** The last `keepSeconds` of samples of one Cluster. */
 export class SampleHistory {
   private readonly samples: ChartSample[] = [];
-  private readonly transactions = new CounterRates();
+  private transactions = new CounterRates();
   private last?: Reading;
 
   constructor(private readonly keepSeconds: number) {}
 
   add(reading: Reading): ChartSample {
+    if (this.last && reading.t - this.last.t > GAP_SECONDS) this.transactions = new CounterRates();
     const sample = sampleBetween(this.last, reading);
     const tps = this.transactions.update(reading.t, reading.transactions);
     if (tps !== undefined) sample.tps = tps;

@@ -28,6 +28,7 @@ export const PAGE_HTML = `<!doctype html>
     <h2>Topology</h2>
     <div id="topology"></div>
     <h2>Replication lag and throughput, last minutes</h2>
+    <p id="throughput" class="muted"></p>
     <div class="charts"><div id="lag-chart"></div><div id="rate-chart"></div></div>
     <h2>Backups and point-in-time recovery window</h2>
     <div id="recovery"></div>

@@ -219,6 +219,17 @@ function drawCharts(): void {
   } else charts.rate.setData(rateData);
 }
 
+/** The newest rates as text, beside the charts. */
+function renderThroughput(): void {
+  const last = samples.at(-1);
+  const tps = [...samples].reverse().find((s) => s.tps !== undefined)?.tps;
+  const parts = [
+    tps === undefined ? 'transactions/s: waiting for the instances\' metrics' : `${tps.toFixed(1)} transactions/s`,
+    last?.walBytesPerSecond === undefined ? undefined : `WAL ${bytes(Math.round(last.walBytesPerSecond))}/s`,
+  ];
+  byId('throughput').textContent = parts.filter((p) => p !== undefined).join(' · ');
+}
+
 function render(v: ClusterView): void {
   byId('cluster').hidden = false;
   renderSummary(v);
@@ -244,6 +255,7 @@ function follow(key: string): void {
     const msg = JSON.parse(ev.data) as StreamMessage;
     samples = msg.history ? msg.samples : [...samples, ...msg.samples];
     render(msg.view);
+    renderThroughput();
     drawCharts();
   };
   stream.addEventListener('gone', () => {
