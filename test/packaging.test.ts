@@ -641,6 +641,20 @@ describe('Helm chart charts/cnpg-ts (helm lint + helm template)', () => {
     assert.equal(env.get('OPERAND_IMAGE'), `ghcr.io/cnpg-ts/postgresql:16-${version}`);
   });
 
+  test('dashboard.enabled serves the live dashboard behind the Service cnpg-dashboard; off by default', { skip: have ? false : why }, () => {
+    run(['lint', '--strict', chartDir, '--set', 'dashboard.enabled=true']);
+    const objs = template('dashboard.enabled=true', 'dashboard.port=9000');
+    const c = find<DeploymentObject>(objs, 'Deployment', 'cnpg-controller-manager', NS).spec.template.spec.containers[0]!;
+    assert.equal(new Map((c.env ?? []).map((e) => [e.name, e.value])).get('DASHBOARD_PORT'), '9000');
+    assert.equal(c.ports?.find((p) => p.name === 'dashboard')?.containerPort, 9000);
+    const svc = find<K8sObject & { spec: { ports: Array<{ port: number; targetPort: string }> } }>(objs, 'Service', 'cnpg-dashboard', NS);
+    assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[80, 'dashboard']]);
+    const off = template();
+    assert.equal(off.filter((o) => o.metadata.name === 'cnpg-dashboard').length, 0);
+    const env = find<DeploymentObject>(off, 'Deployment', 'cnpg-controller-manager', NS).spec.template.spec.containers[0]!.env ?? [];
+    assert.ok(!env.some((e) => e.name === 'DASHBOARD_PORT'));
+  });
+
   test('crds.create=true renders every CRD from files/crds', { skip: have ? false : why }, () => {
     const n = yamlFiles(join(chartDir, 'files/crds')).length;
     assert.equal(template().filter((o) => o.kind === 'CustomResourceDefinition').length >= n, true);

@@ -15,6 +15,7 @@ import { daemonAccess, fencing, promote, reload, restart } from './commands/ha.j
 import { statusCommand } from './commands/status.js';
 import { daemonPoolerAccess, poolerPause } from './commands/pooler.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
+import { dashboardUrl } from './commands/dashboard.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -227,6 +228,14 @@ withBackupOptions(program.command('backup'))
   .argument('<cluster>')
   .addOption(ns())
   .action(async (cluster: string, o) => backupCommand(daemonBackupApi(await connect()), cluster, o));
+
+program
+  .command('dashboard')
+  .description('print the address of the live dashboard (topology, lag, throughput, backups, events), served by the local operator; it only reads unless opened with the token')
+  .argument('[cluster]', 'open on this Cluster')
+  .addOption(ns())
+  .option('--with-token', "put the control plane's token in the address (in its fragment, which the browser never sends): the page may then ask for a switchover")
+  .action(async (cluster: string | undefined, o) => void process.stdout.write(`${await dashboardUrl(await connect(), cluster, o.namespace, o.withToken === true)}\n`));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
 operator.action(runOperator);

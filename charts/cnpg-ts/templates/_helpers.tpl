@@ -52,7 +52,7 @@ otherwise). Keep in sync with config/rbac/cluster_role.yaml (test/packaging.test
   verbs: [get, create, update, patch, delete]
 - apiGroups: [""]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create, patch, list]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]

@@ -7,6 +7,7 @@ import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node'
 import { LABELS } from '../../api/names.js';
 import { CONTROLLED_KINDS, OperatorManager } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
+import { dashboardPort, serveDashboard } from './dashboard.js';
 import { KubeEndpoints } from './endpoints.js';
 import { KubeEvents } from './events.js';
 import { CachedStore, ObjectCache } from './cache.js';
@@ -207,6 +208,9 @@ async function main(): Promise<void> {
     res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, leader: elector.isLeader }));
   }).listen(Number(env('HEALTH_PORT', '8081')), env('HEALTH_BIND', '0.0.0.0'));
   const metricsServer = await metrics.serve(Number(env('METRICS_PORT', '8080')), env('METRICS_BIND', '0.0.0.0'));
+  // Off by default: it shows the Clusters to whoever reaches its Service, without a token.
+  const dashboardAt = env('DASHBOARD_PORT', '');
+  const dashboard = dashboardAt ? await serveDashboard(kc, store, instanceOptions, watchNamespace, dashboardPort(dashboardAt), env('DASHBOARD_BIND', '0.0.0.0')) : undefined;
 
   const shutdown = async () => {
     log('shutting down');
@@ -215,11 +219,12 @@ async function main(): Promise<void> {
     webhook.close();
     health.close();
     metricsServer.close();
+    dashboard?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
-  log('operator started', { namespace, watchNamespace: watchNamespace || '(all)' });
+  log('operator started', { namespace, watchNamespace: watchNamespace || '(all)', dashboard: dashboard ? dashboard.port : 'off' });
 }
 
 main().catch((e: unknown) => {

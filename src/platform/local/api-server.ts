@@ -326,7 +326,7 @@ export class LocalApi {
   }
 }
 
-function authorized(req: IncomingMessage, token: string): boolean {
+export function authorized(req: IncomingMessage, token: string): boolean {
   const given = Buffer.from(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
@@ -340,6 +340,8 @@ export function startApiServer(daemon: ControlPlane, token: string): Promise<Ser
       try {
         // Liveness only, for instance managers' isolation check: says nothing and changes nothing.
         if (req.method === 'GET' && req.url === '/livez') return reply(res, 200, { ok: true });
+        // The live dashboard shows nothing secret, so a browser opens it without the token; it checks the token itself for a switchover.
+        if (daemon.dashboard.handles(req)) return await daemon.dashboard.handle(req, res);
         if (!authorized(req, token)) throw new ApiError(401, 'missing or wrong token');
         const url = new URL(req.url ?? '/', 'http://localhost');
         const q = (k: string) => url.searchParams.get(k) ?? undefined;

@@ -1,6 +1,7 @@
 // What the local API server needs of the daemon that runs it. The daemon satisfies it; the API
 // server depends on this and never on the daemon, which starts it.
 import type { Cluster } from '../../api/index.js';
+import type { DashboardServer } from '../../dashboard/server.js';
 import type { StoreEvents } from './events.js';
 import type { CnpgHome } from './home.js';
 import type { LocalInstances } from './instances.js';
@@ -15,6 +16,8 @@ export interface ControlPlane {
   readonly poolers: LocalPoolers;
   readonly events: StoreEvents;
   readonly loopDelay: LoopDelayMonitor;
+  /** The live dashboard, served under /dashboard: it reads without the token and checks the token itself for its one change (a switchover). */
+  readonly dashboard: DashboardServer;
   /** What carries the endpoints' connections: kernel forwarding or the proxy alone. */
   readonly endpointPath: string;
   /** The stored Cluster, if any. */

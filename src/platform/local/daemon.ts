@@ -7,11 +7,13 @@ import type { Server } from 'node:http';
 import { resolveKind, type Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
 import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
+import { DashboardServer } from '../../dashboard/server.js';
 import { collectOrphans } from '../../operator/backup-controller.js';
 import { OperatorManager, type ControlledKind } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
 import { findInstallations } from '../../postgres/binaries.js';
-import { startApiServer } from './api-server.js';
+import { authorized, startApiServer } from './api-server.js';
+import { LocalDashboardSource } from './dashboard-source.js';
 import { LocalEndpoints } from './endpoints.js';
 import { StoreEvents } from './events.js';
 import { openHome, type CnpgHome } from './home.js';
@@ -53,6 +55,7 @@ export class LocalDaemon {
   readonly operator: OperatorManager;
   readonly platform: Platform;
   readonly loopDelay: LoopDelayMonitor;
+  readonly dashboard: DashboardServer;
   private server?: Server;
   private collector?: NodeJS.Timeout;
   private readonly token = randomBytes(24).toString('hex');
@@ -70,6 +73,8 @@ export class LocalDaemon {
     this.events = new StoreEvents(this.store);
     this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
+    // The daemon listens on 127.0.0.1 only: a browser reaches it by that name or localhost's.
+    this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token), hosts: ['127.0.0.1', 'localhost'] });
   }
 
   static async start(log: Logger, homeDir?: string): Promise<LocalDaemon> {
@@ -128,6 +133,8 @@ export class LocalDaemon {
   async stop(): Promise<void> {
     if (this.collector) clearInterval(this.collector);
     this.loopDelay.stop();
+    // Open live streams would keep the API server from closing.
+    this.dashboard.close();
     await this.operator.stop();
     await this.store.flush();
     this.instances.close();
