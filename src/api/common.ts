@@ -1,11 +1,11 @@
 // Small building blocks shared by several kinds.
 import { z } from 'zod';
+import { hasControlCharacter } from './control-characters.js';
 import { msg, report } from './errors.js';
 
-export const nonEmptyString = z.string().min(1);
+export { hasControlCharacter };
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
-export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text);
+export const nonEmptyString = z.string().min(1);
 
 /**
  * A name or value that ends up in a configuration file, a command argument or SQL: a newline

@@ -6,7 +6,7 @@
 // that field. Both are rejected at apply time rather than silently overridden.
 import { msg, type Finding } from './errors.js';
 import { parseGucBool } from './guc-catalog.js';
-import { hasControlCharacter } from './common.js';
+import { hasControlCharacter } from './control-characters.js';
 
 export { hasControlCharacter };
 

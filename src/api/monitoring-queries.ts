@@ -2,7 +2,7 @@
 // spec.monitoring.customQueriesConfigMap/Secret names), parsed into data. A document that does not
 // fit is refused whole, with the path of each problem, before any instance runs a query from it.
 import { parseDocument } from 'yaml';
-import { hasControlCharacter } from './common.js';
+import { hasControlCharacter } from './control-characters.js';
 import type { Finding } from './errors.js';
 import { findTooDeep, MAX_YAML_ALIASES } from './yaml-bounds.js';
 

@@ -12,12 +12,12 @@ import { secretNames } from '../api/names.js';
 import { handout } from './instance-handout.js';
 import type { EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
-import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster } from './types.js';
+import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster, ResolvedQueries } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
-import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference, type ResolvedQueries } from './monitoring.js';
+import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference } from './monitoring.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
 function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {

@@ -7,7 +7,7 @@ import { DEFAULT_MONITORING_QUERIES } from '../api/default-monitoring-queries.js
 import { goDurationSeconds } from '../api/go-duration.js';
 import { mergeQueries, parseMonitoringQueries, type MonitoringQuery, type ParsedQueries } from '../api/monitoring-queries.js';
 import type { ClusterFacts, MonitoringSpec } from '../instance/spec.js';
-import type { ObservedPodMonitor } from './types.js';
+import type { ObservedPodMonitor, ResolvedQueries } from './types.js';
 
 export const DEFAULT_QUERIES_TTL_SECONDS = 30;
 
@@ -28,11 +28,6 @@ export interface QueriesDocument extends QueriesReference {
 }
 
 /** The queries to run and what keeps the Cluster's own documents from being used as they are now. */
-export interface ResolvedQueries {
-  queries: MonitoringQuery[];
-  problems: string[];
-}
-
 /** The documents the Cluster names, in the order they are merged: ConfigMaps, then Secrets. */
 export function queriesReferences(cluster: Cluster): QueriesReference[] {
   const m = cluster.spec.monitoring;

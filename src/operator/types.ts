@@ -2,7 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
-import type { ResolvedQueries } from './monitoring.js';
+import type { MonitoringQuery } from '../api/monitoring-queries.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
 export type InstanceConfig = Pick<
@@ -94,6 +94,12 @@ export interface ObservedCluster {
 }
 
 /** What the platform sees of a Cluster's PodMonitor (the Prometheus operator's monitoring.coreos.com/v1). */
+/** spec.monitoring's documents resolved (operator/monitoring.ts): the queries to run and what is wrong with the rest. */
+export interface ResolvedQueries {
+  queries: MonitoringQuery[];
+  problems: string[];
+}
+
 export interface ObservedPodMonitor {
   /** The PodMonitor kind is served: the Prometheus operator's CRD is installed. */
   kindServed: boolean;

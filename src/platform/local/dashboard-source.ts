@@ -5,7 +5,6 @@ import type { StoredCluster } from '../../api/cluster-status.js';
 import type { ClusterSnapshot, DashboardSource, MetricsText, SourceEvent } from '../../dashboard/source.js';
 import type { ControlPlane } from './control-plane.js';
 import type { EventObject } from './events.js';
-import type { InstanceRecord } from './instances.js';
 
 /** A scrape the page waits for: an exporter slower than this shows no rates for that sample. */
 const METRICS_TIMEOUT_MS = 1000;
@@ -39,7 +38,7 @@ export class LocalDashboardSource implements DashboardSource {
     const backups = this.d.store.listSync('Backup', namespace, (b) => (b as StoredBackup).spec.cluster.name === name) as StoredBackup[];
     const events = [this.d.events.eventsFor(namespace, 'Cluster', name), ...backups.map((b) => this.d.events.eventsFor(namespace, 'Backup', b.metadata.name))].flat();
     // The metrics port is recorded once the platform allocates one (issue 14's exporter).
-    const records = this.d.instances.records(namespace, name).map(({ record }) => record as InstanceRecord & { metricsPort?: number });
+    const records = this.d.instances.records(namespace, name).map(({ record }) => record);
     const [instances, texts] = await Promise.all([this.d.instances.observe(cluster), Promise.all(records.map((r) => scrape(r.metricsPort)))]);
     return { cluster, instances, backups, events: events.map(sourceEvent), metrics: Object.fromEntries(records.map((r, i) => [r.name, texts[i]])), now: new Date() };
   }
