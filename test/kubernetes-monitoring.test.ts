@@ -5,7 +5,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:https';
-import { ApiException, ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '../src/api/index.js';
 import { planPodMonitor } from '../src/operator/monitoring.js';
 import { OperatorMetrics } from '../src/platform/kubernetes/metrics.js';
@@ -13,7 +13,7 @@ import { KubePodMonitors } from '../src/platform/kubernetes/pod-monitors.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { issueServingCertificate } from '../src/platform/kubernetes/webhook-cert.js';
 import { startWebhookServer } from '../src/platform/kubernetes/webhook.js';
-import { installCrds, registerWebhooks } from './support/crds.js';
+import { installCrds, registerWebhooks, installPodMonitorCrd } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
@@ -78,20 +78,7 @@ test('enablePodMonitor: a clear condition without the CRD; with it the PodMonito
   assert.equal(before.condition?.ok, false);
   assert.match(before.condition?.message ?? '', /PodMonitor kind \(monitoring\.coreos\.com\/v1\) is not served: install the Prometheus operator's CRD podmonitors\.monitoring\.coreos\.com/);
 
-  // A stand-in for the Prometheus operator's CRD: the kind, served, with any content.
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await ext.createCustomResourceDefinition({
-    body: {
-      metadata: { name: 'podmonitors.monitoring.coreos.com' },
-      spec: {
-        group: 'monitoring.coreos.com',
-        scope: 'Namespaced',
-        names: { plural: 'podmonitors', singular: 'podmonitor', kind: 'PodMonitor', listKind: 'PodMonitorList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-      },
-    },
-  });
-  await eventually('the PodMonitor kind served', async () => ((await ext.readCustomResourceDefinition({ name: 'podmonitors.monitoring.coreos.com' })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined), 30_000);
+  await installPodMonitorCrd(kc);
   const monitors = new KubePodMonitors(store);
   const plan = planPodMonitor(cluster, await monitors.observe(cluster));
   assert.deepEqual(plan.action, { kind: 'applyPodMonitor' });

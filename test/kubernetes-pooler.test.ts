@@ -15,7 +15,7 @@ import type { Server } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  ApiextensionsV1Api,
+  
   ApiException,
   AppsV1Api,
   CoreV1Api,
@@ -32,7 +32,7 @@ import { KubePoolers } from '../src/platform/kubernetes/poolers.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { issueServingCertificate } from '../src/platform/kubernetes/webhook-cert.js';
 import { startWebhookServer } from '../src/platform/kubernetes/webhook.js';
-import { installCrds, registerWebhooks } from './support/crds.js';
+import { installCrds, registerWebhooks, installPodMonitorCrd } from './support/crds.js';
 import { REPO } from './support/env.js';
 import { freePort } from './support/s3.js';
 import { eventually, ownedTempDir, POOLER_MAIN, removeDir, unprivileged } from './support/pooler.js';
@@ -313,20 +313,7 @@ test('the pooler’s ServiceAccount may get and watch its config Secret and its 
 
 test('spec.monitoring.enablePodMonitor makes CloudNativePG’s PodMonitor once the Prometheus operator’s CRD is there, and taking it back removes it', async () => {
   await runtime.apply(await readPooler('pg-pooler'), handout('transaction'));
-  // A stand-in for the Prometheus operator's CRD: the kind, served, with any content.
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await ext.createCustomResourceDefinition({
-    body: {
-      metadata: { name: 'podmonitors.monitoring.coreos.com' },
-      spec: {
-        group: 'monitoring.coreos.com',
-        scope: 'Namespaced',
-        names: { plural: 'podmonitors', singular: 'podmonitor', kind: 'PodMonitor', listKind: 'PodMonitorList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-      },
-    },
-  });
-  await eventually('the PodMonitor kind served', async () => ((await ext.readCustomResourceDefinition({ name: 'podmonitors.monitoring.coreos.com' })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined), 30_000);
+  await installPodMonitorCrd(kc);
   const monitor = () => custom().getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace: NS, plural: 'podmonitors', name: 'pg-pooler' }) as Promise<{ spec: unknown; metadata: { labels?: Record<string, string> } }>;
   await patchPooler('pg-pooler', { monitoring: { enablePodMonitor: true } });
   // The API server may still be catching up with the new kind: apply until it is made.

@@ -60,7 +60,7 @@ export interface Store {
 }
 
 /** The Secret and the barmanObjectStore stanza both clusters use. */
-export function secretManifest(s: Store): string {
+export function secretManifest(s: Pick<Store, 'accessKeyId' | 'secretAccessKey'>): string {
   const b64 = (x: string) => Buffer.from(x).toString('base64');
   return `apiVersion: v1
 kind: Secret

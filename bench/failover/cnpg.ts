@@ -1,14 +1,10 @@
 // cnpg-ts under test: a 3-instance Cluster in a private CNPG_HOME, driven only through the CLI as
 // a user would drive it (as bench/bootstrap does), the writer on the X-rw endpoint.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../src/api/names.js';
-import { killMentioning, onCleanup, run, signal } from './procs.js';
+import { onCleanup, signal } from './procs.js';
 import type { Health, System, Victim } from './trial.js';
+import { BenchHome } from '../local-home.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const NAME = 'failover';
 const HEALTHY = 'Cluster in healthy state';
 
@@ -68,7 +64,8 @@ export function missing(r: StatusReport, synchronous: boolean, victim?: string):
 export class CnpgSystem implements System<CnpgVictim> {
   readonly name = 'cnpg';
   readonly kinds = CNPG_KINDS;
-  readonly home = mkdtempSync(join(tmpdir(), 'cnpg-failover-'));
+  private readonly bench = new BenchHome('cnpg-failover-');
+  readonly home = this.bench.dir;
   private uri = '';
   readonly stop: () => Promise<void>;
 
@@ -76,10 +73,8 @@ export class CnpgSystem implements System<CnpgVictim> {
     this.stop = onCleanup(() => this.teardown());
   }
 
-  private async cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
-    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, CNPG_HOME: this.home }, input, timeoutMs });
-    if (r.code !== 0) throw new Error(`cnpg ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    return r.stdout;
+  private cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
+    return this.bench.cnpg(args, input, timeoutMs);
   }
 
   async start(): Promise<void> {
@@ -148,18 +143,7 @@ export class CnpgSystem implements System<CnpgVictim> {
     return why === undefined ? { healthy: true, detail: 'healthy', primary: r.currentPrimary } : { healthy: false, detail: why };
   }
 
-  private async teardown(): Promise<void> {
-    // A deleted cluster stops its instances cleanly; whatever is left is killed below.
-    await this.cnpg(['delete', 'cluster', NAME], undefined, 60_000).catch(() => undefined);
-    await this.cnpg(['wait', '--for=delete', `cluster/${NAME}`, '--timeout=60s'], undefined, 70_000).catch(() => undefined);
-    await this.cnpg(['operator', 'stop'], undefined, 30_000).catch(() => undefined);
-    try {
-      signal((JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
-    } catch {
-      /* not running */
-    }
-    // Managers, postmasters and the endpoint proxy all name the home in their command line.
-    await killMentioning(this.home);
-    rmSync(this.home, { recursive: true, force: true });
+  private teardown(): Promise<void> {
+    return this.bench.remove(NAME);
   }
 }

@@ -1,17 +1,14 @@
 // What bench/metrics measures: a 1-instance cnpg-ts Cluster in a private CNPG_HOME (driven through
 // the CLI as a user would), filled with many tables and databases so the default queries have
 // something to walk, and its instance manager's /metrics.
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LABELS } from '../../src/api/names.js';
-import { killMentioning, onCleanup, run, signal } from '../failover/procs.js';
+import { onCleanup } from '../failover/procs.js';
 import { withPort } from '../pooler/system.js';
+import { BenchHome } from '../local-home.js';
+import { secretManifest } from '../backup/systems.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const CLUSTER = 'bench-metrics';
 
 interface Pod {
@@ -54,21 +51,9 @@ spec:
 ${backup}`;
 }
 
-export function s3SecretManifest(accessKeyId: string, secretAccessKey: string): string {
-  const b64 = (x: string) => Buffer.from(x).toString('base64');
-  return `apiVersion: v1
-kind: Secret
-metadata:
-  name: bench-s3
-type: Opaque
-data:
-  ACCESS_KEY_ID: ${b64(accessKeyId)}
-  SECRET_ACCESS_KEY: ${b64(secretAccessKey)}
-`;
-}
-
 export class MetricsBenchSystem {
-  readonly home = mkdtempSync(join(tmpdir(), 'cnpg-metrics-bench-'));
+  private readonly bench = new BenchHome('cnpg-metrics-bench-');
+  readonly home = this.bench.dir;
   /** The superuser's URI straight to the instance's port, database app. */
   superuserUri = '';
   metricsUrl = '';
@@ -80,14 +65,12 @@ export class MetricsBenchSystem {
     this.stop = onCleanup(() => this.teardown());
   }
 
-  async cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
-    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, CNPG_HOME: this.home }, input, timeoutMs });
-    if (r.code !== 0) throw new Error(`cnpg ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    return r.stdout;
+  cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
+    return this.bench.cnpg(args, input, timeoutMs);
   }
 
   async start(ttlSeconds: number, s3?: S3Target & { accessKeyId: string; secretAccessKey: string }): Promise<void> {
-    if (s3) await this.cnpg(['apply', '-f', '-'], s3SecretManifest(s3.accessKeyId, s3.secretAccessKey));
+    if (s3) await this.cnpg(['apply', '-f', '-'], secretManifest(s3));
     await this.cnpg(['apply', '-f', '-'], clusterManifest(ttlSeconds, s3));
     await this.cnpg(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=300s'], undefined, 320_000);
     const pod = (JSON.parse(await this.cnpg(['get', 'pods', '-l', `${LABELS.cluster}=${CLUSTER}`, '-o', 'json'])) as { items: Pod[] }).items[0];
@@ -145,16 +128,7 @@ export class MetricsBenchSystem {
     return { ms: performance.now() - t0, bytes: body.length, ok: res.ok };
   }
 
-  private async teardown(): Promise<void> {
-    await this.cnpg(['delete', 'cluster', CLUSTER], undefined, 60_000).catch(() => undefined);
-    await this.cnpg(['wait', '--for=delete', `cluster/${CLUSTER}`, '--timeout=60s'], undefined, 70_000).catch(() => undefined);
-    await this.cnpg(['operator', 'stop'], undefined, 30_000).catch(() => undefined);
-    try {
-      signal((JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
-    } catch {
-      /* not running */
-    }
-    await killMentioning(this.home);
-    rmSync(this.home, { recursive: true, force: true });
+  private teardown(): Promise<void> {
+    return this.bench.remove(CLUSTER);
   }
 }

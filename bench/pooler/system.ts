@@ -4,16 +4,15 @@
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { LABELS } from '../../src/api/names.js';
 import { lookupUser } from '../../src/platform/local/home.js';
 import { freePort } from '../../src/platform/local/ports.js';
-import { killMentioning, onCleanup, run, signal } from '../failover/procs.js';
+import { killMentioning, onCleanup, signal } from '../failover/procs.js';
+import { BenchHome } from '../local-home.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const CLUSTER = 'bench';
 /** The issue's setting: 1000 clients must share what 100 connections allow. */
 export const MAX_CONNECTIONS = 100;
@@ -99,7 +98,8 @@ export function withPort(uri: string, port: number): string {
 }
 
 export class BenchSystem {
-  readonly home = mkdtempSync(join(tmpdir(), 'cnpg-pooler-bench-'));
+  private readonly bench = new BenchHome('cnpg-pooler-bench-');
+  readonly home = this.bench.dir;
   private readonly refDir = mkdtempSync(join(tmpdir(), 'pgbouncer-ref-'));
   private reference?: ChildProcess;
   private readonly poolers: string[] = [];
@@ -111,10 +111,8 @@ export class BenchSystem {
     this.stop = onCleanup(() => this.teardown());
   }
 
-  async cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
-    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, CNPG_HOME: this.home }, input, timeoutMs });
-    if (r.code !== 0) throw new Error(`cnpg ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    return r.stdout;
+  cnpg(args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
+    return this.bench.cnpg(args, input, timeoutMs);
   }
 
   async start(): Promise<void> {
@@ -228,18 +226,8 @@ export class BenchSystem {
   private async teardown(): Promise<void> {
     await this.stopReference();
     for (const name of this.poolers) await this.cnpg(['delete', 'pooler', name], undefined, 60_000).catch(() => undefined);
-    await this.cnpg(['delete', 'cluster', CLUSTER], undefined, 60_000).catch(() => undefined);
-    await this.cnpg(['wait', '--for=delete', `cluster/${CLUSTER}`, '--timeout=60s'], undefined, 70_000).catch(() => undefined);
-    await this.cnpg(['operator', 'stop'], undefined, 30_000).catch(() => undefined);
-    try {
-      signal((JSON.parse(readFileSync(join(this.home, 'operator.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
-    } catch {
-      /* not running */
-    }
-    // Managers, postmasters, endpoint proxies and pooler managers all name the home.
-    await killMentioning(this.home);
+    await this.bench.remove(CLUSTER);
     await killMentioning(this.refDir);
-    rmSync(this.home, { recursive: true, force: true });
     rmSync(this.refDir, { recursive: true, force: true });
   }
 }

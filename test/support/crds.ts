@@ -39,3 +39,21 @@ export async function registerWebhooks(kc: KubeConfig, port: number, kinds: stri
   await admission.createValidatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-validating-webhook-configuration' }, webhooks: kinds.map((k) => hook('validate', k)) } });
   await admission.createMutatingWebhookConfiguration({ body: { metadata: { name: 'cnpg-mutating-webhook-configuration' }, webhooks: kinds.map((k) => hook('mutate', k)) } });
 }
+
+/** A stand-in for the Prometheus operator's CRD: the PodMonitor kind, served, with any content. */
+export async function installPodMonitorCrd(kc: KubeConfig): Promise<void> {
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const name = 'podmonitors.monitoring.coreos.com';
+  await ext.createCustomResourceDefinition({
+    body: {
+      metadata: { name },
+      spec: {
+        group: 'monitoring.coreos.com',
+        scope: 'Namespaced',
+        names: { plural: 'podmonitors', singular: 'podmonitor', kind: 'PodMonitor', listKind: 'PodMonitorList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+  });
+  await eventually('the PodMonitor kind served', async () => ((await ext.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined), 30_000);
+}
