@@ -43,6 +43,8 @@ export interface ClusterStatus {
   lastSuccessfulBackup?: string;
   lastFailedBackup?: string;
   observedGeneration?: number;
+  /** Where the instances run (CloudNativePG's field, without the topology labels it also extracts). */
+  topology?: { nodesUsed: number; successfullyExtracted: boolean };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
 }

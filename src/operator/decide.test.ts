@@ -114,6 +114,14 @@ test('a healthy cluster does nothing but route, and reports Ready', () => {
   assert.equal(plan.requeueAfterMs, undefined);
 });
 
+test('status.topology counts the nodes the instances run on, and says when one is not known', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1' });
+  const spread = planCluster(c, observed([inst(1, 1, { node: 'a' }), inst(2, 1, { node: 'b' }), inst(3, 1, { node: 'a' })], c), 15);
+  assert.deepEqual(spread.status.topology, { nodesUsed: 2, successfullyExtracted: true });
+  const unknown = planCluster(c, observed([inst(1, 1, { node: 'a' }), inst(2, 1), inst(3, 1, { node: 'a' })], c), 15);
+  assert.deepEqual(unknown.status.topology, { nodesUsed: 1, successfullyExtracted: false });
+});
+
 test('a parameter change reconfigures every instance; pending restarts go replicas first, then the primary', () => {
   const base = cluster(3, {}, { currentPrimary: 'pg-1' });
   const changed = cluster(3, { postgresql: { parameters: { max_connections: '300' }, enableAlterSystem: false } } as Partial<Cluster['spec']>, { currentPrimary: 'pg-1' });

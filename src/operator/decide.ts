@@ -342,6 +342,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     instancesReportedState: Object.fromEntries(
       instances.filter((i) => i.status?.isPrimary !== undefined).map((i) => [i.name, { isPrimary: i.status?.isPrimary === true, timeLineID: i.status?.timeLineID }]),
     ),
+    topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined) },
     timelineID: instances.find((i) => i.name === primary)?.status?.timeLineID ?? previous.timelineID,
     systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
     conditions: [condition('Ready', healthy, ['ClusterIsReady', 'ClusterIsNotReady'], healthy ? 'Cluster is Ready' : progress.phase, previous.conditions, now)],

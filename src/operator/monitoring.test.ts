@@ -118,6 +118,8 @@ test('cluster facts come from the spec and the recorded status', () => {
   assert.deepEqual(clusterFacts(c, {}, 0, true).syncReplicas, { min: 1, max: 2, expected: 1 });
   assert.equal(clusterFacts(c, {}, 0, true).manualSwitchoverRequired, true);
   assert.deepEqual(clusterFacts(cluster(undefined), {}, 2, false).syncReplicas, { min: 0, max: 0, expected: 0 });
+  assert.equal(clusterFacts(c, { topology: { nodesUsed: 2, successfullyExtracted: true } }, 0, false).nodesUsed, 2);
+  assert.equal(clusterFacts(c, { topology: { nodesUsed: 1, successfullyExtracted: false } }, 0, false).nodesUsed, -1, 'a count missing some instances is not the count');
 });
 
 test('every instance config carries the monitoring, and a query change changes the hash (a reconfigure, not a restart)', () => {

@@ -99,7 +99,7 @@ export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyRepli
     replicaMode: cluster.spec.replica?.enabled === true,
     manualSwitchoverRequired: waitingForUser,
     syncReplicas,
-    nodesUsed: -1,
+    nodesUsed: status.topology?.successfullyExtracted ? status.topology.nodesUsed : -1,
     ...(status.firstRecoverabilityPoint ? { firstRecoverabilityPoint: status.firstRecoverabilityPoint } : {}),
     ...(status.lastSuccessfulBackup ? { lastAvailableBackup: status.lastSuccessfulBackup } : {}),
     ...(status.lastFailedBackup ? { lastFailedBackup: status.lastFailedBackup } : {}),

@@ -58,6 +58,8 @@ export interface ObservedInstance {
   statusError?: string;
   /** `refused`: nothing listened; `timeout`: no answer in time; anything else is `error`. */
   statusErrorKind?: StatusErrorKind;
+  /** The machine (Kubernetes node) the instance runs on, where the platform knows it. */
+  node?: string;
   /** When the manager process started, where the platform knows it. */
   managerStartedAt?: string;
   /** With the manager not running: whether its postmaster still does (a manager killed alone). */

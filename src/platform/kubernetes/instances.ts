@@ -127,6 +127,7 @@ export class KubeInstances implements InstanceRuntime {
           peersNow: peersOf(pods, name),
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
+          node: pod?.spec?.nodeName,
         };
         if (!running || !pod) return observed;
         try {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../api/index.js';
 import { InstanceClient } from '../../instance/client.js';
@@ -209,6 +210,8 @@ export class LocalInstances implements InstanceRuntime {
           peersNow: this.peersOf(ns, cluster.metadata.name, record.name),
           role: record.role,
           managerStartedAt: record.managerStartedAt,
+          // Every local instance runs on this machine.
+          node: hostname(),
         };
         if (running) {
           this.watcher?.watch(record);
