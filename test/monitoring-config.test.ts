@@ -61,6 +61,16 @@ test('each instance has a metrics port of its own, in its spec and in get pods -
   assert.match(row ?? '', new RegExp(`\\b${spec.metricsPort}$`));
 });
 
+test('the manager runs with a fixed mmap threshold, and its PostgreSQL with glibc\'s default', async () => {
+  const pod = (await env.pods(CLUSTER))[0];
+  const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  assert.ok(pod?.status.local.managerPid);
+  assert.ok(environ(pod.status.local.managerPid).includes('MALLOC_MMAP_THRESHOLD_=131072'));
+  const pgdata = join(env.home, 'instances', 'default', CLUSTER, `${CLUSTER}-1`, 'pgdata');
+  const postmaster = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  assert.ok(!environ(postmaster).some((v) => v.startsWith('MALLOC_')), 'PostgreSQL does not inherit it');
+});
+
 test('the custom queries follow the defaults in every instance spec, with the TTL asked for', () => {
   const spec = specOf();
   assert.equal(spec.monitoring?.queriesTtlSeconds, 10);

@@ -3,6 +3,7 @@
 // `node main.js --pod` in a Kubernetes Pod, where the folder, the spec and the address come from
 // the environment the Pod template sets (see platform/kubernetes/specs.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { keepAllocatorEnvFromChildren } from './allocator-env.js';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
 import { createExporter, MetricsEndpoint } from './metrics-exporter.js';
@@ -26,6 +27,7 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
 }
 
 async function main(): Promise<void> {
+  keepAllocatorEnvFromChildren();
   const pod = process.argv[2] === '--pod' ? await podRoot() : undefined;
   const root = pod?.root ?? process.argv[2];
   if (!root) {

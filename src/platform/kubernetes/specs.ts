@@ -3,6 +3,7 @@
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
+import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 import { instancePaths } from '../../instance/paths.js';
 import { ROUTES } from '../../instance/protocol.js';
 
@@ -118,6 +119,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
             { name: 'CLUSTER_NAME', value: name },
             { name: 'CNPG_INSTANCE_ROOT', value: PGDATA_MOUNT },
             { name: 'CNPG_SPEC_DIR', value: SPEC_MOUNT },
+            ...Object.entries(MANAGER_ALLOCATOR_ENV).map(([name, value]) => ({ name, value })),
             // The manager's socket, for psql run by `kubectl exec` (as `kubectl cnpg psql` does).
             { name: 'PGHOST', value: instancePaths(PGDATA_MOUNT, POSTGRES_PORT).socketDir },
           ],

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, fchownSync, fstatSync, mkdirSync, openSync, chmodSync, chownSync, lstatSync } from 'node:fs';
 import { writeFileAtomicallySync } from '../../objectstore/atomic-file.js';
 import type { OsUser } from './home.js';
+import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 
 const { O_WRONLY, O_CREAT, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -55,7 +56,7 @@ export function spawnOwnedManager(args: string[], logPath: string, home: string,
       stdio: ['ignore', log, log],
       uid: user?.uid,
       gid: user?.gid,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home, TZ: process.env.TZ ?? 'UTC' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home, TZ: process.env.TZ ?? 'UTC', ...MANAGER_ALLOCATOR_ENV },
     });
     child.unref();
     return child.pid;
