@@ -10,7 +10,8 @@ export interface InstanceMetrics {
 const SAMPLE = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g;
 
-function samples(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
+/** Every sample line of a /metrics page, its labels unescaped. */
+export function metricSamples(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
   const out = [];
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
@@ -23,7 +24,7 @@ function samples(text: string): Array<{ name: string; labels: Record<string, str
 }
 
 export function instanceMetricsFrom(text: string): InstanceMetrics {
-  const all = samples(text);
+  const all = metricSamples(text);
   const one = (name: string) => all.find((s) => s.name === name)?.value;
   const databaseSizes: Record<string, number> = {};
   for (const s of all) if (s.name === 'cnpg_pg_database_size_bytes' && s.labels.datname !== undefined) databaseSizes[s.labels.datname] = s.value;
