@@ -53,8 +53,33 @@ export class TestEnv {
   /** Runs and insists on success, returning stdout. */
   async ok(args: string[], input?: string, timeoutMs?: number): Promise<string> {
     const r = await this.run(args, input, timeoutMs);
-    if (r.code !== 0) throw new Error(`cnpg ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    if (r.code !== 0) {
+      const state = args[0] === 'wait' ? `\n${await this.diagnostics()}` : '';
+      throw new Error(`cnpg ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}${state}`);
+    }
     return r.stdout;
+  }
+
+  /** What a person would look at when a wait times out: objects, pods and the tails of every log. */
+  async diagnostics(): Promise<string> {
+    const tail = (file: string, bytes = 3000): string => {
+      try {
+        return readFileSync(file, 'utf8').slice(-bytes);
+      } catch {
+        return '(none)';
+      }
+    };
+    const parts: string[] = [];
+    for (const args of [['get', 'clusters', '-o', 'yaml'], ['get', 'pods', '-o', 'wide']]) {
+      const r = await this.run(args, undefined, 20_000).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+      parts.push(`--- cnpg ${args.join(' ')}\n${r.stdout.slice(-6000)}${r.stderr}`);
+    }
+    parts.push(`--- operator.log\n${tail(join(this.home, 'operator.log'), 6000)}`);
+    for (const root of this.instanceRoots().filter((r) => existsSync(instancePaths(r).managerLog))) {
+      const paths = instancePaths(root);
+      parts.push(`--- ${paths.managerLog}\n${tail(paths.managerLog)}`, `--- ${paths.postgresLog}\n${tail(paths.postgresLog, 1500)}`);
+    }
+    return parts.join('\n');
   }
 
   async json<T = unknown>(args: string[]): Promise<T> {
