@@ -33,6 +33,8 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkPlugins(spec, ctx);
   checkCapacity(spec, ctx);
   checkOwnerPassword(spec, ctx);
+  checkEnvironment(spec, ctx);
+  checkIsolationCheck(spec, ctx);
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }
@@ -138,6 +140,38 @@ function checkPlugins(spec: Spec, ctx: Ctx): void {
 }
 
 /** An absolute ceiling: beyond it a typo (an extra zero) would fork servers by the thousand. */
+/** The variables the operator sets in an instance's container, which a user's would shadow (CloudNativePG's list, and POD_IP). */
+export function isReservedEnvironmentVariable(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper.startsWith('CNPG_') || upper.startsWith('PG') || ['POD_NAME', 'POD_IP', 'NAMESPACE', 'CLUSTER_NAME'].includes(upper);
+}
+
+function checkEnvironment(spec: Spec, ctx: Ctx): void {
+  (spec.env ?? []).forEach((entry, index) => {
+    if (typeof entry.name === 'string' && isReservedEnvironmentVariable(entry.name)) report(ctx, at('env', index, 'name'), msg.reservedEnvironmentVariable(entry.name));
+  });
+}
+
+// spec.probes is handed to Kubernetes as it is, except the isolation check, which the manager reads.
+function checkIsolationCheck(spec: Spec, ctx: Ctx): void {
+  const check = (spec.probes?.liveness as { isolationCheck?: unknown } | undefined)?.isolationCheck;
+  if (check === undefined) return;
+  const path = (...rest: string[]) => at('probes', 'liveness', 'isolationCheck', ...rest);
+  if (typeof check !== 'object' || check === null || Array.isArray(check)) {
+    report(ctx, path(), msg.isolationCheckShape());
+    return;
+  }
+  for (const [key, value] of Object.entries(check)) {
+    if (key === 'enabled') {
+      if (typeof value !== 'boolean') report(ctx, path(key), msg.isolationCheckShape());
+    } else if (key === 'requestTimeout' || key === 'connectionTimeout') {
+      if (!Number.isInteger(value) || (value as number) < 1) report(ctx, path(key), msg.isolationCheckTimeout(value));
+    } else {
+      report(ctx, path(key), msg.isolationCheckShape());
+    }
+  }
+}
+
 export const MAX_INSTANCES = 100;
 // PostgreSQL's own default; the operator does not override it.
 const DEFAULT_MAX_WAL_SENDERS = 10;

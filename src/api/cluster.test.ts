@@ -179,3 +179,19 @@ test('a Cluster name of 50 characters is fine, 51 is not', () => {
   assert.match(rejectionOf(clusterManifest({}, 'a'.repeat(51)))[0] ?? '', /metadata\.name: must be at most 50 characters \(got 51\): names derived from it/);
   assert.match(rejectionOf(clusterManifest({}, 'pg.example'))[0] ?? '', /RFC 1123 label/);
 });
+
+test('spec.env may not set a variable the operator sets in the instance container', () => {
+  for (const name of ['PGDATA', 'pghost', 'CNPG_SPEC_DIR', 'POD_NAME', 'POD_IP', 'NAMESPACE', 'CLUSTER_NAME']) {
+    const lines = rejectionOf(clusterManifest({ storage, env: [{ name: 'TZ', value: 'UTC' }, { name, value: 'x' }] }));
+    assert.match(lines.join('\n'), new RegExp(`spec\\.env\\[1\\]\\.name: environment variable "${name}" is set by the operator`), name);
+  }
+  assert.equal(accept({ storage, env: [{ name: 'TZ', value: 'UTC' }, { name: 'MY_PGDATA', value: 'x' }] }).spec.env?.length, 2);
+});
+
+test('probes.liveness.isolationCheck: enabled, requestTimeout and connectionTimeout (ms), nothing else', () => {
+  const liveness = (isolationCheck: unknown) => clusterManifest({ storage, probes: { liveness: { periodSeconds: 5, isolationCheck } } });
+  assert.ok(accept({ storage, probes: { liveness: { isolationCheck: { enabled: false, requestTimeout: 2000, connectionTimeout: 500 } } } }));
+  assert.match(rejectionOf(liveness({ requestTimeout: 0 })).join('\n'), /spec\.probes\.liveness\.isolationCheck\.requestTimeout: must be a whole number of milliseconds, at least 1 \(got 0\)/);
+  assert.match(rejectionOf(liveness({ enabled: 'yes' })).join('\n'), /spec\.probes\.liveness\.isolationCheck\.enabled: isolationCheck takes enabled/);
+  assert.match(rejectionOf(liveness({ timeout: 5 })).join('\n'), /spec\.probes\.liveness\.isolationCheck\.timeout: isolationCheck takes/);
+});

@@ -214,6 +214,10 @@ export const msg = {
   reservedRole: (name: string) =>
     `role ${show(name)} is reserved for the operator and cannot be managed (reserved: postgres, streaming_replica, and names starting with pg_)`,
   passwordAndDisabled: () => 'passwordSecret and disablePassword cannot both be set',
+  reservedEnvironmentVariable: (name: string) =>
+    `environment variable ${show(name)} is set by the operator (reserved: names starting with PG or CNPG_, POD_NAME, POD_IP, NAMESPACE, CLUSTER_NAME); pick another name`,
+  isolationCheckShape: () => 'isolationCheck takes enabled (true or false), requestTimeout and connectionTimeout (milliseconds)',
+  isolationCheckTimeout: (got: unknown) => `must be a whole number of milliseconds, at least 1 (got ${show(got)})`,
   reservedServiceName: (name: string) => `service name ${show(name)} is reserved for the default services`,
   pluginWalArchivers: () => 'at most one plugin may have isWALArchiver: true',
   pluginArchiverWithBarman: () =>

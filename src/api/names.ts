@@ -50,6 +50,8 @@ export const ANNOTATIONS = {
   role: 'cnpg.io/instanceRoleWanted',
   /** The peers an instance manager was last told of. */
   peers: 'cnpg.io/peers',
+  /** On an instance Pod: a digest of the Pod spec it was made from (platform/kubernetes/specs.ts podSpecHash). */
+  podSpecHash: 'cnpg.io/podSpecHash',
   /** On a Pooler's Deployment and Service: a digest of the spec (and image) they were made from. */
   poolerSpecHash: 'cnpg.io/poolerSpecHash',
 } as const;

@@ -1,5 +1,6 @@
 // The Secret side of the Cluster's certificates: what the Secrets hold (for the pure plan in
 // certificates.ts) and issuing into them.
+import { withInheritedMetadata } from '../api/inherited-metadata.js';
 import type { Cluster } from '../api/index.js';
 import type { KubeObject } from '../api/meta.js';
 import type { TlsMaterial } from '../instance/spec.js';
@@ -46,7 +47,7 @@ export async function issueCertificate(store: ResourceStore, cluster: Cluster, a
   if (r.certificate === 'authority') {
     const key = r.keepKey ? (await readSecretValues(store, namespace, action.name))?.['ca.key'] : undefined;
     const ca = await issueAuthority(r.subject, now, key);
-    await store.put(certificateSecret(cluster.metadata.name, namespace, action.name, 'Opaque', { 'ca.crt': ca.cert, 'ca.key': ca.key }));
+    await store.put(withInheritedMetadata(cluster, certificateSecret(cluster.metadata.name, namespace, action.name, 'Opaque', { 'ca.crt': ca.cert, 'ca.key': ca.key })));
     return;
   }
   const authority = await readSecretValues(store, namespace, r.authority);
@@ -58,7 +59,7 @@ export async function issueCertificate(store: ResourceStore, cluster: Cluster, a
   }
   const names = r.certificate === 'server' ? r.names : [];
   const leaf = await issueLeaf({ authority: { cert: caCert, key: caKey }, commonName: r.commonName, names, usage: r.certificate, now });
-  await store.put(certificateSecret(cluster.metadata.name, namespace, action.name, 'kubernetes.io/tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key }));
+  await store.put(withInheritedMetadata(cluster, certificateSecret(cluster.metadata.name, namespace, action.name, 'kubernetes.io/tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key })));
 }
 
 /** What the instances need to serve TLS; throws, naming the Secret, while one is missing. */

@@ -1,5 +1,6 @@
 // Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
 import { isDeepStrictEqual } from 'node:util';
+import { withInheritedMetadata } from '../api/inherited-metadata.js';
 import type { KubeObject } from '../api/meta.js';
 import { clusterMajor, type Pooler } from '../api/index.js';
 import { majorFromImageName } from '../api/image.js';
@@ -172,6 +173,8 @@ export class ClusterController {
         return instances.stop(cluster, action.name);
       case 'removeInstance':
         return instances.remove(cluster, action.name);
+      case 'resizeVolume':
+        return instances.resizeVolume?.(cluster, action.name, action.role, action.size);
       case 'routeEndpoints':
         return endpoints.route(cluster, { rw: action.rw, ro: action.ro, r: action.r });
       case 'recordEvent':
@@ -212,7 +215,7 @@ export class ClusterController {
     } else {
       password = existing ? decodeData(existing).password : undefined;
     }
-    const wanted = credentialSecret({
+    const wanted = withInheritedMetadata(cluster, credentialSecret({
       cluster: cluster.metadata.name,
       namespace,
       name: a.name,
@@ -221,7 +224,7 @@ export class ClusterController {
       password: password ?? generatePassword(),
       dbname: a.dbname,
       rw: addresses.rw,
-    });
+    }));
     const labelsKept = Object.entries(wanted.metadata.labels ?? {}).every(([k, v]) => existing?.metadata.labels?.[k] === v);
     if (existing && isDeepStrictEqual(existing.data, wanted.data) && existing.type === wanted.type && labelsKept) return;
     const drift = existing ? secretDrift(existing, wanted, labelsKept) : undefined;

@@ -1,11 +1,13 @@
 // Pure builders: a Cluster (and an instance of it) → the Kubernetes objects that run it. Names,
 // labels and ports are CloudNativePG's, so selectors and dashboards written for it keep working.
+import { createHash } from 'node:crypto';
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 import { instancePaths } from '../../instance/paths.js';
-import { ROUTES } from '../../instance/protocol.js';
+import { containerSecurityContext, extraVolumes, instanceProbes, podSecurityContext, scratchVolume, schedulingFields, userEnvironment } from './pod-settings.js';
+import { withInheritedMetadata } from '../../api/inherited-metadata.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
@@ -20,7 +22,7 @@ export function ownerReference(cluster: Cluster): OwnerReference {
 export const managerSecretName = (instance: string) => `${instance}-manager`;
 
 export function managerSecret(cluster: Cluster, instance: string, files: Record<string, string>): KubeObject {
-  return {
+  return withInheritedMetadata(cluster, {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
@@ -31,7 +33,7 @@ export function managerSecret(cluster: Cluster, instance: string, files: Record<
     },
     type: 'Opaque',
     data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  };
+  });
 }
 
 interface StorageSpec {
@@ -46,7 +48,7 @@ export function instancePvc(cluster: Cluster, instance: string, serial: number, 
   const spec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'], ...template };
   if (storage.storageClass) spec.storageClassName = storage.storageClass;
   if (storage.size) spec.resources = { requests: { storage: storage.size } };
-  return {
+  return withInheritedMetadata(cluster, {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: {
@@ -57,7 +59,7 @@ export function instancePvc(cluster: Cluster, instance: string, serial: number, 
       ownerReferences: [ownerReference(cluster)],
     },
     spec,
-  };
+  });
 }
 
 export interface PodInputs {
@@ -72,14 +74,16 @@ export interface PodInputs {
 export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
   const name = cluster.metadata.name;
   const hasWal = cluster.spec.walStorage !== undefined;
-  const probe = (path: string, extra: Record<string, unknown> = {}) => ({ httpGet: { path, port: MANAGER_PORT }, periodSeconds: 2, timeoutSeconds: 2, ...extra });
+  const extra = extraVolumes(cluster);
+  const userEnv = userEnvironment(cluster);
   const mounts = [
     { name: 'pgdata', mountPath: PGDATA_MOUNT },
     { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
     { name: 'scratch', mountPath: '/controller/run' },
     ...(hasWal ? [{ name: 'pg-wal', mountPath: WAL_MOUNT }] : []),
+    ...extra.mounts,
   ];
-  return {
+  const pod: KubeObject = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -104,13 +108,14 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       serviceAccountName: instanceServiceAccountName(cluster),
       // The instance manager never calls the API server: its spec arrives in a Secret and over HTTP.
       automountServiceAccountToken: false,
-      securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: podSecurityContext(cluster),
       terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
-      ...(cluster.spec.affinity ? { affinity: cluster.spec.affinity } : {}),
+      ...schedulingFields(cluster),
       containers: [
         {
           name: 'postgres',
           image: p.image,
+          ...(cluster.spec.imagePullPolicy ? { imagePullPolicy: cluster.spec.imagePullPolicy } : {}),
           command: ['node', '/app/dist/src/instance/main.js', '--pod'],
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -122,28 +127,42 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
             ...Object.entries(MANAGER_ALLOCATOR_ENV).map(([name, value]) => ({ name, value })),
             // The manager's socket, for psql run by `kubectl exec` (as `kubectl cnpg psql` does).
             { name: 'PGHOST', value: instancePaths(PGDATA_MOUNT, POSTGRES_PORT).socketDir },
+            ...userEnv.env,
           ],
+          ...(userEnv.envFrom ? { envFrom: userEnv.envFrom } : {}),
           ports: [
             { name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' },
             { name: 'status', containerPort: MANAGER_PORT, protocol: 'TCP' },
             { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
           ],
-          startupProbe: probe(ROUTES.healthz.path, { failureThreshold: 360, periodSeconds: 10 }),
-          livenessProbe: probe(ROUTES.healthz.path, { failureThreshold: 3 }),
-          readinessProbe: probe(ROUTES.readyz.path, { failureThreshold: 3 }),
+          ...instanceProbes(cluster),
           volumeMounts: mounts,
           ...(cluster.spec.resources ? { resources: cluster.spec.resources } : {}),
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, privileged: false },
+          securityContext: containerSecurityContext(cluster),
         },
       ],
       volumes: [
         { name: 'pgdata', persistentVolumeClaim: { claimName: p.instance } },
         { name: 'spec', secret: { secretName: managerSecretName(p.instance), defaultMode: 0o400 } },
-        { name: 'scratch', emptyDir: {} },
+        scratchVolume(cluster, 'scratch'),
         ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: `${p.instance}-wal` } }] : []),
+        ...extra.volumes,
       ],
     },
   };
+  pod.metadata.annotations![ANNOTATIONS.podSpecHash] = podSpecHash(pod.spec as Record<string, unknown>);
+  return withInheritedMetadata(cluster, pod);
+}
+
+/**
+ * What an instance Pod runs, as a digest: a Pod whose recorded digest differs from the one its
+ * Cluster gives now is rolled. The init containers are left out: they deliver the operator's own
+ * manager, so a new operator image reaches each instance when its Pod is next made, without
+ * restarting PostgreSQL everywhere at once.
+ */
+export function podSpecHash(spec: Record<string, unknown>): string {
+  const { initContainers: _initContainers, ...rest } = spec;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
 export const instanceServiceAccountName = (cluster: Cluster): string => cluster.spec.serviceAccountName ?? cluster.metadata.name;
@@ -156,7 +175,7 @@ export const instanceServiceAccountName = (cluster: Cluster): string => cluster.
 export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined {
   if (cluster.spec.serviceAccountName) return undefined;
   const template = ((cluster.spec.serviceAccountTemplate as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined)?.metadata ?? {});
-  return {
+  return withInheritedMetadata(cluster, {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: {
@@ -167,7 +186,7 @@ export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined
       ownerReferences: [ownerReference(cluster)],
     },
     automountServiceAccountToken: false,
-  } as KubeObject;
+  } as KubeObject);
 }
 
 /**
@@ -179,7 +198,7 @@ export function clusterServices(cluster: Cluster): KubeObject[] {
   const name = cluster.metadata.name;
   const names = serviceNames(name);
   const disabled = new Set<string>((cluster.spec.managed?.services?.disabledDefaultServices as string[] | undefined) ?? []);
-  const service = (svcName: string, selector: Record<string, string>): KubeObject => ({
+  const service = (svcName: string, selector: Record<string, string>): KubeObject => withInheritedMetadata(cluster, {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: svcName, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
@@ -197,7 +216,7 @@ export function clusterServices(cluster: Cluster): KubeObject[] {
 export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
   if (cluster.spec.enablePDB === false) return [];
   const name = cluster.metadata.name;
-  const pdb = (pdbName: string, selector: Record<string, string>, minAvailable: number): KubeObject => ({
+  const pdb = (pdbName: string, selector: Record<string, string>, minAvailable: number): KubeObject => withInheritedMetadata(cluster, {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name: pdbName, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
