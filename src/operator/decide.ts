@@ -12,6 +12,7 @@ import { nextSerial } from './names.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
+import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -73,6 +74,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   const roleSecrets = planRoleSecrets(cluster, observed.secrets, previous.managedRolesStatus);
   const actions: Action[] = [...secretActions(cluster, observed), ...certificates.actions, ...roleSecrets.actions];
   const instances = [...observed.instances].sort((a, b) => a.serial - b.serial);
+  actions.push(...volumeResizes(cluster, instances));
   const status: ClusterStatus = {
     ...previous,
     writeService: serviceNames(name).rw,
@@ -100,6 +102,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   let primary = currentPrimaryOf(previous, instances);
   /** Set while the primary looks failed on evidence that does not (yet) justify failing over. */
   let held: FailureEvidence | undefined;
+  /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
+  let recreatingPrimary = false;
   let progress: Progress;
   if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
     const reason = `Cannot recover: ${observed.recovery.error}`;
@@ -183,6 +187,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     const since = previous.currentPrimaryFailingSinceTimestamp ?? now;
     status.currentPrimaryFailingSinceTimestamp = since;
+    if (previous.phase === PHASE.recreatingPrimary && observed.now.getTime() - Date.parse(since) < (cluster.spec.startDelay ?? 3600) * 1000) {
+      recreatingPrimary = true;
+      return undefined;
+    }
     // Failing over needs somewhere to go; a lone primary is simply started again.
     if (!chooseFailoverTarget(instances, new Set([current, ...fenced]))) return hold(evidence);
     // A restarted operator has seen nothing of what happened before it: it counts from its start.
@@ -266,6 +274,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
     const restart = restartRequested(current);
     if (restart) return restart;
+    if (!primaryReady && recreatingPrimary) return { phase: PHASE.recreatingPrimary, reason: `Waiting for ${current} to start again on its data`, requeueAfterMs: WORKING_REQUEUE_MS };
     if (!primaryReady) {
       const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
       const reason = fenced.has(current) ? `primary ${current} is fenced` : held ? `primary ${current}: ${held.reason}` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
@@ -307,6 +316,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     // A standby refuses to start below its primary's hot-standby-sensitive settings, so a decrease
     // reaches the primary first; anything else restarts the standbys first.
     if (primaryObs?.status?.pendingRestartForDecrease) return restartPrimary();
+    const rolled = rollOutdated(current, primaryObs, replicas);
+    if (rolled) return rolled;
     const pendingReplica = [...replicas].reverse().find((r) => r.status?.pendingRestart);
     if (pendingReplica) {
       actions.push({ kind: 'restartPostgres', name: pendingReplica.name });
@@ -315,6 +326,39 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (primaryObs?.status?.pendingRestart) return restartPrimary();
     return { phase: PHASE.healthy };
+  }
+
+  /**
+   * A Pod-level field changed (platforms that record what an instance runs from): one instance is
+   * recreated on its data at a time, standbys first; then the primary as primaryUpdateStrategy and
+   * primaryUpdateMethod say: the user's word (supervised), a switchover to the most advanced
+   * standby, or a recreation in place during which its absence is not a failure.
+   */
+  function rollOutdated(current: string, primaryObs: ObservedInstance | undefined, replicas: ObservedInstance[]): Progress | undefined {
+    const standby = nextStandbyToRoll(replicas, fenced);
+    if (standby) {
+      actions.push({ kind: 'stopInstance', name: standby.name });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating ${standby.name}: its Pod spec is out of date` });
+      stopping.add(standby.name);
+      return { phase: PHASE.upgrading, reason: `Recreating ${standby.name}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    if (!runsOutdatedSpec(primaryObs) || fenced.has(current)) return undefined;
+    if (cluster.spec.primaryUpdateStrategy === 'supervised') {
+      return { phase: PHASE.waitingForUser, reason: `Primary ${current} runs an out-of-date Pod spec: run cnpg promote ${name} <replica>, and it is recreated as a standby` };
+    }
+    const target = cluster.spec.primaryUpdateMethod === 'switchover' ? chooseFailoverTarget(instances, new Set([current, ...fenced])) : undefined;
+    if (target) {
+      // Only a standby that streams is known to hold every write the primary acknowledged.
+      if (!target.status?.isWalReceiverActive) return { phase: PHASE.upgrading, reason: `Waiting for ${target.name} to stream from ${current} before switching over to it`, requeueAfterMs: WORKING_REQUEUE_MS };
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switching over to ${target.name} to recreate ${current} with the new Pod spec` });
+      status.targetPrimary = target.name;
+      status.targetPrimaryTimestamp = now;
+      return { phase: PHASE.upgrading, reason: `Switching over to ${target.name} to recreate ${current}`, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    actions.push({ kind: 'stopInstance', name: current });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating primary ${current} on its data: its Pod spec is out of date` });
+    stopping.add(current);
+    return { phase: PHASE.recreatingPrimary, reason: `Recreating ${current}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
   }
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));

@@ -6,6 +6,9 @@ export const PHASE = {
   waitingForInstances: 'Waiting for the instances to become active',
   applyingConfiguration: 'Applying configuration',
   restartingPrimary: 'Primary instance is being restarted in-place',
+  /** The primary's Pod is recreated on its data (a Pod-level change, primaryUpdateMethod: restart). */
+  recreatingPrimary: 'Primary instance is being restarted without a switchover',
+  upgrading: 'Upgrading cluster',
   waitingForUser: 'Waiting for user action',
   failingOver: 'Failing over',
   switchover: 'Switchover in progress',

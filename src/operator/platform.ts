@@ -5,7 +5,7 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
-import type { InstanceHandout, ObservedInstance, ObservedPodMonitor } from './types.js';
+import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, VolumeRole } from './types.js';
 
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
@@ -47,6 +47,8 @@ export interface InstanceRuntime {
   restartPostgres(cluster: Cluster, name: string): Promise<void>;
   /** Stops an instance as a Pod deletion would; the data stays. */
   stop(cluster: Cluster, name: string): Promise<void>;
+  /** Grows a volume of an instance in use (where the platform reports volume sizes in observe()). */
+  resizeVolume?(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void>;
   /** Stops an instance and deletes its data, as scale-down does. */
   remove(cluster: Cluster, name: string): Promise<void>;
   /** After a deleted cluster's last instance is removed: frees what the platform kept for it (locally, its operating-system user). */

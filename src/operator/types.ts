@@ -26,6 +26,9 @@ export type InstanceConfig = Pick<
   | 'retentionPolicy'
   | 'poolerAuth'
   | 'monitoring'
+  | 'isolationCheck'
+  | 'logLevel'
+  | 'env'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
@@ -64,6 +67,20 @@ export interface ObservedInstance {
   managerStartedAt?: string;
   /** With the manager not running: whether its postmaster still does (a manager killed alone). */
   postmasterRunning?: boolean;
+  /** A digest of what runs the instance (a Pod's spec) as it was made; undefined where the platform keeps none. */
+  runtimeSpecHash?: string;
+  /** The same digest as the platform would make it from the Cluster now: a difference rolls the instance. */
+  runtimeSpecHashNow?: string;
+  /** The sizes the instance's volumes were given, where the platform sizes them (PVC storage requests). */
+  volumes?: ObservedVolume[];
+}
+
+export type VolumeRole = 'PG_DATA' | 'PG_WAL';
+
+export interface ObservedVolume {
+  role: VolumeRole;
+  /** The storage request, a Kubernetes quantity. */
+  size: string;
 }
 
 export type StatusErrorKind = 'refused' | 'timeout' | 'error';
@@ -148,6 +165,8 @@ export type Action =
   | { kind: 'restartPostgres'; name: string }
   /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
   | { kind: 'stopInstance'; name: string }
+  /** Grows an instance's volume to the size its storage spec asks for; the instance keeps running. */
+  | { kind: 'resizeVolume'; name: string; role: VolumeRole; size: string }
   /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }

@@ -2,8 +2,9 @@
 // manager in the Pod is reached on the Pod's IP; it reads its spec from the mounted Secret at start
 // and receives later ones over its HTTP API at once (the kubelet's Secret sync is only a backstop).
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
+import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
@@ -13,8 +14,8 @@ import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spe
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
-import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
-import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName } from './specs.js';
+import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
+import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -37,6 +38,16 @@ function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The storage requests of an instance's claims (its data and WAL volumes). */
+function volumesOf(claims: KubeObject[], instance: string): ObservedVolume[] {
+  return claims.flatMap((c) => {
+    const role = c.metadata.labels?.[LABELS.pvcRole];
+    const size = (c.spec as { resources?: { requests?: { storage?: string } } } | undefined)?.resources?.requests?.storage;
+    if (c.metadata.labels?.[LABELS.instanceName] !== instance || (role !== 'PG_DATA' && role !== 'PG_WAL') || !size) return [];
+    return [{ role, size }];
+  });
 }
 
 const TERMINAL_PHASES = new Set(['Failed', 'Succeeded']);
@@ -101,10 +112,8 @@ export class KubeInstances implements InstanceRuntime {
    */
   async observe(cluster: Cluster): Promise<ObservedInstance[]> {
     const ns = cluster.metadata.namespace ?? 'default';
-    const [pods, pvcs] = await Promise.all([
-      this.pods(cluster),
-      this.store.list('PersistentVolumeClaim', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.pvcRole]: 'PG_DATA' }),
-    ]);
+    const [pods, claims] = await Promise.all([this.pods(cluster), this.store.list('PersistentVolumeClaim', ns, { [LABELS.cluster]: cluster.metadata.name })]);
+    const pvcs = claims.filter((c) => c.metadata.labels?.[LABELS.pvcRole] === 'PG_DATA');
     const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
     return Promise.all(
       // A PVC being deleted (its Pod gone, a finalizer holding it) is an instance scaled away: were
@@ -128,6 +137,8 @@ export class KubeInstances implements InstanceRuntime {
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
           node: pod?.spec?.nodeName,
+          volumes: volumesOf(claims, name),
+          ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
         };
         if (!running || !pod) return observed;
         try {
@@ -138,6 +149,13 @@ export class KubeInstances implements InstanceRuntime {
         return observed;
       }),
     );
+  }
+
+  /** The digest of the Pod the Cluster would give this instance now (the role and hashes are labels and annotations, not spec). */
+  private podSpecHashNow(cluster: Cluster, name: string, pod: V1Pod): string {
+    const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
+    const wanted = instancePod(cluster, { instance: name, serial, image: this.image(cluster), role: 'replica', configHash: '', credentialsHash: '' });
+    return podSpecHash(wanted.spec as Record<string, unknown>);
   }
 
   /** The full spec the manager runs with; addresses are the Pods' own, as no DNS is assumed. */
@@ -266,6 +284,14 @@ export class KubeInstances implements InstanceRuntime {
     const { spec } = await this.writeSpec(cluster, name, serial, given);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
+  }
+
+  /** A merge patch of the claim's storage request: the storage driver grows the volume under the running Pod. */
+  async resizeVolume(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void> {
+    await this.core.patchNamespacedPersistentVolumeClaim(
+      { name: role === 'PG_DATA' ? name : `${name}-wal`, namespace: cluster.metadata.namespace ?? 'default', body: { spec: { resources: { requests: { storage: size } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {

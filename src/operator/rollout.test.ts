@@ -1,0 +1,123 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type { StoredCluster as Cluster } from '../api/cluster-status.js';
+import { fixture } from '../api/testing.js';
+import type { InstanceStatus } from '../instance/status.js';
+import { PHASE, planCluster } from './decide.js';
+import { configHash, desiredInstanceConfig } from './instance-config.js';
+import { serverNames } from './certificates.js';
+import type { Action, ObservedCertificate, ObservedInstance } from './types.js';
+
+function cluster(instances: number, extra: Partial<Cluster['spec']> = {}, status: Cluster['status'] = {}): Cluster {
+  return { ...fixture('Cluster', { instances, bootstrap: { initdb: { database: 'app', owner: 'app' } }, ...extra }, { namespace: 'default', generation: 1 }), status };
+}
+
+function status(over: Partial<InstanceStatus>): InstanceStatus {
+  return { name: 'x', managerPid: 1, phase: 'running', postgresRunning: true, ready: true, pendingRestart: false, port: 1, pgdata: '/d', replicationInfo: [], ...over };
+}
+
+/** An instance made from Pod spec `made`; the Cluster now gives `now`. */
+function inst(c: Cluster, serial: number, primary: number, made: string, now: string, st: Partial<InstanceStatus> = {}): ObservedInstance {
+  const name = `pg-${serial}`;
+  const names = Array.from({ length: c.spec.instances }, (_, i) => `pg-${i + 1}`);
+  return {
+    name,
+    serial,
+    running: true,
+    role: serial === primary ? 'primary' : 'replica',
+    configHash: configHash(desiredInstanceConfig(c, name, { primary: `pg-${primary}`, instances: names }, 15)),
+    runtimeSpecHash: made,
+    runtimeSpecHashNow: now,
+    status: status({ name, isPrimary: serial === primary, isWalReceiverActive: serial !== primary, receivedLsn: serial === primary ? undefined : `0/${serial}000000`, ...st }),
+  };
+}
+
+const certificates: Record<string, ObservedCertificate> = {
+  'pg-ca': { subject: 'CN=pg,OU=default', notAfter: new Date('2026-03-01T00:00:00Z'), names: [], hasKey: true },
+  'pg-server': { subject: 'CN=pg-rw', notAfter: new Date('2026-03-01T00:00:00Z'), names: serverNames(cluster(1), []), hasKey: true, issuedByServerCA: true },
+};
+const now = new Date('2026-01-01T00:00:00Z');
+const observed = (instances: ObservedInstance[]) => ({ instances, secrets: new Set<string>(), now, certificates });
+const kinds = (actions: Action[]) => actions.filter((a) => a.kind !== 'recordEvent' && a.kind !== 'ensureSecret' && a.kind !== 'routeEndpoints').map((a) => `${a.kind}:${'name' in a ? a.name : ''}`);
+
+test('a Pod-level change rolls the standbys one at a time, highest serial first, then the primary in place', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const first = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'old', 'new'), inst(c, 3, 1, 'old', 'new')]), 15);
+  assert.deepEqual(kinds(first.actions), ['stopInstance:pg-3']);
+  assert.equal(first.status.phase, PHASE.upgrading);
+  const route = first.actions.find((a) => a.kind === 'routeEndpoints');
+  assert.ok(route?.kind === 'routeEndpoints' && !route.ro.includes('pg-3') && !route.r.includes('pg-3'), 'the standby being recreated leaves the endpoints');
+
+  const second = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'old', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(second.actions), ['stopInstance:pg-2']);
+
+  const waiting = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'new', 'new', { ready: false }), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(waiting.actions), [], 'nothing else moves while a recreated standby is not ready');
+
+  const primary = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(primary.actions), ['stopInstance:pg-1']);
+  assert.equal(primary.status.phase, PHASE.recreatingPrimary);
+  assert.equal(primary.status.currentPrimary, 'pg-1');
+
+  const done = planCluster(c, observed([inst(c, 1, 1, 'new', 'new'), inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(done.actions), []);
+  assert.equal(done.status.phase, PHASE.healthy);
+});
+
+test('while its Pod is recreated on purpose, the primary is started again, not failed over', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', phase: PHASE.recreatingPrimary });
+  const gone = { ...inst(c, 1, 1, 'old', 'new'), running: false, status: undefined, runtimeSpecHash: undefined, runtimeSpecHashNow: undefined };
+  const plan = planCluster(c, observed([gone, inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(plan.actions), ['startInstance:pg-1']);
+  assert.equal(plan.status.phase, PHASE.recreatingPrimary);
+  assert.equal(plan.status.targetPrimary, 'pg-1');
+  // Past startDelay without the primary back, it is a failure like any other.
+  const late = planCluster({ ...c, status: { ...c.status, currentPrimaryFailingSinceTimestamp: '2025-12-31T22:00:00Z' } }, observed([gone, inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.ok(kinds(late.actions).includes('isolateInstance:pg-1'));
+  assert.equal(late.status.phase, PHASE.failingOver);
+});
+
+test('primaryUpdateMethod switchover: the most advanced streaming standby takes over, then the old primary is rolled as a standby', () => {
+  const c = cluster(3, { primaryUpdateMethod: 'switchover' }, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', phase: PHASE.healthy });
+  const plan = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(plan.actions), []);
+  assert.equal(plan.status.targetPrimary, 'pg-3', 'the standby that received the most WAL');
+  assert.equal(plan.status.phase, PHASE.upgrading);
+  const next = planCluster({ ...c, status: plan.status }, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'new', 'new'), inst(c, 3, 1, 'new', 'new')]), 15);
+  assert.ok(next.actions.some((a) => a.kind === 'switchover' && a.from === 'pg-1' && a.to === 'pg-3'));
+});
+
+test('primaryUpdateStrategy supervised: the standbys roll, the primary waits for the user', () => {
+  const c = cluster(2, { primaryUpdateStrategy: 'supervised' }, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const plan = planCluster(c, observed([inst(c, 1, 1, 'old', 'new'), inst(c, 2, 1, 'new', 'new')]), 15);
+  assert.deepEqual(kinds(plan.actions), []);
+  assert.equal(plan.status.phase, PHASE.waitingForUser);
+  assert.match(plan.status.phaseReason ?? '', /cnpg promote pg/);
+});
+
+test('instances the platform keeps no Pod-spec record of, or fenced ones, are not rolled', () => {
+  const c = cluster(2, {}, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const unknown = { ...inst(c, 2, 1, 'old', 'new'), runtimeSpecHash: undefined };
+  assert.deepEqual(kinds(planCluster(c, observed([inst(c, 1, 1, 'new', 'new'), unknown]), 15).actions), []);
+  const fenced = { ...c, metadata: { ...c.metadata, annotations: { 'cnpg.io/fencedInstances': '["pg-2"]' } } };
+  const plan = planCluster(fenced, observed([inst(c, 1, 1, 'new', 'new'), inst(c, 2, 1, 'old', 'new', { phase: 'fenced', ready: false })]), 15);
+  assert.ok(!kinds(plan.actions).includes('stopInstance:pg-2'));
+});
+
+test('storage.size grown past a volume: resized in use, unless resizeInUseVolumes is false; never shrunk', () => {
+  const c = cluster(2, { storage: { size: '2Gi', resizeInUseVolumes: true }, walStorage: { size: '1Gi', resizeInUseVolumes: true } }, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const withVolumes = (i: ObservedInstance, data: string, wal: string): ObservedInstance => ({ ...i, volumes: [{ role: 'PG_DATA', size: data }, { role: 'PG_WAL', size: wal }] });
+  const plan = planCluster(c, observed([withVolumes(inst(c, 1, 1, 'a', 'a'), '1Gi', '1Gi'), withVolumes(inst(c, 2, 1, 'a', 'a'), '2048Mi', '512Mi')]), 15);
+  assert.deepEqual(
+    plan.actions.filter((a) => a.kind === 'resizeVolume'),
+    [
+      { kind: 'resizeVolume', name: 'pg-1', role: 'PG_DATA', size: '2Gi' },
+      { kind: 'resizeVolume', name: 'pg-2', role: 'PG_WAL', size: '1Gi' },
+    ],
+  );
+  assert.ok(!kinds(plan.actions).some((k) => k.startsWith('stopInstance')), 'the Pods stay');
+  const off = cluster(2, { storage: { size: '2Gi', resizeInUseVolumes: false } }, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  assert.deepEqual(planCluster(off, observed([withVolumes(inst(off, 1, 1, 'a', 'a'), '1Gi', '1Gi')]), 15).actions.filter((a) => a.kind === 'resizeVolume'), []);
+  const bigger = planCluster(c, observed([withVolumes(inst(c, 1, 1, 'a', 'a'), '5Gi', '1Gi')]), 15);
+  assert.deepEqual(bigger.actions.filter((a) => a.kind === 'resizeVolume'), []);
+});

@@ -1,0 +1,36 @@
+// Pure: which instances run out of date with their Cluster's Pod-level fields, and which volumes are
+// smaller than their storage spec asks. The planner rolls instances one at a time, standbys first
+// (highest serial first) and the primary last, as CloudNativePG's rolling update does.
+import type { StoredCluster as Cluster } from '../api/cluster-status.js';
+import { parseQuantity } from '../api/quantity.js';
+import type { Action, ObservedInstance, VolumeRole } from './types.js';
+
+/** The instance runs from a spec its Cluster no longer gives (known only where the platform records one). */
+export function runsOutdatedSpec(i: ObservedInstance | undefined): boolean {
+  return i?.runtimeSpecHash !== undefined && i.runtimeSpecHashNow !== undefined && i.runtimeSpecHash !== i.runtimeSpecHashNow;
+}
+
+/** The standby to roll next: the highest serial first, fenced ones left alone (as CloudNativePG does). */
+export function nextStandbyToRoll(standbys: ObservedInstance[], fenced: Set<string>): ObservedInstance | undefined {
+  return [...standbys].sort((a, b) => b.serial - a.serial).find((s) => runsOutdatedSpec(s) && !fenced.has(s.name));
+}
+
+const bytes = (quantity: string | undefined): number | undefined => (quantity === undefined ? undefined : parseQuantity(quantity));
+
+/**
+ * storage.size (walStorage.size) grown past a volume's request: a resize of the volume in use when
+ * resizeInUseVolumes allows it (the default), as CloudNativePG does. Volumes never shrink (the
+ * update is refused at admission).
+ */
+export function volumeResizes(cluster: Cluster, instances: ObservedInstance[]): Extract<Action, { kind: 'resizeVolume' }>[] {
+  const storageOf: Record<VolumeRole, { size?: string; resizeInUseVolumes?: boolean } | undefined> = { PG_DATA: cluster.spec.storage, PG_WAL: cluster.spec.walStorage };
+  return instances.flatMap((i) =>
+    (i.volumes ?? []).flatMap((v) => {
+      const storage = storageOf[v.role];
+      const wanted = bytes(storage?.size);
+      const current = bytes(v.size);
+      if (!storage?.size || storage.resizeInUseVolumes === false || wanted === undefined || current === undefined || wanted <= current) return [];
+      return [{ kind: 'resizeVolume' as const, name: i.name, role: v.role, size: storage.size }];
+    }),
+  );
+}
