@@ -93,3 +93,34 @@ test('spec.monitoring is acted on: the PodMonitor fields only on Kubernetes, the
   assert.deepEqual(notActedOn('Cluster', podMonitor, 'kubernetes'), []);
   assert.deepEqual(notActedOn('Cluster', { spec: { monitoring: { tls: { enabled: true } } } }, 'kubernetes').map((f) => f.path), ['spec.monitoring.tls']);
 });
+
+test('every Pod-level field is acted on on Kubernetes; locally only env values, logLevel, inheritedMetadata and the isolation check', () => {
+  const spec = {
+    env: [{ name: 'TZ', value: 'UTC' }, { name: 'K', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+    envFrom: [{ configMapRef: { name: 'c' } }],
+    probes: { liveness: { periodSeconds: 5, isolationCheck: { enabled: false } }, readiness: { periodSeconds: 5 } },
+    livenessProbeTimeout: 30,
+    startDelay: 60,
+    securityContext: {},
+    podSecurityContext: {},
+    seccompProfile: { type: 'RuntimeDefault' },
+    postgresUID: 26,
+    postgresGID: 26,
+    topologySpreadConstraints: [],
+    priorityClassName: 'p',
+    schedulerName: 's',
+    imagePullPolicy: 'Always',
+    imagePullSecrets: [{ name: 'r' }],
+    inheritedMetadata: { labels: { a: 'b' } },
+    projectedVolumeTemplate: { sources: [] },
+    ephemeralVolumeSource: {},
+    ephemeralVolumesSizeLimit: { shm: '1Gi' },
+    resources: {},
+    storage: { size: '1Gi', resizeInUseVolumes: false },
+    logLevel: 'debug',
+  };
+  assert.deepEqual(notActedOn('Cluster', { spec }, 'kubernetes'), []);
+  const local = notActedOn('Cluster', { spec }, 'local').map((f) => f.path);
+  for (const path of ['spec.env.valueFrom', 'spec.envFrom', 'spec.probes.liveness.periodSeconds', 'spec.probes.readiness', 'spec.postgresUID', 'spec.storage.resizeInUseVolumes']) assert.ok(local.includes(path), path);
+  for (const path of ['spec.env', 'spec.logLevel', 'spec.inheritedMetadata', 'spec.probes.liveness.isolationCheck']) assert.ok(!local.includes(path), path);
+});

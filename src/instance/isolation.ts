@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { get as getTls } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InstanceClient } from './client.js';
 import type { InstanceSpec, PeerEndpoint } from './spec.js';
 
@@ -17,10 +18,10 @@ export const ISOLATION_STOP_MS = 2000;
 // node:http rather than fetch: fetch brings undici and its WebAssembly parser, about 10 MB of
 // resident memory in a process meant to stay small.
 // Any answer counts, even 401/403 from an API server: the question is whether it is reachable.
-function reachable(url: string): Promise<boolean> {
+function reachable(url: string, connectionTimeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const fetcher = url.startsWith('https:') ? getTls : get;
-    const req = fetcher(url, { timeout: PROBE_TIMEOUT_MS, agent: false, rejectUnauthorized: false }, (res) => {
+    const req = fetcher(url, { timeout: connectionTimeoutMs, agent: false, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 500) < 500);
     });
@@ -52,6 +53,9 @@ export async function hasContact(spec: InstanceSpec): Promise<boolean> {
   // With no peers nobody can take over, so stopping would only turn a control-plane outage into downtime.
   if (spec.peers.length === 0) return true;
   const op = spec.controlPlaneUrl ?? operatorUrl(spec);
-  const results = await Promise.all([...spec.peers.map(peerAnswers), ...(op ? [reachable(op)] : [])]);
+  const check = spec.isolationCheck;
+  // requestTimeout bounds each whole probe; a peer's manager also answers within its route's timeout.
+  const bounded = (answer: Promise<boolean>) => (check ? Promise.race([answer, sleep(check.requestTimeoutMs).then(() => false)]) : answer);
+  const results = await Promise.all([...spec.peers.map((p) => bounded(peerAnswers(p))), ...(op ? [bounded(reachable(op, check?.connectionTimeoutMs ?? PROBE_TIMEOUT_MS))] : [])]);
   return results.some(Boolean);
 }

@@ -16,7 +16,7 @@ import { isAcceptingConnections, withConnection, type SocketTarget } from './db.
 import { demotePrimary } from './demote.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
 import { writeReplicationPassfile } from './join.js';
-import { log } from './log.js';
+import { log, setLogLevel } from './log.js';
 import { ensureMetricsExporterRole } from './metrics-exporter.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
@@ -28,7 +28,7 @@ import { reconcilePoolerAuth } from './pooler-auth.js';
 import { IsolationWatch } from './self-isolation.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
-import { instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
+import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
@@ -71,6 +71,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private recovery?: RecoveryProgress;
   /** The restart request current when the postmaster last started (a running one counts as started for the spec it finds). */
   private startedForRestart?: string;
+  /** environmentKey of the spec.env PostgreSQL was started with; unknown for an adopted postmaster. */
+  private startedWithEnv?: string;
   private appliedReload?: string;
   private shuttingDown?: Promise<void>;
 
@@ -85,7 +87,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.startedForRestart = this.spec.restartRequest;
     this.appliedReload = this.spec.reloadRequest;
     this.creds = readJson<Credentials>(paths.credentials);
-    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog);
+    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog, () => this.spec.env ?? {});
+    setLogLevel(this.spec.logLevel);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
     this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
@@ -203,6 +206,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 
   private async reconcile(): Promise<void> {
     this.spec = this.readSpec();
+    setLogLevel(this.spec.logLevel);
+    log('debug', 'reconciling', { generation: this.spec.generation, role: this.spec.role });
     this.creds = readJson<Credentials>(this.paths.credentials);
     if (this.spec.role === 'replica') {
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
@@ -274,6 +279,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private launchPostgres(): void {
     ensurePrivateDir(this.paths.socketDir);
     this.startedForRestart = this.spec.restartRequest;
+    this.startedWithEnv = environmentKey(this.spec.env);
     this.postmaster.start();
     this.emitEvent('postmaster-start');
     this.startedAt = Date.now();
@@ -403,6 +409,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         recovery: this.recovery,
         archive: this.archive.status(),
         startedForRestart: this.startedForRestart,
+        startedWithEnv: this.startedWithEnv,
       },
       this.socket,
     );

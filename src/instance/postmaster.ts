@@ -49,6 +49,8 @@ export class Postmaster extends EventEmitter<PostmasterEvents> {
     private readonly binDir: string,
     private readonly pgdata: string,
     private readonly logFile: string,
+    /** Variables added to PostgreSQL's environment at each start (spec.env). */
+    private readonly env: () => Record<string, string> = () => ({}),
   ) {
     super();
   }
@@ -85,7 +87,7 @@ export class Postmaster extends EventEmitter<PostmasterEvents> {
   start(): void {
     if (this.running) return;
     const log = openSync(this.logFile, 'a', 0o600);
-    const child = spawn(join(this.binDir, 'postgres'), ['-D', this.pgdata], { stdio: ['ignore', log, log] });
+    const child = spawn(join(this.binDir, 'postgres'), ['-D', this.pgdata], { stdio: ['ignore', log, log], env: { ...process.env, ...this.env() } });
     closeSync(log);
     this.child = child;
     child.once('exit', (code, signal) => {

@@ -31,7 +31,8 @@ export class IsolationWatch {
     // across the gap is ours, not the world's, so ask before judging.
     const stalled = tick - this.lastTick > 3 * ISOLATION_CHECK_MS;
     this.lastTick = tick;
-    if (!this.subject.guarded()) {
+    // probes.liveness.isolationCheck.enabled: false turns the self-protection off.
+    if (!this.subject.guarded() || this.subject.spec().isolationCheck?.enabled === false) {
       this.lastContact = Date.now();
       return;
     }

@@ -83,6 +83,14 @@ export interface PeerEndpoint {
 
 export type { ClusterFacts, MonitoringSpec } from '../exporter/settings.js';
 
+export interface IsolationCheck {
+  enabled: boolean;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
+
 export interface InstanceSpec {
   namespace: string;
   cluster: string;
@@ -128,6 +136,12 @@ export interface InstanceSpec {
   listenAddress?: string;
   /** A primary that reaches neither the control plane nor any peer for this long stops PostgreSQL. */
   isolationTimeoutMs: number;
+  /** spec.probes.liveness.isolationCheck when the Cluster changes it: off, or other timeouts for each probe of a peer or the control plane. */
+  isolationCheck?: IsolationCheck;
+  /** spec.logLevel when not `info`: the least severe line the manager writes. */
+  logLevel?: LogLevel;
+  /** spec.env's plain values, in PostgreSQL's environment (in a Pod the container has them already). */
+  env?: Record<string, string>;
   /** Where WAL and base backups go (spec.backup.barmanObjectStore). */
   archive?: StoreSpec;
   /** spec.backup.retentionPolicy, enforced by the primary. */

@@ -37,7 +37,7 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
 
 /** What the manager knows without asking PostgreSQL. */
 export interface ManagerView {
-  spec: Pick<InstanceSpec, 'name' | 'role' | 'fenced' | 'pgPort' | 'restartRequest'>;
+  spec: Pick<InstanceSpec, 'name' | 'role' | 'fenced' | 'pgPort' | 'restartRequest' | 'env'>;
   pgdata: string;
   phase: InstancePhase;
   postmasterPid?: number;
@@ -49,6 +49,8 @@ export interface ManagerView {
   archive: Pick<InstanceStatus, 'archiving' | 'catalog'>;
   /** The restart request current when the postmaster last started. */
   startedForRestart?: string;
+  /** environmentKey(spec.env) when PostgreSQL was started by this manager. */
+  startedWithEnv?: string;
 }
 
 /** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
@@ -79,9 +81,16 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
   try {
     const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
     const roleMatches = facts.isPrimary === (spec.role === 'primary');
-    const restartAsked = spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart;
+    // A new spec.env reaches PostgreSQL only when it starts again.
+    const envChanged = view.startedWithEnv !== undefined && view.startedWithEnv !== environmentKey(spec.env);
+    const restartAsked = (spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart) || envChanged;
     return { ...base, ...facts, pendingRestart: facts.pendingRestart || restartAsked, ready: view.phase === 'running' && roleMatches };
   } catch (e) {
     return { ...base, lastError: (e as Error).message };
   }
+}
+
+/** spec.env as one comparable string. */
+export function environmentKey(env: Record<string, string> | undefined): string {
+  return JSON.stringify(Object.entries(env ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -1,10 +1,11 @@
 // Pure: what each instance of a Cluster should look like, given who the primary is.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../api/index.js';
 import { ANNOTATIONS } from '../api/names.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
-import type { InitdbBootstrap, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
+import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
 import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
 import { archiveStore } from './stores.js';
@@ -112,6 +113,29 @@ export function desiredInstanceConfig(
     // Left out rather than false, so the configuration hash of a cluster without poolers stays what it was.
     ...(poolerAuth ? { poolerAuth } : {}),
     monitoring: monitoringSpec(cluster, queries, facts),
+    ...podLevelSettings(cluster),
+  };
+}
+
+const DEFAULT_ISOLATION_CHECK: IsolationCheck = { enabled: true, requestTimeoutMs: 1000, connectionTimeoutMs: 1000 };
+
+/**
+ * The Pod-level fields an instance manager acts on itself, each left out while it has its default
+ * so that the configuration hash of a Cluster that sets none stays what it was.
+ */
+export function podLevelSettings(cluster: Cluster): Pick<InstanceConfig, 'isolationCheck' | 'logLevel' | 'env'> {
+  const given = (cluster.spec.probes?.liveness as { isolationCheck?: { enabled?: boolean; requestTimeout?: number; connectionTimeout?: number } } | undefined)?.isolationCheck;
+  const isolationCheck: IsolationCheck = {
+    enabled: given?.enabled ?? DEFAULT_ISOLATION_CHECK.enabled,
+    requestTimeoutMs: given?.requestTimeout ?? DEFAULT_ISOLATION_CHECK.requestTimeoutMs,
+    connectionTimeoutMs: given?.connectionTimeout ?? DEFAULT_ISOLATION_CHECK.connectionTimeoutMs,
+  };
+  const logLevel = cluster.spec.logLevel ?? 'info';
+  const env = Object.fromEntries((cluster.spec.env ?? []).flatMap((e) => (typeof e.name === 'string' && typeof e.value === 'string' ? [[e.name, e.value]] : [])));
+  return {
+    ...(isDeepStrictEqual(isolationCheck, DEFAULT_ISOLATION_CHECK) ? {} : { isolationCheck }),
+    ...(logLevel === 'info' ? {} : { logLevel }),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
   };
 }
 

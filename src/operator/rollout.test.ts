@@ -121,3 +121,19 @@ test('storage.size grown past a volume: resized in use, unless resizeInUseVolume
   const bigger = planCluster(c, observed([withVolumes(inst(c, 1, 1, 'a', 'a'), '5Gi', '1Gi')]), 15);
   assert.deepEqual(bigger.actions.filter((a) => a.kind === 'resizeVolume'), []);
 });
+
+test('logLevel, plain env values and the isolation check reach the instance managers; at their defaults the configuration is what it was', () => {
+  const plain = cluster(1);
+  const config = desiredInstanceConfig(plain, 'pg-1', { primary: 'pg-1', instances: ['pg-1'] }, 15);
+  for (const key of ['logLevel', 'env', 'isolationCheck']) assert.ok(!(key in config), key);
+  const tuned = cluster(1, {
+    logLevel: 'debug',
+    env: [{ name: 'TZ', value: 'UTC' }, { name: 'K', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+    probes: { liveness: { isolationCheck: { enabled: false, requestTimeout: 3000 } } },
+  });
+  const t = desiredInstanceConfig(tuned, 'pg-1', { primary: 'pg-1', instances: ['pg-1'] }, 15);
+  assert.equal(t.logLevel, 'debug');
+  assert.deepEqual(t.env, { TZ: 'UTC' });
+  assert.deepEqual(t.isolationCheck, { enabled: false, requestTimeoutMs: 3000, connectionTimeoutMs: 1000 });
+  assert.notEqual(configHash(t), configHash(config), 'a change reconfigures the instances');
+});

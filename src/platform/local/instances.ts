@@ -270,6 +270,9 @@ export class LocalInstances implements InstanceRuntime {
       retentionPolicy: config.retentionPolicy,
       poolerAuth: config.poolerAuth,
       monitoring: config.monitoring,
+      isolationCheck: config.isolationCheck,
+      logLevel: config.logLevel,
+      env: config.env,
     };
   }
 
