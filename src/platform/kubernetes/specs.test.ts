@@ -43,7 +43,7 @@ interface PodSpec {
 }
 
 function pod(c: Cluster) {
-  const built = instancePod(c, { instance: `${c.metadata.name}-1`, serial: 1, image: 'img:15', role: 'primary', configHash: 'c', credentialsHash: 'k' });
+  const built = instancePod(c, { instance: `${c.metadata.name}-1`, serial: 1, image: 'img:15', operatorImage: 'op:1', role: 'primary', configHash: 'c', credentialsHash: 'k' });
   const spec = built.spec as unknown as PodSpec;
   return { built, spec, container: spec.containers.find((x) => x.name === 'postgres')! };
 }

@@ -8,6 +8,7 @@ import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 import { instancePaths } from '../../instance/paths.js';
 import { containerSecurityContext, extraVolumes, instanceProbes, podSecurityContext, scratchVolume, schedulingFields, userEnvironment } from './pod-settings.js';
 import { withInheritedMetadata } from '../../api/inherited-metadata.js';
+import { bootstrapContainer, managerCommand, managerVolume, managerVolumeMount } from './manager-volume.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
@@ -66,6 +67,8 @@ export interface PodInputs {
   instance: string;
   serial: number;
   image: string;
+  /** The operator's own image, which the init container copies the manager from. */
+  operatorImage: string;
   role: 'primary' | 'replica';
   configHash: string;
   credentialsHash: string;
@@ -80,6 +83,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
     { name: 'pgdata', mountPath: PGDATA_MOUNT },
     { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
     { name: 'scratch', mountPath: '/controller/run' },
+    managerVolumeMount,
     ...(hasWal ? [{ name: 'pg-wal', mountPath: WAL_MOUNT }] : []),
     ...extra.mounts,
   ];
@@ -111,12 +115,13 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       securityContext: podSecurityContext(cluster),
       terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
       ...schedulingFields(cluster),
+      initContainers: [bootstrapContainer(p.operatorImage, cluster.spec.resources)],
       containers: [
         {
           name: 'postgres',
           image: p.image,
           ...(cluster.spec.imagePullPolicy ? { imagePullPolicy: cluster.spec.imagePullPolicy } : {}),
-          command: ['node', '/app/dist/src/instance/main.js', '--pod'],
+          command: [...managerCommand('instance/main.js'), '--pod'],
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
@@ -145,6 +150,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
         { name: 'pgdata', persistentVolumeClaim: { claimName: p.instance } },
         { name: 'spec', secret: { secretName: managerSecretName(p.instance), defaultMode: 0o400 } },
         scratchVolume(cluster, 'scratch'),
+        managerVolume,
         ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: `${p.instance}-wal` } }] : []),
         ...extra.volumes,
       ],
