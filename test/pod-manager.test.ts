@@ -56,10 +56,15 @@ interface PodManager {
 
 /** Runs the copied manager as a Pod's main container would: PID 1, the postgres user, no Node.js on PATH. */
 async function startPodManager(dataRoot: string, specDir: string): Promise<PodManager> {
+  const env = { PATH: PG_BIN, CNPG_INSTANCE_ROOT: dataRoot, CNPG_SPEC_DIR: specDir, POD_IP: '127.0.0.1' };
+  return startFromCopy(['instance/main.js', '--pod'], env);
+}
+
+async function startFromCopy([entry, ...args]: string[], env: Record<string, string>): Promise<PodManager> {
   const command = ['--pid', '--fork', '--mount-proc', '--kill-child', '--', '/usr/bin/setpriv', `--reuid=${postgres.uid}`, `--regid=${postgres.gid}`, '--clear-groups', '--'];
-  const child = spawn('/usr/bin/unshare', [...command, join(manager, 'node'), join(manager, 'app/dist/src/instance/main.js'), '--pod'], {
+  const child = spawn('/usr/bin/unshare', [...command, join(manager, 'node'), join(manager, 'app/dist/src', entry!), ...args], {
     cwd: '/',
-    env: { PATH: PG_BIN, HOME: '/nonexistent', LANG: 'C.UTF-8', CNPG_INSTANCE_ROOT: dataRoot, CNPG_SPEC_DIR: specDir, POD_IP: '127.0.0.1' },
+    env: { HOME: '/nonexistent', LANG: 'C.UTF-8', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child.pid!);
@@ -162,4 +167,19 @@ test('the copied manager runs PostgreSQL from the image’s PATH without Node.js
   assert.equal(code, 0, `exit after SIGTERM; output:\n${pod.output()}`);
   // The namespace's processes die with its PID 1 anyway; a postmaster that removed its pid file was shut down, not killed.
   assert.ok(!existsSync(join(pgdata, 'postmaster.pid')), 'PostgreSQL shut down cleanly before the manager exited');
+});
+
+test('the copied pooler manager loads (its Kubernetes client included) and serves its probes with only PgBouncer’s folder on PATH', { skip }, async () => {
+  const runDir = join(root, 'pooler-run');
+  mkdirSync(runDir, { mode: 0o700 });
+  chownSync(runDir, postgres.uid, postgres.gid);
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const args = ['pooler/main.js', '--run-dir', join(runDir, 'pgbouncer'), '--port', String(port), '--http-port', String(httpPort), '--handout-file', join(root, 'no-handout-yet.json')];
+  const pod = await startFromCopy(args, { PATH: '/usr/sbin' });
+  await eventually('the pooler manager’s /healthz', async () => (await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.ok || undefined, 20_000, 100).catch((e: Error) =>
+    assert.fail(`${e.message}\noutput:\n${pod.output()}`),
+  );
+  process.kill(pod.pid, 'SIGTERM');
+  const code = await Promise.race([pod.exited, sleep(10_000).then(() => 'still running' as const)]);
+  assert.equal(code, 0, `exit after SIGTERM; output:\n${pod.output()}`);
 });
