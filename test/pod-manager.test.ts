@@ -4,7 +4,7 @@
 // operator's Secret. Needs root (namespaces, and PostgreSQL runs as Debian's postgres user).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -81,6 +81,33 @@ async function startFromCopy([entry, ...args]: string[], env: Record<string, str
   return { pid, child, output: () => out, exited };
 }
 
+/** Processes whose parent is `pid`, by host pid, with their state (R, S, Z…) and command line. */
+function childrenOf(pid: number): { pid: number; state: string; cmdline: string }[] {
+  const found = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid) found.push({ pid: Number(entry), state: state!, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function instanceReady(statusPort: number, pod: PodManager): Promise<void> {
+  await eventually(
+    'the instance ready',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${statusPort}/pg/status`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      return res?.ok && ((await res.json()) as { ready?: boolean }).ready === true ? true : undefined;
+    },
+    90_000,
+    250,
+  ).catch((e: Error) => assert.fail(`${e.message}\nmanager output:\n${pod.output()}`));
+}
+
 function folders(name: string): { dataRoot: string; specDir: string } {
   const dataRoot = join(root, `${name}-data`);
   const specDir = join(root, `${name}-spec`);
@@ -115,7 +142,7 @@ test('a manager still waiting for its spec stops at once on SIGTERM, as PID 1 of
   assert.ok(Date.now() - sent < 2_000, `stopped ${Date.now() - sent} ms after SIGTERM`);
 });
 
-test('the copied manager runs PostgreSQL from the image’s PATH without Node.js there, and shuts it down cleanly on SIGTERM', { skip }, async () => {
+test('the copied manager runs PostgreSQL from the image’s PATH without Node.js there, restarts it after a SIGKILL as PID 1, and shuts it down cleanly on SIGTERM', { skip }, async (t) => {
   const { dataRoot, specDir } = folders('instance');
   const [pgPort, statusPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const spec: InstanceSpec = {
@@ -149,16 +176,18 @@ test('the copied manager runs PostgreSQL from the image’s PATH without Node.js
   writeFileSync(join(specDir, 'instance.json'), JSON.stringify(spec));
   writeFileSync(join(specDir, 'credentials.json'), JSON.stringify(credentials));
   const pod = await startPodManager(dataRoot, specDir);
-  await eventually(
-    'the instance ready',
-    async () => {
-      const res = await fetch(`http://127.0.0.1:${statusPort}/pg/status`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-      return res?.ok && ((await res.json()) as { ready?: boolean }).ready === true ? true : undefined;
-    },
-    90_000,
-    250,
-  ).catch((e: Error) => assert.fail(`${e.message}\nmanager output:\n${pod.output()}`));
+  await instanceReady(statusPort, pod);
   assert.match(pod.output(), new RegExp(`"binDir":"${PG_BIN}"`), 'the manager says which PostgreSQL it found');
+
+  // A postmaster killed outright (the OOM killer): its backends exit by themselves and, orphaned,
+  // become PID 1's children, which Node.js cannot wait for (docs/operand-images.md).
+  const postmaster = childrenOf(pod.pid).find((c) => c.cmdline.includes(`${PG_BIN}/postgres`));
+  assert.ok(postmaster, `a postmaster child of the manager: ${JSON.stringify(childrenOf(pod.pid))}`);
+  process.kill(postmaster.pid, 'SIGKILL');
+  await eventually('a new postmaster', async () => childrenOf(pod.pid).some((c) => c.state !== 'Z' && c.pid !== postmaster.pid && c.cmdline.includes(`${PG_BIN}/postgres -D`)) || undefined, 60_000, 100);
+  await instanceReady(statusPort, pod);
+  const zombies = childrenOf(pod.pid).filter((c) => c.state === 'Z');
+  t.diagnostic(`after the postmaster's SIGKILL: ${zombies.length} orphaned PostgreSQL processes left as zombies under the manager (PID 1)`);
 
   const pgdata = instancePaths(dataRoot).pgdata;
   assert.ok(existsSync(join(pgdata, 'postmaster.pid')));
