@@ -19,10 +19,12 @@ let cp: ControlPlane;
 let kc: KubeConfig;
 let webhookPort = 0;
 const operators = new Map<string, TestOperator>();
+/** The image the operator is told it runs from (its Deployment sets OPERATOR_IMAGE_NAME). */
+const OPERATOR_IMAGE = 'registry.example/cnpg-ts:test';
 
 /** Every replica serves the webhook; on one host each needs its own port (a Service would balance them). */
 function startOperator(name: string, port = webhookPort): TestOperator {
-  const operator = new TestOperator(cp, { POD_NAME: name, WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1' });
+  const operator = new TestOperator(cp, { POD_NAME: name, WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1', OPERATOR_IMAGE_NAME: OPERATOR_IMAGE });
   operators.set(name, operator);
   return operator;
 }
@@ -111,6 +113,9 @@ test('a Cluster yields its Secrets, PVC, Pod, Services and a defaulted spec', as
   assert.equal(pod.metadata?.ownerReferences?.[0]?.kind, 'Cluster');
   assert.deepEqual(pod.spec?.containers[0]?.ports?.map((p) => p.containerPort), [5432, 8000, 9187]);
   assert.equal(pod.spec?.containers[0]?.image, stored.spec.imageName);
+  // The manager comes from the operator's own image, so the Cluster's image needs only PostgreSQL.
+  assert.deepEqual(pod.spec?.initContainers?.map((c) => [c.name, c.image]), [['bootstrap-controller', OPERATOR_IMAGE]]);
+  assert.equal(pod.spec?.containers[0]?.command?.[0], '/controller/manager/node');
   await eventually('the rw/ro/r Services', async () => {
     const names = (await core.listNamespacedService({ namespace: 'default' })).items.map((s) => s.metadata?.name);
     return ['pg-rw', 'pg-ro', 'pg-r'].every((n) => names.includes(n));

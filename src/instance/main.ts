@@ -23,7 +23,10 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
   const specDir = process.env.CNPG_SPEC_DIR;
   if (!root || !specDir) throw new Error('--pod needs CNPG_INSTANCE_ROOT and CNPG_SPEC_DIR in the environment');
   const target = instancePaths(root);
-  while (!adoptMountedSpec(specDir, target)) await sleep(1000);
+  if (!adoptMountedSpec(specDir, target)) {
+    log('info', 'waiting for the spec', { specDir });
+    while (!adoptMountedSpec(specDir, target)) await sleep(1000);
+  }
   return { root, listenAddress: process.env.POD_IP, socketDir: process.env.CNPG_SOCKET_DIR };
 }
 

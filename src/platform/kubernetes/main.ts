@@ -14,6 +14,7 @@ import { CachedStore, ObjectCache } from './cache.js';
 import { reuseConnections } from './connections.js';
 import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
+import { ownImage } from './operator-image.js';
 import { KubePodMonitors } from './pod-monitors.js';
 import { KubePoolers } from './poolers.js';
 import { OperatorMetrics } from './metrics.js';
@@ -151,10 +152,12 @@ async function main(): Promise<void> {
   const watchNamespace = env('WATCH_NAMESPACE', '');
   reuseConnections(kc);
   const store = new KubeStore(kc);
+  const ownPod = await store.get('Pod', namespace, env('POD_NAME', hostname())).catch(() => undefined);
+  const operatorImage = ownImage(ownPod, process.env.OPERATOR_IMAGE_NAME, DEFAULT_OPERATOR_IMAGE);
+  log('instance and pooler Pods copy their manager from this image', { ...operatorImage });
   const instanceOptions: KubeInstancesOptions = {
     defaultImage: env('OPERAND_IMAGE', 'ghcr.io/cnpg-ts/postgresql:15-0.1.0'),
-    // Set by the release manifest and the Helm chart to the image this operator runs from.
-    operatorImage: env('OPERATOR_IMAGE_NAME', DEFAULT_OPERATOR_IMAGE),
+    operatorImage: operatorImage.image,
     defaultMajor: Number(env('DEFAULT_MAJOR', '15')),
     controlPlaneUrl: env('CONTROL_PLANE_URL', `https://${env('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc')}:${env('KUBERNETES_SERVICE_PORT', '443')}/livez`),
   };
