@@ -44,7 +44,7 @@ test('a manager answering 404 to GET /pg/status is an instance with a status err
   try {
     const labels = { [LABELS.cluster]: 'pg', [LABELS.podRole]: 'instance' };
     const store = storeWith([
-      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pg-1', namespace: 'default', labels } },
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pg-1', namespace: 'default', labels: { ...labels, [LABELS.pvcRole]: 'PG_DATA' } } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pg-1', namespace: 'default', labels }, status: { phase: 'Running', podIP: ip } } as KubeObject,
     ]);
     const instances = new KubeInstances(kubeConfig(), store, { defaultImage: 'x', defaultMajor: 16, controlPlaneUrl: 'https://127.0.0.1:1' });
