@@ -183,6 +183,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const evidence = fenced.has(current) ? undefined : primaryFailure(p, observed.now);
     if (!evidence) {
       delete status.currentPrimaryFailingSinceTimestamp;
+      // A recreated primary still starting keeps the phase that says why it is not ready.
+      recreatingPrimary = previous.phase === PHASE.recreatingPrimary;
       return undefined;
     }
     const since = previous.currentPrimaryFailingSinceTimestamp ?? now;

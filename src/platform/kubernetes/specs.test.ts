@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCluster, validateObject, type Cluster } from '../../api/index.js';
-import { clusterServices, instancePod, instancePvc, instanceServiceAccount, managerSecret, podDisruptionBudgets, podSpecHash } from './specs.js';
+import { clusterPodMonitor, clusterServices, instancePod, instancePvc, instanceServiceAccount, managerSecret, podDisruptionBudgets, podSpecHash } from './specs.js';
 
 function cluster(spec: Record<string, unknown> = {}, name = 'pg'): Cluster {
   const { resource } = validateObject({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name, namespace: 'data', uid: 'u-1' }, spec: { instances: 3, storage: { size: '1Gi' }, ...spec } }, 'kubernetes');
@@ -168,7 +168,7 @@ test('volumes: scratch from ephemeralVolumeSource or a size-limited emptyDir, /d
   assert.equal(mount(p, 'projected'), '/projected');
 });
 
-test('inheritedMetadata: on the Pod, PVCs, Services, Secrets, ServiceAccount and PDBs, under the operator’s own labels', () => {
+test('inheritedMetadata: on the Pod, PVCs, Services, Secrets, ServiceAccount, PDBs and PodMonitor, under the operator’s own labels', () => {
   const c = cluster({ inheritedMetadata: { labels: { team: 'db', 'cnpg.io/cluster': 'hijack' }, annotations: { 'cost-center': '42' } } });
   const objects = [
     pod(c).built,
@@ -177,6 +177,7 @@ test('inheritedMetadata: on the Pod, PVCs, Services, Secrets, ServiceAccount and
     managerSecret(c, 'pg-1', { a: 'b' }),
     instanceServiceAccount(c)!,
     ...podDisruptionBudgets(c),
+    clusterPodMonitor(c),
   ];
   for (const o of objects) {
     assert.equal(o.metadata.labels?.team, 'db', `${o.kind}/${o.metadata.name}`);

@@ -242,7 +242,7 @@ export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
 export function clusterPodMonitor(cluster: Cluster): KubeObject {
   const monitoring = cluster.spec.monitoring;
   const name = cluster.metadata.name;
-  return {
+  return withInheritedMetadata(cluster, {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
     metadata: { name, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
@@ -256,5 +256,5 @@ export function clusterPodMonitor(cluster: Cluster): KubeObject {
         },
       ],
     },
-  };
+  });
 }
