@@ -200,6 +200,7 @@ function checkDeployment(objs: K8sObject[], namespace: string, where: string): v
   assert.equal(env.get('OPERATOR_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', `${where}: OPERATOR_NAMESPACE from the downward API`);
   assert.equal(env.get('WATCH_NAMESPACE')?.value, '', `${where}: WATCH_NAMESPACE empty (all namespaces)`);
   assert.equal(env.get('OPERAND_IMAGE')?.value, `ghcr.io/cnpg-ts/postgresql:15-${version}`, `${where}: OPERAND_IMAGE`);
+  assert.equal(env.get('OPERATOR_IMAGE_NAME')?.value, c.image, `${where}: OPERATOR_IMAGE_NAME is the operator's own image (instance Pods copy their manager from it)`);
   assert.equal(env.get('LEADER_ELECTION')?.value, 'true', `${where}: LEADER_ELECTION`);
   assert.ok(env.get('LOG_LEVEL')?.value, `${where}: LOG_LEVEL`);
   const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
@@ -655,6 +656,7 @@ describe('Helm chart charts/cnpg-ts (helm lint + helm template)', () => {
     const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
     assert.equal(env.get('WATCH_NAMESPACE'), 'team-a, team-b');
     assert.equal(env.get('OPERAND_IMAGE'), `ghcr.io/cnpg-ts/postgresql:16-${version}`);
+    assert.equal(env.get('OPERATOR_IMAGE_NAME'), 'ghcr.io/cnpg-ts/cnpg-ts:dev', 'image.tag reaches the instance Pods’ init container');
   });
 
   test('dashboard.enabled serves the live dashboard behind the Service cnpg-dashboard; off by default', { skip: have ? false : why }, () => {
