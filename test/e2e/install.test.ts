@@ -60,7 +60,7 @@ describe('real node: release manifest, operator, lab-postgres', { skip: realNode
     await node?.stop();
   });
 
-  test('kubectl apply --server-side of the release manifest: the operator Pod becomes Ready through its probes, non-root on a read-only root filesystem', async () => {
+  test('kubectl apply --server-side of the release manifest: the operator Pod becomes Ready through its probes, non-root on a read-only root filesystem, and stops on SIGTERM as PID 1', async () => {
     const t0 = Date.now();
     await node.kubectl(['apply', '--server-side', '-f', join(REPO, 'releases', 'cnpg-ts-0.1.0.yaml')]);
     const [op] = await waitOrExplain('the operator Pod Ready', async () => {
@@ -79,6 +79,17 @@ describe('real node: release manifest, operator, lab-postgres', { skip: realNode
     assert.notEqual(write.code, 0);
     assert.match(write.stderr, /Read-only file system/);
     assert.match((await exec(['cat', '/proc/1/cmdline'])).stdout.replace(/\0/g, ' '), /node \/app\/dist\/src\/platform\/kubernetes\/main\.js/);
+    // PID 1 gets no default signal handling: an operator that did not handle SIGTERM itself would
+    // hold its Pod for the whole grace period (10 s) before the SIGKILL.
+    const t1 = Date.now();
+    await node.kubectl(['-n', 'cnpg-system', 'delete', 'pod', op!.metadata.name, '--wait=true', '--timeout=60s'], undefined, 90_000);
+    const stopped = (Date.now() - t1) / 1000;
+    console.log(`operator Pod deleted -> gone: ${stopped.toFixed(1)} s`);
+    assert.ok(stopped < 8, `the operator Pod took ${stopped} s to stop: SIGTERM was not handled`);
+    await waitOrExplain('a new operator Pod Ready', async () => {
+      const ps = await pods('app.kubernetes.io/name=cnpg-ts', 'cnpg-system');
+      return ps.length === 1 && ps[0]!.metadata.uid !== op!.metadata.uid && ready(ps[0]!);
+    }, 120_000);
   });
 
   test('the seed\'s lab-postgres becomes Ready with 3 instance Pods on PVCs, managers copied from the operator image into an operand image without Node.js', async () => {
