@@ -17,7 +17,8 @@
 #
 #   scripts/real-node/build.sh             every step, each skipped when its result is cached
 #   scripts/real-node/build.sh STEP...     only those steps
-#   scripts/real-node/build.sh check       exit 0 when everything is built (nothing built), else name what is missing
+#   scripts/real-node/build.sh check       exit 0 when everything is built and the operator image holds this
+#                                          checkout's dist/ (nothing built), else name what is missing
 #
 # Everything is cached outside the clone, under ${CNPG_TOOLS_CACHE:-$HOME/.cache/cnpg-ts}/real-node
 # (Go's own caches stay where they are). Every step prints its wall time. Needs root (apt, buildah).
@@ -178,9 +179,17 @@ build_image() {
   fi
   printf 'real-node: %s %s, %s MB\n' "$ref" "${id:7:12}" "$(($(stat -c %s "$IMAGES/$name.oci.tar") / 1000000))" >&2
 }
+# What of this checkout the operator image holds (the files image-context.sh copies into app/).
+app_hash() {
+  (cd "$ROOT" && find package.json package-lock.json dist/src -type f ! -name '*.test.js' ! -name '*.test.js.map' -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
 operator_image() {
+  local hash
+  hash="$(app_hash)"
   bash "$ROOT/scripts/image-context.sh" "$RN/context/operator"
   build_image operator "$ROOT/Dockerfile" "$RN/context/operator" "$OPERATOR_IMAGE"
+  echo "$hash" > "$IMAGES/operator.app-hash"
 }
 operand_image() {
   mkdir -p "$RN/context/operand"
@@ -205,6 +214,10 @@ check() {
   for k in pause busybox coredns operator operand; do [[ -f $IMAGES/$k.oci.tar ]] || missing+=("$k image"); done
   for k in containerd runc nsenter iptables; do command -v $k >/dev/null || missing+=("$k"); done
   [[ -x /usr/lib/cni/bridge ]] || missing+=("containernetworking-plugins")
+  # Tests must run this checkout's code, not the image of an older build.
+  if [[ -f $IMAGES/operator.oci.tar && "$(cat "$IMAGES/operator.app-hash" 2>/dev/null)" != "$(app_hash)" ]]; then
+    missing+=("operator image of this checkout's dist/ (it holds an older build)")
+  fi
   if ((${#missing[@]})); then
     echo "real-node: not built: ${missing[*]} (run: sudo scripts/real-node/build.sh)" >&2
     return 1
