@@ -472,7 +472,7 @@ case $cmd in
     down_node ;;
   env) running; cat "$STATE/node.env" ;;
   kubectl) running; kc "$@" ;;
-  exec) running; PATH="$KBIN:$PATH" inns env KUBECONFIG="$KUBECONFIG_FILE" PATH="$KBIN:$PATH" "$@" ;;
+  exec) running; inns env KUBECONFIG="$KUBECONFIG_FILE" PATH="$KBIN:$CACHE/bin:$PATH" "$@" ;;
   volumes) volumes "$@" ;;
   status) status ;;
   *) usage ;;
