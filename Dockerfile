@@ -1,24 +1,19 @@
 # syntax=docker/dockerfile:1
 # Operator image: ghcr.io/cnpg-ts/cnpg-ts:<version>   (operand image: Dockerfile.operand)
 #
-#   docker build -t ghcr.io/cnpg-ts/cnpg-ts:$(node -p 'require("./package.json").version') .
+# Built from a prepared context, never from the repository itself: the build runs no npm and needs
+# no registry. After `npm run build`:
 #
-# Base images are pinned to a Node release on Debian bookworm; the release pipeline should pin them
-# further to a digest (FROM node:…@sha256:…). Native modules (snappy, lz4, lzma, zstd) are built or
-# fetched for glibc in the build stage, so the runtime stage must stay glibc (bookworm), not musl.
+#   scripts/image-context.sh /tmp/cnpg-ts-image     # package*.json, dist/src without tests, production node_modules
+#   docker build -t ghcr.io/cnpg-ts/cnpg-ts:$(node -p 'require("./package.json").version') /tmp/cnpg-ts-image
+#
+# (scripts/real-node/build.sh builds it the same way with buildah, without Docker.)
+# The image carries the Node.js runtime and the app for instance and pooler Pods too: their init
+# container `bootstrap-controller` copies both from /app into the Pod, so operand images need no Node.
+# node_modules holds native modules (snappy, lz4) installed on the host for glibc on x86-64: build on
+# such a host, and keep the base glibc (bookworm), not musl. The release pipeline should pin the base
+# further to a digest (FROM node:…@sha256:…).
 ARG NODE_VERSION=20.20.2
-
-FROM node:${NODE_VERSION}-bookworm AS build
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
-COPY src ./src
-# src only (.dockerignore keeps test/ and bench/ out); drop compiled unit tests, then dev dependencies.
-RUN npx tsc -p tsconfig.json \
- && find dist \( -name '*.test.js' -o -name '*.test.js.map' \) -delete \
- && chmod 0755 dist/src/cli/main.js \
- && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ARG VERSION=0.1.0
@@ -31,13 +26,15 @@ ENV NODE_ENV=production
 # far above the Deployment's 512Mi. A heap limit at three quarters of it and a small young
 # generation keep 1000 Clusters' caches well inside (bench/operator reads this line).
 ENV NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=2"
-WORKDIR /app
-COPY --from=build /src/package.json /src/package-lock.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
 # Files are root-owned and read-only for the operator; it writes only to /tmp and the webhook
 # certificate folder (both emptyDir volumes in the Deployment, which sets readOnlyRootFilesystem).
 RUN mkdir -p /run/secrets/cnpg-ts/webhook && chown 10001:10001 /run/secrets/cnpg-ts/webhook
+WORKDIR /app
+# Least changing first: node_modules changes only with package-lock.json, so a rebuild after a
+# code change reuses its layer and adds only dist/.
+COPY node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY dist ./dist
 USER 10001:10001
 # 9443 webhook (HTTPS), 8080 metrics, 8081 health.
 EXPOSE 9443 8080 8081

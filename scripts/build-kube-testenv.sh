@@ -17,7 +17,11 @@
 # Go's module and build caches stay in their default places (~/go/pkg/mod, ~/.cache/go-build), so a
 # rebuild on the same machine (e.g. after a go.sum bump) mostly re-links.
 #
+# `node` adds what a real node needs (scripts/real-node/): kubelet, kube-controller-manager,
+# kube-scheduler, kube-proxy, from the same module, so every component is the same v1.36.3.
+#
 #   scripts/build-kube-testenv.sh          build if needed; print the bin dir
+#   scripts/build-kube-testenv.sh node     also kubelet, kube-controller-manager, kube-scheduler, kube-proxy
 #   scripts/build-kube-testenv.sh path     print the bin dir without building
 set -euo pipefail
 
@@ -36,7 +40,8 @@ complete() {
 case "${1:-build}" in
   path) echo "$BIN"; exit 0 ;;
   build) ;;
-  *) echo "usage: $0 [build|path]" >&2; exit 2 ;;
+  node) TOOLS+=(kubelet kube-controller-manager kube-scheduler kube-proxy) ;;
+  *) echo "usage: $0 [build|node|path]" >&2; exit 2 ;;
 esac
 
 if complete; then echo "$BIN"; exit 0; fi
@@ -76,8 +81,12 @@ build() { # name package ldflags
   mv -f "$BIN/.$name.tmp" "$BIN/$name"
   echo "kube-testenv: $name built in $((SECONDS - t0)) s" >&2
 }
-[[ -x "$BIN/etcd" ]] || build etcd go.etcd.io/etcd/server/v3 "-s -w"
-[[ -x "$BIN/kube-apiserver" ]] || build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "-s -w$XV"
-[[ -x "$BIN/kubectl" ]] || build kubectl k8s.io/kubernetes/cmd/kubectl "-s -w$XV"
+for t in "${TOOLS[@]}"; do
+  [[ -x "$BIN/$t" ]] && continue
+  case $t in
+    etcd) build etcd go.etcd.io/etcd/server/v3 "-s -w" ;;
+    *) build "$t" "k8s.io/kubernetes/cmd/$t" "-s -w$XV" ;;
+  esac
+done
 echo "kube-testenv: $V ready in $((SECONDS - start)) s" >&2
 echo "$BIN"

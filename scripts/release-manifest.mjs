@@ -20,7 +20,8 @@
 // config/default/kustomization.yaml is read with a small kustomize subset (resources, images,
 // labels); anything else in a kustomization is refused rather than silently ignored. The version
 // always comes from package.json: image tags, the app.kubernetes.io/version label and the
-// OPERAND_IMAGE tag (`<pg major>-<version>`) are set from it.
+// OPERAND_IMAGE tag (`<pg major>-<version>`) are set from it; OPERATOR_IMAGE_NAME is set to the
+// operator container's own image.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -123,6 +124,17 @@ function setOperandImage(objects, version) {
   }
 }
 
+/** OPERATOR_IMAGE_NAME names the image of the container it is set in: the Pods' init containers run it. */
+function setOperatorImageName(objects) {
+  for (const obj of objects) {
+    for (const spec of podSpecs(obj)) {
+      for (const c of spec.containers ?? []) {
+        for (const e of c.env ?? []) if (e.name === 'OPERATOR_IMAGE_NAME') e.value = c.image;
+      }
+    }
+  }
+}
+
 function kindRank(kind) {
   const i = KIND_ORDER.indexOf(kind);
   return i < 0 ? KIND_ORDER.length - 2 : i; // unknown kinds before the webhook configurations
@@ -158,6 +170,7 @@ export function renderAll(root = defaultRoot) {
   applyImages(k.objects, images);
   applyLabels(k.objects, labels);
   setOperandImage(k.objects, version);
+  setOperatorImageName(k.objects);
 
   const crds = readCrds(root);
   const all = [...k.objects, ...crds.flatMap((c) => c.docs)];

@@ -47,7 +47,7 @@ before(async () => {
   const kubeCluster = clusterOf('kube');
   await createCluster(kc, 'kube', kubeCluster.spec as Record<string, unknown>);
   kube = {
-    runtime: new KubeInstances(kc, store, { defaultImage: 'ghcr.io/cnpg-ts/postgresql:15-0.1.0', defaultMajor: 15, controlPlaneUrl: `${cp.server}/livez` }),
+    runtime: new KubeInstances(kc, store, { defaultImage: 'ghcr.io/cnpg-ts/postgresql:15-0.1.0', operatorImage: 'ghcr.io/cnpg-ts/cnpg-ts:0.1.0', defaultMajor: 15, controlPlaneUrl: `${cp.server}/livez` }),
     cluster: await readCluster(kc, 'kube'),
     // Deleted is enough: with no controller-manager here, pvc-protection's finalizer is never lifted.
     dataKept: async (name) => {

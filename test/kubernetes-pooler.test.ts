@@ -111,6 +111,7 @@ before(async () => {
   await registerWebhooks(kc, port, ['cluster', 'pooler'], caBundle);
   runtime = new KubePoolers(new KubeStore(await operatorKubeConfig()), {
     image: IMAGE,
+    operatorImage: 'ghcr.io/cnpg-ts/cnpg-ts:0.1.0',
     managerAddress: (pod) => managers.get(pod.metadata.name) ?? { host: '127.0.0.1', port: 1 },
   });
 });

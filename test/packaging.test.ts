@@ -200,6 +200,7 @@ function checkDeployment(objs: K8sObject[], namespace: string, where: string): v
   assert.equal(env.get('OPERATOR_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', `${where}: OPERATOR_NAMESPACE from the downward API`);
   assert.equal(env.get('WATCH_NAMESPACE')?.value, '', `${where}: WATCH_NAMESPACE empty (all namespaces)`);
   assert.equal(env.get('OPERAND_IMAGE')?.value, `ghcr.io/cnpg-ts/postgresql:15-${version}`, `${where}: OPERAND_IMAGE`);
+  assert.equal(env.get('OPERATOR_IMAGE_NAME')?.value, c.image, `${where}: OPERATOR_IMAGE_NAME is the operator's own image (instance Pods copy their manager from it)`);
   assert.equal(env.get('LEADER_ELECTION')?.value, 'true', `${where}: LEADER_ELECTION`);
   assert.ok(env.get('LOG_LEVEL')?.value, `${where}: LOG_LEVEL`);
   const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
@@ -340,7 +341,7 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     return { instrs, comments };
   }
 
-  function lint(file: string, expect: { user: string; entrypoint: string; ports: number[] }): void {
+  function lint(file: string, expect: { user: string; entrypoint?: string; ports: number[] }): void {
     const text = readFileSync(join(root, file), 'utf8');
     const { instrs, comments } = instructions(text);
     const args = new Map<string, string>();
@@ -387,12 +388,17 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     assert.ok(!/^(0|root)(:|$)/.test(user), `${file}: USER must not be root`);
     const hc = final.some((i) => i.op === 'HEALTHCHECK');
     assert.ok(hc || comments.some((c) => /no HEALTHCHECK:/i.test(c)), `${file}: HEALTHCHECK or a "# no HEALTHCHECK: <reason>" comment`);
-    const ep = final.filter((i) => i.op === 'ENTRYPOINT').at(-1);
-    assert.ok(ep, `${file}: ENTRYPOINT`);
-    assert.deepEqual(JSON.parse(ep.args), ['node', expect.entrypoint], `${file}: ENTRYPOINT (exec form)`);
     const exposed = final.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/).map((p) => Number(p.replace(/\/tcp$/, ''))));
     assert.deepEqual(exposed.sort(), [...expect.ports].sort(), `${file}: EXPOSE`);
-    assert.ok(final.some((i) => i.op === 'COPY' && /\/dist\b/.test(i.args)), `${file}: copies dist/`);
+    assert.ok(!instrs.some((i) => i.op === 'RUN' && /\bnpm\b|\bnpx\b/.test(i.args)), `${file}: runs npm (builds have no registry: prepare the context on the host)`);
+    const ep = final.filter((i) => i.op === 'ENTRYPOINT').at(-1);
+    if (expect.entrypoint === undefined) {
+      assert.equal(ep, undefined, `${file}: no ENTRYPOINT (the Pod's command starts the manager)`);
+      return;
+    }
+    assert.ok(ep, `${file}: ENTRYPOINT`);
+    assert.deepEqual(JSON.parse(ep.args), ['node', expect.entrypoint], `${file}: ENTRYPOINT (exec form)`);
+    assert.ok(final.some((i) => i.op === 'COPY' && /\bdist\b/.test(i.args)), `${file}: copies dist/`);
     assert.ok(final.some((i) => i.op === 'COPY' && /node_modules/.test(i.args)), `${file}: copies production node_modules`);
   }
 
@@ -400,8 +406,8 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     lint('Dockerfile', { user: '10001', entrypoint: '/app/dist/src/platform/kubernetes/main.js', ports: [9443, 8080, 8081] });
   });
 
-  test('operand image: pinned bases, uid 26, PostgreSQL 15 by default via PG_MAJOR, bzip2, PgBouncer, entrypoint, ports', () => {
-    lint('Dockerfile.operand', { user: '26', entrypoint: '/app/dist/src/instance/main.js', ports: [5432, 8000, 9187, 9127] });
+  test('operand image: only PostgreSQL (no Node.js, no app), pinned base, uid 26, PostgreSQL 15 by default via PG_MAJOR, bzip2, PgBouncer, ports', () => {
+    lint('Dockerfile.operand', { user: '26', ports: [5432, 8000, 9187, 9127] });
     const text = readFileSync(join(root, 'Dockerfile.operand'), 'utf8');
     assert.match(text, /^ARG PG_MAJOR=15$/m);
     assert.match(text, /postgresql-\$\{PG_MAJOR\}/);
@@ -409,17 +415,28 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     assert.match(text, /\bbzip2\b/);
     assert.match(text, /apt-get install -y --no-install-recommends [^\n]*\bpgbouncer\b/, 'pooler Pods run Debian\'s PgBouncer from this image');
     assert.match(text, /--uid 26\b/);
-    assert.match(text, /FROM node:\$\{NODE_VERSION\}-bookworm/);
+    assert.match(text, /FROM debian:\$\{DEBIAN_VERSION\}-slim/);
+    assert.ok(!/^(COPY|FROM node)/m.test(text), 'the operand image holds no Node.js and no app: the init container copies them from the operator image');
   });
 
-  test('.dockerignore keeps the build context to sources', () => {
-    const lines = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    assert.equal(lines[0], '*', 'allow-list style');
-    for (const p of ['!package.json', '!package-lock.json', '!tsconfig.json', '!src/']) assert.ok(lines.includes(p), `.dockerignore: ${p}`);
-    for (const f of ['Dockerfile', 'Dockerfile.operand']) {
-      for (const m of readFileSync(join(root, f), 'utf8').matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
-        for (const src of m[1]!.split(/\s+/)) assert.ok(lines.includes(`!${src}`) || lines.includes(`!${src}/`), `${f}: COPY ${src} is excluded by .dockerignore`);
+  test('scripts/image-context.sh prepares what Dockerfile copies: dist/src without tests, node_modules without dev dependencies', () => {
+    const ctx = mkdtempSync(join(tmpdir(), 'cnpg-image-context-'));
+    try {
+      const r = spawnSync('bash', [join(root, 'scripts', 'image-context.sh'), ctx], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      for (const m of readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+        for (const src of m[1]!.split(/\s+/)) assert.ok(existsSync(join(ctx, src)), `Dockerfile: COPY ${src} is not in the prepared context`);
       }
+      assert.ok(existsSync(join(ctx, 'dist', 'src', 'platform', 'kubernetes', 'main.js')));
+      assert.ok(existsSync(join(ctx, 'dist', 'src', 'instance', 'main.js')));
+      assert.deepEqual(readdirSync(join(ctx, 'dist')), ['src'], 'only dist/src (no compiled tests or benches)');
+      const tests = spawnSync('find', [join(ctx, 'dist'), '-name', '*.test.js'], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(tests, '', 'compiled unit tests left in dist/');
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+      for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(ctx, 'node_modules', dep, 'package.json')), `production dependency ${dep} missing`);
+      for (const dep of ['typescript', 'eslint', 'playwright-core']) assert.ok(!existsSync(join(ctx, 'node_modules', dep)), `dev dependency ${dep} in the image context`);
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
     }
   });
 });
@@ -639,6 +656,7 @@ describe('Helm chart charts/cnpg-ts (helm lint + helm template)', () => {
     const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
     assert.equal(env.get('WATCH_NAMESPACE'), 'team-a, team-b');
     assert.equal(env.get('OPERAND_IMAGE'), `ghcr.io/cnpg-ts/postgresql:16-${version}`);
+    assert.equal(env.get('OPERATOR_IMAGE_NAME'), 'ghcr.io/cnpg-ts/cnpg-ts:dev', 'image.tag reaches the instance Pods’ init container');
   });
 
   test('dashboard.enabled serves the live dashboard behind the Service cnpg-dashboard; off by default', { skip: have ? false : why }, () => {

@@ -8,6 +8,7 @@ import { log } from './log.js';
 import { InstanceManager } from './manager.js';
 import { createExporter, MetricsEndpoint } from './metrics-exporter.js';
 import { instancePaths } from './paths.js';
+import { binDirInImage } from './pod-binaries.js';
 import { adoptMountedSpec } from './pod-spec.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
@@ -26,7 +27,17 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
   return { root, listenAddress: process.env.POD_IP, socketDir: process.env.CNPG_SOCKET_DIR };
 }
 
+/**
+ * Set once there is something to shut down. Until then a signal ends the process at once: in a Pod
+ * the manager is PID 1, and the kernel drops a signal PID 1 has no handler for, so a Pod deleted
+ * while its manager still waits for its spec would wait out its whole grace period (stopDelay).
+ */
+let stopGracefully: (() => void) | undefined;
+const onSignal = () => (stopGracefully ? stopGracefully() : process.exit(0));
+
 async function main(): Promise<void> {
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   keepAllocatorEnvFromChildren();
   const pod = process.argv[2] === '--pod' ? await podRoot() : undefined;
   const root = pod?.root ?? process.argv[2];
@@ -37,7 +48,9 @@ async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(instancePaths(root).spec, 'utf8')) as InstanceSpec;
   const paths = instancePaths(root, spec.pgPort);
   if (pod?.socketDir) paths.socketDir = pod.socketDir;
-  const manager = new InstanceManager(paths, pod?.listenAddress ? { listenAddress: pod.listenAddress } : {});
+  // Facts of the Pod that win over any spec the operator sends.
+  const overrides: Partial<InstanceSpec> = pod ? { binDir: binDirInImage(spec), ...(pod.listenAddress ? { listenAddress: pod.listenAddress } : {}) } : {};
+  const manager = new InstanceManager(paths, overrides);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -56,9 +69,8 @@ async function main(): Promise<void> {
   await metrics.follow(spec.metricsPort);
   const followMetricsPort = setInterval(() => void metrics.follow(manager.spec.metricsPort), METRICS_PORT_CHECK_MS);
   writeFileSync(paths.managerState, JSON.stringify({ pid: process.pid, statusPort: spec.statusPort }) + '\n', { mode: 0o600 });
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-  log('info', 'instance manager started', { instance: spec.name, statusPort: spec.statusPort, metricsPort: spec.metricsPort });
+  stopGracefully = () => void stop();
+  log('info', 'instance manager started', { instance: spec.name, statusPort: spec.statusPort, metricsPort: spec.metricsPort, binDir: manager.spec.binDir });
   manager.start();
 }
 

@@ -1,6 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseManagerArgs, UsageError } from './args.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPgbouncer, parseManagerArgs, UsageError } from './args.js';
 
 const base = ['--run-dir', '/run/p', '--port', '6432', '--http-port', '9127'];
 
@@ -37,4 +40,19 @@ test('usage errors name the flag and what is allowed', () => {
     [[...base, '--handout-file', '/h', 'positional'], /positional/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseManagerArgs(argv), (e: Error) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+});
+
+test('PgBouncer is Debian’s when installed, else the first on PATH (an upstream pgbouncer image)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-path-'));
+  try {
+    writeFileSync(join(dir, 'pgbouncer-debian'), '');
+    const binDir = mkdtempSync(join(dir, 'bin-'));
+    writeFileSync(join(binDir, 'pgbouncer'), '#!/bin/sh\n');
+    chmodSync(join(binDir, 'pgbouncer'), 0o755);
+    assert.equal(defaultPgbouncer(`/nonexistent:${binDir}`, join(dir, 'pgbouncer-debian')), join(dir, 'pgbouncer-debian'));
+    assert.equal(defaultPgbouncer(`/nonexistent:${binDir}`, join(dir, 'no-debian')), join(binDir, 'pgbouncer'));
+    assert.equal(defaultPgbouncer('/nonexistent', join(dir, 'no-debian')), join(dir, 'no-debian'), 'none found: Debian’s path, which the manager then reports missing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

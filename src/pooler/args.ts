@@ -1,7 +1,7 @@
 // The pooler manager's command line, checked as a whole before anything starts: a wrong flag is a
 // usage error naming the flag, what is wrong and what is allowed.
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: pooler-manager --run-dir DIR --port N --http-port N (--handout-file PATH | --handout-secret NAME [--namespace NS])
@@ -16,7 +16,7 @@ export const USAGE = `usage: pooler-manager --run-dir DIR --port N --http-port N
   --handout-file PATH    read the handout from this JSON file, and again when it changes
   --handout-secret NAME  read it from this Kubernetes Secret (key handout.json), and again when it changes
   --namespace NS         the Secret's namespace (default: the Pod's own)
-  --pgbouncer PATH       PgBouncer's executable (default /usr/sbin/pgbouncer)`;
+  --pgbouncer PATH       PgBouncer's executable (default /usr/sbin/pgbouncer, Debian's, else pgbouncer on PATH)`;
 
 /** Where a Pod's ServiceAccount token puts its namespace. */
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -35,6 +35,15 @@ export interface ManagerArgs {
 }
 
 export class UsageError extends Error {}
+
+const DEBIAN_PGBOUNCER = '/usr/sbin/pgbouncer';
+
+/** Debian's PgBouncer, else the first on PATH (an image built from source puts it in /usr/bin or /usr/local/bin). */
+export function defaultPgbouncer(pathEnv = process.env.PATH ?? '', debian = DEBIAN_PGBOUNCER): string {
+  if (existsSync(debian)) return debian;
+  const onPath = pathEnv.split(delimiter).filter(isAbsolute).map((dir) => join(dir, 'pgbouncer')).find((file) => existsSync(file));
+  return onPath ?? debian;
+}
 
 function port(flag: string, value: string | undefined): number {
   if (value === undefined) throw new UsageError(`${flag} is required`);
@@ -65,7 +74,7 @@ export function parseManagerArgs(argv: string[]): ManagerArgs {
         'handout-file': { type: 'string' },
         'handout-secret': { type: 'string' },
         namespace: { type: 'string' },
-        pgbouncer: { type: 'string', default: '/usr/sbin/pgbouncer' },
+        pgbouncer: { type: 'string' },
       },
     }).values;
   } catch (e) {
@@ -92,6 +101,6 @@ export function parseManagerArgs(argv: string[]): ManagerArgs {
     httpPort: port('--http-port', values['http-port']),
     httpAddr: values['http-addr'],
     handout,
-    pgbouncer: absolute('--pgbouncer', values.pgbouncer),
+    pgbouncer: values.pgbouncer === undefined ? defaultPgbouncer() : absolute('--pgbouncer', values.pgbouncer),
   };
 }

@@ -12,7 +12,16 @@ import { log } from './log.js';
 import { PoolerManager } from './manager.js';
 import { startPoolerServer } from './server.js';
 
+/**
+ * Set once there is something to shut down; until then a signal ends the process at once (in a Pod
+ * the manager is PID 1, and the kernel drops a signal PID 1 has no handler for).
+ */
+let stopGracefully: (() => void) | undefined;
+const onSignal = () => (stopGracefully ? stopGracefully() : process.exit(0));
+
 async function main(): Promise<void> {
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   let args;
   try {
     args = parseManagerArgs(process.argv.slice(2));
@@ -60,8 +69,7 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  stopGracefully = () => void stop();
   log('info', 'pooler manager started', { runDir: args.runDir, port: args.port, httpPort: args.httpPort, handout: args.handout });
 }
 

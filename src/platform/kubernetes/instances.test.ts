@@ -47,7 +47,7 @@ test('a manager answering 404 to GET /pg/status is an instance with a status err
       { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pg-1', namespace: 'default', labels } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pg-1', namespace: 'default', labels }, status: { phase: 'Running', podIP: ip } } as KubeObject,
     ]);
-    const instances = new KubeInstances(kubeConfig(), store, { defaultImage: 'x', defaultMajor: 16, controlPlaneUrl: 'https://127.0.0.1:1' });
+    const instances = new KubeInstances(kubeConfig(), store, { defaultImage: 'x', operatorImage: 'y', defaultMajor: 16, controlPlaneUrl: 'https://127.0.0.1:1' });
     const cluster = fixture('Cluster', { instances: 1 }, { namespace: 'default' });
     const [observed] = await instances.observe(cluster);
     assert.equal(observed?.running, true);

@@ -24,6 +24,8 @@ const ISOLATION_MARGIN_MS = 1000;
 export interface KubeInstancesOptions {
   /** Operand image for Clusters that name none. */
   defaultImage: string;
+  /** The operator's own image: instance Pods copy their manager from it (manager-volume.ts). */
+  operatorImage: string;
   defaultMajor: number;
   /** How instance managers reach the API server, for their isolation check. */
   controlPlaneUrl: string;
@@ -212,7 +214,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async createPod(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
-    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
+    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), operatorImage: this.o.operatorImage, role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);

@@ -39,6 +39,8 @@ const RESYNC_MS = 5 * 60_000;
  * that must not hold up another Cluster's failover.
  */
 const MAX_CONCURRENT_RECONCILES = Number(env('MAX_CONCURRENT_RECONCILES', '50'));
+/** This version's operator image, for an operator started without OPERATOR_IMAGE_NAME. */
+const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/cnpg-ts/cnpg-ts:0.1.0';
 const WEBHOOK_CERT_SECRET = 'cnpg-webhook-cert';
 const WEBHOOK_SERVICE = 'cnpg-webhook-service';
 const WEBHOOK_CONFIGS = { validating: 'cnpg-validating-webhook-configuration', mutating: 'cnpg-mutating-webhook-configuration' };
@@ -120,7 +122,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     instances: new KubeInstances(kc, store, instanceOptions),
     endpoints: new KubeEndpoints(store),
     events: new KubeEvents(kc),
-    poolers: new KubePoolers(store, { image: instanceOptions.defaultImage }),
+    poolers: new KubePoolers(store, { image: instanceOptions.defaultImage, operatorImage: instanceOptions.operatorImage }),
     podMonitors: new KubePodMonitors(store),
   };
   const operator = new OperatorManager(platform, {
@@ -151,6 +153,8 @@ async function main(): Promise<void> {
   const store = new KubeStore(kc);
   const instanceOptions: KubeInstancesOptions = {
     defaultImage: env('OPERAND_IMAGE', 'ghcr.io/cnpg-ts/postgresql:15-0.1.0'),
+    // Set by the release manifest and the Helm chart to the image this operator runs from.
+    operatorImage: env('OPERATOR_IMAGE_NAME', DEFAULT_OPERATOR_IMAGE),
     defaultMajor: Number(env('DEFAULT_MAJOR', '15')),
     controlPlaneUrl: env('CONTROL_PLANE_URL', `https://${env('KUBERNETES_SERVICE_HOST', 'kubernetes.default.svc')}:${env('KUBERNETES_SERVICE_PORT', '443')}/livez`),
   };

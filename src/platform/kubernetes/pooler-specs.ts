@@ -6,6 +6,7 @@ import type { Pooler } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../api/names.js';
 import { HANDOUT_SECRET_KEY, type PoolerHandout } from '../../pgbouncer/handout.js';
+import { bootstrapContainer, managerCommand, managerVolume, managerVolumeMount } from './manager-volume.js';
 import { POSTGRES_UID } from './specs.js';
 
 /** The container CloudNativePG's pooler Pods run PgBouncer in; a spec.template may shape it. */
@@ -28,7 +29,7 @@ interface Container extends Named {
 }
 interface PodTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Obj & { containers?: Container[]; volumes?: Named[] };
+  spec?: Obj & { initContainers?: Container[]; containers?: Container[]; volumes?: Named[] };
 }
 interface ServiceTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -65,13 +66,20 @@ function metadata(pooler: Pooler, name: string, extra: { labels?: Record<string,
   };
 }
 
+/** What pooler Pods run: PgBouncer's image, and the operator's, which their manager is copied from. */
+export interface PoolerImages {
+  operand: string;
+  operator: string;
+}
+
 /**
- * A digest of what the Deployment and Service are made from: the spec and the image. A change of
+ * A digest of what the Deployment and Service are made from: the spec and the images. A change of
  * it is what makes the platform rewrite them (the handout travels in its own Secret, so a new
- * poolMode changes no Pod template and restarts nothing).
+ * poolMode changes no Pod template and restarts nothing); a new operator image rolls the pooler
+ * Pods onto its manager, as CloudNativePG's upgrade does.
  */
-export function poolerSpecHash(pooler: Pooler, image: string): string {
-  return createHash('sha256').update(JSON.stringify({ spec: pooler.spec, image })).digest('hex').slice(0, 16);
+export function poolerSpecHash(pooler: Pooler, images: PoolerImages): string {
+  return createHash('sha256').update(JSON.stringify({ spec: pooler.spec, images })).digest('hex').slice(0, 16);
 }
 
 export const poolerServiceAccountName = (pooler: Pooler): string => pooler.spec.serviceAccountName ?? pooler.metadata.name;
@@ -108,11 +116,11 @@ function pgbouncerContainer(pooler: Pooler, image: string, given: Container | un
     ...given,
     name: PGBOUNCER_CONTAINER,
     image: given?.image ?? image,
-    command: given?.command ?? ['node', '/app/dist/src/pooler/main.js'],
+    command: given?.command ?? managerCommand('pooler/main.js'),
     args: given?.args ?? args,
     env: byName(env, given?.env),
     ports: byName(ports, given?.ports),
-    volumeMounts: byName([{ name: SCRATCH_VOLUME, mountPath: SCRATCH_MOUNT }], given?.volumeMounts),
+    volumeMounts: byName([{ name: SCRATCH_VOLUME, mountPath: SCRATCH_MOUNT }, managerVolumeMount], given?.volumeMounts),
     readinessProbe: given?.readinessProbe ?? httpGet('/readyz'),
     livenessProbe: given?.livenessProbe ?? { ...httpGet('/healthz'), failureThreshold: 3 },
     securityContext: given?.securityContext ?? { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, privileged: false, runAsNonRoot: true },
@@ -120,20 +128,21 @@ function pgbouncerContainer(pooler: Pooler, image: string, given: Container | un
 }
 
 /** spec.template merged as CloudNativePG merges it: the user's containers, volumes and settings kept, the operator's labels, ports and identity forced. */
-export function poolerPodTemplate(pooler: Pooler, image: string): { metadata: Obj; spec: Obj } {
+export function poolerPodTemplate(pooler: Pooler, images: PoolerImages): { metadata: Obj; spec: Obj } {
   const template = (pooler.spec.template ?? {}) as PodTemplate;
   const spec = template.spec ?? {};
   const containers = spec.containers ?? [];
   const given = containers.find((c) => c.name === PGBOUNCER_CONTAINER);
-  const pgbouncer = pgbouncerContainer(pooler, image, given);
+  const pgbouncer = pgbouncerContainer(pooler, images.operand, given);
   return {
     metadata: { labels: { ...template.metadata?.labels, ...poolerLabels(pooler) }, ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}) },
     spec: {
       // PgBouncer refuses to run as root; the operand image's user is the PostgreSQL one.
       securityContext: { runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, seccompProfile: { type: 'RuntimeDefault' } },
       ...spec,
+      initContainers: byName([bootstrapContainer(images.operator)], spec.initContainers),
       containers: given ? containers.map((c) => (c === given ? pgbouncer : c)) : [...containers, pgbouncer],
-      volumes: byName([{ name: SCRATCH_VOLUME, emptyDir: {} }], spec.volumes),
+      volumes: byName([{ name: SCRATCH_VOLUME, emptyDir: {} }, managerVolume], spec.volumes),
       serviceAccountName: poolerServiceAccountName(pooler),
       // The pooler manager reads its handout through the API.
       automountServiceAccountToken: true,
@@ -141,22 +150,22 @@ export function poolerPodTemplate(pooler: Pooler, image: string): { metadata: Ob
   };
 }
 
-export function poolerDeployment(pooler: Pooler, image: string): KubeObject {
+export function poolerDeployment(pooler: Pooler, images: PoolerImages): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: metadata(pooler, pooler.metadata.name, { annotations: { [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, image) } }),
+    metadata: metadata(pooler, pooler.metadata.name, { annotations: { [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, images) } }),
     spec: {
       replicas: pooler.spec.instances,
       selector: { matchLabels: { [LABELS.poolerName]: pooler.metadata.name } },
-      template: poolerPodTemplate(pooler, image),
+      template: poolerPodTemplate(pooler, images),
       ...(pooler.spec.deploymentStrategy ? { strategy: pooler.spec.deploymentStrategy } : {}),
     },
   };
 }
 
 /** PgBouncer's port 5432 named pgbouncer, selecting the pooler's Pods; spec.serviceTemplate merged in. */
-export function poolerService(pooler: Pooler, image: string): KubeObject {
+export function poolerService(pooler: Pooler, images: PoolerImages): KubeObject {
   const template = (pooler.spec.serviceTemplate ?? {}) as ServiceTemplate;
   const spec = template.spec ?? {};
   const port = { name: 'pgbouncer', port: PGBOUNCER_PORT, targetPort: 'pgbouncer', protocol: 'TCP' };
@@ -165,7 +174,7 @@ export function poolerService(pooler: Pooler, image: string): KubeObject {
     kind: 'Service',
     metadata: metadata(pooler, pooler.metadata.name, {
       labels: template.metadata?.labels,
-      annotations: { ...template.metadata?.annotations, [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, image) },
+      annotations: { ...template.metadata?.annotations, [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, images) },
     }),
     spec: {
       type: 'ClusterIP',
@@ -221,7 +230,7 @@ export function poolerConfigSecret(pooler: Pooler, handout: PoolerHandout): Kube
  * CloudNativePG's PodMonitor for spec.monitoring.enablePodMonitor: the pooler's Pods, port `metrics`,
  * with the relabelings given; none otherwise.
  */
-export function poolerPodMonitor(pooler: Pooler, image: string): KubeObject | undefined {
+export function poolerPodMonitor(pooler: Pooler, images: PoolerImages): KubeObject | undefined {
   const monitoring = pooler.spec.monitoring;
   if (!monitoring?.enablePodMonitor) return undefined;
   const endpoint = {
@@ -232,7 +241,7 @@ export function poolerPodMonitor(pooler: Pooler, image: string): KubeObject | un
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PodMonitor',
-    metadata: metadata(pooler, pooler.metadata.name, { annotations: { [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, image) } }),
+    metadata: metadata(pooler, pooler.metadata.name, { annotations: { [ANNOTATIONS.poolerSpecHash]: poolerSpecHash(pooler, images) } }),
     spec: {
       selector: { matchLabels: { [LABELS.poolerName]: pooler.metadata.name, [LABELS.podRole]: 'pooler' } },
       podMetricsEndpoints: [endpoint],
@@ -241,14 +250,14 @@ export function poolerPodMonitor(pooler: Pooler, image: string): KubeObject | un
 }
 
 /** Everything a pooler runs on, in the order it is made: what a Pod needs exists before the Deployment asks for Pods. */
-export function poolerObjects(pooler: Pooler, handout: PoolerHandout, image: string): KubeObject[] {
+export function poolerObjects(pooler: Pooler, handout: PoolerHandout, images: PoolerImages): KubeObject[] {
   const account = poolerServiceAccount(pooler);
   return [
     poolerConfigSecret(pooler, handout),
     ...(account ? [account] : []),
     poolerRole(pooler),
     poolerRoleBinding(pooler),
-    poolerService(pooler, image),
-    poolerDeployment(pooler, image),
+    poolerService(pooler, images),
+    poolerDeployment(pooler, images),
   ];
 }

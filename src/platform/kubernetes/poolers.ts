@@ -8,7 +8,7 @@ import { ANNOTATIONS, LABELS, PGBOUNCER_PORT, POOLER_METRICS_PORT } from '../../
 import type { PoolerHandout } from '../../pgbouncer/handout.js';
 import type { ObservedPoolerInstance, PoolerRuntime } from '../../operator/platform.js';
 import { PoolerManagerClient, type PoolerManagerAddress } from '../../pooler/client.js';
-import { poolerConfigSecretName, poolerObjects, poolerPodMonitor, poolerServiceAccount, poolerSpecHash } from './pooler-specs.js';
+import { poolerConfigSecretName, poolerObjects, poolerPodMonitor, poolerServiceAccount, poolerSpecHash, type PoolerImages } from './pooler-specs.js';
 import type { KubeStore } from './store.js';
 
 interface PodView extends KubeObject {
@@ -16,8 +16,10 @@ interface PodView extends KubeObject {
 }
 
 export interface KubePoolersOptions {
-  /** The image pooler Pods run (the operand image, which has PgBouncer and the pooler manager). */
+  /** The image pooler Pods run PgBouncer from (the operand image). */
   image: string;
+  /** The operator's own image, which the Pods' init container copies the pooler manager from. */
+  operatorImage: string;
   /** Where a running pooler Pod's manager answers; by default its Pod IP on 9127, as the instance managers are reached. */
   managerAddress?: (pod: PodView) => PoolerManagerAddress;
 }
@@ -55,12 +57,14 @@ function upToDate(wanted: KubeObject, stored: KubeObject | undefined): boolean {
 
 export class KubePoolers implements PoolerRuntime {
   private readonly managerAddress: (pod: PodView) => PoolerManagerAddress;
+  private readonly images: PoolerImages;
 
   constructor(
     private readonly store: KubeStore,
     private readonly o: KubePoolersOptions,
   ) {
     this.managerAddress = o.managerAddress ?? podAddress;
+    this.images = { operand: o.image, operator: o.operatorImage };
   }
 
   /** The pooler's Service, by its cluster DNS name. */
@@ -74,7 +78,7 @@ export class KubePoolers implements PoolerRuntime {
    * user's Secret) is never replaced: apply fails, naming it.
    */
   async apply(pooler: Pooler, handout: PoolerHandout): Promise<void> {
-    const objects = poolerObjects(pooler, handout, this.o.image);
+    const objects = poolerObjects(pooler, handout, this.images);
     const stored = await Promise.all(objects.map((o) => this.store.get(o.kind, o.metadata.namespace, o.metadata.name)));
     const foreign = stored.find((o) => o !== undefined && o.metadata.labels?.[LABELS.poolerName] !== pooler.metadata.name);
     if (foreign) {
@@ -96,7 +100,7 @@ export class KubePoolers implements PoolerRuntime {
    */
   private async applyPodMonitor(pooler: Pooler): Promise<void> {
     if (!(await this.store.get('CustomResourceDefinition', undefined, PODMONITOR_CRD))) return;
-    const wanted = poolerPodMonitor(pooler, this.o.image);
+    const wanted = poolerPodMonitor(pooler, this.images);
     if (!wanted) return this.removePodMonitor(pooler);
     if (!upToDate(wanted, await this.store.get('PodMonitor', wanted.metadata.namespace, wanted.metadata.name))) await this.store.put(wanted);
   }
@@ -138,7 +142,7 @@ export class KubePoolers implements PoolerRuntime {
   private async madeFromCurrentSpec(pooler: Pooler): Promise<boolean> {
     const namespace = pooler.metadata.namespace ?? 'default';
     const name = pooler.metadata.name;
-    const hash = poolerSpecHash(pooler, this.o.image);
+    const hash = poolerSpecHash(pooler, this.images);
     const hashed = await Promise.all(['Deployment', 'Service'].map((kind) => this.store.get(kind, namespace, name)));
     if (!hashed.every((o) => o?.metadata.annotations?.[ANNOTATIONS.poolerSpecHash] === hash)) return false;
     const others: [string, string][] = [

@@ -6,6 +6,7 @@ import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, service
 import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 import { instancePaths } from '../../instance/paths.js';
 import { ROUTES } from '../../instance/protocol.js';
+import { bootstrapContainer, managerCommand, managerVolume, managerVolumeMount } from './manager-volume.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
@@ -64,6 +65,8 @@ export interface PodInputs {
   instance: string;
   serial: number;
   image: string;
+  /** The operator's own image, which the init container copies the manager from. */
+  operatorImage: string;
   role: 'primary' | 'replica';
   configHash: string;
   credentialsHash: string;
@@ -77,6 +80,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
     { name: 'pgdata', mountPath: PGDATA_MOUNT },
     { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
     { name: 'scratch', mountPath: '/controller/run' },
+    managerVolumeMount,
     ...(hasWal ? [{ name: 'pg-wal', mountPath: WAL_MOUNT }] : []),
   ];
   return {
@@ -107,11 +111,12 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
       ...(cluster.spec.affinity ? { affinity: cluster.spec.affinity } : {}),
+      initContainers: [bootstrapContainer(p.operatorImage, cluster.spec.resources)],
       containers: [
         {
           name: 'postgres',
           image: p.image,
-          command: ['node', '/app/dist/src/instance/main.js', '--pod'],
+          command: [...managerCommand('instance/main.js'), '--pod'],
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
@@ -140,6 +145,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
         { name: 'pgdata', persistentVolumeClaim: { claimName: p.instance } },
         { name: 'spec', secret: { secretName: managerSecretName(p.instance), defaultMode: 0o400 } },
         { name: 'scratch', emptyDir: {} },
+        managerVolume,
         ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: `${p.instance}-wal` } }] : []),
       ],
     },
