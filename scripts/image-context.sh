@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Prepares the build context of the operator image (Dockerfile) in DIR, from what `npm run build`
-# and `npm ci` made on this host: package.json, package-lock.json, dist/src without compiled tests,
-# and node_modules without dev dependencies. Image builds run no npm (they have no registry access).
+# and `npm ci` made on this host: app/ (package.json, package-lock.json, dist/src without compiled
+# tests) and node_modules without dev dependencies. Image builds run no npm (no registry access).
 #
 #   scripts/image-context.sh DIR
 #
 # Incremental, so that a layer-caching builder sees unchanged inputs as unchanged: node_modules is
-# pruned again only when package-lock.json changes; dist/ is replaced with file times preserved.
+# pruned again only when package-lock.json changes; app/ is replaced with file times preserved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,17 +17,17 @@ mkdir -p "$DIR"
 
 lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
 if [[ "$(cat "$DIR/.node_modules.lock-hash" 2>/dev/null)" != "$lock_hash" ]]; then
-  rm -rf "$DIR/node_modules" "$DIR/.node_modules.lock-hash"
+  rm -rf "$DIR/node_modules" "$DIR/.node_modules.lock-hash" "$DIR/package.json" "$DIR/package-lock.json"
   cp package.json package-lock.json "$DIR/"
   # node_modules may be a symlink (worktrees share one): copy what it points to.
   cp -a "$(readlink -f node_modules)" "$DIR/node_modules"
   (cd "$DIR" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
+  rm "$DIR/package.json" "$DIR/package-lock.json"
   echo "$lock_hash" > "$DIR/.node_modules.lock-hash"
 fi
-cp -p package.json package-lock.json "$DIR/"
-
-rm -rf "$DIR/dist.new"
-mkdir -p "$DIR/dist.new"
-tar -C . -cf - --exclude='*.test.js' --exclude='*.test.js.map' dist/src | tar -C "$DIR/dist.new" -xf - --strip-components=1
-rm -rf "$DIR/dist"
-mv "$DIR/dist.new" "$DIR/dist"
+rm -rf "$DIR/app.new"
+mkdir -p "$DIR/app.new"
+cp -p package.json package-lock.json "$DIR/app.new/"
+tar -C . -cf - --exclude='*.test.js' --exclude='*.test.js.map' dist/src | tar -C "$DIR/app.new" -xf -
+rm -rf "$DIR/app"
+mv "$DIR/app.new" "$DIR/app"

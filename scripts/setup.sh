@@ -4,7 +4,8 @@
 # (interoperability tests), Prometheus and promtool (the monitoring tests scrape a cluster with a
 # real Prometheus), Chromium (the live dashboard's browser test), and from Go modules a MinIO server
 # (the S3 endpoint), kube-apiserver, etcd and kubectl (the Kubernetes platform's tests) and helm
-# (the chart's tests).
+# (the chart's tests), and as root the real node of the end-to-end tests with the project's images
+# (scripts/real-node/build.sh).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,4 +60,11 @@ if [ "${1:-}" = "--test-tools" ]; then
   bash scripts/s3-server.sh build >/dev/null
   bash scripts/build-kube-testenv.sh >/dev/null
   bash scripts/build-helm.sh >/dev/null
+  # The end-to-end tests' real node (test/e2e/): Debian's containerd, runc, CNI plugins and buildah,
+  # the node's binaries, and the images built from this checkout. Root only, as the node itself.
+  if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/real-node/build.sh
+  else
+    echo "not root: the real node is not built and test/e2e/ will be skipped" >&2
+  fi
 fi

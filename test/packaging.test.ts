@@ -398,7 +398,7 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     }
     assert.ok(ep, `${file}: ENTRYPOINT`);
     assert.deepEqual(JSON.parse(ep.args), ['node', expect.entrypoint], `${file}: ENTRYPOINT (exec form)`);
-    assert.ok(final.some((i) => i.op === 'COPY' && /\bdist\b/.test(i.args)), `${file}: copies dist/`);
+    assert.ok(final.some((i) => i.op === 'COPY' && /^app\/ \/app\/$/.test(i.args)), `${file}: copies app/ (package.json, dist/) into /app`);
     assert.ok(final.some((i) => i.op === 'COPY' && /node_modules/.test(i.args)), `${file}: copies production node_modules`);
   }
 
@@ -419,7 +419,7 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
     assert.ok(!/^(COPY|FROM node)/m.test(text), 'the operand image holds no Node.js and no app: the init container copies them from the operator image');
   });
 
-  test('scripts/image-context.sh prepares what Dockerfile copies: dist/src without tests, node_modules without dev dependencies', () => {
+  test('scripts/image-context.sh prepares what Dockerfile copies: app/ with dist/src without tests, node_modules without dev dependencies', () => {
     const ctx = mkdtempSync(join(tmpdir(), 'cnpg-image-context-'));
     try {
       const r = spawnSync('bash', [join(root, 'scripts', 'image-context.sh'), ctx], { encoding: 'utf8', timeout: 120_000 });
@@ -427,10 +427,11 @@ describe('Dockerfiles (lint without Docker: hadolint is not available here)', ()
       for (const m of readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
         for (const src of m[1]!.split(/\s+/)) assert.ok(existsSync(join(ctx, src)), `Dockerfile: COPY ${src} is not in the prepared context`);
       }
-      assert.ok(existsSync(join(ctx, 'dist', 'src', 'platform', 'kubernetes', 'main.js')));
-      assert.ok(existsSync(join(ctx, 'dist', 'src', 'instance', 'main.js')));
-      assert.deepEqual(readdirSync(join(ctx, 'dist')), ['src'], 'only dist/src (no compiled tests or benches)');
-      const tests = spawnSync('find', [join(ctx, 'dist'), '-name', '*.test.js'], { encoding: 'utf8' }).stdout.trim();
+      assert.deepEqual(readdirSync(join(ctx, 'app')).sort(), ['dist', 'package-lock.json', 'package.json']);
+      assert.ok(existsSync(join(ctx, 'app', 'dist', 'src', 'platform', 'kubernetes', 'main.js')));
+      assert.ok(existsSync(join(ctx, 'app', 'dist', 'src', 'instance', 'main.js')));
+      assert.deepEqual(readdirSync(join(ctx, 'app', 'dist')), ['src'], 'only dist/src (no compiled tests or benches)');
+      const tests = spawnSync('find', [join(ctx, 'app', 'dist'), '-name', '*.test.js'], { encoding: 'utf8' }).stdout.trim();
       assert.equal(tests, '', 'compiled unit tests left in dist/');
       const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
       for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(ctx, 'node_modules', dep, 'package.json')), `production dependency ${dep} missing`);

@@ -189,8 +189,12 @@ operand_image() {
 images() {
   step "operator image (buildah bud Dockerfile)" operator_image
   step "operand image (buildah bud Dockerfile.operand)" operand_image
-  # vfs keeps a full copy per layer: drop the layers no tag uses any more (the cache keeps the rest).
-  bah rmi --prune >/dev/null 2>&1 || true
+  # vfs keeps a full copy of the tree per layer, and every code change adds one (~300 MB). Removing
+  # superseded images one by one also removes the cached layers under them (buildah drops untagged
+  # parents with their last child), so the store is pruned as a whole once it grows past a limit.
+  if (($(du -sm "$BUILDAH_ROOT" | cut -f1) > ${REAL_NODE_BUILDAH_MAX_MB:-8000})); then
+    step "prune buildah's store (next build starts cold)" bah rmi --prune
+  fi
 }
 
 check() {
