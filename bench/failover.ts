@@ -1,16 +1,19 @@
 // bench/failover: write unavailability, acknowledged rows lost and time back to a whole cluster
 // for each failure kind, N trials each, for cnpg-ts and for a 3-node Patroni + etcd reference
-// under the same writer and the same failures; then the cnpg/Patroni ratio.
+// under the same writer and the same failures; then the cnpg/Patroni ratio. With --platform
+// kubernetes: cnpg-ts on a real node (Helm chart, kubelet on containerd) against the local platform
+// in the same run, with the time to install the operator and to bring the Cluster up.
 //
-//   node dist/bench/failover.js [--trials 10] [--kinds a,b] [--system cnpg|patroni|both] [--sync on|off] [--timeout 120]
+//   node dist/bench/failover.js [--trials 10] [--kinds a,b] [--system cnpg|patroni|both | --platform kubernetes] [--sync on|off] [--timeout 120]
 import { kindsFor, parseArgs, type Options } from './failover/args.js';
 import { CNPG_KINDS, CnpgSystem } from './failover/cnpg.js';
 import { ensurePatroniInstalled } from './failover/install.js';
+import { KUBE_KINDS, KubeSystem } from './failover/kube.js';
 import { summarize, type TrialResult } from './failover/measure.js';
 import { PATRONI_KINDS, PatroniSystem } from './failover/patroni.js';
 import { cleanupAll, cleanupOnSignals } from './failover/procs.js';
 import { failureLines, printTable, ratioRows, RESULT_HEADERS, resultRows, type Row } from './failover/report.js';
-import { runTrial, settle, type System, type Uncounted, type Victim } from './failover/trial.js';
+import { runTrial, settle, type SetupFigure, type System, type Uncounted, type Victim } from './failover/trial.js';
 import { runBench } from './run.js';
 
 const log = (line: string) => console.log(line);
@@ -46,6 +49,11 @@ const SYSTEMS = {
     prepare: (sync: boolean) => log(`cnpg: starting a 3-instance cluster (synchronous replication ${sync ? 'on' : 'off'})`),
     make: (sync: boolean) => new CnpgSystem(sync),
   },
+  kubernetes: {
+    kinds: KUBE_KINDS,
+    prepare: (sync: boolean) => log(`kubernetes: starting a real node, installing the operator with Helm, then a 3-instance cluster (synchronous replication ${sync ? 'on' : 'off'})`),
+    make: (sync: boolean) => new KubeSystem(sync),
+  },
   patroni: {
     kinds: PATRONI_KINDS,
     prepare: (sync: boolean) => {
@@ -59,6 +67,7 @@ const SYSTEMS = {
 async function main(o: Options): Promise<void> {
   cleanupOnSignals();
   const rows: Row[] = [];
+  const setup: Array<{ system: string } & SetupFigure> = [];
   try {
     for (const name of o.systems) {
       const def = SYSTEMS[name];
@@ -70,6 +79,7 @@ async function main(o: Options): Promise<void> {
         await sys.start();
         rows.push(...(await runSystem(sys, kinds, o.trials, o.timeoutMs)));
       } finally {
+        if ('setup' in sys) setup.push(...sys.setup.map((f) => ({ system: sys.name, ...f })));
         await sys.stop();
       }
     }
@@ -82,6 +92,15 @@ async function main(o: Options): Promise<void> {
   if (ratios.length > 0) {
     console.log('\np50 write unavailability, cnpg / Patroni');
     printTable(['kind', 'cnpg p50', 'patroni p50', 'ratio'], ratios);
+  }
+  const kube = ratioRows(rows, 'kubernetes', 'cnpg');
+  if (kube.length > 0) {
+    console.log('\np50 write unavailability, real Kubernetes node / local platform');
+    printTable(['kind', 'kubernetes p50', 'local p50', 'ratio'], kube);
+  }
+  if (setup.length > 0) {
+    console.log('\nsetup (seconds)');
+    printTable(['system', 'step', 'seconds'], setup.map((f) => [f.system, f.what, sec(f.ms).replace(' s', '')]));
   }
   const failures = failureLines(rows);
   if (failures.length > 0) console.log(`\n${failures.join('\n')}`);

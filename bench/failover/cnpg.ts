@@ -2,10 +2,10 @@
 // a user would drive it (as bench/bootstrap does), the writer on the X-rw endpoint.
 import { LABELS } from '../../src/api/names.js';
 import { onCleanup, signal } from './procs.js';
-import type { Health, System, Victim } from './trial.js';
+import type { Health, SetupFigure, System, Victim } from './trial.js';
 import { BenchHome } from '../local-home.js';
 
-const NAME = 'failover';
+export const NAME = 'failover';
 const HEALTHY = 'Cluster in healthy state';
 
 export const CNPG_KINDS = ['kill-postmaster', 'kill-instance', 'delete-pod', 'switchover'] as const;
@@ -66,6 +66,7 @@ export class CnpgSystem implements System<CnpgVictim> {
   readonly kinds = CNPG_KINDS;
   private readonly bench = new BenchHome('cnpg-failover-');
   readonly home = this.bench.dir;
+  readonly setup: SetupFigure[] = [];
   private uri = '';
   readonly stop: () => Promise<void>;
 
@@ -78,8 +79,10 @@ export class CnpgSystem implements System<CnpgVictim> {
   }
 
   async start(): Promise<void> {
+    const applied = performance.now();
     await this.cnpg(['apply', '-f', '-'], clusterManifest(this.synchronous));
     await this.cnpg(['wait', '--for=condition=Ready', `cluster/${NAME}`, '--timeout=300s'], undefined, 320_000);
+    this.setup.push({ what: 'Cluster apply → Ready (3 instances)', ms: performance.now() - applied });
     const b64 = await this.cnpg(['get', 'secret', `${NAME}-app`, '-o', 'jsonpath={.data.uri}']);
     this.uri = Buffer.from(b64.trim(), 'base64').toString();
   }

@@ -34,11 +34,11 @@ export function resultRows(rows: readonly Row[]): string[][] {
 
 export const RESULT_HEADERS = ['system', 'kind', 'ok/trials', 'unavail p50', 'p95', 'max', 'lost acked', 'healthy p50', 'healthy max'];
 
-/** cnpg p50 / Patroni p50 write unavailability, for every kind both systems ran. */
-export function ratioRows(rows: readonly Row[]): string[][] {
+/** `system` p50 / `reference` p50 write unavailability, for every kind both systems ran. */
+export function ratioRows(rows: readonly Row[], system = 'cnpg', reference = 'patroni'): string[][] {
   const out: string[][] = [];
-  for (const c of rows.filter((r) => r.system === 'cnpg')) {
-    const p = rows.find((r) => r.system === 'patroni' && r.kind === c.kind);
+  for (const c of rows.filter((r) => r.system === system)) {
+    const p = rows.find((r) => r.system === reference && r.kind === c.kind);
     const a = c.summary.unavailability?.p50;
     const b = p?.summary.unavailability?.p50;
     if (!p) continue;

@@ -18,8 +18,15 @@ export interface Health {
   primary?: string;
 }
 
+/** How long one step of bringing a system up took, printed beside the trials. */
+export interface SetupFigure {
+  what: string;
+  ms: number;
+}
+
 export interface System<V extends Victim = Victim> {
-  readonly name: 'cnpg' | 'patroni';
+  /** cnpg: the local platform; kubernetes: cnpg-ts on a real node; patroni: the reference. */
+  readonly name: 'cnpg' | 'kubernetes' | 'patroni';
   readonly kinds: readonly string[];
   /** Where the writer connects: the system's normal way in for an application. */
   conninfo(): string;

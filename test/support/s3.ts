@@ -2,7 +2,8 @@
 // with its own data dir and generated credentials. The default is the Go-built server from
 // scripts/s3-server.sh (it keeps data on disk, so restart() is a real restart); CNPG_TEST_S3=moto
 // swaps in moto_server, an in-memory Python mock, for debugging only (its data does not survive
-// restart()).
+// restart()). Given a network namespace and an address in it, the server runs there (started with
+// `nsenter --net`), so Pods of a real node reach it; this process reaches it through a tunnel.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { inNetns, tunnelInto, type Tunnel } from './netns.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface S3Server {
+  /** Where clients in the server's network namespace reach it. */
   endpoint: string;
   accessKeyId: string;
   secretAccessKey: string;
@@ -27,9 +30,17 @@ export interface S3Server {
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const REGION = 'us-east-1';
 
+/** Where the server listens: this process's loopback by default. */
+export interface S3Placement {
+  /** A network namespace (name under /run/netns, or a path) to run the server in. */
+  netns: string;
+  /** An address of that namespace to listen on (a real node's IP, which its Pods reach). */
+  host: string;
+}
+
 interface Flavor {
   command: string;
-  args(port: number, dataDir: string): string[];
+  args(host: string, port: number, dataDir: string): string[];
   env(accessKeyId: string, secretAccessKey: string): NodeJS.ProcessEnv;
   /** A path that answers 200 once the server takes requests. */
   readyPath: string;
@@ -58,7 +69,7 @@ async function goServer(): Promise<Flavor> {
   const bin = await buildGoServer();
   return {
     command: bin,
-    args: (port, dataDir) => ['server', '--quiet', '--address', `127.0.0.1:${port}`, dataDir],
+    args: (host, port, dataDir) => ['server', '--quiet', '--address', `${host}:${port}`, dataDir],
     env: (user, password) => ({
       MINIO_ROOT_USER: user,
       MINIO_ROOT_PASSWORD: password,
@@ -75,7 +86,7 @@ async function goServer(): Promise<Flavor> {
 function moto(): Flavor {
   return {
     command: 'moto_server',
-    args: (port) => ['-H', '127.0.0.1', '-p', String(port)],
+    args: (host, port) => ['-H', host, '-p', String(port)],
     // moto accepts any credentials; the region only matters for the SDK's signature.
     env: () => ({}),
     readyPath: '/moto-api/',
@@ -105,17 +116,26 @@ process.on('exit', () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-export async function startS3Server(): Promise<S3Server> {
+/** A port for a server in a namespace of its own, where nothing of ours listens yet. */
+const randomPort = (): Promise<number> => Promise.resolve(20_000 + Math.floor(Math.random() * 20_000));
+
+export async function startS3Server(placement?: S3Placement): Promise<S3Server> {
   const flavor = process.env.CNPG_TEST_S3 === 'moto' ? moto() : await goServer();
   const accessKeyId = `test${randomBytes(8).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpg-s3-'));
   dirs.add(dataDir);
+  const host = placement?.host ?? '127.0.0.1';
   let port = 0;
   let child: ChildProcess | undefined;
+  // This process's way to the server: itself, or a tunnel into its namespace.
+  let local = '';
+  let tunnel: Tunnel | undefined;
 
   const launch = async (): Promise<void> => {
-    const proc = spawn(flavor.command, flavor.args(port, dataDir), {
+    const args = flavor.args(host, port, dataDir);
+    const [command, argv] = placement ? ['nsenter', inNetns(placement.netns, flavor.command, args)] : [flavor.command, args];
+    const proc = spawn(command, argv, {
       env: { ...process.env, ...flavor.env(accessKeyId, secretAccessKey) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -127,7 +147,12 @@ export async function startS3Server(): Promise<S3Server> {
     // A server a test forgot to stop must not keep node alive; the 'exit' hook above kills it.
     proc.unref();
     (proc.stderr as Socket | null)?.unref();
-    await waitUntilReady(`http://127.0.0.1:${port}${flavor.readyPath}`, proc, () => stderr);
+    if (placement) {
+      await tunnel?.close();
+      tunnel = await tunnelInto(placement.netns, host, port);
+    }
+    local = `http://127.0.0.1:${tunnel?.port ?? port}`;
+    await waitUntilReady(`${local}${flavor.readyPath}`, proc, () => stderr);
   };
 
   const halt = async (): Promise<void> => {
@@ -143,20 +168,21 @@ export async function startS3Server(): Promise<S3Server> {
 
   // The free port may be taken by someone else before the server binds it: try another.
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = await (placement ? randomPort() : freePort());
     try {
       await launch();
       break;
     } catch (err) {
       await halt();
       if (attempt === 3) {
+        await tunnel?.close();
         rmSync(dataDir, { recursive: true, force: true });
         dirs.delete(dataDir);
         throw err;
       }
     }
   }
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   return {
     endpoint,
     accessKeyId,
@@ -164,7 +190,7 @@ export async function startS3Server(): Promise<S3Server> {
     region: REGION,
     dataDir,
     async createBucket(name: string): Promise<void> {
-      const s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+      const s3 = new S3Client({ endpoint: local, region: REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
       try {
         await s3.send(new CreateBucketCommand({ Bucket: name }));
       } finally {
@@ -173,6 +199,7 @@ export async function startS3Server(): Promise<S3Server> {
     },
     async stop(): Promise<void> {
       await halt();
+      await tunnel?.close();
       rmSync(dataDir, { recursive: true, force: true });
       dirs.delete(dataDir);
     },
