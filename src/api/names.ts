@@ -54,6 +54,8 @@ export const ANNOTATIONS = {
   podSpecHash: 'cnpg.io/podSpecHash',
   /** On a Pooler's Deployment and Service: a digest of the spec (and image) they were made from. */
   poolerSpecHash: 'cnpg.io/poolerSpecHash',
+  /** kubectl's container for `exec` and `logs` when a Pod has several (ours add the bootstrap-controller init container). */
+  defaultContainer: 'kubectl.kubernetes.io/default-container',
 } as const;
 
 /** PgBouncer's port in a pooler Pod and on its Service, and where the pooler manager serves /metrics and /status. */

@@ -63,3 +63,12 @@ test('a pooler Pod runs the pooler manager copied from the operator image; the u
   assert.deepEqual(shapedSpec.initContainers?.map((c) => c.name), ['bootstrap-controller', 'warm-up']);
   assert.deepEqual(shapedSpec.containers[0]?.command, ['/my/manager']);
 });
+
+test('kubectl exec and logs default to the main container, not the bootstrap-controller, in instance and pooler Pods', () => {
+  const cluster = fixture('Cluster', { instances: 1 }, { namespace: 'default', name: 'pg' });
+  const pod = instancePod(cluster, { instance: 'pg-1', serial: 1, image: OPERAND, operatorImage: OPERATOR, role: 'primary', configHash: 'c', credentialsHash: 'k' });
+  assert.equal(pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'], 'postgres');
+  const shaped = pooler({ template: { metadata: { annotations: { team: 'db' } } } });
+  const template = (poolerDeployment(shaped, { operand: OPERAND, operator: OPERATOR }).spec as { template: { metadata: { annotations?: Record<string, string> } } }).template;
+  assert.deepEqual(template.metadata.annotations, { team: 'db', 'kubectl.kubernetes.io/default-container': 'pgbouncer' });
+});

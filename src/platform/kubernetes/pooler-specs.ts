@@ -135,7 +135,10 @@ export function poolerPodTemplate(pooler: Pooler, images: PoolerImages): { metad
   const given = containers.find((c) => c.name === PGBOUNCER_CONTAINER);
   const pgbouncer = pgbouncerContainer(pooler, images.operand, given);
   return {
-    metadata: { labels: { ...template.metadata?.labels, ...poolerLabels(pooler) }, ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}) },
+    metadata: {
+      labels: { ...template.metadata?.labels, ...poolerLabels(pooler) },
+      annotations: { ...template.metadata?.annotations, [ANNOTATIONS.defaultContainer]: PGBOUNCER_CONTAINER },
+    },
     spec: {
       // PgBouncer refuses to run as root; the operand image's user is the PostgreSQL one.
       securityContext: { runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, seccompProfile: { type: 'RuntimeDefault' } },

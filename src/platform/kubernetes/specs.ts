@@ -102,7 +102,12 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
         // Routed once the operator has seen it ready (KubeEndpoints.route).
         [LABELS.serving]: 'false',
       },
-      annotations: { [ANNOTATIONS.serial]: String(p.serial), [ANNOTATIONS.configHash]: p.configHash, [ANNOTATIONS.credentialsHash]: p.credentialsHash },
+      annotations: {
+        [ANNOTATIONS.serial]: String(p.serial),
+        [ANNOTATIONS.configHash]: p.configHash,
+        [ANNOTATIONS.credentialsHash]: p.credentialsHash,
+        [ANNOTATIONS.defaultContainer]: 'postgres',
+      },
       ownerReferences: [ownerReference(cluster)],
     },
     spec: {
