@@ -12,6 +12,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtPath } from './build-script.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,21 +54,7 @@ function findRepo(): string {
 
 /** Builds kube-apiserver, etcd and kubectl when they are not in the cache yet; returns their folder. */
 export function buildKubeTestenv(): Promise<string> {
-  const script = join(findRepo(), 'scripts', 'build-kube-testenv.sh');
-  return new Promise((resolve, reject) => {
-    // Progress of a (long) first build goes to our stderr; the bin dir comes back on stdout.
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGTERM'), BUILD_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const bin = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && bin) resolve(bin);
-      else reject(new Error(`${script} failed (${signal ?? `exit ${code}`})`));
-    });
-  });
+  return builtPath(join(findRepo(), 'scripts', 'build-kube-testenv.sh'), [], BUILD_TIMEOUT_MS);
 }
 
 async function freePorts(n: number): Promise<number[]> {

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import type { StoredCluster } from '../../src/api/cluster-status.js';
 import { LABELS } from '../../src/api/names.js';
+import { builtPath } from './build-script.js';
 import { buildKubeTestenv } from './controlplane.js';
 import { eventually } from './env.js';
 import { tunnelInto, type Tunnel } from './netns.js';
@@ -36,22 +36,8 @@ export interface NodeTools {
   close(): void;
 }
 
-function printedPath(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(REPO, 'scripts', script), 'build'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const bin = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && bin) resolve(bin);
-      else reject(new Error(`scripts/${script} build failed (exit ${code})`));
-    });
-  });
-}
-
 export async function nodeTools(): Promise<NodeTools> {
-  const [helm, kubeBin] = await Promise.all([printedPath('build-helm.sh'), buildKubeTestenv()]);
+  const [helm, kubeBin] = await Promise.all([builtPath(join(REPO, 'scripts', 'build-helm.sh'), ['build']), buildKubeTestenv()]);
   const kubectl = join(kubeBin, 'kubectl');
   const dir = mkdtempSync(join(tmpdir(), 'cnpg-node-tools-'));
   // What the krew archive's launcher does: run the plugin with the Node.js on PATH.

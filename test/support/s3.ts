@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { builtPath } from './build-script.js';
 import { inNetns, tunnelInto, type Tunnel } from './netns.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -51,17 +52,7 @@ let built: Promise<string> | undefined;
 
 /** The binary from `scripts/s3-server.sh build`, which prints its path (progress goes to stderr). */
 function buildGoServer(): Promise<string> {
-  built ??= new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(REPO, 'scripts/s3-server.sh'), 'build'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const bin = stdout.trim().split('\n').pop() ?? '';
-      if (code === 0 && bin) resolve(bin);
-      else reject(new Error(`scripts/s3-server.sh build failed (exit ${code})`));
-    });
-  });
+  built ??= builtPath(join(REPO, 'scripts/s3-server.sh'), ['build']);
   return built;
 }
 
