@@ -200,3 +200,31 @@ test('object keys round-trip and refuse what is not one', () => {
   assert.throws(() => parseObjectKey('Cluster:ns/pg'), /not an object key/);
   assert.throws(() => parseObjectKey('Pod/ns/pg-1'), /not an object key/);
 });
+
+test('a reconcile that never finishes is logged with the platform call it waits on', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('stuck'));
+  const logged: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+  const p = platform(store);
+  p.instances = { ...p.instances, observe: () => new Promise(() => undefined) } as InstanceRuntime;
+  const manager = new OperatorManager(p, { log: (msg, fields) => logged.push({ msg, fields }), resyncMs: 60_000, watchdogEveryMs: 50, longReconcileMs: 100 });
+  manager.enqueue('Cluster', 'default', 'stuck');
+  await sleep(400);
+  const long = logged.find((l) => l.msg === 'reconcile running long');
+  assert.ok(long, JSON.stringify(logged));
+  assert.equal(long.fields?.key, 'Cluster/default/stuck');
+  assert.deepEqual((long.fields?.waitingOn as Array<{ what: string }>).map((c) => c.what), ['instances.observe']);
+  // Not stopped: stop() waits for the run that never ends; the watchdog's timer does not hold the process.
+});
+
+test('an existing object with no run due is logged and reconciled by the watchdog', async () => {
+  const store = new MemoryStore();
+  await store.put(cluster('forgotten'));
+  const logged: string[] = [];
+  const { reconcilers, runs } = recording();
+  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers, watchdogEveryMs: 50 });
+  await sleep(200);
+  await manager.stop();
+  assert.deepEqual(logged, ['object had no reconcile due; enqueued']);
+  assert.deepEqual(runs.map((r) => r.key), ['Cluster/default/forgotten']);
+});

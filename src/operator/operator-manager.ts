@@ -11,6 +11,7 @@ import { BackupController, ScheduledBackupController } from './backup-controller
 import type { Cluster } from '../api/index.js';
 import { ClusterController, type ReconcileResult } from './controller.js';
 import { queriesReferences } from './monitoring.js';
+import { InFlightCalls, tracedPlatform } from './inflight.js';
 import { NotFoundError, type Platform } from './platform.js';
 import { PoolerController } from './pooler-controller.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
@@ -35,9 +36,16 @@ export interface OperatorManagerOptions {
   onReconciled?(kind: ControlledKind, outcome: ReconcileOutcome, seconds: number): void;
   /** Stand-ins for the controllers, for tests of the queueing itself. */
   reconcilers?: Reconcilers;
+  /** How often reconciles running long and objects without a run due are looked for (tests shorten it). */
+  watchdogEveryMs?: number;
+  /** A reconcile running longer than this is logged with the platform calls it waits on. */
+  longReconcileMs?: number;
 }
 
 const SLOW_RECONCILE_MS = 250;
+/** How often the watchdog looks, and how long a reconcile or a platform call may take before it is named. */
+const WATCHDOG_EVERY_MS = 30_000;
+const LONG_RECONCILE_MS = 60_000;
 
 const isControlled = (kind: string): kind is ControlledKind => (CONTROLLED_KINDS as readonly string[]).includes(kind);
 
@@ -56,16 +64,21 @@ const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 export class OperatorManager {
   private readonly queue: WorkQueue;
   private readonly reconcilers: Reconcilers;
+  private readonly platform: Platform;
+  private readonly calls = new InFlightCalls();
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(
-    private readonly platform: Platform,
+    platform: Platform,
     private readonly o: OperatorManagerOptions,
   ) {
+    this.platform = tracedPlatform(platform, this.calls);
+    this.watchdog = setInterval(() => void this.watch(), o.watchdogEveryMs ?? WATCHDOG_EVERY_MS).unref();
     this.reconcilers = o.reconcilers ?? {
-      Cluster: new ClusterController(platform),
-      Backup: new BackupController(platform, (namespace, name) => this.enqueue('Cluster', namespace, name)),
-      ScheduledBackup: new ScheduledBackupController(platform),
-      Pooler: new PoolerController(platform),
+      Cluster: new ClusterController(this.platform),
+      Backup: new BackupController(this.platform, (namespace, name) => this.enqueue('Cluster', namespace, name)),
+      ScheduledBackup: new ScheduledBackupController(this.platform),
+      Pooler: new PoolerController(this.platform),
     };
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),
@@ -170,7 +183,27 @@ export class OperatorManager {
     if (ms > SLOW_RECONCILE_MS) this.o.log('slow reconcile', { key, ms: Math.round(ms) });
   }
 
+  /**
+   * A reconcile that never finishes freezes its object's status with nothing to show why: it is
+   * logged with the platform calls still pending. An existing object always has a run due (each
+   * run requeues it); one found without is logged and enqueued, so a lost requeue costs a period.
+   */
+  private async watch(): Promise<void> {
+    const long = this.o.longReconcileMs ?? LONG_RECONCILE_MS;
+    for (const r of this.queue.runningLongerThan(long)) this.o.log('reconcile running long', { key: r.key, seconds: r.seconds, waitingOn: this.calls.olderThan(long / 2) });
+    for (const kind of CONTROLLED_KINDS) {
+      const objects = await this.platform.store.list(kind).catch(() => []);
+      for (const obj of objects) {
+        const key = objectKey(kind, obj.metadata.namespace ?? 'default', obj.metadata.name);
+        if (this.queue.isScheduled(key)) continue;
+        this.o.log('object had no reconcile due; enqueued', { key });
+        this.queue.add(key);
+      }
+    }
+  }
+
   stop(): Promise<void> {
+    clearInterval(this.watchdog);
     return this.queue.stop();
   }
 }

@@ -32,7 +32,8 @@ interface Bucket {
 
 export class WorkQueue {
   private readonly o: Required<WorkQueueOptions>;
-  private readonly running = new Set<string>();
+  /** Keys being reconciled, with when each run started. */
+  private readonly running = new Map<string, number>();
   private readonly dirty = new Set<string>();
   /** Insertion-ordered: the keys waiting for a free worker. */
   private readonly waiting = new Set<string>();
@@ -121,7 +122,7 @@ export class WorkQueue {
   }
 
   private async run(key: string): Promise<void> {
-    this.running.add(key);
+    this.running.set(key, performance.now());
     let requeue: number | undefined;
     let failed = false;
     try {
@@ -145,6 +146,17 @@ export class WorkQueue {
     // A failed key waits out its backoff even when asked for meanwhile: that run sees the change.
     if (again && !failed) this.add(key);
     else if (requeue !== undefined) this.add(key, requeue);
+  }
+
+  /** Runs that started more than `ms` ago, with their age in seconds. */
+  runningLongerThan(ms: number): Array<{ key: string; seconds: number }> {
+    const now = performance.now();
+    return [...this.running].filter(([, since]) => now - since > ms).map(([key, since]) => ({ key, seconds: Math.round((now - since) / 1000) }));
+  }
+
+  /** The key runs, waits for a worker, or has a run due: an existing object always should. */
+  isScheduled(key: string): boolean {
+    return this.running.has(key) || this.waiting.has(key) || this.timers.has(key);
   }
 
   async stop(): Promise<void> {

@@ -78,7 +78,10 @@ export class TestEnv {
     for (const root of this.instanceRoots().filter((r) => existsSync(instancePaths(r).managerLog))) {
       const paths = instancePaths(root);
       parts.push(`--- ${paths.managerLog}\n${tail(paths.managerLog)}`, `--- ${paths.postgresLog}\n${tail(paths.postgresLog, 1500)}`);
+      parts.push(`--- GET /pg/status of ${root}\n${await managerAnswer(paths.managerState)}`);
     }
+    // Process titles say what each backend waits for (a lock, a synchronous commit, a client).
+    parts.push(`--- processes of this home (pid ppid state wchan command)\n${processTree(this.processes()).join('\n')}`);
     return parts.join('\n');
   }
 
@@ -185,3 +188,47 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** What a manager's status route answers within 2 s, or why it does not. */
+async function managerAnswer(stateFile: string): Promise<string> {
+  let port: number;
+  try {
+    port = (JSON.parse(readFileSync(stateFile, 'utf8')) as { statusPort: number }).statusPort;
+  } catch (e) {
+    return `(no ${stateFile}: ${(e as Error).message})`;
+  }
+  const started = Date.now();
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/pg/status`, { signal: AbortSignal.timeout(2000) });
+    return `${res.status} after ${Date.now() - started} ms: ${(await res.text()).slice(0, 1500)}`;
+  } catch (e) {
+    return `no answer after ${Date.now() - started} ms: ${(e as Error).message}`;
+  }
+}
+
+/** The given processes and all their descendants, one line each. */
+function processTree(roots: number[]): string[] {
+  const procs = new Map<number, { ppid: number; state: string; wchan: string; cmd: string }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state = '?', ppid = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      const wchan = readFileSync(`/proc/${entry}/wchan`, 'utf8');
+      procs.set(Number(entry), { ppid: Number(ppid), state, wchan, cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  const shown = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of procs) if (!shown.has(pid) && shown.has(p.ppid)) grew = shown.add(pid) !== undefined;
+  }
+  return [...shown].flatMap((pid) => {
+    const p = procs.get(pid);
+    return p ? [`${pid} ${p.ppid} ${p.state} ${p.wchan || '-'} ${p.cmd.slice(0, 200)}`] : [];
+  });
+}
+
