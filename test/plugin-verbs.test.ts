@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
-import yauzl from 'yauzl';
 import { TestEnv, eventually } from './support/env.js';
+import { unzip } from './support/zip.js';
 
 interface Secret {
   type?: string;
@@ -60,31 +60,6 @@ async function healthy(what: string, primary?: string): Promise<Cluster> {
     return c.status?.phase === 'Cluster in healthy state' && c.status.readyInstances === 2 && (!primary || c.status.currentPrimary === primary) ? c : undefined;
   }, 240_000, 500).catch(async (e: Error) => {
     throw new Error(`${e.message}\n${await env.diagnostics()}`);
-  });
-}
-
-/** Every entry of a zip, inflated. */
-function unzip(file: string): Promise<Map<string, string>> {
-  return new Promise((resolve, reject) => {
-    const out = new Map<string, string>();
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err) return reject(err);
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith('/')) return zip.readEntry();
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
   });
 }
 

@@ -22,7 +22,7 @@ const VERSION = '0.1.0';
 let exitCode = 0;
 
 const program = new Command('kubectl-cnpg')
-  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup and psql for PostgreSQL Clusters on Kubernetes.')
+  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup, psql, destroy, report, pgbench, certificate and install generate for PostgreSQL Clusters on Kubernetes.')
   .version(VERSION, '--version')
   .option('-n, --namespace <namespace>', 'namespace of the Cluster (default: the context\'s, else "default")')
   .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')

@@ -20,6 +20,8 @@ export interface ClusterReportParts {
   events: KubeObject[];
   /** The Cluster's Secrets, as stored: only their keys reach the zip. */
   secrets: KubeObject[];
+  /** Every Secret of the namespace: no value any of them holds reaches the zip (a role's password Secret has no Cluster label). */
+  namespaceSecrets: KubeObject[];
   /** The operator's view: `status NAME` as text and as JSON. */
   statusText: string;
   statusJson: string;
@@ -91,6 +93,6 @@ export function clusterReportFiles(parts: ClusterReportParts, format: 'yaml' | '
     ...(parts.logs ?? []).map((l) => ({ path: `${folder}/logs/${l.name}`, content: l.text })),
     ...(parts.operatorLog !== undefined ? [{ path: `${folder}/operator-logs/operator.jsonl`, content: parts.operatorLog }] : []),
   ];
-  const values = secretValues(parts.secrets);
+  const values = secretValues([...parts.secrets, ...parts.namespaceSecrets]);
   return files.map((f) => ({ ...f, content: scrub(f.content, values) }));
 }

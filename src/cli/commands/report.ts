@@ -84,7 +84,8 @@ export function daemonReportSource(client: DaemonClient, namespace = 'default'):
       jobs: [],
       pvcs: pvcs.filter(ofCluster),
       events: events.items,
-      secrets: secrets.filter((s) => ofCluster(s) || s.metadata.name.startsWith(`${cluster}-`)),
+      secrets: secrets.filter(ofCluster),
+      namespaceSecrets: secrets,
       ...statusParts(report),
     };
     if (!withLogs) return parts;

@@ -11,7 +11,6 @@ import { psqlArgs, psqlTarget } from '../commands/exec.js';
 import { buildStatusReport, checkStatusOptions, type Report, type StatusOptions } from '../commands/status.js';
 import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
 import { instancePaths } from '../../instance/paths.js';
-import { PGDATA_MOUNT } from '../../platform/kubernetes/specs.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
 import type { KubeConnection, KubeOptions } from './connection.js';
 
@@ -72,15 +71,19 @@ export async function kubeStatus(conn: KubeConnection, k: KubeOptions, cluster: 
   process.stdout.write(renderClusterStatus(report, { verbose: opts.verbose, now }) + extra);
 }
 
-/** `cat` in the primary's postgres container through kubectl exec, bounded by --timeout, as the plugin reads them. */
+/**
+ * `cat` in the primary's postgres container through kubectl exec, bounded by --timeout, as the
+ * plugin reads them; the data directory is found from the container's own CNPG_INSTANCE_ROOT.
+ */
 async function kubePrimaryConfiguration(conn: KubeConnection, k: KubeOptions, primary: string | undefined, timeoutMs: number): Promise<PrimaryConfiguration> {
   if (!primary) return { errors: ['no primary instance to read the configuration of'] };
   const errors: string[] = [];
-  const pgdata = instancePaths(PGDATA_MOUNT, POSTGRES_PORT).pgdata;
+  const pgdata = `"$CNPG_INSTANCE_ROOT"/${instancePaths('.', POSTGRES_PORT).pgdata}`;
   const kubectl = process.env.KUBECTL ?? 'kubectl';
   const cat = (file: string) =>
     new Promise<string | undefined>((resolve) => {
-      execFile(kubectl, [...kubectlFlags(conn, k), 'exec', primary, '-c', 'postgres', '--', 'cat', `${pgdata}/${file}`], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => {
+      const args = [...kubectlFlags(conn, k), 'exec', primary, '-c', 'postgres', '--', 'sh', '-c', `exec cat ${pgdata}/${file}`];
+      execFile(kubectl, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => {
         if (e) errors.push(`cannot read ${file} of ${primary}${e.killed ? ` within ${timeoutMs / 1000}s (--timeout)` : ''}: ${stderr.trim() || e.message}`);
         resolve(e ? undefined : stdout);
       });

@@ -122,8 +122,9 @@ export class KubeConnection {
     return `${RESOURCES[obj.kind]?.singular ?? obj.kind.toLowerCase()}/${created.metadata?.name ?? obj.metadata.name} created\n`;
   }
 
-  /** What `report cluster` collects: the objects labelled with the Cluster's name, and the namespace's events. */
+  /** What `report cluster` collects: the objects labelled with the Cluster's name, the namespace's events and Secrets. */
   async clusterObjects(cluster: string): Promise<{ pods: V1Pod[]; jobs: KubeObject[]; pvcs: V1PersistentVolumeClaim[]; secrets: KubeObject[]; events: KubeObject[] }> {
+    // Every Secret of the namespace: the report cuts all their values out, and shows the Cluster's.
     const labelSelector = `${LABELS.cluster}=${cluster}`;
     const namespace = this.namespace;
     const batch = this.kc.makeApiClient(BatchV1Api);
@@ -131,7 +132,7 @@ export class KubeConnection {
       this.call(() => this.core.listNamespacedPod({ namespace, labelSelector })),
       this.call(() => batch.listNamespacedJob({ namespace, labelSelector })),
       this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })),
-      this.call(() => this.core.listNamespacedSecret({ namespace, labelSelector })),
+      this.call(() => this.core.listNamespacedSecret({ namespace })),
       this.call(() => this.core.listNamespacedEvent({ namespace })),
     ]);
     const asObjects = (items: unknown[]) => items as KubeObject[];

@@ -3,6 +3,7 @@
 // about the Cluster) and the status the plugin prints.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/meta.js';
+import { LABELS } from '../../api/names.js';
 import type { ClusterReportParts } from '../commands/report-content.js';
 import { operatorLinesAbout, statusParts, type ReportSource } from '../commands/report.js';
 import { kubeClusterReport } from './commands.js';
@@ -24,7 +25,8 @@ export function kubeReportSource(conn: KubeConnection): ReportSource {
       jobs: objects.jobs,
       pvcs: objects.pvcs.map((p) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...(p as object) }) as KubeObject),
       events: objects.events,
-      secrets: objects.secrets,
+      secrets: objects.secrets.filter((s) => s.metadata.labels?.[LABELS.cluster] === cluster),
+      namespaceSecrets: objects.secrets,
       ...statusParts(report),
     };
     if (!withLogs) return parts;
