@@ -54,10 +54,20 @@ export function installVersionFlag(args: readonly string[]): string[] {
   return args.map((a, i) => (i <= at + 1 ? a : a === '--version' ? RELEASE_FLAG : a.startsWith('--version=') ? `${RELEASE_FLAG}=${a.slice('--version='.length)}` : a));
 }
 
-export function releaseFile(version: string, root = repoRoot()): string {
+/** Where this program's copy of the release manifests is: releases/ beside its package.json. */
+function installedRoot(): string {
+  try {
+    return repoRoot();
+  } catch {
+    throw new CliError('error: the release manifests are not installed with this program (releases/ beside its package.json); install generate needs them');
+  }
+}
+
+export function releaseFile(version: string, root = installedRoot()): string {
   const file = join(root, 'releases', `cnpg-ts-${version}.yaml`);
   if (!/^\d+\.\d+\.\d+$/.test(version) || !existsSync(file)) {
-    const available = readdirSync(join(root, 'releases')).flatMap((f) => /^cnpg-ts-(.+)\.yaml$/.exec(f)?.[1] ?? []);
+    const dir = join(root, 'releases');
+    const available = existsSync(dir) ? readdirSync(dir).flatMap((f) => /^cnpg-ts-(.+)\.yaml$/.exec(f)?.[1] ?? []) : [];
     throw new CliError(`error: --version: release version ${version} not found (available: ${available.join(', ') || 'none'}; the format is MAJOR.MINOR.PATCH)`);
   }
   return file;
