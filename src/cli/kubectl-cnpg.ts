@@ -11,7 +11,7 @@ import { poolerPause } from './commands/pooler.js';
 import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
 import { destroy } from './commands/destroy.js';
 import { certificateCommand } from './commands/certificate.js';
-import { pgbenchJob } from './commands/pgbench.js';
+import { pgbenchJob, requireDash } from './commands/pgbench.js';
 import { reportCluster } from './commands/report.js';
 import { kubeReportSource } from './kube/report-source.js';
 import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
@@ -131,6 +131,7 @@ program
   .option('--node-selector <label=value>', 'run on nodes with this label (repeatable)', (v: string, p: string[]) => [...p, v], [])
   .option('--dry-run', 'print the Job instead of creating it')
   .action(async (cluster: string, args: string[], o: { jobName?: string; dbName: string; ttl?: string; nodeSelector: string[]; dryRun?: boolean }) => {
+    requireDash(args);
     const { conn } = connection();
     const job = pgbenchJob(await conn.getCluster(cluster), args, o);
     process.stdout.write(o.dryRun ? stringify(job) : await conn.create(job));

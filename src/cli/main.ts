@@ -19,7 +19,7 @@ import { dashboardUrl } from './commands/dashboard.js';
 import { destroy } from './commands/destroy.js';
 import { daemonReportSource, reportCluster } from './commands/report.js';
 import { certificateCommand, type CertificateAccess } from './commands/certificate.js';
-import { localPgbench } from './commands/pgbench.js';
+import { localPgbench, requireDash } from './commands/pgbench.js';
 import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
 import { parseDuration } from './commands/mutate.js';
 
@@ -293,6 +293,7 @@ program
   .option('--db-name <name>', 'the database pgbench uses', 'app')
   .option('--dry-run', 'print the command instead of running it')
   .action(async (cluster: string, args: string[], o) => {
+    requireDash(args);
     exitCode = await localPgbench(await connect(), o.namespace ?? 'default', cluster, args, { ...o, nodeSelector: [] });
   });
 

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { fixture } from '../../api/testing.js';
-import { pgbenchJob } from './pgbench.js';
+import { pgbenchJob, requireDash } from './pgbench.js';
 
 const cluster: StoredCluster = { ...fixture('Cluster', { instances: 1, imagePullSecrets: [{ name: 'regcred' }] }, { namespace: 'ns' }), status: { image: 'ghcr.io/cnpg-ts/postgresql:15-0.1.0' } };
 const options = { dbName: 'app', nodeSelector: [] as string[] };
@@ -41,4 +41,10 @@ test('--job-name, --ttl and --node-selector; bad values are refused with the fla
   assert.throws(() => pgbenchJob(cluster, [], { ...options, ttl: 'soon' }), /--ttl: "soon" is not a whole number of seconds/);
   assert.throws(() => pgbenchJob(cluster, [], { ...options, nodeSelector: ['ssd'] }), /--node-selector: "ssd" is not LABEL=VALUE/);
   assert.throws(() => pgbenchJob(cluster, ['-c\n1'], options), /pgbench argument "-c\\n1" holds a control character/);
+});
+
+test('pgbench\'s arguments only after --, as the reference', () => {
+  assert.doesNotThrow(() => requireDash(['-T', '5'], ['node', 'cnpg', 'pgbench', 'pg', '--', '-T', '5']));
+  assert.doesNotThrow(() => requireDash([], ['node', 'cnpg', 'pgbench', 'pg']));
+  assert.throws(() => requireDash(['foo'], ['node', 'cnpg', 'pgbench', 'pg', 'foo']), /pgbench's arguments go after the -- delimiter \(e\.g\. pgbench CLUSTER -- --time 30\), got "foo"/);
 });

@@ -25,6 +25,11 @@ export interface PgbenchOptions {
 const LABEL = 'pgBenchJob';
 const NAME_SUFFIX_RANGE = 1_000_000;
 
+/** As the reference: pgbench's arguments only after `--`, so that none is taken for the command's own. */
+export function requireDash(args: readonly string[], argv: readonly string[] = process.argv): void {
+  if (args.length > 0 && !argv.includes('--')) throw new CliError(`error: pgbench's arguments go after the -- delimiter (e.g. pgbench CLUSTER -- --time 30), got ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+}
+
 export function checkPgbenchArgs(args: readonly string[], dbName: string): void {
   const bad = args.find(hasControlCharacter);
   if (bad !== undefined) throw new CliError(`error: pgbench argument ${JSON.stringify(bad)} holds a control character`);
