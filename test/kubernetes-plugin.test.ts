@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { X509Certificate } from 'node:crypto';
+import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { KubeEndpoints } from '../src/platform/kubernetes/endpoints.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { installCrds } from './support/crds.js';
@@ -17,6 +18,7 @@ import { startControlPlane, type ControlPlane } from './support/controlplane.js'
 import { KubeletStandIn } from './support/kubelet.js';
 import { TestOperator, readCluster } from './support/operator.js';
 import { intentsScenario } from './support/intents.js';
+import { unzip } from './support/zip.js';
 
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
@@ -268,4 +270,76 @@ test('an operator with another default image keeps an existing Cluster\'s Pods o
   assert.equal(pod.spec!.containers[0]!.image, first);
   await healthy(primary);
   assert.equal((await readPg()).status?.image, first);
+});
+
+const secretValue = async (name: string, key: string) => Buffer.from((await core().readNamespacedSecret({ name, namespace: 'default' })).data?.[key] ?? '', 'base64').toString('utf8');
+
+test('kubectl cnpg certificate creates a client certificate Secret signed by the Cluster\'s client CA', { timeout: 60_000 }, async () => {
+  assert.equal(await ok(['cnpg', 'certificate', 'app-cert', '--cnpg-cluster', 'pg', '--cnpg-user', 'app']), 'secret/app-cert created\n');
+  const secret = await core().readNamespacedSecret({ name: 'app-cert', namespace: 'default' });
+  assert.equal(secret.type, 'kubernetes.io/tls');
+  const cert = new X509Certificate(await secretValue('app-cert', 'tls.crt'));
+  assert.equal(cert.subject, 'CN=app');
+  assert.ok(cert.verify(new X509Certificate(await secretValue('pg-ca', 'ca.crt')).publicKey), 'signed by pg-ca');
+  const again = await kubectl(['cnpg', 'certificate', 'app-cert', '--cnpg-cluster', 'pg', '--cnpg-user', 'app']);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /secrets "app-cert" already exists/);
+});
+
+test('kubectl cnpg pgbench creates the Job the reference plugin builds; --dry-run prints it', { timeout: 60_000 }, async () => {
+  const dry = await ok(['cnpg', 'pgbench', 'pg', '--job-name', 'dry', '--dry-run', '--', '--time', '30']);
+  assert.match(dry, /^kind: Job$/m);
+  assert.equal(await ok(['cnpg', 'pgbench', 'pg', '--job-name', 'bench', '--ttl', '600', '--', '--time', '30', '--client', '2']), 'job/bench created\n');
+  const job = await kc.makeApiClient(BatchV1Api).readNamespacedJob({ name: 'bench', namespace: 'default' });
+  assert.equal(job.spec?.ttlSecondsAfterFinished, 600);
+  const [c] = job.spec!.template.spec!.containers;
+  assert.equal(c!.image, (await readPg()).status?.image);
+  assert.deepEqual([c!.command, c!.args], [['pgbench'], ['--time', '30', '--client', '2']]);
+  assert.deepEqual(c!.env?.map((e) => [e.name, e.value ?? `${e.valueFrom?.secretKeyRef?.name}/${e.valueFrom?.secretKeyRef?.key}`]), [
+    ['PGHOST', 'pg-rw'],
+    ['PGDATABASE', 'app'],
+    ['PGPORT', '5432'],
+    ['PGUSER', 'pg-app/username'],
+    ['PGPASSWORD', 'pg-app/password'],
+  ]);
+  assert.equal((await kubectl(['get', 'job', 'dry'])).code, 1, '--dry-run creates nothing');
+});
+
+test('kubectl cnpg report cluster writes a zip with manifests, status, events and logs, and no password', { timeout: 120_000 }, async () => {
+  const file = join(scratch, 'report.zip');
+  assert.match(await ok(['cnpg', 'report', 'cluster', 'pg', '-f', file, '--logs']), /^Successfully written report to ".*report\.zip" \(format: "yaml"\)$/m);
+  const entries = await unzip(file);
+  const folder = [...entries.keys()][0]!.split('/')[0]!;
+  for (const part of ['manifests/cluster.yaml', 'manifests/cluster-pods.yaml', 'manifests/cluster-pvcs.yaml', 'manifests/events.yaml', 'manifests/cluster-secrets.yaml', 'status/status.txt', 'logs/pg-1-postgres.jsonl']) {
+    assert.ok(entries.has(`${folder}/${part}`), `${part} in ${[...entries.keys()].join(', ')}`);
+  }
+  assert.match(entries.get(`${folder}/status/status.txt`)!, /Primary instance:/);
+  const everything = [...entries.values()].join('\n');
+  for (const secret of ['pg-app', 'pg-replication']) assert.ok(!everything.includes(await secretValue(secret, 'password')), `the ${secret} password is in the report`);
+});
+
+test('kubectl cnpg status -v -v reads the primary\'s configuration through kubectl exec', { timeout: 60_000 }, async () => {
+  const text = await ok(['cnpg', 'status', 'pg', '-v', '-v', '--timeout', '20s']);
+  assert.match(text, /PostgreSQL Configuration\n[^]*\bport = /);
+  assert.match(text, /PostgreSQL HBA Rules\n[^]*\bscram-sha-256\b/);
+  assert.match(text, /Certificates Status\n[^]*pg-server\s/);
+});
+
+test('kubectl cnpg destroy removes a standby\'s Pod and PVC; the operator makes a new instance', { timeout: 300_000 }, async () => {
+  const primary = (await readPg()).status!.currentPrimary!;
+  const standby = primary === 'pg-1' ? 'pg-2' : 'pg-1';
+  const uid = (await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' })).metadata?.uid;
+  assert.equal(await ok(['cnpg', 'destroy', 'pg', standby]), `Instance ${standby} of cluster pg is destroyed\n`);
+  await eventually(`a new PVC for ${standby}`, async () => {
+    const pvc = await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' }).catch(() => undefined);
+    const pod = await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined);
+    // What kube-controller-manager's pvc-protection controller does, which this control plane does not run.
+    const meta = pvc?.metadata;
+    if (meta?.uid === uid && meta?.deletionTimestamp && !pod && meta?.finalizers?.length) {
+      await core().patchNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default', body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    }
+    return pvc && pvc.metadata?.uid !== uid;
+  }, 240_000, 500);
+  await healthy(primary);
+  assert.equal((await readPg()).metadata.annotations?.['cnpg.io/destroyInstance'], undefined);
 });

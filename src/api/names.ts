@@ -42,6 +42,11 @@ export const ANNOTATIONS = {
    * place and recreates a standby, then clears it (so a restart that failed is tried again).
    */
   restartInstance: 'cnpg.io/restartInstance',
+  /**
+   * Set by `cnpg destroy CLUSTER INSTANCE` to the instance's name: planCluster removes a standby with
+   * its data (a primary after a switchover), then clears it; the Cluster makes a new instance.
+   */
+  destroyInstance: 'cnpg.io/destroyInstance',
   hibernation: 'cnpg.io/hibernation',
   serial: 'cnpg.io/nodeSerial',
   configHash: 'cnpg.io/configHash',

@@ -116,7 +116,7 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
  */
 export const ACTED_ON_ANNOTATIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: [ANNOTATIONS.fencedInstances, ANNOTATIONS.reloadedAt, ANNOTATIONS.restartInstance, ANNOTATIONS.targetPrimary],
+  Cluster: [ANNOTATIONS.destroyInstance, ANNOTATIONS.fencedInstances, ANNOTATIONS.reloadedAt, ANNOTATIONS.restartInstance, ANNOTATIONS.targetPrimary],
 });
 
 const CNPG_ANNOTATION = /^(?:[a-z0-9-]+\.)?cnpg\.io\//;

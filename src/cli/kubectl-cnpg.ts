@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 // `kubectl cnpg …`: the plugin's commands against the Kubernetes cluster of the current kubeconfig
 // context. kubectl finds this program on PATH by its name and passes the arguments through.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { KubeObject } from '../api/meta.js';
 import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { fencing, promote, reload, restart } from './commands/ha.js';
 import { poolerPause } from './commands/pooler.js';
 import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
+import { destroy } from './commands/destroy.js';
+import { certificateCommand } from './commands/certificate.js';
+import { pgbenchJob, requireDash } from './commands/pgbench.js';
+import { reportCluster } from './commands/report.js';
+import { kubeReportSource } from './kube/report-source.js';
+import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
+import { stringify } from 'yaml';
+import { parseDuration } from './commands/mutate.js';
 
 const VERSION = '0.1.0';
 let exitCode = 0;
 
 const program = new Command('kubectl-cnpg')
-  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup and psql for PostgreSQL Clusters on Kubernetes.')
+  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup, psql, destroy, report, pgbench, certificate and install generate for PostgreSQL Clusters on Kubernetes.')
   .version(VERSION, '--version')
   .option('-n, --namespace <namespace>', 'namespace of the Cluster (default: the context\'s, else "default")')
   .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
@@ -31,8 +40,12 @@ program
   .description('show the status of a cluster, as its instance managers report it')
   .argument('<cluster>')
   .option('-o, --output <format>', 'text|json', 'text')
-  .option('-v, --verbose', 'more detail (repeatable)', (_v, p: number) => p + 1, 0)
-  .action((cluster: string, o) => kubeStatus(connection().conn, cluster, o));
+  .option('-v, --verbose', 'more detail (repeatable; -v -v adds the primary\'s configuration, HBA rules and certificates)', (_v, p: number) => p + 1, 0)
+  .option('-t, --timeout <duration>', 'timeout for reading the primary\'s files through kubectl exec', '10s')
+  .action((cluster: string, o) => {
+    const { conn, o: k } = connection();
+    return kubeStatus(conn, k, cluster, o);
+  });
 
 program
   .command('promote')
@@ -85,8 +98,71 @@ program
   .argument('<pooler>')
   .action(async (action: string, pooler: string) => void process.stdout.write(await poolerPause(connection().conn, action, pooler)));
 
+program
+  .command('destroy')
+  .description('destroy INSTANCE (a name or serial number) of CLUSTER with its Pod and PVCs; the Cluster makes a new instance (a primary is switched over first)')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .option('--timeout <duration>', 'give up waiting for the instance to be gone after', '300s')
+  .action(async (cluster: string, instance: string, o: { timeout: string }) => void process.stdout.write(await destroy(connection().conn, cluster, instance, parseDuration(o.timeout))));
+
+program
+  .command('certificate')
+  .description("create a kubernetes.io/tls Secret NAME with a client certificate for --cnpg-user, signed by the cluster's client CA (for pg_hba cert authentication)")
+  .argument('<name>', 'the Secret to create')
+  .requiredOption('--cnpg-cluster <cluster>', 'the PostgreSQL Cluster')
+  .requiredOption('--cnpg-user <user>', 'the PostgreSQL user (the certificate\'s common name)')
+  .option('-o, --output <format>', 'also print the Secret: json or yaml')
+  .option('--dry-run', 'print it only (with -o), create nothing')
+  .action(async (name: string, o: { cnpgCluster: string; cnpgUser: string; output?: string; dryRun?: boolean }) => {
+    const { conn } = connection();
+    const access = { getCluster: (n: string) => conn.getCluster(n), getSecret: (n: string) => conn.readSecret(n), createSecret: async (secret: KubeObject) => void (await conn.create(secret)) };
+    process.stdout.write(await certificateCommand(access, name, conn.namespace, o));
+  });
+
+program
+  .command('pgbench')
+  .description('create a Job running pgbench against CLUSTER\'s -rw Service as its application user; pgbench\'s own arguments go after --')
+  .argument('<cluster>')
+  .argument('[args...]', 'arguments for pgbench, after --')
+  .option('--job-name <name>', 'name of the Job (default: CLUSTER-pgbench-NNNNNN)')
+  .option('--db-name <name>', 'the database pgbench uses', 'app')
+  .option('--ttl <seconds>', 'delete the Job this long after it finished (default: kept)')
+  .option('--node-selector <label=value>', 'run on nodes with this label (repeatable)', (v: string, p: string[]) => [...p, v], [])
+  .option('--dry-run', 'print the Job instead of creating it')
+  .action(async (cluster: string, args: string[], o: { jobName?: string; dbName: string; ttl?: string; nodeSelector: string[]; dryRun?: boolean }) => {
+    requireDash(args);
+    const { conn } = connection();
+    const job = pgbenchJob(await conn.getCluster(cluster), args, o);
+    process.stdout.write(o.dryRun ? stringify(job) : await conn.create(job));
+  });
+
+const install = program.command('install').description('installation-related commands');
+install
+  .command('generate')
+  .description('print the operator\'s release manifest for Kubernetes, with these options applied')
+  .addOption(new Option(`${RELEASE_FLAG} <version>`, 'the release to print (MAJOR.MINOR.PATCH); given as --version').default(VERSION).hideHelp())
+  .addHelpText('after', `\n  --version <version>  the release to print (MAJOR.MINOR.PATCH, default ${VERSION})`)
+  .option('--watch-namespace <namespaces>', 'only watch these namespaces (comma-separated; default: all)')
+  .option('--replicas <n>', 'operator replicas (0 keeps the manifest\'s, normally 1)')
+  .option('--image <image>', 'the PostgreSQL (operand) image Clusters naming none run')
+  .option('--log-field-level <field>', 'JSON log field for the severity', 'level')
+  .option('--log-field-timestamp <field>', 'JSON log field for the timestamp', 'ts')
+  .option('--control-plane', 'tolerate and require nodes with node-role.kubernetes.io/control-plane')
+  .action((o) => void process.stdout.write(installGenerate({ ...o, namespace: program.opts<KubeOptions>().namespace })));
+
+program
+  .command('report')
+  .description('report cluster NAME: a zip of its manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting')
+  .command('cluster')
+  .argument('<cluster>')
+  .option('-f, --file <file>', 'the zip to write (default: report_cluster_NAME_YYYYMMDD_hhmmss.zip)')
+  .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
+  .option('-l, --logs', "include the containers' and the operator's logs")
+  .action(async (cluster: string, o: { file?: string; output: string; logs?: boolean }) => void process.stdout.write(await reportCluster(kubeReportSource(connection().conn), cluster, o)));
+
 program.command('version').action(() => {
   process.stdout.write(`kubectl-cnpg (cnpg-ts) ${VERSION}\n`);
 });
 
-runCli(program, () => exitCode);
+runCli(program, () => exitCode, [...process.argv.slice(0, 2), ...installVersionFlag(process.argv.slice(2))]);

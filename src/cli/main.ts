@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `cnpg` / `kubectl-cnpg`: kubectl's verbs and the cnpg plugin's commands against the local control plane.
 import { Command, Option } from 'commander';
-import { connect, CliError, runCli } from './client.js';
+import { connect, CliError, runCli, type DaemonClient } from './client.js';
 import { applyManifest, isOperatorRelease, readManifestSource, withNamespace } from './commands/apply.js';
 import { createSecretCommand, SECRET_TYPES } from './commands/create-secret.js';
 import { execCommand, psqlCommand } from './commands/exec.js';
@@ -16,6 +16,12 @@ import { statusCommand } from './commands/status.js';
 import { daemonPoolerAccess, poolerPause } from './commands/pooler.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
 import { dashboardUrl } from './commands/dashboard.js';
+import { destroy } from './commands/destroy.js';
+import { daemonReportSource, reportCluster } from './commands/report.js';
+import { certificateCommand, type CertificateAccess } from './commands/certificate.js';
+import { localPgbench, requireDash } from './commands/pgbench.js';
+import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
+import { parseDuration } from './commands/mutate.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -155,7 +161,8 @@ program
   .argument('<cluster>')
   .addOption(ns())
   .option('-o, --output <format>', 'text|json', 'text')
-  .option('-v, --verbose', 'more detail (repeatable)', (_v, p: number) => p + 1, 0)
+  .option('-v, --verbose', 'more detail (repeatable; -v -v adds the primary\'s configuration, HBA rules and certificates)', (_v, p: number) => p + 1, 0)
+  .option('-t, --timeout <duration>', 'timeout for reaching into the instances\' files (locally they are read directly)', '10s')
   .action(async (cluster: string, o) => statusCommand(await connect(), cluster, o));
 
 program
@@ -237,6 +244,74 @@ program
   .option('--with-token', "put the control plane's token in the address (in its fragment, which the browser never sends): the page may then ask for a switchover")
   .action(async (cluster: string | undefined, o) => void process.stdout.write(`${await dashboardUrl(await connect(), cluster, o.namespace, o.withToken === true)}\n`));
 
+program
+  .command('destroy')
+  .description('destroy INSTANCE (a name or serial number) of CLUSTER with its data; the Cluster makes a new instance (a primary is switched over first)')
+  .argument('<cluster>')
+  .argument('<instance>')
+  .addOption(ns())
+  .option('--timeout <duration>', 'give up waiting for the instance to be gone after', '300s')
+  .action(async (cluster: string, instance: string, o) => void process.stdout.write(await destroy(daemonAccess(await connect(), o.namespace), cluster, instance, parseDuration(o.timeout))));
+
+program
+  .command('report')
+  .description('report cluster NAME: a zip of its manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting')
+  .command('cluster')
+  .argument('<cluster>')
+  .addOption(ns())
+  .option('-f, --file <file>', 'the zip to write (default: report_cluster_NAME_YYYYMMDD_hhmmss.zip)')
+  .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
+  .option('-l, --logs', "include the instances' and the operator's logs")
+  .action(async (cluster: string, o) => void process.stdout.write(await reportCluster(daemonReportSource(await connect(), o.namespace), cluster, o)));
+
+const daemonCertificateAccess = (client: DaemonClient, namespace: string): CertificateAccess => ({
+  getCluster: (name) => client.get('Cluster', namespace, name),
+  getSecret: (name) => client.tryGet('Secret', namespace, name),
+  createSecret: async (secret) => void (await applyManifest(client, JSON.stringify(secret), 'none')),
+});
+
+program
+  .command('certificate')
+  .description("create a kubernetes.io/tls Secret NAME with a client certificate for --cnpg-user, signed by the cluster's client CA (for pg_hba cert authentication)")
+  .argument('<name>', 'the Secret to create')
+  .addOption(ns())
+  .requiredOption('--cnpg-cluster <cluster>', 'the PostgreSQL Cluster')
+  .requiredOption('--cnpg-user <user>', 'the PostgreSQL user (the certificate\'s common name)')
+  .option('-o, --output <format>', 'also print the Secret: json or yaml')
+  .option('--dry-run', 'print it only (with -o), create nothing')
+  .action(async (name: string, o) => {
+    const namespace = o.namespace ?? 'default';
+    process.stdout.write(await certificateCommand(daemonCertificateAccess(await connect(), namespace), name, namespace, o));
+  });
+
+program
+  .command('pgbench')
+  .description("run pgbench against CLUSTER's read-write endpoint as its application user; pgbench's own arguments go after --")
+  .argument('<cluster>')
+  .argument('[args...]', 'arguments for pgbench, after --')
+  .addOption(ns())
+  .option('--db-name <name>', 'the database pgbench uses', 'app')
+  .option('--dry-run', 'print the command instead of running it')
+  .action(async (cluster: string, args: string[], o) => {
+    requireDash(args);
+    exitCode = await localPgbench(await connect(), o.namespace ?? 'default', cluster, args, { ...o, nodeSelector: [] });
+  });
+
+const install = program.command('install').description('installation-related commands');
+install
+  .command('generate')
+  .description('print the operator\'s release manifest for Kubernetes, with these options applied')
+  .addOption(new Option(`${RELEASE_FLAG} <version>`, 'the release to print (MAJOR.MINOR.PATCH); given as --version').default(VERSION).hideHelp())
+  .addHelpText('after', `\n  --version <version>  the release to print (MAJOR.MINOR.PATCH, default ${VERSION})`)
+  .option('--watch-namespace <namespaces>', 'only watch these namespaces (comma-separated; default: all)')
+  .option('--replicas <n>', 'operator replicas (0 keeps the manifest\'s, normally 1)')
+  .option('--image <image>', 'the PostgreSQL (operand) image Clusters naming none run')
+  .option('--log-field-level <field>', 'JSON log field for the severity', 'level')
+  .option('--log-field-timestamp <field>', 'JSON log field for the timestamp', 'ts')
+  .addOption(ns())
+  .option('--control-plane', 'tolerate and require nodes with node-role.kubernetes.io/control-plane')
+  .action((o) => void process.stdout.write(installGenerate({ ...o, namespace: program.opts<{ namespace?: string }>().namespace ?? o.namespace })));
+
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');
 operator.action(runOperator);
 operator.command('stop').description('stop the background operator; instances keep running').action(stopOperator);
@@ -246,4 +321,4 @@ program.command('version').action(() => {
   process.stdout.write(`cnpg-ts ${VERSION}\n`);
 });
 
-runCli(program, () => exitCode, [...process.argv.slice(0, 2), ...withoutPluginWord(process.argv.slice(2))]);
+runCli(program, () => exitCode, [...process.argv.slice(0, 2), ...installVersionFlag(withoutPluginWord(process.argv.slice(2)))]);

@@ -12,6 +12,7 @@ import { nextSerial } from './names.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
+import { planDestroy } from './destroy-instance.js';
 import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -252,6 +253,17 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     return { phase: PHASE.waitingForInstances, reason: `Restarting ${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
   }
 
+  /** `cnpg destroy CLUSTER INSTANCE` (destroy-instance.ts); the next reconcile makes the missing instance. */
+  function destroyRequested(current: string): Progress | undefined {
+    const d = planDestroy(name, cluster.metadata.annotations?.[ANNOTATIONS.destroyInstance], instances, current, fenced);
+    if (!d || d.kind === 'wait') return undefined;
+    actions.push(...d.actions);
+    if (d.kind === 'refuse') return undefined;
+    if (d.kind === 'remove') instances.splice(instances.findIndex((i) => i.name === d.instance), 1);
+    if (d.kind === 'switchover') Object.assign(status, { targetPrimary: d.to, targetPrimaryTimestamp: now });
+    return d.progress;
+  }
+
   function steadyState(current: string): Progress {
     const wanted = cluster.spec.instances ?? 1;
     const topology = topologyWith(current);
@@ -274,7 +286,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       }
     }
 
-    const restart = restartRequested(current);
+    const restart = restartRequested(current) ?? destroyRequested(current);
     if (restart) return restart;
     if (!primaryReady && recreatingPrimary) return { phase: PHASE.recreatingPrimary, reason: `Waiting for ${current} to start again on its data`, requeueAfterMs: WORKING_REQUEUE_MS };
     if (!primaryReady) {

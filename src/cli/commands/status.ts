@@ -9,6 +9,10 @@ import type { PoolerInstanceReport } from '../../platform/local/poolers.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { serviceNames } from '../../api/names.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
+import { parseDuration } from './mutate.js';
 
 export interface Report {
   cluster: Cluster;
@@ -85,8 +89,47 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
   };
 }
 
-export async function statusCommand(client: DaemonClient, cluster: string, opts: { namespace?: string; output?: string; verbose: number }): Promise<void> {
+export interface StatusOptions {
+  output?: string;
+  verbose: number;
+  /** -t/--timeout: how long reaching into an instance's files may take (the plugin's `du` and `cat`). */
+  timeout?: string;
+}
+
+/** The flags checked before anything is asked; the timeout in milliseconds. */
+export function checkStatusOptions(opts: StatusOptions): number {
   if (opts.output && !['text', 'json'].includes(opts.output)) throw new CliError(`error: output format "${opts.output}" is not supported (allowed: text, json)`);
-  const report = buildStatusReport(await client.request<Report>('GET', '/cluster-report', { namespace: opts.namespace ?? 'default', name: cluster }));
-  process.stdout.write(opts.output === 'json' ? renderClusterStatusJson(report) : renderClusterStatus(report, { verbose: opts.verbose, now: new Date() }));
+  try {
+    return parseDuration(opts.timeout ?? '10s');
+  } catch {
+    throw new CliError(`error: --timeout: invalid duration "${opts.timeout}" (use e.g. 10s, 1m)`);
+  }
+}
+
+/** Locally the primary's data directory is a folder on this machine: its files are read directly. */
+async function localPrimaryConfiguration(client: DaemonClient, namespace: string, primary: string | undefined): Promise<PrimaryConfiguration> {
+  if (!primary) return { errors: ['no primary instance to read the configuration of'] };
+  const errors: string[] = [];
+  const read = (pgdata: string, file: string) => {
+    try {
+      return readFileSync(join(pgdata, file), 'utf8');
+    } catch (e) {
+      errors.push(`cannot read ${file} of ${primary}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const pod = await client.get('Pod', namespace, primary);
+  const pgdata = (pod.status as { local?: { pgdata?: string } } | undefined)?.local?.pgdata ?? '';
+  return { postgresqlConf: read(pgdata, 'postgresql.conf'), pgHbaConf: read(pgdata, 'pg_hba.conf'), errors };
+}
+
+export async function statusCommand(client: DaemonClient, cluster: string, opts: StatusOptions & { namespace?: string }): Promise<void> {
+  checkStatusOptions(opts);
+  const namespace = opts.namespace ?? 'default';
+  const raw = await client.request<Report>('GET', '/cluster-report', { namespace, name: cluster });
+  const report = buildStatusReport(raw);
+  if (opts.output === 'json') return void process.stdout.write(renderClusterStatusJson(report));
+  const now = new Date();
+  const extra = opts.verbose > 1 ? renderVerboseSections(await localPrimaryConfiguration(client, namespace, report.currentPrimary), raw.cluster.status?.certificates, now) : '';
+  process.stdout.write(renderClusterStatus(report, { verbose: opts.verbose, now }) + extra);
 }

@@ -1,14 +1,16 @@
 // The cnpg plugin's commands against a Kubernetes API server. Each one reads or writes the same
 // objects CloudNativePG's plugin does, so the operator acts on them as it would on a kubectl edit.
 // promote, fencing, restart and reload are in commands/ha.ts, shared with the local CLI.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { Pooler } from '../../api/index.js';
-import { ANNOTATIONS, METRICS_PORT, POOLER_METRICS_PORT, serviceNames } from '../../api/names.js';
+import { ANNOTATIONS, METRICS_PORT, POOLER_METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import type { PoolerStatus } from '../../operator/pooler-plan.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
-import { buildStatusReport, type Report } from '../commands/status.js';
+import { buildStatusReport, checkStatusOptions, type Report, type StatusOptions } from '../commands/status.js';
+import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
+import { instancePaths } from '../../instance/paths.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
 import type { KubeConnection, KubeOptions } from './connection.js';
 
@@ -59,10 +61,34 @@ async function kubePoolers(conn: KubeConnection, cluster: string): Promise<NonNu
   );
 }
 
-export async function kubeStatus(conn: KubeConnection, cluster: string, opts: { output?: string; verbose: number }): Promise<void> {
-  if (opts.output && !['text', 'json'].includes(opts.output)) throw new CliError(`error: output format "${opts.output}" is not supported (allowed: text, json)`);
-  const report = buildStatusReport(await kubeClusterReport(conn, cluster));
-  process.stdout.write(opts.output === 'json' ? renderClusterStatusJson(report) : renderClusterStatus(report, { verbose: opts.verbose, now: new Date() }));
+export async function kubeStatus(conn: KubeConnection, k: KubeOptions, cluster: string, opts: StatusOptions): Promise<void> {
+  const timeoutMs = checkStatusOptions(opts);
+  const raw = await kubeClusterReport(conn, cluster);
+  const report = buildStatusReport(raw);
+  if (opts.output === 'json') return void process.stdout.write(renderClusterStatusJson(report));
+  const now = new Date();
+  const extra = opts.verbose > 1 ? renderVerboseSections(await kubePrimaryConfiguration(conn, k, report.currentPrimary, timeoutMs), raw.cluster.status?.certificates, now) : '';
+  process.stdout.write(renderClusterStatus(report, { verbose: opts.verbose, now }) + extra);
+}
+
+/**
+ * `cat` in the primary's postgres container through kubectl exec, bounded by --timeout, as the
+ * plugin reads them; the data directory is found from the container's own CNPG_INSTANCE_ROOT.
+ */
+async function kubePrimaryConfiguration(conn: KubeConnection, k: KubeOptions, primary: string | undefined, timeoutMs: number): Promise<PrimaryConfiguration> {
+  if (!primary) return { errors: ['no primary instance to read the configuration of'] };
+  const errors: string[] = [];
+  const pgdata = `"$CNPG_INSTANCE_ROOT"/${instancePaths('.', POSTGRES_PORT).pgdata}`;
+  const kubectl = process.env.KUBECTL ?? 'kubectl';
+  const cat = (file: string) =>
+    new Promise<string | undefined>((resolve) => {
+      const args = [...kubectlFlags(conn, k), 'exec', primary, '-c', 'postgres', '--', 'sh', '-c', `exec cat ${pgdata}/${file}`];
+      execFile(kubectl, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => {
+        if (e) errors.push(`cannot read ${file} of ${primary}${e.killed ? ` within ${timeoutMs / 1000}s (--timeout)` : ''}: ${stderr.trim() || e.message}`);
+        resolve(e ? undefined : stdout);
+      });
+    });
+  return { postgresqlConf: await cat('postgresql.conf'), pgHbaConf: await cat('pg_hba.conf'), errors };
 }
 
 export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptions): Promise<void> {

@@ -2,6 +2,7 @@
 // use, and the few reads and writes the plugin commands need, with kubectl-like error messages.
 import {
   ApiException,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -119,6 +120,50 @@ export class KubeConnection {
   async create(obj: KubeObject): Promise<string> {
     const created = await this.call(() => this.objects.create({ ...obj, metadata: { ...obj.metadata, namespace: this.namespace } } as KubernetesObject, undefined, undefined, FIELD_MANAGER));
     return `${RESOURCES[obj.kind]?.singular ?? obj.kind.toLowerCase()}/${created.metadata?.name ?? obj.metadata.name} created\n`;
+  }
+
+  /** What `report cluster` collects: the objects labelled with the Cluster's name, the namespace's events and Secrets. */
+  async clusterObjects(cluster: string): Promise<{ pods: V1Pod[]; jobs: KubeObject[]; pvcs: V1PersistentVolumeClaim[]; secrets: KubeObject[]; events: KubeObject[] }> {
+    // Every Secret of the namespace: the report cuts all their values out, and shows the Cluster's.
+    const labelSelector = `${LABELS.cluster}=${cluster}`;
+    const namespace = this.namespace;
+    const batch = this.kc.makeApiClient(BatchV1Api);
+    const [pods, jobs, pvcs, secrets, events] = await Promise.all([
+      this.call(() => this.core.listNamespacedPod({ namespace, labelSelector })),
+      this.call(() => batch.listNamespacedJob({ namespace, labelSelector })),
+      this.call(() => this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })),
+      this.call(() => this.core.listNamespacedSecret({ namespace })),
+      this.call(() => this.core.listNamespacedEvent({ namespace })),
+    ]);
+    const asObjects = (items: unknown[]) => items as KubeObject[];
+    return { pods: pods.items, jobs: asObjects(jobs.items), pvcs: pvcs.items, secrets: asObjects(secrets.items), events: asObjects(events.items) };
+  }
+
+  /** A container's log; what went wrong instead of it, so that a report still gets written. */
+  async containerLog(namespace: string, pod: string, container: string): Promise<string> {
+    try {
+      return await this.core.readNamespacedPodLog({ name: pod, namespace, container });
+    } catch (e) {
+      return `(no log: ${describeApiError(e, this.server).message})\n`;
+    }
+  }
+
+  /** The operator's Pods, wherever it runs; none when this user may not list Pods across namespaces. */
+  async operatorPods(): Promise<V1Pod[]> {
+    try {
+      return (await this.core.listPodForAllNamespaces({ labelSelector: `${LABELS.appName}=cnpg-ts` })).items;
+    } catch {
+      return [];
+    }
+  }
+
+  async readSecret(name: string): Promise<KubeObject | undefined> {
+    try {
+      return (await this.core.readNamespacedSecret({ name, namespace: this.namespace })) as unknown as KubeObject;
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 404) return undefined;
+      throw describeApiError(e, this.server);
+    }
   }
 
   /** A JSON merge patch of annotations (null removes one). */

@@ -24,8 +24,11 @@ import { startWebhookServer } from './webhook.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
+// `install generate --log-field-level/--log-field-timestamp` name these two fields, as CloudNativePG's do.
+const LEVEL_FIELD = env('LOG_FIELD_LEVEL', 'level');
+const TIMESTAMP_FIELD = env('LOG_FIELD_TIMESTAMP', 'ts');
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), level: 'info', logger: 'operator', msg, ...fields }) + '\n');
+  process.stdout.write(JSON.stringify({ [TIMESTAMP_FIELD]: new Date().toISOString(), [LEVEL_FIELD]: 'info', logger: 'operator', msg, ...fields }) + '\n');
 
 /**
  * How often a settled object is reconciled anyway. Failures do not wait for it: an instance whose
