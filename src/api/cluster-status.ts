@@ -33,6 +33,10 @@ export interface ClusterStatus {
   writeService?: string;
   readService?: string;
   image?: string;
+  /** The image and major the data was last run with (CloudNativePG's field): what a major upgrade starts from. */
+  pgDataImageInfo?: ImageInfo;
+  /** While a major upgrade runs: where it goes (CloudNativePG's field). */
+  targetPgDataImageInfo?: ImageInfo;
   conditions?: Condition[];
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;
@@ -47,6 +51,11 @@ export interface ClusterStatus {
   topology?: { nodesUsed: number; successfullyExtracted: boolean };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
+}
+
+export interface ImageInfo {
+  image: string;
+  majorVersion: number;
 }
 
 export interface ManagedRolesStatus {

@@ -173,6 +173,8 @@ export class ClusterController {
         return instances.stop(cluster, action.name);
       case 'removeInstance':
         return instances.remove(cluster, action.name);
+      case 'upgradeMajor':
+        return instances.upgradeMajor(cluster, action.name, handout(action.config, await credentials()), action.generation);
       case 'resizeVolume':
         return instances.resizeVolume?.(cluster, action.name, action.role, action.size);
       case 'routeEndpoints':

@@ -9,6 +9,7 @@ import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
+import { planMajorUpgrade } from './major-upgrade.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
@@ -95,11 +96,25 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
   const queries = observed.monitoring ?? resolveQueries(cluster, []);
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration, queries.queries);
+  /** The major the instances run: the data's until a major upgrade of it succeeded. */
+  let runMajor = major;
+  const configAt = (instance: string, topology: Topology, at: number) => desiredInstanceConfig(cluster, instance, topology, at, recovery, observed.poolerIntegration, queries.queries);
+  const configFor = (instance: string, topology: Topology) => configAt(instance, topology, runMajor);
 
   /** Instances this plan stops: out of every endpoint at once. */
   const stopping = new Set<string>();
   let primary = currentPrimaryOf(previous, instances);
+  const upgrade = planMajorUpgrade({ cluster, previous, requested: major, image, instances, primary, configFor: (instance, at) => configAt(instance, topologyWith(instance), at) });
+  runMajor = upgrade.runMajor;
+  status.pgDataImageInfo = upgrade.pgDataImageInfo;
+  if (upgrade.targetPgDataImageInfo) status.targetPgDataImageInfo = upgrade.targetPgDataImageInfo;
+  else delete status.targetPgDataImageInfo;
+  for (const stale of upgrade.stale) {
+    actions.push({ kind: 'removeInstance', name: stale });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'MajorUpgradeReplica', message: `Removing ${stale}: its data is an older major than the upgraded primary's; a new replica is cloned from it` });
+    instances.splice(instances.findIndex((i) => i.name === stale), 1);
+  }
+  if (upgrade.refused?.event) actions.push(upgrade.refused.event);
   /** Set while the primary looks failed on evidence that does not (yet) justify failing over. */
   let held: FailureEvidence | undefined;
   /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
@@ -122,11 +137,20 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     progress = { phase: PHASE.settingUpPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
   } else {
     progress =
+      majorUpgradeStep() ??
       continueFailover(primary) ??
       switchover(primary) ??
       startFailover(primary) ??
       steadyState(primary);
     primary = status.currentPrimary ?? primary;
+  }
+  if (upgrade.refused && progress.phase === PHASE.healthy) progress = { phase: PHASE.waitingForUser, reason: upgrade.refused.reason };
+
+  /** A major upgrade under way has the Cluster to itself: no failover of the instances it stopped. */
+  function majorUpgradeStep(): Progress | undefined {
+    if (!upgrade.step) return undefined;
+    actions.push(...upgrade.step.actions);
+    return { phase: upgrade.step.phase, reason: upgrade.step.reason, requeueAfterMs: upgrade.step.requeueAfterMs, rw: [] };
   }
 
   function continueFailover(old: string): Progress | undefined {

@@ -49,6 +49,11 @@ export interface InstanceRuntime {
   stop(cluster: Cluster, name: string): Promise<void>;
   /** Grows a volume of an instance in use (where the platform reports volume sizes in observe()). */
   resizeVolume?(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void>;
+  /**
+   * Runs pg_upgrade on a stopped instance's data to the major of `given` (operator/major-upgrade.ts);
+   * a failure is recorded and reported by observe() as majorUpgradeFailure, the old data kept startable.
+   */
+  upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void>;
   /** Stops an instance and deletes its data, as scale-down does. */
   remove(cluster: Cluster, name: string): Promise<void>;
   /** After a deleted cluster's last instance is removed: frees what the platform kept for it (locally, its operating-system user). */

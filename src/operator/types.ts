@@ -71,8 +71,20 @@ export interface ObservedInstance {
   runtimeSpecHash?: string;
   /** The same digest as the platform would make it from the Cluster now: a difference rolls the instance. */
   runtimeSpecHashNow?: string;
+  /** The major of the instance's data (its PG_VERSION), where the platform reads it. */
+  dataMajor?: number;
+  /** The last major upgrade of this instance's data that failed, as the platform recorded it (see upgradeMajor). */
+  majorUpgradeFailure?: MajorUpgradeFailure;
   /** The sizes the instance's volumes were given, where the platform sizes them (PVC storage requests). */
   volumes?: ObservedVolume[];
+}
+
+export interface MajorUpgradeFailure {
+  targetMajor: number;
+  /** The Cluster's metadata.generation the upgrade was tried at: a later spec tries again. */
+  generation: number;
+  stage: 'prepare' | 'check' | 'upgrade';
+  reason: string;
 }
 
 export type VolumeRole = 'PG_DATA' | 'PG_WAL';
@@ -171,6 +183,12 @@ export type Action =
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }
   | { kind: 'removeInstance'; name: string }
+  /**
+   * pg_upgrade on a stopped instance's data to the major of `config`, with the binaries its data last
+   * ran as the old ones; the platform records a failure for observe() (majorUpgradeFailure) and
+   * leaves the old data startable. `generation`: the Cluster's, recorded with a failure.
+   */
+  | { kind: 'upgradeMajor'; name: string; generation: number; config: InstanceConfig }
   | { kind: 'isolateInstance'; name: string }
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }
   | { kind: 'switchover'; from: string; to: string; fromConfig: InstanceConfig; toConfig: InstanceConfig }

@@ -17,7 +17,9 @@ import type { InstanceStatus } from '../../instance/status.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
-import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
+import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../../operator/types.js';
+import { dataMajor } from '../../instance/major-upgrade.js';
+import { runMajorUpgrade } from './major-upgrade.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
@@ -54,6 +56,8 @@ export interface InstanceRecord {
   peers?: PeerEndpoint[];
   role: InstanceConfig['role'];
   createdAt: string;
+  /** The last major upgrade of this instance's data that failed; cleared by one that succeeds. */
+  majorUpgradeFailure?: MajorUpgradeFailure;
 }
 
 export class LocalInstances implements InstanceRuntime {
@@ -212,6 +216,8 @@ export class LocalInstances implements InstanceRuntime {
           managerStartedAt: record.managerStartedAt,
           // Every local instance runs on this machine.
           node: hostname(),
+          dataMajor: dataMajor(instancePaths(dir, record.pgPort).pgdata),
+          majorUpgradeFailure: record.majorUpgradeFailure,
         };
         if (running) {
           this.watcher?.watch(record);
@@ -384,6 +390,22 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
+  }
+
+  /**
+   * The old binaries are the ones the instance's last spec ran its data with; the new ones are what
+   * `given` asks for. Awaited: with --link it takes seconds whatever the data's size.
+   */
+  async upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void> {
+    const { dir, rec } = this.requireRecord(cluster, name);
+    if (this.managerRunning(rec)) throw new Error(`${name} is running; its data is upgraded only while it is stopped`);
+    const paths = instancePaths(dir, rec.pgPort);
+    const oldBinDir = (JSON.parse(readFileSync(paths.spec, 'utf8')) as InstanceSpec).binDir;
+    const newBinDir = this.instanceSpec(cluster, rec, given.config).binDir;
+    const outcome = await runMajorUpgrade({ dir, oldBinDir, newBinDir, port: rec.pgPort, user: this.owner(cluster) });
+    if (outcome.ok) delete rec.majorUpgradeFailure;
+    else rec.majorUpgradeFailure = { targetMajor: given.config.major, generation, stage: outcome.stage, reason: outcome.reason };
+    this.writeRecord(dir, rec);
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
