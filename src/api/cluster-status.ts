@@ -37,6 +37,10 @@ export interface ClusterStatus {
   pgDataImageInfo?: ImageInfo;
   /** While a major upgrade runs: where it goes (CloudNativePG's field). */
   targetPgDataImageInfo?: ImageInfo;
+  /** The exact PostgreSQL version the primary runs ("16.13"), as it reports it. */
+  postgresVersion?: string;
+  /** Where the platform chooses builds (locally): how the Cluster's version was resolved when not as asked ("16.1 resolved to 16.13"), or why it cannot be. */
+  postgresResolution?: string;
   conditions?: Condition[];
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;

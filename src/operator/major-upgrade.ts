@@ -18,6 +18,8 @@ export interface MajorUpgradeInput {
   image: string | undefined;
   instances: ObservedInstance[];
   primary: string | undefined;
+  /** The new major's build is here (where the platform fetches builds, it may still be on its way). */
+  targetReady: boolean;
   /** The handout of an instance at a major. */
   configFor: (instance: string, major: number) => InstanceConfig;
 }
@@ -75,6 +77,8 @@ export function planMajorUpgrade(input: MajorUpgradeInput): MajorUpgradePlan {
     return { runMajor: dataMajor, pgDataImageInfo: current, stale };
   }
 
+  // Nothing stops before the new binaries are here; the build's own status says how that goes.
+  if (!input.targetReady) return { runMajor: dataMajor, pgDataImageInfo: current, stale: [] };
   const target: ImageInfo = { image: image ?? '', majorVersion: requested };
   const failure = primaryObs?.majorUpgradeFailure;
   if (failure && failure.targetMajor === requested && failure.generation === cluster.metadata.generation) {

@@ -21,6 +21,10 @@ import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../.
 import { dataMajor } from '../../instance/major-upgrade.js';
 import { runMajorUpgrade } from './major-upgrade.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
+import { defaultCacheDir, installedBuild } from '../../postgres/distributions.js';
+import type { WantedVersion } from '../../postgres/build-choice.js';
+import type { PostgresBuildState } from '../../operator/types.js';
+import { PostgresBuilds } from './postgres-builds.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
@@ -56,6 +60,9 @@ export interface InstanceRecord {
   peers?: PeerEndpoint[];
   role: InstanceConfig['role'];
   createdAt: string;
+  /** The build the last spec written names, and the one the running manager was started on. */
+  specVersion?: string;
+  runningVersion?: string;
   /** The last major upgrade of this instance's data that failed; cleared by one that succeeds. */
   majorUpgradeFailure?: MajorUpgradeFailure;
 }
@@ -64,6 +71,7 @@ export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
   private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
   private readonly users: ClusterUsers;
+  private readonly builds = new PostgresBuilds();
 
   constructor(
     private readonly home: CnpgHome,
@@ -97,6 +105,10 @@ export class LocalInstances implements InstanceRuntime {
 
   close(): void {
     this.watcher?.close();
+  }
+
+  postgresBuild(wanted: WantedVersion): Promise<PostgresBuildState> {
+    return this.builds.state(wanted);
   }
 
   defaultMajor(): number {
@@ -214,6 +226,7 @@ export class LocalInstances implements InstanceRuntime {
           peersNow: this.peersOf(ns, cluster.metadata.name, record.name),
           role: record.role,
           managerStartedAt: record.managerStartedAt,
+          ...(record.runningVersion ? { postgresVersion: record.runningVersion } : {}),
           // Every local instance runs on this machine.
           node: hostname(),
           dataMajor: dataMajor(instancePaths(dir, record.pgPort).pgdata),
@@ -235,6 +248,14 @@ export class LocalInstances implements InstanceRuntime {
     );
   }
 
+  /** The build the controller chose (it obtained it first); a config naming none runs the installed major. */
+  private binDirOf(config: InstanceConfig): string {
+    if (config.postgresVersion === undefined) return resolveInstallation(config.major).binDir;
+    const build = installedBuild(config.postgresVersion);
+    if (!build) throw new Error(`PostgreSQL ${config.postgresVersion} is neither installed nor in the build cache ${defaultCacheDir()}/postgresql`);
+    return build.binDir;
+  }
+
   private instanceSpec(cluster: Cluster, rec: InstanceRecord, config: InstanceConfig): InstanceSpec {
     let primary: InstanceSpec['primary'];
     if (config.primaryName) {
@@ -248,8 +269,9 @@ export class LocalInstances implements InstanceRuntime {
       name: rec.name,
       serial: rec.serial,
       generation: rec.generation,
-      binDir: resolveInstallation(config.major).binDir,
+      binDir: this.binDirOf(config),
       major: config.major,
+      postgresVersion: config.postgresVersion,
       osUser: this.requireUser(cluster).name,
       pgPort: rec.pgPort,
       statusPort: rec.statusPort,
@@ -296,6 +318,7 @@ export class LocalInstances implements InstanceRuntime {
     rec.credentialsHash = given.credentialsHash;
     rec.peers = spec.peers;
     rec.role = given.config.role;
+    rec.specVersion = spec.postgresVersion;
     this.writeRecord(dir, rec);
   }
 
@@ -304,6 +327,8 @@ export class LocalInstances implements InstanceRuntime {
     const owner = this.owner(cluster);
     rec.managerPid = spawnOwnedManager(['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], paths.managerLog, dir, owner);
     rec.managerStartedAt = new Date().toISOString();
+    // A manager starts its postmaster on the binaries of the spec it reads first: the build it runs until it is stopped.
+    rec.runningVersion = rec.specVersion;
     this.writeRecord(dir, rec);
   }
 
