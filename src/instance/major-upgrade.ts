@@ -108,8 +108,18 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
   if (!/Database cluster state:\s+shut down\s*$/m.test(controlData)) {
     return { ok: false, stage: 'prepare', reason: `${req.pgdata} was not shut down cleanly; start it on PostgreSQL ${fromMajor} and stop it first` };
   }
-  await runTool(join(req.newBinDir, 'initdb'), initdbArgumentsFor(newdata, controlData, toMajor), env);
-  ensurePrivateDir(req.socketDir);
+  const failed = (stage: 'prepare' | 'check' | 'upgrade', e: unknown): MajorUpgradeOutcome => {
+    const reason = e instanceof CommandError ? pgUpgradeReason(e.output) : (e as Error).message;
+    rmSync(newdata, { recursive: true, force: true });
+    putBackControlFile(req.pgdata);
+    return { ok: false, stage, reason };
+  };
+  try {
+    await runTool(join(req.newBinDir, 'initdb'), initdbArgumentsFor(newdata, controlData, toMajor), env);
+    ensurePrivateDir(req.socketDir);
+  } catch (e) {
+    return failed('prepare', e);
+  }
   const args = [
     '--old-bindir', req.oldBinDir, '--new-bindir', req.newBinDir,
     '--old-datadir', req.pgdata, '--new-datadir', newdata,
@@ -120,12 +130,6 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
     ...(req.link === false ? [] : ['--link']),
   ];
   const pgUpgrade = (extra: string[]) => runTool(join(req.newBinDir, 'pg_upgrade'), [...args, ...extra], env, req.root);
-  const failed = (stage: 'check' | 'upgrade', e: unknown): MajorUpgradeOutcome => {
-    const reason = e instanceof CommandError ? pgUpgradeReason(e.output) : (e as Error).message;
-    rmSync(newdata, { recursive: true, force: true });
-    putBackControlFile(req.pgdata);
-    return { ok: false, stage, reason };
-  };
   try {
     await pgUpgrade(['--check']);
   } catch (e) {

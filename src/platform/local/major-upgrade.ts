@@ -15,9 +15,15 @@ export interface LocalUpgradeRequest {
   user: OsUser | undefined;
 }
 
-/** Resolves to the verb's outcome; a verb that could not say one is a `prepare` failure with its last words. */
+/** The verb's exit code when another run on the same folder still works (major-upgrade-main.ts). */
+const BUSY_EXIT_CODE = 3;
+
+/**
+ * Resolves to the verb's outcome; a verb that could not say one is a `prepare` failure with its last
+ * words. Rejects while another run on the folder (one a restarted control plane lost) still works.
+ */
 export function runMajorUpgrade(req: LocalUpgradeRequest): Promise<MajorUpgradeOutcome> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [UPGRADE_MAIN, req.dir, req.oldBinDir, req.newBinDir, String(req.port)], {
       cwd: req.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,6 +38,7 @@ export function runMajorUpgrade(req: LocalUpgradeRequest): Promise<MajorUpgradeO
     const failed = (why: string): MajorUpgradeOutcome => ({ ok: false, stage: 'prepare', reason: why.trim().split('\n').slice(-3).join(' | ').slice(0, 1000) });
     child.on('error', (e) => resolve(failed(e.message)));
     child.on('close', (code) => {
+      if (code === BUSY_EXIT_CODE) return reject(new Error(`a major upgrade of ${req.dir} started before is still running; waiting for it`));
       const last = out.trim().split('\n').pop() ?? '';
       try {
         if (code === 0) return resolve(JSON.parse(last) as MajorUpgradeOutcome);
