@@ -4,6 +4,8 @@
 // the rows are there, the status says 16, and the standby is cloned again from the upgraded primary.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { obtainPostgres } from '../src/postgres/distributions.js';
 import { TestEnv, eventually } from './support/env.js';
@@ -121,4 +123,6 @@ test('with the cause gone, a new spec upgrades to 16 in place: data intact, vers
   assert.ok(oldStandby && pods.items.some((p) => p.metadata.name === oldStandby), 'the standby was recreated under its name');
   const events = await env.ok(['get', 'events', '--field-selector', 'involvedObject.name=upgrade']);
   assert.match(events, /MajorUpgradeReplica/);
+  // A new system at timeline 1: its archive must not be the old one's (the WAL names repeat).
+  assert.ok(existsSync(join(env.home, 'instances', 'default', 'upgrade', c.status?.currentPrimary ?? '', 'check-empty-archive')), 'the empty-archive check is armed again');
 });

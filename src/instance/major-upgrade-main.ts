@@ -39,7 +39,16 @@ async function main(): Promise<void> {
   }
   if (!lock(root)) process.exit(BUSY_EXIT_CODE);
   const paths = instancePaths(root, Number(port));
-  const outcome = await upgradeMajor({ root, pgdata: paths.pgdata, oldBinDir, newBinDir, socketDir: paths.socketDir, port: Number(port) });
+  const outcome = await upgradeMajor({
+    root,
+    pgdata: paths.pgdata,
+    oldBinDir,
+    newBinDir,
+    socketDir: paths.socketDir,
+    port: Number(port),
+    archiveSpools: [paths.archiveSpool, paths.restoreSpool],
+    emptyArchiveCheck: paths.emptyArchiveCheck,
+  });
   process.stdout.write(JSON.stringify(outcome) + '\n');
 }
 

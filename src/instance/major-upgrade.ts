@@ -3,7 +3,7 @@
 // checksums, `pg_upgrade --check`, then `pg_upgrade --link`, then the new folder renamed into place.
 // The old data is untouched until the link step; a failure before the rename leaves it startable by
 // the old binaries (pg_upgrade's pg_control.old put back), so the cluster can stay on its old major.
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseControlData } from '../postgres/controldata.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -21,6 +21,13 @@ export interface MajorUpgradeRequest {
   port: number;
   /** Hard links (the default, as CloudNativePG): seconds whatever the size, the old data unusable afterwards. */
   link?: boolean;
+  /**
+   * The WAL archiver's record of what it stored, emptied afterwards: the new system starts again at
+   * timeline 1, whose segment names the old one's archive already holds.
+   */
+  archiveSpools: string[];
+  /** Made afterwards: the archiver then refuses a store holding the old system's WAL, as after a bootstrap. */
+  emptyArchiveCheck: string;
 }
 
 export type MajorUpgradeOutcome =
@@ -145,5 +152,7 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
   renameSync(req.pgdata, olddata);
   renameSync(newdata, req.pgdata);
   rmSync(olddata, { recursive: true, force: true });
+  for (const spool of req.archiveSpools) rmSync(spool, { recursive: true, force: true });
+  writeFileSync(req.emptyArchiveCheck, '', { mode: 0o600 });
   return { ...done, seconds: (Date.now() - started) / 1000 };
 }
