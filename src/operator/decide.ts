@@ -13,7 +13,7 @@ import { planMajorUpgrade } from './major-upgrade.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
-import { nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, volumeResizes } from './rollout.js';
+import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -388,6 +388,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
    */
   function rollOutdated(current: string, primaryObs: ObservedInstance | undefined, replicas: ObservedInstance[]): Progress | undefined {
     const standby = nextStandbyToRoll(replicas, fenced, wantedVersion);
+    if (standby && !keepsSyncQuorum(cluster, replicas, standby, isReady)) {
+      const quorum = synchronousQuorum(cluster);
+      return { phase: PHASE.upgrading, reason: `Not recreating ${standby.name} (${outdatedBecause(standby, wantedVersion)}): it would leave fewer than ${quorum} synchronous standby(s) ready and block commits; add an instance, or set spec.postgresql.synchronous.dataDurability to preferred`, requeueAfterMs: 5000 };
+    }
     if (standby) {
       const because = outdatedBecause(standby, wantedVersion);
       actions.push({ kind: 'stopInstance', name: standby.name });

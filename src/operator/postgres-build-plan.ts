@@ -10,11 +10,13 @@ const FETCH_REQUEUE_MS = 1000;
 const FAILED_REQUEUE_MS = 30_000;
 
 /**
- * The config with the build to run: the resolved one; while it is not here yet, the one the
- * instance already runs (a restart meanwhile keeps it on that build).
+ * The config with the build to run, where the platform chooses builds (`build` given): the resolved
+ * one; while it is not here yet, the one the instance already runs (a restart meanwhile keeps it).
+ * Elsewhere (Kubernetes) the image decides and the config names none.
  */
 export function withBuild(config: InstanceConfig, build: PostgresBuildState | undefined, instance: ObservedInstance | undefined): InstanceConfig {
-  const version = build?.state === 'ready' ? build.version : runningVersion(instance);
+  if (!build) return config;
+  const version = build.state === 'ready' ? build.version : runningVersion(instance);
   return version === undefined ? config : { ...config, postgresVersion: version };
 }
 

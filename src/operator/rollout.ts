@@ -39,6 +39,21 @@ export function nextStandbyToRoll(standbys: ObservedInstance[], fenced: Set<stri
   return [...standbys].sort((a, b) => b.serial - a.serial).find((s) => runsOutdatedSpec(s, wantedVersion) && !fenced.has(s.name));
 }
 
+/**
+ * How many standbys must stay ready for commits to go on: synchronous.number with dataDurability
+ * `required` (the default), or the legacy minSyncReplicas; `preferred` shrinks the set instead.
+ */
+export function synchronousQuorum(cluster: Cluster): number {
+  const sync = cluster.spec.postgresql?.synchronous;
+  if (sync) return sync.dataDurability === 'preferred' ? 0 : sync.number;
+  return cluster.spec.minSyncReplicas ?? 0;
+}
+
+/** Stopping `standby` leaves at least the quorum of other ready standbys: rolling it never blocks commits. */
+export function keepsSyncQuorum(cluster: Cluster, standbys: ObservedInstance[], standby: ObservedInstance, ready: (i: ObservedInstance) => boolean): boolean {
+  return standbys.filter((s) => s.name !== standby.name && ready(s)).length >= synchronousQuorum(cluster);
+}
+
 const bytes = (quantity: string | undefined): number | undefined => (quantity === undefined ? undefined : parseQuantity(quantity));
 
 /**

@@ -9,6 +9,7 @@ import type { PoolerInstanceReport } from '../../platform/local/poolers.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { serviceNames } from '../../api/names.js';
+import { versionFromImageName } from '../../api/image.js';
 
 export interface Report {
   cluster: Cluster;
@@ -39,6 +40,14 @@ function poolerReport({ pooler, instances }: NonNullable<Report['poolers']>[numb
   };
 }
 
+function versions(r: Report, status: ClusterStatus): Pick<ClusterStatusReport, 'postgresVersion' | 'requestedVersion'> {
+  const primary = r.instances.find((i) => i.name === status.currentPrimary);
+  const postgresVersion = primary?.status?.serverVersion ?? status.postgresVersion;
+  const image = r.cluster.spec.imageName ?? status.image;
+  const asked = image ? versionFromImageName(image) : undefined;
+  return { ...(postgresVersion ? { postgresVersion } : {}), ...(asked?.minor !== undefined ? { requestedVersion: `${asked.major}.${asked.minor}` } : {}) };
+}
+
 export function buildStatusReport(r: Report): ClusterStatusReport {
   const status = (r.cluster.status ?? {}) as ClusterStatus;
   const names = serviceNames(r.cluster.metadata.name);
@@ -49,6 +58,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     name: r.cluster.metadata.name,
     namespace: r.cluster.metadata.namespace ?? 'default',
     imageName: r.cluster.spec.imageName,
+    ...versions(r, status),
     phase: status.phase,
     phaseReason: status.phaseReason,
     instances: r.cluster.spec.instances ?? 1,
