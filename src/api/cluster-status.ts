@@ -33,6 +33,14 @@ export interface ClusterStatus {
   writeService?: string;
   readService?: string;
   image?: string;
+  /** The image and major the data was last run with (CloudNativePG's field): what a major upgrade starts from. */
+  pgDataImageInfo?: ImageInfo;
+  /** While a major upgrade runs: where it goes (CloudNativePG's field). */
+  targetPgDataImageInfo?: ImageInfo;
+  /** The exact PostgreSQL version the primary runs ("16.13"), as it reports it. */
+  postgresVersion?: string;
+  /** Where the platform chooses builds (locally): how the Cluster's version was resolved when not as asked ("16.1 resolved to 16.13"), or why it cannot be. */
+  postgresResolution?: string;
   conditions?: Condition[];
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;
@@ -47,6 +55,11 @@ export interface ClusterStatus {
   topology?: { nodesUsed: number; successfullyExtracted: boolean };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
+}
+
+export interface ImageInfo {
+  image: string;
+  majorVersion: number;
 }
 
 export interface ManagedRolesStatus {

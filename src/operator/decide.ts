@@ -9,13 +9,15 @@ import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
 import { nextSerial } from './names.js';
+import { planMajorUpgrade } from './major-upgrade.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { planDestroy } from './destroy-instance.js';
-import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
+import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
+import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
-import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
+import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
 export { PHASE } from './phases.js';
 
@@ -96,11 +98,37 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
   const queries = observed.monitoring ?? resolveQueries(cluster, []);
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration, queries.queries);
+  const build = observed.postgresBuild;
+  /** The exact build the Cluster's version resolves to, where the platform chooses builds and has it. */
+  const wantedVersion = build?.state === 'ready' ? build.version : undefined;
+  /** The major the instances run: the data's until a major upgrade of it succeeded. */
+  let runMajor = major;
+  /** At the Cluster's major, its build; at the data's older one, the build the instance ran it with. */
+  const configAt = (instance: string, topology: Topology, at: number): InstanceConfig => {
+    const config = desiredInstanceConfig(cluster, instance, topology, at, recovery, observed.poolerIntegration, queries.queries);
+    const observedInstance = instances.find((i) => i.name === instance);
+    if (at === major) return withBuild(config, build, observedInstance);
+    const ran = runningVersion(observedInstance);
+    return ran !== undefined && Number(ran.split('.')[0]) === at ? { ...config, postgresVersion: ran } : config;
+  };
+  const configFor = (instance: string, topology: Topology) => configAt(instance, topology, runMajor);
+  /** Set while the build a new instance needs is not here yet: instances are created once it is. */
+  const waitForBuild = buildWait(build);
 
   /** Instances this plan stops: out of every endpoint at once. */
   const stopping = new Set<string>();
   let primary = currentPrimaryOf(previous, instances);
+  const upgrade = planMajorUpgrade({ cluster, previous, requested: major, image, instances, primary, targetReady: waitForBuild === undefined, configFor: (instance, at) => configAt(instance, topologyWith(instance), at) });
+  runMajor = upgrade.runMajor;
+  status.pgDataImageInfo = upgrade.pgDataImageInfo;
+  if (upgrade.targetPgDataImageInfo) status.targetPgDataImageInfo = upgrade.targetPgDataImageInfo;
+  else delete status.targetPgDataImageInfo;
+  for (const stale of upgrade.stale) {
+    actions.push({ kind: 'removeInstance', name: stale });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'MajorUpgradeReplica', message: `Removing ${stale}: its data is an older major than the upgraded primary's; a new replica is cloned from it` });
+    instances.splice(instances.findIndex((i) => i.name === stale), 1);
+  }
+  if (upgrade.refused?.event) actions.push(upgrade.refused.event);
   /** Set while the primary looks failed on evidence that does not (yet) justify failing over. */
   let held: FailureEvidence | undefined;
   /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
@@ -110,6 +138,17 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const reason = `Cannot recover: ${observed.recovery.error}`;
     Object.assign(status, { phase: PHASE.settingUpPrimary, phaseReason: reason, conditions: [condition('Ready', false, ['ClusterIsReady', 'ClusterIsNotReady'], reason, previous.conditions, now)] });
     return { actions, status, requeueAfterMs: 5000 };
+  }
+  function recordVersion(primaryObs: ObservedInstance | undefined): void {
+    const version = versionStatus(previous, status.image, major, primaryObs, build);
+    Object.assign(status, version.fields);
+    if (!status.postgresResolution) delete status.postgresResolution;
+    actions.push(...version.actions);
+  }
+  if ((instances.length === 0 || primary === undefined) && waitForBuild) {
+    recordVersion(undefined);
+    Object.assign(status, { phase: PHASE.settingUpPrimary, phaseReason: waitForBuild.reason, conditions: [condition('Ready', false, ['ClusterIsReady', 'ClusterIsNotReady'], waitForBuild.reason, previous.conditions, now)] });
+    return { actions, status, requeueAfterMs: waitForBuild.requeueAfterMs };
   }
   if (instances.length === 0 || primary === undefined) {
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
@@ -123,11 +162,20 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     progress = { phase: PHASE.settingUpPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
   } else {
     progress =
+      majorUpgradeStep() ??
       continueFailover(primary) ??
       switchover(primary) ??
       startFailover(primary) ??
       steadyState(primary);
     primary = status.currentPrimary ?? primary;
+  }
+  if (upgrade.refused && progress.phase === PHASE.healthy) progress = { phase: PHASE.waitingForUser, reason: upgrade.refused.reason };
+
+  /** A major upgrade under way has the Cluster to itself: no failover of the instances it stopped. */
+  function majorUpgradeStep(): Progress | undefined {
+    if (!upgrade.step) return undefined;
+    actions.push(...upgrade.step.actions);
+    return { phase: upgrade.step.phase, reason: upgrade.step.reason, requeueAfterMs: upgrade.step.requeueAfterMs, rw: [] };
   }
 
   function continueFailover(old: string): Progress | undefined {
@@ -296,6 +344,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (instances.length < wanted) {
       if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
+      if (waitForBuild) return { phase: PHASE.creatingReplica, reason: waitForBuild.reason, requeueAfterMs: waitForBuild.requeueAfterMs };
       const serial = nextSerial(instances.map((i) => i.serial));
       const newName = instanceName(name, serial);
       const grown = topologyWith(current, [newName]);
@@ -339,6 +388,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       return { phase: PHASE.applyingConfiguration, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     if (primaryObs?.status?.pendingRestart) return restartPrimary();
+    if (build?.state === 'fetching') return { phase: PHASE.upgrading, reason: waitForBuild?.reason, requeueAfterMs: waitForBuild?.requeueAfterMs };
     return { phase: PHASE.healthy };
   }
 
@@ -349,30 +399,36 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
    * standby, or a recreation in place during which its absence is not a failure.
    */
   function rollOutdated(current: string, primaryObs: ObservedInstance | undefined, replicas: ObservedInstance[]): Progress | undefined {
-    const standby = nextStandbyToRoll(replicas, fenced);
-    if (standby) {
-      actions.push({ kind: 'stopInstance', name: standby.name });
-      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating ${standby.name}: its Pod spec is out of date` });
-      stopping.add(standby.name);
-      return { phase: PHASE.upgrading, reason: `Recreating ${standby.name}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
+    const standby = nextStandbyToRoll(replicas, fenced, wantedVersion);
+    if (standby && !keepsSyncQuorum(cluster, replicas, standby, isReady)) {
+      const quorum = synchronousQuorum(cluster);
+      return { phase: PHASE.upgrading, reason: `Not recreating ${standby.name} (${outdatedBecause(standby, wantedVersion)}): it would leave fewer than ${quorum} synchronous standby(s) ready and block commits; add an instance, or set spec.postgresql.synchronous.dataDurability to preferred`, requeueAfterMs: 5000 };
     }
-    if (!runsOutdatedSpec(primaryObs) || fenced.has(current)) return undefined;
+    if (standby) {
+      const because = outdatedBecause(standby, wantedVersion);
+      actions.push({ kind: 'stopInstance', name: standby.name });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating ${standby.name}: ${because}` });
+      stopping.add(standby.name);
+      return { phase: PHASE.upgrading, reason: `Recreating ${standby.name}: ${because}`, requeueAfterMs: WORKING_REQUEUE_MS };
+    }
+    if (!primaryObs || !runsOutdatedSpec(primaryObs, wantedVersion) || fenced.has(current)) return undefined;
+    const because = outdatedBecause(primaryObs, wantedVersion);
     if (cluster.spec.primaryUpdateStrategy === 'supervised') {
-      return { phase: PHASE.waitingForUser, reason: `Primary ${current} runs an out-of-date Pod spec: run cnpg promote ${name} <replica>, and it is recreated as a standby` };
+      return { phase: PHASE.waitingForUser, reason: `Primary ${current} needs recreating (${because}): run cnpg promote ${name} <replica>, and it is recreated as a standby` };
     }
     const target = cluster.spec.primaryUpdateMethod === 'switchover' ? chooseFailoverTarget(instances, new Set([current, ...fenced])) : undefined;
     if (target) {
       // Only a standby that streams is known to hold every write the primary acknowledged.
       if (!target.status?.isWalReceiverActive) return { phase: PHASE.upgrading, reason: `Waiting for ${target.name} to stream from ${current} before switching over to it`, requeueAfterMs: WORKING_REQUEUE_MS };
-      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switching over to ${target.name} to recreate ${current} with the new Pod spec` });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switching over to ${target.name} to recreate ${current} (${because})` });
       status.targetPrimary = target.name;
       status.targetPrimaryTimestamp = now;
       return { phase: PHASE.upgrading, reason: `Switching over to ${target.name} to recreate ${current}`, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     actions.push({ kind: 'stopInstance', name: current });
-    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating primary ${current} on its data: its Pod spec is out of date` });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating primary ${current} on its data: ${because}` });
     stopping.add(current);
-    return { phase: PHASE.recreatingPrimary, reason: `Recreating ${current}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
+    return { phase: PHASE.recreatingPrimary, reason: `Recreating ${current}: ${because}`, requeueAfterMs: WORKING_REQUEUE_MS };
   }
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));
@@ -422,6 +478,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const { ok, message } = podMonitor.condition;
     status.conditions.push(condition('PodMonitor', ok, ['PodMonitorCreated', 'PodMonitorCRDMissing'], message, previous.conditions, now));
   }
+  recordVersion(instances.find((i) => i.name === primary));
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;
   if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;

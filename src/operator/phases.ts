@@ -9,6 +9,8 @@ export const PHASE = {
   /** The primary's Pod is recreated on its data (a Pod-level change, primaryUpdateMethod: restart). */
   recreatingPrimary: 'Primary instance is being restarted without a switchover',
   upgrading: 'Upgrading cluster',
+  /** Every instance stopped while pg_upgrade runs on the primary's data (operator/major-upgrade.ts). */
+  majorUpgrade: 'Upgrading Postgres major version',
   waitingForUser: 'Waiting for user action',
   failingOver: 'Failing over',
   switchover: 'Switchover in progress',

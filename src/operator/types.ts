@@ -11,6 +11,7 @@ export type InstanceConfig = Pick<
   | 'slotName'
   | 'bootstrap'
   | 'major'
+  | 'postgresVersion'
   | 'parameters'
   | 'pgHba'
   | 'pgIdent'
@@ -71,8 +72,22 @@ export interface ObservedInstance {
   runtimeSpecHash?: string;
   /** The same digest as the platform would make it from the Cluster now: a difference rolls the instance. */
   runtimeSpecHashNow?: string;
+  /** The exact PostgreSQL build the instance runs ("16.13"), where the platform chooses builds (locally). */
+  postgresVersion?: string;
+  /** The major of the instance's data (its PG_VERSION), where the platform reads it. */
+  dataMajor?: number;
+  /** The last major upgrade of this instance's data that failed, as the platform recorded it (see upgradeMajor). */
+  majorUpgradeFailure?: MajorUpgradeFailure;
   /** The sizes the instance's volumes were given, where the platform sizes them (PVC storage requests). */
   volumes?: ObservedVolume[];
+}
+
+export interface MajorUpgradeFailure {
+  targetMajor: number;
+  /** The Cluster's metadata.generation the upgrade was tried at: a later spec tries again. */
+  generation: number;
+  stage: 'prepare' | 'check' | 'upgrade';
+  reason: string;
 }
 
 export type VolumeRole = 'PG_DATA' | 'PG_WAL';
@@ -110,7 +125,15 @@ export interface ObservedCluster {
   monitoring?: ResolvedQueries;
   /** The Cluster's PodMonitor; absent where the platform has none. */
   podMonitor?: ObservedPodMonitor;
+  /** The build the Cluster's version resolves to, where the platform chooses builds (locally); absent on Kubernetes, where the image decides. */
+  postgresBuild?: PostgresBuildState;
 }
+
+/** Where obtaining the Cluster's PostgreSQL build stands: a first fetch takes a while and happens in the background. */
+export type PostgresBuildState =
+  | { state: 'ready'; requested: string; version: string; note?: string; fetched?: boolean }
+  | { state: 'fetching'; requested: string }
+  | { state: 'failed'; requested: string; message: string };
 
 /** What the platform sees of a Cluster's PodMonitor (the Prometheus operator's monitoring.coreos.com/v1). */
 /** spec.monitoring's documents resolved (operator/monitoring.ts): the queries to run and what is wrong with the rest. */
@@ -171,6 +194,12 @@ export type Action =
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }
   | { kind: 'removeInstance'; name: string }
+  /**
+   * pg_upgrade on a stopped instance's data to the major of `config`, with the binaries its data last
+   * ran as the old ones; the platform records a failure for observe() (majorUpgradeFailure) and
+   * leaves the old data startable. `generation`: the Cluster's, recorded with a failure.
+   */
+  | { kind: 'upgradeMajor'; name: string; generation: number; config: InstanceConfig }
   | { kind: 'isolateInstance'; name: string }
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }
   | { kind: 'switchover'; from: string; to: string; fromConfig: InstanceConfig; toConfig: InstanceConfig }

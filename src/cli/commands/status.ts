@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
 import { parseDuration } from './mutate.js';
+import { versionFromImageName } from '../../api/image.js';
 
 export interface Report {
   cluster: Cluster;
@@ -43,6 +44,14 @@ function poolerReport({ pooler, instances }: NonNullable<Report['poolers']>[numb
   };
 }
 
+function versions(r: Report, status: ClusterStatus): Pick<ClusterStatusReport, 'postgresVersion' | 'requestedVersion'> {
+  const primary = r.instances.find((i) => i.name === status.currentPrimary);
+  const postgresVersion = primary?.status?.serverVersion ?? status.postgresVersion;
+  const image = r.cluster.spec.imageName ?? status.image;
+  const asked = image ? versionFromImageName(image) : undefined;
+  return { ...(postgresVersion ? { postgresVersion } : {}), ...(asked?.minor !== undefined ? { requestedVersion: `${asked.major}.${asked.minor}` } : {}) };
+}
+
 export function buildStatusReport(r: Report): ClusterStatusReport {
   const status = (r.cluster.status ?? {}) as ClusterStatus;
   const names = serviceNames(r.cluster.metadata.name);
@@ -53,6 +62,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     name: r.cluster.metadata.name,
     namespace: r.cluster.metadata.namespace ?? 'default',
     imageName: r.cluster.spec.imageName,
+    ...versions(r, status),
     phase: status.phase,
     phaseReason: status.phaseReason,
     instances: r.cluster.spec.instances ?? 1,

@@ -181,6 +181,13 @@ describe('renderClusterStatus', () => {
       for (const s of v.excludes ?? []) assert.ok(!out.includes(s), `unexpected ${JSON.stringify(s)} in\n${out}`);
     });
   }
+
+  it('the exact server version, and the build a tag resolved to when it is another', () => {
+    const resolved = renderClusterStatus({ ...healthyStatus(), imageName: 'ghcr.io/cloudnative-pg/postgresql:16.1', postgresVersion: '16.13', requestedVersion: '16.1' }, { verbose: 0, now });
+    assert.match(resolved, /\nPostgreSQL Image: {4}ghcr\.io\/cloudnative-pg\/postgresql:16\.1\nPostgreSQL Version: {2}16\.13 \(16\.1 → 16\.13\)\nPrimary instance:/);
+    const exact = renderClusterStatus({ ...healthyStatus(), postgresVersion: '16.14', requestedVersion: '16.14' }, { verbose: 0, now });
+    assert.match(exact, /\nPostgreSQL Version: {2}16\.14\n/);
+  });
 });
 
 describe('renderClusterStatus: facts from the exporters', () => {

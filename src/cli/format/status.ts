@@ -44,6 +44,9 @@ export interface ClusterStatusReport {
   name: string;
   namespace: string;
   imageName?: string;
+  /** The exact version the primary runs, and the version the image's tag names when it names a minor. */
+  postgresVersion?: string;
+  requestedVersion?: string;
   phase?: string;
   phaseReason?: string;
   instances: number;
@@ -106,6 +109,11 @@ function primaryStart(value: string, now: Date): string {
   return `${goUtcTimeString(t)} (uptime ${goDurationString(now.getTime() - t)})`;
 }
 
+/** Locally a tag names a build that may not exist: "16.13 (16.1 → 16.13)" says which one stands in. */
+function postgresVersion(running: string, requested: string | undefined): string {
+  return requested && requested !== running ? `${running} (${requested} → ${running})` : running;
+}
+
 function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusReport | undefined, now: Date): string {
   const switching = report.targetPrimary !== undefined && report.targetPrimary !== '' && report.currentPrimary !== report.targetPrimary;
   const rows: string[][] = [
@@ -114,6 +122,7 @@ function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusRepo
   ];
   if (primary?.systemID) rows.push(['System ID:', primary.systemID]);
   rows.push(['PostgreSQL Image:', report.imageName ?? '']);
+  if (report.postgresVersion) rows.push(['PostgreSQL Version:', postgresVersion(report.postgresVersion, report.requestedVersion)]);
   rows.push([
     'Primary instance:',
     switching ? `${report.currentPrimary ?? ''} (switching to ${report.targetPrimary ?? ''})` : (report.currentPrimary ?? ''),

@@ -304,6 +304,11 @@ export class KubeInstances implements InstanceRuntime {
     await this.store.delete('Pod', cluster.metadata.namespace, name);
   }
 
+  /** Admission refuses a change of major on Kubernetes (api/update.ts), so no plan asks for this here. */
+  upgradeMajor(_cluster: Cluster, name: string): Promise<void> {
+    return Promise.reject(new Error(`cannot upgrade ${name}: in-place major upgrades run on the local platform only; on Kubernetes create a new Cluster with bootstrap.initdb.import`));
+  }
+
   async remove(cluster: Cluster, name: string): Promise<void> {
     const ns = cluster.metadata.namespace;
     await this.store.delete('Pod', ns, name);

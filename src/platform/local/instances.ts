@@ -17,8 +17,14 @@ import type { InstanceStatus } from '../../instance/status.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
-import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
+import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../../operator/types.js';
+import { dataMajor } from '../../instance/major-upgrade.js';
+import { runMajorUpgrade } from './major-upgrade.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
+import { defaultCacheDir, installedBuild } from '../../postgres/distributions.js';
+import type { WantedVersion } from '../../postgres/build-choice.js';
+import type { PostgresBuildState } from '../../operator/types.js';
+import { PostgresBuilds } from './postgres-builds.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
@@ -54,12 +60,18 @@ export interface InstanceRecord {
   peers?: PeerEndpoint[];
   role: InstanceConfig['role'];
   createdAt: string;
+  /** The build the last spec written names, and the one the running manager was started on. */
+  specVersion?: string;
+  runningVersion?: string;
+  /** The last major upgrade of this instance's data that failed; cleared by one that succeeds. */
+  majorUpgradeFailure?: MajorUpgradeFailure;
 }
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
   private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
   private readonly users: ClusterUsers;
+  private readonly builds = new PostgresBuilds();
 
   constructor(
     private readonly home: CnpgHome,
@@ -93,6 +105,10 @@ export class LocalInstances implements InstanceRuntime {
 
   close(): void {
     this.watcher?.close();
+  }
+
+  postgresBuild(wanted: WantedVersion): Promise<PostgresBuildState> {
+    return this.builds.state(wanted);
   }
 
   defaultMajor(): number {
@@ -210,8 +226,11 @@ export class LocalInstances implements InstanceRuntime {
           peersNow: this.peersOf(ns, cluster.metadata.name, record.name),
           role: record.role,
           managerStartedAt: record.managerStartedAt,
+          ...(record.runningVersion ? { postgresVersion: record.runningVersion } : {}),
           // Every local instance runs on this machine.
           node: hostname(),
+          dataMajor: dataMajor(instancePaths(dir, record.pgPort).pgdata),
+          majorUpgradeFailure: record.majorUpgradeFailure,
         };
         if (running) {
           this.watcher?.watch(record);
@@ -229,6 +248,14 @@ export class LocalInstances implements InstanceRuntime {
     );
   }
 
+  /** The build the controller chose (it obtained it first); a config naming none runs the installed major. */
+  private binDirOf(config: InstanceConfig): string {
+    if (config.postgresVersion === undefined) return resolveInstallation(config.major).binDir;
+    const build = installedBuild(config.postgresVersion);
+    if (!build) throw new Error(`PostgreSQL ${config.postgresVersion} is neither installed nor in the build cache ${defaultCacheDir()}/postgresql`);
+    return build.binDir;
+  }
+
   private instanceSpec(cluster: Cluster, rec: InstanceRecord, config: InstanceConfig): InstanceSpec {
     let primary: InstanceSpec['primary'];
     if (config.primaryName) {
@@ -242,8 +269,9 @@ export class LocalInstances implements InstanceRuntime {
       name: rec.name,
       serial: rec.serial,
       generation: rec.generation,
-      binDir: resolveInstallation(config.major).binDir,
+      binDir: this.binDirOf(config),
       major: config.major,
+      postgresVersion: config.postgresVersion,
       osUser: this.requireUser(cluster).name,
       pgPort: rec.pgPort,
       statusPort: rec.statusPort,
@@ -290,6 +318,7 @@ export class LocalInstances implements InstanceRuntime {
     rec.credentialsHash = given.credentialsHash;
     rec.peers = spec.peers;
     rec.role = given.config.role;
+    rec.specVersion = spec.postgresVersion;
     this.writeRecord(dir, rec);
   }
 
@@ -298,6 +327,8 @@ export class LocalInstances implements InstanceRuntime {
     const owner = this.owner(cluster);
     rec.managerPid = spawnOwnedManager(['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], paths.managerLog, dir, owner);
     rec.managerStartedAt = new Date().toISOString();
+    // A manager starts its postmaster on the binaries of the spec it reads first: the build it runs until it is stopped.
+    rec.runningVersion = rec.specVersion;
     this.writeRecord(dir, rec);
   }
 
@@ -384,6 +415,22 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
+  }
+
+  /**
+   * The old binaries are the ones the instance's last spec ran its data with; the new ones are what
+   * `given` asks for. Awaited: with --link it takes seconds whatever the data's size.
+   */
+  async upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void> {
+    const { dir, rec } = this.requireRecord(cluster, name);
+    if (this.managerRunning(rec)) throw new Error(`${name} is running; its data is upgraded only while it is stopped`);
+    const paths = instancePaths(dir, rec.pgPort);
+    const oldBinDir = (JSON.parse(readFileSync(paths.spec, 'utf8')) as InstanceSpec).binDir;
+    const newBinDir = this.instanceSpec(cluster, rec, given.config).binDir;
+    const outcome = await runMajorUpgrade({ dir, oldBinDir, newBinDir, port: rec.pgPort, user: this.owner(cluster) });
+    if (outcome.ok) delete rec.majorUpgradeFailure;
+    else rec.majorUpgradeFailure = { targetMajor: given.config.major, generation, stage: outcome.stage, reason: outcome.reason };
+    this.writeRecord(dir, rec);
   }
 
   async restartPostgres(cluster: Cluster, name: string): Promise<void> {
