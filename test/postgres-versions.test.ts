@@ -57,6 +57,16 @@ test("the seed's platform-pg (imageName postgresql:17.2, not installed here) app
   await env.ok(['delete', 'cluster', 'platform-pg', '-n', 'data', '--timeout=60s'], undefined, 90_000);
 });
 
+test("the seed's my-postgres (imageName postgresql:16.1) applies as written with its Secrets and runs 16.13", { timeout: 300_000 }, async () => {
+  await env.ok(['apply', '-f', 'examples/app-user-secret.yaml']);
+  await env.ok(['apply', '-f', 'examples/backup-creds.yaml']);
+  await env.ok(['apply', '-f', 'examples/my-postgres.yaml'], undefined, 200_000);
+  await env.ok(['wait', '--for=condition=Ready', 'cluster/my-postgres', '--timeout=240s'], undefined, 260_000);
+  assert.deepEqual(await instanceVersions('my-postgres'), ['16.13', '16.13', '16.13']);
+  assert.match(await env.ok(['status', 'my-postgres']), /PostgreSQL Version:\s+16\.13 \(16\.1 → 16\.13\)/);
+  await env.ok(['delete', 'cluster', 'my-postgres', '--timeout=60s'], undefined, 90_000);
+});
+
 test("a minor tag no build has is no longer ignored in silence: 15.2 runs the installed 15.x and says so", { timeout: 200_000 }, async () => {
   const manifest = 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: tagged\nspec:\n  instances: 1\n  imageName: ghcr.io/cloudnative-pg/postgresql:15.2\n';
   await env.ok(['apply', '-f', '-'], manifest);

@@ -206,3 +206,12 @@ test('a standby is not rolled when that would leave fewer ready standbys than th
   const three = cluster(3, sync(1), { currentPrimary: 'pg-1', phase: PHASE.healthy });
   assert.deepEqual(stops(planCluster(three, { ...observed([onBuild(three, 1, 1, '16.13'), onBuild(three, 2, 1, '16.13'), onBuild(three, 3, 1, '16.13')]), postgresBuild: build }, 16).actions), ['stopInstance:pg-3']);
 });
+
+test('a supervised minor upgrade rolls the standbys, then waits for the user to promote one', () => {
+  const c = cluster(2, { primaryUpdateStrategy: 'supervised' }, { currentPrimary: 'pg-1', phase: PHASE.healthy });
+  const build = { state: 'ready' as const, requested: '16.14', version: '16.14' };
+  const plan = planCluster(c, { ...observed([onBuild(c, 1, 1, '16.13'), onBuild(c, 2, 1, '16.14')]), postgresBuild: build }, 16);
+  assert.deepEqual(kinds(plan.actions), []);
+  assert.equal(plan.status.phase, PHASE.waitingForUser);
+  assert.match(plan.status.phaseReason ?? '', /Primary pg-1 needs recreating \(it runs PostgreSQL 16\.13, .*16\.14\): run cnpg promote/);
+});
