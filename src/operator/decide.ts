@@ -1,6 +1,6 @@
 // Pure: from a Cluster and what was observed, the next actions and the status to record.
 // Level-based: every call looks at the whole picture, so a repeated or interrupted reconcile is safe.
-import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
+import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
@@ -12,6 +12,7 @@ import { nextSerial } from './names.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
+import { planHibernation } from './hibernation.js';
 import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -104,6 +105,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   let held: FailureEvidence | undefined;
   /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
   let recreatingPrimary = false;
+  let hibernationCondition: Condition | undefined;
   let progress: Progress;
   if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
     const reason = `Cannot recover: ${observed.recovery.error}`;
@@ -121,7 +123,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
     progress = { phase: PHASE.settingUpPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
   } else {
+    const last = primary;
+    const hibernation = planHibernation({ cluster, instances, primary: last, previousConditions: previous.conditions, previousPhase: previous.phase, now: observed.now, configFor: (n) => configFor(n, topologyWith(last)) });
+    actions.push(...hibernation.actions);
+    for (const n of hibernation.stopping) stopping.add(n);
+    hibernationCondition = hibernation.condition;
     progress =
+      hibernation.progress ??
       continueFailover(primary) ??
       switchover(primary) ??
       startFailover(primary) ??
@@ -404,6 +412,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (!ok && before?.message !== message) actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'InvalidMonitoringQueries', message });
     status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
   }
+  if (hibernationCondition) status.conditions.push(hibernationCondition);
   const podMonitor = planPodMonitor(cluster, observed.podMonitor);
   if (podMonitor.action) actions.push(podMonitor.action);
   if (podMonitor.condition) {
