@@ -13,6 +13,7 @@ import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { planHibernation } from './hibernation.js';
+import { planDrainedInstances } from './maintenance.js';
 import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -106,6 +107,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
   let recreatingPrimary = false;
   let hibernationCondition: Condition | undefined;
+  /** Serials of instances this plan removes: a new one must not take the name of volumes still going. */
+  const retired: number[] = [];
   let progress: Progress;
   if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
     const reason = `Cannot recover: ${observed.recovery.error}`;
@@ -128,6 +131,9 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     actions.push(...hibernation.actions);
     for (const n of hibernation.stopping) stopping.add(n);
     hibernationCondition = hibernation.condition;
+    const drained = hibernation.progress ? { drop: [], actions: [] } : planDrainedInstances(cluster, instances, last);
+    actions.push(...drained.actions);
+    for (const name of drained.drop) retired.push(...instances.splice(instances.findIndex((i) => i.name === name), 1).map((i) => i.serial));
     progress =
       hibernation.progress ??
       continueFailover(primary) ??
@@ -292,7 +298,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (instances.length < wanted) {
       if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
-      const serial = nextSerial(instances.map((i) => i.serial));
+      const serial = nextSerial([...instances.map((i) => i.serial), ...retired]);
       const newName = instanceName(name, serial);
       const grown = topologyWith(current, [newName]);
       actions.push({ kind: 'configureInstance', name: current, config: configFor(current, grown) });

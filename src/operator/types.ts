@@ -64,6 +64,8 @@ export interface ObservedInstance {
   statusErrorKind?: StatusErrorKind;
   /** The machine (Kubernetes node) the instance runs on, where the platform knows it. */
   node?: string;
+  /** Its Pod waits for a node it cannot be scheduled on (a drained node holding its volume). */
+  unschedulable?: boolean;
   /** When the manager process started, where the platform knows it. */
   managerStartedAt?: string;
   /** With the manager not running: whether its postmaster still does (a manager killed alone). */

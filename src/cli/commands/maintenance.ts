@@ -50,6 +50,7 @@ export function maintenanceTable(clusters: StoredCluster[], inProgress: boolean,
   return `The following are the new values for the clusters\n${lines.join('\n')}\n`;
 }
 
+/** The reference plugin's question, answered on stdin. */
 async function confirmed(): Promise<boolean> {
   process.stdout.write('Do you want to proceed? [y/n]: ');
   const rl = createInterface({ input: process.stdin });
@@ -64,15 +65,23 @@ async function confirmed(): Promise<boolean> {
   }
 }
 
-export async function maintenance(access: MaintenanceAccess, mode: string, cluster: string | undefined, o: MaintenanceOptions, confirm: () => Promise<boolean> = confirmed): Promise<string> {
+/** The terminal, or a test's stand-in for it. */
+export interface Prompt {
+  print(text: string): void;
+  confirm(): Promise<boolean>;
+}
+
+const terminal: Prompt = { print: (text) => void process.stdout.write(text), confirm: confirmed };
+
+export async function maintenance(access: MaintenanceAccess, mode: string, cluster: string | undefined, o: MaintenanceOptions, prompt: Prompt = terminal): Promise<string> {
   if (mode !== 'set' && mode !== 'unset') throw new CliError(`error: maintenance takes "set" or "unset", got "${mode}"`);
   if (cluster !== undefined && o.allNamespaces) throw new CliError(`error: can not specify --all-namespaces and a cluster: ${cluster}`);
   const clusters = cluster !== undefined ? [await access.getCluster(cluster)] : await access.listClusters(o.allNamespaces ?? false);
   if (clusters.length === 0) throw new CliError('error: no cluster could be listed or no permission to list clusters');
   const inProgress = mode === 'set';
   const reusePVC = o.reusePVC ?? false;
-  process.stdout.write(maintenanceTable(clusters, inProgress, reusePVC));
-  if (o.yes && !(await confirm())) return '';
+  prompt.print(maintenanceTable(clusters, inProgress, reusePVC));
+  if (o.yes && !(await prompt.confirm())) return '';
   for (const c of clusters) {
     try {
       await access.patchClusterSpec(c.metadata.namespace, c.metadata.name, { nodeMaintenanceWindow: { inProgress, reusePVC } });
