@@ -17,6 +17,7 @@ import { startControlPlane, type ControlPlane } from './support/controlplane.js'
 import { KubeletStandIn } from './support/kubelet.js';
 import { TestOperator, readCluster } from './support/operator.js';
 import { intentsScenario } from './support/intents.js';
+import { hibernationScenario } from './support/hibernation.js';
 
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
@@ -187,6 +188,24 @@ test('kubectl cnpg promote, restart, reload and fencing: annotations the operato
     },
     'pg',
   );
+});
+
+test('kubectl cnpg hibernate on|off: Pods deleted and PVCs kept, resumed with the same primary and rows, as locally', { timeout: 600_000 }, async () => {
+  await ok(['cnpg', 'psql', 'pg', '--', '-c', 'create table kept as select generate_series(1, 500) as id']);
+  const names = async (kind: 'Pod' | 'PersistentVolumeClaim', selector: string) => {
+    const list = kind === 'Pod' ? await core().listNamespacedPod({ namespace: 'default', labelSelector: selector }) : await core().listNamespacedPersistentVolumeClaim({ namespace: 'default', labelSelector: selector });
+    return list.items.filter((o) => !o.metadata?.deletionTimestamp).map((o) => o.metadata!.name!).sort();
+  };
+  await hibernationScenario(
+    {
+      cnpg: (args) => kubectl(['cnpg', ...args]),
+      cluster: () => readPg(),
+      instances: async (name) => ({ kept: await names('PersistentVolumeClaim', `cnpg.io/cluster=${name},cnpg.io/pvcRole=PG_DATA`), running: await names('Pod', `cnpg.io/cluster=${name},cnpg.io/podRole=instance`) }),
+    },
+    'pg',
+    500,
+  );
+  await ok(['cnpg', 'psql', 'pg', '--', '-c', 'drop table kept']);
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {
