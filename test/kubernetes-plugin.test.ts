@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { KubeEndpoints } from '../src/platform/kubernetes/endpoints.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { installCrds } from './support/crds.js';
@@ -206,6 +206,20 @@ test('kubectl cnpg hibernate on|off: Pods deleted and PVCs kept, resumed with th
     500,
   );
   await ok(['cnpg', 'psql', 'pg', '--', '-c', 'drop table kept']);
+});
+
+test('kubectl cnpg maintenance set|unset writes spec.nodeMaintenanceWindow through the API server, as the reference plugin', { timeout: 60_000 }, async () => {
+  const set = await ok(['cnpg', 'maintenance', 'set', 'pg', '--reusePVC']);
+  assert.match(set, /^The following are the new values for the clusters\nNamespace\s+Cluster Name\s+Maintenance\s+reusePVC\ndefault\s+pg\s+false => true\s+true => true\n$/);
+  assert.deepEqual((await readPg()).spec.nodeMaintenanceWindow, { inProgress: true, reusePVC: true });
+  const all = await ok(['cnpg', 'maintenance', 'unset', '-A']);
+  assert.match(all, /default\s+pg\s+true => false\s+true => false/);
+  assert.deepEqual((await readPg()).spec.nodeMaintenanceWindow, { inProgress: false, reusePVC: false });
+  const both = await kubectl(['cnpg', 'maintenance', 'set', 'pg', '-A']);
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /can not specify --all-namespaces and a cluster: pg/);
+  // The primary's budget stays: a 2-instance Cluster has no standby budget to relax.
+  await eventually('the primary PodDisruptionBudget', async () => (await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'pg-primary', namespace: 'default' })).spec?.minAvailable === 1, 30_000, 500);
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {
