@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
-import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { KubeEndpoints } from '../src/platform/kubernetes/endpoints.js';
 import { KubeStore } from '../src/platform/kubernetes/store.js';
 import { installCrds } from './support/crds.js';
@@ -19,6 +19,7 @@ import { KubeletStandIn } from './support/kubelet.js';
 import { TestOperator, readCluster } from './support/operator.js';
 import { intentsScenario } from './support/intents.js';
 import { unzip } from './support/zip.js';
+import { hibernationScenario } from './support/hibernation.js';
 
 const PLUGIN = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 
@@ -189,6 +190,38 @@ test('kubectl cnpg promote, restart, reload and fencing: annotations the operato
     },
     'pg',
   );
+});
+
+test('kubectl cnpg hibernate on|off: Pods deleted and PVCs kept, resumed with the same primary and rows, as locally', { timeout: 600_000 }, async () => {
+  await ok(['cnpg', 'psql', 'pg', '--', '-c', 'create table kept as select generate_series(1, 500) as id']);
+  const names = async (kind: 'Pod' | 'PersistentVolumeClaim', selector: string) => {
+    const list = kind === 'Pod' ? await core().listNamespacedPod({ namespace: 'default', labelSelector: selector }) : await core().listNamespacedPersistentVolumeClaim({ namespace: 'default', labelSelector: selector });
+    return list.items.filter((o) => !o.metadata?.deletionTimestamp).map((o) => o.metadata!.name!).sort();
+  };
+  await hibernationScenario(
+    {
+      cnpg: (args) => kubectl(['cnpg', ...args]),
+      cluster: () => readPg(),
+      instances: async (name) => ({ kept: await names('PersistentVolumeClaim', `cnpg.io/cluster=${name},cnpg.io/pvcRole=PG_DATA`), running: await names('Pod', `cnpg.io/cluster=${name},cnpg.io/podRole=instance`) }),
+    },
+    'pg',
+    500,
+  );
+  await ok(['cnpg', 'psql', 'pg', '--', '-c', 'drop table kept']);
+});
+
+test('kubectl cnpg maintenance set|unset writes spec.nodeMaintenanceWindow through the API server, as the reference plugin', { timeout: 60_000 }, async () => {
+  const set = await ok(['cnpg', 'maintenance', 'set', 'pg', '--reusePVC']);
+  assert.match(set, /^The following are the new values for the clusters\nNamespace\s+Cluster Name\s+Maintenance\s+reusePVC\ndefault\s+pg\s+false => true\s+true => true\n$/);
+  assert.deepEqual((await readPg()).spec.nodeMaintenanceWindow, { inProgress: true, reusePVC: true });
+  const all = await ok(['cnpg', 'maintenance', 'unset', '-A']);
+  assert.match(all, /default\s+pg\s+true => false\s+true => false/);
+  assert.deepEqual((await readPg()).spec.nodeMaintenanceWindow, { inProgress: false, reusePVC: false });
+  const both = await kubectl(['cnpg', 'maintenance', 'set', 'pg', '-A']);
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /can not specify --all-namespaces and a cluster: pg/);
+  // The primary's budget stays: a 2-instance Cluster has no standby budget to relax.
+  await eventually('the primary PodDisruptionBudget', async () => (await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'pg-primary', namespace: 'default' })).spec?.minAvailable === 1, 30_000, 500);
 });
 
 test('kubectl cnpg backup --wait creates a Backup and waits for it to complete', { timeout: 240_000 }, async () => {

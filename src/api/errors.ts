@@ -157,8 +157,6 @@ export const msg = {
     `${kind} objects are created by the platform for each Cluster (pods <cluster>-<serial>) and cannot be applied`,
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
-  hibernationNotActedOn: () =>
-    'accepted, not acted on yet: the cluster is not hibernated and keeps running (to stop PostgreSQL and keep the data: cnpg fencing on CLUSTER "*")',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,

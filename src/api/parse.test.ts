@@ -131,10 +131,11 @@ test('an alias bomb is refused with the line of its first alias', () => {
   assert.throws(() => parseManifests(text), /\(document 1\): line 7, column 10: YAML aliases expand to more than 100 copies/);
 });
 
-test('the hibernation annotation is warned about: the operator does not hibernate yet', () => {
-  const text = cluster('a').replace('metadata:\n  name: a\n', 'metadata:\n  name: a\n  annotations:\n    cnpg.io/hibernation: "on"\n');
-  const { warnings } = parseManifests(text);
-  assert.ok(warnings.some((w) => w.startsWith('Cluster/a: metadata.annotations[cnpg.io/hibernation]: accepted, not acted on yet')), warnings.join('\n'));
+test('the hibernation annotation is acted on without a warning, and takes only "on" or "off"', () => {
+  const annotated = (value: string) => cluster('a').replace('metadata:\n  name: a\n', `metadata:\n  name: a\n  annotations:\n    cnpg.io/hibernation: "${value}"\n`);
+  const { warnings } = parseManifests(annotated('on'));
+  assert.ok(!warnings.some((w) => w.includes('cnpg.io/hibernation')), warnings.join('\n'));
+  assert.throws(() => parseManifests(annotated('yes')), /metadata\.annotations\[cnpg\.io\/hibernation\]: must be "on" or "off" \(got "yes"\)/);
 });
 
 test('validateObject warns about what was written, not about defaults of a stored object', () => {

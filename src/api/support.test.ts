@@ -77,10 +77,8 @@ test('cnpg.io annotations the operator does not act on are named, the ones it ac
   const findings = annotationsNotActedOn('Cluster', input);
   assert.deepEqual(findings.map((f) => f.path), [
     'metadata.annotations[alpha.cnpg.io/unrecoverable]',
-    'metadata.annotations[cnpg.io/hibernation]',
     'metadata.annotations[cnpg.io/reconciliationLoop]',
   ]);
-  assert.match(findings[1]?.message ?? '', /not hibernated and keeps running.*fencing on/);
   assert.deepEqual(annotationsNotActedOn('Cluster', { metadata: { annotations: { 'cnpg.io/hibernation': 'off' } } }), []);
   assert.deepEqual(annotationsNotActedOn('Secret', input), []);
 });

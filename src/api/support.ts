@@ -32,13 +32,11 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.managed.services',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
-    'spec.nodeMaintenanceWindow',
     'spec.plugins',
     'spec.podSelectorRefs',
     'spec.postgresql.enableAlterSystem',
     'spec.postgresql.extensions',
     'spec.postgresql.ldap',
-    'spec.postgresql.promotionTimeout',
     'spec.postgresql.shared_preload_libraries',
     'spec.postgresql.syncReplicaElectionConstraint',
     'spec.primaryLease',
@@ -48,9 +46,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
     'spec.replica',
-    'spec.smartShutdownTimeout',
-    'spec.stopDelay',
-    'spec.switchoverDelay',
     'spec.tablespaces',
     'spec.walStorage',
   ],
@@ -80,6 +75,8 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
     'spec.monitoring.enablePodMonitor',
     'spec.monitoring.podMonitorMetricRelabelings',
     'spec.monitoring.podMonitorRelabelings',
+    // Locally every instance runs on this one machine: there is no node to drain.
+    'spec.nodeMaintenanceWindow',
     'spec.podSecurityContext',
     // Locally each cluster's instances run under an operating-system user of their own.
     'spec.postgresGID',
@@ -116,7 +113,7 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
  */
 export const ACTED_ON_ANNOTATIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: [ANNOTATIONS.destroyInstance, ANNOTATIONS.fencedInstances, ANNOTATIONS.reloadedAt, ANNOTATIONS.restartInstance, ANNOTATIONS.targetPrimary],
+  Cluster: [ANNOTATIONS.destroyInstance, ANNOTATIONS.fencedInstances, ANNOTATIONS.hibernation, ANNOTATIONS.reloadedAt, ANNOTATIONS.restartInstance, ANNOTATIONS.targetPrimary],
 });
 
 const CNPG_ANNOTATION = /^(?:[a-z0-9-]+\.)?cnpg\.io\//;
@@ -138,14 +135,10 @@ export function annotationsNotActedOn(kind: string, input: unknown): Finding[] {
   const annotations = (input as { metadata?: { annotations?: unknown } } | null)?.metadata?.annotations;
   if (!actedOn || typeof annotations !== 'object' || annotations === null) return [];
   return Object.keys(annotations)
-    .filter((key) => CNPG_ANNOTATION.test(key) && !actedOn.includes(key) && !honoured(key, (annotations as Record<string, unknown>)[key]))
+    // A removed annotation (null in a patch) asks for nothing.
+    .filter((key) => CNPG_ANNOTATION.test(key) && !actedOn.includes(key) && (annotations as Record<string, unknown>)[key] !== null)
     .sort()
-    .map((key) => ({ path: `metadata.annotations[${key}]`, message: key === ANNOTATIONS.hibernation ? msg.hibernationNotActedOn() : msg.notActedOnYet() }));
-}
-
-// A removed annotation asks for nothing; `cnpg.io/hibernation: off` asks for what already happens.
-function honoured(key: string, value: unknown): boolean {
-  return value === null || (key === ANNOTATIONS.hibernation && value === 'off');
+    .map((key) => ({ path: `metadata.annotations[${key}]`, message: msg.notActedOnYet() }));
 }
 
 // A segment that meets a list applies to every element, so `spec.images.extensions` matches

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { KINDS, OTHER_CNPG_KINDS, isKnownKind, type KnownKind } from './kinds.js';
 import { annotationsNotActedOn, notActedOn, type Platform } from './support.js';
+import { hibernationFindings } from './hibernation.js';
 import { subdomainName } from './meta-schema.js';
 import { clusterSchema } from './cluster.js';
 import { backupSchema } from './backup.js';
@@ -99,6 +100,8 @@ export function validateDocument(value: unknown, origin: Origin): Outcome {
   const definition = DEFINITIONS[kind as keyof typeof DEFINITIONS];
   const parsed = definition.schema.safeParse(scoped, { reportInput: true, error: zodErrorMap });
   if (!parsed.success) return failed(kind, name, fromZod(parsed.error.issues));
+  const refused = hibernationFindings(kind, scoped);
+  if (refused.length > 0) return failed(kind, name, refused);
   const written = origin.written === undefined ? scoped : (origin.written as Input);
   warnings.push(...(definition.notes?.(written) ?? []), ...annotationsNotActedOn(kind, written), ...notActedOn(kind, written, origin.platform));
   return { resource: parsed.data as KubeObject, warnings: render(kind, name, warnings), issues: [] };

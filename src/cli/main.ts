@@ -22,6 +22,8 @@ import { certificateCommand, type CertificateAccess } from './commands/certifica
 import { localPgbench, requireDash } from './commands/pgbench.js';
 import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
 import { parseDuration } from './commands/mutate.js';
+import { hibernate } from './commands/hibernate.js';
+import { daemonMaintenanceAccess, maintenance } from './commands/maintenance.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -229,6 +231,25 @@ program
   .argument('<pooler>')
   .addOption(ns())
   .action(async (action: string, pooler: string, o) => void process.stdout.write(await poolerPause(daemonPoolerAccess(await connect(), o.namespace), action, pooler)));
+
+program
+  .command('hibernate')
+  .description('hibernate on|off CLUSTER: stop every instance keeping data and primary (on), or start them again (off)')
+  .argument('<mode>', 'on or off')
+  .argument('<cluster>')
+  .addOption(ns())
+  .action(async (mode: string, cluster: string, o) => void process.stdout.write(await hibernate(daemonAccess(await connect(), o.namespace), mode, cluster)));
+
+program
+  .command('maintenance')
+  .description('maintenance set|unset [CLUSTER]: set or clear spec.nodeMaintenanceWindow.inProgress on CLUSTER, every Cluster of the namespace, or of all (-A)')
+  .argument('<mode>', 'set or unset')
+  .argument('[cluster]')
+  .option('-A, --all-namespaces', 'every Cluster of every namespace')
+  .option('--reusePVC', 'set nodeMaintenanceWindow.reusePVC to true (default false, as the reference plugin)')
+  .option('-y, --yes', 'ask for confirmation before proceeding (the reference plugin\'s meaning of this flag)')
+  .addOption(ns())
+  .action(async (mode: string, cluster: string | undefined, o) => void process.stdout.write(await maintenance(daemonMaintenanceAccess(await connect(), o.namespace), mode, cluster, o)));
 
 withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup)')

@@ -59,10 +59,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('info', 'shutting down');
+    clearInterval(followMetricsPort);
+    // The exporter's connections are sessions too: a smart shutdown would wait for them.
+    await metrics.close();
     await manager.shutdown();
     server.close();
-    clearInterval(followMetricsPort);
-    await metrics.close();
     process.exit(0);
   };
   const listenAddress = pod?.listenAddress ?? '127.0.0.1';

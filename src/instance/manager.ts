@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
-import { commitLocally, isInRecovery } from '../postgres/queries.js';
+import { checkpoint, commitLocally, isInRecovery } from '../postgres/queries.js';
 import { reconcileSlots } from '../postgres/slots.js';
 import { ArchiveService } from './archive-service.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
@@ -23,6 +23,7 @@ import { Postmaster } from './postmaster.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
 import { rewindFromPrimary } from './rewind.js';
+import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutdown.js';
 import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
 import { reconcilePoolerAuth } from './pooler-auth.js';
 import { IsolationWatch } from './self-isolation.js';
@@ -366,7 +367,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
    */
   async promote(minLsn: string | undefined, timeoutMs = 30_000): Promise<InstanceStatus> {
     await this.reconciling;
-    await promoteStandby(this.socket, minLsn, timeoutMs);
+    await promoteStandby(this.socket, minLsn, timeoutMs, this.spec.timings?.promotionTimeout);
     // Configuration, slots and roles follow in the background: writes are possible from here on.
     void this.requestReconcile();
     checkpointInBackground(this.socket);
@@ -378,7 +379,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.hold('demoting');
     let lsn: string;
     try {
-      lsn = await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata);
+      lsn = await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata, switchoverShutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
     } finally {
       this.release('demoting', this.postmaster.running ? 'running' : 'stopped');
     }
@@ -427,7 +428,9 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.reconciling?.catch(() => undefined);
     await this.archive.stop();
-    await this.postmaster.stop();
+    // A checkpoint first keeps the shutdown checkpoint, which every step below waits for, short.
+    if (this.postmaster.running) await withConnection(this.socket, 'postgres', checkpoint).catch(() => undefined);
+    await this.postmaster.stopInSteps(shutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
     this.postmaster.dispose();
   }
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ShutdownStep } from './shutdown.js';
 
 export function readPostmasterPid(pgdata: string): number | undefined {
   const file = join(pgdata, 'postmaster.pid');
@@ -107,13 +108,24 @@ export class Postmaster extends EventEmitter<PostmasterEvents> {
   }
 
   /** Fast shutdown, then immediate after `fastTimeoutMs`. Resolves when the postmaster is gone. */
-  async stop(fastTimeoutMs = 30_000): Promise<void> {
+  stop(fastTimeoutMs = 30_000): Promise<void> {
+    return this.stopInSteps([{ signal: 'SIGINT', timeoutMs: fastTimeoutMs }, { signal: 'SIGQUIT' }]);
+  }
+
+  /** Each step's signal in turn, the next once its timeout passed. Resolves when the postmaster is gone. */
+  async stopInSteps(steps: readonly ShutdownStep[]): Promise<void> {
     if (!this.running) return;
-    const gone = new Promise<void>((resolve) => this.once('exit', () => resolve()));
-    this.signal('SIGINT');
-    const escalate = setTimeout(() => this.signal('SIGQUIT'), fastTimeoutMs);
+    let exited = false;
+    const gone = new Promise<void>((resolve) => this.once('exit', () => resolve())).then(() => void (exited = true));
+    for (const step of steps) {
+      if (exited) break;
+      this.signal(step.signal);
+      if (step.timeoutMs === undefined) break;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, step.timeoutMs)))]);
+      clearTimeout(timer);
+    }
     await gone;
-    clearTimeout(escalate);
   }
 
   reload(): void {

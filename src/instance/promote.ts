@@ -9,7 +9,7 @@ import { log } from './log.js';
  * Waits until the standby has received WAL up to `minLsn` (a switchover passes the old primary's
  * shutdown checkpoint, so nothing acknowledged is left behind), then promotes it.
  */
-export async function promoteStandby(socket: SocketTarget, minLsn: string | undefined, timeoutMs: number): Promise<void> {
+export async function promoteStandby(socket: SocketTarget, minLsn: string | undefined, timeoutMs: number, promotionTimeout?: number): Promise<void> {
   if (minLsn) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -19,9 +19,9 @@ export async function promoteStandby(socket: SocketTarget, minLsn: string | unde
       await sleep(20);
     }
   }
-  await withConnection(socket, 'postgres', async (c) => {
-    if (await isInRecovery(c)) await promote(c);
-  });
+  // spec.postgresql.promotionTimeout bounds the promotion itself (pg_ctl promote -t in the reference).
+  const promoted = await withConnection(socket, 'postgres', async (c) => !(await isInRecovery(c)) || (await promote(c, promotionTimeout)));
+  if (!promoted && promotionTimeout !== undefined) throw new Error(`the promotion did not finish within ${promotionTimeout}s (spec.postgresql.promotionTimeout)`);
   log('info', 'promoted to primary');
 }
 

@@ -3,6 +3,7 @@
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
+import type { InstanceTimings } from './shutdown.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -158,6 +159,8 @@ export interface InstanceSpec {
    */
   poolerAuth?: boolean;
   monitoring?: MonitoringSpec;
+  /** spec.smartShutdownTimeout, stopDelay, switchoverDelay and postgresql.promotionTimeout; absent: the defaults. */
+  timings?: InstanceTimings;
 }
 
 export interface Credentials {

@@ -1,6 +1,6 @@
 // Pure: from a Cluster and what was observed, the next actions and the status to record.
 // Level-based: every call looks at the whole picture, so a repeated or interrupted reconcile is safe.
-import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
+import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
@@ -14,6 +14,8 @@ import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { planDestroy } from './destroy-instance.js';
+import { planHibernation } from './hibernation.js';
+import { planDrainedInstances } from './maintenance.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
@@ -133,6 +135,9 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   let held: FailureEvidence | undefined;
   /** The primary's Pod is being recreated on its data, on purpose: its absence is no failure, for up to startDelay. */
   let recreatingPrimary = false;
+  let hibernationCondition: Condition | undefined;
+  /** Serials of instances this plan removes: a new one must not take the name of volumes still going. */
+  const retired: number[] = [];
   let progress: Progress;
   if ((instances.length === 0 || primary === undefined) && observed.recovery && 'error' in observed.recovery) {
     const reason = `Cannot recover: ${observed.recovery.error}`;
@@ -161,7 +166,16 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;
     progress = { phase: PHASE.settingUpPrimary, requeueAfterMs: WORKING_REQUEUE_MS };
   } else {
+    const last = primary;
+    const hibernation = planHibernation({ cluster, instances, primary: last, previousConditions: previous.conditions, previousPhase: previous.phase, now: observed.now, configFor: (n) => configFor(n, topologyWith(last)) });
+    actions.push(...hibernation.actions);
+    for (const n of hibernation.stopping) stopping.add(n);
+    hibernationCondition = hibernation.condition;
+    const drained = hibernation.progress ? { drop: [], actions: [] } : planDrainedInstances(cluster, instances, last);
+    actions.push(...drained.actions);
+    for (const name of drained.drop) retired.push(...instances.splice(instances.findIndex((i) => i.name === name), 1).map((i) => i.serial));
     progress =
+      hibernation.progress ??
       majorUpgradeStep() ??
       continueFailover(primary) ??
       switchover(primary) ??
@@ -345,7 +359,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (instances.length < wanted) {
       if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
       if (waitForBuild) return { phase: PHASE.creatingReplica, reason: waitForBuild.reason, requeueAfterMs: waitForBuild.requeueAfterMs };
-      const serial = nextSerial(instances.map((i) => i.serial));
+      const serial = nextSerial([...instances.map((i) => i.serial), ...retired]);
       const newName = instanceName(name, serial);
       const grown = topologyWith(current, [newName]);
       actions.push({ kind: 'configureInstance', name: current, config: configFor(current, grown) });
@@ -472,6 +486,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (!ok && before?.message !== message) actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'InvalidMonitoringQueries', message });
     status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
   }
+  if (hibernationCondition) status.conditions.push(hibernationCondition);
   const podMonitor = planPodMonitor(cluster, observed.podMonitor);
   if (podMonitor.action) actions.push(podMonitor.action);
   if (podMonitor.condition) {

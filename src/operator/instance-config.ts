@@ -11,6 +11,7 @@ import { PHASE } from './phases.js';
 import { archiveStore } from './stores.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
+import { instanceTimings } from './timings.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -123,7 +124,7 @@ const DEFAULT_ISOLATION_CHECK: IsolationCheck = { enabled: true, requestTimeoutM
  * The Pod-level fields an instance manager acts on itself, each left out while it has its default
  * so that the configuration hash of a Cluster that sets none stays what it was.
  */
-export function podLevelSettings(cluster: Cluster): Pick<InstanceConfig, 'isolationCheck' | 'logLevel' | 'env'> {
+export function podLevelSettings(cluster: Cluster): Pick<InstanceConfig, 'isolationCheck' | 'logLevel' | 'env' | 'timings'> {
   const given = (cluster.spec.probes?.liveness as { isolationCheck?: { enabled?: boolean; requestTimeout?: number; connectionTimeout?: number } } | undefined)?.isolationCheck;
   const isolationCheck: IsolationCheck = {
     enabled: given?.enabled ?? DEFAULT_ISOLATION_CHECK.enabled,
@@ -136,6 +137,7 @@ export function podLevelSettings(cluster: Cluster): Pick<InstanceConfig, 'isolat
     ...(isDeepStrictEqual(isolationCheck, DEFAULT_ISOLATION_CHECK) ? {} : { isolationCheck }),
     ...(logLevel === 'info' ? {} : { logLevel }),
     ...(Object.keys(env).length > 0 ? { env } : {}),
+    ...instanceTimings(cluster),
   };
 }
 

@@ -14,4 +14,9 @@ export const PHASE = {
   waitingForUser: 'Waiting for user action',
   failingOver: 'Failing over',
   switchover: 'Switchover in progress',
+  /** cnpg.io/hibernation=on: the instances are being stopped, then all are. */
+  hibernating: 'Hibernation in progress',
+  hibernated: 'Cluster in hibernation',
+  /** cnpg.io/hibernation=off: the last primary starts first. */
+  resuming: 'Resuming from hibernation',
 } as const;

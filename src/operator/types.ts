@@ -30,6 +30,7 @@ export type InstanceConfig = Pick<
   | 'isolationCheck'
   | 'logLevel'
   | 'env'
+  | 'timings'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
@@ -64,6 +65,8 @@ export interface ObservedInstance {
   statusErrorKind?: StatusErrorKind;
   /** The machine (Kubernetes node) the instance runs on, where the platform knows it. */
   node?: string;
+  /** Its Pod waits for a node it cannot be scheduled on (a drained node holding its volume). */
+  unschedulable?: boolean;
   /** When the manager process started, where the platform knows it. */
   managerStartedAt?: string;
   /** With the manager not running: whether its postmaster still does (a manager killed alone). */

@@ -12,8 +12,10 @@ export async function lastReceivedLsn(c: pg.ClientBase): Promise<string | undefi
 }
 
 /** Ends recovery and waits up to `waitSeconds` for the server to accept writes. */
-export async function promote(c: pg.ClientBase, waitSeconds = 60): Promise<void> {
-  await c.query('SELECT pg_promote(true, $1)', [waitSeconds]);
+/** pg_promote: true once promoted, false when `waitSeconds` passed first (the promotion goes on). */
+export async function promote(c: pg.ClientBase, waitSeconds = 60): Promise<boolean> {
+  const r = await c.query<{ promoted: boolean }>('SELECT pg_promote(true, $1) AS promoted', [waitSeconds]);
+  return r.rows[0]?.promoted === true;
 }
 
 export async function checkpoint(c: pg.ClientBase): Promise<void> {

@@ -172,6 +172,19 @@ export class KubeConnection {
     await this.call(() => this.objects.patch({ ...header, metadata: { ...header.metadata, annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
   }
 
+  /** The Clusters of the current namespace, or of every namespace. */
+  async listClusters(allNamespaces: boolean): Promise<StoredCluster[]> {
+    const info = RESOURCES.Cluster!;
+    const list = await this.call(() => this.objects.list(info.apiVersion, 'Cluster', allNamespaces ? undefined : this.namespace));
+    return list.items as unknown as StoredCluster[];
+  }
+
+  /** A JSON merge patch of a Cluster's spec (in `namespace`, the current one when undefined). */
+  async patchClusterSpec(namespace: string | undefined, name: string, spec: Record<string, unknown>): Promise<void> {
+    const header = this.header('Cluster', name);
+    await this.call(() => this.objects.patch({ ...header, metadata: { ...header.metadata, namespace: namespace ?? this.namespace }, spec } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
+  }
+
   getPooler(name: string): Promise<KubeObject> {
     return this.get('Pooler', name);
   }

@@ -5,9 +5,10 @@
 // pass its readiness probe) is in no Service.
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../api/index.js';
+import type { KubeObject } from '../../api/meta.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
 import { LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
-import { clusterServices, podDisruptionBudgets } from './specs.js';
+import { clusterServices, podDisruptionBudgetNames, podDisruptionBudgets } from './specs.js';
 import type { KubeStore } from './store.js';
 
 /**
@@ -33,8 +34,15 @@ export class KubeEndpoints implements EndpointRuntime {
 
   async route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void> {
     const ns = cluster.metadata.namespace;
-    for (const obj of podDisruptionBudgets(cluster)) {
-      if (!(await this.store.get(obj.kind, ns, obj.metadata.name))) await this.store.put(obj);
+    const budgets = podDisruptionBudgets(cluster);
+    for (const obj of budgets) {
+      const existing = await this.store.get(obj.kind, ns, obj.metadata.name);
+      const minAvailable = (o: KubeObject | undefined) => (o?.spec as { minAvailable?: unknown } | undefined)?.minAvailable;
+      if (!existing || minAvailable(existing) !== minAvailable(obj)) await this.store.put(obj);
+    }
+    // A maintenance window, enablePDB false or fewer instances take budgets away.
+    for (const name of podDisruptionBudgetNames(cluster).filter((n) => !budgets.some((b) => b.metadata.name === n))) {
+      if (await this.store.get('PodDisruptionBudget', ns, name)) await this.store.delete('PodDisruptionBudget', ns, name);
     }
     for (const svc of clusterServices(cluster)) {
       const existing = await this.store.get('Service', ns, svc.metadata.name);
@@ -54,6 +62,7 @@ export class KubeEndpoints implements EndpointRuntime {
 
   async remove(cluster: Cluster): Promise<void> {
     const ns = cluster.metadata.namespace;
-    for (const obj of [...clusterServices(cluster), ...podDisruptionBudgets(cluster)]) await this.store.delete(obj.kind, ns, obj.metadata.name);
+    for (const obj of clusterServices(cluster)) await this.store.delete(obj.kind, ns, obj.metadata.name);
+    for (const name of podDisruptionBudgetNames(cluster)) await this.store.delete('PodDisruptionBudget', ns, name);
   }
 }

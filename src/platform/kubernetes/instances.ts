@@ -139,6 +139,7 @@ export class KubeInstances implements InstanceRuntime {
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
           node: pod?.spec?.nodeName,
+          ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
         };
@@ -356,3 +357,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 }
 
+/** A Pod the scheduler has given up placing, as CloudNativePG's utils.IsPodUnschedulable sees it. */
+export function isUnschedulable(pod: V1Pod | undefined): boolean {
+  return pod?.status?.phase === 'Pending' && (pod.status.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+}

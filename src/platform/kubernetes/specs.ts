@@ -223,9 +223,20 @@ export function clusterServices(cluster: Cluster): KubeObject[] {
   return all;
 }
 
-/** At most one instance down at a time for voluntary disruptions; the primary is never evicted. */
+/** Every PodDisruptionBudget name a Cluster may have, so that those not wanted now are removed. */
+export function podDisruptionBudgetNames(cluster: Cluster): string[] {
+  return [`${cluster.metadata.name}-primary`, cluster.metadata.name];
+}
+
+/**
+ * At most one instance down at a time for voluntary disruptions; the primary is never evicted.
+ * During a node maintenance window that reuses volumes, as CloudNativePG: no budget for the
+ * standbys (a drain waits for nothing), nor for a lone primary (its node could not drain at all).
+ */
 export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
   if (cluster.spec.enablePDB === false) return [];
+  const window = cluster.spec.nodeMaintenanceWindow;
+  const relaxed = window?.inProgress === true && (window.reusePVC ?? true);
   const name = cluster.metadata.name;
   const pdb = (pdbName: string, selector: Record<string, string>, minAvailable: number): KubeObject => withInheritedMetadata(cluster, {
     apiVersion: 'policy/v1',
@@ -235,8 +246,8 @@ export function podDisruptionBudgets(cluster: Cluster): KubeObject[] {
   });
   const replicas = (cluster.spec.instances ?? 1) - 1;
   return [
-    pdb(`${name}-primary`, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary' }, 1),
-    ...(replicas > 1 ? [pdb(name, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' }, replicas - 1)] : []),
+    ...(relaxed && replicas === 0 ? [] : [pdb(`${name}-primary`, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary' }, 1)]),
+    ...(replicas > 1 && !relaxed ? [pdb(name, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica' }, replicas - 1)] : []),
   ];
 }
 

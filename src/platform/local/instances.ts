@@ -32,6 +32,9 @@ import { makeOwnedDir, spawnOwnedManager, writeOwnedFile } from './owned-files.j
 import { freePort } from './ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Beyond stopDelay, how long a stopped manager has before it is killed. */
+const STOP_KILL_MARGIN_S = 5;
+
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
 const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
 
@@ -301,6 +304,7 @@ export class LocalInstances implements InstanceRuntime {
       isolationCheck: config.isolationCheck,
       logLevel: config.logLevel,
       env: config.env,
+      timings: config.timings,
     };
   }
 
@@ -458,7 +462,9 @@ export class LocalInstances implements InstanceRuntime {
     if (!rec) return;
     if (rec.managerPid && this.managerRunning(rec)) {
       process.kill(rec.managerPid, 'SIGTERM');
-      const deadline = Date.now() + 60_000;
+      // stopDelay is the grace period, as a Pod's: the manager's own immediate shutdown comes at
+      // its end, so the kill waits a moment longer for it.
+      const deadline = Date.now() + ((cluster.spec.stopDelay ?? 1800) + STOP_KILL_MARGIN_S) * 1000;
       while (isAlive(rec.managerPid) && Date.now() < deadline) await sleep(50);
       if (isAlive(rec.managerPid)) process.kill(-rec.managerPid, 'SIGKILL');
     }
