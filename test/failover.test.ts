@@ -110,8 +110,16 @@ test('kill -9 of the primary’s whole instance (manager, postmaster, backends)'
   await failAndRecover('kill -9 instance', async (p) => void process.kill(-(p.status.local.managerPid as number), 'SIGKILL'));
 });
 
-test('cnpg delete pod of the primary', async () => {
-  await failAndRecover('delete pod', async (p) => void (await env.ok(['delete', 'pod', p.metadata.name])));
+test('cnpg delete pod of the primary, with a client session open on it', async () => {
+  // The session would hold the deleted primary's smart shutdown for smartShutdownTimeout (180 s).
+  const session = new pg.Client({ connectionString: uri });
+  session.on('error', () => undefined);
+  await session.connect();
+  try {
+    await failAndRecover('delete pod', async (p) => void (await env.ok(['delete', 'pod', p.metadata.name])));
+  } finally {
+    await session.end().catch(() => undefined);
+  }
 });
 
 test('switchover with cnpg promote loses nothing and the old primary follows', async () => {

@@ -28,7 +28,6 @@ interface CnpgVictim extends Victim {
   managerPid?: number;
 }
 
-/** smartShutdownTimeout 0: a deleted primary's Pod shuts down fast at once, not after its writer's session ends (up to 180 s). */
 export function clusterManifest(synchronous: boolean): string {
   const sync = synchronous ? '\n  postgresql:\n    synchronous:\n      method: any\n      number: 1' : '';
   return `apiVersion: postgresql.cnpg.io/v1
@@ -37,7 +36,6 @@ metadata:
   name: ${NAME}
 spec:
   instances: 3
-  smartShutdownTimeout: 0
   storage:
     size: 1Gi${sync}
   bootstrap:
