@@ -3,6 +3,7 @@
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
+import type { ExternalSecrets, ExternalSource } from './external-connection.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -153,6 +154,8 @@ export interface InstanceSpec {
    */
   poolerAuth?: boolean;
   monitoring?: MonitoringSpec;
+  /** The external clusters the bootstrap or replica section names, without their secrets (those are in credentials.json). */
+  externalSources?: ExternalSource[];
 }
 
 export interface Credentials {
@@ -164,6 +167,8 @@ export interface Credentials {
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */
   stores?: { archive?: StoreSecrets; recovery?: StoreSecrets };
+  /** The Secrets' values of InstanceSpec.externalSources, by external cluster name. */
+  externalSources?: Record<string, ExternalSecrets>;
   /** PEM: the server certificate and key PostgreSQL serves, and the CA client certificates are checked against. */
   tls?: TlsMaterial;
 }

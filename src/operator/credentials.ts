@@ -8,6 +8,7 @@ import { readSecretValues } from './credentials-read.js';
 import { resolveTls } from './certificate-secrets.js';
 import { resolveStoreSecrets } from './store-secrets.js';
 import { recoveryObjectStore, type BackupLocation } from './stores.js';
+import { resolveExternalSecrets } from './external-clusters.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -57,5 +58,6 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
     rolePasswords,
     stores: await resolveStores(store, cluster, backup),
     tls: await resolveTls(store, cluster),
+    externalSources: await resolveExternalSecrets(store, cluster),
   };
 }

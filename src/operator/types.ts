@@ -29,6 +29,7 @@ export type InstanceConfig = Pick<
   | 'isolationCheck'
   | 'logLevel'
   | 'env'
+  | 'externalSources'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;

@@ -273,6 +273,7 @@ export class LocalInstances implements InstanceRuntime {
       isolationCheck: config.isolationCheck,
       logLevel: config.logLevel,
       env: config.env,
+      externalSources: config.externalSources,
     };
   }
 
