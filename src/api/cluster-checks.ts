@@ -10,6 +10,7 @@ import { checkParametersAgainst } from './guc-check.js';
 import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
 import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
+import { checkReplica } from './replica-cluster.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -35,6 +36,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkOwnerPassword(spec, ctx);
   checkEnvironment(spec, ctx);
   checkIsolationCheck(spec, ctx);
+  checkReplica(cluster, ctx);
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }

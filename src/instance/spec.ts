@@ -57,6 +57,24 @@ export interface RecoveryBootstrap {
   owner: string;
 }
 
+/** The Cluster's spec.replica as its primary acts on it (instance/designated-primary.ts). */
+export interface ReplicaClusterSpec {
+  /** Set while the Cluster is a replica: the primary stays a designated primary, following this source. */
+  source?: ReplicaSourceSpec;
+  /** Once the Cluster stops being a replica: its designated primary promotes only at this token's checkpoint. */
+  promotionToken?: string;
+}
+
+export interface ReplicaSourceSpec {
+  /** The externalClusters entry; it is streamed from when `streaming` (its connection is among externalSources). */
+  name: string;
+  streaming: boolean;
+  /** Its object store, which restore_command reads archived WAL from (secrets: credentials' stores.replica). */
+  store?: StoreSpec;
+  /** spec.replica.minApplyDelay in seconds: recovery_min_apply_delay. */
+  minApplyDelaySeconds?: number;
+}
+
 export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap;
 
 export interface ManagedRoleSpec extends RoleAttributes {
@@ -156,6 +174,8 @@ export interface InstanceSpec {
   monitoring?: MonitoringSpec;
   /** The external clusters the bootstrap or replica section names, without their secrets (those are in credentials.json). */
   externalSources?: ExternalSource[];
+  /** spec.replica, on the primary only: a designated primary following another cluster, or one promoting out of it. */
+  replicaCluster?: ReplicaClusterSpec;
 }
 
 export interface Credentials {
@@ -166,7 +186,7 @@ export interface Credentials {
   /** Bearer token the operator presents on the manager's mutating endpoints. */
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */
-  stores?: { archive?: StoreSecrets; recovery?: StoreSecrets };
+  stores?: { archive?: StoreSecrets; recovery?: StoreSecrets; replica?: StoreSecrets };
   /** The Secrets' values of InstanceSpec.externalSources, by external cluster name. */
   externalSources?: Record<string, ExternalSecrets>;
   /** PEM: the server certificate and key PostgreSQL serves, and the CA client certificates are checked against. */

@@ -34,6 +34,8 @@ async function resolveStores(store: ResourceStore, cluster: Cluster, backup: Bac
     const source = recoveryObjectStore(cluster, backup);
     if (!('error' in source)) stores.recovery = await resolveStoreSecrets(store, ns, source.store, 'bootstrap.recovery');
   }
+  const replica = cluster.spec.replica && cluster.spec.externalClusters?.find((e) => e.name === cluster.spec.replica?.source)?.barmanObjectStore;
+  if (replica) stores.replica = await resolveStoreSecrets(store, ns, replica, 'spec.replica.source');
   return Object.keys(stores).length > 0 ? stores : undefined;
 }
 

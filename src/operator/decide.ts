@@ -13,6 +13,7 @@ import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
+import { planReplicaCluster } from './replica-cluster.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -24,6 +25,11 @@ const FAILOVER_REQUEUE_MS = 20;
 
 function isReady(i: ObservedInstance | undefined): boolean {
   return Boolean(i?.running && i.status?.ready);
+}
+
+/** Takes the cluster's writes, or (a replica cluster's designated primary) stands where its writer would. */
+function leads(i: ObservedInstance | undefined): boolean {
+  return i?.status?.isPrimary === true || i?.status?.designatedPrimary === true;
 }
 
 /** The instance we believe is primary: the recorded one if it still exists, else whoever says so. */
@@ -256,7 +262,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const wanted = cluster.spec.instances ?? 1;
     const topology = topologyWith(current);
     const primaryObs = instances.find((i) => i.name === current);
-    const primaryReady = isReady(primaryObs) && primaryObs?.status?.isPrimary === true;
+    const primaryReady = isReady(primaryObs) && leads(primaryObs);
     const replicas = instances.filter((i) => i.name !== current);
 
     for (const inst of instances) {
@@ -365,7 +371,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));
   // Held on uncertain evidence, the primary keeps -rw: a stalled manager must not become an outage.
-  const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) || (held && !held.certain) ? [primary] : []);
+  const replicaCluster = planReplicaCluster(cluster, instances.find((i) => i.name === primary), previous);
+  delete status.demotionToken;
+  delete status.lastPromotionToken;
+  Object.assign(status, replicaCluster.fields);
+  actions.push(...replicaCluster.actions);
+  if (replicaCluster.progress && progress.phase === PHASE.healthy) progress = replicaCluster.progress;
+  const writer = progress.rw ?? (ready.some((i) => i.name === primary && leads(i)) || (held && !held.certain) ? [primary] : []);
   actions.push({
     kind: 'routeEndpoints',
     rw: writer,

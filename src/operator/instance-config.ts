@@ -8,6 +8,7 @@ import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
 import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
+import { replicaClusterConfig } from './replica-cluster.js';
 import { archiveStore } from './stores.js';
 import { externalSources } from './external-clusters.js';
 import { slotNameFor } from './names.js';
@@ -118,6 +119,7 @@ export function desiredInstanceConfig(
     ...podLevelSettings(cluster),
     // Left out when none, so the configuration hash of a cluster without external sources stays what it was.
     ...(sources.length > 0 ? { externalSources: sources } : {}),
+    ...replicaClusterConfig(cluster, isPrimary),
   };
 }
 

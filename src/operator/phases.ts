@@ -12,4 +12,6 @@ export const PHASE = {
   waitingForUser: 'Waiting for user action',
   failingOver: 'Failing over',
   switchover: 'Switchover in progress',
+  /** A replica cluster's designated primary waits for its promotion token before it takes writes. */
+  promotingToPrimaryCluster: 'Promoting to primary cluster',
 } as const;

@@ -30,6 +30,7 @@ export type InstanceConfig = Pick<
   | 'logLevel'
   | 'env'
   | 'externalSources'
+  | 'replicaCluster'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
