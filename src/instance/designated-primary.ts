@@ -24,7 +24,7 @@ const TOKEN_AUTHOR = 'cnpg-ts';
 
 /** The source this instance follows as a designated primary; undefined for any other instance. */
 export function designatedSource(spec: Pick<InstanceSpec, 'role' | 'replicaCluster'>): ReplicaSourceSpec | undefined {
-  return spec.role === 'primary' ? spec.replicaCluster?.source : undefined;
+  return spec.role === 'primary' && !spec.replicaCluster?.promote ? spec.replicaCluster?.source : undefined;
 }
 
 /** Where the demoted primary keeps its token, reported in its status until it is promoted again. */
@@ -125,7 +125,7 @@ async function promoteOutOfReplicaMode(host: DesignatedHost): Promise<ReplicaClu
   const { spec, paths } = host;
   // Started as the standby it still is: only the token decides when it takes writes.
   if (!host.postmaster.running) await host.startPostgres();
-  const text = spec.replicaCluster?.promotionToken;
+  const text = spec.replicaCluster?.promote?.token;
   if (text) {
     const token = decodePromotionToken(text);
     if ('error' in token) {

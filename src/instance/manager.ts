@@ -14,7 +14,7 @@ import { bootstrap, forgetBootstrap, isBootstrapped, type RecoveryProgress } fro
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection, type SocketTarget } from './db.js';
 import { demotePrimary } from './demote.js';
-import { reconcileReplicaCluster, readDemotionToken, writeSourceConnection, type PromotionState, type DesignatedHost } from './designated-primary.js';
+import { designatedSource, reconcileReplicaCluster, readDemotionToken, writeSourceConnection, type PromotionState, type DesignatedHost } from './designated-primary.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
 import { writeReplicationPassfile } from './join.js';
 import { log, setLogLevel } from './log.js';
@@ -346,7 +346,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await withConnection(this.socket, 'postgres', async (c) => {
       if (await isInRecovery(c)) {
         // A designated primary keeps the slots its own standbys stream from; the rest comes from the source.
-        if (this.spec.replicaCluster?.source) await reconcileSlots(c, this.spec.replicationSlots);
+        if (this.spec.replicaCluster) await reconcileSlots(c, this.spec.replicationSlots);
         return;
       }
       await commitLocally(c);
@@ -407,7 +407,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.reconciling;
     // In a replica cluster the new primary is a designated one: it follows the source, it does not take writes.
     // The platform wrote the new spec just before asking: read it, not the one last reconciled.
-    if (this.readSpec().replicaCluster?.source) {
+    if (designatedSource(this.readSpec())) {
       await this.requestReconcile();
       return this.status();
     }

@@ -2,7 +2,6 @@
 // it: restore_command (wal-scripts.ts) asks, a WalRestorer fetches. A file the store does not have
 // yet is answered "missing", and PostgreSQL asks again a few seconds later.
 import { openBlobStore } from '../objectstore/index.js';
-import { designatedSource } from './designated-primary.js';
 import type { InstancePaths } from './paths.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { storeTarget } from './store-target.js';
@@ -20,9 +19,12 @@ export class SourceWal {
     return scriptCommand(this.paths.restoreScript, '%f %p');
   }
 
-  /** Runs a restorer while the spec follows a source's store, and none otherwise. */
+  /**
+   * Runs a restorer while the primary's spec names a source with a store, and none otherwise: also
+   * while a promotion waits for its token, since replay must go on up to it.
+   */
   async reconcile(spec: InstanceSpec, creds: Credentials): Promise<void> {
-    const store = designatedSource(spec)?.store;
+    const store = spec.role === 'primary' ? spec.replicaCluster?.source?.store : undefined;
     const key = store ? JSON.stringify([store, creds.stores?.replica]) : undefined;
     if (key === this.key) return;
     await this.stop();

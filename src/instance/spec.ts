@@ -59,10 +59,10 @@ export interface RecoveryBootstrap {
 
 /** The Cluster's spec.replica as its primary acts on it (instance/designated-primary.ts). */
 export interface ReplicaClusterSpec {
-  /** Set while the Cluster is a replica: the primary stays a designated primary, following this source. */
+  /** What the Cluster follows (spec.replica.source): while it is a replica, and while its promotion waits. */
   source?: ReplicaSourceSpec;
-  /** Once the Cluster stops being a replica: its designated primary promotes only at this token's checkpoint. */
-  promotionToken?: string;
+  /** The Cluster is no longer a replica: its designated primary promotes, at the token's checkpoint when it has one. */
+  promote?: { token?: string };
 }
 
 export interface ReplicaSourceSpec {

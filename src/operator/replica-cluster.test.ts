@@ -6,7 +6,7 @@ import { fixture } from '../api/testing.js';
 import type { InstanceStatus } from '../instance/status.js';
 import { PHASE, planCluster } from './decide.js';
 import { configHash, desiredInstanceConfig } from './instance-config.js';
-import { replicaClusterConfig, replicaSource } from './replica-cluster.js';
+import { inheritedReplicationPassword, replicaClusterConfig, replicaSource } from './replica-cluster.js';
 import type { ObservedInstance } from './types.js';
 
 const externalClusters = [
@@ -61,12 +61,14 @@ test('the source a designated primary follows: streaming when the entry connects
   assert.equal(b?.store?.serverName, 'b-server');
 });
 
-test('only the primary carries spec.replica: a source while a replica, the token once promoted', () => {
+test('only the primary carries spec.replica: its source, and once promoted the token', () => {
   const replica = cluster({ source: 'site-a', primary: 'site-a' });
   assert.equal(replicaClusterConfig(replica, true).replicaCluster?.source?.name, 'site-a');
   assert.deepEqual(replicaClusterConfig(replica, false), {});
   const promoted = cluster({ source: 'site-a', primary: 'site-b', promotionToken: TOKEN }, {}, 'site-b');
-  assert.deepEqual(replicaClusterConfig(promoted, true), { replicaCluster: { promotionToken: TOKEN } });
+  assert.deepEqual(replicaClusterConfig(promoted, true).replicaCluster?.promote, { token: TOKEN });
+  // The source stays named while the promotion waits: replay goes on up to the token.
+  assert.equal(replicaClusterConfig(promoted, true).replicaCluster?.source?.name, 'site-a');
   const plain = fixture('Cluster', { instances: 1, storage: { size: '1Gi' } });
   assert.deepEqual(replicaClusterConfig(plain, true), {});
 });
@@ -109,4 +111,12 @@ test('once promoted with the token, status records it as the last promotion toke
   const plan = planCluster(c, observed(c, { isPrimary: true, designatedPrimary: undefined }), 15);
   assert.equal(plan.status.lastPromotionToken, TOKEN);
   assert.equal(plan.status.demotionToken, undefined);
+});
+
+test("a replica cluster's standbys use the replication password of the source connection, when it connects as the replication role", () => {
+  const replica = cluster({ source: 'site-a', enabled: true });
+  assert.equal(inheritedReplicationPassword(replica, { 'site-a': { password: 'from-a' } }), 'from-a');
+  assert.equal(inheritedReplicationPassword(replica, undefined), undefined);
+  const promoted = cluster({ source: 'site-a', enabled: false });
+  assert.equal(inheritedReplicationPassword(promoted, { 'site-a': { password: 'from-a' } }), undefined);
 });

@@ -5,7 +5,9 @@
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { goDurationSeconds } from '../api/go-duration.js';
 import { isReplicaCluster } from '../api/replica-cluster.js';
+import type { ExternalSecrets } from '../instance/external-connection.js';
 import type { ReplicaClusterSpec, ReplicaSourceSpec } from '../instance/spec.js';
+import { REPLICATION_USER } from '../postgres/hba.js';
 import { PHASE } from './phases.js';
 import { storeSpec } from './stores.js';
 import type { Action, InstanceConfig, ObservedInstance } from './types.js';
@@ -31,12 +33,22 @@ export function replicaSource(cluster: Cluster): ReplicaSourceSpec | undefined {
 /** The primary's share of spec.replica; nothing for standbys, nor for a Cluster without the section. */
 export function replicaClusterConfig(cluster: Cluster, isPrimary: boolean): Pick<InstanceConfig, 'replicaCluster'> {
   if (!isPrimary || !cluster.spec.replica) return {};
-  const replicaCluster: ReplicaClusterSpec = isReplicaCluster(cluster)
-    ? { source: replicaSource(cluster) }
-    : cluster.spec.replica.promotionToken
-      ? { promotionToken: cluster.spec.replica.promotionToken }
-      : {};
+  const token = cluster.spec.replica.promotionToken;
+  const replicaCluster: ReplicaClusterSpec = { source: replicaSource(cluster) };
+  if (!isReplicaCluster(cluster)) replicaCluster.promote = token ? { token } : {};
   return { replicaCluster };
+}
+
+/**
+ * A replica cluster's roles are its source's, read-only: its standbys authenticate to the
+ * designated primary with the password the source gave the replication role, which is the one the
+ * source connection uses when it connects as that role. Undefined: the cluster's own secret.
+ */
+export function inheritedReplicationPassword(cluster: Cluster, secrets: Record<string, ExternalSecrets> | undefined): string | undefined {
+  if (!isReplicaCluster(cluster)) return undefined;
+  const source = cluster.spec.externalClusters?.find((e) => e.name === cluster.spec.replica?.source);
+  if (source?.connectionParameters?.user !== REPLICATION_USER) return undefined;
+  return secrets?.[source.name]?.password;
 }
 
 export interface ReplicaClusterPlan {

@@ -274,6 +274,7 @@ export class LocalInstances implements InstanceRuntime {
       logLevel: config.logLevel,
       env: config.env,
       externalSources: config.externalSources,
+      replicaCluster: config.replicaCluster,
     };
   }
 
