@@ -99,6 +99,11 @@ test('streaming: a replica cluster follows, cascades, is promoted with the token
   const write = await env.run(['exec', 'site-b-1', '--', 'psql', '-X', '-d', 'app', '-Atc', 'INSERT INTO rows VALUES (1000)']);
   assert.notEqual(write.code, 0, 'a replica cluster accepts no writes');
   assert.match(write.stderr + write.stdout, /read-only transaction/);
+  const shown = await env.ok(['status', 'site-b']);
+  assert.match(shown, /^Replica Cluster Summary/m);
+  assert.match(shown, /Designated primary:\s+site-b-1/);
+  assert.match(shown, /Source cluster:\s+site-a/);
+  assert.match(shown, /Replication from source:\s+received [0-9A-F]+\/[0-9A-F]+, replayed [0-9A-F]+\/[0-9A-F]+, lag \d+ bytes/);
 
   // A token on a cluster that stays a replica is refused at admission, naming the field.
   const early = await env.run(['apply', '-f', '-'], siteB(`    self: site-b\n    primary: site-a\n    source: site-a\n    promotionToken: ${encodePromotionToken({ latestCheckpointTimelineID: '1', redoWalFile: '000000010000000000000003', databaseSystemIdentifier: '1', latestCheckpointREDOLocation: '0/3000028', timeOfLatestCheckpoint: 'x', operatorVersion: 'x' })}`, aPort));
@@ -112,6 +117,7 @@ test('streaming: a replica cluster follows, cascades, is promoted with the token
   const token = await demotionToken('site-a');
   const decoded = decodePromotionToken(token);
   assert.ok(!('error' in decoded), 'the demotion token decodes');
+  assert.ok((await env.ok(['status', 'site-a'])).includes(`Demotion token\n${token}\n`), 'cnpg status shows the demotion token');
   await eventually('site-a-1 is in recovery', async () => (await sql(env, 'site-a-1', 'SELECT pg_is_in_recovery()')) === 't', 60_000, 300);
 
   // A token of another database is refused, and site-b stays a replica.

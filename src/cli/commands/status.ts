@@ -9,6 +9,25 @@ import type { PoolerInstanceReport } from '../../platform/local/poolers.js';
 import type { DaemonClient } from '../client.js';
 import { CliError } from '../client.js';
 import { serviceNames } from '../../api/names.js';
+import { isReplicaCluster } from '../../api/replica-cluster.js';
+import type { ReplicaClusterReport } from '../format/replica-status.js';
+
+function replicaReport(r: Report): ReplicaClusterReport | undefined {
+  const replica = r.cluster.spec.replica;
+  if (!replica) return undefined;
+  const status = (r.cluster.status ?? {}) as ClusterStatus;
+  const primary = r.instances.find((i) => i.name === status.currentPrimary)?.status;
+  const following = isReplicaCluster(r.cluster);
+  return {
+    replica: following,
+    source: replica.source,
+    designatedPrimary: following ? status.currentPrimary : undefined,
+    ...(following && primary ? { receivedLsn: primary.receivedLsn, replayLsn: primary.replayLsn, lagBytes: primary.lagBytes, restoredWalFiles: primary.sourceWal?.restoredWalFiles } : {}),
+    demotionToken: status.demotionToken,
+    promotionToken: replica.promotionToken,
+    lastPromotionToken: status.lastPromotionToken,
+  };
+}
 
 export interface Report {
   cluster: Cluster;
@@ -82,6 +101,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
         ...(i.metrics?.archiver ? { archiver: i.metrics.archiver } : {}),
       })),
     ...(r.poolers ? { poolers: r.poolers.map(poolerReport) } : {}),
+    ...(r.cluster.spec.replica ? { replicaCluster: replicaReport(r) } : {}),
   };
 }
 
