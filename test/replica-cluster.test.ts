@@ -103,6 +103,7 @@ test('streaming: a replica cluster follows, cascades, is promoted with the token
   assert.match(shown, /^Replica Cluster Summary/m);
   assert.match(shown, /Designated primary:\s+site-b-1/);
   assert.match(shown, /Source cluster:\s+site-a/);
+  assert.match(shown, /site-b-1 .* Designated primary /);
   assert.match(shown, /Replication from source:\s+received [0-9A-F]+\/[0-9A-F]+, replayed [0-9A-F]+\/[0-9A-F]+, lag \d+ bytes/);
 
   // A token on a cluster that stays a replica is refused at admission, naming the field.

@@ -84,6 +84,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
       .map((i) => ({
         name: i.name,
         isPrimary: i.status?.isPrimary ?? i.name === status.currentPrimary,
+        ...(i.status?.designatedPrimary ? { designatedPrimary: true } : {}),
         ready: Boolean(i.running && i.status?.ready),
         error: !i.running ? 'instance manager not running' : (i.statusError ?? i.status?.lastError),
         timeLineID: i.status?.timeLineID,

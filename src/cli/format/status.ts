@@ -12,6 +12,8 @@ import { tabwrite } from './tabwriter.js';
 export interface InstanceStatusReport {
   name: string;
   isPrimary: boolean;
+  /** A replica cluster's primary: a standby of the source cluster. */
+  designatedPrimary?: boolean;
   ready: boolean;
   error?: string;
   timeLineID?: number;
@@ -199,6 +201,7 @@ const SYNC_ROLES: Record<string, string> = {
 export function replicationRole(instance: InstanceStatusReport, primary: InstanceStatusReport | undefined): string {
   if (instance.fenced) return 'Fenced';
   if (instance.isPrimary) return 'Primary';
+  if (instance.designatedPrimary) return 'Designated primary';
   if (primary === undefined) return 'Unknown';
   const entry = primary.replication?.find((r) => r.applicationName === instance.name && r.state === 'streaming');
   if (entry !== undefined) return SYNC_ROLES[entry.syncState] ?? 'Unknown';
