@@ -48,3 +48,9 @@ test('enabled and primary together are refused', () => {
   const issues = rejectionOf(clusterManifest({ ...base, replica: { source: 'site-a', primary: 'site-b', enabled: true } }, 'site-b'));
   assert.ok(issues.some((l) => l.includes('spec.replica.enabled') && l.includes('only one of enabled, primary')), issues.join('\n'));
 });
+
+test('minApplyDelay must be a duration', () => {
+  const issues = rejectionOf(clusterManifest({ ...base, replica: { source: 'site-a', enabled: true, minApplyDelay: 'an hour' } }, 'site-b'));
+  assert.ok(issues.some((l) => l.includes('spec.replica.minApplyDelay') && l.includes('must be a duration')), issues.join('\n'));
+  assert.doesNotThrow(() => fixture('Cluster', { ...base, replica: { source: 'site-a', enabled: true, minApplyDelay: '1h30m' } }, { name: 'site-b' }));
+});

@@ -1,6 +1,7 @@
 // spec.replica: whether a Cluster follows another one, and the rules of its manifest.
 import type { z } from 'zod';
 import { msg, report } from './errors.js';
+import { goDurationSeconds } from './go-duration.js';
 import { decodePromotionToken } from './promotion-token.js';
 import type { replicaSchema } from './cluster-replication.js';
 
@@ -22,6 +23,9 @@ export function checkReplica(cluster: { metadata: { name: string }; spec: { repl
   if (!r) return;
   // `enabled` is the single-cluster switch; `primary` the distributed topology's: one or the other.
   if (r.enabled !== undefined && r.primary !== undefined) report(ctx, ['spec', 'replica', 'enabled'], msg.mutuallyExclusive(['enabled', 'primary']));
+  if (r.minApplyDelay !== undefined && goDurationSeconds(r.minApplyDelay) === undefined) {
+    report(ctx, ['spec', 'replica', 'minApplyDelay'], `must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(r.minApplyDelay)}`);
+  }
   if (r.promotionToken === undefined) return;
   if (isReplicaCluster(cluster)) {
     report(ctx, ['spec', 'replica', 'promotionToken'], msg.promotionTokenOnReplica(r.self ?? cluster.metadata.name));
