@@ -11,6 +11,7 @@ import { OPERATOR_DEFAULT_PARAMETERS, parseWalSize } from './gucs.js';
 import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
 import { checkPrimaryLease } from './primary-lease.js';
+import { checkReplica } from './replica-cluster.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -37,6 +38,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkEnvironment(spec, ctx);
   checkIsolationCheck(spec, ctx);
   checkPrimaryLease(spec.primaryLease, ctx);
+  checkReplica(cluster, ctx);
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }

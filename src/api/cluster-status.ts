@@ -55,6 +55,10 @@ export interface ClusterStatus {
   topology?: { nodesUsed: number; successfullyExtracted: boolean };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
+  /** Distributed topology (CloudNativePG's fields): the token of this cluster's demotion, for the other site to promote with. */
+  demotionToken?: string;
+  /** The spec.replica.promotionToken this cluster was last promoted with. */
+  lastPromotionToken?: string;
 }
 
 export interface ImageInfo {

@@ -222,6 +222,9 @@ export const msg = {
     'a plugin with isWALArchiver: true cannot be combined with spec.backup.barmanObjectStore',
   serviceAccountExclusive: () => 'serviceAccountName and serviceAccountTemplate cannot both be set',
   minApplyDelayWithToken: () => 'minApplyDelay cannot be combined with promotionToken',
+  promotionTokenOnReplica: (self: string) =>
+    `a promotionToken promotes a replica cluster: it is only allowed once spec.replica.primary names this cluster (${show(self)}) or enabled is false`,
+  promotionTokenInvalid: (why: string) => `not a promotion token: ${why}; use the demoted cluster's status.demotionToken (cnpg status shows it)`,
   importDatabases: () => 'a microservice import takes exactly one database',
   importMonolithOnly: (field: string) => `${field} is only allowed with type: monolith`,
   importMicroserviceOnly: (field: string) => `${field} is only allowed with type: microservice`,

@@ -45,7 +45,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes.readiness.type',
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
-    'spec.replica',
     'spec.tablespaces',
     'spec.walStorage',
   ],

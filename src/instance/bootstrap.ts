@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpoint, ensureDatabase, isInRecovery, runStatements } from '../postgres/queries.js';
 import { writeConfiguration, writeInstanceConfiguration } from './configure.js';
+import { bootstrapDesignatedPrimary } from './designated-bootstrap.js';
+import { designatedSource } from './designated-primary.js';
 import { withConnection, type SocketTarget } from './db.js';
 import { runInitdb } from './initdb.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
@@ -57,7 +59,8 @@ export async function bootstrap(host: BootstrapHost): Promise<void> {
   const b = spec.role === 'primary' ? spec.bootstrap : { kind: 'join' as const };
   // A new primary's WAL must not land on top of another cluster's archive.
   if (b.kind !== 'join') writeFileSync(paths.emptyArchiveCheck, '');
-  if (b.kind === 'recovery') await recover(host, b);
+  if (designatedSource(spec)) await bootstrapDesignatedPrimary(host);
+  else if (b.kind === 'recovery') await recover(host, b);
   else if (b.kind === 'initdb') await initialise(host, b);
   else await joinPrimary(host);
   writeFileSync(marker(paths), new Date().toISOString() + '\n');

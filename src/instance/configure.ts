@@ -5,6 +5,7 @@ import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { hotStandbyMinimums } from '../postgres/hot-standby.js';
+import { designatedParameters, designatedSource, readSourceConninfo } from './designated-primary.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
 import { readControlData } from './run.js';
@@ -36,6 +37,8 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
     spec.role === 'replica' && spec.primary
       ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
       : undefined;
+  const source = designatedSource(spec);
+  const following = source ? designatedParameters(source, scriptCommand(paths.restoreScript, '%f %p'), source.streaming ? readSourceConninfo(paths, source.name) : undefined) : {};
   return buildParameters({
     userParameters: spec.parameters,
     instanceName: spec.name,
@@ -45,7 +48,7 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
     standby,
     synchronousStandbyNames: spec.synchronousStandbyNames,
     archiveCommand: scriptCommand(paths.archiveScript, '%f'),
-    overrides,
+    overrides: { ...following, ...overrides },
     tls: tls ? { certFile: paths.certificates.cert, keyFile: paths.certificates.key, caFile: paths.certificates.ca } : undefined,
   });
 }
@@ -70,10 +73,11 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
     writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent, poolerAuth })) ||
     changed;
   const signal = join(paths.pgdata, 'standby.signal');
-  if (spec.role === 'replica' && !existsSync(signal)) {
+  const standby = spec.role === 'replica' || designatedSource(spec) !== undefined;
+  if (standby && !existsSync(signal)) {
     writeFileSync(signal, '', { mode: 0o600 });
     changed = true;
-  } else if (spec.role === 'primary' && existsSync(signal)) {
+  } else if (!standby && existsSync(signal)) {
     rmSync(signal);
     changed = true;
   }
@@ -86,6 +90,6 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
  * restart with it (the periodic reconcile writes it then, and the pending restart follows).
  */
 export async function writeInstanceConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined): Promise<boolean> {
-  const floor = spec.role === 'replica' ? await hotStandbyFloor(spec, paths) : undefined;
+  const floor = spec.role === 'replica' || designatedSource(spec) ? await hotStandbyFloor(spec, paths) : undefined;
   return writeConfiguration(spec, paths, tls, floor);
 }

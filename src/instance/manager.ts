@@ -14,6 +14,7 @@ import { bootstrap, forgetBootstrap, isBootstrapped, type RecoveryProgress } fro
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection, type SocketTarget } from './db.js';
 import { demotePrimary } from './demote.js';
+import { designatedSource, reconcileReplicaCluster, readDemotionToken, writeSourceConnection, type PromotionState, type DesignatedHost } from './designated-primary.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
 import { writeReplicationPassfile } from './join.js';
 import { log, setLogLevel } from './log.js';
@@ -27,6 +28,7 @@ import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutd
 import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
 import { reconcilePoolerAuth } from './pooler-auth.js';
 import { IsolationWatch } from './self-isolation.js';
+import { SourceWal } from './source-wal.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
 import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
@@ -76,6 +78,9 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private startedWithEnv?: string;
   private appliedReload?: string;
   private shuttingDown?: Promise<void>;
+  /** A replica cluster's primary: the source's archived WAL, and a promotion waiting for its token. */
+  private readonly sourceWal: SourceWal;
+  private replicaPromotion?: PromotionState;
 
   /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
   constructor(
@@ -93,6 +98,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
     this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
+    this.sourceWal = new SourceWal(paths);
     this.periodic = setInterval(() => void this.requestReconcile(), 10_000);
     this.isolationWatch = new IsolationWatch({
       spec: () => this.spec,
@@ -217,6 +223,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       rmSync(this.paths.emptyArchiveCheck, { force: true });
     }
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
+    await this.sourceWal.reconcile(this.spec, this.creds);
+    writeSourceConnection(this.spec, this.creds, this.paths);
     if (!isBootstrapped(this.paths)) await this.bootstrap();
 
     if (this.spec.fenced || this.isolated) {
@@ -226,8 +234,14 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       return;
     }
     if (this.state === 'fenced' || this.state === 'isolated') this.state = 'starting';
+    const mode = this.spec.role === 'primary' && this.spec.replicaCluster ? await reconcileReplicaCluster(this.designatedHost()) : 'primary';
+    if (mode === 'hold') {
+      this.appliedGeneration = this.spec.generation;
+      return;
+    }
+    if (mode === 'primary') this.replicaPromotion = undefined;
     // A standby told to become primary changes only through promote(), which waits for its WAL first.
-    if (this.spec.role === 'primary' && this.postmaster.running && this.state === 'running' && (await withConnection(this.socket, 'postgres', isInRecovery, 1000))) {
+    if (mode === 'primary' && this.spec.role === 'primary' && this.postmaster.running && this.state === 'running' && (await withConnection(this.socket, 'postgres', isInRecovery, 1000))) {
       this.appliedGeneration = this.spec.generation;
       return;
     }
@@ -244,6 +258,27 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'primary') await this.reconcilePrimaryObjects();
     this.appliedGeneration = this.spec.generation;
+  }
+
+  private designatedHost(): DesignatedHost {
+    return {
+      spec: this.spec,
+      creds: this.creds,
+      paths: this.paths,
+      postmaster: this.postmaster,
+      socket: this.socket,
+      stopForDemotion: async () => {
+        this.hold('demoting');
+        try {
+          await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata, switchoverShutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
+        } finally {
+          this.release('demoting', 'stopped');
+        }
+      },
+      startPostgres: () => this.startPostgres(),
+      reconcileSoon: (ms) => this.scheduleRetry(ms),
+      showPromotion: (state) => (this.replicaPromotion = state),
+    };
   }
 
   private async bootstrap(): Promise<void> {
@@ -310,7 +345,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 
   private async reconcilePrimaryObjects(): Promise<void> {
     await withConnection(this.socket, 'postgres', async (c) => {
-      if (await isInRecovery(c)) return;
+      if (await isInRecovery(c)) {
+        // A designated primary keeps the slots its own standbys stream from; the rest comes from the source.
+        if (this.spec.replicaCluster) await reconcileSlots(c, this.spec.replicationSlots);
+        return;
+      }
       await commitLocally(c);
       await reconcileSlots(c, this.spec.replicationSlots);
       // Outside the roles hash: clusters whose roles were set up before the exporter existed get it too.
@@ -367,6 +406,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
    */
   async promote(minLsn: string | undefined, timeoutMs = 30_000): Promise<InstanceStatus> {
     await this.reconciling;
+    // In a replica cluster the new primary is a designated one: it follows the source, it does not take writes.
+    // The platform wrote the new spec just before asking: read it, not the one last reconciled.
+    if (designatedSource(this.readSpec())) {
+      await this.requestReconcile();
+      return this.status();
+    }
     await promoteStandby(this.socket, minLsn, timeoutMs, this.spec.timings?.promotionTimeout);
     // Configuration, slots and roles follow in the background: writes are possible from here on.
     void this.requestReconcile();
@@ -411,6 +456,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         archive: this.archive.status(),
         startedForRestart: this.startedForRestart,
         startedWithEnv: this.startedWithEnv,
+        replicaCluster: { demotionToken: readDemotionToken(this.paths), replicaPromotion: this.replicaPromotion, sourceWal: this.sourceWal.status() },
       },
       this.socket,
     );
@@ -428,6 +474,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.reconciling?.catch(() => undefined);
     await this.archive.stop();
+    await this.sourceWal.stop();
     // A checkpoint first keeps the shutdown checkpoint, which every step below waits for, short.
     if (this.postmaster.running) await withConnection(this.socket, 'postgres', checkpoint).catch(() => undefined);
     await this.postmaster.stopInSteps(shutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));

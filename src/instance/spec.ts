@@ -4,6 +4,7 @@ import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
+import type { ExternalSecrets, ExternalSource } from './external-connection.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -55,6 +56,24 @@ export interface RecoveryBootstrap {
   target?: RecoveryTargetSpec;
   database: string;
   owner: string;
+}
+
+/** The Cluster's spec.replica as its primary acts on it (instance/designated-primary.ts). */
+export interface ReplicaClusterSpec {
+  /** What the Cluster follows (spec.replica.source): while it is a replica, and while its promotion waits. */
+  source?: ReplicaSourceSpec;
+  /** The Cluster is no longer a replica: its designated primary promotes, at the token's checkpoint when it has one. */
+  promote?: { token?: string };
+}
+
+export interface ReplicaSourceSpec {
+  /** The externalClusters entry; it is streamed from when `streaming` (its connection is among externalSources). */
+  name: string;
+  streaming: boolean;
+  /** Its object store, which restore_command reads archived WAL from (secrets: credentials' stores.replica). */
+  store?: StoreSpec;
+  /** spec.replica.minApplyDelay in seconds: recovery_min_apply_delay. */
+  minApplyDelaySeconds?: number;
 }
 
 export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap;
@@ -161,6 +180,10 @@ export interface InstanceSpec {
   monitoring?: MonitoringSpec;
   /** spec.smartShutdownTimeout, stopDelay, switchoverDelay and postgresql.promotionTimeout; absent: the defaults. */
   timings?: InstanceTimings;
+  /** The external clusters the bootstrap or replica section names, without their secrets (those are in credentials.json). */
+  externalSources?: ExternalSource[];
+  /** spec.replica, on the primary only: a designated primary following another cluster, or one promoting out of it. */
+  replicaCluster?: ReplicaClusterSpec;
 }
 
 export interface Credentials {
@@ -171,7 +194,9 @@ export interface Credentials {
   /** Bearer token the operator presents on the manager's mutating endpoints. */
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */
-  stores?: { archive?: StoreSecrets; recovery?: StoreSecrets };
+  stores?: { archive?: StoreSecrets; recovery?: StoreSecrets; replica?: StoreSecrets };
+  /** The Secrets' values of InstanceSpec.externalSources, by external cluster name. */
+  externalSources?: Record<string, ExternalSecrets>;
   /** PEM: the server certificate and key PostgreSQL serves, and the CA client certificates are checked against. */
   tls?: TlsMaterial;
 }

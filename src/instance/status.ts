@@ -4,6 +4,7 @@ import { readPostgresFacts, type PostgresFacts, type ReplicationInfo } from '../
 import type { RecoveryProgress } from './bootstrap.js';
 import type { CatalogSummary } from './catalog.js';
 import { withConnection, type SocketTarget } from './db.js';
+import type { PromotionState } from './designated-primary.js';
 import type { InstanceSpec } from './spec.js';
 import type { ArchivingStatus } from './wal-archiver.js';
 
@@ -33,11 +34,19 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
   catalog?: CatalogSummary;
   /** What a recovery bootstrap is doing, while it runs. */
   recovery?: { backupId?: string; restoredWalFiles: number; lastError?: string };
+  /** A replica cluster's primary, in recovery: following its source, or promoting out of replica mode. */
+  designatedPrimary?: boolean;
+  /** Written when this primary was demoted (its shutdown checkpoint), until it is promoted again. */
+  demotionToken?: string;
+  /** A promotion out of replica mode that waits for its token, or was refused. */
+  replicaPromotion?: PromotionState;
+  /** The WAL a designated primary fetched from its source's object store. */
+  sourceWal?: { restoredWalFiles: number; lastError?: string };
 }
 
 /** What the manager knows without asking PostgreSQL. */
 export interface ManagerView {
-  spec: Pick<InstanceSpec, 'name' | 'role' | 'fenced' | 'pgPort' | 'restartRequest' | 'env'>;
+  spec: Pick<InstanceSpec, 'name' | 'role' | 'fenced' | 'pgPort' | 'restartRequest' | 'env' | 'replicaCluster'>;
   pgdata: string;
   phase: InstancePhase;
   postmasterPid?: number;
@@ -51,6 +60,7 @@ export interface ManagerView {
   startedForRestart?: string;
   /** environmentKey(spec.env) when PostgreSQL was started by this manager. */
   startedWithEnv?: string;
+  replicaCluster?: Pick<InstanceStatus, 'demotionToken' | 'replicaPromotion' | 'sourceWal'>;
 }
 
 /** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
@@ -76,15 +86,23 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     const { backupId, restorer } = view.recovery;
     base.recovery = { backupId, restoredWalFiles: restorer.restored, lastError: restorer.lastError };
   }
-  Object.assign(base, view.archive);
+  Object.assign(base, view.archive, view.replicaCluster);
   if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
   try {
     const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
-    const roleMatches = facts.isPrimary === (spec.role === 'primary');
+    // A replica cluster's primary runs in recovery until it is promoted out of replica mode.
+    const designatedPrimary = spec.role === 'primary' && spec.replicaCluster !== undefined && facts.isPrimary === false;
+    const roleMatches = facts.isPrimary === (spec.role === 'primary') || designatedPrimary;
     // A new spec.env reaches PostgreSQL only when it starts again.
     const envChanged = view.startedWithEnv !== undefined && view.startedWithEnv !== environmentKey(spec.env);
     const restartAsked = (spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart) || envChanged;
-    return { ...base, ...facts, pendingRestart: facts.pendingRestart || restartAsked, ready: view.phase === 'running' && roleMatches };
+    return {
+      ...base,
+      ...facts,
+      ...(designatedPrimary ? { designatedPrimary } : {}),
+      pendingRestart: facts.pendingRestart || restartAsked,
+      ready: view.phase === 'running' && roleMatches,
+    };
   } catch (e) {
     return { ...base, lastError: (e as Error).message };
   }

@@ -6,8 +6,10 @@ import type { ResourceStore } from './platform.js';
 import type { ClusterCredentials } from './types.js';
 import { readSecretValues } from './credentials-read.js';
 import { resolveTls } from './certificate-secrets.js';
+import { inheritedReplicationPassword } from './replica-cluster.js';
 import { resolveStoreSecrets } from './store-secrets.js';
 import { recoveryObjectStore, type BackupLocation } from './stores.js';
+import { resolveExternalSecrets } from './external-clusters.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -33,6 +35,8 @@ async function resolveStores(store: ResourceStore, cluster: Cluster, backup: Bac
     const source = recoveryObjectStore(cluster, backup);
     if (!('error' in source)) stores.recovery = await resolveStoreSecrets(store, ns, source.store, 'bootstrap.recovery');
   }
+  const replica = cluster.spec.replica && cluster.spec.externalClusters?.find((e) => e.name === cluster.spec.replica?.source)?.barmanObjectStore;
+  if (replica) stores.replica = await resolveStoreSecrets(store, ns, replica, 'spec.replica.source');
   return Object.keys(stores).length > 0 ? stores : undefined;
 }
 
@@ -50,12 +54,14 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
     const values = await readSecretValues(store, ns, role.passwordSecret.name);
     if (values?.password !== undefined) rolePasswords[role.name] = values.password;
   }
+  const externalSources = await resolveExternalSecrets(store, cluster);
   return {
-    replicationPassword: replication.password,
+    replicationPassword: inheritedReplicationPassword(cluster, externalSources) ?? replication.password,
     app: app?.username && app.password !== undefined ? { username: app.username, password: app.password } : undefined,
     superuserPassword: superuser?.password,
     rolePasswords,
     stores: await resolveStores(store, cluster, backup),
     tls: await resolveTls(store, cluster),
+    externalSources,
   };
 }

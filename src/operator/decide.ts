@@ -18,6 +18,7 @@ import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
+import { planReplicaCluster } from './replica-cluster.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -29,6 +30,11 @@ const FAILOVER_REQUEUE_MS = 20;
 
 function isReady(i: ObservedInstance | undefined): boolean {
   return Boolean(i?.running && i.status?.ready);
+}
+
+/** Takes the cluster's writes, or (a replica cluster's designated primary) stands where its writer would. */
+function leads(i: ObservedInstance | undefined): boolean {
+  return i?.status?.isPrimary === true || i?.status?.designatedPrimary === true;
 }
 
 /** The instance we believe is primary: the recorded one if it still exists, else whoever says so. */
@@ -330,7 +336,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const wanted = cluster.spec.instances ?? 1;
     const topology = topologyWith(current);
     const primaryObs = instances.find((i) => i.name === current);
-    const primaryReady = isReady(primaryObs) && primaryObs?.status?.isPrimary === true;
+    const primaryReady = isReady(primaryObs) && leads(primaryObs);
     const replicas = instances.filter((i) => i.name !== current);
 
     for (const inst of instances) {
@@ -447,7 +453,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));
   // Held on uncertain evidence, the primary keeps -rw: a stalled manager must not become an outage.
-  const writer = progress.rw ?? (ready.some((i) => i.name === primary && i.status?.isPrimary) || (held && !held.certain) ? [primary] : []);
+  const replicaCluster = planReplicaCluster(cluster, instances.find((i) => i.name === primary), previous);
+  delete status.demotionToken;
+  delete status.lastPromotionToken;
+  Object.assign(status, replicaCluster.fields);
+  actions.push(...replicaCluster.actions);
+  if (replicaCluster.progress && progress.phase === PHASE.healthy) progress = replicaCluster.progress;
+  const writer = progress.rw ?? (ready.some((i) => i.name === primary && leads(i)) || (held && !held.certain) ? [primary] : []);
   actions.push({
     kind: 'routeEndpoints',
     rw: writer,

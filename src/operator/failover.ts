@@ -48,10 +48,12 @@ export function primaryFailure(p: ObservedInstance | undefined, now: Date): Fail
     return { certain: p.statusErrorKind === 'refused' && settled, reason };
   }
   const s = p.status;
-  if (s.phase === 'starting' || s.phase === 'restarting' || s.phase === 'fenced') return undefined;
+  // A demotion (a switchover's, or a replica cluster's primary becoming a designated one) stops PostgreSQL on purpose.
+  if (s.phase === 'starting' || s.phase === 'restarting' || s.phase === 'fenced' || s.phase === 'demoting') return undefined;
   if (!s.postgresRunning) return { certain: true, reason: `PostgreSQL ${s.phase}` };
   if (s.phase === 'isolated') return { certain: true, reason: `isolated: ${s.isolationReason ?? 'by the operator'}` };
-  if (s.isPrimary === false) return { certain: true, reason: 'PostgreSQL is not a primary' };
+  // A replica cluster's primary is in recovery by design.
+  if (s.isPrimary === false && !s.designatedPrimary) return { certain: true, reason: 'PostgreSQL is not a primary' };
   // The manager runs and so does the postmaster, but PostgreSQL did not answer it.
   if (s.isPrimary === undefined && s.phase === 'running') return { certain: false, reason: `PostgreSQL does not answer: ${s.lastError ?? 'no reply'}` };
   return undefined;

@@ -8,7 +8,9 @@ import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
 import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
+import { replicaClusterConfig } from './replica-cluster.js';
 import { archiveStore } from './stores.js';
+import { externalSources } from './external-clusters.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
 import { instanceTimings } from './timings.js';
@@ -90,6 +92,7 @@ export function desiredInstanceConfig(
   const status = ((cluster as { status?: ClusterStatus }).status ?? {}) as ClusterStatus;
   const readyReplicas = (topology.ready ?? []).filter((n) => n !== topology.primary).length;
   const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser);
+  const sources = externalSources(cluster);
   return {
     role: isPrimary ? 'primary' : 'replica',
     primaryName: isPrimary ? undefined : topology.primary,
@@ -115,6 +118,9 @@ export function desiredInstanceConfig(
     ...(poolerAuth ? { poolerAuth } : {}),
     monitoring: monitoringSpec(cluster, queries, facts),
     ...podLevelSettings(cluster),
+    // Left out when none, so the configuration hash of a cluster without external sources stays what it was.
+    ...(sources.length > 0 ? { externalSources: sources } : {}),
+    ...replicaClusterConfig(cluster, isPrimary),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Cluster } from '../api/index.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import { DEFAULT_MONITORING_QUERIES } from '../api/default-monitoring-queries.js';
 import { goDurationSeconds } from '../api/go-duration.js';
+import { isReplicaCluster } from '../api/replica-cluster.js';
 import { mergeQueries, parseMonitoringQueries, type MonitoringQuery, type ParsedQueries } from '../api/monitoring-queries.js';
 import type { ClusterFacts, MonitoringSpec } from '../instance/spec.js';
 import type { ObservedPodMonitor, ResolvedQueries } from './types.js';
@@ -96,7 +97,7 @@ export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyRepli
     ? { min: sync.number, max: sync.number, expected: sync.number }
     : { min, max, expected: max <= 0 ? 0 : Math.min(max, Math.max(min, readyReplicas)) };
   return {
-    replicaMode: cluster.spec.replica?.enabled === true,
+    replicaMode: isReplicaCluster(cluster),
     manualSwitchoverRequired: waitingForUser,
     syncReplicas,
     nodesUsed: status.topology?.successfullyExtracted ? status.topology.nodesUsed : -1,

@@ -19,4 +19,6 @@ export const PHASE = {
   hibernated: 'Cluster in hibernation',
   /** cnpg.io/hibernation=off: the last primary starts first. */
   resuming: 'Resuming from hibernation',
+  /** A replica cluster's designated primary waits for its promotion token before it takes writes. */
+  promotingToPrimaryCluster: 'Promoting to primary cluster',
 } as const;

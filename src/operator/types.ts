@@ -31,6 +31,8 @@ export type InstanceConfig = Pick<
   | 'logLevel'
   | 'env'
   | 'timings'
+  | 'externalSources'
+  | 'replicaCluster'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;

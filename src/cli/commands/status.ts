@@ -14,6 +14,25 @@ import { join } from 'node:path';
 import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
 import { parseDuration } from './mutate.js';
 import { versionFromImageName } from '../../api/image.js';
+import { isReplicaCluster } from '../../api/replica-cluster.js';
+import type { ReplicaClusterReport } from '../format/replica-status.js';
+
+function replicaReport(r: Report): ReplicaClusterReport | undefined {
+  const replica = r.cluster.spec.replica;
+  if (!replica) return undefined;
+  const status = (r.cluster.status ?? {}) as ClusterStatus;
+  const primary = r.instances.find((i) => i.name === status.currentPrimary)?.status;
+  const following = isReplicaCluster(r.cluster);
+  return {
+    replica: following,
+    source: replica.source,
+    designatedPrimary: following ? status.currentPrimary : undefined,
+    ...(following && primary ? { receivedLsn: primary.receivedLsn, replayLsn: primary.replayLsn, lagBytes: primary.lagBytes, restoredWalFiles: primary.sourceWal?.restoredWalFiles } : {}),
+    demotionToken: status.demotionToken,
+    promotionToken: replica.promotionToken,
+    lastPromotionToken: status.lastPromotionToken,
+  };
+}
 
 export interface Report {
   cluster: Cluster;
@@ -79,6 +98,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
       .map((i) => ({
         name: i.name,
         isPrimary: i.status?.isPrimary ?? i.name === status.currentPrimary,
+        ...(i.status?.designatedPrimary ? { designatedPrimary: true } : {}),
         ready: Boolean(i.running && i.status?.ready),
         error: !i.running ? 'instance manager not running' : (i.statusError ?? i.status?.lastError),
         timeLineID: i.status?.timeLineID,
@@ -96,6 +116,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
         ...(i.metrics?.archiver ? { archiver: i.metrics.archiver } : {}),
       })),
     ...(r.poolers ? { poolers: r.poolers.map(poolerReport) } : {}),
+    ...(r.cluster.spec.replica ? { replicaCluster: replicaReport(r) } : {}),
   };
 }
 

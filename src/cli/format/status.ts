@@ -6,11 +6,14 @@ import type { ReplicationInfo } from '../../instance/status.js';
 import type { InstanceMetrics } from '../../operator/instance-metrics.js';
 import { pgWalfileName } from '../../postgres/lsn.js';
 import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
+import { replicaSummaryRows, tokenSections, type ReplicaClusterReport } from './replica-status.js';
 import { tabwrite } from './tabwriter.js';
 
 export interface InstanceStatusReport {
   name: string;
   isPrimary: boolean;
+  /** A replica cluster's primary: a standby of the source cluster. */
+  designatedPrimary?: boolean;
   ready: boolean;
   error?: string;
   timeLineID?: number;
@@ -62,6 +65,8 @@ export interface ClusterStatusReport {
   instancesStatus: InstanceStatusReport[];
   /** The Poolers in front of the cluster; absent where the platform does not report them. */
   poolers?: PoolerStatusReport[];
+  /** spec.replica, when the Cluster has it. */
+  replicaCluster?: ReplicaClusterReport;
 }
 
 export interface PoolerStatusReport {
@@ -127,6 +132,7 @@ function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusRepo
     'Primary instance:',
     switching ? `${report.currentPrimary ?? ''} (switching to ${report.targetPrimary ?? ''})` : (report.currentPrimary ?? ''),
   ]);
+  if (report.replicaCluster) rows.push(...replicaSummaryRows(report.replicaCluster));
   if (report.primaryStartTime) rows.push(['Primary start time:', primaryStart(report.primaryStartTime, now)]);
   rows.push(['Status:', [report.phase, report.phaseReason].filter((s) => s !== undefined && s !== '').join(' ')]);
   rows.push(['Instances:', String(report.instances)]);
@@ -138,7 +144,7 @@ function clusterSummary(report: ClusterStatusReport, primary: InstanceStatusRepo
     rows.push(['Current Write LSN:', `${primary.currentLsn} (Timeline: ${dash(primary.timeLineID)} - WAL File: ${wal})`]);
   }
   const notice = switching ? (report.currentPrimary ? 'Switchover in progress\n' : 'Primary server is initializing\n') : '';
-  return `Cluster Summary\n${notice}${tabby(undefined, rows)}`;
+  return `${report.replicaCluster?.replica ? 'Replica Cluster Summary' : 'Cluster Summary'}\n${notice}${tabby(undefined, rows)}`;
 }
 
 function archivingState(a: NonNullable<InstanceStatusReport['archiving']>): string {
@@ -204,6 +210,7 @@ const SYNC_ROLES: Record<string, string> = {
 export function replicationRole(instance: InstanceStatusReport, primary: InstanceStatusReport | undefined): string {
   if (instance.fenced) return 'Fenced';
   if (instance.isPrimary) return 'Primary';
+  if (instance.designatedPrimary) return 'Designated primary';
   if (primary === undefined) return 'Unknown';
   const entry = primary.replication?.find((r) => r.applicationName === instance.name && r.state === 'streaming');
   if (entry !== undefined) return SYNC_ROLES[entry.syncState] ?? 'Unknown';
@@ -281,6 +288,7 @@ export function renderClusterStatus(report: ClusterStatusReport, opts: ClusterSt
   const primary = findPrimary(report);
   return [
     clusterSummary(report, primary, opts.now),
+    report.replicaCluster && tokenSections(report.replicaCluster),
     backupStatus(report, primary),
     replicationStatus(report, primary),
     instancesStatus(report, primary, opts.verbose),

@@ -305,6 +305,8 @@ export class LocalInstances implements InstanceRuntime {
       logLevel: config.logLevel,
       env: config.env,
       timings: config.timings,
+      externalSources: config.externalSources,
+      replicaCluster: config.replicaCluster,
     };
   }
 

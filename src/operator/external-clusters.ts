@@ -1,0 +1,67 @@
+// The external clusters an instance connects to (pg_basebackup and import sources, a replica
+// cluster's source), resolved from the Cluster and the Secrets it names. The settings travel in
+// the instance's config, the Secrets' values in its credentials (instance/external-connection.ts
+// joins them again).
+import type { Cluster } from '../api/index.js';
+import type { ExternalConnection, ExternalSecrets, ExternalSource } from '../instance/external-connection.js';
+import type { ResourceStore } from './platform.js';
+import { readSecretValues } from './credentials-read.js';
+
+export type { ExternalConnection, ExternalSecrets, ExternalSource };
+
+type ExternalCluster = NonNullable<Cluster['spec']['externalClusters']>[number];
+
+/** The external clusters this Cluster streams or dumps from: what its bootstrap and replica sections name. */
+export function connectedSourceNames(cluster: Cluster): string[] {
+  const { bootstrap, replica } = cluster.spec;
+  const names = [bootstrap?.pg_basebackup?.source, bootstrap?.initdb?.import?.source.externalCluster, replica?.source];
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+/** Those named entries that say how to connect (an entry with only an object store has nothing to hand out). */
+function connectedEntries(cluster: Cluster): { entry: ExternalCluster; index: number }[] {
+  const wanted = connectedSourceNames(cluster);
+  return (cluster.spec.externalClusters ?? []).flatMap((entry, index) =>
+    wanted.includes(entry.name) && entry.connectionParameters !== undefined ? [{ entry, index }] : [],
+  );
+}
+
+/** Pure: the settings half, for InstanceConfig.externalSources. */
+export function externalSources(cluster: Cluster): ExternalSource[] {
+  return connectedEntries(cluster).map(({ entry }) => ({ name: entry.name, params: { ...entry.connectionParameters } }));
+}
+
+type KeyRef = { name: string; key: string; optional?: boolean | undefined };
+
+async function secretValue(store: ResourceStore, namespace: string, ref: KeyRef | undefined, field: string): Promise<string | undefined> {
+  if (!ref) return undefined;
+  const values = await readSecretValues(store, namespace, ref.name);
+  const value = values?.[ref.key];
+  if (value === undefined && !ref.optional) {
+    throw new Error(`${field}: secret ${ref.name} ${values ? `has no key "${ref.key}"` : 'does not exist'}`);
+  }
+  return value;
+}
+
+const SECRET_FIELDS = ['password', 'sslCert', 'sslKey', 'sslRootCert'] as const;
+
+/** The secrets half, for Credentials.externalSources: undefined when no connected entry names a Secret. */
+export async function resolveExternalSecrets(store: ResourceStore, cluster: Cluster): Promise<Record<string, ExternalSecrets> | undefined> {
+  const namespace = cluster.metadata.namespace ?? 'default';
+  const resolved: Record<string, ExternalSecrets> = {};
+  for (const { entry, index } of connectedEntries(cluster)) {
+    const secrets: ExternalSecrets = {};
+    for (const field of SECRET_FIELDS) {
+      const value = await secretValue(store, namespace, entry[field], `spec.externalClusters[${index}].${field}`);
+      if (value !== undefined) secrets[field] = value;
+    }
+    if (Object.keys(secrets).length > 0) resolved[entry.name] = secrets;
+  }
+  return Object.keys(resolved).length > 0 ? resolved : undefined;
+}
+
+/** Both halves joined: every connected external cluster with its Secrets' values. */
+export async function resolveExternalConnections(store: ResourceStore, cluster: Cluster): Promise<ExternalConnection[]> {
+  const secrets = (await resolveExternalSecrets(store, cluster)) ?? {};
+  return externalSources(cluster).map((source) => ({ ...source, ...(secrets[source.name] ?? {}) }));
+}
