@@ -14,6 +14,7 @@ import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
 import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
+import { externalBootstrapDescription } from './external-bootstrap.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
 export { PHASE } from './phases.js';
@@ -35,7 +36,7 @@ export function currentPrimaryOf(status: ClusterStatus, instances: ObservedInsta
 
 function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
   const names = secretNames(cluster.metadata.name);
-  const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery;
+  const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery ?? cluster.spec.bootstrap?.pg_basebackup;
   const database = initdb?.database ?? 'app';
   const owner = initdb?.owner ?? database;
   const actions: Action[] = [
@@ -114,7 +115,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
     const serial = Number(primary.slice(name.length + 1));
     actions.push({ kind: 'createInstance', name: primary, serial, config: configFor(primary, { primary, instances: [primary], fenced }) });
-    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : 'initdb';
+    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : (externalBootstrapDescription(cluster) ?? 'initdb');
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (${how})` });
     instances.push({ name: primary, serial, running: true, role: 'primary' });
     status.currentPrimary = status.targetPrimary = primary;
