@@ -5,12 +5,12 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { issueAuthority, issueLeaf } from '../src/pki/x509.js';
 import { resolveInstallation } from '../src/postgres/binaries.js';
-import { TestEnv } from './support/env.js';
+import { TestEnv, eventually } from './support/env.js';
 import { sql, waitReady } from './support/backup.js';
 import { freePort } from './support/s3.js';
 
@@ -46,6 +46,8 @@ function writeOwned(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
   if (root) chownSync(path, postgresId('-u'), postgresId('-g'));
 }
+
+const instanceDir = (cluster: string, instance: string) => join(env.home, 'instances', 'default', cluster, instance);
 
 const secretValue = async (name: string, key: string) => Buffer.from((await env.json<Secret>(['get', 'secret', name])).data?.[key] ?? '', 'base64').toString();
 
@@ -141,6 +143,45 @@ spec:
   const uri = await secretValue('copy-app', 'uri');
   assert.notEqual(uri, await secretValue('origin-app', 'uri'));
   assert.equal((await env.ok(['exec', 'copy-1', '--', 'psql', '-X', '-Atc', 'SELECT current_user', uri])).trim(), 'app');
+  // The source's password is in the 0600 credentials and passfile, never in instance.json.
+  const password = await secretValue('origin-replication', 'password');
+  const dir = instanceDir('copy', 'copy-1');
+  assert.doesNotMatch(readFileSync(join(dir, 'instance.json'), 'utf8'), new RegExp(password));
+  assert.match(readFileSync(join(dir, 'credentials.json'), 'utf8'), new RegExp(password));
+  assert.equal(statSync(join(dir, 'external', 'origin', 'pgpass')).mode & 0o777, 0o600);
+});
+
+test('a wrong password: the reason is in the status, and the copy proceeds once the Secret is fixed', { timeout: 240_000 }, async () => {
+  await applySecret('origin-wrong', { password: 'not-the-password' });
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: retry
+spec:
+  instances: 1
+  storage:
+    size: 1Gi
+  bootstrap:
+    pg_basebackup:
+      source: origin
+  externalClusters:
+    - name: origin
+      connectionParameters:
+        host: 127.0.0.1
+        port: "${originPort}"
+        user: streaming_replica
+      password:
+        name: origin-wrong
+        key: password
+`);
+  const reason = await eventually('the failed copy in the status', async () => {
+    const c = await env.json<{ status?: { phaseReason?: string } }>(['get', 'cluster', 'retry']);
+    return c.status?.phaseReason?.includes('password authentication failed') ? c.status.phaseReason : undefined;
+  });
+  assert.match(reason, /pg_basebackup/);
+  await applySecret('origin-wrong', { password: await secretValue('origin-replication', 'password') });
+  await waitReady(env, 'retry', 120);
+  assert.equal(await sql(env, 'retry-1', 'SELECT count(*) FROM orders'), '1000');
 });
 
 test('pg_basebackup from a plain PostgreSQL with a TLS client certificate, verifying the server (verify-full)', { timeout: 240_000 }, async () => {

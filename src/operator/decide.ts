@@ -280,7 +280,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (!primaryReady && recreatingPrimary) return { phase: PHASE.recreatingPrimary, reason: `Waiting for ${current} to start again on its data`, requeueAfterMs: WORKING_REQUEUE_MS };
     if (!primaryReady) {
       const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
-      const reason = fenced.has(current) ? `primary ${current} is fenced` : held ? `primary ${current}: ${held.reason}` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
+      const lastError = primaryObs?.status?.lastError;
+      // A bootstrap retrying after a failure (a source it cannot reach or log in to) says why.
+      const heldReason = held && `primary ${current}: ${held.reason}${lastError ? `; last error: ${lastError}` : ''}`;
+      const reason = fenced.has(current) ? `primary ${current} is fenced` : (heldReason ?? lastError ?? primaryObs?.statusError);
       return { phase, reason, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     if (instances.length < wanted) {
