@@ -33,6 +33,12 @@ export interface ClusterStatus {
   writeService?: string;
   readService?: string;
   image?: string;
+  /** CloudNativePG's: the image the data was written by, and its PostgreSQL major. */
+  pgDataImageInfo?: { image: string; majorVersion: number };
+  /** The exact PostgreSQL version the primary runs ("16.13"), as it reports it. */
+  postgresVersion?: string;
+  /** Where the platform chooses builds (locally): how the Cluster's version was resolved when not as asked ("16.1 resolved to 16.13"), or why it cannot be. */
+  postgresResolution?: string;
   conditions?: Condition[];
   /** Local platform: the TCP endpoints standing in for the rw/ro/r Services. */
   localEndpoints?: Record<'rw' | 'ro' | 'r', LocalEndpoint>;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageNameProblem, majorFromImageName } from './image.js';
+import { imageNameProblem, majorFromImageName, versionFromImageName } from './image.js';
 
 const majors: [string, number | undefined][] = [
   ['ghcr.io/cloudnative-pg/postgresql:16.1', 16],
@@ -27,4 +27,13 @@ test('imageName problems: latest and non-version tags are refused, digests and v
   assert.equal(imageNameProblem('postgres:16.1'), undefined);
   assert.equal(imageNameProblem('postgres@sha256:abc'), undefined);
   assert.equal(imageNameProblem('localhost:5000/postgres'), undefined);
+});
+
+test('versionFromImageName: as precise as the tag', () => {
+  assert.deepEqual(versionFromImageName('ghcr.io/cloudnative-pg/postgresql:16.1'), { major: 16, minor: 1 });
+  assert.deepEqual(versionFromImageName('ghcr.io/cloudnative-pg/postgresql:17.2-system-trixie'), { major: 17, minor: 2 });
+  assert.deepEqual(versionFromImageName('localhost:5000/postgres:14.9@sha256:0123'), { major: 14, minor: 9 });
+  assert.deepEqual(versionFromImageName('postgres:16'), { major: 16 });
+  assert.deepEqual(versionFromImageName('postgres:13-bullseye'), { major: 13 });
+  assert.equal(versionFromImageName('ghcr.io/cloudnative-pg/postgresql@sha256:0123'), undefined);
 });

@@ -35,6 +35,20 @@ export function majorFromImageName(imageName: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+const MINOR_TAG = /^(\d+)\.(\d+)(?:[._-]|$)/;
+
+/**
+ * The PostgreSQL version an image's tag names, as precisely as it names it: `postgresql:16.1` →
+ * 16.1, `postgresql:17.2-system-trixie` → 17.2, `postgresql:16` → 16 (any minor).
+ */
+export function versionFromImageName(imageName: string): { major: number; minor?: number } | undefined {
+  const { tag } = splitImage(imageName);
+  const minor = tag === undefined ? null : MINOR_TAG.exec(tag);
+  if (minor) return { major: Number(minor[1]), minor: Number(minor[2]) };
+  const major = majorFromImageName(imageName);
+  return major === undefined ? undefined : { major };
+}
+
 /**
  * The PostgreSQL major a Cluster spec asks for: the catalog entry's major, else the imageName tag;
  * undefined when neither says (the platform then uses its default PostgreSQL).

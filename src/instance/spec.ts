@@ -107,6 +107,11 @@ export interface InstanceSpec {
   generation: number;
   binDir: string;
   major: number;
+  /**
+   * The exact PostgreSQL build the instance runs ("16.13"), where the platform chooses builds
+   * (locally: src/postgres/distributions.ts); on Kubernetes the image decides.
+   */
+  postgresVersion?: string;
   osUser: string;
   pgPort: number;
   statusPort: number;

@@ -2,8 +2,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { withInheritedMetadata } from '../api/inherited-metadata.js';
 import type { KubeObject } from '../api/meta.js';
-import { clusterMajor, type Pooler } from '../api/index.js';
-import { majorFromImageName } from '../api/image.js';
+import type { Pooler } from '../api/index.js';
+import { versionFromImageName } from '../api/image.js';
+import { catalogImage, wantedVersion } from './postgres-version.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
@@ -54,9 +55,10 @@ export class ClusterController {
       return {};
     }
     const { store, instances, endpoints } = this.platform;
-    // The image recorded for the Cluster also pins its major: a new operator default changes neither.
+    // The image recorded for the Cluster also pins its version: a new operator default changes neither.
     const recorded = cluster.status?.image;
-    const major = clusterMajor(cluster) ?? (recorded ? majorFromImageName(recorded) : undefined) ?? instances.defaultMajor();
+    const wanted = wantedVersion(cluster, await catalogImage(store, cluster)) ?? (recorded ? versionFromImageName(recorded) : undefined) ?? { major: instances.defaultMajor() };
+    const major = wanted.major;
     const secretObjects = await store.list('Secret', namespace);
     const secrets = new Set(secretObjects.map((s) => s.metadata.name));
     const backupLocation = await this.recoveryBackupLocation(cluster);
@@ -77,6 +79,8 @@ export class ClusterController {
       poolerIntegration: await this.poolerIntegration(cluster),
       monitoring: await this.monitoringQueries(cluster),
       podMonitor: await this.platform.podMonitors?.observe(cluster),
+      // Locally a first fetch of the build takes seconds: it runs in the background, the plan waits for it.
+      postgresBuild: await instances.postgresBuild?.(wanted),
     };
     const plan = planCluster(cluster, observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };

@@ -12,7 +12,8 @@ import { nextSerial } from './names.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
-import { nextStandbyToRoll, runsOutdatedSpec, volumeResizes } from './rollout.js';
+import { nextStandbyToRoll, outdatedBecause, runsOutdatedSpec, volumeResizes } from './rollout.js';
+import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import { externalBootstrapDescription } from './external-bootstrap.js';
 import type { Action, ObservedCluster, ObservedInstance, Plan } from './types.js';
@@ -96,7 +97,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
   const queries = observed.monitoring ?? resolveQueries(cluster, []);
-  const configFor = (instance: string, topology: Topology) => desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration, queries.queries);
+  const build = observed.postgresBuild;
+  /** The exact build the Cluster's version resolves to, where the platform chooses builds and has it. */
+  const wantedVersion = build?.state === 'ready' ? build.version : undefined;
+  const configFor = (instance: string, topology: Topology) =>
+    withBuild(desiredInstanceConfig(cluster, instance, topology, major, recovery, observed.poolerIntegration, queries.queries), build, instances.find((i) => i.name === instance));
+  /** Set while the build a new instance needs is not here yet: instances are created once it is. */
+  const waitForBuild = buildWait(build);
 
   /** Instances this plan stops: out of every endpoint at once. */
   const stopping = new Set<string>();
@@ -110,6 +117,17 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const reason = `Cannot recover: ${observed.recovery.error}`;
     Object.assign(status, { phase: PHASE.settingUpPrimary, phaseReason: reason, conditions: [condition('Ready', false, ['ClusterIsReady', 'ClusterIsNotReady'], reason, previous.conditions, now)] });
     return { actions, status, requeueAfterMs: 5000 };
+  }
+  function recordVersion(primaryObs: ObservedInstance | undefined): void {
+    const version = versionStatus(previous, status.image, major, primaryObs, build);
+    Object.assign(status, version.fields);
+    if (!status.postgresResolution) delete status.postgresResolution;
+    actions.push(...version.actions);
+  }
+  if ((instances.length === 0 || primary === undefined) && waitForBuild) {
+    recordVersion(undefined);
+    Object.assign(status, { phase: PHASE.settingUpPrimary, phaseReason: waitForBuild.reason, conditions: [condition('Ready', false, ['ClusterIsReady', 'ClusterIsNotReady'], waitForBuild.reason, previous.conditions, now)] });
+    return { actions, status, requeueAfterMs: waitForBuild.requeueAfterMs };
   }
   if (instances.length === 0 || primary === undefined) {
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
@@ -288,6 +306,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (instances.length < wanted) {
       if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
+      if (waitForBuild) return { phase: PHASE.creatingReplica, reason: waitForBuild.reason, requeueAfterMs: waitForBuild.requeueAfterMs };
       const serial = nextSerial(instances.map((i) => i.serial));
       const newName = instanceName(name, serial);
       const grown = topologyWith(current, [newName]);
@@ -331,6 +350,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       return { phase: PHASE.applyingConfiguration, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     if (primaryObs?.status?.pendingRestart) return restartPrimary();
+    if (build?.state === 'fetching') return { phase: PHASE.upgrading, reason: waitForBuild?.reason, requeueAfterMs: waitForBuild?.requeueAfterMs };
     return { phase: PHASE.healthy };
   }
 
@@ -341,30 +361,32 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
    * standby, or a recreation in place during which its absence is not a failure.
    */
   function rollOutdated(current: string, primaryObs: ObservedInstance | undefined, replicas: ObservedInstance[]): Progress | undefined {
-    const standby = nextStandbyToRoll(replicas, fenced);
+    const standby = nextStandbyToRoll(replicas, fenced, wantedVersion);
     if (standby) {
+      const because = outdatedBecause(standby, wantedVersion);
       actions.push({ kind: 'stopInstance', name: standby.name });
-      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating ${standby.name}: its Pod spec is out of date` });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating ${standby.name}: ${because}` });
       stopping.add(standby.name);
-      return { phase: PHASE.upgrading, reason: `Recreating ${standby.name}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
+      return { phase: PHASE.upgrading, reason: `Recreating ${standby.name}: ${because}`, requeueAfterMs: WORKING_REQUEUE_MS };
     }
-    if (!runsOutdatedSpec(primaryObs) || fenced.has(current)) return undefined;
+    if (!primaryObs || !runsOutdatedSpec(primaryObs, wantedVersion) || fenced.has(current)) return undefined;
+    const because = outdatedBecause(primaryObs, wantedVersion);
     if (cluster.spec.primaryUpdateStrategy === 'supervised') {
-      return { phase: PHASE.waitingForUser, reason: `Primary ${current} runs an out-of-date Pod spec: run cnpg promote ${name} <replica>, and it is recreated as a standby` };
+      return { phase: PHASE.waitingForUser, reason: `Primary ${current} needs recreating (${because}): run cnpg promote ${name} <replica>, and it is recreated as a standby` };
     }
     const target = cluster.spec.primaryUpdateMethod === 'switchover' ? chooseFailoverTarget(instances, new Set([current, ...fenced])) : undefined;
     if (target) {
       // Only a standby that streams is known to hold every write the primary acknowledged.
       if (!target.status?.isWalReceiverActive) return { phase: PHASE.upgrading, reason: `Waiting for ${target.name} to stream from ${current} before switching over to it`, requeueAfterMs: WORKING_REQUEUE_MS };
-      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switching over to ${target.name} to recreate ${current} with the new Pod spec` });
+      actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switching over to ${target.name} to recreate ${current} (${because})` });
       status.targetPrimary = target.name;
       status.targetPrimaryTimestamp = now;
       return { phase: PHASE.upgrading, reason: `Switching over to ${target.name} to recreate ${current}`, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     actions.push({ kind: 'stopInstance', name: current });
-    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating primary ${current} on its data: its Pod spec is out of date` });
+    actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'RollingUpdate', message: `Recreating primary ${current} on its data: ${because}` });
     stopping.add(current);
-    return { phase: PHASE.recreatingPrimary, reason: `Recreating ${current}: its Pod spec is out of date`, requeueAfterMs: WORKING_REQUEUE_MS };
+    return { phase: PHASE.recreatingPrimary, reason: `Recreating ${current}: ${because}`, requeueAfterMs: WORKING_REQUEUE_MS };
   }
 
   const ready = instances.filter((i) => isReady(i) && !fenced.has(i.name) && !stopping.has(i.name));
@@ -414,6 +436,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const { ok, message } = podMonitor.condition;
     status.conditions.push(condition('PodMonitor', ok, ['PodMonitorCreated', 'PodMonitorCRDMissing'], message, previous.conditions, now));
   }
+  recordVersion(instances.find((i) => i.name === primary));
   status.targetPrimary ??= primary;
   status.currentPrimary = primary;
   if (previous.currentPrimary !== primary && !status.currentPrimaryTimestamp) status.currentPrimaryTimestamp = now;

@@ -146,9 +146,12 @@ export function podLevelSettings(cluster: Cluster): Pick<InstanceConfig, 'isolat
   };
 }
 
-/** Bootstrap only matters at creation, so it stays out of the hash: changing it must not reconfigure. */
+/**
+ * Bootstrap only matters at creation, so it stays out of the hash: changing it must not reconfigure.
+ * Nor does the build: an instance changes builds only by a restart, one at a time (rollout.ts).
+ */
 export function configHash(config: InstanceConfig): string {
-  const { bootstrap: _bootstrap, ...rest } = config;
+  const { bootstrap: _bootstrap, postgresVersion: _postgresVersion, ...rest } = config;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 

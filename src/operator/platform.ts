@@ -5,7 +5,8 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
-import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, VolumeRole } from './types.js';
+import type { WantedVersion } from '../postgres/build-choice.js';
+import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBuildState, VolumeRole } from './types.js';
 
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
@@ -40,6 +41,11 @@ export interface InstanceRuntime {
   defaultMajor(): number;
   /** The image a Cluster naming none runs; recorded in its status.image at its first reconcile. */
   defaultImage(): string;
+  /**
+   * Where the platform chooses PostgreSQL builds (locally): the one `wanted` resolves to, fetched in
+   * the background when it is not here yet. Quick: never waits for a fetch.
+   */
+  postgresBuild?(wanted: WantedVersion): Promise<PostgresBuildState>;
   observe(cluster: Cluster): Promise<ObservedInstance[]>;
   create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void>;
   configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;

@@ -5,14 +5,38 @@ import type { StoredCluster as Cluster } from '../api/cluster-status.js';
 import { parseQuantity } from '../api/quantity.js';
 import type { Action, ObservedInstance, VolumeRole } from './types.js';
 
-/** The instance runs from a spec its Cluster no longer gives (known only where the platform records one). */
-export function runsOutdatedSpec(i: ObservedInstance | undefined): boolean {
-  return i?.runtimeSpecHash !== undefined && i.runtimeSpecHashNow !== undefined && i.runtimeSpecHash !== i.runtimeSpecHashNow;
+/** The build an instance runs: what its server reports, else what the platform started it on. */
+export function runningVersion(i: ObservedInstance | undefined): string | undefined {
+  return i?.status?.serverVersion ?? i?.postgresVersion;
+}
+
+const majorOf = (version: string): string => version.split('.')[0] ?? version;
+
+/**
+ * Where the platform chooses builds (locally), a minor upgrade: the instance runs another build of
+ * the major its Cluster's version resolves to (`wanted`). Another major is a major upgrade, not this.
+ */
+export function runsOtherMinor(i: ObservedInstance | undefined, wanted: string | undefined): boolean {
+  const running = runningVersion(i);
+  return wanted !== undefined && running !== undefined && running !== wanted && majorOf(running) === majorOf(wanted);
+}
+
+/**
+ * The instance runs from a spec its Cluster no longer gives: a Pod spec that changed (known only where
+ * the platform records one), or another build of its major than the Cluster's version resolves to.
+ */
+export function runsOutdatedSpec(i: ObservedInstance | undefined, wantedVersion?: string): boolean {
+  return (i?.runtimeSpecHash !== undefined && i.runtimeSpecHashNow !== undefined && i.runtimeSpecHash !== i.runtimeSpecHashNow) || runsOtherMinor(i, wantedVersion);
+}
+
+/** Why runsOutdatedSpec holds, for events and the phase. */
+export function outdatedBecause(i: ObservedInstance, wantedVersion?: string): string {
+  return runsOtherMinor(i, wantedVersion) ? `it runs PostgreSQL ${runningVersion(i)}, the Cluster's version resolves to ${wantedVersion}` : 'its Pod spec is out of date';
 }
 
 /** The standby to roll next: the highest serial first, fenced ones left alone (as CloudNativePG does). */
-export function nextStandbyToRoll(standbys: ObservedInstance[], fenced: Set<string>): ObservedInstance | undefined {
-  return [...standbys].sort((a, b) => b.serial - a.serial).find((s) => runsOutdatedSpec(s) && !fenced.has(s.name));
+export function nextStandbyToRoll(standbys: ObservedInstance[], fenced: Set<string>, wantedVersion?: string): ObservedInstance | undefined {
+  return [...standbys].sort((a, b) => b.serial - a.serial).find((s) => runsOutdatedSpec(s, wantedVersion) && !fenced.has(s.name));
 }
 
 const bytes = (quantity: string | undefined): number | undefined => (quantity === undefined ? undefined : parseQuantity(quantity));

@@ -11,6 +11,7 @@ export type InstanceConfig = Pick<
   | 'slotName'
   | 'bootstrap'
   | 'major'
+  | 'postgresVersion'
   | 'parameters'
   | 'pgHba'
   | 'pgIdent'
@@ -72,6 +73,8 @@ export interface ObservedInstance {
   runtimeSpecHash?: string;
   /** The same digest as the platform would make it from the Cluster now: a difference rolls the instance. */
   runtimeSpecHashNow?: string;
+  /** The exact PostgreSQL build the instance runs ("16.13"), where the platform chooses builds (locally). */
+  postgresVersion?: string;
   /** The sizes the instance's volumes were given, where the platform sizes them (PVC storage requests). */
   volumes?: ObservedVolume[];
 }
@@ -111,7 +114,15 @@ export interface ObservedCluster {
   monitoring?: ResolvedQueries;
   /** The Cluster's PodMonitor; absent where the platform has none. */
   podMonitor?: ObservedPodMonitor;
+  /** The build the Cluster's version resolves to, where the platform chooses builds (locally); absent on Kubernetes, where the image decides. */
+  postgresBuild?: PostgresBuildState;
 }
+
+/** Where obtaining the Cluster's PostgreSQL build stands: a first fetch takes a while and happens in the background. */
+export type PostgresBuildState =
+  | { state: 'ready'; requested: string; version: string; note?: string; fetched?: boolean }
+  | { state: 'fetching'; requested: string }
+  | { state: 'failed'; requested: string; message: string };
 
 /** What the platform sees of a Cluster's PodMonitor (the Prometheus operator's monitoring.coreos.com/v1). */
 /** spec.monitoring's documents resolved (operator/monitoring.ts): the queries to run and what is wrong with the rest. */

@@ -55,11 +55,14 @@ export class PostgresNotInstalledError extends Error {
   constructor(
     readonly wanted: number | undefined,
     readonly installed: number[],
+    /** Why no build could be fetched either, when one was looked for (distributions.ts). */
+    readonly notFetched?: string,
   ) {
+    const fetched = notFetched ? ` and none could be fetched (${notFetched})` : '';
     super(
       installed.length === 0
-        ? 'no PostgreSQL server binaries found on PATH or under /usr/lib/postgresql/*/bin (install e.g. the Debian package postgresql-15)'
-        : `PostgreSQL ${wanted} is not installed on this machine (installed: ${installed.join(', ')}); ` +
+        ? `no PostgreSQL server binaries found on PATH or under /usr/lib/postgresql/*/bin${fetched} (install e.g. the Debian package postgresql-15)`
+        : `PostgreSQL ${wanted} is not installed on this machine (installed: ${installed.join(', ')})${fetched}; ` +
             `install it, or set spec.imageName to a tag of an installed major, e.g. ghcr.io/cloudnative-pg/postgresql:${installed[0]}`,
     );
     this.name = 'PostgresNotInstalledError';

@@ -33,6 +33,8 @@ export interface PostgresFacts {
   /** A hot-standby-sensitive setting waits for a restart to go down: the primary must restart before its standbys. */
   pendingRestartForDecrease?: boolean;
   replicationInfo: ReplicationInfo[];
+  /** The server's exact version, "16.13" (its server_version without a distribution's suffix). */
+  serverVersion?: string;
 }
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
@@ -57,7 +59,8 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
            CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn,
            pg_last_wal_receive_lsn()::text AS received_lsn,
            pg_last_wal_replay_lsn()::text AS replay_lsn,
-           (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli`, [Object.keys(HOT_STANDBY_SETTINGS)]);
+           (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
+           current_setting('server_version') AS server_version`, [Object.keys(HOT_STANDBY_SETTINGS)]);
   const row = base.rows[0] as Record<string, unknown>;
   const isPrimary = row.in_recovery === false;
   const facts: PostgresFacts = {
@@ -69,6 +72,7 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
     receivedLsn: str(row.received_lsn),
     replayLsn: str(row.replay_lsn),
     replicationInfo: [],
+    serverVersion: /^\d+(?:\.\d+)?/.exec(String(row.server_version))?.[0],
   };
   if (isPrimary) {
     // The checkpoint's timeline lags right after promotion; the current WAL file name does not.

@@ -1,7 +1,7 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { checkUpdate, clusterMajor, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
+import { checkUpdate, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
 import { formatPath, msg, toIssue, type ValidationIssue } from '../../api/errors.js';
 import { MAX_YAML_DEPTH, nestedDeeperThan } from '../../api/yaml-bounds.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -12,6 +12,9 @@ import { fencingRefusal } from '../../operator/failover.js';
 import { clusterQueriesIssues, documentWriteIssues } from '../../operator/monitoring-admission.js';
 import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instance-metrics.js';
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
+import { obtainPostgres } from '../../postgres/distributions.js';
+import { catalogImage, wantedVersion } from '../../operator/postgres-version.js';
+import type { ResourceStore } from '../../operator/platform.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
 import type { ControlPlane } from './control-plane.js';
@@ -56,9 +59,9 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
  * Checks and defaults that need this machine: no file:// store inside CNPG_HOME (file-destinations.ts);
  * the PostgreSQL major a Cluster asks for must be installed, a Cluster naming no image is pinned to
  * the newest installed major, as CloudNativePG's defaulting webhook pins it to the operator's
- * default image, and its parameters must be ones the installed server itself accepts.
+ * default image, a version not installed is fetched (src/postgres/distributions.ts), and its parameters must be ones the installed server itself accepts.
  */
-async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | undefined, defaultImage: () => string): Promise<void> {
+async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | undefined, defaultImage: () => string, store: Pick<ResourceStore, 'get'>): Promise<void> {
   if (SYNTHESISED.has(obj.kind)) {
     throw new ApiError(422, `${obj.kind}/${obj.metadata.name}: ${obj.kind}s are created by the operator in local mode and cannot be applied`);
   }
@@ -73,10 +76,12 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
     throw new ApiError(422, `Cluster/${obj.metadata.name}: ${(e as Error).message}`);
   }
   const spec = (obj as Cluster).spec;
-  const major = clusterMajor(obj as Cluster);
+  const wanted = wantedVersion(obj as Cluster, await catalogImage(store, obj as Cluster));
   let binDir: string;
   try {
-    binDir = resolveInstallation(major).binDir;
+    // The first apply naming a build not here waits for its fetch (a 10 MB download, seconds):
+    // the server checks the Cluster's parameters, and a version nobody has is refused here.
+    binDir = wanted ? (await obtainPostgres(wanted)).binDir : resolveInstallation(undefined).binDir;
   } catch (e) {
     if (e instanceof PostgresNotInstalledError) {
       const field = (obj as Cluster).spec.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
@@ -126,7 +131,7 @@ export class LocalApi {
 
   /** What a write must pass beyond the manifest's own validation: this machine, and what is stored. */
   private async admitWrite(resource: KubeObject, existing: KubeObject | undefined, batch: readonly KubeObject[] = []): Promise<void> {
-    await admit(resource, this.d.home.root, this.describeAs, () => this.d.instances.defaultImage());
+    await admit(resource, this.d.home.root, this.describeAs, () => this.d.instances.defaultImage(), this.d.store);
     if (existing) checkUpdate(existing, resource);
     this.refuseBrokenQueries(resource, batch);
   }

@@ -19,6 +19,10 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance } from '../../operator/types.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
+import { defaultCacheDir, installedBuild } from '../../postgres/distributions.js';
+import type { WantedVersion } from '../../postgres/build-choice.js';
+import type { PostgresBuildState } from '../../operator/types.js';
+import { PostgresBuilds } from './postgres-builds.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
@@ -54,12 +58,16 @@ export interface InstanceRecord {
   peers?: PeerEndpoint[];
   role: InstanceConfig['role'];
   createdAt: string;
+  /** The build the last spec written names, and the one the running manager was started on. */
+  specVersion?: string;
+  runningVersion?: string;
 }
 
 export class LocalInstances implements InstanceRuntime {
   private readonly watcher?: InstanceEventWatcher;
   private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
   private readonly users: ClusterUsers;
+  private readonly builds = new PostgresBuilds();
 
   constructor(
     private readonly home: CnpgHome,
@@ -93,6 +101,10 @@ export class LocalInstances implements InstanceRuntime {
 
   close(): void {
     this.watcher?.close();
+  }
+
+  postgresBuild(wanted: WantedVersion): Promise<PostgresBuildState> {
+    return this.builds.state(wanted);
   }
 
   defaultMajor(): number {
@@ -210,6 +222,7 @@ export class LocalInstances implements InstanceRuntime {
           peersNow: this.peersOf(ns, cluster.metadata.name, record.name),
           role: record.role,
           managerStartedAt: record.managerStartedAt,
+          ...(record.runningVersion ? { postgresVersion: record.runningVersion } : {}),
           // Every local instance runs on this machine.
           node: hostname(),
         };
@@ -229,6 +242,14 @@ export class LocalInstances implements InstanceRuntime {
     );
   }
 
+  /** The build the controller chose (it obtained it first); a config naming none runs the installed major. */
+  private binDirOf(config: InstanceConfig): string {
+    if (config.postgresVersion === undefined) return resolveInstallation(config.major).binDir;
+    const build = installedBuild(config.postgresVersion);
+    if (!build) throw new Error(`PostgreSQL ${config.postgresVersion} is neither installed nor in the build cache ${defaultCacheDir()}/postgresql`);
+    return build.binDir;
+  }
+
   private instanceSpec(cluster: Cluster, rec: InstanceRecord, config: InstanceConfig): InstanceSpec {
     let primary: InstanceSpec['primary'];
     if (config.primaryName) {
@@ -242,8 +263,9 @@ export class LocalInstances implements InstanceRuntime {
       name: rec.name,
       serial: rec.serial,
       generation: rec.generation,
-      binDir: resolveInstallation(config.major).binDir,
+      binDir: this.binDirOf(config),
       major: config.major,
+      postgresVersion: config.postgresVersion,
       osUser: this.requireUser(cluster).name,
       pgPort: rec.pgPort,
       statusPort: rec.statusPort,
@@ -291,6 +313,7 @@ export class LocalInstances implements InstanceRuntime {
     rec.credentialsHash = given.credentialsHash;
     rec.peers = spec.peers;
     rec.role = given.config.role;
+    rec.specVersion = spec.postgresVersion;
     this.writeRecord(dir, rec);
   }
 
@@ -299,6 +322,8 @@ export class LocalInstances implements InstanceRuntime {
     const owner = this.owner(cluster);
     rec.managerPid = spawnOwnedManager(['--max-old-space-size=64', '--max-semi-space-size=1', MANAGER_MAIN, dir], paths.managerLog, dir, owner);
     rec.managerStartedAt = new Date().toISOString();
+    // A manager starts its postmaster on the binaries of the spec it reads first: the build it runs until it is stopped.
+    rec.runningVersion = rec.specVersion;
     this.writeRecord(dir, rec);
   }
 
