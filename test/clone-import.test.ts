@@ -297,3 +297,38 @@ spec:
   assert.equal(await sql(env, 'mono-1', "SELECT pg_has_role('shop_owner', 'shop_readers', 'MEMBER')", 'postgres'), 't');
   assert.equal(await sql(env, 'mono-1', "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop_owner'", 'postgres'), 't', 'the password hash came along');
 });
+
+test('initdb.import from an older major: a PostgreSQL 16 cluster (a PyPI build) imports from the 15 one', { timeout: 400_000 }, async () => {
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: newer
+spec:
+  instances: 1
+  imageName: ghcr.io/cloudnative-pg/postgresql:16.13
+  storage:
+    size: 1Gi
+  bootstrap:
+    initdb:
+      import:
+        type: microservice
+        databases: [app]
+        source:
+          externalCluster: origin
+  externalClusters:
+    - name: origin
+      connectionParameters:
+        host: 127.0.0.1
+        port: "${originPort}"
+        user: postgres
+        dbname: app
+        sslmode: require
+      password:
+        name: origin-superuser
+        key: password
+`, 360_000);
+  await waitReady(env, 'newer', 300);
+  assert.match(await sql(env, 'newer-1', 'SHOW server_version'), /^16\./);
+  assert.match(await sql(env, 'origin-1', 'SHOW server_version'), /^15\./);
+  assert.equal(await sql(env, 'newer-1', 'SELECT count(*) FROM orders'), '1000');
+});

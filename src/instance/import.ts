@@ -81,7 +81,8 @@ export async function importFromExternal(host: ImportHost, i: ImportSpec, app: {
   const psql = async <T>(query: string): Promise<T> =>
     JSON.parse(await runTool(join(spec.binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', conninfoFor('postgres'), '-c', query])) as T;
   const dump = async (database: string): Promise<string> => {
-    const dir = join(dumps, String(Buffer.from(database).toString('hex')));
+    // A database name may hold any character but NUL: hex makes it one safe folder name.
+    const dir = join(dumps, Buffer.from(database).toString('hex'));
     log('info', 'import: dumping a database of the external cluster', { source: i.source, database });
     await runTool(join(spec.binDir, 'pg_dump'), pgDumpArguments(i, conninfoFor(database), dir));
     return dir;
