@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { msg, report } from './errors.js';
 import { initdbLocationOption } from './initdb-options.js';
+import { pgDumpOwnedOption, pgRestoreOwnedOption } from './dump-options.js';
 import {
   configMapKeySelector,
   isPowerOfTwo,
@@ -24,19 +25,31 @@ const importSchema = z
   .strictObject({
     source: z.strictObject({ externalCluster: nonEmptyString }),
     type: z.enum(['microservice', 'monolith']),
-    databases: z.array(nonEmptyString).min(1),
-    roles: z.array(nonEmptyString).optional(),
+    databases: z.array(plainName).min(1),
+    roles: z.array(plainName).optional(),
     postImportApplicationSQL: z.array(z.string()).optional(),
     schemaOnly: z.boolean().optional(),
-    pgDumpExtraOptions: z.array(z.string()).optional(),
-    pgRestoreExtraOptions: z.array(z.string()).optional(),
-    pgRestorePredataOptions: z.array(z.string()).optional(),
-    pgRestoreDataOptions: z.array(z.string()).optional(),
-    pgRestorePostdataOptions: z.array(z.string()).optional(),
+    // Each one argument of pg_dump or pg_restore, passed as is (never through a shell).
+    pgDumpExtraOptions: z.array(plainName).optional(),
+    pgRestoreExtraOptions: z.array(plainName).optional(),
+    pgRestorePredataOptions: z.array(plainName).optional(),
+    pgRestoreDataOptions: z.array(plainName).optional(),
+    pgRestorePostdataOptions: z.array(plainName).optional(),
   })
   .superRefine((spec, ctx) => {
+    spec.pgDumpExtraOptions?.forEach((option, i) => {
+      const owned = pgDumpOwnedOption(option);
+      if (owned) report(ctx, ['pgDumpExtraOptions', i], msg.importOwnedOption(owned, 'pg_dump'));
+    });
+    for (const field of ['pgRestoreExtraOptions', 'pgRestorePredataOptions', 'pgRestoreDataOptions', 'pgRestorePostdataOptions'] as const) {
+      spec[field]?.forEach((option, i) => {
+        const owned = pgRestoreOwnedOption(option);
+        if (owned) report(ctx, [field, i], msg.importOwnedOption(owned, 'pg_restore'));
+      });
+    }
     if (spec.type === 'microservice') {
       if (spec.databases.length !== 1) report(ctx, ['databases'], msg.importDatabases());
+      else if (spec.databases[0] === '*') report(ctx, ['databases', 0], msg.importMonolithOnly("'*'"));
       if (spec.roles) report(ctx, ['roles'], msg.importMonolithOnly('roles'));
     } else if (spec.postImportApplicationSQL) {
       report(ctx, ['postImportApplicationSQL'], msg.importMicroserviceOnly('postImportApplicationSQL'));

@@ -228,6 +228,8 @@ export const msg = {
   importDatabases: () => 'a microservice import takes exactly one database',
   importMonolithOnly: (field: string) => `${field} is only allowed with type: monolith`,
   importMicroserviceOnly: (field: string) => `${field} is only allowed with type: microservice`,
+  importOwnedOption: (option: string, tool: string) =>
+    `${option} is not allowed: the operator decides where ${tool} connects, as whom, and where the dump is written and read`,
   ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
 

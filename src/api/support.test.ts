@@ -24,6 +24,13 @@ test('supported Cluster fields are not in the table', () => {
     'spec.certificates.serverTLSSecret',
     'spec.certificates.clientCASecret',
     'spec.certificates.serverAltDNSNames',
+    'spec.bootstrap.pg_basebackup',
+    'spec.bootstrap.initdb.import',
+    'spec.externalClusters.connectionParameters',
+    'spec.externalClusters.password',
+    'spec.externalClusters.sslCert',
+    'spec.externalClusters.sslKey',
+    'spec.externalClusters.sslRootCert',
   ];
   for (const path of supported) assert.ok(!NOT_ACTED_ON['Cluster']?.includes(path), path);
 });
@@ -33,13 +40,13 @@ test('one finding per listed path present as written', () => {
     spec: {
       instances: 3,
       storage: { size: '1Gi', storageClass: 'fast' },
-      bootstrap: { initdb: { database: 'app', import: { type: 'microservice' } } },
+      bootstrap: { recovery: { volumeSnapshots: { storage: { name: 'snap' } } } },
       backup: { retentionPolicy: '30d', volumeSnapshot: { className: 'csi' } },
     },
   };
   assert.deepEqual(
     notActedOn('Cluster', input).map((finding) => finding.path),
-    ['spec.backup.volumeSnapshot', 'spec.bootstrap.initdb.import', 'spec.storage.storageClass'],
+    ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots', 'spec.storage.storageClass'],
   );
 });
 

@@ -1,6 +1,7 @@
-// Creates the data folder of an instance that has none: initdb for a new primary, a clone from the
-// primary for a standby, an archive recovery for a primary restored from a backup. A marker file
-// records that it finished; without it, whatever an earlier attempt left is thrown away.
+// Creates the data folder of an instance that has none: initdb (then an import, if asked) for a new
+// primary, a copy of an external cluster (bootstrap.pg_basebackup), a clone from the primary for a
+// standby, an archive recovery for a primary restored from a backup. A marker file records that it
+// finished; without it, whatever an earlier attempt left is thrown away.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,12 +12,14 @@ import { designatedSource } from './designated-primary.js';
 import { withConnection, type SocketTarget } from './db.js';
 import { runInitdb } from './initdb.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
+import { cloneFromExternal } from './clone.js';
+import { importFromExternal } from './import.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import type { Postmaster } from './postmaster.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { setUpRoles } from './roles.js';
-import type { Credentials, InitdbBootstrap, InstanceSpec, RecoveryBootstrap } from './spec.js';
+import type { Credentials, InitdbBootstrap, InstanceSpec, PgBasebackupBootstrap, RecoveryBootstrap } from './spec.js';
 import type { WalRestorer } from './wal-restorer.js';
 
 /** An archive recovery under way: the base backup it restored and the restorer fetching WAL. */
@@ -62,6 +65,7 @@ export async function bootstrap(host: BootstrapHost): Promise<void> {
   if (designatedSource(spec)) await bootstrapDesignatedPrimary(host);
   else if (b.kind === 'recovery') await recover(host, b);
   else if (b.kind === 'initdb') await initialise(host, b);
+  else if (b.kind === 'pg_basebackup') await cloneExternal(host, b);
   else await joinPrimary(host);
   writeFileSync(marker(paths), new Date().toISOString() + '\n');
   log('info', 'bootstrap complete');
@@ -85,7 +89,18 @@ async function initialise(host: BootstrapHost, b: InitdbBootstrap): Promise<void
   await withConnection(socket, 'postgres', (c) => runStatements(c, b.postInitSQL));
   await withConnection(socket, b.database, (c) => runStatements(c, b.postInitApplicationSQL));
   await withConnection(socket, 'template1', (c) => runStatements(c, b.postInitTemplateSQL));
+  if (b.import) await importFromExternal({ spec, creds, root: paths.root, socket }, b.import, b);
   await withConnection(socket, 'postgres', checkpoint);
+}
+
+/** The copy finishes its own recovery from the WAL streamed with it, and comes up a primary with this cluster's roles. */
+async function cloneExternal(host: BootstrapHost, b: PgBasebackupBootstrap): Promise<void> {
+  const { spec, paths, creds } = host;
+  await cloneFromExternal(spec, creds, paths.root, paths.pgdata, b);
+  writeConfiguration(spec, paths, creds.tls);
+  await host.startPostgres();
+  await prepareNewPrimary(host, b);
+  await withConnection(host.socket, 'postgres', checkpoint);
 }
 
 async function joinPrimary(host: BootstrapHost): Promise<void> {

@@ -5,6 +5,8 @@ import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
+import type { PgBasebackupBootstrap } from './clone.js';
+import type { ImportSpec } from './import.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -26,6 +28,8 @@ export interface InitdbBootstrap {
   postInitSQL: string[];
   postInitApplicationSQL: string[];
   postInitTemplateSQL: string[];
+  /** A logical import from an external cluster once the new primary runs (bootstrap.initdb.import). */
+  import?: ImportSpec;
 }
 
 export interface JoinBootstrap {
@@ -76,7 +80,9 @@ export interface ReplicaSourceSpec {
   minApplyDelaySeconds?: number;
 }
 
-export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap;
+export type { PgBasebackupBootstrap };
+
+export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap | PgBasebackupBootstrap;
 
 export interface ManagedRoleSpec extends RoleAttributes {
   name: string;

@@ -73,6 +73,14 @@ test('no replica is created until the primary is ready', () => {
   assert.equal(plan.status.phase, PHASE.settingUpPrimary);
 });
 
+test('a primary whose bootstrap keeps failing: the status says why', () => {
+  const c = cluster(1, {}, { currentPrimary: 'pg-1' });
+  const lastError = 'pg_basebackup exited with 1: FATAL:  password authentication failed for user "streaming_replica"';
+  const plan = planCluster(c, observed([inst(1, 1, {}, { ready: false, phase: 'bootstrapping', postgresRunning: false, isPrimary: undefined, lastError })], c), 15);
+  assert.equal(plan.status.phase, PHASE.settingUpPrimary);
+  assert.match(plan.status.phaseReason ?? '', /^primary pg-1: PostgreSQL bootstrapping; last error: pg_basebackup exited with 1: FATAL: {2}password authentication failed/);
+});
+
 test('replicas are added one at a time, the primary first keeping a slot for the newcomer', () => {
   const c = cluster(3, {}, { currentPrimary: 'pg-1' });
   const plan = planCluster(c, observed([inst(1, 1)], c), 15);

@@ -20,6 +20,7 @@ import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, ru
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { planReplicaCluster } from './replica-cluster.js';
 import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
+import { externalBootstrapDescription } from './external-bootstrap.js';
 import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
 export { PHASE } from './phases.js';
@@ -46,7 +47,7 @@ export function currentPrimaryOf(status: ClusterStatus, instances: ObservedInsta
 
 function secretActions(cluster: Cluster, observed: ObservedCluster): Action[] {
   const names = secretNames(cluster.metadata.name);
-  const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery;
+  const initdb = cluster.spec.bootstrap?.initdb ?? cluster.spec.bootstrap?.recovery ?? cluster.spec.bootstrap?.pg_basebackup;
   const database = initdb?.database ?? 'app';
   const owner = initdb?.owner ?? database;
   const actions: Action[] = [
@@ -165,7 +166,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
     const serial = Number(primary.slice(name.length + 1));
     actions.push({ kind: 'createInstance', name: primary, serial, config: configFor(primary, { primary, instances: [primary], fenced }) });
-    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : 'initdb';
+    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : (externalBootstrapDescription(cluster) ?? 'initdb');
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (${how})` });
     instances.push({ name: primary, serial, running: true, role: 'primary' });
     status.currentPrimary = status.targetPrimary = primary;
@@ -359,7 +360,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (!primaryReady && recreatingPrimary) return { phase: PHASE.recreatingPrimary, reason: `Waiting for ${current} to start again on its data`, requeueAfterMs: WORKING_REQUEUE_MS };
     if (!primaryReady) {
       const phase = primaryObs?.status?.isPrimary === undefined && instances.length === 1 ? PHASE.settingUpPrimary : PHASE.waitingForInstances;
-      const reason = fenced.has(current) ? `primary ${current} is fenced` : held ? `primary ${current}: ${held.reason}` : (primaryObs?.status?.lastError ?? primaryObs?.statusError);
+      const lastError = primaryObs?.status?.lastError;
+      // A bootstrap retrying after a failure (a source it cannot reach or log in to) says why.
+      const heldReason = held && `primary ${current}: ${held.reason}${lastError ? `; last error: ${lastError}` : ''}`;
+      const reason = fenced.has(current) ? `primary ${current} is fenced` : (heldReason ?? lastError ?? primaryObs?.statusError);
       return { phase, reason, requeueAfterMs: WORKING_REQUEUE_MS };
     }
     if (instances.length < wanted) {

@@ -68,3 +68,11 @@ test('no Secrets named: nothing in the credentials, so their hash stays what it 
   const plain = fixture('Cluster', { instances: 1, storage: { size: '1Gi' }, bootstrap: { pg_basebackup: { source: 'p' } }, externalClusters: [{ name: 'p', connectionParameters: { host: 'h' } }] });
   assert.equal(await resolveExternalSecrets(storeWith({}), plain), undefined);
 });
+
+test("after the first primary exists, a bootstrap source's missing Secret no longer stops reconciling; a replica source's still does", async () => {
+  const { 'source-db-replica-user': _gone, ...rest } = secrets;
+  const bootstrapped = { ...clone, status: { currentPrimary: 'pg-1' } } as typeof clone;
+  assert.deepEqual(await resolveExternalSecrets(storeWith(rest), bootstrapped), { 'source-db': { sslCert: 'CERT', sslKey: 'KEY', sslRootCert: 'CA' } });
+  const replica = fixture('Cluster', { instances: 1, storage: { size: '1Gi' }, replica: { enabled: true, source: 'source-db' }, externalClusters: external });
+  await assert.rejects(resolveExternalSecrets(storeWith(rest), { ...replica, status: { currentPrimary: 'pg-1' } } as typeof replica), /spec\.externalClusters\[0\]\.password: secret source-db-replica-user does not exist/);
+});

@@ -3,6 +3,7 @@
 // the instance's config, the Secrets' values in its credentials (instance/external-connection.ts
 // joins them again).
 import type { Cluster } from '../api/index.js';
+import type { StoredCluster } from '../api/cluster-status.js';
 import type { ExternalConnection, ExternalSecrets, ExternalSource } from '../instance/external-connection.js';
 import type { ResourceStore } from './platform.js';
 import { readSecretValues } from './credentials-read.js';
@@ -45,14 +46,25 @@ async function secretValue(store: ResourceStore, namespace: string, ref: KeyRef 
 
 const SECRET_FIELDS = ['password', 'sslCert', 'sslKey', 'sslRootCert'] as const;
 
+/**
+ * Whether the Cluster still needs this source's Secrets: a replica cluster always does; a bootstrap
+ * source only until the first primary exists (status.currentPrimary recorded), so that a source
+ * Secret deleted after the copy does not stop the cluster from being reconciled.
+ */
+function secretsRequired(cluster: Cluster, name: string): boolean {
+  return cluster.spec.replica?.source === name || (cluster as StoredCluster).status?.currentPrimary === undefined;
+}
+
 /** The secrets half, for Credentials.externalSources: undefined when no connected entry names a Secret. */
 export async function resolveExternalSecrets(store: ResourceStore, cluster: Cluster): Promise<Record<string, ExternalSecrets> | undefined> {
   const namespace = cluster.metadata.namespace ?? 'default';
   const resolved: Record<string, ExternalSecrets> = {};
   for (const { entry, index } of connectedEntries(cluster)) {
     const secrets: ExternalSecrets = {};
+    const required = secretsRequired(cluster, entry.name);
     for (const field of SECRET_FIELDS) {
-      const value = await secretValue(store, namespace, entry[field], `spec.externalClusters[${index}].${field}`);
+      const ref = entry[field];
+      const value = await secretValue(store, namespace, ref && !required ? { ...ref, optional: true } : ref, `spec.externalClusters[${index}].${field}`);
       if (value !== undefined) secrets[field] = value;
     }
     if (Object.keys(secrets).length > 0) resolved[entry.name] = secrets;

@@ -11,6 +11,7 @@ import { PHASE } from './phases.js';
 import { replicaClusterConfig } from './replica-cluster.js';
 import { archiveStore } from './stores.js';
 import { externalSources } from './external-clusters.js';
+import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
 import { instanceTimings } from './timings.js';
@@ -38,6 +39,8 @@ export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
     postInitSQL: i?.postInitSQL ?? [],
     postInitApplicationSQL: i?.postInitApplicationSQL ?? [],
     postInitTemplateSQL: i?.postInitTemplateSQL ?? [],
+    // Left out when none, so an instance's handout for a Cluster without an import stays what it was.
+    ...(i?.import ? { import: importSpec(cluster) } : {}),
   };
 }
 
@@ -83,7 +86,7 @@ export function desiredInstanceConfig(
 ): InstanceConfig {
   const isPrimary = name === topology.primary;
   const others = topology.instances.filter((n) => n !== name);
-  const bootstrap = recovery ?? initdbBootstrap(cluster);
+  const bootstrap = recovery ?? pgBasebackupBootstrap(cluster) ?? initdbBootstrap(cluster);
   const slots = cluster.spec.replicationSlots?.highAvailability;
   const slotsEnabled = slots?.enabled ?? true;
   const prefix = slots?.slotPrefix ?? '_cnpg_';
