@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `kubectl cnpg …`: the plugin's commands against the Kubernetes cluster of the current kubeconfig
 // context. kubectl finds this program on PATH by its name and passes the arguments through.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { KubeObject } from '../api/meta.js';
 import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
@@ -16,7 +16,7 @@ import { certificateCommand } from './commands/certificate.js';
 import { pgbenchJob, requireDash } from './commands/pgbench.js';
 import { reportCluster } from './commands/report.js';
 import { kubeReportSource } from './kube/report-source.js';
-import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
+import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
 import { stringify } from 'yaml';
 import { parseDuration } from './commands/mutate.js';
 
@@ -139,18 +139,7 @@ program
     process.stdout.write(o.dryRun ? stringify(job) : await conn.create(job));
   });
 
-const install = program.command('install').description('installation-related commands');
-install
-  .command('generate')
-  .description('print the operator\'s release manifest for Kubernetes, with these options applied')
-  .addOption(new Option(`${RELEASE_FLAG} <version>`, 'the release to print (MAJOR.MINOR.PATCH); given as --version').default(VERSION).hideHelp())
-  .addHelpText('after', `\n  --version <version>  the release to print (MAJOR.MINOR.PATCH, default ${VERSION})`)
-  .option('--watch-namespace <namespaces>', 'only watch these namespaces (comma-separated; default: all)')
-  .option('--replicas <n>', 'operator replicas (0 keeps the manifest\'s, normally 1)')
-  .option('--image <image>', 'the PostgreSQL (operand) image Clusters naming none run')
-  .option('--log-field-level <field>', 'JSON log field for the severity', 'level')
-  .option('--log-field-timestamp <field>', 'JSON log field for the timestamp', 'ts')
-  .option('--control-plane', 'tolerate and require nodes with node-role.kubernetes.io/control-plane')
+installGenerateCommand(program, VERSION)
   .action((o) => void process.stdout.write(installGenerate({ ...o, namespace: program.opts<KubeOptions>().namespace })));
 
 program

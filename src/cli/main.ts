@@ -20,7 +20,7 @@ import { destroy } from './commands/destroy.js';
 import { daemonReportSource, reportCluster } from './commands/report.js';
 import { certificateCommand, type CertificateAccess } from './commands/certificate.js';
 import { localPgbench, requireDash } from './commands/pgbench.js';
-import { installGenerate, installVersionFlag, RELEASE_FLAG } from './commands/install-generate.js';
+import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
 import { parseDuration } from './commands/mutate.js';
 import { hibernate } from './commands/hibernate.js';
 import { daemonMaintenanceAccess, maintenance } from './commands/maintenance.js';
@@ -318,19 +318,8 @@ program
     exitCode = await localPgbench(await connect(), o.namespace ?? 'default', cluster, args, { ...o, nodeSelector: [] });
   });
 
-const install = program.command('install').description('installation-related commands');
-install
-  .command('generate')
-  .description('print the operator\'s release manifest for Kubernetes, with these options applied')
-  .addOption(new Option(`${RELEASE_FLAG} <version>`, 'the release to print (MAJOR.MINOR.PATCH); given as --version').default(VERSION).hideHelp())
-  .addHelpText('after', `\n  --version <version>  the release to print (MAJOR.MINOR.PATCH, default ${VERSION})`)
-  .option('--watch-namespace <namespaces>', 'only watch these namespaces (comma-separated; default: all)')
-  .option('--replicas <n>', 'operator replicas (0 keeps the manifest\'s, normally 1)')
-  .option('--image <image>', 'the PostgreSQL (operand) image Clusters naming none run')
-  .option('--log-field-level <field>', 'JSON log field for the severity', 'level')
-  .option('--log-field-timestamp <field>', 'JSON log field for the timestamp', 'ts')
+installGenerateCommand(program, VERSION)
   .addOption(ns())
-  .option('--control-plane', 'tolerate and require nodes with node-role.kubernetes.io/control-plane')
   .action((o) => void process.stdout.write(installGenerate({ ...o, namespace: program.opts<{ namespace?: string }>().namespace ?? o.namespace })));
 
 const operator = program.command('operator').description('run the local control plane in the foreground (stop | status)');

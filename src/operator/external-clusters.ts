@@ -6,7 +6,7 @@ import type { Cluster } from '../api/index.js';
 import type { StoredCluster } from '../api/cluster-status.js';
 import type { ExternalConnection, ExternalSecrets, ExternalSource } from '../instance/external-connection.js';
 import type { ResourceStore } from './platform.js';
-import { readSecretValues } from './credentials-read.js';
+import { readSecretKey } from './credentials-read.js';
 
 export type { ExternalConnection, ExternalSecrets, ExternalSource };
 
@@ -32,17 +32,7 @@ export function externalSources(cluster: Cluster): ExternalSource[] {
   return connectedEntries(cluster).map(({ entry }) => ({ name: entry.name, params: { ...entry.connectionParameters } }));
 }
 
-type KeyRef = { name: string; key: string; optional?: boolean | undefined };
 
-async function secretValue(store: ResourceStore, namespace: string, ref: KeyRef | undefined, field: string): Promise<string | undefined> {
-  if (!ref) return undefined;
-  const values = await readSecretValues(store, namespace, ref.name);
-  const value = values?.[ref.key];
-  if (value === undefined && !ref.optional) {
-    throw new Error(`${field}: secret ${ref.name} ${values ? `has no key "${ref.key}"` : 'does not exist'}`);
-  }
-  return value;
-}
 
 const SECRET_FIELDS = ['password', 'sslCert', 'sslKey', 'sslRootCert'] as const;
 
@@ -64,7 +54,7 @@ export async function resolveExternalSecrets(store: ResourceStore, cluster: Clus
     const required = secretsRequired(cluster, entry.name);
     for (const field of SECRET_FIELDS) {
       const ref = entry[field];
-      const value = await secretValue(store, namespace, ref && !required ? { ...ref, optional: true } : ref, `spec.externalClusters[${index}].${field}`);
+      const value = await readSecretKey(store, namespace, ref && !required ? { ...ref, optional: true } : ref, `spec.externalClusters[${index}].${field}`);
       if (value !== undefined) secrets[field] = value;
     }
     if (Object.keys(secrets).length > 0) resolved[entry.name] = secrets;

@@ -2,6 +2,7 @@
 // plugin's options applied: -n (only when given) moves the operator and everything naming its
 // namespace, --watch-namespace, --replicas, --image (the default PostgreSQL image),
 // --log-field-level/--log-field-timestamp and --control-plane.
+import { Option, type Command } from 'commander';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -136,3 +137,21 @@ export function installGenerate(o: GenerateOptions): string {
   checkOptions(o);
   return generateInstallManifest(readFileSync(releaseFile(o.releaseVersion), 'utf8'), o);
 }
+
+/** `install generate` with the reference plugin's options, for both CLIs; each adds its namespace option and action. */
+export function installGenerateCommand(program: Command, version: string): Command {
+  return program
+    .command('install')
+    .description('installation-related commands')
+    .command('generate')
+    .description("print the operator's release manifest for Kubernetes, with these options applied")
+    .addOption(new Option(`${RELEASE_FLAG} <version>`, 'the release to print (MAJOR.MINOR.PATCH); given as --version').default(version).hideHelp())
+    .addHelpText('after', `\n  --version <version>  the release to print (MAJOR.MINOR.PATCH, default ${version})`)
+    .option('--watch-namespace <namespaces>', 'only watch these namespaces (comma-separated; default: all)')
+    .option('--replicas <n>', "operator replicas (0 keeps the manifest's, normally 1)")
+    .option('--image <image>', 'the PostgreSQL (operand) image Clusters naming none run')
+    .option('--log-field-level <field>', 'JSON log field for the severity', 'level')
+    .option('--log-field-timestamp <field>', 'JSON log field for the timestamp', 'ts')
+    .option('--control-plane', 'tolerate and require nodes with node-role.kubernetes.io/control-plane');
+}
+
