@@ -7,40 +7,21 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpoint, ensureDatabase, isInRecovery, runStatements } from '../postgres/queries.js';
 import { writeConfiguration, writeInstanceConfiguration } from './configure.js';
+import type { BootstrapHost } from './bootstrap-host.js';
 import { bootstrapDesignatedPrimary } from './designated-bootstrap.js';
 import { designatedSource } from './designated-primary.js';
-import { withConnection, type SocketTarget } from './db.js';
+import { withConnection } from './db.js';
 import { runInitdb } from './initdb.js';
 import { cloneFromPrimary, writeReplicationPassfile } from './join.js';
 import { cloneFromExternal } from './clone.js';
 import { importFromExternal } from './import.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
-import type { Postmaster } from './postmaster.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { setUpRoles } from './roles.js';
-import type { Credentials, InitdbBootstrap, InstanceSpec, PgBasebackupBootstrap, RecoveryBootstrap } from './spec.js';
-import type { WalRestorer } from './wal-restorer.js';
+import type { InitdbBootstrap, PgBasebackupBootstrap, RecoveryBootstrap } from './spec.js';
 
-/** An archive recovery under way: the base backup it restored and the restorer fetching WAL. */
-export interface RecoveryProgress {
-  backupId: string;
-  restorer: Pick<WalRestorer, 'restored' | 'lastError'>;
-}
-
-/** What a bootstrap needs of the manager running it. */
-export interface BootstrapHost {
-  readonly spec: InstanceSpec;
-  readonly creds: Credentials;
-  readonly paths: InstancePaths;
-  readonly postmaster: Postmaster;
-  readonly socket: SocketTarget;
-  /** Starts the postmaster without waiting for it to accept connections. */
-  launchPostgres(): void;
-  /** Starts the postmaster and waits until it accepts connections. */
-  startPostgres(): Promise<void>;
-  showRecovery(progress: RecoveryProgress | undefined): void;
-}
+export type { BootstrapHost, RecoveryProgress } from './bootstrap-host.js';
 
 const marker = (paths: InstancePaths) => join(paths.root, 'bootstrapped');
 

@@ -6,15 +6,7 @@ import { join } from 'node:path';
 import { externalConnection, writeExternalConnection } from './external-connection.js';
 import { log } from './log.js';
 import { runTool } from './run.js';
-import type { Credentials, InstanceSpec } from './spec.js';
-
-export interface PgBasebackupBootstrap {
-  kind: 'pg_basebackup';
-  /** The externalClusters entry to clone (InstanceSpec.externalSources carries how to reach it). */
-  source: string;
-  database: string;
-  owner: string;
-}
+import type { Credentials, InstanceSpec, PgBasebackupBootstrap } from './spec.js';
 
 /**
  * pg_basebackup's arguments: WAL streamed alongside so the copy is consistent on its own, a fast

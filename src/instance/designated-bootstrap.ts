@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BootstrapHost } from './bootstrap.js';
+import type { BootstrapHost } from './bootstrap-host.js';
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections } from './db.js';
 import { designatedSource, readSourceConninfo, writeSourceConnection } from './designated-primary.js';

@@ -9,23 +9,10 @@ import { withConnection, type SocketTarget } from './db.js';
 import { externalConnection, writeExternalConnection } from './external-connection.js';
 import { log } from './log.js';
 import { runTool } from './run.js';
-import type { Credentials, InstanceSpec } from './spec.js';
-import { importedRoleStatements, ROLES_QUERY, MEMBERSHIPS_QUERY, type SourceMembership, type SourceRole } from './import-roles.js';
+import type { Credentials, ImportSpec, InstanceSpec } from './spec.js';
 
-export interface ImportSpec {
-  /** The externalClusters entry to dump from (InstanceSpec.externalSources carries how to reach it). */
-  source: string;
-  type: 'microservice' | 'monolith';
-  databases: string[];
-  roles: string[];
-  postImportApplicationSQL: string[];
-  schemaOnly: boolean;
-  pgDumpExtraOptions: string[];
-  pgRestoreExtraOptions: string[];
-  pgRestorePredataOptions: string[];
-  pgRestoreDataOptions: string[];
-  pgRestorePostdataOptions: string[];
-}
+export type { ImportSpec };
+import { importedRoleStatements, ROLES_QUERY, MEMBERSHIPS_QUERY, type SourceMembership, type SourceRole } from './import-roles.js';
 
 export type Section = 'pre-data' | 'data' | 'post-data';
 

@@ -5,8 +5,6 @@ import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
-import type { PgBasebackupBootstrap } from './clone.js';
-import type { ImportSpec } from './import.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -80,7 +78,28 @@ export interface ReplicaSourceSpec {
   minApplyDelaySeconds?: number;
 }
 
-export type { PgBasebackupBootstrap };
+export interface PgBasebackupBootstrap {
+  kind: 'pg_basebackup';
+  /** The externalClusters entry to clone (InstanceSpec.externalSources carries how to reach it). */
+  source: string;
+  database: string;
+  owner: string;
+}
+
+export interface ImportSpec {
+  /** The externalClusters entry to dump from (InstanceSpec.externalSources carries how to reach it). */
+  source: string;
+  type: 'microservice' | 'monolith';
+  databases: string[];
+  roles: string[];
+  postImportApplicationSQL: string[];
+  schemaOnly: boolean;
+  pgDumpExtraOptions: string[];
+  pgRestoreExtraOptions: string[];
+  pgRestorePredataOptions: string[];
+  pgRestoreDataOptions: string[];
+  pgRestorePostdataOptions: string[];
+}
 
 export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap | PgBasebackupBootstrap;
 
