@@ -35,12 +35,13 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
  * the manager is PID 1, and the kernel drops a signal PID 1 has no handler for, so a Pod deleted
  * while its manager still waits for its spec would wait out its whole grace period (stopDelay).
  */
-let stopGracefully: (() => void) | undefined;
-const onSignal = () => (stopGracefully ? stopGracefully() : process.exit(0));
+let stopGracefully: ((fast: boolean) => void) | undefined;
+const onSignal = (fast: boolean) => (stopGracefully ? stopGracefully(fast) : process.exit(0));
 
 async function main(): Promise<void> {
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // As PostgreSQL's own: SIGTERM a smart shutdown first (smartShutdownTimeout), SIGINT fast at once.
+  process.on('SIGTERM', () => onSignal(false));
+  process.on('SIGINT', () => onSignal(true));
   keepAllocatorEnvFromChildren();
   const pod = process.argv[2] === '--pod' ? await podRoot() : undefined;
   const root = pod?.root ?? process.argv[2];
@@ -55,14 +56,14 @@ async function main(): Promise<void> {
   const overrides: Partial<InstanceSpec> = pod ? { binDir: binDirInImage(spec), ...(pod.listenAddress ? { listenAddress: pod.listenAddress } : {}) } : {};
   const manager = new InstanceManager(paths, overrides);
   let stopping = false;
-  const stop = async () => {
+  const stop = async (fast = false) => {
     if (stopping) return;
     stopping = true;
-    log('info', 'shutting down');
+    log('info', 'shutting down', { fast });
     clearInterval(followMetricsPort);
     // The exporter's connections are sessions too: a smart shutdown would wait for them.
     await metrics.close();
-    await manager.shutdown();
+    await manager.shutdown(fast);
     server.close();
     process.exit(0);
   };
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   await metrics.follow(spec.metricsPort);
   const followMetricsPort = setInterval(() => void metrics.follow(manager.spec.metricsPort), METRICS_PORT_CHECK_MS);
   writeFileSync(paths.managerState, JSON.stringify({ pid: process.pid, statusPort: spec.statusPort }) + '\n', { mode: 0o600 });
-  stopGracefully = () => void stop();
+  stopGracefully = (fast) => void stop(fast);
   log('info', 'instance manager started', { instance: spec.name, statusPort: spec.statusPort, metricsPort: spec.metricsPort, binDir: manager.spec.binDir });
   manager.start();
 }

@@ -462,12 +462,13 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     );
   }
 
-  shutdown(): Promise<void> {
-    this.shuttingDown ??= this.stopEverything();
+  /** `fast`: no smart shutdown first (the instance is removed with its data: no session is worth waiting for). */
+  shutdown(fast = false): Promise<void> {
+    this.shuttingDown ??= this.stopEverything(fast);
     return this.shuttingDown;
   }
 
-  private async stopEverything(): Promise<void> {
+  private async stopEverything(fast: boolean): Promise<void> {
     this.hold('shutting-down');
     clearInterval(this.periodic);
     this.isolationWatch.stop();
@@ -477,7 +478,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.sourceWal.stop();
     // A checkpoint first keeps the shutdown checkpoint, which every step below waits for, short.
     if (this.postmaster.running) await withConnection(this.socket, 'postgres', checkpoint).catch(() => undefined);
-    await this.postmaster.stopInSteps(shutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
+    const timings = this.spec.timings ?? DEFAULT_TIMINGS;
+    await this.postmaster.stopInSteps(shutdownSteps(fast ? { ...timings, smartShutdownTimeout: 0 } : timings));
     this.postmaster.dispose();
   }
 }

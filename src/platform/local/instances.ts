@@ -458,12 +458,17 @@ export class LocalInstances implements InstanceRuntime {
     }
   }
 
-  async stop(cluster: Cluster, name: string): Promise<void> {
+  stop(cluster: Cluster, name: string): Promise<void> {
+    return this.stopWith(cluster, name, 'SIGTERM');
+  }
+
+  /** SIGTERM: smart shutdown first, as a deleted Pod's; SIGINT: fast at once (see instance/main.ts). */
+  private async stopWith(cluster: Cluster, name: string, signal: 'SIGTERM' | 'SIGINT'): Promise<void> {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
     if (!rec) return;
     if (rec.managerPid && this.managerRunning(rec)) {
-      process.kill(rec.managerPid, 'SIGTERM');
+      process.kill(rec.managerPid, signal);
       // stopDelay is the grace period, as a Pod's: the manager's own immediate shutdown comes at
       // its end, so the kill waits a moment longer for it.
       const deadline = Date.now() + ((cluster.spec.stopDelay ?? 1800) + STOP_KILL_MARGIN_S) * 1000;
@@ -476,7 +481,9 @@ export class LocalInstances implements InstanceRuntime {
   async remove(cluster: Cluster, name: string): Promise<void> {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
-    await this.stop(cluster, name);
+    // Its data goes with it (scale-down, a Cluster deleted, destroy): no session is worth waiting for,
+    // and a pooler's server connections would hold a smart shutdown for smartShutdownTimeout.
+    await this.stopWith(cluster, name, 'SIGINT');
     if (rec) await rm(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
     // A data folder can be large: removed off the event loop.
     await rm(dir, { recursive: true, force: true });
