@@ -197,12 +197,16 @@ async function managerAnswer(stateFile: string): Promise<string> {
   } catch (e) {
     return `(no ${stateFile}: ${(e as Error).message})`;
   }
+  // A port that another home's daemon forwards in the kernel (nftables DNAT) is refused however it is listened on.
+  const nft = spawnSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
+  const forwarded = (nft.stdout ?? '').split('\n').filter((l) => new RegExp(`\\b${port}\\b`).test(l));
   const started = Date.now();
+  const rules = `nftables lines naming port ${port}: ${forwarded.length ? forwarded.map((l) => l.trim()).join(' | ') : 'none'}`;
   try {
     const res = await fetch(`http://127.0.0.1:${port}/pg/status`, { signal: AbortSignal.timeout(2000) });
-    return `${res.status} after ${Date.now() - started} ms: ${(await res.text()).slice(0, 1500)}`;
+    return `${res.status} after ${Date.now() - started} ms: ${(await res.text()).slice(0, 1500)}\n${rules}`;
   } catch (e) {
-    return `no answer after ${Date.now() - started} ms: ${(e as Error).message}`;
+    return `no answer after ${Date.now() - started} ms: ${(e as Error).message} (${String((e as Error).cause ?? '')})\n${rules}`;
   }
 }
 

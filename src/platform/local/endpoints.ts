@@ -15,7 +15,7 @@ import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
 import type { LocalInstances } from './instances.js';
 import { describeForwarding, type ForwardingChoice } from './kernel-forwarding.js';
-import { freePort } from './ports.js';
+import { freeEndpointPort } from './ports.js';
 import type { Backend, Routes } from './proxy.js';
 
 const PROXY_MAIN = fileURLToPath(new URL('./proxy-main.js', import.meta.url));
@@ -51,7 +51,7 @@ export class LocalEndpoints implements EndpointRuntime {
     if (known) return known;
     await mkdir(this.dir(cluster), { recursive: true, mode: 0o711 });
     const addresses = {} as EndpointAddresses;
-    for (const role of ROLES) addresses[role] = { host: '127.0.0.1', port: await freePort() };
+    for (const role of ROLES) addresses[role] = { host: '127.0.0.1', port: await freeEndpointPort() };
     await writeFileAtomically(file, JSON.stringify(addresses, null, 2) + '\n', { mode: 0o644 });
     return addresses;
   }
