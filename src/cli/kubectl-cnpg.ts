@@ -9,7 +9,7 @@ import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { fencing, promote, reload, restart } from './commands/ha.js';
 import { poolerPause } from './commands/pooler.js';
 import { hibernate } from './commands/hibernate.js';
-import { maintenance } from './commands/maintenance.js';
+import { maintenance, maintenanceCommand } from './commands/maintenance.js';
 import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
 import { destroy } from './commands/destroy.js';
 import { certificateCommand } from './commands/certificate.js';
@@ -159,14 +159,7 @@ program
   .argument('<cluster>')
   .action(async (mode: string, cluster: string) => void process.stdout.write(await hibernate(connection().conn, mode, cluster)));
 
-program
-  .command('maintenance')
-  .description('maintenance set|unset [CLUSTER]: set or clear spec.nodeMaintenanceWindow.inProgress on CLUSTER, every Cluster of the namespace, or of all (-A)')
-  .argument('<mode>', 'set or unset')
-  .argument('[cluster]')
-  .option('-A, --all-namespaces', 'every Cluster of every namespace')
-  .option('--reusePVC', 'set nodeMaintenanceWindow.reusePVC to true (default false, as the reference plugin)')
-  .option('-y, --yes', 'ask for confirmation before proceeding (the reference plugin\'s meaning of this flag)')
+maintenanceCommand(program)
   .action(async (mode: string, cluster: string | undefined, o) => void process.stdout.write(await maintenance(connection().conn, mode, cluster, o)));
 
 program.command('version').action(() => {

@@ -23,7 +23,7 @@ import { localPgbench, requireDash } from './commands/pgbench.js';
 import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
 import { parseDuration } from './commands/mutate.js';
 import { hibernate } from './commands/hibernate.js';
-import { daemonMaintenanceAccess, maintenance } from './commands/maintenance.js';
+import { daemonMaintenanceAccess, maintenance, maintenanceCommand } from './commands/maintenance.js';
 
 const VERSION = '0.1.0';
 const ns = () => new Option('-n, --namespace <namespace>', 'namespace of the objects');
@@ -240,14 +240,7 @@ program
   .addOption(ns())
   .action(async (mode: string, cluster: string, o) => void process.stdout.write(await hibernate(daemonAccess(await connect(), o.namespace), mode, cluster)));
 
-program
-  .command('maintenance')
-  .description('maintenance set|unset [CLUSTER]: set or clear spec.nodeMaintenanceWindow.inProgress on CLUSTER, every Cluster of the namespace, or of all (-A)')
-  .argument('<mode>', 'set or unset')
-  .argument('[cluster]')
-  .option('-A, --all-namespaces', 'every Cluster of every namespace')
-  .option('--reusePVC', 'set nodeMaintenanceWindow.reusePVC to true (default false, as the reference plugin)')
-  .option('-y, --yes', 'ask for confirmation before proceeding (the reference plugin\'s meaning of this flag)')
+maintenanceCommand(program)
   .addOption(ns())
   .action(async (mode: string, cluster: string | undefined, o) => void process.stdout.write(await maintenance(daemonMaintenanceAccess(await connect(), o.namespace), mode, cluster, o)));
 

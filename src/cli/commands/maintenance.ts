@@ -2,6 +2,7 @@
 // plugin has it: sets spec.nodeMaintenanceWindow {inProgress, reusePVC} on one Cluster, on every
 // Cluster of the namespace (no CLUSTER), or of all namespaces (-A). It prints the table of old and
 // new values first; -y/--yes, as in the reference, asks for confirmation before writing.
+import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { CliError, type DaemonClient } from '../client.js';
@@ -91,3 +92,16 @@ export async function maintenance(access: MaintenanceAccess, mode: string, clust
   }
   return '';
 }
+
+/** `maintenance set|unset [CLUSTER]` with the reference plugin's flags, for both CLIs; each adds its namespace option and action. */
+export function maintenanceCommand(program: Command): Command {
+  return program
+    .command('maintenance')
+    .description('maintenance set|unset [CLUSTER]: set or clear spec.nodeMaintenanceWindow.inProgress on CLUSTER, every Cluster of the namespace, or of all (-A)')
+    .argument('<mode>', 'set or unset')
+    .argument('[cluster]')
+    .option('-A, --all-namespaces', 'every Cluster of every namespace')
+    .option('--reusePVC', 'set nodeMaintenanceWindow.reusePVC to true (default false, as the reference plugin)')
+    .option('-y, --yes', "ask for confirmation before proceeding (the reference plugin's meaning of this flag)");
+}
+
