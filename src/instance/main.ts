@@ -3,6 +3,7 @@
 // `node main.js --pod` in a Kubernetes Pod, where the folder, the spec and the address come from
 // the environment the Pod template sets (see platform/kubernetes/specs.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { keepAllocatorEnvFromChildren } from './allocator-env.js';
 import { log } from './log.js';
 import { InstanceManager } from './manager.js';
@@ -16,6 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How soon a metrics port given by a new spec is listened on. */
 const METRICS_PORT_CHECK_MS = 2000;
+/** How long replies in flight (an isolate answered as PostgreSQL stops) may take to leave before the manager exits. */
+const REPLY_DRAIN_MS = 2000;
 
 /** In a Pod the spec comes from the operator's Secret, mounted read-only (see pod-spec.ts). */
 async function podRoot(): Promise<{ root: string; listenAddress?: string; socketDir?: string }> {
@@ -37,6 +40,13 @@ async function podRoot(): Promise<{ root: string; listenAddress?: string; socket
  */
 let stopGracefully: ((fast: boolean) => void) | undefined;
 const onSignal = (fast: boolean) => (stopGracefully ? stopGracefully(fast) : process.exit(0));
+
+/** Stops taking connections and lets open replies finish, for at most `ms` (event streams never do). */
+async function drain(server: Server, ms: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([closed, sleep(ms)]);
+}
 
 async function main(): Promise<void> {
   // As PostgreSQL's own: SIGTERM a smart shutdown first (smartShutdownTimeout), SIGINT fast at once.
@@ -64,7 +74,10 @@ async function main(): Promise<void> {
     // The exporter's connections are sessions too: a smart shutdown would wait for them.
     await metrics.close();
     await manager.shutdown(fast);
-    server.close();
+    // The operator's isolate of a primary in its smart shutdown resolves with this same stop: its
+    // reply must leave before the exit, or the operator takes the primary for unreachable and
+    // waits out the isolation window before it promotes.
+    await drain(server, REPLY_DRAIN_MS);
     process.exit(0);
   };
   const listenAddress = pod?.listenAddress ?? '127.0.0.1';

@@ -116,6 +116,15 @@ export class StandaloneInstance {
     });
   }
 
+  /** Signals the manager process, as a kubelet or the local platform does. */
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
+  }
+
+  get token(): string {
+    return TOKEN;
+  }
+
   get metricsUrl(): string {
     return `http://127.0.0.1:${this.spec.metricsPort}/metrics`;
   }

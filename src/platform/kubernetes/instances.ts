@@ -326,8 +326,12 @@ export class KubeInstances implements InstanceRuntime {
     try {
       await (await this.manager(cluster, name)).call('isolate');
       return;
-    } catch {
+    } catch (e) {
       await this.core.deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
+      // The manager is PID 1 of its container: a Pod that refuses its port has no manager, so no
+      // PostgreSQL either (a deleted primary that finished its shutdown). Anything else may be a
+      // manager still running: it has isolated itself once this has passed.
+      if (statusErrorOf(e).statusErrorKind === 'refused') return;
       await sleep(ISOLATION_TIMEOUT_MS + ISOLATION_CHECK_MS + ISOLATION_STOP_MS + ISOLATION_MARGIN_MS);
     }
   }
