@@ -12,9 +12,10 @@ import { manifest } from './support/manifests.js';
 
 const env = new TestEnv();
 const SMART_SHUTDOWN_S = 4;
+const STOP_DELAY_S = 300;
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { spec: { instances: 2, smartShutdownTimeout: SMART_SHUTDOWN_S, stopDelay: 60 } }));
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { spec: { instances: 2, smartShutdownTimeout: SMART_SHUTDOWN_S, stopDelay: STOP_DELAY_S } }));
   await env.ok(['wait', '--for=condition=Ready', 'cluster/pg', '--timeout=180s'], undefined, 200_000);
 });
 
@@ -45,7 +46,8 @@ test('hibernate on stops every instance keeping data and primary; off resumes wi
     1000,
   );
   assert.ok(stoppedAfter >= SMART_SHUTDOWN_S, `the smart shutdown waited ${SMART_SHUTDOWN_S}s for the open session (all stopped after ${stoppedAfter}s)`);
-  assert.ok(stoppedAfter < 40, `then a fast shutdown ended it, well before stopDelay (all stopped after ${stoppedAfter}s)`);
+  // Only the kill at stopDelay could end it later; how much sooner is the machine's business.
+  assert.ok(stoppedAfter < STOP_DELAY_S, `then a fast shutdown ended it, before stopDelay (all stopped after ${stoppedAfter}s)`);
   assert.match(await ended, /terminating connection|Connection terminated/);
   assert.equal(hibernated?.currentPrimary, 'pg-1');
   assert.match(await env.ok(['get', 'events']), /Hibernating\s.*Stopping pg-1 for hibernation/);

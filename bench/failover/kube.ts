@@ -2,6 +2,8 @@
 // images): the operator installed with the Helm chart, the same 3-instance Cluster as the local
 // system, the writer on the X-rw Service (reached through a tunnel into the node's network
 // namespace), failures injected and health read with kubectl and `kubectl cnpg`, as a user would.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LABELS } from '../../src/api/names.js';
 import { startRealNode, type RealNode } from '../../test/support/real-node.js';
 import {
@@ -9,6 +11,8 @@ import {
   cnpg,
   helmInstallOperator,
   nodeTools,
+  OPERATOR_DEPLOYMENT,
+  OPERATOR_NAMESPACE,
   readCluster,
   rwConnection,
   statusReport,
@@ -111,7 +115,18 @@ export class KubeSystem implements System<Victim> {
 
   private async teardown(): Promise<void> {
     await this.rw?.tunnel.close();
+    // What a figure needs explaining with: the operator's and the instances' own timelines.
+    const keep = process.env['BENCH_LOGS_DIR'];
+    if (keep && this.node) await keepLogs(this.node, keep).catch((e: Error) => console.error(`could not keep the node's logs: ${e.message}`));
     await this.node?.stop();
     this.tools?.close();
   }
+}
+
+async function keepLogs(node: RealNode, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const logs = async (args: string[]) => (await node.run('kubectl', ['logs', '--timestamps', '--tail=-1', ...args], { timeoutMs: 60_000 })).stdout;
+  writeFileSync(join(dir, 'operator.log'), await logs(['-n', OPERATOR_NAMESPACE, `deployment/${OPERATOR_DEPLOYMENT}`]));
+  for (const pod of await clusterPods(node, NAME)) writeFileSync(join(dir, `${pod.metadata.name}.log`), await logs([pod.metadata.name, '-c', 'postgres']));
+  console.error(`logs kept in ${dir}`);
 }

@@ -211,6 +211,20 @@ test('the pending failover promotes the most advanced standby once no WAL receiv
   assert.deepEqual(route?.kind === 'routeEndpoints' && route.rw, ['pg-3'], 'writes go to the new primary once promoted');
 });
 
+test('the promotion step also points the other standbys at the new primary, so a synchronous commit need not wait a reconcile', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pending' });
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated' });
+  const plan = planCluster(c, observed([isolated, inst(2, 1, {}, { receivedLsn: '0/8' }), inst(3, 1, {}, { receivedLsn: '0/9' })], c), 15);
+  const kindsInOrder = actionKinds(plan.actions).filter((k) => k.startsWith('promoteInstance') || k.startsWith('configureInstance'));
+  assert.deepEqual(kindsInOrder, ['promoteInstance:pg-3', 'configureInstance:pg-2'], 'promoted first, then the standby told, never the isolated old primary');
+  const conf = plan.actions.find((x) => x.kind === 'configureInstance');
+  assert.ok(conf?.kind === 'configureInstance' && conf.config.role === 'replica' && conf.config.primaryName === 'pg-3');
+  // The next reconcile finds pg-2 configured as the steady state wants it: no second push.
+  const after = observed([isolated, inst(2, 3), inst(3, 3, { role: 'primary' }, { isPrimary: true })], c);
+  const next = planCluster({ ...c, status: plan.status }, { ...after, instances: after.instances.map((i) => (i.name === 'pg-2' ? { ...i, configHash: configHash(conf.config) } : i)) }, 15);
+  assert.ok(!actionKinds(next.actions).includes('configureInstance:pg-2'), actionKinds(next.actions).join(', '));
+});
+
 test('after the failover the old primary is told to follow the new one', () => {
   const c = cluster(3, {}, { currentPrimary: 'pg-3', targetPrimary: 'pg-3' });
   const oldConfigured = observed([inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined }), inst(2, 1), inst(3, 1)], c).instances;

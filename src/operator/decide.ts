@@ -218,7 +218,14 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (instances.some((i) => i.name !== old && i.status?.isWalReceiverActive)) {
       return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for WAL receivers to stop`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
     }
-    actions.push({ kind: 'promoteInstance', name: target.name, config: configFor(target.name, topologyWith(target.name)) });
+    const topology = topologyWith(target.name);
+    actions.push({ kind: 'promoteInstance', name: target.name, config: configFor(target.name, topology) });
+    // The other standbys follow the new primary in this same step, not a reconcile later: with
+    // synchronous replication no commit is acknowledged until one of them streams from it again.
+    for (const other of instances) {
+      if (other.name === old || other.name === target.name || !other.running || other.configHash === undefined) continue;
+      actions.push({ kind: 'configureInstance', name: other.name, config: configFor(other.name, topology) });
+    }
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'FailoverTarget', message: `Failing over from ${old} to ${target.name} (received ${target.status?.receivedLsn ?? target.status?.replayLsn})` });
     status.currentPrimary = status.targetPrimary = target.name;
     status.currentPrimaryTimestamp = status.targetPrimaryTimestamp = now;

@@ -240,6 +240,7 @@ test('a rolling update of the operator\'s image keeps the Cluster running: same 
   await tagImage(node.images.operator, rolled);
   const primary = (await readCluster(node, 'pg')).status!.currentPrimary!;
   const uids = (await clusterPods(node, 'pg')).map((p) => p.metadata.uid).sort();
+  const postmasterStart = await superuser('pg', 'SELECT pg_postmaster_start_time()');
 
   // The writer numbers its rows from 1 again.
   await query('TRUNCATE ha_writes');
@@ -269,7 +270,10 @@ test('a rolling update of the operator\'s image keeps the Cluster running: same 
   assert.equal(report.currentPrimary, primary, 'no primary change');
   assert.deepEqual((await clusterPods(node, 'pg')).map((p) => p.metadata.uid).sort(), uids, 'no instance Pod was replaced');
   await allAcknowledgedPresent(rw.uri, writer);
-  assert.ok(gap < 1500, `writes stopped for ${gap.toFixed(0)} ms`);
+  // How long a commit took is the machine's business (bench/ measures it); what the operator must
+  // not do is touch the instances: the writer's one session lived through the whole update.
+  assert.equal(writer.connections, 1, 'the writer\'s session was never cut');
+  assert.equal(await superuser('pg', 'SELECT pg_postmaster_start_time()'), postmasterStart, 'PostgreSQL was not restarted');
 });
 
 test('deleting the Cluster garbage-collects every object it owns (kube-controller-manager, the operator stopped)', { skip: unavailable, timeout: 400_000 }, async () => {

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class Writer {
   readonly acked: number[] = [];
   readonly ackTimes: number[] = [];
+  /** Sessions opened: one means nothing cut the writer's connection (no restart, failover or endpoint change). */
+  connections = 0;
   private next = 1;
   private running = false;
   private loop?: Promise<void>;
@@ -31,6 +33,7 @@ export class Writer {
       c.on('error', () => undefined);
       try {
         await c.connect();
+        this.connections++;
         while (this.running) {
           const n = this.next++;
           await c.query('INSERT INTO ha_writes (n) VALUES ($1)', [n]);

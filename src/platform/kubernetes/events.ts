@@ -10,10 +10,14 @@ export class KubeEvents implements EventRecorder {
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
+  /**
+   * Not awaited by the reconcile: an Event is a record for people, and a failover's steps must not
+   * wait an API round trip each for theirs.
+   */
   async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
     const now = new Date();
-    await this.core
+    void this.core
       .createNamespacedEvent({
         namespace,
         body: {

@@ -251,12 +251,18 @@ export class KubeInstances implements InstanceRuntime {
 
   /** Pushes the spec to the running manager; the Secret already has it for a restarted Pod. */
   private async push(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
+    await (await this.pushSpec(cluster, name, given)).annotated;
+  }
+
+  /** The spec in the Secret and in the manager; `annotated` is the hashes' record of it, still under way. */
+  private async pushSpec(cluster: Cluster, name: string, given: InstanceHandout): Promise<{ client: InstanceClient; annotated: Promise<void> }> {
     const pod = await this.pod(cluster, name);
     if (!pod) throw new Error(`pod ${name} does not exist`);
     const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
     const { spec, credentials } = await this.writeSpec(cluster, name, serial, given);
-    await this.managerOf(pod, credentials.managerToken).call('replaceSpec', { body: { spec, credentials } });
-    await this.annotateHashes(cluster, name, given, spec.peers);
+    const client = this.managerOf(pod, credentials.managerToken);
+    await client.call('replaceSpec', { body: { spec, credentials } });
+    return { client, annotated: this.annotateHashes(cluster, name, given, spec.peers) };
   }
 
   async configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void> {
@@ -337,8 +343,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async promote(cluster: Cluster, name: string, given: InstanceHandout, minLsn?: string): Promise<void> {
-    await this.push(cluster, name, given);
-    await (await this.manager(cluster, name)).call('promote', { query: { minLsn } });
+    // Writes wait for the promotion, not for the two annotation patches beside it.
+    const { client, annotated } = await this.pushSpec(cluster, name, given);
+    await Promise.all([client.call('promote', { query: { minLsn } }), annotated]);
   }
 
   async demote(cluster: Cluster, name: string, given: InstanceHandout): Promise<string> {
