@@ -376,3 +376,24 @@ test('kubectl cnpg destroy removes a standby\'s Pod and PVC; the operator makes 
   await healthy(primary);
   assert.equal((await readPg()).metadata.annotations?.['cnpg.io/destroyInstance'], undefined);
 });
+
+test('kubectl cnpg destroy --keep-pvc keeps the standby\'s PVC, detached from the Cluster; the new instance takes another serial', { timeout: 300_000 }, async () => {
+  const primary = (await readPg()).status!.currentPrimary!;
+  const standby = (await readPg()).status!.instanceNames!.find((n) => n !== primary)!;
+  const uid = (await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' })).metadata?.uid;
+  const out = await ok(['cnpg', 'destroy', 'pg', standby, '--keep-pvc']);
+  assert.match(out, new RegExp(`^Instance ${standby} of cluster pg has been destroyed and the PVC was kept\n`));
+  assert.match(out, /detached from the cluster/);
+  await healthy(primary);
+  const names = (await readPg()).status!.instanceNames!;
+  assert.ok(!names.includes(standby), `the new instance has a serial of its own: ${names.join(', ')}`);
+  const kept = await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' });
+  assert.equal(kept.metadata?.uid, uid, 'the same claim, with its volume');
+  assert.equal(kept.metadata?.deletionTimestamp, undefined, 'not being deleted');
+  assert.equal(kept.metadata?.annotations?.['cnpg.io/pvcStatus'], 'detached');
+  assert.ok(!(kept.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Cluster'), 'no longer owned by the Cluster: deleting it leaves the claim');
+  assert.equal(await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined), undefined, 'its Pod is gone');
+  const annotations = (await readPg()).metadata.annotations ?? {};
+  assert.equal(annotations['cnpg.io/destroyInstance'], undefined);
+  assert.equal(annotations['cnpg.io/destroyKeepPVC'], undefined);
+});

@@ -4,7 +4,8 @@
 // with the rows kept and the Cluster back to its instance count.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -196,4 +197,23 @@ test('destroy: a standby, then the primary (after a switchover), with their data
   await healthy('after destroying the primary', standby);
   assert.equal(await psql('select count(*) from kept'), '200', 'no acknowledged row lost');
   assert.equal((await env.ok(['psql', 'verbs', '--replica', '--', '-tAc', 'select count(*) from kept'])).trim(), '200', 'the new standby has every row');
+});
+
+test('destroy --keep-pvc: the standby goes, its data folder is set aside under $CNPG_HOME/detached and said where; the Cluster makes a new instance', { timeout: 600_000 }, async () => {
+  const primary = (await cluster()).status!.currentPrimary!;
+  const standby = (await env.pods('verbs')).map((p) => p.metadata.name).find((n) => n !== primary)!;
+  const out = await env.ok(['destroy', 'verbs', standby, '-k']);
+  assert.match(out, new RegExp(`^Instance ${standby} of cluster verbs has been destroyed and the PVC was kept\n`));
+  const folder = /Its data folder was moved to (\S+) /.exec(out)?.[1] ?? assert.fail(`no folder named in ${JSON.stringify(out)}`);
+  assert.ok(folder.startsWith(join(env.home, 'detached', 'default', 'verbs', `${standby}-`)), folder);
+  assert.ok(existsSync(join(folder, 'PG_VERSION')), 'a PostgreSQL data folder');
+  // Stopped cleanly as the standby it was: a user can start PostgreSQL on it (docs/plugin-verbs.md).
+  const control = execFileSync('/usr/lib/postgresql/15/bin/pg_controldata', [folder], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+  assert.match(control, /Database cluster state:\s+shut down in recovery/);
+  await healthy('after destroy --keep-pvc', primary);
+  assert.equal(await psql('select count(*) from kept'), '200');
+  const annotations = (await cluster()).metadata.annotations ?? {};
+  assert.equal(annotations['cnpg.io/destroyInstance'], undefined);
+  assert.equal(annotations['cnpg.io/destroyKeepPVC'], undefined);
+  rmSync(folder, { recursive: true, force: true });
 });
