@@ -376,3 +376,70 @@ test('kubectl cnpg destroy removes a standby\'s Pod and PVC; the operator makes 
   await healthy(primary);
   assert.equal((await readPg()).metadata.annotations?.['cnpg.io/destroyInstance'], undefined);
 });
+
+test('kubectl cnpg destroy --keep-pvc keeps the standby\'s PVC, detached from the Cluster; the new instance takes another serial', { timeout: 300_000 }, async () => {
+  const primary = (await readPg()).status!.currentPrimary!;
+  const standby = (await readPg()).status!.instanceNames!.find((n) => n !== primary)!;
+  const uid = (await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' })).metadata?.uid;
+  const out = await ok(['cnpg', 'destroy', 'pg', standby, '--keep-pvc']);
+  assert.match(out, new RegExp(`^Instance ${standby} of cluster pg has been destroyed and the PVC was kept\n`));
+  assert.match(out, /detached from the cluster/);
+  await healthy(primary);
+  const names = (await readPg()).status!.instanceNames!;
+  assert.ok(!names.includes(standby), `the new instance has a serial of its own: ${names.join(', ')}`);
+  const kept = await core().readNamespacedPersistentVolumeClaim({ name: standby, namespace: 'default' });
+  assert.equal(kept.metadata?.uid, uid, 'the same claim, with its volume');
+  assert.equal(kept.metadata?.deletionTimestamp, undefined, 'not being deleted');
+  assert.equal(kept.metadata?.annotations?.['cnpg.io/pvcStatus'], 'detached');
+  assert.ok(!(kept.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Cluster'), 'no longer owned by the Cluster: deleting it leaves the claim');
+  assert.equal(await core().readNamespacedPod({ name: standby, namespace: 'default' }).catch(() => undefined), undefined, 'its Pod is gone');
+  const annotations = (await readPg()).metadata.annotations ?? {};
+  assert.equal(annotations['cnpg.io/destroyInstance'], undefined);
+  assert.equal(annotations['cnpg.io/destroyKeepPVC'], undefined);
+});
+
+test('kubectl cnpg report operator: the operator\'s Deployment, its namespace\'s events and Secrets (keys only), no secret value', { timeout: 120_000 }, async () => {
+  // This control plane runs the operator as a process; its Deployment is the release manifest's, applied alone.
+  const deployment = join(scratch, 'operator-deployment.yaml');
+  writeFileSync(deployment, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cnpg-controller-manager
+  namespace: cnpg-system
+  labels:
+    app.kubernetes.io/name: cnpg-ts
+spec:
+  replicas: 0
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: cnpg-ts
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: cnpg-ts
+    spec:
+      containers:
+        - name: manager
+          image: ghcr.io/example/cnpg-ts:0.1.0
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: operator-token
+  namespace: cnpg-system
+stringData:
+  token: s3cr3t-operator-value
+`);
+  await ok(['apply', '-f', deployment]);
+  const file = join(scratch, 'operator-report.zip');
+  assert.match(await ok(['cnpg', 'report', 'operator', '-f', file, '-l', '-t']), /^Successfully written report to ".*operator-report\.zip" \(format: "yaml"\)$/m);
+  const entries = await unzip(file);
+  const folder = [...entries.keys()][0]!.split('/')[0]!;
+  assert.match(folder, /^report_operator_\d{8}_\d{6}$/);
+  for (const part of ['manifests/deployment.yaml', 'manifests/operator-pods.yaml', 'manifests/events.yaml', 'manifests/secrets.yaml']) {
+    assert.ok(entries.has(`${folder}/${part}`), `${part} in ${[...entries.keys()].join(', ')}`);
+  }
+  assert.match(entries.get(`${folder}/manifests/deployment.yaml`)!, /name: cnpg-controller-manager/);
+  assert.match(entries.get(`${folder}/manifests/secrets.yaml`)!, /name: operator-token[^]*token: ""/);
+  assert.ok(![...entries.values()].join('\n').includes('s3cr3t-operator-value'), 'a Secret value is in the report');
+});

@@ -4,7 +4,8 @@
 // with the rows kept and the Cluster back to its instance count.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -173,6 +174,37 @@ test('install generate prints the release manifest with the options applied', { 
   assert.match(missing.stderr, /--version: release version 9\.9\.9 not found \(available: 0\.1\.0/);
 });
 
+test('report cluster -t: every log line starts with the UTC time it carries', { timeout: 120_000 }, async () => {
+  const file = join(scratch, 'report-t.zip');
+  await env.ok(['report', 'cluster', 'verbs', '-f', file, '--logs', '-t']);
+  const entries = await unzip(file);
+  const logs = [...entries.entries()].filter(([name]) => /\/(logs|operator-logs)\//.test(name));
+  assert.ok(logs.length >= 5, `logs: ${logs.map(([n]) => n).join(', ')}`);
+  for (const [name, text] of logs) {
+    const lines = text.split('\n').filter((l) => l !== '');
+    assert.ok(lines.length > 0, `${name} has lines`);
+    for (const line of lines) assert.match(line, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z /, `${name}: ${line}`);
+  }
+});
+
+test('report operator: the local operator, the Clusters and their events, and its log; no token or password', { timeout: 120_000 }, async () => {
+  const file = join(scratch, 'operator.zip');
+  assert.equal(await env.ok(['report', 'operator', '-f', file, '-l', '-t']), `Successfully written report to "${file}" (format: "yaml")\n`);
+  const entries = await unzip(file);
+  const folder = [...entries.keys()][0]!.split('/')[0]!;
+  assert.match(folder, /^report_operator_\d{8}_\d{6}$/);
+  for (const part of ['manifests/operator.yaml', 'manifests/clusters.yaml', 'manifests/events.yaml', 'operator-logs/operator.jsonl']) {
+    assert.ok(entries.has(`${folder}/${part}`), `${part} in ${[...entries.keys()].join(', ')}`);
+  }
+  assert.match(entries.get(`${folder}/manifests/operator.yaml`)!, /kind: LocalOperator[^]*version: 0\.1\.0/);
+  assert.match(entries.get(`${folder}/manifests/clusters.yaml`)!, /name: verbs/);
+  assert.match(entries.get(`${folder}/operator-logs/operator.jsonl`)!, /^\d{4}-\d{2}-\d{2}T[^ ]+Z \{/m);
+  const everything = [...entries.values()].join('\n');
+  const token = (JSON.parse(readFileSync(join(env.home, 'operator.json'), 'utf8')) as { token: string }).token;
+  assert.ok(!everything.includes(token), 'the control plane\'s token is in the report');
+  for (const name of ['verbs-app', 'verbs-superuser', 'verbs-replication']) assert.ok(!everything.includes(decode(await secret(name), 'password')), `the ${name} password is in the report`);
+});
+
 test('destroy: a standby, then the primary (after a switchover), with their data; the Cluster makes new ones and keeps every row', { timeout: 600_000 }, async () => {
   const refused = await env.run(['destroy', 'verbs', '9']);
   assert.notEqual(refused.code, 0);
@@ -196,4 +228,36 @@ test('destroy: a standby, then the primary (after a switchover), with their data
   await healthy('after destroying the primary', standby);
   assert.equal(await psql('select count(*) from kept'), '200', 'no acknowledged row lost');
   assert.equal((await env.ok(['psql', 'verbs', '--replica', '--', '-tAc', 'select count(*) from kept'])).trim(), '200', 'the new standby has every row');
+});
+
+test('destroy --keep-pvc: the standby goes, its data folder is set aside under $CNPG_HOME/detached and said where; the Cluster makes a new instance', { timeout: 600_000 }, async () => {
+  const primary = (await cluster()).status!.currentPrimary!;
+  const rows = await psql('select count(*) from kept');
+  const standby = (await env.pods('verbs')).map((p) => p.metadata.name).find((n) => n !== primary)!;
+  const out = await env.ok(['destroy', 'verbs', standby, '-k']);
+  assert.match(out, new RegExp(`^Instance ${standby} of cluster verbs has been destroyed and the PVC was kept\n`));
+  const folder = /Its data folder was moved to (\S+) /.exec(out)?.[1] ?? assert.fail(`no folder named in ${JSON.stringify(out)}`);
+  assert.ok(folder.startsWith(join(env.home, 'detached', 'default', 'verbs', `${standby}-`)), folder);
+  assert.ok(existsSync(join(folder, 'PG_VERSION')), 'a PostgreSQL data folder');
+  // Stopped cleanly as the standby it was: a user can start PostgreSQL on it (docs/plugin-verbs.md).
+  const control = execFileSync('/usr/lib/postgresql/15/bin/pg_controldata', [folder], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+  assert.match(control, /Database cluster state:\s+shut down in recovery/);
+  // What docs/plugin-verbs.md tells a user to do with it, as written there (another port here).
+  const port = String(20000 + (process.pid % 10000));
+  const bin = '/usr/lib/postgresql/15/bin';
+  const asPostgres = (file: string, args: string[]) => (process.getuid?.() === 0 ? execFileSync('runuser', ['-u', 'postgres', '--', file, ...args]) : execFileSync(file, args));
+  writeFileSync(join(folder, 'pg_hba.conf'), 'local all all trust\n');
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:', folder]);
+  asPostgres(`${bin}/pg_ctl`, ['-D', folder, '-l', join(folder, 'kept.log'), '-w', '-o', `-c port=${port} -c listen_addresses='' -c unix_socket_directories=/tmp -c ssl=off -c archive_mode=off -c primary_conninfo=''`, 'start']);
+  try {
+    assert.equal(execFileSync('psql', ['-X', '-h', '/tmp', '-p', port, '-U', 'postgres', '-d', 'app', '-Atc', 'select count(*) from kept']).toString().trim(), rows, 'the kept data has every row');
+  } finally {
+    asPostgres(`${bin}/pg_ctl`, ['-D', folder, '-m', 'fast', '-w', 'stop']);
+  }
+  await healthy('after destroy --keep-pvc', primary);
+  assert.equal(await psql('select count(*) from kept'), rows);
+  const annotations = (await cluster()).metadata.annotations ?? {};
+  assert.equal(annotations['cnpg.io/destroyInstance'], undefined);
+  assert.equal(annotations['cnpg.io/destroyKeepPVC'], undefined);
+  rmSync(folder, { recursive: true, force: true });
 });

@@ -47,6 +47,10 @@ export const ANNOTATIONS = {
    * its data (a primary after a switchover), then clears it; the Cluster makes a new instance.
    */
   destroyInstance: 'cnpg.io/destroyInstance',
+  /** Set with destroyInstance by `destroy --keep-pvc` ("true"): the instance's data is kept, detached from the Cluster. */
+  destroyKeepPvc: 'cnpg.io/destroyKeepPVC',
+  /** On a PVC kept by `destroy --keep-pvc`: "detached" (CloudNativePG's annotation and value); the Cluster no longer uses it. */
+  pvcStatus: 'cnpg.io/pvcStatus',
   hibernation: 'cnpg.io/hibernation',
   serial: 'cnpg.io/nodeSerial',
   configHash: 'cnpg.io/configHash',

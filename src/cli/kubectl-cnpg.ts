@@ -11,10 +11,12 @@ import { poolerPause } from './commands/pooler.js';
 import { hibernate } from './commands/hibernate.js';
 import { maintenance, maintenanceCommand } from './commands/maintenance.js';
 import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
-import { destroy } from './commands/destroy.js';
+import { destroy, kubeKeptPvc } from './commands/destroy.js';
 import { certificateCommand } from './commands/certificate.js';
 import { pgbenchJob, requireDash } from './commands/pgbench.js';
-import { reportCluster } from './commands/report.js';
+import { reportCluster, type ReportOptions } from './commands/report.js';
+import { reportOperator } from './commands/report-operator.js';
+import { kubeOperatorReportSource } from './kube/operator-report-source.js';
 import { kubeReportSource } from './kube/report-source.js';
 import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
 import { stringify } from 'yaml';
@@ -106,7 +108,9 @@ program
   .argument('<cluster>')
   .argument('<instance>')
   .option('--timeout <duration>', 'give up waiting for the instance to be gone after', '300s')
-  .action(async (cluster: string, instance: string, o: { timeout: string }) => void process.stdout.write(await destroy(connection().conn, cluster, instance, parseDuration(o.timeout))));
+  .option('-k, --keep-pvc', 'keep the PVC but detach it from the instance (cnpg.io/pvcStatus: detached, no longer owned by the Cluster)')
+  .action(async (cluster: string, instance: string, o: { timeout: string; keepPvc?: boolean }) =>
+    void process.stdout.write(await destroy(connection().conn, cluster, instance, { timeoutMs: parseDuration(o.timeout), keepPvc: o.keepPvc === true, describeKept: kubeKeptPvc })));
 
 program
   .command('certificate')
@@ -142,15 +146,25 @@ program
 installGenerateCommand(program, VERSION)
   .action((o) => void process.stdout.write(installGenerate({ ...o, namespace: program.opts<KubeOptions>().namespace })));
 
-program
+const report = program
   .command('report')
-  .description('report cluster NAME: a zip of its manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting')
+  .description('report cluster NAME | operator: a zip of manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting');
+report
   .command('cluster')
   .argument('<cluster>')
   .option('-f, --file <file>', 'the zip to write (default: report_cluster_NAME_YYYYMMDD_hhmmss.zip)')
   .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
   .option('-l, --logs', "include the containers' and the operator's logs")
-  .action(async (cluster: string, o: { file?: string; output: string; logs?: boolean }) => void process.stdout.write(await reportCluster(kubeReportSource(connection().conn), cluster, o)));
+  .option('-t, --timestamps', 'prepend the timestamp the kubelet recorded to each log line')
+  .action(async (cluster: string, o: ReportOptions) => void process.stdout.write(await reportCluster(kubeReportSource(connection().conn), cluster, o)));
+report
+  .command('operator')
+  .description("the operator's Deployment, Pods, events, webhook configurations and Service, and its namespace's Secrets (keys only) and ConfigMaps")
+  .option('-f, --file <file>', 'the zip to write (default: report_operator_YYYYMMDD_hhmmss.zip)')
+  .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
+  .option('-l, --logs', "include the operator Pods' logs")
+  .option('-t, --timestamps', 'prepend the timestamp the kubelet recorded to each log line')
+  .action(async (o: ReportOptions) => void process.stdout.write(await reportOperator(kubeOperatorReportSource(connection().conn), o)));
 
 program
   .command('hibernate')

@@ -16,8 +16,9 @@ import { statusCommand } from './commands/status.js';
 import { daemonPoolerAccess, poolerPause } from './commands/pooler.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
 import { dashboardUrl } from './commands/dashboard.js';
-import { destroy } from './commands/destroy.js';
+import { destroy, localKeptData } from './commands/destroy.js';
 import { daemonReportSource, reportCluster } from './commands/report.js';
+import { daemonOperatorReportSource, reportOperator } from './commands/report-operator.js';
 import { certificateCommand, type CertificateAccess } from './commands/certificate.js';
 import { localPgbench, requireDash } from './commands/pgbench.js';
 import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
@@ -265,18 +266,33 @@ program
   .argument('<instance>')
   .addOption(ns())
   .option('--timeout <duration>', 'give up waiting for the instance to be gone after', '300s')
-  .action(async (cluster: string, instance: string, o) => void process.stdout.write(await destroy(daemonAccess(await connect(), o.namespace), cluster, instance, parseDuration(o.timeout))));
+  .option('-k, --keep-pvc', 'keep the data folder, set aside under $CNPG_HOME/detached, instead of deleting it')
+  .action(async (cluster: string, instance: string, o) => {
+    const client = await connect();
+    process.stdout.write(await destroy(daemonAccess(client, o.namespace), cluster, instance, { timeoutMs: parseDuration(o.timeout), keepPvc: o.keepPvc === true, describeKept: localKeptData(client.home.root, o.namespace ?? 'default', cluster) }));
+  });
 
-program
+const report = program
   .command('report')
-  .description('report cluster NAME: a zip of its manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting')
+  .description('report cluster NAME | operator: a zip of manifests, status, events and (with --logs) logs, secrets redacted, for troubleshooting');
+report
   .command('cluster')
   .argument('<cluster>')
   .addOption(ns())
   .option('-f, --file <file>', 'the zip to write (default: report_cluster_NAME_YYYYMMDD_hhmmss.zip)')
   .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
   .option('-l, --logs', "include the instances' and the operator's logs")
+  .option('-t, --timestamps', 'put a timestamp (UTC, the one the line carries) before each log line')
   .action(async (cluster: string, o) => void process.stdout.write(await reportCluster(daemonReportSource(await connect(), o.namespace), cluster, o)));
+report
+  .command('operator')
+  .description("the local operator: its process and home, the namespace's Clusters and their events, and (with --logs) its log")
+  .addOption(ns())
+  .option('-f, --file <file>', 'the zip to write (default: report_operator_YYYYMMDD_hhmmss.zip)')
+  .option('-o, --output <format>', 'manifest format: yaml or json', 'yaml')
+  .option('-l, --logs', "include the operator's log")
+  .option('-t, --timestamps', 'put a timestamp (UTC, the one the line carries) before each log line')
+  .action(async (o) => void process.stdout.write(await reportOperator(daemonOperatorReportSource(await connect(), VERSION, o.namespace), o)));
 
 const daemonCertificateAccess = (client: DaemonClient, namespace: string): CertificateAccess => ({
   getCluster: (name) => client.get('Cluster', namespace, name),

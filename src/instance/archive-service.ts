@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { openBlobStore, type BlobStore } from '../objectstore/index.js';
 import { takeBaseBackup, type BackupReport, type BackupRequest } from './base-backup.js';
+import { backupWalSwitch } from './backup-wal-switch.js';
 import { catalogUpkeep, type CatalogSummary } from './catalog.js';
 import type { SocketTarget } from './db.js';
 import { log } from './log.js';
@@ -115,11 +116,11 @@ export class ArchiveService {
       this.backups.set(r.backupName, r);
       writeFileSync(join(this.paths.backups, `${encodeURIComponent(r.backupName)}.json`), JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
     };
-    const primary = !this.isPrimary && spec.primary ? { endpoint: spec.primary, replicationPassword: creds.replicationPassword } : undefined;
+    const switchWal = backupWalSwitch(spec, creds, this.paths, this.isPrimary);
     const running: BackupReport = { backupName: req.backupName, phase: 'running', instance: spec.name, startedAt: new Date().toISOString() };
     record(running);
     log('info', 'base backup starting', { backup: req.backupName, destination: store.describe() });
-    void takeBaseBackup({ instance: spec.name, binDir: spec.binDir, socket: this.socket(), store, archive, primary, onUpdate: record }, req).then((r) => {
+    void takeBaseBackup({ instance: spec.name, binDir: spec.binDir, socket: this.socket(), store, archive, switchWal, onUpdate: record }, req).then((r) => {
       record(r);
       log(r.phase === 'completed' ? 'info' : 'error', `base backup ${r.phase}`, { backup: r.backupName, backupId: r.backupId, error: r.error });
       void this.refreshCatalog();

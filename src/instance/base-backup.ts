@@ -49,8 +49,11 @@ export interface BackupContext {
   socket: SocketTarget;
   store: BlobStore;
   archive: StoreSpec;
-  /** Set on a standby: where to ask for a WAL switch so the backup's last segment gets archived. */
-  primary?: { endpoint: PrimaryEndpoint; replicationPassword: string };
+  /**
+   * Set where this instance cannot switch segments itself (a standby: on its primary; a designated
+   * primary: on the source), so that the backup's last segment is completed and archived.
+   */
+  switchWal?: () => Promise<void>;
   onUpdate: (report: BackupReport) => void;
 }
 
@@ -108,7 +111,7 @@ function streamBasebackup(ctx: BackupContext, req: BackupRequest, upload: (tar: 
   );
 }
 
-async function switchWalOnPrimary(primary: NonNullable<BackupContext['primary']>): Promise<void> {
+export async function switchWalOnPrimary(primary: { endpoint: PrimaryEndpoint; replicationPassword: string }): Promise<void> {
   const client = new pg.Client({
     host: primary.endpoint.host,
     port: primary.endpoint.port,
@@ -132,8 +135,8 @@ async function waitForArchivedWal(ctx: BackupContext, wal: string): Promise<void
   let switched = false;
   for (;;) {
     if ((await ctx.store.list(prefix)).length > 0) return;
-    if (!switched && ctx.primary) {
-      await switchWalOnPrimary(ctx.primary);
+    if (!switched && ctx.switchWal) {
+      await ctx.switchWal();
       switched = true;
     }
     if (Date.now() > deadline) throw new Error(`WAL ${wal}, needed by the backup, was not archived within ${ARCHIVE_WAIT_MS / 60_000} minutes`);

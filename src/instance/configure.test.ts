@@ -54,6 +54,13 @@ test("the user's parameters win over the defaults, never over what the operator 
   assert.equal(p.archive_mode, 'on');
 });
 
+test("a replica cluster's primary archives in recovery too (archive_mode=always), promoted or not; its standbys do not", () => {
+  const source = { name: 'a', streaming: false };
+  assert.equal(instanceParameters({ ...spec, replicaCluster: { source } }, paths).archive_mode, 'always');
+  assert.equal(instanceParameters({ ...spec, replicaCluster: { source, promote: {} } }, paths).archive_mode, 'always');
+  assert.equal(instanceParameters({ ...spec, role: 'replica', primary: { name: 'pg-2', host: 'h', port: 1 } }, paths).archive_mode, 'on');
+});
+
 test('a replica follows its primary through its slot, with the replication passfile', () => {
   const p = instanceParameters({ ...spec, role: 'replica', primary: { name: 'pg-2', host: '10.0.0.2', port: 5433 }, slotName: '_cnpg_pg_1' }, paths);
   assert.equal(p.primary_slot_name, '_cnpg_pg_1');

@@ -5,7 +5,7 @@ import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { hotStandbyMinimums } from '../postgres/hot-standby.js';
-import { designatedParameters, designatedSource, readSourceConninfo } from './designated-primary.js';
+import { designatedParameters, designatedSource, readSourceConninfo, replicaClusterArchiveMode } from './designated-primary.js';
 import { primaryConninfo } from './join.js';
 import type { InstancePaths } from './paths.js';
 import { readControlData } from './run.js';
@@ -38,7 +38,11 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
       ? { primaryConninfo: primaryConninfo(spec.primary, spec.name, paths.passfile), primarySlotName: spec.slotName }
       : undefined;
   const source = designatedSource(spec);
-  const following = source ? designatedParameters(source, scriptCommand(paths.restoreScript, '%f %p'), source.streaming ? readSourceConninfo(paths, source.name) : undefined) : {};
+  const following = source
+    ? designatedParameters(source, scriptCommand(paths.restoreScript, '%f %p'), source.streaming ? readSourceConninfo(paths, source.name) : undefined)
+    : spec.role === 'primary' && spec.replicaCluster
+      ? replicaClusterArchiveMode
+      : {};
   return buildParameters({
     userParameters: spec.parameters,
     instanceName: spec.name,

@@ -5,15 +5,16 @@ import type { ReplicaSourceSpec } from './spec.js';
 
 const store = { destinationPath: 'file:///srv/b', serverName: 'a', walMaxParallel: 1, dataJobs: 2, immediateCheckpoint: false };
 
-test('a designated primary streams, restores from the store, follows new timelines and delays apply as told', () => {
+test('a designated primary archives what it receives, streams, restores from the store, follows new timelines and delays apply as told', () => {
   const source: ReplicaSourceSpec = { name: 'a', streaming: true, store, minApplyDelaySeconds: 3600 };
   assert.deepEqual(designatedParameters(source, '/bin/sh restore %f %p', "host='h' user='streaming_replica'"), {
     recovery_target_timeline: 'latest',
+    archive_mode: 'always',
     restore_command: '/bin/sh restore %f %p',
     primary_conninfo: "host='h' user='streaming_replica'",
     recovery_min_apply_delay: '3600s',
   });
-  assert.deepEqual(designatedParameters({ name: 'a', streaming: false, store }, 'r', undefined), { recovery_target_timeline: 'latest', restore_command: 'r' });
+  assert.deepEqual(designatedParameters({ name: 'a', streaming: false, store }, 'r', undefined), { recovery_target_timeline: 'latest', archive_mode: 'always', restore_command: 'r' });
 });
 
 test('only a primary that is not being promoted follows the source', () => {

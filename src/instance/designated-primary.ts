@@ -56,12 +56,20 @@ export function readSourceConninfo(paths: Pick<InstancePaths, 'root'>, name: str
 }
 
 /**
+ * A replica cluster's primary archives what it receives and restores into its own cluster's store,
+ * as CloudNativePG's does (archive_mode=always), so the replica cluster has a continuous archive of
+ * its own to back up to and to be promoted with. Kept once the cluster is promoted: a primary
+ * archives the same either way, and the change would ask for a restart right after the promotion.
+ */
+export const replicaClusterArchiveMode = { archive_mode: 'always' } as const;
+
+/**
  * The recovery settings of a designated primary: the source's archive through restore_command
  * (`restoreCommand`, served by source-wal.ts), its stream through primary_conninfo (`conninfo`),
  * any timeline the source moves to, and the apply delay.
  */
 export function designatedParameters(source: ReplicaSourceSpec, restoreCommand: string | undefined, conninfo: string | undefined): Record<string, string> {
-  const params: Record<string, string> = { recovery_target_timeline: 'latest' };
+  const params: Record<string, string> = { recovery_target_timeline: 'latest', ...replicaClusterArchiveMode };
   if (source.store && restoreCommand) params.restore_command = restoreCommand;
   if (source.streaming && conninfo) params.primary_conninfo = conninfo;
   if (source.minApplyDelaySeconds) params.recovery_min_apply_delay = `${source.minApplyDelaySeconds}s`;

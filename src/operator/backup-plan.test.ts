@@ -33,6 +33,16 @@ test('prefer-standby takes the most caught-up ready standby, then the primary; p
   for (const [target, instances, want] of cases) assert.equal(chooseBackupInstance(target, instances)?.name, want, `${target} ${instances.map((i) => i.name)}`);
 });
 
+test('in a replica cluster the designated primary takes every backup, whatever the target; not ready: the backup waits', () => {
+  const designated = inst('pg-1', 1, false, '0/4000000', true, { designatedPrimary: true });
+  const replica = [designated, inst('pg-2', 2, false, '0/5000000'), inst('pg-3', 3, false, '0/6000000')];
+  assert.equal(chooseBackupInstance('prefer-standby', replica)?.name, 'pg-1');
+  assert.equal(chooseBackupInstance('primary', replica)?.name, 'pg-1');
+  assert.equal(chooseBackupInstance('prefer-standby', [inst('pg-1', 1, false, '0/4000000', false, { designatedPrimary: true }), replica[1]!])?.name, undefined);
+  const failing = inst('pg-1', 1, false, '0/4000000', true, { designatedPrimary: true, archiving: { failing: true, lastError: 'store down' } as never });
+  assert.match(planBackup({ backup: backup(), cluster: cluster(), instances: [failing, replica[1]!], now }).status.error ?? '', /store down/);
+});
+
 test('a new Backup starts on the chosen instance and records where it goes', () => {
   const plan = planBackup({ backup: backup(), cluster: cluster(), instances: three, now });
   assert.deepEqual(plan.actions, [{ kind: 'startBackup', instance: 'pg-3', backupName: 'b1', immediateCheckpoint: false, jobs: 3 }]);

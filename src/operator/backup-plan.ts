@@ -31,8 +31,18 @@ const WAIT_MS = 2000;
 
 const ready = (i: ObservedInstance) => Boolean(i.running && i.status?.ready);
 
-/** prefer-standby: the ready standby that has replayed the most WAL; the primary otherwise. */
+/** Takes the writes, or (a replica cluster's designated primary) follows the source and archives what it receives. */
+const leads = (i: ObservedInstance) => i.status?.isPrimary === true || i.status?.designatedPrimary === true;
+
+/**
+ * prefer-standby: the ready standby that has replayed the most WAL; the primary otherwise. In a
+ * replica cluster, always its designated primary (as CloudNativePG's documentation says): it is the
+ * one instance that archives into the cluster's store and can have the source switch segments, so
+ * the backup's last WAL file arrives; a cascading standby's backup would wait for the source's next switch.
+ */
 export function chooseBackupInstance(target: 'primary' | 'prefer-standby', instances: ObservedInstance[]): ObservedInstance | undefined {
+  const designated = instances.find((i) => i.status?.designatedPrimary === true);
+  if (designated) return ready(designated) ? designated : undefined;
   const primary = instances.find((i) => ready(i) && i.status?.isPrimary);
   if (target === 'primary') return primary;
   const standbys = instances
@@ -63,7 +73,7 @@ export function planBackup(o: BackupObservation): BackupPlan {
 
   if (status.phase === 'running' || status.phase === 'started') return followRunning(o, status);
 
-  const primary = o.instances.find((i) => i.status?.isPrimary);
+  const primary = o.instances.find(leads);
   if (primary?.status?.archiving?.failing) {
     return failed(status, `WAL archiving is failing, so a backup could not be restored: ${primary.status.archiving.lastError ?? 'unknown error'}`, o.now);
   }
@@ -110,7 +120,7 @@ function followRunning(o: BackupObservation, status: BackupStatus): BackupPlan {
   };
   if (r.phase === 'running') return { status: next, actions: [], requeueAfterMs: POLL_MS };
   if (r.phase === 'failed') return failed(next, r.error ?? 'the backup failed', o.now);
-  const primary = o.instances.find((i) => i.status?.isPrimary && i.running);
+  const primary = o.instances.find((i) => leads(i) && i.running);
   return {
     status: { ...next, phase: 'completed', stoppedAt: r.stoppedAt, error: undefined },
     actions: primary ? [{ kind: 'refreshCatalog', instance: primary.name }] : [],

@@ -67,6 +67,7 @@ export class ClusterController {
     let creds: ClusterCredentials | undefined = await resolveCredentials(store, cluster, backupLocation).catch(() => undefined);
     const observed: ObservedCluster = {
       instances: await instances.observe(cluster),
+      keptSerials: await instances.keptSerials?.(cluster),
       secrets,
       now: new Date(),
       observingSince: this.startedAt,
@@ -176,7 +177,7 @@ export class ClusterController {
       case 'stopInstance':
         return instances.stop(cluster, action.name);
       case 'removeInstance':
-        return instances.remove(cluster, action.name);
+        return instances.remove(cluster, action.name, { keepData: action.keepData });
       case 'upgradeMajor':
         return instances.upgradeMajor(cluster, action.name, handout(action.config, await credentials()), action.generation);
       case 'resizeVolume':

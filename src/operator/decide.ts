@@ -13,7 +13,7 @@ import { planMajorUpgrade } from './major-upgrade.js';
 import { planPodMonitor, queriesReferences, resolveQueries } from './monitoring.js';
 import { peersChanged } from './instance-handout.js';
 import { PHASE } from './phases.js';
-import { planDestroy } from './destroy-instance.js';
+import { destroyRequest, planDestroy } from './destroy-instance.js';
 import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
@@ -331,7 +331,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   /** `cnpg destroy CLUSTER INSTANCE` (destroy-instance.ts); the next reconcile makes the missing instance. */
   function destroyRequested(current: string): Progress | undefined {
-    const d = planDestroy(name, cluster.metadata.annotations?.[ANNOTATIONS.destroyInstance], instances, current, fenced);
+    const d = planDestroy(name, destroyRequest(cluster.metadata.annotations), instances, current, fenced);
     if (!d || d.kind === 'wait') return undefined;
     actions.push(...d.actions);
     if (d.kind === 'refuse') return undefined;
@@ -376,7 +376,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     if (instances.length < wanted) {
       if (!replicas.every((r) => isReady(r) || fenced.has(r.name))) return { phase: PHASE.creatingReplica, reason: `Creating replica ${instances.length}/${wanted}`, requeueAfterMs: WORKING_REQUEUE_MS };
       if (waitForBuild) return { phase: PHASE.creatingReplica, reason: waitForBuild.reason, requeueAfterMs: waitForBuild.requeueAfterMs };
-      const serial = nextSerial([...instances.map((i) => i.serial), ...retired]);
+      const serial = nextSerial([...instances.map((i) => i.serial), ...retired, ...(observed.keptSerials ?? [])]);
       const newName = instanceName(name, serial);
       const grown = topologyWith(current, [newName]);
       actions.push({ kind: 'configureInstance', name: current, config: configFor(current, grown) });

@@ -9,6 +9,7 @@ import { configHash, desiredInstanceConfig } from './instance-config.js';
 import type { Action, ObservedInstance } from './types.js';
 
 const KEY = 'cnpg.io/destroyInstance';
+const KEEP = 'cnpg.io/destroyKeepPVC';
 
 function inst(serial: number, primary: number, st: Partial<InstanceStatus> = {}): ObservedInstance {
   const name = `pg-${serial}`;
@@ -16,8 +17,9 @@ function inst(serial: number, primary: number, st: Partial<InstanceStatus> = {})
   return { name, serial, running: true, role: serial === primary ? 'primary' : 'replica', status };
 }
 
-function cluster(instances: number, destroy: string | undefined, primary = 'pg-1'): Cluster {
-  const c = fixture('Cluster', { instances, bootstrap: { initdb: { database: 'app', owner: 'app' } } }, { namespace: 'default', generation: 1, annotations: destroy ? { [KEY]: destroy } : {} });
+function cluster(instances: number, destroy: string | undefined, primary = 'pg-1', keep = false): Cluster {
+  const annotations = destroy ? { [KEY]: destroy, ...(keep ? { [KEEP]: 'true' } : {}) } : {};
+  const c = fixture('Cluster', { instances, bootstrap: { initdb: { database: 'app', owner: 'app' } } }, { namespace: 'default', generation: 1, annotations });
   return { ...c, status: { currentPrimary: primary, targetPrimary: primary } };
 }
 
@@ -26,8 +28,8 @@ function configured(c: Cluster, instances: ObservedInstance[], primary: string):
   return instances.map((i) => ({ ...i, configHash: configHash(desiredInstanceConfig(c, i.name, { primary, instances: names }, 15)) }));
 }
 
-const plan = (c: Cluster, instances: ObservedInstance[], primary = 'pg-1') =>
-  planCluster(c, { instances: configured(c, instances, primary), secrets: new Set(), now: new Date('2026-01-01T00:00:00Z') }, 15);
+const plan = (c: Cluster, instances: ObservedInstance[], primary = 'pg-1', keptSerials?: number[]) =>
+  planCluster(c, { instances: configured(c, instances, primary), secrets: new Set(), now: new Date('2026-01-01T00:00:00Z'), keptSerials }, 15);
 const named = (actions: Action[], kind: Action['kind']) => actions.filter((a) => a.kind === kind).map((a) => ('name' in a ? a.name : 'key' in a ? a.key : ''));
 
 test('no request, no decision', () => {
@@ -60,7 +62,7 @@ test('the primary is switched over to the most advanced streaming standby first,
 });
 
 test('a primary with no streaming standby waits, and the cluster keeps going meanwhile (scale-up is not blocked)', () => {
-  const d = planDestroy('pg', 'pg-1', [inst(1, 1), inst(2, 1, { isWalReceiverActive: false })], 'pg-1', new Set());
+  const d = planDestroy('pg', { instance: 'pg-1', keepData: false }, [inst(1, 1), inst(2, 1, { isWalReceiverActive: false })], 'pg-1', new Set());
   assert.deepEqual(d, { kind: 'wait' });
   const p = plan(cluster(3, 'pg-1'), [inst(1, 1), inst(2, 1, { isWalReceiverActive: false })]);
   assert.deepEqual(named(p.actions, 'createInstance'), ['pg-3'], 'the request holds back nothing else');
@@ -76,4 +78,17 @@ test('an unknown instance or the only one is refused with a Warning event, and t
   assert.deepEqual(named(p.actions, 'clearAnnotation'), [KEY]);
   const event = p.actions.find((a) => a.kind === 'recordEvent' && a.reason === 'DestroyRefused');
   assert.match(event?.kind === 'recordEvent' ? event.message : '', /only copy of the data; delete the Cluster instead/);
+});
+
+test('--keep-pvc: the data is kept, both annotations cleared, and the new instance skips a serial the kept data holds', () => {
+  const first = plan(cluster(3, 'pg-2', 'pg-1', true), [inst(1, 1), inst(2, 1), inst(3, 1)]);
+  const removal = first.actions.find((a) => a.kind === 'removeInstance');
+  assert.deepEqual(removal, { kind: 'removeInstance', name: 'pg-2', keepData: true });
+  assert.deepEqual(named(first.actions, 'clearAnnotation'), [KEY, KEEP]);
+  const event = first.actions.find((a) => a.kind === 'recordEvent' && a.reason === 'DestroyingInstance');
+  assert.match(event?.kind === 'recordEvent' ? event.message : '', /keeping its data, detached from the cluster/);
+  const kept = plan(cluster(3, undefined), [inst(1, 1), inst(3, 1)], 'pg-1', [2]);
+  assert.deepEqual(named(kept.actions, 'createInstance'), ['pg-4'], 'pg-2 is still the kept PVC\'s name');
+  const freed = plan(cluster(3, undefined), [inst(1, 1), inst(3, 1)]);
+  assert.deepEqual(named(freed.actions, 'createInstance'), ['pg-2'], 'where keeping freed the name, it is reused');
 });

@@ -2,7 +2,9 @@
 // short of spec.instances, makes a new one with the next serial, as CloudNativePG does after its
 // plugin deletes the Pod and PVCs. CloudNativePG lets the primary be destroyed too, and then fails
 // over; here the primary is switched over to a streaming standby first, so no acknowledged write is
-// lost, and the only instance of a Cluster (its only copy of the data) is refused.
+// lost, and the only instance of a Cluster (its only copy of the data) is refused. With --keep-pvc
+// the data stays, detached from the Cluster (a PVC with cnpg.io/pvcStatus=detached and no owner;
+// locally a data folder set aside), and the new instance takes a serial the kept data does not hold.
 import { ANNOTATIONS } from '../api/names.js';
 import { chooseFailoverTarget } from './failover.js';
 import { PHASE } from './phases.js';
@@ -33,17 +35,31 @@ export function destroyRefusal(cluster: string, instance: string, instances: rea
   return undefined;
 }
 
+/** The request the destroy annotations carry: the instance, and whether its data stays (destroy --keep-pvc). */
+export interface DestroyRequest {
+  instance: string;
+  keepData: boolean;
+}
+
+export function destroyRequest(annotations: Record<string, string> | undefined): DestroyRequest | undefined {
+  const instance = annotations?.[ANNOTATIONS.destroyInstance];
+  return instance ? { instance, keepData: annotations?.[ANNOTATIONS.destroyKeepPvc] === 'true' } : undefined;
+}
+
 /** What the `cnpg.io/destroyInstance` request asks of this reconcile, once the cluster has a primary. */
-export function planDestroy(cluster: string, wanted: string | undefined, instances: readonly ObservedInstance[], primary: string, fenced: ReadonlySet<string>): DestroyDecision | undefined {
-  if (!wanted) return undefined;
-  const clear: Action = { kind: 'clearAnnotation', key: ANNOTATIONS.destroyInstance };
+export function planDestroy(cluster: string, request: DestroyRequest | undefined, instances: readonly ObservedInstance[], primary: string, fenced: ReadonlySet<string>): DestroyDecision | undefined {
+  if (!request) return undefined;
+  const wanted = request.instance;
+  const clear: Action[] = [{ kind: 'clearAnnotation', key: ANNOTATIONS.destroyInstance }];
+  if (request.keepData) clear.push({ kind: 'clearAnnotation', key: ANNOTATIONS.destroyKeepPvc });
   const refusal = destroyRefusal(cluster, wanted, instances.map((i) => i.name));
-  if (refusal) return { kind: 'refuse', actions: [{ kind: 'recordEvent', type: 'Warning', reason: 'DestroyRefused', message: `${refusal}; nothing destroyed` }, clear] };
+  if (refusal) return { kind: 'refuse', actions: [{ kind: 'recordEvent', type: 'Warning', reason: 'DestroyRefused', message: `${refusal}; nothing destroyed` }, ...clear] };
   if (wanted !== primary) {
+    const message = request.keepData ? `Destroying instance ${wanted} and keeping its data, detached from the cluster, as requested` : `Destroying instance ${wanted} and its data, as requested`;
     return {
       kind: 'remove',
       instance: wanted,
-      actions: [{ kind: 'removeInstance', name: wanted }, { kind: 'recordEvent', type: 'Normal', reason: 'DestroyingInstance', message: `Destroying instance ${wanted} and its data, as requested` }, clear],
+      actions: [request.keepData ? { kind: 'removeInstance', name: wanted, keepData: true } : { kind: 'removeInstance', name: wanted }, { kind: 'recordEvent', type: 'Normal', reason: 'DestroyingInstance', message }, ...clear],
       progress: { phase: PHASE.waitingForInstances, reason: `Destroying ${wanted}, as requested`, requeueAfterMs: WORKING_REQUEUE_MS },
     };
   }

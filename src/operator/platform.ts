@@ -60,8 +60,10 @@ export interface InstanceRuntime {
    * a failure is recorded and reported by observe() as majorUpgradeFailure, the old data kept startable.
    */
   upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void>;
-  /** Stops an instance and deletes its data, as scale-down does. */
-  remove(cluster: Cluster, name: string): Promise<void>;
+  /** Stops an instance and deletes its data, as scale-down does; `keepData` (destroy --keep-pvc): the data stays, detached from the Cluster. */
+  remove(cluster: Cluster, name: string, options?: { keepData?: boolean }): Promise<void>;
+  /** Serials whose kept data still holds the instance's name (Kubernetes: a detached PVC); absent where keeping frees the name. */
+  keptSerials?(cluster: Cluster): Promise<number[]>;
   /** After a deleted cluster's last instance is removed: frees what the platform kept for it (locally, its operating-system user). */
   release?(cluster: Cluster): Promise<void>;
   /** Makes sure the instance accepts no more writes; resolves only once that is certain. */

@@ -132,6 +132,8 @@ export interface ObservedCluster {
   podMonitor?: ObservedPodMonitor;
   /** The build the Cluster's version resolves to, where the platform chooses builds (locally); absent on Kubernetes, where the image decides. */
   postgresBuild?: PostgresBuildState;
+  /** Serials whose data was kept by `destroy --keep-pvc` under the instance's name (a detached PVC): not given to a new instance. */
+  keptSerials?: number[];
 }
 
 /** Where obtaining the Cluster's PostgreSQL build stands: a first fetch takes a while and happens in the background. */
@@ -198,7 +200,7 @@ export type Action =
   /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }
-  | { kind: 'removeInstance'; name: string }
+  | { kind: 'removeInstance'; name: string; /** destroy --keep-pvc: the data stays, detached from the Cluster. */ keepData?: boolean }
   /**
    * pg_upgrade on a stopped instance's data to the major of `config`, with the binaries its data last
    * ran as the old ones; the platform records a failure for observe() (majorUpgradeFailure) and

@@ -35,10 +35,10 @@ export interface ReportFile {
   content: string;
 }
 
-/** report_<kind>_<name>_YYYYMMDD_hhmmss, in UTC, as the plugin names it. */
-export function reportName(kind: string, name: string, at: Date): string {
+/** report_<kind>_<name>_YYYYMMDD_hhmmss (report_operator_YYYYMMDD_hhmmss: no name), in UTC, as the plugin names it. */
+export function reportName(kind: string, name: string | undefined, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-  return `report_${kind}_${name}_${stamp}`;
+  return name === undefined ? `report_${kind}_${stamp}` : `report_${kind}_${name}_${stamp}`;
 }
 
 export function redactSecret(secret: KubeObject): KubeObject {
@@ -73,11 +73,11 @@ export function scrub(text: string, values: readonly string[]): string {
   return out;
 }
 
-function manifest(obj: unknown, format: 'yaml' | 'json'): string {
+export function manifest(obj: unknown, format: 'yaml' | 'json'): string {
   return format === 'json' ? `${JSON.stringify(obj, null, 2)}\n` : stringify(obj);
 }
 
-const list = (items: KubeObject[]) => ({ apiVersion: 'v1', kind: 'List', items });
+export const list = (items: KubeObject[]) => ({ apiVersion: 'v1', kind: 'List', items });
 
 export function clusterReportFiles(parts: ClusterReportParts, format: 'yaml' | 'json', folder: string): ReportFile[] {
   const m = (name: string, obj: unknown): ReportFile => ({ path: `${folder}/manifests/${name}.${format}`, content: manifest(obj, format) });

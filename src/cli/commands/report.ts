@@ -7,6 +7,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { LABELS } from '../../api/names.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { renderClusterStatus, renderClusterStatusJson } from '../format/status.js';
+import { prependTimestamps } from './log-timestamps.js';
 import { clusterReportFiles, reportName, type ClusterReportParts, type ReportFile } from './report-content.js';
 import { buildStatusReport, type Report } from './status.js';
 
@@ -14,10 +15,18 @@ export interface ReportOptions {
   file?: string;
   output: string;
   logs?: boolean;
+  /** -t/--timestamps: a human-readable timestamp before each log line. */
+  timestamps?: boolean;
 }
 
-/** Where the parts of a report come from on a platform; logs only when asked for. */
-export type ReportSource = (cluster: string, withLogs: boolean) => Promise<ClusterReportParts>;
+/** What to take from a platform: logs only when asked for, with timestamps when asked for. */
+export interface LogRequest {
+  logs: boolean;
+  timestamps: boolean;
+}
+
+/** Where the parts of a report come from on a platform. */
+export type ReportSource = (cluster: string, want: LogRequest) => Promise<ClusterReportParts>;
 
 export function statusParts(r: Report): Pick<ClusterReportParts, 'statusText' | 'statusJson'> {
   const status = buildStatusReport(r);
@@ -48,14 +57,17 @@ function zipBuffer(files: ReportFile[], folder: string): Promise<Buffer> {
   });
 }
 
-export async function reportCluster(source: ReportSource, cluster: string, o: ReportOptions): Promise<string> {
-  if (o.output !== 'yaml' && o.output !== 'json') throw new CliError(`error: --output: "${o.output}" is not a manifest format (allowed: yaml, json)`);
-  const now = new Date();
-  const folder = reportName('cluster', cluster, now);
+/**
+ * Checks the options, gathers the files (`files(format, folder)`) and writes the zip where no file
+ * is yet; `kind`/`name` name the folder inside and the default file, as the plugin does.
+ */
+export async function writeReport(kind: string, name: string | undefined, o: ReportOptions, files: (format: 'yaml' | 'json', folder: string) => Promise<ReportFile[]>): Promise<string> {
+  const format = o.output;
+  if (format !== 'yaml' && format !== 'json') throw new CliError(`error: --output: "${o.output}" is not a manifest format (allowed: yaml, json)`);
+  const folder = reportName(kind, name, new Date());
   const file = o.file ?? `${folder}.zip`;
   if (existsSync(file)) throw new CliError(`error: --file: ${file} already exists; it is not overwritten (name another file with -f)`);
-  const parts = await source(cluster, o.logs === true);
-  const zip = await zipBuffer(clusterReportFiles(parts, o.output, folder), folder);
+  const zip = await zipBuffer(await files(format, folder), folder);
   // Created here and only here (wx): a file that appeared meanwhile is not overwritten either.
   try {
     closeSync(openSync(file, 'wx', 0o600));
@@ -63,12 +75,23 @@ export async function reportCluster(source: ReportSource, cluster: string, o: Re
     throw new CliError(`error: --file: cannot create ${file}: ${(e as Error).message}`);
   }
   await writeFile(file, zip);
-  return `Successfully written report to "${file}" (format: "${o.output}")\n`;
+  return `Successfully written report to "${file}" (format: "${format}")\n`;
+}
+
+export function reportCluster(source: ReportSource, cluster: string, o: ReportOptions): Promise<string> {
+  const want = { logs: o.logs === true, timestamps: o.timestamps === true };
+  return writeReport('cluster', cluster, o, async (format, folder) => clusterReportFiles(await source(cluster, want), format, folder));
+}
+
+/** A local log file as the report carries it. */
+export function readLog(file: string, timestamps: boolean): string {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return timestamps ? prependTimestamps(text) : text;
 }
 
 /** The local control plane's view: its objects, the instances' log files and the operator's log. */
 export function daemonReportSource(client: DaemonClient, namespace = 'default'): ReportSource {
-  return async (cluster, withLogs) => {
+  return async (cluster, want) => {
     const obj = await client.get('Cluster', namespace, cluster);
     const ofCluster = (o: KubeObject) => o.metadata.labels?.[LABELS.cluster] === cluster;
     const [pods, pvcs, secrets, events, report] = await Promise.all([
@@ -88,11 +111,10 @@ export function daemonReportSource(client: DaemonClient, namespace = 'default'):
       namespaceSecrets: secrets,
       ...statusParts(report),
     };
-    if (!withLogs) return parts;
+    if (!want.logs) return parts;
     const { items } = await client.request<{ items: Array<{ instance: string; files: string[] }> }>('GET', '/logs', { namespace, cluster });
-    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
-    parts.logs = items.flatMap((i) => i.files.map((f) => ({ name: `${i.instance}-${f.slice(f.lastIndexOf('/') + 1)}`, text: read(f) })));
-    parts.operatorLog = operatorLinesAbout(read(client.home.daemonLog), namespace, cluster);
+    parts.logs = items.flatMap((i) => i.files.map((f) => ({ name: `${i.instance}-${f.slice(f.lastIndexOf('/') + 1)}`, text: readLog(f, want.timestamps) })));
+    parts.operatorLog = operatorLinesAbout(readLog(client.home.daemonLog, want.timestamps), namespace, cluster);
     return parts;
   };
 }

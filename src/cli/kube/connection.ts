@@ -16,7 +16,7 @@ import type { StoredCluster } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import { InstanceClient, type Transport } from '../../instance/client.js';
 import type { InstanceStatus } from '../../instance/status.js';
-import { LABELS, MANAGER_PORT, METRICS_PORT } from '../../api/names.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT } from '../../api/names.js';
 import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instance-metrics.js';
 import { CliError } from '../client.js';
 
@@ -140,9 +140,9 @@ export class KubeConnection {
   }
 
   /** A container's log; what went wrong instead of it, so that a report still gets written. */
-  async containerLog(namespace: string, pod: string, container: string): Promise<string> {
+  async containerLog(namespace: string, pod: string, container: string, timestamps = false): Promise<string> {
     try {
-      return await this.core.readNamespacedPodLog({ name: pod, namespace, container });
+      return await this.core.readNamespacedPodLog({ name: pod, namespace, container, timestamps });
     } catch (e) {
       return `(no log: ${describeApiError(e, this.server).message})\n`;
     }
@@ -218,7 +218,8 @@ export class KubeConnection {
   }
 
   async instanceNames(cluster: string): Promise<string[]> {
-    return (await this.instanceVolumes(cluster)).map((v) => v.metadata?.name ?? '');
+    // A claim kept by destroy --keep-pvc (cnpg.io/pvcStatus: detached) is no instance any more.
+    return (await this.instanceVolumes(cluster)).filter((v) => v.metadata?.annotations?.[ANNOTATIONS.pvcStatus] !== 'detached').map((v) => v.metadata?.name ?? '');
   }
 
   async services(cluster: string): Promise<V1Service[]> {

@@ -11,13 +11,14 @@ import type { KubeConnection } from './connection.js';
 
 const asObject = (o: unknown) => ({ apiVersion: 'v1', kind: 'Pod', ...(o as object) }) as KubeObject;
 
-async function podLogs(conn: KubeConnection, pods: V1Pod[]): Promise<Array<{ name: string; text: string }>> {
+/** Every container's log of the Pods, one file each; `timestamps`: the kubelet's, before each line. */
+export async function podLogs(conn: KubeConnection, pods: V1Pod[], timestamps: boolean): Promise<Array<{ name: string; text: string }>> {
   const each = pods.flatMap((p) => [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].map((c) => ({ namespace: p.metadata?.namespace ?? conn.namespace, pod: p.metadata?.name ?? '', container: c.name })));
-  return Promise.all(each.map(async (c) => ({ name: `${c.pod}-${c.container}.jsonl`, text: await conn.containerLog(c.namespace, c.pod, c.container) })));
+  return Promise.all(each.map(async (c) => ({ name: `${c.pod}-${c.container}.jsonl`, text: await conn.containerLog(c.namespace, c.pod, c.container, timestamps) })));
 }
 
 export function kubeReportSource(conn: KubeConnection): ReportSource {
-  return async (cluster, withLogs) => {
+  return async (cluster, want) => {
     const [report, objects] = await Promise.all([kubeClusterReport(conn, cluster), conn.clusterObjects(cluster)]);
     const parts: ClusterReportParts = {
       cluster: report.cluster,
@@ -29,9 +30,9 @@ export function kubeReportSource(conn: KubeConnection): ReportSource {
       namespaceSecrets: objects.secrets,
       ...statusParts(report),
     };
-    if (!withLogs) return parts;
-    parts.logs = await podLogs(conn, objects.pods);
-    const operatorLogs = await podLogs(conn, await conn.operatorPods());
+    if (!want.logs) return parts;
+    parts.logs = await podLogs(conn, objects.pods, want.timestamps);
+    const operatorLogs = await podLogs(conn, await conn.operatorPods(), want.timestamps);
     parts.operatorLog = operatorLinesAbout(operatorLogs.map((l) => l.text).join('\n'), conn.namespace, cluster);
     return parts;
   };

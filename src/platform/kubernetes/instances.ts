@@ -1,6 +1,7 @@
 // Instances as Pods: one PVC (two with walStorage), one Pod and one spec Secret each. The instance
 // manager in the Pod is reached on the Pod's IP; it reads its spec from the mounted Secret at start
 // and receives later ones over its HTTP API at once (the kubelet's Secret sync is only a backstop).
+import { detachPatch, isDetached, keptSerialsOf } from './kept-volumes.js';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
@@ -120,7 +121,8 @@ export class KubeInstances implements InstanceRuntime {
     return Promise.all(
       // A PVC being deleted (its Pod gone, a finalizer holding it) is an instance scaled away: were
       // it observed, its "stopped" instance would get a new Pod on the claim it is losing.
-      pvcs.filter((pvc) => !pvc.metadata.deletionTimestamp).map(async (pvc) => {
+      // A detached one (destroy --keep-pvc) is no instance of the Cluster any more.
+      pvcs.filter((pvc) => !pvc.metadata.deletionTimestamp && !isDetached(pvc)).map(async (pvc) => {
         const name = pvc.metadata!.name!;
         const pod = byName.get(name);
         // The hashes live on the PVC: they must outlive a deleted Pod like the data does.
@@ -316,12 +318,29 @@ export class KubeInstances implements InstanceRuntime {
     return Promise.reject(new Error(`cannot upgrade ${name}: in-place major upgrades run on the local platform only; on Kubernetes create a new Cluster with bootstrap.initdb.import`));
   }
 
-  async remove(cluster: Cluster, name: string): Promise<void> {
+  async remove(cluster: Cluster, name: string, options?: { keepData?: boolean }): Promise<void> {
     const ns = cluster.metadata.namespace;
+    // Detached before the Pod goes, as CloudNativePG's plugin does: observe() never sees a claim without its Pod.
+    if (options?.keepData) await this.detachVolumes(cluster, name);
     await this.store.delete('Pod', ns, name);
-    await this.store.delete('PersistentVolumeClaim', ns, name);
-    await this.store.delete('PersistentVolumeClaim', ns, `${name}-wal`);
+    if (!options?.keepData) {
+      await this.store.delete('PersistentVolumeClaim', ns, name);
+      await this.store.delete('PersistentVolumeClaim', ns, `${name}-wal`);
+    }
     await this.store.delete('Secret', ns, managerSecretName(name));
+  }
+
+  private async detachVolumes(cluster: Cluster, name: string): Promise<void> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    for (const claim of [name, `${name}-wal`]) {
+      const pvc = await this.store.get('PersistentVolumeClaim', namespace, claim);
+      if (!pvc) continue;
+      await this.core.patchNamespacedPersistentVolumeClaim({ name: claim, namespace, body: detachPatch(pvc, cluster.metadata.name) }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    }
+  }
+
+  async keptSerials(cluster: Cluster): Promise<number[]> {
+    return keptSerialsOf(await this.store.list('PersistentVolumeClaim', cluster.metadata.namespace ?? 'default', { [LABELS.cluster]: cluster.metadata.name }));
   }
 
   /**

@@ -28,6 +28,7 @@ import { PostgresBuilds } from './postgres-builds.js';
 import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
+import { keepDataFolder } from './kept-data.js';
 import { makeOwnedDir, spawnOwnedManager, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -478,13 +479,17 @@ export class LocalInstances implements InstanceRuntime {
     await this.waitForPostmasterExit(dir, rec, 30_000);
   }
 
-  async remove(cluster: Cluster, name: string): Promise<void> {
+  async remove(cluster: Cluster, name: string, options?: { keepData?: boolean }): Promise<void> {
     const dir = this.dirOf(cluster, name);
     const rec = this.readRecord(dir);
     // Its data goes with it (scale-down, a Cluster deleted, destroy): no session is worth waiting for,
     // and a pooler's server connections would hold a smart shutdown for smartShutdownTimeout.
     await this.stopWith(cluster, name, 'SIGINT');
     if (rec) await rm(instancePaths(dir, rec.pgPort).socketDir, { recursive: true, force: true });
+    // `destroy` tells the user where (kept-data.ts names the folders).
+    if (options?.keepData && existsSync(instancePaths(dir).pgdata)) {
+      await keepDataFolder(instancePaths(dir).pgdata, this.home.root, cluster.metadata.namespace ?? 'default', cluster.metadata.name, name);
+    }
     // A data folder can be large: removed off the event loop.
     await rm(dir, { recursive: true, force: true });
     this.cachedRecords(dirname(dir)).delete(dir);
