@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { sql, waitReady } from './support/backup.js';
+import { manifest } from './support/manifests.js';
 
 interface Secret {
   data?: Record<string, string>;
@@ -21,83 +22,36 @@ const env = new TestEnv();
 const secretValue = async (name: string, key: string) => Buffer.from((await env.json<Secret>(['get', 'secret', name])).data?.[key] ?? '', 'base64').toString();
 const apply = (yaml: string) => env.ok(['apply', '-f', '-'], yaml);
 
-const cluster = (name: string, extra = '') => `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${name}
-spec:
-  instances: 1
-  storage:
-    size: 1Gi
-  bootstrap:
-    initdb:
-      postInitApplicationSQL:
-        - CREATE TABLE numbers (id int PRIMARY KEY, label text)
-${extra}`;
+const numbersTable = { initdb: { postInitApplicationSQL: ['CREATE TABLE numbers (id int PRIMARY KEY, label text)'] } };
+const cluster = (name: string, spec: Record<string, unknown> = {}) => manifest('cluster.yaml', { name, spec: { bootstrap: numbersTable, ...spec } });
+const publication = (name: string, spec: Record<string, unknown> = {}) => manifest('publication.yaml', { name, spec });
 
 async function applied(kind: string, name: string): Promise<Logical> {
   return eventually(`${kind} ${name} applied`, async () => {
-    const o = await env.json<Logical>(['get', kind, name, '-o', 'json']);
+    const o = await env.json<Logical>(['get', kind, name]);
     return o.status?.applied === true ? o : undefined;
   }, 60_000, 300);
 }
 
 before(async () => {
-  await apply(cluster('source', '  enableSuperuserAccess: true\n'));
+  await apply(cluster('source', { enableSuperuserAccess: true }));
   await waitReady(env, 'source');
   await sql(env, 'source-1', "INSERT INTO numbers SELECT g, 'n' || g FROM generate_series(1, 100) g");
   const port = new URL(await secretValue('source-app', 'uri')).port;
-  await apply(cluster('dest', `  externalClusters:
-    - name: source
-      connectionParameters:
-        host: 127.0.0.1
-        port: "${port}"
-        user: postgres
-        dbname: app
-        sslmode: require
-      password:
-        name: source-superuser
-        key: password
-`));
+  const source = { host: '127.0.0.1', port, user: 'postgres', dbname: 'app', sslmode: 'require' };
+  await apply(cluster('dest', { externalClusters: [{ name: 'source', connectionParameters: source, password: { name: 'source-superuser', key: 'password' } }] }));
   await waitReady(env, 'dest');
 });
 
 after(() => env.cleanup());
 
 test('a Publication and a Subscription carry a table from one cluster to another, and follow inserts', { timeout: 180_000 }, async () => {
-  await apply(`apiVersion: postgresql.cnpg.io/v1
-kind: Publication
-metadata:
-  name: numbers-pub
-spec:
-  cluster:
-    name: source
-  name: numbers_pub
-  dbname: app
-  target:
-    objects:
-      - table:
-          schema: public
-          name: numbers
-  publicationReclaimPolicy: delete
-`);
+  await apply(publication('numbers-pub', { publicationReclaimPolicy: 'delete' }));
   const pub = await applied('publication', 'numbers-pub');
   assert.deepEqual(pub.metadata.finalizers, ['cnpg.io/deletePublication']);
   assert.equal(await sql(env, 'source-1', "SELECT tablename FROM pg_publication_tables WHERE pubname = 'numbers_pub'"), 'numbers');
 
-  await apply(`apiVersion: postgresql.cnpg.io/v1
-kind: Subscription
-metadata:
-  name: numbers-sub
-spec:
-  cluster:
-    name: dest
-  name: numbers_sub
-  dbname: app
-  publicationName: numbers_pub
-  externalClusterName: source
-  subscriptionReclaimPolicy: delete
-`);
+  await apply(manifest('subscription.yaml', { spec: { subscriptionReclaimPolicy: 'delete' } }));
   await applied('subscription', 'numbers-sub');
   await eventually('the initial copy', async () => (await sql(env, 'dest-1', 'SELECT count(*) FROM numbers')) === '100', 60_000, 500);
   await sql(env, 'source-1', "INSERT INTO numbers VALUES (101, 'after')");
@@ -110,6 +64,17 @@ spec:
   const passfile = /passfile=(\S+)/.exec(conninfo)?.[1] ?? '';
   assert.ok(passfile.startsWith(join(env.home, 'instances')), conninfo);
   assert.equal(statSync(passfile).mode & 0o777, 0o600);
+});
+
+test('what PostgreSQL refuses is reported in the status', async () => {
+  await apply(publication('missing-table', { name: 'missing_pub', target: { objects: [{ table: { name: 'no_such_table' } }] } }));
+  const failed = await eventually('the failure in the status', async () => {
+    const o = await env.json<Logical>(['get', 'publication', 'missing-table']);
+    return o.status?.applied === false ? o.status : undefined;
+  }, 60_000, 300);
+  assert.match(failed.message ?? '', /relation "no_such_table" does not exist/);
+  await env.ok(['delete', 'publication', 'missing-table']);
+  await eventually('missing-table to go', async () => (await env.run(['get', 'publication', 'missing-table'])).code !== 0, 30_000, 300);
 });
 
 test('manifests that cannot work are refused with the field path, and nothing is stored', async () => {
@@ -149,20 +114,12 @@ spec:
   assert.match(renamed.stderr, /spec\.name: name cannot be changed/);
 });
 
-test('deleting with reclaim policy delete drops the subscription and the publication; retain keeps them', { timeout: 120_000 }, async () => {
-  await apply(`apiVersion: postgresql.cnpg.io/v1
-kind: Publication
-metadata:
-  name: kept-pub
-spec:
-  cluster:
-    name: source
-  name: kept_pub
-  dbname: app
-  target:
-    allTables: true
-`);
+test('deleting with reclaim policy delete drops the subscription and the publication; retain keeps them', { timeout: 180_000 }, async () => {
+  await apply(publication('kept-pub', { name: 'kept_pub', target: { allTables: true } }));
   await applied('publication', 'kept-pub');
+  // Reconciled continuously: one dropped by hand comes back at the next pass (every 30 s).
+  await sql(env, 'source-1', 'DROP PUBLICATION kept_pub');
+  await eventually('kept_pub to come back', async () => (await sql(env, 'source-1', "SELECT count(*) FROM pg_publication WHERE pubname = 'kept_pub'")) === '1', 60_000, 1000);
   await env.ok(['delete', 'publication', 'kept-pub']);
   await eventually('kept-pub to go', async () => (await env.run(['get', 'publication', 'kept-pub'])).code !== 0, 30_000, 300);
   assert.equal(await sql(env, 'source-1', "SELECT count(*) FROM pg_publication WHERE pubname = 'kept_pub'"), '1', 'retain leaves the publication');

@@ -2,9 +2,10 @@
 // WITH-clause parameters, the reclaim policy and the status the operator writes.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import type { KubeObject } from './meta.js';
+import { CNPG_API_VERSION, type KubeObject } from './meta.js';
+import { namespacedMetadata } from './meta-schema.js';
 import { msg, type Finding } from './errors.js';
-import { plainName, plainString } from './common.js';
+import { localObjectReference, plainName, plainString } from './common.js';
 
 /**
  * A PostgreSQL object name (publication, subscription, database, table, column, schema). It is
@@ -49,3 +50,13 @@ export function logicalReplicationChanges(old: KubeObject, next: KubeObject): Fi
 }
 
 const IMMUTABLE = ['cluster', 'name', 'dbname'] as const;
+
+/** Both kinds: the Cluster, the PostgreSQL object's name and database, its WITH clause, and their own fields. */
+export function logicalReplicationSchema<K extends 'Publication' | 'Subscription', S extends z.ZodRawShape>(kind: K, spec: S) {
+  return z.strictObject({
+    apiVersion: z.literal(CNPG_API_VERSION),
+    kind: z.literal(kind),
+    metadata: namespacedMetadata(),
+    spec: z.strictObject({ cluster: localObjectReference, name: pgName, dbname: pgName, parameters: withParameters.optional(), ...spec }),
+  });
+}

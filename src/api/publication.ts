@@ -1,10 +1,7 @@
 // Publication (postgresql.cnpg.io/v1): a CREATE PUBLICATION on a Cluster's primary, kept as declared.
 import { z } from 'zod';
-import { CNPG_API_VERSION } from './meta.js';
 import { msg, report } from './errors.js';
-import { namespacedMetadata } from './meta-schema.js';
-import { localObjectReference } from './common.js';
-import { pgName, reclaimPolicy, withParameters } from './logical-replication.js';
+import { logicalReplicationSchema, pgName, reclaimPolicy } from './logical-replication.js';
 
 const tableSchema = z.strictObject({
   name: pgName,
@@ -39,19 +36,10 @@ const targetSchema = z
     if (withColumns >= 0 && objects.some((o) => o.tablesInSchema !== undefined)) report(ctx, ['objects', withColumns, 'table', 'columns'], msg.publicationColumnsWithSchema());
   });
 
-export const publicationSchema = z.strictObject({
-  apiVersion: z.literal(CNPG_API_VERSION),
-  kind: z.literal('Publication'),
-  metadata: namespacedMetadata(),
-  spec: z.strictObject({
-    /** The publisher. */
-    cluster: localObjectReference,
-    name: pgName,
-    dbname: pgName,
-    parameters: withParameters.optional(),
-    target: targetSchema,
-    publicationReclaimPolicy: reclaimPolicy,
-  }),
+/** The publisher is spec.cluster. */
+export const publicationSchema = logicalReplicationSchema('Publication', {
+  target: targetSchema,
+  publicationReclaimPolicy: reclaimPolicy,
 });
 
 export type Publication = z.infer<typeof publicationSchema>;
