@@ -312,6 +312,8 @@ export const msg = {
     `${subject}: the object is ${(bytes / 1048576).toFixed(1)} MiB (${bytes} bytes) serialized; the limit is ${limit} bytes (1.5 MiB), as for any object a Kubernetes API server stores; keep large data out of manifests`,
   backupPluginConfiguration: () => 'method plugin requires pluginConfiguration',
   backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
+  publicationColumnsWithSchema: () =>
+    'a table with a column list cannot be published together with tablesInSchema (PostgreSQL refuses it): drop the columns or the tablesInSchema entry',
   poolerSameNameAsCluster: (name: string) => `must differ from the Pooler's own name ${show(name)}`,
   poolerAuthQuery: () => 'authQuery and authQuerySecret must be set together',
   refusedPgBouncerValue: (name: string, value: string, instead: string) => `${name} "${value}" cannot work in a pooler: ${instead}`,

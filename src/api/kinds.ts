@@ -37,6 +37,8 @@ export const KINDS = {
   Pooler: kind('Pooler', CNPG_API_VERSION, { shortNames: ['pgpooler'] }),
   ImageCatalog: kind('ImageCatalog', CNPG_API_VERSION, { shortNames: ['pgcatalog'] }),
   ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false, shortNames: ['pgclustercatalog'] }),
+  Publication: kind('Publication', CNPG_API_VERSION),
+  Subscription: kind('Subscription', CNPG_API_VERSION),
   Secret: kind('Secret', 'v1'),
   ConfigMap: kind('ConfigMap', 'v1', { shortNames: ['cm'] }),
   Namespace: kind('Namespace', 'v1', { shortNames: ['ns'], namespaced: false }),
@@ -58,7 +60,7 @@ export const VIEW_KINDS = {
 } as const satisfies Record<string, KindInfo>;
 
 /** Other kinds of the CloudNativePG API group: stored as generic objects, not acted on. */
-export const OTHER_CNPG_KINDS: readonly string[] = ['Database', 'Publication', 'Subscription', 'DatabaseRole', 'FailoverQuorum'];
+export const OTHER_CNPG_KINDS: readonly string[] = ['Database', 'DatabaseRole', 'FailoverQuorum'];
 
 export function isKnownKind(name: string): name is KnownKind {
   return Object.hasOwn(KINDS, name);

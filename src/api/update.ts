@@ -9,6 +9,7 @@ import { specMajor } from './image.js';
 import { parseQuantity } from './quantity.js';
 import type { ClusterStatus } from './cluster-status.js';
 import type { Platform } from './support.js';
+import { logicalReplicationChanges } from './logical-replication.js';
 
 type Storage = { size?: string } | undefined;
 
@@ -94,6 +95,9 @@ function kindChanges(old: KubeObject, next: KubeObject, platform: Platform): Fin
     case 'ScheduledBackup':
     case 'Pooler':
       return isDeepStrictEqual(specField(old, 'cluster'), specField(next, 'cluster')) ? [] : [{ path: 'spec.cluster', message: msg.immutable('cluster') }];
+    case 'Publication':
+    case 'Subscription':
+      return logicalReplicationChanges(old, next);
     default:
       return [];
   }

@@ -27,6 +27,7 @@ import { rewindFromPrimary } from './rewind.js';
 import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutdown.js';
 import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
 import { reconcilePoolerAuth } from './pooler-auth.js';
+import { applyLogicalReplication, type LogicalReplicationRequest } from './logical-replication.js';
 import { IsolationWatch } from './self-isolation.js';
 import { SourceWal } from './source-wal.js';
 import type { Credentials, InstanceSpec } from './spec.js';
@@ -372,6 +373,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     writeFileAtomicallySync(this.paths.spec, JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
     writeFileAtomicallySync(this.paths.credentials, JSON.stringify(creds) + '\n', { mode: 0o600 });
     await this.requestReconcile();
+  }
+
+  /** A Publication or Subscription, on the primary only (instance/logical-replication.ts). */
+  logicalReplication(r: LogicalReplicationRequest): Promise<{ applied: boolean; message?: string }> {
+    if (this.spec.role !== 'primary' || !this.postmaster.running || this.state !== 'running') throw new RefusedError(`${this.spec.name} is not a running primary`);
+    return applyLogicalReplication(this.socket, this.paths.root, this.spec.major, r);
   }
 
   startBackup(req: BackupRequest): BackupReport {

@@ -5,6 +5,7 @@
 import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
+import type { LogicalReplicationRequest } from './logical-replication.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import type { InstancePhase, InstanceStatus } from './status.js';
 
@@ -29,6 +30,8 @@ export interface RouteTypes {
   startBackup: { body: BackupRequest; response: BackupReport };
   refreshCatalog: { response: CatalogSummary | Record<string, never> };
   shutdown: { response: { stopping: true } };
+  /** A Publication or Subscription applied or dropped on the primary; a PostgreSQL error is an answer, not a failure. */
+  logicalReplication: { body: LogicalReplicationRequest; response: { applied: boolean; message?: string } };
 }
 
 export type RouteName = keyof RouteTypes;
@@ -68,6 +71,8 @@ export const ROUTES = {
   startBackup: { method: 'POST', path: '/backups', token: true, timeoutMs: 10_000 },
   refreshCatalog: { method: 'POST', path: '/catalog/refresh', token: true, timeoutMs: 60_000 },
   shutdown: { method: 'POST', path: '/shutdown', token: true, timeoutMs: 5000 },
+  // CREATE SUBSCRIPTION connects to the publisher and creates its slot there.
+  logicalReplication: { method: 'POST', path: '/logical-replication', token: true, timeoutMs: 60_000 },
 } as const satisfies Record<RouteName, Route>;
 
 /** The largest request body a route accepts: a spec with its credentials (TLS material included) fits many times over. */

@@ -31,6 +31,7 @@ class FakeManager extends EventEmitter {
   isolate = () => this.did('isolate', undefined);
   startBackup = (r: { backupName: string }) => (this.ran.push(`startBackup ${r.backupName}`), { backupName: r.backupName, phase: 'running' });
   refreshCatalog = () => this.did('refreshCatalog', undefined);
+  logicalReplication = (r: { kind: string; name: string }) => this.did(`logicalReplication ${r.kind} ${r.name}`, { applied: true });
 }
 
 const inputs: { [N in RouteName]?: RouteInput<N> } = {
@@ -38,6 +39,7 @@ const inputs: { [N in RouteName]?: RouteInput<N> } = {
   replaceSpec: { body: { spec: {} as never, credentials: {} as never } },
   startBackup: { body: { backupName: 'b1' } },
   promote: { query: { minLsn: '0/1' } },
+  logicalReplication: { body: { kind: 'publication', dbname: 'app', name: 'pub' } },
 };
 
 async function status(port: number, method: string, path: string, token?: string, body?: string): Promise<number> {
@@ -66,7 +68,7 @@ test('the server answers every route of the table, asks for the token exactly wh
       if ('stream' in route) continue;
       await client.call(name, inputs[name] as never);
     }
-    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog']);
+    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'logicalReplication publication pub']);
     await new Promise((r) => setImmediate(r));
     assert.equal(shutdowns, 1);
     assert.equal(await client.call('backupReport', { params: { name: 'other' } }), null);

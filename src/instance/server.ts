@@ -7,6 +7,7 @@ import type { BackupRequest } from './base-backup.js';
 import { RefusedError, type InstanceManager } from './manager.js';
 import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse } from './protocol.js';
 import type { Credentials, InstanceSpec } from './spec.js';
+import { parseLogicalReplicationRequest, type LogicalReplicationRequest } from './logical-replication.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -131,6 +132,15 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
         return { code: 400, body: { error: (e as Error).message } };
       }
       return { code: 202, body: manager.startBackup(request) };
+    },
+    logicalReplication: async ({ req }) => {
+      let request: LogicalReplicationRequest;
+      try {
+        request = parseLogicalReplicationRequest(await readJson(req));
+      } catch (e) {
+        return { code: 400, body: { error: (e as Error).message } };
+      }
+      return { code: 200, body: await manager.logicalReplication(request) };
     },
     refreshCatalog: async () => {
       await manager.refreshCatalog();

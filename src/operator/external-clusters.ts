@@ -67,3 +67,23 @@ export async function resolveExternalConnections(store: ResourceStore, cluster: 
   const secrets = (await resolveExternalSecrets(store, cluster)) ?? {};
   return externalSources(cluster).map((source) => ({ ...source, ...(secrets[source.name] ?? {}) }));
 }
+
+/**
+ * One entry by name with its Secrets' values, whatever names it (a Subscription's
+ * externalClusterName): an error naming the field when the entry, its connectionParameters or a
+ * Secret it names is missing.
+ */
+export async function resolveExternalConnection(store: ResourceStore, cluster: Cluster, name: string): Promise<ExternalConnection> {
+  const entries = cluster.spec.externalClusters ?? [];
+  const index = entries.findIndex((e) => e.name === name);
+  const entry = entries[index];
+  if (!entry) throw new Error(`Cluster ${cluster.metadata.name} has no spec.externalClusters entry named ${JSON.stringify(name)}`);
+  if (!entry.connectionParameters) throw new Error(`spec.externalClusters[${index}] (${name}) of Cluster ${cluster.metadata.name} has no connectionParameters to connect with`);
+  const namespace = cluster.metadata.namespace ?? 'default';
+  const secrets: ExternalSecrets = {};
+  for (const field of SECRET_FIELDS) {
+    const value = await readSecretKey(store, namespace, entry[field], `spec.externalClusters[${index}].${field}`);
+    if (value !== undefined) secrets[field] = value;
+  }
+  return { name, params: { ...entry.connectionParameters }, ...secrets };
+}

@@ -4,6 +4,7 @@ import type { Cluster, Pooler } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
+import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
 import type { WantedVersion } from '../postgres/build-choice.js';
 import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBuildState, VolumeRole } from './types.js';
@@ -20,7 +21,11 @@ export class NotFoundError extends Error {}
  */
 export interface ResourceStore {
   /** Resolves to the patched object where the store has it; callers need not use it. */
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<unknown>;
+  /**
+   * `finalizers` replaces the list; an object being deleted goes once its list is empty, as on
+   * Kubernetes.
+   */
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; finalizers?: string[] }): Promise<unknown>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** `labels`: only objects carrying every one of these labels, as a label selector `k=v,…` selects. */
   list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]>;
@@ -78,6 +83,8 @@ export interface InstanceRuntime {
   backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null>;
   /** Has the primary list the store's catalog again (and apply retention). */
   refreshCatalog(cluster: Cluster, name: string): Promise<void>;
+  /** Has the primary apply or drop a Publication or Subscription (instance/logical-replication.ts). */
+  logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer>;
 }
 
 export type EndpointRole = 'rw' | 'ro' | 'r';

@@ -38,6 +38,9 @@ test('names, scope and categories', () => {
     ['Pooler', 'poolers', 'pgpooler', 'Namespaced'],
     ['ImageCatalog', 'imagecatalogs', 'pgcatalog', 'Namespaced'],
     ['ClusterImageCatalog', 'clusterimagecatalogs', 'pgclustercatalog', 'Cluster'],
+    // CloudNativePG gives these no short name.
+    ['Publication', 'publications', undefined, 'Namespaced'],
+    ['Subscription', 'subscriptions', undefined, 'Namespaced'],
   ];
   assert.equal(crds.size, expected.length);
   for (const [kind = '', plural, shortName, scope] of expected) {
@@ -45,7 +48,7 @@ test('names, scope and categories', () => {
     assert.equal(metadata.name, `${plural}.postgresql.cnpg.io`);
     assert.equal(spec.group, 'postgresql.cnpg.io');
     assert.equal(spec.scope, scope);
-    assert.deepEqual(spec.names.shortNames, [shortName]);
+    assert.deepEqual(spec.names.shortNames, shortName === undefined ? [] : [shortName]);
     assert.deepEqual(spec.names.categories, ['cnpg']);
     assert.deepEqual(
       spec.versions.map(({ name, served, storage }) => ({ name, served, storage })),

@@ -7,18 +7,21 @@ import { backupSchema } from '../backup.js';
 import { scheduledBackupSchema } from '../scheduled-backup.js';
 import { poolerSchema, poolerStatusSchema } from '../pooler.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from '../image-catalog.js';
+import { LOGICAL_REPLICATION_CRDS } from './logical-replication.js';
 
 export interface PrinterColumn {
   name: string;
-  type: 'date' | 'integer' | 'string';
+  type: 'date' | 'integer' | 'string' | 'boolean';
   jsonPath: string;
+  description?: string;
 }
 
 export interface CrdDefinition {
   kind: KnownKind;
   schema: z.ZodType;
   description: string;
-  shortName: string;
+  /** CloudNativePG gives some kinds none (Publication, Subscription). */
+  shortName?: string;
   columns: readonly PrinterColumn[];
   /** Kinds the operator reports on get a status subresource, so spec writers cannot clobber it. */
   hasStatus: boolean;
@@ -96,6 +99,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     columns: [age],
     hasStatus: false,
   },
+  ...LOGICAL_REPLICATION_CRDS,
 ];
 
 export const [CRD_GROUP = '', CRD_VERSION = ''] = KINDS.Cluster.apiVersion.split('/');

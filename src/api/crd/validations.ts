@@ -5,8 +5,9 @@
 // cross references between fields) stays in the webhook, which reports field paths and hints.
 import type { KnownKind } from '../kinds.js';
 import type { Schema } from './structural.js';
+import { LOGICAL_REPLICATION_CEL_RULES } from './logical-replication.js';
 
-interface CelRule {
+export interface CelRule {
   kind: KnownKind;
   /** Property names from the root of the resource. */
   path: readonly string[];
@@ -23,6 +24,7 @@ export const CEL_RULES: readonly CelRule[] = [
   { kind: 'Backup', path: ['spec'], rule: 'oldSelf == self', message: 'BackupSpec is immutable' },
   { kind: 'ScheduledBackup', path: ['spec', 'cluster'], rule: 'self == oldSelf', message: 'cluster is immutable' },
   { kind: 'Pooler', path: ['spec', 'cluster'], rule: 'self == oldSelf', message: 'cluster is immutable' },
+  ...LOGICAL_REPLICATION_CEL_RULES,
   {
     kind: 'Cluster',
     path: ['spec'],

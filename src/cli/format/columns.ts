@@ -220,6 +220,12 @@ const pooler: ColumnSet = {
   ],
 };
 
+/** CloudNativePG's printer columns of Publication and Subscription. */
+const logicalReplication: ColumnSet = {
+  headers: ['NAME', 'AGE', 'CLUSTER', 'PG NAME', 'APPLIED', 'MESSAGE'],
+  cells: (o, now) => [age(o, now), cell(pick(o, 'spec.cluster.name')), cell(pick(o, 'spec.name')), cell(pick(o, 'status.applied')), cell(pick(o, 'status.message'))],
+};
+
 const persistentVolumeClaim: ColumnSet = {
   headers: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'AGE'],
   cells: (o, now) => [
@@ -283,6 +289,8 @@ export function columnsFor(obj: KubeObject, wide: boolean): ColumnSet {
       case 'Backup': return backup;
       case 'ScheduledBackup': return scheduledBackup;
       case 'Pooler': return pooler;
+      case 'Publication':
+      case 'Subscription': return logicalReplication;
       default: return generic;
     }
   }

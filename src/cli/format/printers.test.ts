@@ -123,6 +123,19 @@ const cases: Case[] = [
       'lab-pooler-rw   10m   lab-postgres   rw     1           0/0              <none>',
     ),
   },
+  {
+    name: "Publication and Subscription: CloudNativePG's columns",
+    objects: () => [
+      {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Subscription',
+        metadata: { name: 'sub', creationTimestamp: '2024-01-15T13:50:00Z' },
+        spec: { cluster: { name: 'dest' }, name: 'numbers_sub' },
+        status: { applied: false, message: 'publication "p" does not exist' },
+      },
+    ],
+    want: lines('NAME   AGE   CLUSTER   PG NAME       APPLIED   MESSAGE', 'sub    10m   dest      numbers_sub   false     publication "p" does not exist'),
+  },
   { name: 'ImageCatalog', objects: () => miscOf('ImageCatalog'), want: lines('NAME         AGE', 'postgresql   24h') },
   {
     name: 'ClusterImageCatalog',

@@ -8,6 +8,7 @@ import type { Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
+import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../instance/logical-replication.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
@@ -384,6 +385,10 @@ export class KubeInstances implements InstanceRuntime {
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     await (await this.manager(cluster, name)).call('refreshCatalog');
+  }
+
+  async logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer> {
+    return (await this.manager(cluster, name)).call('logicalReplication', { body: request });
   }
 }
 

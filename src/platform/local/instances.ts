@@ -11,6 +11,7 @@ import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
+import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../instance/logical-replication.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
 import type { InstanceStatus } from '../../instance/status.js';
@@ -422,6 +423,11 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
+  }
+
+  logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer> {
+    const { rec } = this.requireRecord(cluster, name);
+    return this.client(rec).call('logicalReplication', { body: request });
   }
 
   /**

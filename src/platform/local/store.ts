@@ -170,10 +170,13 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     });
   }
 
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; finalizers?: string[] }): Promise<void> {
     return this.locked(kind, namespace, name, async (existing) => {
       if (!existing) throw notFound(kind, namespace, name);
+      if (patch.finalizers?.length === 0 && existing.metadata.deletionTimestamp) return void (await this.remove(existing));
       const next = clone(existing);
+      if (patch.finalizers !== undefined) next.metadata.finalizers = patch.finalizers;
+      if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
       const annotations = { ...(next.metadata.annotations ?? {}) };
       for (const [k, v] of Object.entries(patch.annotations ?? {})) {
         if (v === null) delete annotations[k];
@@ -199,15 +202,21 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
     return this.locked(kind, namespace, name, async (existing) => {
       if (!existing) return false;
-      const file = this.fileOf(existing);
-      try {
-        await rm(file, { force: true });
-      } catch (e) {
-        throw new StoreWriteError(`could not delete ${kind}/${name} (${file}): ${(e as Error).message}`);
-      }
-      this.objects.delete(key(kind, namespace, name));
-      this.emit('change', { type: 'DELETED', object: clone(existing) });
+      await this.remove(existing);
       return true;
     });
+  }
+
+  /** Under the object's lock. */
+  private async remove(existing: KubeObject): Promise<void> {
+    const { kind, metadata } = existing;
+    const file = this.fileOf(existing);
+    try {
+      await rm(file, { force: true });
+    } catch (e) {
+      throw new StoreWriteError(`could not delete ${kind}/${metadata.name} (${file}): ${(e as Error).message}`);
+    }
+    this.objects.delete(key(kind, metadata.namespace, metadata.name));
+    this.emit('change', { type: 'DELETED', object: clone(existing) });
   }
 }
