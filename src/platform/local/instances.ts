@@ -307,6 +307,7 @@ export class LocalInstances implements InstanceRuntime {
       timings: config.timings,
       externalSources: config.externalSources,
       replicaCluster: config.replicaCluster,
+      libraries: config.libraries,
     };
   }
 
