@@ -1,6 +1,7 @@
 // spec.postgresql.extensions locally, with a real PostgreSQL 18 (fetched as the Cluster's version
 // asks): a folder laid out as an extension image, its control file found through
-// extension_control_path and its library through dynamic_library_path.
+// extension_control_path and its library through dynamic_library_path; ALTER SYSTEM refused by the
+// server's own setting.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,4 +55,10 @@ test("an extension from a folder: CREATE EXTENSION finds its control file, the s
   assert.equal(await sql(env, pod, 'SHOW dynamic_library_path', 'postgres'), `$libdir:${folder}/lib`);
   assert.equal(await sql(env, pod, 'SELECT demo_answer()'), '42');
   assert.equal(await sql(env, pod, 'SHOW auto_explain.log_min_duration', 'postgres'), '-1', 'the preloaded copy defines its parameters');
+});
+
+test('ALTER SYSTEM on 18: refused by allow_alter_system', { timeout: 30_000 }, async () => {
+  const pod = `${CLUSTER}-1`;
+  assert.equal(await sql(env, pod, 'SHOW allow_alter_system', 'postgres'), 'off');
+  await assert.rejects(sql(env, pod, "ALTER SYSTEM SET work_mem = '8MB'", 'postgres'), /ALTER SYSTEM is not allowed in this environment/);
 });
