@@ -34,6 +34,8 @@ if [ "${1:-}" = "--test-tools" ]; then
   command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)
   command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  # test/extensions.test.ts preloads pgaudit (Debian 12 has no postgresql-15-pgvector; that part skips without it).
+  [ -e /usr/lib/postgresql/15/lib/pgaudit.so ] || need_apt+=(postgresql-15-pgaudit)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -12,6 +12,7 @@ import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
 import { checkPrimaryLease } from './primary-lease.js';
 import { checkReplica } from './replica-cluster.js';
+import { checkClusterExtensions } from './cluster-extensions.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -39,6 +40,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkIsolationCheck(spec, ctx);
   checkPrimaryLease(spec.primaryLease, ctx);
   checkReplica(cluster, ctx);
+  checkClusterExtensions(spec.postgresql.extensions ?? [], specMajor(spec), spec.imageCatalogRef !== undefined, ctx);
   if (spec.primaryUpdateStrategy === 'supervised' && spec.instances === 1) {
     report(ctx, at('primaryUpdateStrategy'), msg.supervisedSingleInstance());
   }

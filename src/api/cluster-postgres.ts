@@ -1,9 +1,10 @@
 // spec.postgresql: server parameters, host-based access, synchronous replication, LDAP.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { nonEmptyString, passthroughList, plainName, secretKeySelector } from './common.js';
+import { nonEmptyString, plainName, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
 import { hbaLineProblem, identLineProblem } from './hba-lines.js';
+import { extensionsSchema, libraryName } from './cluster-extensions.js';
 
 const synchronousSchema = z
   .strictObject({
@@ -77,9 +78,9 @@ export const postgresConfigurationSchema = z.strictObject({
   syncReplicaElectionConstraint: z
     .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })
     .optional(),
-  shared_preload_libraries: z.array(plainName).optional(),
+  shared_preload_libraries: z.array(libraryName).optional(),
   ldap: ldapSchema.optional(),
   promotionTimeout: z.int().min(0).optional(),
   enableAlterSystem: z.boolean().default(false),
-  extensions: passthroughList.optional(),
+  extensions: extensionsSchema.optional(),
 });

@@ -232,6 +232,15 @@ export const msg = {
     `${option} is not allowed: the operator decides where ${tool} connects, as whom, and where the dump is written and read`,
   ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
+  libraryName: (got: string) =>
+    `must be a library's file name without its suffix, letters, digits, _ . and - (e.g. pg_stat_statements); got ${show(got)}`,
+  extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment (got ${show(got)})`,
+  extensionVolumeName: (volume: string, firstIndex: number) =>
+    `gives the volume name ${show(volume)} again (underscores become hyphens), as the extension at index ${firstIndex} does`,
+  extensionImageRequired: () => 'image.reference is required: the image (on Kubernetes) or the directory (locally) holding the extension',
+  extensionsNeedMajor: (major: number) =>
+    `extensions are found through extension_control_path, which PostgreSQL 18 and later have; this Cluster runs PostgreSQL ${major}. Install the extension's package into the server instead (Debian: postgresql-${major}-NAME) and list its library in shared_preload_libraries if it needs one`,
+  extensionEnvName: (name: string) => `${show(name)} is set by the operator or by a dedicated field (bin_path, ld_library_path)`,
 
   // changes to an existing object
   immutable: (what: string) => `${what} cannot be changed once the object exists; delete and re-create it instead`,

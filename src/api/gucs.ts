@@ -76,6 +76,7 @@ const RECOVERY_TARGET = 'spec.bootstrap.recovery.recoveryTarget';
 /** Operator-managed parameters and the Cluster field that controls each, where one exists. */
 export const FIXED_PARAMETERS: Readonly<Record<string, string | undefined>> = Object.freeze({
   archive_command: 'spec.backup',
+  allow_alter_system: 'spec.postgresql.enableAlterSystem',
   archive_mode: 'spec.backup',
   cluster_name: undefined,
   primary_conninfo: 'spec.replica',

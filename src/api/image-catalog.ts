@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { CNPG_API_VERSION } from './meta.js';
 import { msg, report } from './errors.js';
 import { clusterScopedMetadata, namespacedMetadata } from './meta-schema.js';
-import { findDuplicates, nonEmptyString, passthroughList } from './common.js';
+import { findDuplicates, nonEmptyString } from './common.js';
+import { extensionsSchema } from './cluster-extensions.js';
 
 const catalogSpecSchema = z
   .strictObject({
     images: z
-      .array(z.strictObject({ image: nonEmptyString, major: z.int().min(10), extensions: passthroughList.optional() }))
+      .array(z.strictObject({ image: nonEmptyString, major: z.int().min(10), extensions: extensionsSchema.optional() }))
       .min(1)
       .max(8),
     componentImages: z

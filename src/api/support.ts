@@ -27,10 +27,11 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.monitoring.tls',
     'spec.plugins',
     'spec.podSelectorRefs',
-    'spec.postgresql.enableAlterSystem',
-    'spec.postgresql.extensions',
+    // An extension's process environment: its folders reach the server's search paths only.
+    'spec.postgresql.extensions.bin_path',
+    'spec.postgresql.extensions.env',
+    'spec.postgresql.extensions.ld_library_path',
     'spec.postgresql.ldap',
-    'spec.postgresql.shared_preload_libraries',
     'spec.postgresql.syncReplicaElectionConstraint',
     'spec.primaryLease',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.

@@ -1,8 +1,9 @@
 // bootstrap.pg_basebackup: a new primary whose data is a physical copy of a PostgreSQL outside the
 // cluster (an externalClusters entry), streamed with pg_basebackup, then started as a primary of
 // its own on the configuration this cluster gives it.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceAutoConf } from './alter-system.js';
 import { externalConnection, writeExternalConnection } from './external-connection.js';
 import { log } from './log.js';
 import { runTool } from './run.js';
@@ -32,5 +33,5 @@ export async function cloneFromExternal(spec: InstanceSpec, creds: Credentials, 
   log('info', 'cloning an external cluster with pg_basebackup', { source: b.source });
   await runTool(join(spec.binDir, 'pg_basebackup'), pgBasebackupArguments(pgdata, conninfo), { ...process.env, PGCONNECT_TIMEOUT: '10' });
   for (const signal of ['standby.signal', 'recovery.signal']) rmSync(join(pgdata, signal), { force: true });
-  if (existsSync(join(pgdata, 'postgresql.auto.conf'))) writeFileSync(join(pgdata, 'postgresql.auto.conf'), '', { mode: 0o600 });
+  if (existsSync(join(pgdata, 'postgresql.auto.conf'))) replaceAutoConf(pgdata, '');
 }

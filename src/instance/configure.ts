@@ -5,8 +5,11 @@ import { writeFileAtomicallySync } from '../objectstore/atomic-file.js';
 import { buildParameters, renderPostgresqlConf } from '../postgres/config.js';
 import { renderPgHba, renderPgIdent } from '../postgres/hba.js';
 import { hotStandbyMinimums } from '../postgres/hot-standby.js';
+import { librarySettings } from '../postgres/libraries.js';
+import { protectAutoConf } from './alter-system.js';
 import { designatedParameters, designatedSource, readSourceConninfo, replicaClusterArchiveMode } from './designated-primary.js';
 import { primaryConninfo } from './join.js';
+import { extensionFolders } from './libraries-spec.js';
 import type { InstancePaths } from './paths.js';
 import { readControlData } from './run.js';
 import type { InstanceSpec, TlsMaterial } from './spec.js';
@@ -43,8 +46,16 @@ export function instanceParameters(spec: InstanceSpec, paths: InstancePaths, tls
     : spec.role === 'primary' && spec.replicaCluster
       ? replicaClusterArchiveMode
       : {};
+  const libraries = spec.libraries ?? {};
+  const loaded = librarySettings({
+    major: spec.major,
+    userLibraries: libraries.sharedPreloadLibraries ?? [],
+    parameters: spec.parameters,
+    extensions: extensionFolders(libraries.extensions ?? [], spec.extensionsRoot),
+    enableAlterSystem: libraries.enableAlterSystem ?? false,
+  });
   return buildParameters({
-    userParameters: spec.parameters,
+    userParameters: { ...spec.parameters, ...loaded },
     instanceName: spec.name,
     port: spec.pgPort,
     socketDir: paths.socketDir,
@@ -71,6 +82,7 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
   let changed = tls ? writeTlsFiles(paths, tls) : false;
   const params = instanceParameters(spec, paths, tls !== undefined, overrides);
   changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params)) || changed;
+  protectAutoConf(paths.pgdata, spec.major, spec.libraries?.enableAlterSystem ?? false);
   const poolerAuth = spec.poolerAuth ?? false;
   changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major, poolerAuth })) || changed;
   changed =

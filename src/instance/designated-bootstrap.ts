@@ -1,9 +1,10 @@
 // The first data of a replica cluster: its designated primary is a copy of the source, taken with
 // pg_basebackup over the source's connection or restored from the base backup in its object store,
 // and it starts as a standby of that source (standby.signal), never as a primary of its own.
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { replaceAutoConf } from './alter-system.js';
 import type { BootstrapHost } from './bootstrap-host.js';
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections } from './db.js';
@@ -31,7 +32,7 @@ export async function bootstrapDesignatedPrimary(host: BootstrapHost): Promise<v
     await runTool(join(spec.binDir, 'pg_basebackup'), ['-D', paths.pgdata, '-d', conninfo, '-X', 'stream', '-c', 'fast', '-w', '--no-password'], { ...process.env, PGCONNECT_TIMEOUT: '10' });
     for (const f of FOREIGN_FILES) rmSync(join(paths.pgdata, f), { force: true });
     // The source's ALTER SYSTEM settings (its archive_command…) would override this cluster's.
-    writeFileSync(join(paths.pgdata, 'postgresql.auto.conf'), '# Emptied by the cnpg-ts instance manager after a clone; settings come from the Cluster.\n', { mode: 0o600 });
+    replaceAutoConf(paths.pgdata, '# Emptied by the cnpg-ts instance manager after a clone; settings come from the Cluster.\n');
   } else {
     throw new Error(`replica cluster source ${source.name} has only an object store: bootstrap the Cluster from it with bootstrap.recovery.source: ${source.name}`);
   }

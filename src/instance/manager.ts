@@ -19,6 +19,7 @@ import { ISOLATION_STOP_MS } from './isolation.js';
 import { writeReplicationPassfile } from './join.js';
 import { log, setLogLevel } from './log.js';
 import { ensureMetricsExporterRole } from './metrics-exporter.js';
+import { ManagedExtensions } from './managed-extensions.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -63,6 +64,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private reconciling?: Promise<void>;
   private reconcileAgain = false;
   private restartBackoffMs = 500;
+  private readonly managedExtensions = new ManagedExtensions();
   private startedAt = 0;
   private retryTimer?: NodeJS.Timeout;
   private readonly periodic: NodeJS.Timeout;
@@ -355,6 +357,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       await reconcileSlots(c, this.spec.replicationSlots);
       // Outside the roles hash: clusters whose roles were set up before the exporter existed get it too.
       await ensureMetricsExporterRole(c);
+      await this.managedExtensions.reconcile(this.socket, this.spec.parameters);
       const hash = rolesHash(this.spec, this.creds);
       if (hash === (await appliedRolesHash(c))) return;
       const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;

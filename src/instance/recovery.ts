@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { archiveHasWals, chooseBaseBackup, extractBaseBackup, listBackups, openBlobStore, type BackupInfo } from '../objectstore/index.js';
 import { recoveryParameters } from '../postgres/recovery.js';
+import { replaceAutoConf } from './alter-system.js';
 import { hotStandbyFloor } from './configure.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
@@ -36,7 +37,7 @@ export async function restoreBaseBackup(b: RecoveryBootstrap, creds: Credentials
   await extractBaseBackup(source, b.source.serverName, choice.backup, pgdata);
   for (const f of FOREIGN_FILES) rmSync(join(pgdata, f), { force: true });
   // ALTER SYSTEM settings of the source (its archive_command, primary_conninfo…) would override ours.
-  writeFileSync(join(pgdata, 'postgresql.auto.conf'), '# Emptied by the cnpg-ts instance manager after a restore; settings come from the Cluster.\n', { mode: 0o600 });
+  replaceAutoConf(pgdata, '# Emptied by the cnpg-ts instance manager after a restore; settings come from the Cluster.\n');
   mkdirSync(join(pgdata, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
   return choice.backup;
 }

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { REPLICATION_USER } from '../postgres/hba.js';
 import { conninfo } from '../postgres/sql.js';
+import { allowAutoConfWrites } from './alter-system.js';
 import { CommandError, runTool } from './run.js';
 import type { PrimaryEndpoint } from './spec.js';
 
@@ -12,6 +13,8 @@ const TRANSIENT = [/could not connect/i, /connection to server/i, /same timeline
 
 export async function rewindFromPrimary(binDir: string, pgdata: string, primary: PrimaryEndpoint, passfile: string): Promise<{ outcome: RewindOutcome; output: string }> {
   const source = conninfo({ host: primary.host, port: primary.port, user: REPLICATION_USER, dbname: 'postgres', passfile, connect_timeout: 5 });
+  // pg_rewind copies the new primary's postgresql.auto.conf over this one, which may be read-only.
+  allowAutoConfWrites(pgdata);
   try {
     const output = await runTool(join(binDir, 'pg_rewind'), ['--target-pgdata', pgdata, '--source-server', source, '--progress'], { ...process.env, LC_ALL: 'C' });
     return { outcome: 'rewound', output };

@@ -5,6 +5,7 @@ import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
+import type { LibrariesSpec } from './libraries-spec.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -209,6 +210,10 @@ export interface InstanceSpec {
   externalSources?: ExternalSource[];
   /** spec.replica, on the primary only: a designated primary following another cluster, or one promoting out of it. */
   replicaCluster?: ReplicaClusterSpec;
+  /** Preloaded libraries, declared extensions and enableAlterSystem; absent: none, and ALTER SYSTEM refused. */
+  libraries?: LibrariesSpec;
+  /** Where the platform mounts declared extensions (a Pod: /extensions); absent: each names its own folder. */
+  extensionsRoot?: string;
 }
 
 export interface Credentials {

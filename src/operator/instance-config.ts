@@ -15,6 +15,7 @@ import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
 import { instanceTimings } from './timings.js';
+import { librariesConfig } from './libraries-config.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -124,6 +125,7 @@ export function desiredInstanceConfig(
     // Left out when none, so the configuration hash of a cluster without external sources stays what it was.
     ...(sources.length > 0 ? { externalSources: sources } : {}),
     ...replicaClusterConfig(cluster, isPrimary),
+    ...librariesConfig(cluster),
   };
 }
 

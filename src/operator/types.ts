@@ -33,6 +33,7 @@ export type InstanceConfig = Pick<
   | 'timings'
   | 'externalSources'
   | 'replicaCluster'
+  | 'libraries'
 > & { primaryName?: string };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;

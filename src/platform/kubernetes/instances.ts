@@ -17,6 +17,7 @@ import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
+import { EXTENSIONS_MOUNT } from './extension-volumes.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -191,6 +192,7 @@ export class KubeInstances implements InstanceRuntime {
       controlPlaneUrl: this.o.controlPlaneUrl,
       listenAddress: '*',
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
+      ...(config.libraries?.extensions ? { extensionsRoot: EXTENSIONS_MOUNT } : {}),
     };
   }
 

@@ -4,6 +4,7 @@
 import type { Cluster } from '../../api/index.js';
 import { LABELS, MANAGER_PORT } from '../../api/names.js';
 import { ROUTES } from '../../instance/protocol.js';
+import { extensionVolumes } from './extension-volumes.js';
 
 type Json = Record<string, unknown>;
 
@@ -154,5 +155,6 @@ export function extraVolumes(cluster: Cluster): { volumes: Json[]; mounts: Json[
     volumes.push({ name: 'projected', projected });
     mounts.push({ name: 'projected', mountPath: PROJECTED_MOUNT });
   }
-  return { volumes, mounts };
+  const extensions = extensionVolumes(cluster);
+  return { volumes: [...volumes, ...extensions.volumes], mounts: [...mounts, ...extensions.mounts] };
 }

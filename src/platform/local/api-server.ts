@@ -17,6 +17,7 @@ import { catalogImage, wantedVersion } from '../../operator/postgres-version.js'
 import type { ResourceStore } from '../../operator/platform.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
+import { libraryIssues } from './library-admission.js';
 import type { ControlPlane } from './control-plane.js';
 import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
@@ -94,6 +95,8 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
   if (findings.length > 0) {
     throw new ManifestError(findings.map((f) => toIssue('Cluster', obj.metadata.name, { ...f, path: formatPath(['spec', 'postgresql', 'parameters', f.path]) })));
   }
+  const libraries = libraryIssues(obj as Cluster, binDir, catalog.major);
+  if (libraries.length > 0) throw new ManifestError(libraries);
 }
 
 const SCRAPE_TIMEOUT_MS = 3000;

@@ -309,6 +309,7 @@ export class LocalInstances implements InstanceRuntime {
       timings: config.timings,
       externalSources: config.externalSources,
       replicaCluster: config.replicaCluster,
+      libraries: config.libraries,
     };
   }
 
