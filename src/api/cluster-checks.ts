@@ -12,6 +12,7 @@ import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
 import { checkPrimaryLease } from './primary-lease.js';
 import { checkReplica } from './replica-cluster.js';
+import { checkTablespaces } from './tablespaces.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -49,10 +50,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   if (spec.serviceAccountName && spec.serviceAccountTemplate) {
     report(ctx, at('serviceAccountName'), msg.serviceAccountExclusive());
   }
-  const tablespaces = spec.tablespaces ?? [];
-  for (const { index, first } of findDuplicates(tablespaces, (tablespace) => tablespace.name)) {
-    report(ctx, at('tablespaces', index, 'name'), msg.duplicate('tablespace', tablespaces[index]?.name, first));
-  }
+  checkTablespaces(spec.tablespaces ?? [], ctx);
 }
 
 function checkImage(spec: Spec, ctx: Ctx): void {
