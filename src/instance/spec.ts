@@ -5,6 +5,7 @@ import type { RoleAttributes } from '../postgres/roles.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
+import type { StorageLayout } from './storage-layout.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -209,6 +210,8 @@ export interface InstanceSpec {
   externalSources?: ExternalSource[];
   /** spec.replica, on the primary only: a designated primary following another cluster, or one promoting out of it. */
   replicaCluster?: ReplicaClusterSpec;
+  /** spec.walStorage and spec.tablespaces, placed by the platform (storage-layout.ts). */
+  storage?: StorageLayout;
 }
 
 export interface Credentials {

@@ -2,6 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
+import type { StorageConfig } from '../instance/storage-layout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
@@ -33,7 +34,7 @@ export type InstanceConfig = Pick<
   | 'timings'
   | 'externalSources'
   | 'replicaCluster'
-> & { primaryName?: string };
+> & { primaryName?: string; storage?: StorageConfig };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
 

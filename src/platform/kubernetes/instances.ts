@@ -15,6 +15,7 @@ import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
+import { instanceClaims, podStorage } from './storage-specs.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -170,9 +171,10 @@ export class KubeInstances implements InstanceRuntime {
       if (!ip) throw new Error(`primary ${config.primaryName} has no Pod IP yet`);
       primary = { name: config.primaryName, host: ip, port: POSTGRES_PORT };
     }
-    const { primaryName: _primaryName, ...rest } = config;
+    const { primaryName: _primaryName, storage, ...rest } = config;
     return {
       ...rest,
+      ...(storage ? { storage: podStorage(storage) } : {}),
       namespace: cluster.metadata.namespace ?? 'default',
       cluster: cluster.metadata.name,
       name,
@@ -213,10 +215,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
-    const roles = cluster.spec.walStorage ? (['PG_DATA', 'PG_WAL'] as const) : (['PG_DATA'] as const);
     await Promise.all(
-      roles.map(async (role) => {
-        const pvc = instancePvc(cluster, name, serial, role);
+      instanceClaims(cluster).map(async ({ role, tablespace }) => {
+        const pvc = instancePvc(cluster, name, serial, role, tablespace);
         const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
         // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
         // volume on its way out, and a Pod on it would start on data about to vanish.
@@ -284,7 +285,8 @@ export class KubeInstances implements InstanceRuntime {
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const { spec } = await this.writeSpec(cluster, name, serial, given);
+    // Claims added to the Cluster since (walStorage, a tablespace) come before the Pod that mounts them.
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }

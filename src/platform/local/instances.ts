@@ -10,6 +10,7 @@ import type { Cluster } from '../../api/index.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
+import { localStorage } from './storage-places.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
@@ -307,6 +308,7 @@ export class LocalInstances implements InstanceRuntime {
       timings: config.timings,
       externalSources: config.externalSources,
       replicaCluster: config.replicaCluster,
+      storage: localStorage(config.storage, this.dirOf(cluster, rec.name)),
     };
   }
 
