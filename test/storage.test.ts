@@ -1,0 +1,142 @@
+// spec.walStorage and spec.tablespaces on the local platform, on real PostgreSQL: WAL in each
+// instance's own folder with pg_wal linked to it, through a failover under a writer; tablespaces
+// created on the primary, replayed by the standbys into their own folders, a temporary one in
+// temp_tablespaces.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { TestEnv, eventually, type LocalPod } from './support/env.js';
+import { manifest } from './support/manifests.js';
+import { Writer } from './support/writer.js';
+import { allAcknowledgedPresent } from './support/ha.js';
+
+const env = new TestEnv();
+const CLUSTER = 'stor';
+let uri = '';
+let writer: Writer | undefined;
+
+const instanceDir = (name: string) => join(env.home, 'instances', 'default', CLUSTER, name);
+const pods = () => env.pods(CLUSTER);
+const WAL_SEGMENT = /^[0-9A-F]{24}$/;
+
+async function primaryPod(): Promise<LocalPod> {
+  const p = (await pods()).find((x) => x.metadata.labels['cnpg.io/instanceRole'] === 'primary');
+  assert.ok(p, 'a primary pod');
+  return p;
+}
+
+function uriAt(port: number): string {
+  const u = new URL(uri);
+  u.host = `127.0.0.1:${port}`;
+  return u.toString();
+}
+
+async function query<T extends pg.QueryResultRow>(connectionString: string, sql: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** pg_wal links to the instance's own wal folder, which holds the segments. */
+function assertWalApart(name: string): string[] {
+  const pgWal = join(instanceDir(name), 'pgdata', 'pg_wal');
+  assert.ok(lstatSync(pgWal).isSymbolicLink(), `${name}: pg_wal is a symbolic link`);
+  assert.equal(readlinkSync(pgWal), join(instanceDir(name), 'wal'), `${name}: pg_wal points to its own wal folder`);
+  const segments = readdirSync(join(instanceDir(name), 'wal')).filter((f) => WAL_SEGMENT.test(f));
+  assert.ok(segments.length > 0, `${name}: WAL segments in its wal folder`);
+  return segments;
+}
+
+before(async () => {
+  await env.ok(['apply', '-f', '-'], manifest('cluster-storage.yaml', { name: CLUSTER }));
+  await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
+  uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
+});
+
+after(async () => {
+  await writer?.stop();
+  await env.cleanup();
+});
+
+test('apply warns about neither walStorage nor tablespaces', async () => {
+  const r = await env.run(['apply', '-f', '-'], manifest('cluster-storage.yaml', { name: CLUSTER }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /walStorage|tablespaces/);
+});
+
+test('every instance writes its WAL into its own folder, pg_wal linking there', async () => {
+  const names = (await pods()).map((p) => p.metadata.name).sort();
+  assert.equal(names.length, 3);
+  for (const name of names) assertWalApart(name);
+});
+
+test('tablespaces are created and reconciled, as status.tablespacesStatus shows', async () => {
+  const status = await eventually('both tablespaces reconciled', async () => {
+    const c = await env.json<{ status?: { tablespacesStatus?: Array<{ name: string; owner?: string; state: string }> } }>(['get', 'cluster', CLUSTER]);
+    const s = c.status?.tablespacesStatus;
+    return s?.length === 2 && s.every((t) => t.state === 'reconciled') ? s : undefined;
+  }, 60_000, 500);
+  assert.deepEqual(status.map((t) => [t.name, t.owner]), [['data_tbs', 'app'], ['tmp_tbs', 'app']]);
+  const rows = await query<{ spcname: string; owner: string }>(uri, `SELECT spcname, pg_get_userbyid(spcowner) AS owner FROM pg_tablespace WHERE spcname NOT LIKE 'pg\\_%' ORDER BY 1`);
+  assert.deepEqual(rows.map((r) => [r.spcname, r.owner]), [['data_tbs', 'app'], ['tmp_tbs', 'app']]);
+});
+
+test('a table in a tablespace lives in each instance’s own tablespace folder and is read on a standby', async () => {
+  await query(uri, 'CREATE TABLE in_tbs (id int) TABLESPACE data_tbs; INSERT INTO in_tbs SELECT generate_series(1, 1000)');
+  const path = (await query<{ path: string }>(uri, `SELECT pg_relation_filepath('in_tbs') AS path`))[0]!.path;
+  assert.match(path, /^pg_tblspc\/\d+\/PG_/);
+  const standby = (await pods()).find((p) => p.metadata.labels['cnpg.io/instanceRole'] === 'replica');
+  assert.ok(standby);
+  const count = await eventually('the rows on a standby', async () => {
+    const r = await query<{ n: string }>(uriAt(standby.status.local.port), 'SELECT count(*) AS n FROM in_tbs').catch(() => undefined);
+    return r?.[0]?.n === '1000' ? r[0].n : undefined;
+  }, 30_000, 200);
+  assert.equal(count, '1000');
+  for (const p of await pods()) {
+    const relative = path.replace(/^pg_tblspc\/\d+\//, '');
+    assert.ok(existsSync(join(instanceDir(p.metadata.name), 'tablespaces', 'data_tbs', relative)), `${p.metadata.name}: the table's file in its own tablespace folder`);
+  }
+});
+
+test('a temporary tablespace is in temp_tablespaces and holds temporary tables', async () => {
+  const c = new pg.Client({ connectionString: uri });
+  await c.connect();
+  try {
+    assert.equal((await c.query('SHOW temp_tablespaces')).rows[0].temp_tablespaces, 'tmp_tbs');
+    await c.query('CREATE TEMPORARY TABLE scratch (x int)');
+    const r = await c.query(`SELECT t.spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace WHERE c.relname = 'scratch'`);
+    assert.equal(r.rows[0]?.spcname, 'tmp_tbs');
+  } finally {
+    await c.end();
+  }
+});
+
+test('a failover loses no acknowledged write, and the new primary writes WAL into its own folder', async () => {
+  await Writer.prepare(uri);
+  writer = new Writer(uri);
+  writer.start();
+  const old = (await primaryPod()).metadata.name;
+  await eventually('the writer committing', async () => writer!.acked.length > 20, 30_000, 50);
+  await env.ok(['delete', 'pod', old]);
+  const next = await eventually(`a new primary other than ${old} and a healthy cluster`, async () => {
+    const c = await env.json<{ status?: { phase?: string; readyInstances?: number; currentPrimary?: string } }>(['get', 'cluster', CLUSTER]);
+    const s = c.status;
+    return s?.phase === 'Cluster in healthy state' && s.readyInstances === 3 && s.currentPrimary && s.currentPrimary !== old ? s.currentPrimary : undefined;
+  }, 120_000, 200);
+  const count = writer.acked.length;
+  await eventually('the writer committing through -rw again', async () => writer!.acked.length > count + 10, 30_000, 50);
+  await writer.stop();
+  await allAcknowledgedPresent(uri, writer);
+  writer = undefined;
+  const file = (await query<{ file: string }>(uri, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS file'))[0]!.file;
+  assert.ok(assertWalApart(next).includes(file), `${next}'s current WAL file ${file} is in its own wal folder`);
+  for (const p of await pods()) assertWalApart(p.metadata.name);
+  const n = (await query<{ n: string }>(uri, 'SELECT count(*) AS n FROM in_tbs'))[0]!.n;
+  assert.equal(n, '1000', 'the table in the tablespace survives the failover');
+});
