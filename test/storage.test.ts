@@ -17,7 +17,7 @@ const CLUSTER = 'stor';
 let uri = '';
 let writer: Writer | undefined;
 
-const instanceDir = (name: string) => join(env.home, 'instances', 'default', CLUSTER, name);
+const instanceDir = (name: string, cluster = CLUSTER) => join(env.home, 'instances', 'default', cluster, name);
 const pods = () => env.pods(CLUSTER);
 const WAL_SEGMENT = /^[0-9A-F]{24}$/;
 
@@ -27,8 +27,8 @@ async function primaryPod(): Promise<LocalPod> {
   return p;
 }
 
-function uriAt(port: number): string {
-  const u = new URL(uri);
+function uriAt(port: number, base = uri): string {
+  const u = new URL(base);
   u.host = `127.0.0.1:${port}`;
   return u.toString();
 }
@@ -44,11 +44,11 @@ async function query<T extends pg.QueryResultRow>(connectionString: string, sql:
 }
 
 /** pg_wal links to the instance's own wal folder, which holds the segments. */
-function assertWalApart(name: string): string[] {
-  const pgWal = join(instanceDir(name), 'pgdata', 'pg_wal');
+function assertWalApart(name: string, cluster = CLUSTER): string[] {
+  const pgWal = join(instanceDir(name, cluster), 'pgdata', 'pg_wal');
   assert.ok(lstatSync(pgWal).isSymbolicLink(), `${name}: pg_wal is a symbolic link`);
-  assert.equal(readlinkSync(pgWal), join(instanceDir(name), 'wal'), `${name}: pg_wal points to its own wal folder`);
-  const segments = readdirSync(join(instanceDir(name), 'wal')).filter((f) => WAL_SEGMENT.test(f));
+  assert.equal(readlinkSync(pgWal), join(instanceDir(name, cluster), 'wal'), `${name}: pg_wal points to its own wal folder`);
+  const segments = readdirSync(join(instanceDir(name, cluster), 'wal')).filter((f) => WAL_SEGMENT.test(f));
   assert.ok(segments.length > 0, `${name}: WAL segments in its wal folder`);
   return segments;
 }
@@ -139,4 +139,31 @@ test('a failover loses no acknowledged write, and the new primary writes WAL int
   for (const p of await pods()) assertWalApart(p.metadata.name);
   const n = (await query<{ n: string }>(uri, 'SELECT count(*) AS n FROM in_tbs'))[0]!.n;
   assert.equal(n, '1000', 'the table in the tablespace survives the failover');
+});
+
+test('walStorage and a tablespace added to a running cluster: WAL moves at a rolling restart, the tablespace reaches the standby', { timeout: 400_000 }, async () => {
+  const LATE = 'late';
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: LATE, spec: { instances: 2 } }));
+  await env.ok(['wait', '--for=condition=Ready', `cluster/${LATE}`, '--timeout=180s'], undefined, 200_000);
+  const lateUri = Buffer.from((await env.ok(['get', 'secret', `${LATE}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
+  const names = (await env.pods(LATE)).map((p) => p.metadata.name);
+  for (const name of names) assert.ok(lstatSync(join(instanceDir(name, LATE), 'pgdata', 'pg_wal')).isDirectory(), `${name}: WAL in PGDATA before walStorage`);
+  await query(lateUri, 'CREATE TABLE before_move (id int); INSERT INTO before_move SELECT generate_series(1, 100)');
+  const spec = { instances: 2, walStorage: { size: '1Gi' }, tablespaces: [{ name: 'late_tbs', storage: { size: '1Gi' } }] };
+  await env.ok(['apply', '-f', '-'], manifest('cluster.yaml', { name: LATE, spec }));
+  await eventually('every instance’s WAL moved, the tablespace reconciled, the cluster healthy', async () => {
+    const c = await env.json<{ status?: { phase?: string; readyInstances?: number; tablespacesStatus?: Array<{ state: string }> } }>(['get', 'cluster', LATE]);
+    const s = c.status;
+    const moved = names.every((n) => lstatSync(join(instanceDir(n, LATE), 'pgdata', 'pg_wal')).isSymbolicLink());
+    return moved && s?.phase === 'Cluster in healthy state' && s.readyInstances === 2 && s.tablespacesStatus?.[0]?.state === 'reconciled';
+  }, 300_000, 1000);
+  for (const name of names) assertWalApart(name, LATE);
+  await query(lateUri, 'CREATE TABLE late_rows (id int) TABLESPACE late_tbs; INSERT INTO late_rows SELECT generate_series(1, 10)');
+  const standby = (await env.pods(LATE)).find((p) => p.metadata.labels['cnpg.io/instanceRole'] === 'replica');
+  assert.ok(standby);
+  await eventually('the new table and the old one on the standby', async () => {
+    const r = await query<{ a: string; b: string }>(uriAt(standby.status.local.port, lateUri), 'SELECT (SELECT count(*) FROM late_rows) AS a, (SELECT count(*) FROM before_move) AS b').catch(() => undefined);
+    return r?.[0]?.a === '10' && r[0].b === '100';
+  }, 30_000, 200);
+  assert.ok(readdirSync(join(instanceDir(standby.metadata.name, LATE), 'tablespaces', 'late_tbs')).some((d) => d.startsWith('PG_')), 'the standby replayed the tablespace into its own folder');
 });
