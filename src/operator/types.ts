@@ -96,10 +96,12 @@ export interface MajorUpgradeFailure {
   reason: string;
 }
 
-export type VolumeRole = 'PG_DATA' | 'PG_WAL';
+export type VolumeRole = 'PG_DATA' | 'PG_WAL' | 'PG_TABLESPACE';
 
 export interface ObservedVolume {
   role: VolumeRole;
+  /** Which of spec.tablespaces a PG_TABLESPACE volume holds. */
+  tablespace?: string;
   /** The storage request, a Kubernetes quantity. */
   size: string;
 }
@@ -195,7 +197,7 @@ export type Action =
   /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
   | { kind: 'stopInstance'; name: string }
   /** Grows an instance's volume to the size its storage spec asks for; the instance keeps running. */
-  | { kind: 'resizeVolume'; name: string; role: VolumeRole; size: string }
+  | { kind: 'resizeVolume'; name: string; role: VolumeRole; tablespace?: string; size: string }
   /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }

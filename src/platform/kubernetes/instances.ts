@@ -16,6 +16,7 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
 import { instanceClaims, podStorage } from './storage-specs.js';
+import { pvcName } from '../../api/volumes.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,13 +44,16 @@ function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined
   }
 }
 
-/** The storage requests of an instance's claims (its data and WAL volumes). */
-function volumesOf(claims: KubeObject[], instance: string): ObservedVolume[] {
-  return claims.flatMap((c) => {
+/** The storage requests of an instance's claims (its data, WAL and tablespace volumes); a tablespace is known by its claim's name. */
+function volumesOf(claims: KubeObject[], instance: string, cluster: Cluster): ObservedVolume[] {
+  return claims.flatMap((c): ObservedVolume[] => {
     const role = c.metadata.labels?.[LABELS.pvcRole];
     const size = (c.spec as { resources?: { requests?: { storage?: string } } } | undefined)?.resources?.requests?.storage;
-    if (c.metadata.labels?.[LABELS.instanceName] !== instance || (role !== 'PG_DATA' && role !== 'PG_WAL') || !size) return [];
-    return [{ role, size }];
+    if (c.metadata.labels?.[LABELS.instanceName] !== instance || !size) return [];
+    if (role === 'PG_DATA' || role === 'PG_WAL') return [{ role, size }];
+    if (role !== 'PG_TABLESPACE') return [];
+    const tablespace = cluster.spec.tablespaces?.find((t) => pvcName(instance, role, t.name) === c.metadata.name)?.name;
+    return tablespace ? [{ role, tablespace, size }] : [];
   });
 }
 
@@ -141,7 +145,7 @@ export class KubeInstances implements InstanceRuntime {
           managerStartedAt: toIso(container?.state?.running?.startedAt),
           node: pod?.spec?.nodeName,
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
-          volumes: volumesOf(claims, name),
+          volumes: volumesOf(claims, name, cluster),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
         };
         if (!running || !pod) return observed;
@@ -292,9 +296,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** A merge patch of the claim's storage request: the storage driver grows the volume under the running Pod. */
-  async resizeVolume(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void> {
+  async resizeVolume(cluster: Cluster, name: string, role: VolumeRole, size: string, tablespace?: string): Promise<void> {
     await this.core.patchNamespacedPersistentVolumeClaim(
-      { name: role === 'PG_DATA' ? name : `${name}-wal`, namespace: cluster.metadata.namespace ?? 'default', body: { spec: { resources: { requests: { storage: size } } } } },
+      { name: pvcName(name, role, tablespace), namespace: cluster.metadata.namespace ?? 'default', body: { spec: { resources: { requests: { storage: size } } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }

@@ -9,7 +9,8 @@ import { instancePaths } from '../../instance/paths.js';
 import { containerSecurityContext, extraVolumes, instanceProbes, podSecurityContext, scratchVolume, schedulingFields, userEnvironment } from './pod-settings.js';
 import { withInheritedMetadata } from '../../api/inherited-metadata.js';
 import { bootstrapContainer, managerCommand, managerVolume, managerVolumeMount } from './manager-volume.js';
-import { WAL_MOUNT, pvcName, storageOf, tablespaceLabel, tablespaceVolumes, type PvcRole } from './storage-specs.js';
+import { pvcName, tablespaceLabel, type PvcRole } from '../../api/volumes.js';
+import { WAL_MOUNT, storageOf, tablespaceVolumes } from './storage-specs.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';

@@ -4,31 +4,15 @@
 import type { Cluster } from '../../api/index.js';
 import { tablespacePvcName, tablespaceVolumeName } from '../../api/tablespaces.js';
 import { layOutStorage, type StorageConfig, type StorageLayout } from '../../instance/storage-layout.js';
-import type { VolumeRole } from '../../operator/types.js';
-
-export type PvcRole = VolumeRole | 'PG_TABLESPACE';
+import type { PvcRole } from '../../api/volumes.js';
 
 export const WAL_MOUNT = '/var/lib/postgresql/wal';
 export const TABLESPACES_MOUNT = '/var/lib/postgresql/tablespaces';
-export const TABLESPACE_NAME_LABEL = 'cnpg.io/tablespaceName';
-
-export function pvcName(instance: string, role: PvcRole, tablespace?: string): string {
-  if (role === 'PG_DATA') return instance;
-  if (role === 'PG_WAL') return `${instance}-wal`;
-  if (tablespace === undefined) throw new Error('a tablespace claim needs the tablespace name');
-  return tablespacePvcName(instance, tablespace);
-}
 
 export function storageOf(cluster: Cluster, role: PvcRole, tablespace?: string): unknown {
   if (role === 'PG_DATA') return cluster.spec.storage;
   if (role === 'PG_WAL') return cluster.spec.walStorage;
   return cluster.spec.tablespaces?.find((t) => t.name === tablespace)?.storage;
-}
-
-/** A name with a $ is no label value; its volume suffix stands in for it then. */
-export function tablespaceLabel(tablespace: string | undefined): Record<string, string> {
-  if (tablespace === undefined) return {};
-  return { [TABLESPACE_NAME_LABEL]: /^[A-Za-z0-9_]+$/.test(tablespace) ? tablespace : tablespaceVolumeName(tablespace).slice(4) };
 }
 
 /** Every claim an instance has, in a fixed order. */
