@@ -76,6 +76,18 @@ test('every instance writes its WAL into its own folder, pg_wal linking there', 
   for (const name of names) assertWalApart(name);
 });
 
+test('cnpg get pvc shows each instance’s data, WAL and tablespace folders as CloudNativePG’s claims', async () => {
+  const list = await env.json<{ items: Array<{ metadata: { name: string; labels: Record<string, string> }; status: { local: { path: string } } }> }>(['get', 'pvc', '-l', `cnpg.io/instanceName=${CLUSTER}-1`]);
+  const claims = list.items.map((c) => [c.metadata.name, c.metadata.labels['cnpg.io/pvcRole'], c.metadata.labels['cnpg.io/tablespaceName'], c.status.local.path]);
+  const dir = instanceDir(`${CLUSTER}-1`);
+  assert.deepEqual(claims.sort((a, b) => String(a[0]).localeCompare(String(b[0]))), [
+    [`${CLUSTER}-1`, 'PG_DATA', undefined, join(dir, 'pgdata')],
+    [`${CLUSTER}-1-tbs-data-tbs`, 'PG_TABLESPACE', 'data_tbs', join(dir, 'tablespaces', 'data_tbs')],
+    [`${CLUSTER}-1-tbs-tmp-tbs`, 'PG_TABLESPACE', 'tmp_tbs', join(dir, 'tablespaces', 'tmp_tbs')],
+    [`${CLUSTER}-1-wal`, 'PG_WAL', undefined, join(dir, 'wal')],
+  ]);
+});
+
 test('tablespaces are created and reconciled, as status.tablespacesStatus shows', async () => {
   const status = await eventually('both tablespaces reconciled', async () => {
     const c = await env.json<{ status?: { tablespacesStatus?: Array<{ name: string; owner?: string; state: string }> } }>(['get', 'cluster', CLUSTER]);
