@@ -4,6 +4,7 @@
 // reserved tablespace name with its field path. No kubelet runs here: the Pods are only objects.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { installCrds, registerWebhooks } from './support/crds.js';
 import { eventually } from './support/env.js';
@@ -25,7 +26,21 @@ before(async () => {
   const port = await freePort();
   await registerWebhooks(kc, port, ['cluster']);
   operator = new TestOperator(cp, { WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1' });
+  // The API server calls the webhook for every Cluster: nothing is created before it serves.
+  await eventually('the webhook serving', () => listening(port), 60_000, 200).catch((e: Error) => {
+    throw new Error(`${e.message}\noperator:\n${operator.output(4000)}`);
+  });
 });
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
 
 after(async () => {
   operator?.kill();
