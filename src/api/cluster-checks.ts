@@ -13,6 +13,7 @@ import { parseQuantity } from './quantity.js';
 import { checkPrimaryLease } from './primary-lease.js';
 import { checkReplica } from './replica-cluster.js';
 import { checkClusterExtensions } from './cluster-extensions.js';
+import { checkTablespaces } from './tablespaces.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -51,10 +52,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   if (spec.serviceAccountName && spec.serviceAccountTemplate) {
     report(ctx, at('serviceAccountName'), msg.serviceAccountExclusive());
   }
-  const tablespaces = spec.tablespaces ?? [];
-  for (const { index, first } of findDuplicates(tablespaces, (tablespace) => tablespace.name)) {
-    report(ctx, at('tablespaces', index, 'name'), msg.duplicate('tablespace', tablespaces[index]?.name, first));
-  }
+  checkTablespaces(spec.tablespaces ?? [], ctx);
 }
 
 function checkImage(spec: Spec, ctx: Ctx): void {

@@ -55,10 +55,19 @@ export interface ClusterStatus {
   topology?: { nodesUsed: number; successfullyExtracted: boolean };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
+  /** spec.tablespaces as the primary last reconciled them (CloudNativePG's field). */
+  tablespacesStatus?: TablespaceState[];
   /** Distributed topology (CloudNativePG's fields): the token of this cluster's demotion, for the other site to promote with. */
   demotionToken?: string;
   /** The spec.replica.promotionToken this cluster was last promoted with. */
   lastPromotionToken?: string;
+}
+
+export interface TablespaceState {
+  name: string;
+  owner?: string;
+  state: 'reconciled' | 'pending';
+  error?: string;
 }
 
 export interface ImageInfo {

@@ -250,6 +250,11 @@ export const msg = {
   walStorageRemoved: () => 'walStorage cannot be removed once set: the WAL lives on that volume',
   tablespacesRemoved: () => 'tablespaces cannot be removed once created: their data lives on their own volumes',
   tablespaceRemoved: (name: string) => `tablespace ${show(name)} cannot be removed once created`,
+  tablespaceReserved: (name: string) => `tablespace name ${show(name)} is reserved: names beginning with pg_ belong to PostgreSQL`,
+  tablespaceIdentifier: (name: string) =>
+    `tablespace name ${show(name)} is not a PostgreSQL identifier: letters, digits, _ and $, starting with a letter or _, at most 63 characters`,
+  tablespaceVolumeClash: (name: string, volume: string, first: number) =>
+    `tablespace name ${show(name)} gives the volume name ${show(volume)}, as the tablespace at index ${first} does; rename one of them`,
   majorDowngrade: (from: number, to: number) =>
     `cannot go from PostgreSQL ${from} to ${to}: the data is PostgreSQL ${from}'s and a data directory cannot be downgraded; keep a PostgreSQL ${from} image or name a newer major, or restore a backup into a new Cluster`,
   majorUpgradeTarget: (from: number, to: number) =>

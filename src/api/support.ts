@@ -39,8 +39,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes.readiness.type',
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
-    'spec.tablespaces',
-    'spec.walStorage',
   ],
   Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],

@@ -20,6 +20,7 @@ import type { InstancePaths } from './paths.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { setUpRoles } from './roles.js';
 import type { InitdbBootstrap, PgBasebackupBootstrap, RecoveryBootstrap } from './spec.js';
+import { emptyStorage } from './storage.js';
 
 export type { BootstrapHost, RecoveryProgress } from './bootstrap-host.js';
 
@@ -40,6 +41,7 @@ export async function bootstrap(host: BootstrapHost): Promise<void> {
   // No marker means an earlier attempt died half-way; nothing in it was ever acknowledged.
   rmSync(paths.pgdata, { recursive: true, force: true });
   mkdirSync(paths.pgdata, { recursive: true, mode: 0o700 });
+  emptyStorage(spec.storage);
   const b = spec.role === 'primary' ? spec.bootstrap : { kind: 'join' as const };
   // A new primary's WAL must not land on top of another cluster's archive.
   if (b.kind !== 'join') writeFileSync(paths.emptyArchiveCheck, '');
@@ -63,7 +65,7 @@ async function prepareNewPrimary(host: BootstrapHost, app: { database: string; o
 async function initialise(host: BootstrapHost, b: InitdbBootstrap): Promise<void> {
   const { spec, paths, creds, socket } = host;
   log('info', 'running initdb', { database: b.database, owner: b.owner });
-  await runInitdb(spec.binDir, paths.pgdata, b);
+  await runInitdb(spec.binDir, paths.pgdata, b, spec.storage?.walDirectory);
   writeConfiguration(spec, paths, creds.tls);
   await host.startPostgres();
   await prepareNewPrimary(host, b);
@@ -90,7 +92,7 @@ async function joinPrimary(host: BootstrapHost): Promise<void> {
   if (!primary) throw new Error('a replica needs spec.primary to clone from');
   log('info', 'cloning from primary', { primary: primary.name });
   writeReplicationPassfile(paths.passfile, creds.replicationPassword);
-  await cloneFromPrimary(spec.binDir, paths.pgdata, primary, spec.slotName, paths.passfile);
+  await cloneFromPrimary(spec.binDir, paths.pgdata, primary, spec.slotName, paths.passfile, spec.storage);
   // standby.signal marks the data as a standby's, before anything could start it as a primary.
   await writeInstanceConfiguration(spec, paths, creds.tls);
 }

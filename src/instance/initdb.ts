@@ -28,6 +28,8 @@ export function initdbArguments(pgdata: string, b: InitdbBootstrap): string[] {
   return args;
 }
 
-export async function runInitdb(binDir: string, pgdata: string, b: InitdbBootstrap): Promise<void> {
-  await runTool(join(binDir, 'initdb'), initdbArguments(pgdata, b), { ...process.env, LC_ALL: 'C', LANG: 'C' });
+/** `walDirectory`: spec.walStorage's folder, which initdb links pg_wal to (the user's options may not: admission refuses --waldir). */
+export async function runInitdb(binDir: string, pgdata: string, b: InitdbBootstrap, walDirectory?: string): Promise<void> {
+  const args = [...initdbArguments(pgdata, b), ...(walDirectory ? [`--waldir=${walDirectory}`] : [])];
+  await runTool(join(binDir, 'initdb'), args, { ...process.env, LC_ALL: 'C', LANG: 'C' });
 }

@@ -5,6 +5,8 @@ import { REPLICATION_USER } from '../postgres/hba.js';
 import { conninfo } from '../postgres/sql.js';
 import { runTool } from './run.js';
 import type { PrimaryEndpoint } from './spec.js';
+import { cloneOptions, relinkTablespaces } from './storage.js';
+import type { StorageLayout } from './storage-layout.js';
 
 function escapePgpass(s: string): string {
   return s.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
@@ -27,8 +29,10 @@ export function primaryConninfo(primary: PrimaryEndpoint, applicationName: strin
   });
 }
 
-export async function cloneFromPrimary(binDir: string, pgdata: string, primary: PrimaryEndpoint, slotName: string | undefined, passfile: string): Promise<void> {
-  const args = ['-D', pgdata, '-h', primary.host, '-p', String(primary.port), '-U', REPLICATION_USER, '-X', 'stream', '-c', 'fast', '-w', '--no-password'];
+/** `storage`: WAL streamed into its own folder, and each tablespace into this instance's folder for it. */
+export async function cloneFromPrimary(binDir: string, pgdata: string, primary: PrimaryEndpoint, slotName: string | undefined, passfile: string, storage?: StorageLayout): Promise<void> {
+  const args = ['-D', pgdata, '-h', primary.host, '-p', String(primary.port), '-U', REPLICATION_USER, '-X', 'stream', '-c', 'fast', '-w', '--no-password', ...cloneOptions(storage)];
   if (slotName) args.push('-S', slotName);
   await runTool(join(binDir, 'pg_basebackup'), args, { ...process.env, PGPASSFILE: passfile, PGCONNECT_TIMEOUT: '5' });
+  relinkTablespaces(storage, pgdata);
 }

@@ -31,6 +31,7 @@ import { reconcilePoolerAuth } from './pooler-auth.js';
 import { applyLogicalReplication, type LogicalReplicationRequest } from './logical-replication.js';
 import { IsolationWatch } from './self-isolation.js';
 import { SourceWal } from './source-wal.js';
+import { StorageKeeper } from './storage-keeper.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
 import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
@@ -84,6 +85,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   /** A replica cluster's primary: the source's archived WAL, and a promotion waiting for its token. */
   private readonly sourceWal: SourceWal;
   private replicaPromotion?: PromotionState;
+  private readonly storage: StorageKeeper;
 
   /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
   constructor(
@@ -102,6 +104,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
     this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
     this.sourceWal = new SourceWal(paths);
+    this.storage = new StorageKeeper(paths.pgdata);
     this.periodic = setInterval(() => void this.requestReconcile(), 10_000);
     this.isolationWatch = new IsolationWatch({
       spec: () => this.spec,
@@ -219,6 +222,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     setLogLevel(this.spec.logLevel);
     log('debug', 'reconciling', { generation: this.spec.generation, role: this.spec.role });
     this.creds = readJson<Credentials>(this.paths.credentials);
+    this.storage.beforeReconcile(this.spec);
     if (this.spec.role === 'replica') {
       writeReplicationPassfile(this.paths.passfile, this.creds.replicationPassword);
       // The empty-archive check guards a new cluster's first WAL. Once this instance follows
@@ -319,6 +323,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     ensurePrivateDir(this.paths.socketDir);
     this.startedForRestart = this.spec.restartRequest;
     this.startedWithEnv = environmentKey(this.spec.env);
+    this.storage.beforeStart(this.spec);
     this.postmaster.start();
     this.emitEvent('postmaster-start');
     this.startedAt = Date.now();
@@ -358,6 +363,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       // Outside the roles hash: clusters whose roles were set up before the exporter existed get it too.
       await ensureMetricsExporterRole(c);
       await this.managedExtensions.reconcile(this.socket, this.spec.parameters);
+      await this.storage.onPrimary(c, this.spec);
       const hash = rolesHash(this.spec, this.creds);
       if (hash === (await appliedRolesHash(c))) return;
       const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
@@ -467,6 +473,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         startedForRestart: this.startedForRestart,
         startedWithEnv: this.startedWithEnv,
         replicaCluster: { demotionToken: readDemotionToken(this.paths), replicaPromotion: this.replicaPromotion, sourceWal: this.sourceWal.status() },
+        storage: this.storage.status(this.spec),
       },
       this.socket,
     );

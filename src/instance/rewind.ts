@@ -11,12 +11,13 @@ export type RewindOutcome = 'rewound' | 'retry-later' | 'needs-reclone';
 // The new primary not reachable yet, or not yet checkpointed on its new timeline: try again soon.
 const TRANSIENT = [/could not connect/i, /connection to server/i, /same timeline/i, /the database system is (starting up|in recovery)/i];
 
+/** Run from PGDATA: local tablespace locations resolve through the working folder (platform/local/storage-places.ts). */
 export async function rewindFromPrimary(binDir: string, pgdata: string, primary: PrimaryEndpoint, passfile: string): Promise<{ outcome: RewindOutcome; output: string }> {
   const source = conninfo({ host: primary.host, port: primary.port, user: REPLICATION_USER, dbname: 'postgres', passfile, connect_timeout: 5 });
   // pg_rewind copies the new primary's postgresql.auto.conf over this one, which may be read-only.
   allowAutoConfWrites(pgdata);
   try {
-    const output = await runTool(join(binDir, 'pg_rewind'), ['--target-pgdata', pgdata, '--source-server', source, '--progress'], { ...process.env, LC_ALL: 'C' });
+    const output = await runTool(join(binDir, 'pg_rewind'), ['--target-pgdata', pgdata, '--source-server', source, '--progress'], { ...process.env, LC_ALL: 'C' }, pgdata);
     return { outcome: 'rewound', output };
   } catch (e) {
     const output = e instanceof CommandError ? e.output : (e as Error).message;

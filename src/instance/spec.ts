@@ -6,6 +6,7 @@ import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
 import type { LibrariesSpec } from './libraries-spec.js';
+import type { StorageLayout } from './storage-layout.js';
 
 export type InstanceRole = 'primary' | 'replica';
 
@@ -214,6 +215,8 @@ export interface InstanceSpec {
   libraries?: LibrariesSpec;
   /** Where the platform mounts declared extensions (a Pod: /extensions); absent: each names its own folder. */
   extensionsRoot?: string;
+  /** spec.walStorage and spec.tablespaces, placed by the platform (storage-layout.ts). */
+  storage?: StorageLayout;
 }
 
 export interface Credentials {

@@ -6,6 +6,8 @@ import type { CatalogSummary } from './catalog.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PromotionState } from './designated-primary.js';
 import type { InstanceSpec } from './spec.js';
+import type { StorageStatus } from './storage-keeper.js';
+import type { TablespaceState } from '../api/cluster-status.js';
 import type { ArchivingStatus } from './wal-archiver.js';
 
 export type { ReplicationInfo };
@@ -42,6 +44,8 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
   replicaPromotion?: PromotionState;
   /** The WAL a designated primary fetched from its source's object store. */
   sourceWal?: { restoredWalFiles: number; lastError?: string };
+  /** spec.tablespaces as this primary last reconciled them. */
+  tablespaces?: TablespaceState[];
 }
 
 /** What the manager knows without asking PostgreSQL. */
@@ -61,6 +65,7 @@ export interface ManagerView {
   /** environmentKey(spec.env) when PostgreSQL was started by this manager. */
   startedWithEnv?: string;
   replicaCluster?: Pick<InstanceStatus, 'demotionToken' | 'replicaPromotion' | 'sourceWal'>;
+  storage?: StorageStatus;
 }
 
 /** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
@@ -87,6 +92,7 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     base.recovery = { backupId, restoredWalFiles: restorer.restored, lastError: restorer.lastError };
   }
   Object.assign(base, view.archive, view.replicaCluster);
+  if (view.storage?.tablespaces) base.tablespaces = view.storage.tablespaces;
   if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
   try {
     const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
@@ -95,7 +101,7 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     const roleMatches = facts.isPrimary === (spec.role === 'primary') || designatedPrimary;
     // A new spec.env reaches PostgreSQL only when it starts again.
     const envChanged = view.startedWithEnv !== undefined && view.startedWithEnv !== environmentKey(spec.env);
-    const restartAsked = (spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart) || envChanged;
+    const restartAsked = (spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart) || envChanged || view.storage?.walAwaitsMove === true;
     return {
       ...base,
       ...facts,

@@ -181,7 +181,7 @@ export class ClusterController {
       case 'upgradeMajor':
         return instances.upgradeMajor(cluster, action.name, handout(action.config, await credentials()), action.generation);
       case 'resizeVolume':
-        return instances.resizeVolume?.(cluster, action.name, action.role, action.size);
+        return instances.resizeVolume?.(cluster, action.name, action.role, action.size, action.tablespace);
       case 'routeEndpoints':
         return endpoints.route(cluster, { rw: action.rw, ro: action.ro, r: action.r });
       case 'recordEvent':

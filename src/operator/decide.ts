@@ -496,6 +496,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined) },
     timelineID: instances.find((i) => i.name === primary)?.status?.timeLineID ?? previous.timelineID,
     systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
+    tablespacesStatus: instances.find((i) => i.name === primary)?.status?.tablespaces ?? previous.tablespacesStatus,
     conditions: [condition('Ready', healthy, ['ClusterIsReady', 'ClusterIsNotReady'], healthy ? 'Cluster is Ready' : progress.phase, previous.conditions, now)],
   } satisfies ClusterStatus);
   const primaryStatus = instances.find((i) => i.name === primary && i.status?.isPrimary)?.status;

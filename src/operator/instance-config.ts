@@ -14,6 +14,7 @@ import { externalSources } from './external-clusters.js';
 import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
+import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
 import { librariesConfig } from './libraries-config.js';
 import type { InstanceConfig } from './types.js';
@@ -103,7 +104,7 @@ export function desiredInstanceConfig(
     slotName: !isPrimary && slotsEnabled ? slotNameFor(prefix, name) : undefined,
     bootstrap: isPrimary ? bootstrap : { kind: 'join' },
     major,
-    parameters: { ...(cluster.spec.postgresql?.parameters ?? {}) },
+    parameters: { ...(cluster.spec.postgresql?.parameters ?? {}), ...temporaryTablespaces(cluster) },
     pgHba: cluster.spec.postgresql?.pg_hba ?? [],
     pgIdent: cluster.spec.postgresql?.pg_ident ?? [],
     localRoles: [bootstrap.owner, ...roles.filter((r) => r.ensure === 'present' && r.login).map((r) => r.name)],
@@ -126,6 +127,7 @@ export function desiredInstanceConfig(
     ...(sources.length > 0 ? { externalSources: sources } : {}),
     ...replicaClusterConfig(cluster, isPrimary),
     ...librariesConfig(cluster),
+    ...storageConfig(cluster, bootstrap.owner),
   };
 }
 

@@ -59,7 +59,7 @@ export interface InstanceRuntime {
   /** Stops an instance as a Pod deletion would; the data stays. */
   stop(cluster: Cluster, name: string): Promise<void>;
   /** Grows a volume of an instance in use (where the platform reports volume sizes in observe()). */
-  resizeVolume?(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void>;
+  resizeVolume?(cluster: Cluster, name: string, role: VolumeRole, size: string, tablespace?: string): Promise<void>;
   /**
    * Runs pg_upgrade on a stopped instance's data to the major of `given` (operator/major-upgrade.ts);
    * a failure is recorded and reported by observe() as majorUpgradeFailure, the old data kept startable.

@@ -3,7 +3,7 @@
 // (highest serial first) and the primary last, as CloudNativePG's rolling update does.
 import type { StoredCluster as Cluster } from '../api/cluster-status.js';
 import { parseQuantity } from '../api/quantity.js';
-import type { Action, ObservedInstance, VolumeRole } from './types.js';
+import type { Action, ObservedInstance, ObservedVolume } from './types.js';
 
 /** The build an instance runs: what its server reports, else what the platform started it on. */
 export function runningVersion(i: ObservedInstance | undefined): string | undefined {
@@ -57,19 +57,20 @@ export function keepsSyncQuorum(cluster: Cluster, standbys: ObservedInstance[], 
 const bytes = (quantity: string | undefined): number | undefined => (quantity === undefined ? undefined : parseQuantity(quantity));
 
 /**
- * storage.size (walStorage.size) grown past a volume's request: a resize of the volume in use when
+ * storage.size (walStorage.size, a tablespace's storage.size) grown past a volume's request: a resize of the volume in use when
  * resizeInUseVolumes allows it (the default), as CloudNativePG does. Volumes never shrink (the
  * update is refused at admission).
  */
 export function volumeResizes(cluster: Cluster, instances: ObservedInstance[]): Extract<Action, { kind: 'resizeVolume' }>[] {
-  const storageOf: Record<VolumeRole, { size?: string; resizeInUseVolumes?: boolean } | undefined> = { PG_DATA: cluster.spec.storage, PG_WAL: cluster.spec.walStorage };
+  const storageOf = (v: ObservedVolume): { size?: string; resizeInUseVolumes?: boolean } | undefined =>
+    v.role === 'PG_DATA' ? cluster.spec.storage : v.role === 'PG_WAL' ? cluster.spec.walStorage : cluster.spec.tablespaces?.find((t) => t.name === v.tablespace)?.storage;
   return instances.flatMap((i) =>
     (i.volumes ?? []).flatMap((v) => {
-      const storage = storageOf[v.role];
+      const storage = storageOf(v);
       const wanted = bytes(storage?.size);
       const current = bytes(v.size);
       if (!storage?.size || storage.resizeInUseVolumes === false || wanted === undefined || current === undefined || wanted <= current) return [];
-      return [{ kind: 'resizeVolume' as const, name: i.name, role: v.role, size: storage.size }];
+      return [{ kind: 'resizeVolume' as const, name: i.name, role: v.role, ...(v.tablespace ? { tablespace: v.tablespace } : {}), size: storage.size }];
     }),
   );
 }

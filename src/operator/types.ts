@@ -2,6 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
+import type { StorageConfig } from '../instance/storage-layout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
 
 /** The platform-independent part of an instance's spec; the platform adds ports, paths and binaries. */
@@ -34,7 +35,7 @@ export type InstanceConfig = Pick<
   | 'externalSources'
   | 'replicaCluster'
   | 'libraries'
-> & { primaryName?: string };
+> & { primaryName?: string; storage?: StorageConfig };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
 
@@ -96,10 +97,12 @@ export interface MajorUpgradeFailure {
   reason: string;
 }
 
-export type VolumeRole = 'PG_DATA' | 'PG_WAL';
+export type VolumeRole = 'PG_DATA' | 'PG_WAL' | 'PG_TABLESPACE';
 
 export interface ObservedVolume {
   role: VolumeRole;
+  /** Which of spec.tablespaces a PG_TABLESPACE volume holds. */
+  tablespace?: string;
   /** The storage request, a Kubernetes quantity. */
   size: string;
 }
@@ -197,7 +200,7 @@ export type Action =
   /** Stops an instance as a Pod deletion does; the next reconcile starts it again on its data. */
   | { kind: 'stopInstance'; name: string }
   /** Grows an instance's volume to the size its storage spec asks for; the instance keeps running. */
-  | { kind: 'resizeVolume'; name: string; role: VolumeRole; size: string }
+  | { kind: 'resizeVolume'; name: string; role: VolumeRole; tablespace?: string; size: string }
   /** spec.monitoring.enablePodMonitor: the Cluster's PodMonitor made as the spec says, or removed. */
   | { kind: 'applyPodMonitor' }
   | { kind: 'removePodMonitor' }

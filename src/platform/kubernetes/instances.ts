@@ -18,6 +18,8 @@ import { statusErrorOf } from '../../operator/status-error.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
 import { EXTENSIONS_MOUNT } from './extension-volumes.js';
+import { instanceClaims, podStorage } from './storage-specs.js';
+import { pvcName } from '../../api/volumes.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,13 +47,16 @@ function peersToldOf(annotation: string | undefined): PeerEndpoint[] | undefined
   }
 }
 
-/** The storage requests of an instance's claims (its data and WAL volumes). */
-function volumesOf(claims: KubeObject[], instance: string): ObservedVolume[] {
-  return claims.flatMap((c) => {
+/** The storage requests of an instance's claims (its data, WAL and tablespace volumes); a tablespace is known by its claim's name. */
+function volumesOf(claims: KubeObject[], instance: string, cluster: Cluster): ObservedVolume[] {
+  return claims.flatMap((c): ObservedVolume[] => {
     const role = c.metadata.labels?.[LABELS.pvcRole];
     const size = (c.spec as { resources?: { requests?: { storage?: string } } } | undefined)?.resources?.requests?.storage;
-    if (c.metadata.labels?.[LABELS.instanceName] !== instance || (role !== 'PG_DATA' && role !== 'PG_WAL') || !size) return [];
-    return [{ role, size }];
+    if (c.metadata.labels?.[LABELS.instanceName] !== instance || !size) return [];
+    if (role === 'PG_DATA' || role === 'PG_WAL') return [{ role, size }];
+    if (role !== 'PG_TABLESPACE') return [];
+    const tablespace = cluster.spec.tablespaces?.find((t) => pvcName(instance, role, t.name) === c.metadata.name)?.name;
+    return tablespace ? [{ role, tablespace, size }] : [];
   });
 }
 
@@ -144,7 +149,7 @@ export class KubeInstances implements InstanceRuntime {
           managerStartedAt: toIso(container?.state?.running?.startedAt),
           node: pod?.spec?.nodeName,
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
-          volumes: volumesOf(claims, name),
+          volumes: volumesOf(claims, name, cluster),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
         };
         if (!running || !pod) return observed;
@@ -174,9 +179,10 @@ export class KubeInstances implements InstanceRuntime {
       if (!ip) throw new Error(`primary ${config.primaryName} has no Pod IP yet`);
       primary = { name: config.primaryName, host: ip, port: POSTGRES_PORT };
     }
-    const { primaryName: _primaryName, ...rest } = config;
+    const { primaryName: _primaryName, storage, ...rest } = config;
     return {
       ...rest,
+      ...(storage ? { storage: podStorage(storage) } : {}),
       namespace: cluster.metadata.namespace ?? 'default',
       cluster: cluster.metadata.name,
       name,
@@ -218,10 +224,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
-    const roles = cluster.spec.walStorage ? (['PG_DATA', 'PG_WAL'] as const) : (['PG_DATA'] as const);
     await Promise.all(
-      roles.map(async (role) => {
-        const pvc = instancePvc(cluster, name, serial, role);
+      instanceClaims(cluster).map(async ({ role, tablespace }) => {
+        const pvc = instancePvc(cluster, name, serial, role, tablespace);
         const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
         // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
         // volume on its way out, and a Pod on it would start on data about to vanish.
@@ -295,15 +300,16 @@ export class KubeInstances implements InstanceRuntime {
     if (pod) return;
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const { spec } = await this.writeSpec(cluster, name, serial, given);
+    // Claims added to the Cluster since (walStorage, a tablespace) come before the Pod that mounts them.
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
 
   /** A merge patch of the claim's storage request: the storage driver grows the volume under the running Pod. */
-  async resizeVolume(cluster: Cluster, name: string, role: VolumeRole, size: string): Promise<void> {
+  async resizeVolume(cluster: Cluster, name: string, role: VolumeRole, size: string, tablespace?: string): Promise<void> {
     await this.core.patchNamespacedPersistentVolumeClaim(
-      { name: role === 'PG_DATA' ? name : `${name}-wal`, namespace: cluster.metadata.namespace ?? 'default', body: { spec: { resources: { requests: { storage: size } } } } },
+      { name: pvcName(name, role, tablespace), namespace: cluster.metadata.namespace ?? 'default', body: { spec: { resources: { requests: { storage: size } } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }

@@ -9,10 +9,12 @@ import { instancePaths } from '../../instance/paths.js';
 import { containerSecurityContext, extraVolumes, instanceProbes, podSecurityContext, scratchVolume, schedulingFields, userEnvironment } from './pod-settings.js';
 import { withInheritedMetadata } from '../../api/inherited-metadata.js';
 import { bootstrapContainer, managerCommand, managerVolume, managerVolumeMount } from './manager-volume.js';
+import { pvcName, tablespaceLabel, type PvcRole } from '../../api/volumes.js';
+import { WAL_MOUNT, storageOf, tablespaceVolumes } from './storage-specs.js';
 
 export const POSTGRES_UID = 26;
 export const PGDATA_MOUNT = '/var/lib/postgresql/data';
-export const WAL_MOUNT = '/var/lib/postgresql/wal';
+export { WAL_MOUNT } from './storage-specs.js';
 export const SPEC_MOUNT = '/controller/spec';
 
 export function ownerReference(cluster: Cluster): OwnerReference {
@@ -43,8 +45,9 @@ interface StorageSpec {
   pvcTemplate?: Record<string, unknown>;
 }
 
-export function instancePvc(cluster: Cluster, instance: string, serial: number, role: 'PG_DATA' | 'PG_WAL'): KubeObject {
-  const storage = ((role === 'PG_DATA' ? cluster.spec.storage : cluster.spec.walStorage) ?? {}) as StorageSpec;
+/** An instance's claims: data, WAL with walStorage, one per tablespace (`tablespace` names which). */
+export function instancePvc(cluster: Cluster, instance: string, serial: number, role: PvcRole, tablespace?: string): KubeObject {
+  const storage = (storageOf(cluster, role, tablespace) ?? {}) as StorageSpec;
   const template = (storage.pvcTemplate ?? {}) as Record<string, unknown>;
   const spec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'], ...template };
   if (storage.storageClass) spec.storageClassName = storage.storageClass;
@@ -53,9 +56,9 @@ export function instancePvc(cluster: Cluster, instance: string, serial: number, 
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: {
-      name: role === 'PG_DATA' ? instance : `${instance}-wal`,
+      name: pvcName(instance, role, tablespace),
       namespace: cluster.metadata.namespace,
-      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceName]: instance, [LABELS.pvcRole]: role },
+      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceName]: instance, [LABELS.pvcRole]: role, ...tablespaceLabel(tablespace) },
       annotations: { [ANNOTATIONS.serial]: String(serial) },
       ownerReferences: [ownerReference(cluster)],
     },
@@ -77,6 +80,7 @@ export interface PodInputs {
 export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
   const name = cluster.metadata.name;
   const hasWal = cluster.spec.walStorage !== undefined;
+  const tablespaces = tablespaceVolumes(cluster, p.instance);
   const extra = extraVolumes(cluster);
   const userEnv = userEnvironment(cluster);
   const mounts = [
@@ -85,6 +89,7 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
     { name: 'scratch', mountPath: '/controller/run' },
     managerVolumeMount,
     ...(hasWal ? [{ name: 'pg-wal', mountPath: WAL_MOUNT }] : []),
+    ...tablespaces.mounts,
     ...extra.mounts,
   ];
   const pod: KubeObject = {
@@ -156,7 +161,8 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
         { name: 'spec', secret: { secretName: managerSecretName(p.instance), defaultMode: 0o400 } },
         scratchVolume(cluster, 'scratch'),
         managerVolume,
-        ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: `${p.instance}-wal` } }] : []),
+        ...(hasWal ? [{ name: 'pg-wal', persistentVolumeClaim: { claimName: pvcName(p.instance, 'PG_WAL') } }] : []),
+        ...tablespaces.volumes,
         ...extra.volumes,
       ],
     },

@@ -23,7 +23,7 @@ import { lookupUser, type CnpgHome } from './home.js';
 import { destinationRefusal, fileDestinations } from './file-destinations.js';
 import { mergePatch } from './merge-patch.js';
 import { ConflictError, NotFoundError, StoreWriteError, TooLargeError } from './store.js';
-import { clusterServices, instancePod, instanceVolume, OPERATOR_NAMESPACE, operatorDeployment, poolerService } from './views.js';
+import { clusterServices, instancePod, instanceVolumes, OPERATOR_NAMESPACE, operatorDeployment, poolerService } from './views.js';
 
 export class ApiError extends Error {
   constructor(
@@ -205,7 +205,7 @@ export class LocalApi {
   /** Each instance's data directory, kept while the instance exists, also when it is stopped. */
   private volumes(namespace: string | undefined): KubeObject[] {
     return (this.d.store.listSync('Cluster', namespace) as Cluster[])
-      .flatMap((cluster) => this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name).map(({ dir, record }) => instanceVolume(cluster, record, dir)))
+      .flatMap((cluster) => this.d.instances.records(cluster.metadata.namespace ?? 'default', cluster.metadata.name).flatMap(({ dir, record }) => instanceVolumes(cluster, record, dir)))
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
   }
 

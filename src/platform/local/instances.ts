@@ -10,6 +10,7 @@ import type { Cluster } from '../../api/index.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
+import { localStorage } from './storage-places.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../instance/logical-replication.js';
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
@@ -310,6 +311,7 @@ export class LocalInstances implements InstanceRuntime {
       externalSources: config.externalSources,
       replicaCluster: config.replicaCluster,
       libraries: config.libraries,
+      storage: localStorage(config.storage, this.dirOf(cluster, rec.name)),
     };
   }
 

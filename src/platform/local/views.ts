@@ -6,6 +6,10 @@ import { instancePaths } from '../../instance/paths.js';
 import type { ObservedInstance } from '../../operator/types.js';
 import { ANNOTATIONS, LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import type { InstanceRecord } from './instances.js';
+import type { Cluster } from '../../api/index.js';
+import { storageConfig } from '../../operator/storage-config.js';
+import { pvcName, tablespaceLabel } from '../../api/volumes.js';
+import { localStorage } from './storage-places.js';
 
 export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: string, observed: ObservedInstance): KubeObject {
   const status = (cluster.status ?? {}) as ClusterStatus;
@@ -114,25 +118,35 @@ export function poolerService(pooler: KubeObject): KubeObject[] {
   ];
 }
 
-/** An instance's data directory as the PersistentVolumeClaim CloudNativePG gives it (same name, PG_DATA role). */
-export function instanceVolume(cluster: KubeObject, rec: InstanceRecord, dir: string): KubeObject {
-  const size = (cluster.spec as { storage?: { size?: string } } | undefined)?.storage?.size;
-  const pgdata = instancePaths(dir, rec.pgPort).pgdata;
-  return {
+/**
+ * An instance's folders as the PersistentVolumeClaims CloudNativePG gives it: its data directory
+ * (same name, PG_DATA), with walStorage its WAL folder (`-wal`, PG_WAL), and one per tablespace
+ * (`-tbs-<name>`, PG_TABLESPACE).
+ */
+export function instanceVolumes(cluster: Cluster, rec: InstanceRecord, dir: string): KubeObject[] {
+  const layout = localStorage(storageConfig(cluster, '').storage, dir);
+  const volume = (role: string, name: string, path: string, size: string | undefined, extra: Record<string, string> = {}): KubeObject => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: {
-      name: rec.name,
+      name,
       namespace: rec.namespace,
-      uid: `${cluster.metadata.uid}-${rec.serial}-pgdata`,
+      uid: `${cluster.metadata.uid}-${rec.serial}-${role === 'PG_DATA' ? 'pgdata' : name.slice(rec.name.length + 1)}`,
       creationTimestamp: rec.createdAt,
-      labels: { [LABELS.cluster]: rec.cluster, [LABELS.instanceName]: rec.name, [LABELS.pvcRole]: 'PG_DATA' },
+      labels: { [LABELS.cluster]: rec.cluster, [LABELS.instanceName]: rec.name, [LABELS.pvcRole]: role, ...extra },
       annotations: { [ANNOTATIONS.serial]: String(rec.serial) },
     },
     // A local directory has no quota: the requested size is the only capacity there is to show.
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: size ? { storage: size } : {} }, volumeName: pgdata, volumeMode: 'Filesystem' },
-    status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], ...(size ? { capacity: { storage: size } } : {}), local: { path: pgdata } },
-  };
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: size ? { storage: size } : {} }, volumeName: path, volumeMode: 'Filesystem' },
+    status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], ...(size ? { capacity: { storage: size } } : {}), local: { path } },
+  });
+  return [
+    volume('PG_DATA', rec.name, instancePaths(dir, rec.pgPort).pgdata, cluster.spec.storage?.size),
+    ...(layout?.walDirectory ? [volume('PG_WAL', pvcName(rec.name, 'PG_WAL'), layout.walDirectory, cluster.spec.walStorage?.size)] : []),
+    ...(layout?.tablespaces ?? []).map((t) =>
+      volume('PG_TABLESPACE', pvcName(rec.name, 'PG_TABLESPACE', t.name), t.directory, cluster.spec.tablespaces?.find((x) => x.name === t.name)?.storage.size, tablespaceLabel(t.name)),
+    ),
+  ];
 }
 
 export const OPERATOR_NAMESPACE = 'cnpg-system';
