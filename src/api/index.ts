@@ -22,6 +22,7 @@ export type { Backup } from './backup.js';
 export type { ScheduledBackup } from './scheduled-backup.js';
 export type { Pooler, PoolerPhase, PoolerStatus } from './pooler.js';
 export { nameClashIssue, nameRivalKind } from './pooler.js';
+export type { Database, DatabaseSpec, DatabaseStatus, DatabaseObjectStatus } from './database.js';
 export type { ImageCatalog, ClusterImageCatalog } from './image-catalog.js';
 export type { Secret } from './secret.js';
 export type { ConfigMap } from './config-map.js';

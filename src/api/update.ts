@@ -9,6 +9,7 @@ import { specMajor } from './image.js';
 import { parseQuantity } from './quantity.js';
 import type { ClusterStatus } from './cluster-status.js';
 import type { Platform } from './support.js';
+import { IMMUTABLE_DATABASE_FIELDS } from './database.js';
 
 type Storage = { size?: string } | undefined;
 
@@ -91,12 +92,22 @@ function kindChanges(old: KubeObject, next: KubeObject, platform: Platform): Fin
     case 'Backup':
       // A Backup records one run: changing what it asked for would make its status describe something else.
       return isDeepStrictEqual(old.spec, next.spec) ? [] : [{ path: 'spec', message: msg.immutable('a Backup\'s spec') }];
+    case 'Database':
+      return databaseChanges(old, next);
     case 'ScheduledBackup':
     case 'Pooler':
       return isDeepStrictEqual(specField(old, 'cluster'), specField(next, 'cluster')) ? [] : [{ path: 'spec.cluster', message: msg.immutable('cluster') }];
     default:
       return [];
   }
+}
+
+/** CREATE DATABASE's one-time settings, and which database and cluster the object is about. */
+function databaseChanges(old: KubeObject, next: KubeObject): Finding[] {
+  return IMMUTABLE_DATABASE_FIELDS.filter((field) => !isDeepStrictEqual(specField(old, field), specField(next, field))).map((field) => ({
+    path: `spec.${field}`,
+    message: msg.immutable(field),
+  }));
 }
 
 /** What an update of `old` to `next` may not do; empty when it may proceed. */

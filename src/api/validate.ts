@@ -21,6 +21,7 @@ import { clusterSchema } from './cluster.js';
 import { backupSchema } from './backup.js';
 import { scheduledBackupNotes, scheduledBackupSchema } from './scheduled-backup.js';
 import { poolerSchema } from './pooler.js';
+import { databaseSchema } from './database.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from './image-catalog.js';
 import { secretSchema } from './secret.js';
 import { configMapSchema } from './config-map.js';
@@ -39,6 +40,7 @@ const DEFINITIONS: Record<Exclude<KnownKind, 'Pod' | 'Service'>, Definition> = {
   Backup: { schema: backupSchema },
   ScheduledBackup: { schema: scheduledBackupSchema, notes: scheduledBackupNotes },
   Pooler: { schema: poolerSchema },
+  Database: { schema: databaseSchema },
   ImageCatalog: { schema: imageCatalogSchema },
   ClusterImageCatalog: { schema: clusterImageCatalogSchema },
   Secret: { schema: secretSchema },

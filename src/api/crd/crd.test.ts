@@ -36,6 +36,7 @@ test('names, scope and categories', () => {
     ['Backup', 'backups', 'pgbackup', 'Namespaced'],
     ['ScheduledBackup', 'scheduledbackups', 'pgschedule', 'Namespaced'],
     ['Pooler', 'poolers', 'pgpooler', 'Namespaced'],
+    ['Database', 'databases', undefined, 'Namespaced'],
     ['ImageCatalog', 'imagecatalogs', 'pgcatalog', 'Namespaced'],
     ['ClusterImageCatalog', 'clusterimagecatalogs', 'pgclustercatalog', 'Cluster'],
   ];
@@ -45,7 +46,7 @@ test('names, scope and categories', () => {
     assert.equal(metadata.name, `${plural}.postgresql.cnpg.io`);
     assert.equal(spec.group, 'postgresql.cnpg.io');
     assert.equal(spec.scope, scope);
-    assert.deepEqual(spec.names.shortNames, [shortName]);
+    assert.deepEqual(spec.names.shortNames, shortName ? [shortName] : []);
     assert.deepEqual(spec.names.categories, ['cnpg']);
     assert.deepEqual(
       spec.versions.map(({ name, served, storage }) => ({ name, served, storage })),

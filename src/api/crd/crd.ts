@@ -83,7 +83,7 @@ export function customResourceDefinition(definition: CrdDefinition): CustomResou
         listKind: `${info.kind}List`,
         plural: info.plural,
         singular: info.singular,
-        shortNames: [definition.shortName],
+        shortNames: definition.shortName ? [definition.shortName] : [],
         categories: [CRD_CATEGORY],
       },
       scope: info.namespaced ? 'Namespaced' : 'Cluster',

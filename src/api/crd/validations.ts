@@ -5,6 +5,7 @@
 // cross references between fields) stays in the webhook, which reports field paths and hints.
 import type { KnownKind } from '../kinds.js';
 import type { Schema } from './structural.js';
+import { DATABASE_CEL_RULES } from './database-rules.js';
 
 interface CelRule {
   kind: KnownKind;
@@ -72,6 +73,7 @@ export const CEL_RULES: readonly CelRule[] = [
     rule: exclusive('image', 'imageCatalogRef'),
     message: 'image and imageCatalogRef are mutually exclusive',
   },
+  ...DATABASE_CEL_RULES,
 ];
 
 /** Adds the kind's rules to its schema in place; a rule whose field no longer exists is an error. */
