@@ -374,6 +374,12 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.requestReconcile();
   }
 
+  /** Where the operator's declarative SQL (Database objects) runs: this primary's socket, while it runs as one. */
+  primarySocket(): SocketTarget {
+    if (this.spec.role !== 'primary' || this.isolated || !this.postmaster.running || this.state !== 'running') throw new RefusedError(`${this.spec.name} is not a running primary (${reportedPhase(this.state)})`);
+    return this.socket;
+  }
+
   startBackup(req: BackupRequest): BackupReport {
     if (!this.postmaster.running || this.state !== 'running') throw new Error(`cannot back up: PostgreSQL is ${reportedPhase(this.state)}`);
     return this.archive.startBackup(req);

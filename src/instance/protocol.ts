@@ -5,6 +5,8 @@
 import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
+import type { ActionResult, ObserveDatabaseRequest } from './databases.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import type { InstancePhase, InstanceStatus } from './status.js';
 
@@ -29,6 +31,10 @@ export interface RouteTypes {
   startBackup: { body: BackupRequest; response: BackupReport };
   refreshCatalog: { response: CatalogSummary | Record<string, never> };
   shutdown: { response: { stopping: true } };
+  /** A Database object's database as the primary sees it (operator/database-controller.ts). */
+  observeDatabase: { body: ObserveDatabaseRequest; response: ObservedDatabase };
+  /** Runs the planned actions on the primary; one result per action, in order. */
+  applyDatabase: { body: { actions: DatabaseAction[] }; response: { results: ActionResult[] } };
 }
 
 export type RouteName = keyof RouteTypes;
@@ -68,6 +74,9 @@ export const ROUTES = {
   startBackup: { method: 'POST', path: '/backups', token: true, timeoutMs: 10_000 },
   refreshCatalog: { method: 'POST', path: '/catalog/refresh', token: true, timeoutMs: 60_000 },
   shutdown: { method: 'POST', path: '/shutdown', token: true, timeoutMs: 5000 },
+  observeDatabase: { method: 'POST', path: '/databases/observe', token: true, timeoutMs: 10_000 },
+  // CREATE DATABASE copies its template and DROP DATABASE removes files: both take a while on a large one.
+  applyDatabase: { method: 'POST', path: '/databases/apply', token: true, timeoutMs: 120_000 },
 } as const satisfies Record<RouteName, Route>;
 
 /** The largest request body a route accepts: a spec with its credentials (TLS material included) fits many times over. */

@@ -14,9 +14,10 @@ import { queriesReferences } from './monitoring.js';
 import { InFlightCalls, tracedPlatform } from './inflight.js';
 import { NotFoundError, type Platform } from './platform.js';
 import { PoolerController } from './pooler-controller.js';
+import { DatabaseController } from './database-controller.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
-export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler'] as const;
+export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler', 'Database'] as const;
 export type ControlledKind = (typeof CONTROLLED_KINDS)[number];
 
 export interface ObjectReconciler {
@@ -79,6 +80,7 @@ export class OperatorManager {
       Backup: new BackupController(this.platform, (namespace, name) => this.enqueue('Cluster', namespace, name)),
       ScheduledBackup: new ScheduledBackupController(this.platform),
       Pooler: new PoolerController(this.platform),
+      Database: new DatabaseController(this.platform),
     };
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),

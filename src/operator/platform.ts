@@ -4,6 +4,8 @@ import type { Cluster, Pooler } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../instance/databases.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
 import type { WantedVersion } from '../postgres/build-choice.js';
 import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBuildState, VolumeRole } from './types.js';
@@ -11,6 +13,12 @@ import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBui
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
 export class NotFoundError extends Error {}
+
+/** Annotations to set (null removes one); finalizers, when given, replace the list as a merge patch does. */
+export interface MetadataPatch {
+  annotations?: Record<string, string | null>;
+  finalizers?: string[];
+}
 
 /**
  * One contract for the local store and the Kubernetes API server (test/contracts/resource-store.ts
@@ -20,7 +28,7 @@ export class NotFoundError extends Error {}
  */
 export interface ResourceStore {
   /** Resolves to the patched object where the store has it; callers need not use it. */
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<unknown>;
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: MetadataPatch): Promise<unknown>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** `labels`: only objects carrying every one of these labels, as a label selector `k=v,…` selects. */
   list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]>;
@@ -76,6 +84,10 @@ export interface InstanceRuntime {
   backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null>;
   /** Has the primary list the store's catalog again (and apply retention). */
   refreshCatalog(cluster: Cluster, name: string): Promise<void>;
+  /** A Database object's database as the primary `name` sees it. */
+  observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase>;
+  /** Runs planned database actions on the primary `name`; one result per action. */
+  applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]>;
 }
 
 export type EndpointRole = 'rw' | 'ro' | 'r';

@@ -13,6 +13,8 @@ import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../
 import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/databases.js';
+import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
@@ -354,6 +356,14 @@ export class KubeInstances implements InstanceRuntime {
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     await (await this.manager(cluster, name)).call('refreshCatalog');
+  }
+
+  async observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    return (await this.manager(cluster, name)).call('observeDatabase', { body: request });
+  }
+
+  async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
+    return (await (await this.manager(cluster, name)).call('applyDatabase', { body: { actions } })).results;
   }
 }
 

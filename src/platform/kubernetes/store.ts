@@ -103,7 +103,7 @@ export class KubeStore implements ResourceStore {
     }
   }
 
-  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<KubeObject> {
+  async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null>; finalizers?: string[] }): Promise<KubeObject> {
     const obj = { ...this.header(kind, namespace, name), metadata: { ...this.header(kind, namespace, name).metadata, ...patch } };
     try {
       return (await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)) as KubeObject;

@@ -16,6 +16,8 @@ import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spe
 import type { InstanceStatus } from '../../instance/status.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/databases.js';
+import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../../operator/types.js';
 import { dataMajor } from '../../instance/major-upgrade.js';
@@ -421,6 +423,16 @@ export class LocalInstances implements InstanceRuntime {
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
+  }
+
+  async observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    const { rec } = this.requireRecord(cluster, name);
+    return this.client(rec).call('observeDatabase', { body: request });
+  }
+
+  async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
+    const { rec } = this.requireRecord(cluster, name);
+    return (await this.client(rec).call('applyDatabase', { body: { actions } })).results;
   }
 
   /**

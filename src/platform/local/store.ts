@@ -170,7 +170,7 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
     });
   }
 
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null> }): Promise<void> {
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; finalizers?: string[] }): Promise<void> {
     return this.locked(kind, namespace, name, async (existing) => {
       if (!existing) throw notFound(kind, namespace, name);
       const next = clone(existing);
@@ -181,6 +181,8 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
       }
       if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
       else delete next.metadata.annotations;
+      if (patch.finalizers?.length === 0) delete next.metadata.finalizers;
+      else if (patch.finalizers) next.metadata.finalizers = [...patch.finalizers];
       if (isDeepStrictEqual(next, existing)) return;
       await this.commit(next, 'MODIFIED');
     });
