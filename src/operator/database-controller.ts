@@ -13,6 +13,8 @@ import type { Platform } from './platform.js';
 
 /** CloudNativePG's database reconciliation interval. */
 export const DATABASE_RESYNC_MS = 30_000;
+/** Sooner while waiting or after a failure: most are a primary or an owner role not there yet. */
+const DATABASE_RETRY_MS = 5000;
 
 export class DatabaseController {
   constructor(private readonly platform: Platform) {}
@@ -33,15 +35,20 @@ export class DatabaseController {
         return this.release(database);
       case 'wait':
         await this.writeStatus(database, step.status);
-        return { requeueAfterMs: DATABASE_RESYNC_MS };
+        return { requeueAfterMs: DATABASE_RETRY_MS };
       case 'reconcile':
-        if (cluster) await this.writeStatus(database, await this.apply(database, cluster, step.primary));
-        return { requeueAfterMs: DATABASE_RESYNC_MS };
+        return cluster ? this.reconcileOn(database, cluster, step.primary) : {};
       default: {
         const never: never = step;
         throw new Error(`unhandled step ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private async reconcileOn(database: StoredDatabase, cluster: Cluster, primary: string): Promise<ReconcileResult> {
+    const status = await this.apply(database, cluster, primary);
+    await this.writeStatus(database, status);
+    return { requeueAfterMs: status.applied ? DATABASE_RESYNC_MS : DATABASE_RETRY_MS };
   }
 
   /** One pass against the primary; a database created in it is observed again for what goes inside. */
