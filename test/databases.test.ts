@@ -73,6 +73,7 @@ test("seed 001's databases come from Database manifests, owned by their managed 
     assert.equal(d.status?.message, '');
   }
   assert.equal(await owners(), 'myapp_dev=myapp_dev\nmyapp_prod=myapp_prod\nmyapp_staging=myapp_staging');
+  assert.match(await env.ok(['get', 'databases', '-n', NS]), /^NAME\s+AGE\s+CLUSTER\s+PG NAME\s+APPLIED\s+MESSAGE\n(.*\n)*myapp-prod\s+\S+\s+postgres\s+myapp_prod\s+true\n/m);
 });
 
 test('a database dropped by hand comes back; an owner changed by hand is put back', async () => {

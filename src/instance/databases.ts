@@ -1,7 +1,6 @@
 // The primary's side of Database objects: report what one database looks like, and run the
 // actions the operator planned for it (operator/database-plan.ts), each as one quoted statement.
 // A standby, or a primary still in recovery, refuses: the operator only plans against a primary.
-import { z } from 'zod';
 import type pg from 'pg';
 import {
   OBSERVE_DATABASE_SQL,
@@ -14,55 +13,10 @@ import {
 } from '../postgres/database-sql.js';
 import { withConnection, type SocketTarget } from './db.js';
 import { RefusedError } from './manager.js';
+import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
 
 /** The database every instance has, where database-level statements run. */
 const MAINTENANCE_DATABASE = 'postgres';
-
-const name = z.string().min(1).max(63);
-const setting = z.discriminatedUnion('field', [
-  z.strictObject({ field: z.literal('owner'), value: name }),
-  z.strictObject({ field: z.literal('allowConnections'), value: z.boolean() }),
-  z.strictObject({ field: z.literal('connectionLimit'), value: z.int().min(-1) }),
-  z.strictObject({ field: z.literal('isTemplate'), value: z.boolean() }),
-  z.strictObject({ field: z.literal('tablespace'), value: name }),
-]);
-const text = z.string().min(1);
-const createOptions = z.strictObject({
-  owner: name,
-  template: name.optional(),
-  encoding: text.optional(),
-  locale: text.optional(),
-  localeProvider: text.optional(),
-  localeCollate: text.optional(),
-  localeCType: text.optional(),
-  icuLocale: text.optional(),
-  icuRules: text.optional(),
-  builtinLocale: text.optional(),
-  collationVersion: text.optional(),
-  isTemplate: z.boolean().optional(),
-  allowConnections: z.boolean().optional(),
-  connectionLimit: z.int().min(-1).optional(),
-  tablespace: name.optional(),
-});
-const actionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('createDatabase'), database: name, options: createOptions }),
-  z.strictObject({ kind: z.literal('alterDatabase'), database: name, setting }),
-  z.strictObject({ kind: z.literal('dropDatabase'), database: name }),
-  z.strictObject({ kind: z.literal('createExtension'), database: name, name, version: text.optional(), schema: name.optional() }),
-  z.strictObject({ kind: z.literal('updateExtension'), database: name, name, version: text }),
-  z.strictObject({ kind: z.literal('setExtensionSchema'), database: name, name, schema: name }),
-  z.strictObject({ kind: z.literal('dropExtension'), database: name, name }),
-  z.strictObject({ kind: z.literal('createSchema'), database: name, name, owner: name.optional() }),
-  z.strictObject({ kind: z.literal('alterSchemaOwner'), database: name, name, owner: name }),
-  z.strictObject({ kind: z.literal('dropSchema'), database: name, name }),
-]);
-
-export const observeRequestSchema = z.strictObject({ database: name, extensions: z.array(name).max(1000), schemas: z.array(name).max(1000) });
-export type ObserveDatabaseRequest = z.infer<typeof observeRequestSchema>;
-export const applyRequestSchema = z.strictObject({ actions: z.array(actionSchema).max(1000) });
-
-/** One answer per action, in order: applied, or what PostgreSQL said. */
-export type ActionResult = { ok: true } | { ok: false; error: string };
 
 async function refuseInRecovery(c: pg.ClientBase): Promise<void> {
   const r = await c.query<{ recovery: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS recovery');

@@ -6,7 +6,7 @@ import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
-import type { ActionResult, ObserveDatabaseRequest } from './databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import type { InstancePhase, InstanceStatus } from './status.js';
 

@@ -7,7 +7,8 @@ import type { BackupRequest } from './base-backup.js';
 import { RefusedError, type InstanceManager } from './manager.js';
 import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse } from './protocol.js';
 import type { Credentials, InstanceSpec } from './spec.js';
-import { applyDatabaseActions, applyRequestSchema, observeDatabase, observeRequestSchema } from './databases.js';
+import { applyDatabaseActions, observeDatabase } from './databases.js';
+import { applyRequestSchema, observeRequestSchema } from './database-requests.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -4,7 +4,7 @@
 import type { Database, DatabaseObjectStatus, DatabaseStatus } from '../api/database.js';
 import type { KubeObject } from '../api/meta.js';
 import { actionObject, isDatabaseLevel, type CreateDatabaseOptions, type DatabaseAction, type DatabaseSetting, type ObservedDatabase } from '../postgres/database-sql.js';
-import type { ActionResult } from '../instance/databases.js';
+import type { ActionResult } from '../instance/database-requests.js';
 
 /** Held while the database may still have to be dropped, as CloudNativePG's `cnpg.io/deleteDatabase`. */
 export const DATABASE_FINALIZER = 'cnpg.io/deleteDatabase';

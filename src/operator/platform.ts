@@ -4,7 +4,7 @@ import type { Cluster, Pooler } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
-import type { ActionResult, ObserveDatabaseRequest } from '../instance/databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
 import type { WantedVersion } from '../postgres/build-choice.js';

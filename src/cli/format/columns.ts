@@ -220,6 +220,12 @@ const pooler: ColumnSet = {
   ],
 };
 
+// CloudNativePG's printer columns for Database (Age, Cluster, PG Name, Applied, Message).
+const database: ColumnSet = {
+  headers: ['NAME', 'AGE', 'CLUSTER', 'PG NAME', 'APPLIED', 'MESSAGE'],
+  cells: (o, now) => [age(o, now), cell(pick(o, 'spec.cluster.name')), cell(pick(o, 'spec.name')), cell(pick(o, 'status.applied')), cell(pick(o, 'status.message'))],
+};
+
 const persistentVolumeClaim: ColumnSet = {
   headers: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'AGE'],
   cells: (o, now) => [
@@ -283,6 +289,7 @@ export function columnsFor(obj: KubeObject, wide: boolean): ColumnSet {
       case 'Backup': return backup;
       case 'ScheduledBackup': return scheduledBackup;
       case 'Pooler': return pooler;
+      case 'Database': return database;
       default: return generic;
     }
   }

@@ -13,7 +13,7 @@ import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../
 import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
-import type { ActionResult, ObserveDatabaseRequest } from '../../instance/databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';

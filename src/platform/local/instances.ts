@@ -16,7 +16,7 @@ import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spe
 import type { InstanceStatus } from '../../instance/status.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
-import type { ActionResult, ObserveDatabaseRequest } from '../../instance/databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../../operator/types.js';
