@@ -12,7 +12,7 @@ import {
   type ObservedDatabase,
 } from '../postgres/database-sql.js';
 import { withConnection, type SocketTarget } from './db.js';
-import { RefusedError } from './manager.js';
+import { RefusedError } from './refused.js';
 import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
 
 /** The database every instance has, where database-level statements run. */

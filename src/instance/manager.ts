@@ -13,6 +13,10 @@ import type { BackupReport, BackupRequest } from './base-backup.js';
 import { bootstrap, forgetBootstrap, isBootstrapped, type RecoveryProgress } from './bootstrap.js';
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection, type SocketTarget } from './db.js';
+import { RefusedError } from './refused.js';
+import { applyDatabaseActions, observeDatabase } from './databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import { demotePrimary } from './demote.js';
 import { designatedSource, reconcileReplicaCluster, readDemotionToken, writeSourceConnection, type PromotionState, type DesignatedHost } from './designated-primary.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
@@ -43,8 +47,7 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** A request the manager will not carry out in its present state; the reason says why. */
-export class RefusedError extends Error {}
+export { RefusedError };
 
 export interface ManagerEvent {
   type: 'postmaster-exit' | 'postmaster-start' | 'phase';
@@ -374,8 +377,17 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.requestReconcile();
   }
 
-  /** Where the operator's declarative SQL (Database objects) runs: this primary's socket, while it runs as one. */
-  primarySocket(): SocketTarget {
+  /** A Database object's database, as this primary sees it (instance/databases.ts). */
+  observeDatabase(request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    return observeDatabase(this.primarySocket(), request);
+  }
+
+  applyDatabase(actions: readonly DatabaseAction[]): Promise<ActionResult[]> {
+    return applyDatabaseActions(this.primarySocket(), actions);
+  }
+
+  /** Where the operator's declarative SQL runs: this primary's socket, while it runs as one. */
+  private primarySocket(): SocketTarget {
     if (this.spec.role !== 'primary' || this.isolated || !this.postmaster.running || this.state !== 'running') throw new RefusedError(`${this.spec.name} is not a running primary (${reportedPhase(this.state)})`);
     return this.socket;
   }

@@ -7,7 +7,6 @@ import type { BackupRequest } from './base-backup.js';
 import { RefusedError, type InstanceManager } from './manager.js';
 import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse } from './protocol.js';
 import type { Credentials, InstanceSpec } from './spec.js';
-import { applyDatabaseActions, observeDatabase } from './databases.js';
 import { applyRequestSchema, observeRequestSchema } from './database-requests.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -141,12 +140,12 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
     observeDatabase: async ({ req }) => {
       const parsed = observeRequestSchema.safeParse(await readJson(req).catch(() => undefined));
       if (!parsed.success) return { code: 400, body: { error: `the body must be {"database": name, "extensions": [names], "schemas": [names]}: ${parsed.error.message}` } };
-      return { code: 200, body: await observeDatabase(manager.primarySocket(), parsed.data) };
+      return { code: 200, body: await manager.observeDatabase(parsed.data) };
     },
     applyDatabase: async ({ req }) => {
       const parsed = applyRequestSchema.safeParse(await readJson(req).catch(() => undefined));
       if (!parsed.success) return { code: 400, body: { error: `the body must be {"actions": [...]} of known database actions: ${parsed.error.message}` } };
-      return { code: 200, body: { results: await applyDatabaseActions(manager.primarySocket(), parsed.data.actions) } };
+      return { code: 200, body: { results: await manager.applyDatabase(parsed.data.actions) } };
     },
     shutdown: () => {
       // Answered before stopping: the caller learns the request arrived.
