@@ -230,6 +230,8 @@ export const msg = {
   importMicroserviceOnly: (field: string) => `${field} is only allowed with type: microservice`,
   importOwnedOption: (option: string, tool: string) =>
     `${option} is not allowed: the operator decides where ${tool} connects, as whom, and where the dump is written and read`,
+  reservedDatabase: (name: string) => `the database name ${show(name)} is reserved (reserved: postgres, template0, template1)`,
+  identifierTooLong: (name: string) => `must be at most 63 bytes, PostgreSQL's limit for a name (got ${Buffer.byteLength(name)} bytes)`,
   ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
   libraryName: (got: string) =>

@@ -27,6 +27,7 @@ export { nameClashIssue, nameRivalKind } from './pooler.js';
 export type { Publication, PublicationTarget } from './publication.js';
 export type { Subscription } from './subscription.js';
 export type { LogicalReplicationStatus } from './logical-replication.js';
+export type { Database, DatabaseSpec, DatabaseStatus, DatabaseObjectStatus } from './database.js';
 export type { ImageCatalog, ClusterImageCatalog } from './image-catalog.js';
 export type { Secret } from './secret.js';
 export type { ConfigMap } from './config-map.js';

@@ -35,6 +35,7 @@ export const KINDS = {
   Backup: kind('Backup', CNPG_API_VERSION, { shortNames: ['pgbackup'] }),
   ScheduledBackup: kind('ScheduledBackup', CNPG_API_VERSION, { shortNames: ['pgschedule'] }),
   Pooler: kind('Pooler', CNPG_API_VERSION, { shortNames: ['pgpooler'] }),
+  Database: kind('Database', CNPG_API_VERSION),
   ImageCatalog: kind('ImageCatalog', CNPG_API_VERSION, { shortNames: ['pgcatalog'] }),
   ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false, shortNames: ['pgclustercatalog'] }),
   Publication: kind('Publication', CNPG_API_VERSION),
@@ -60,7 +61,7 @@ export const VIEW_KINDS = {
 } as const satisfies Record<string, KindInfo>;
 
 /** Other kinds of the CloudNativePG API group: stored as generic objects, not acted on. */
-export const OTHER_CNPG_KINDS: readonly string[] = ['Database', 'DatabaseRole', 'FailoverQuorum'];
+export const OTHER_CNPG_KINDS: readonly string[] = ['DatabaseRole', 'FailoverQuorum'];
 
 export function isKnownKind(name: string): name is KnownKind {
   return Object.hasOwn(KINDS, name);

@@ -10,6 +10,7 @@ import { parseQuantity } from './quantity.js';
 import type { ClusterStatus } from './cluster-status.js';
 import type { Platform } from './support.js';
 import { logicalReplicationChanges } from './logical-replication.js';
+import { IMMUTABLE_DATABASE_FIELDS } from './database.js';
 
 type Storage = { size?: string } | undefined;
 
@@ -92,6 +93,8 @@ function kindChanges(old: KubeObject, next: KubeObject, platform: Platform): Fin
     case 'Backup':
       // A Backup records one run: changing what it asked for would make its status describe something else.
       return isDeepStrictEqual(old.spec, next.spec) ? [] : [{ path: 'spec', message: msg.immutable('a Backup\'s spec') }];
+    case 'Database':
+      return databaseChanges(old, next);
     case 'ScheduledBackup':
     case 'Pooler':
       return isDeepStrictEqual(specField(old, 'cluster'), specField(next, 'cluster')) ? [] : [{ path: 'spec.cluster', message: msg.immutable('cluster') }];
@@ -101,6 +104,14 @@ function kindChanges(old: KubeObject, next: KubeObject, platform: Platform): Fin
     default:
       return [];
   }
+}
+
+/** CREATE DATABASE's one-time settings, and which database and cluster the object is about. */
+function databaseChanges(old: KubeObject, next: KubeObject): Finding[] {
+  return IMMUTABLE_DATABASE_FIELDS.filter((field) => !isDeepStrictEqual(specField(old, field), specField(next, field))).map((field) => ({
+    path: `spec.${field}`,
+    message: msg.immutable(field),
+  }));
 }
 
 /** What an update of `old` to `next` may not do; empty when it may proceed. */

@@ -23,6 +23,7 @@ import { scheduledBackupNotes, scheduledBackupSchema } from './scheduled-backup.
 import { poolerSchema } from './pooler.js';
 import { publicationSchema } from './publication.js';
 import { subscriptionSchema } from './subscription.js';
+import { databaseSchema } from './database.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from './image-catalog.js';
 import { secretSchema } from './secret.js';
 import { configMapSchema } from './config-map.js';
@@ -43,6 +44,7 @@ const DEFINITIONS: Record<Exclude<KnownKind, 'Pod' | 'Service'>, Definition> = {
   Pooler: { schema: poolerSchema },
   Publication: { schema: publicationSchema },
   Subscription: { schema: subscriptionSchema },
+  Database: { schema: databaseSchema },
   ImageCatalog: { schema: imageCatalogSchema },
   ClusterImageCatalog: { schema: clusterImageCatalogSchema },
   Secret: { schema: secretSchema },

@@ -13,6 +13,10 @@ import type { BackupReport, BackupRequest } from './base-backup.js';
 import { bootstrap, forgetBootstrap, isBootstrapped, type RecoveryProgress } from './bootstrap.js';
 import { writeInstanceConfiguration } from './configure.js';
 import { isAcceptingConnections, withConnection, type SocketTarget } from './db.js';
+import { RefusedError } from './refused.js';
+import { applyDatabaseActions, observeDatabase } from './databases.js';
+import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import { demotePrimary } from './demote.js';
 import { designatedSource, reconcileReplicaCluster, readDemotionToken, writeSourceConnection, type PromotionState, type DesignatedHost } from './designated-primary.js';
 import { ISOLATION_STOP_MS } from './isolation.js';
@@ -46,8 +50,7 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** A request the manager will not carry out in its present state; the reason says why. */
-export class RefusedError extends Error {}
+export { RefusedError };
 
 export interface ManagerEvent {
   type: 'postmaster-exit' | 'postmaster-start' | 'phase';
@@ -386,8 +389,22 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
 
   /** A Publication or Subscription, on the primary only (instance/logical-replication.ts). */
   logicalReplication(r: LogicalReplicationRequest): Promise<{ applied: boolean; message?: string }> {
-    if (this.spec.role !== 'primary' || !this.postmaster.running || this.state !== 'running') throw new RefusedError(`${this.spec.name} is not a running primary`);
-    return applyLogicalReplication(this.socket, this.paths.root, this.spec.major, r);
+    return applyLogicalReplication(this.primarySocket(), this.paths.root, this.spec.major, r);
+  }
+
+  /** A Database object's database, as this primary sees it (instance/databases.ts). */
+  observeDatabase(request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    return observeDatabase(this.primarySocket(), request);
+  }
+
+  applyDatabase(actions: readonly DatabaseAction[]): Promise<ActionResult[]> {
+    return applyDatabaseActions(this.primarySocket(), actions);
+  }
+
+  /** Where the operator's declarative SQL runs: this primary's socket, while it runs as one. */
+  private primarySocket(): SocketTarget {
+    if (this.spec.role !== 'primary' || this.isolated || !this.postmaster.running || this.state !== 'running') throw new RefusedError(`${this.spec.name} is not a running primary (${reportedPhase(this.state)})`);
+    return this.socket;
   }
 
   startBackup(req: BackupRequest): BackupReport {

@@ -6,6 +6,8 @@ import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
 import type { LogicalReplicationRequest } from './logical-replication.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
+import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import type { InstancePhase, InstanceStatus } from './status.js';
 
@@ -32,6 +34,10 @@ export interface RouteTypes {
   shutdown: { response: { stopping: true } };
   /** A Publication or Subscription applied or dropped on the primary; a PostgreSQL error is an answer, not a failure. */
   logicalReplication: { body: LogicalReplicationRequest; response: { applied: boolean; message?: string } };
+  /** A Database object's database as the primary sees it (operator/database-controller.ts). */
+  observeDatabase: { body: ObserveDatabaseRequest; response: ObservedDatabase };
+  /** Runs the planned actions on the primary; one result per action, in order. */
+  applyDatabase: { body: { actions: DatabaseAction[] }; response: { results: ActionResult[] } };
 }
 
 export type RouteName = keyof RouteTypes;
@@ -73,6 +79,9 @@ export const ROUTES = {
   shutdown: { method: 'POST', path: '/shutdown', token: true, timeoutMs: 5000 },
   // CREATE SUBSCRIPTION connects to the publisher and creates its slot there.
   logicalReplication: { method: 'POST', path: '/logical-replication', token: true, timeoutMs: 60_000 },
+  observeDatabase: { method: 'POST', path: '/databases/observe', token: true, timeoutMs: 10_000 },
+  // CREATE DATABASE copies its template and DROP DATABASE removes files: both take a while on a large one.
+  applyDatabase: { method: 'POST', path: '/databases/apply', token: true, timeoutMs: 120_000 },
 } as const satisfies Record<RouteName, Route>;
 
 /** The largest request body a route accepts: a spec with its credentials (TLS material included) fits many times over. */

@@ -32,6 +32,8 @@ class FakeManager extends EventEmitter {
   startBackup = (r: { backupName: string }) => (this.ran.push(`startBackup ${r.backupName}`), { backupName: r.backupName, phase: 'running' });
   refreshCatalog = () => this.did('refreshCatalog', undefined);
   logicalReplication = (r: { kind: string; name: string }) => this.did(`logicalReplication ${r.kind} ${r.name}`, { applied: true });
+  observeDatabase = (r: { database: string }) => this.did(`observeDatabase ${r.database}`, { exists: false });
+  applyDatabase = (actions: unknown[]) => this.did(`applyDatabase ${actions.length}`, [{ ok: true }]);
 }
 
 const inputs: { [N in RouteName]?: RouteInput<N> } = {
@@ -40,6 +42,8 @@ const inputs: { [N in RouteName]?: RouteInput<N> } = {
   startBackup: { body: { backupName: 'b1' } },
   promote: { query: { minLsn: '0/1' } },
   logicalReplication: { body: { kind: 'publication', dbname: 'app', name: 'pub' } },
+  observeDatabase: { body: { database: 'app', extensions: [], schemas: [] } },
+  applyDatabase: { body: { actions: [{ kind: 'dropDatabase', database: 'app' }] } },
 };
 
 async function status(port: number, method: string, path: string, token?: string, body?: string): Promise<number> {
@@ -68,7 +72,7 @@ test('the server answers every route of the table, asks for the token exactly wh
       if ('stream' in route) continue;
       await client.call(name, inputs[name] as never);
     }
-    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'logicalReplication publication pub']);
+    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'logicalReplication publication pub', 'observeDatabase app', 'applyDatabase 1']);
     await new Promise((r) => setImmediate(r));
     assert.equal(shutdowns, 1);
     assert.equal(await client.call('backupReport', { params: { name: 'other' } }), null);
@@ -88,6 +92,9 @@ test('request bodies are checked and capped', async () => {
     const client = new InstanceClient({ host: '127.0.0.1', port }, { token: TOKEN });
     await assert.rejects(client.call('startBackup', { body: { backupName: '../x' } }), (e: unknown) => e instanceof ManagerError && e.status === 400 && /backupName must be a resource name/.test(e.message));
     assert.equal(await status(port, 'PUT', '/spec', TOKEN, '[1]'), 400);
+    // Database actions outside the known shapes (a name PostgreSQL would truncate, an unknown verb) are refused.
+    await assert.rejects(client.call('applyDatabase', { body: { actions: [{ kind: 'dropDatabase', database: 'a'.repeat(64) }] } }), (e: unknown) => e instanceof ManagerError && e.status === 400);
+    await assert.rejects(client.call('applyDatabase', { body: { actions: [{ kind: 'runSql', database: 'a' }] as never } }), (e: unknown) => e instanceof ManagerError && e.status === 400);
     // Refused with 400, or cut off while still sending: either way the spec is not taken.
     const huge = JSON.stringify({ spec: { padding: 'x'.repeat(MAX_BODY_BYTES) }, credentials: {} });
     assert.equal(await status(port, 'PUT', '/spec', TOKEN, huge).catch((e: NodeJS.ErrnoException) => e.code), 400);

@@ -8,6 +8,7 @@ import { RefusedError, type InstanceManager } from './manager.js';
 import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse } from './protocol.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { parseLogicalReplicationRequest, type LogicalReplicationRequest } from './logical-replication.js';
+import { applyRequestSchema, observeRequestSchema } from './database-requests.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -145,6 +146,16 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
     refreshCatalog: async () => {
       await manager.refreshCatalog();
       return { code: 200, body: (await manager.status()).catalog ?? {} };
+    },
+    observeDatabase: async ({ req }) => {
+      const parsed = observeRequestSchema.safeParse(await readJson(req).catch(() => undefined));
+      if (!parsed.success) return { code: 400, body: { error: `the body must be {"database": name, "extensions": [names], "schemas": [names]}: ${parsed.error.message}` } };
+      return { code: 200, body: await manager.observeDatabase(parsed.data) };
+    },
+    applyDatabase: async ({ req }) => {
+      const parsed = applyRequestSchema.safeParse(await readJson(req).catch(() => undefined));
+      if (!parsed.success) return { code: 400, body: { error: `the body must be {"actions": [...]} of known database actions: ${parsed.error.message}` } };
+      return { code: 200, body: { results: await manager.applyDatabase(parsed.data.actions) } };
     },
     shutdown: () => {
       // Answered before stopping: the caller learns the request arrived.

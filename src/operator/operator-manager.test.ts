@@ -63,7 +63,7 @@ function recording(failures: Record<string, number> = {}): { reconcilers: Reconc
       return {};
     },
   });
-  return { reconcilers: { Cluster: reconciler('Cluster'), Backup: reconciler('Backup'), ScheduledBackup: reconciler('ScheduledBackup'), Pooler: reconciler('Pooler'), Publication: reconciler('Publication'), Subscription: reconciler('Subscription') }, runs };
+  return { reconcilers: { Cluster: reconciler('Cluster'), Backup: reconciler('Backup'), ScheduledBackup: reconciler('ScheduledBackup'), Pooler: reconciler('Pooler'), Publication: reconciler('Publication'), Subscription: reconciler('Subscription'), Database: reconciler('Database') }, runs };
 }
 
 const gapsBetween = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]!));
@@ -185,7 +185,7 @@ test('an object deleted during its reconcile (its status write finds nothing) is
   } };
   const store = new MemoryStore();
   await store.put({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'still-there', namespace: 'default' } });
-  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone, Pooler: gone, Publication: gone, Subscription: gone }, queue: { errorBaseMs: 50 } });
+  const manager = new OperatorManager(platform(store), { log: (msg) => logged.push(msg), resyncMs: 60_000, reconcilers: { Cluster: gone, Backup: gone, ScheduledBackup: gone, Pooler: gone, Publication: gone, Subscription: gone, Database: gone }, queue: { errorBaseMs: 50 } });
   manager.enqueue('Backup', 'default', 'deleted');
   manager.enqueue('Backup', 'default', 'still-there');
   await sleep(200);

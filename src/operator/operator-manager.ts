@@ -14,10 +14,11 @@ import { queriesReferences } from './monitoring.js';
 import { InFlightCalls, tracedPlatform } from './inflight.js';
 import { NotFoundError, type Platform } from './platform.js';
 import { PoolerController } from './pooler-controller.js';
+import { DatabaseController } from './database-controller.js';
 import { LogicalReplicationController } from './logical-replication-controller.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
-export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler', 'Publication', 'Subscription'] as const;
+export const CONTROLLED_KINDS = ['Cluster', 'Backup', 'ScheduledBackup', 'Pooler', 'Publication', 'Subscription', 'Database'] as const;
 export type ControlledKind = (typeof CONTROLLED_KINDS)[number];
 
 export interface ObjectReconciler {
@@ -82,6 +83,7 @@ export class OperatorManager {
       Pooler: new PoolerController(this.platform),
       Publication: new LogicalReplicationController(this.platform, 'Publication'),
       Subscription: new LogicalReplicationController(this.platform, 'Subscription'),
+      Database: new DatabaseController(this.platform),
     };
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),

@@ -5,6 +5,8 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
+import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import type { PoolerHandout } from '../pgbouncer/handout.js';
 import type { WantedVersion } from '../postgres/build-choice.js';
 import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBuildState, VolumeRole } from './types.js';
@@ -12,6 +14,12 @@ import type { InstanceHandout, ObservedInstance, ObservedPodMonitor, PostgresBui
 
 /** What every ResourceStore throws for a write to an object that does not exist (HTTP 404). */
 export class NotFoundError extends Error {}
+
+/** Annotations to set (null removes one); finalizers, when given, replace the list as a merge patch does. */
+export interface MetadataPatch {
+  annotations?: Record<string, string | null>;
+  finalizers?: string[];
+}
 
 /**
  * One contract for the local store and the Kubernetes API server (test/contracts/resource-store.ts
@@ -25,7 +33,7 @@ export interface ResourceStore {
    * `finalizers` replaces the list; an object being deleted goes once its list is empty, as on
    * Kubernetes.
    */
-  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; finalizers?: string[] }): Promise<unknown>;
+  patchMetadata(kind: string, namespace: string | undefined, name: string, patch: MetadataPatch): Promise<unknown>;
   get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** `labels`: only objects carrying every one of these labels, as a label selector `k=v,…` selects. */
   list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]>;
@@ -85,6 +93,10 @@ export interface InstanceRuntime {
   refreshCatalog(cluster: Cluster, name: string): Promise<void>;
   /** Has the primary apply or drop a Publication or Subscription (instance/logical-replication.ts). */
   logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer>;
+  /** A Database object's database as the primary `name` sees it. */
+  observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase>;
+  /** Runs planned database actions on the primary `name`; one result per action. */
+  applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]>;
 }
 
 export type EndpointRole = 'rw' | 'ro' | 'r';

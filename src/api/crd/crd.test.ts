@@ -36,6 +36,7 @@ test('names, scope and categories', () => {
     ['Backup', 'backups', 'pgbackup', 'Namespaced'],
     ['ScheduledBackup', 'scheduledbackups', 'pgschedule', 'Namespaced'],
     ['Pooler', 'poolers', 'pgpooler', 'Namespaced'],
+    ['Database', 'databases', undefined, 'Namespaced'],
     ['ImageCatalog', 'imagecatalogs', 'pgcatalog', 'Namespaced'],
     ['ClusterImageCatalog', 'clusterimagecatalogs', 'pgclustercatalog', 'Cluster'],
     // CloudNativePG gives these no short name.

@@ -6,6 +6,7 @@ import { clusterSchema } from '../cluster.js';
 import { backupSchema } from '../backup.js';
 import { scheduledBackupSchema } from '../scheduled-backup.js';
 import { poolerSchema, poolerStatusSchema } from '../pooler.js';
+import { databaseSchema, databaseStatusSchema } from '../database.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from '../image-catalog.js';
 import { LOGICAL_REPLICATION_CRDS } from './logical-replication.js';
 
@@ -82,6 +83,20 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     status: poolerStatusSchema,
     // `kubectl scale pooler X --replicas=N` sets spec.instances, as on CloudNativePG.
     scale: {},
+  },
+  {
+    kind: 'Database',
+    schema: databaseSchema,
+    description: 'A PostgreSQL database of a Cluster, with its extensions and schemas.',
+    columns: [
+      age,
+      cluster,
+      { name: 'PG Name', type: 'string', jsonPath: '.spec.name' },
+      { name: 'Applied', type: 'boolean', jsonPath: '.status.applied' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'Latest reconciliation message' },
+    ],
+    hasStatus: true,
+    status: databaseStatusSchema,
   },
   {
     kind: 'ImageCatalog',

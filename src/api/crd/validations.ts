@@ -6,6 +6,7 @@
 import type { KnownKind } from '../kinds.js';
 import type { Schema } from './structural.js';
 import { LOGICAL_REPLICATION_CEL_RULES } from './logical-replication.js';
+import { DATABASE_CEL_RULES } from './database-rules.js';
 
 export interface CelRule {
   kind: KnownKind;
@@ -74,6 +75,7 @@ export const CEL_RULES: readonly CelRule[] = [
     rule: exclusive('image', 'imageCatalogRef'),
     message: 'image and imageCatalogRef are mutually exclusive',
   },
+  ...DATABASE_CEL_RULES,
 ];
 
 /** Adds the kind's rules to its schema in place; a rule whose field no longer exists is an error. */

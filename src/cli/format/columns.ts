@@ -220,8 +220,8 @@ const pooler: ColumnSet = {
   ],
 };
 
-/** CloudNativePG's printer columns of Publication and Subscription. */
-const logicalReplication: ColumnSet = {
+/** CloudNativePG's printer columns of Database, Publication and Subscription: the PostgreSQL object each declares. */
+const declaredObject: ColumnSet = {
   headers: ['NAME', 'AGE', 'CLUSTER', 'PG NAME', 'APPLIED', 'MESSAGE'],
   cells: (o, now) => [age(o, now), cell(pick(o, 'spec.cluster.name')), cell(pick(o, 'spec.name')), cell(pick(o, 'status.applied')), cell(pick(o, 'status.message'))],
 };
@@ -289,8 +289,9 @@ export function columnsFor(obj: KubeObject, wide: boolean): ColumnSet {
       case 'Backup': return backup;
       case 'ScheduledBackup': return scheduledBackup;
       case 'Pooler': return pooler;
+      case 'Database':
       case 'Publication':
-      case 'Subscription': return logicalReplication;
+      case 'Subscription': return declaredObject;
       default: return generic;
     }
   }

@@ -253,7 +253,7 @@ export class CachedStore extends KubeStore {
     return written;
   }
 
-  override async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<KubeObject> {
+  override async patchMetadata(kind: string, namespace: string | undefined, name: string, patch: { annotations?: Record<string, string | null>; labels?: Record<string, string | null>; finalizers?: string[] }): Promise<KubeObject> {
     const written = await super.patchMetadata(kind, namespace, name, patch);
     this.caches.get(kind)?.remember({ ...written, kind });
     return written;

@@ -15,6 +15,8 @@ import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../
 import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/database-requests.js';
+import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } from '../../operator/types.js';
 import { EXTENSIONS_MOUNT } from './extension-volumes.js';
@@ -397,6 +399,14 @@ export class KubeInstances implements InstanceRuntime {
 
   async logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer> {
     return (await this.manager(cluster, name)).call('logicalReplication', { body: request });
+  }
+
+  async observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    return (await this.manager(cluster, name)).call('observeDatabase', { body: request });
+  }
+
+  async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
+    return (await (await this.manager(cluster, name)).call('applyDatabase', { body: { actions } })).results;
   }
 }
 

@@ -18,6 +18,8 @@ import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spe
 import type { InstanceStatus } from '../../instance/status.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
+import type { ActionResult, ObserveDatabaseRequest } from '../../instance/database-requests.js';
+import type { DatabaseAction, ObservedDatabase } from '../../postgres/database-sql.js';
 import type { InstanceRuntime } from '../../operator/platform.js';
 import type { InstanceConfig, MajorUpgradeFailure, ObservedInstance } from '../../operator/types.js';
 import { dataMajor } from '../../instance/major-upgrade.js';
@@ -431,6 +433,16 @@ export class LocalInstances implements InstanceRuntime {
   logicalReplication(cluster: Cluster, name: string, request: LogicalReplicationRequest): Promise<LogicalReplicationAnswer> {
     const { rec } = this.requireRecord(cluster, name);
     return this.client(rec).call('logicalReplication', { body: request });
+  }
+
+  async observeDatabase(cluster: Cluster, name: string, request: ObserveDatabaseRequest): Promise<ObservedDatabase> {
+    const { rec } = this.requireRecord(cluster, name);
+    return this.client(rec).call('observeDatabase', { body: request });
+  }
+
+  async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
+    const { rec } = this.requireRecord(cluster, name);
+    return (await this.client(rec).call('applyDatabase', { body: { actions } })).results;
   }
 
   /**
