@@ -3,12 +3,16 @@ import { z } from 'zod';
 import { msg, report } from './errors.js';
 import { findDuplicates, localObjectReference, nonEmptyString, passthrough, plainName } from './common.js';
 
-// The operator's own roles; PostgreSQL itself reserves the pg_ prefix.
+// The operator's own roles (and the cnpg_ prefix, as CloudNativePG); PostgreSQL itself reserves pg_.
 const RESERVED_ROLES = ['postgres', 'streaming_replica'];
 
-function isReservedRoleName(name: string): boolean {
-  return RESERVED_ROLES.includes(name) || name.startsWith('pg_');
+/** Never managed, whatever the spec says: refused at apply, and reported `reserved` in status. */
+export function isReservedRoleName(name: string): boolean {
+  return RESERVED_ROLES.includes(name) || name.startsWith('cnpg_') || name.startsWith('pg_');
 }
+
+/** metav1.Time: RFC 3339, with a zone. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 const roleSchema = z
   .strictObject({
@@ -17,7 +21,7 @@ const roleSchema = z
     ensure: z.enum(['present', 'absent']).default('present'),
     passwordSecret: localObjectReference.optional(),
     connectionLimit: z.int().min(-1).default(-1),
-    validUntil: z.string().optional(),
+    validUntil: z.string().refine((v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)), { message: msg.rfc3339Time() }).optional(),
     inRoles: z.array(plainName).optional(),
     inherit: z.boolean().default(true),
     disablePassword: z.boolean().default(false),

@@ -66,8 +66,12 @@ export interface ImageInfo {
   majorVersion: number;
 }
 
+/** CloudNativePG's ManagedRoles status: role names by state, what could not be done, and what was applied. */
 export interface ManagedRolesStatus {
+  byStatus?: Partial<Record<'reconciled' | 'not-managed' | 'pending-reconciliation' | 'reserved', string[]>>;
   cannotReconcile?: Record<string, string[]>;
+  /** Per role, the pg_authid row's xmin after it was last applied and the password Secret's resourceVersion. */
+  passwordStatus?: Record<string, { transactionID?: number; resourceVersion?: string }>;
 }
 
 /** The certificate Secrets in effect, as CloudNativePG reports them. */

@@ -25,7 +25,8 @@ import { ensurePrivateDir } from './private-dir.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
 import { rewindFromPrimary } from './rewind.js';
 import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutdown.js';
-import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
+import { appliedRolesHash, recordRolesHash, rolesHash, setUpBuiltinRoles } from './roles.js';
+import { ManagedRoleSync } from './managed-roles.js';
 import { reconcilePoolerAuth } from './pooler-auth.js';
 import { IsolationWatch } from './self-isolation.js';
 import { SourceWal } from './source-wal.js';
@@ -70,6 +71,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private isolatedAtGeneration?: number;
   private isolationReason?: string;
   private readonly archive: ArchiveService;
+  private readonly managedRoles = new ManagedRoleSync();
   private failedReconciles = 0;
   private recovery?: RecoveryProgress;
   /** The restart request current when the postmaster last started (a running one counts as started for the spec it finds). */
@@ -355,11 +357,14 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       // Outside the roles hash: clusters whose roles were set up before the exporter existed get it too.
       await ensureMetricsExporterRole(c);
       const hash = rolesHash(this.spec, this.creds);
-      if (hash === (await appliedRolesHash(c))) return;
-      const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
-      await setUpRoles(c, owner, this.spec, this.creds);
-      await reconcilePoolerAuth(this.socket, this.spec.poolerAuth ?? false);
-      await recordRolesHash(c, hash);
+      if (hash !== (await appliedRolesHash(c))) {
+        const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
+        await setUpBuiltinRoles(c, owner, this.spec, this.creds);
+        await reconcilePoolerAuth(this.socket, this.spec.poolerAuth ?? false);
+        await recordRolesHash(c, hash);
+      }
+      // On every reconcile: a role altered by hand is put back within one period.
+      await this.managedRoles.sync(c, this.spec.managedRoles, this.creds);
     });
   }
 
@@ -457,6 +462,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         startedForRestart: this.startedForRestart,
         startedWithEnv: this.startedWithEnv,
         replicaCluster: { demotionToken: readDemotionToken(this.paths), replicaPromotion: this.replicaPromotion, sourceWal: this.sourceWal.status() },
+        managedRoles: this.spec.role === 'primary' ? this.managedRoles.report : undefined,
       },
       this.socket,
     );

@@ -216,6 +216,8 @@ export interface Credentials {
   superuserPassword?: string;
   replicationPassword: string;
   rolePasswords: Record<string, string>;
+  /** The resourceVersion of each managed role's password Secret read for rolePasswords; absent when none. */
+  rolePasswordVersions?: Record<string, string>;
   /** Bearer token the operator presents on the manager's mutating endpoints. */
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */

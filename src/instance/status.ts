@@ -5,6 +5,7 @@ import type { RecoveryProgress } from './bootstrap.js';
 import type { CatalogSummary } from './catalog.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PromotionState } from './designated-primary.js';
+import type { ManagedRolesReport } from './managed-roles.js';
 import type { InstanceSpec } from './spec.js';
 import type { ArchivingStatus } from './wal-archiver.js';
 
@@ -42,6 +43,8 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
   replicaPromotion?: PromotionState;
   /** The WAL a designated primary fetched from its source's object store. */
   sourceWal?: { restoredWalFiles: number; lastError?: string };
+  /** A primary's spec.managed.roles as of its last pass (absent while none is declared). */
+  managedRoles?: ManagedRolesReport;
 }
 
 /** What the manager knows without asking PostgreSQL. */
@@ -61,6 +64,7 @@ export interface ManagerView {
   /** environmentKey(spec.env) when PostgreSQL was started by this manager. */
   startedWithEnv?: string;
   replicaCluster?: Pick<InstanceStatus, 'demotionToken' | 'replicaPromotion' | 'sourceWal'>;
+  managedRoles?: ManagedRolesReport;
 }
 
 /** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
@@ -87,6 +91,7 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     base.recovery = { backupId, restoredWalFiles: restorer.restored, lastError: restorer.lastError };
   }
   Object.assign(base, view.archive, view.replicaCluster);
+  if (view.managedRoles) base.managedRoles = view.managedRoles;
   if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
   try {
     const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);
