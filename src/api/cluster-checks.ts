@@ -12,6 +12,7 @@ import { serviceNames } from './names.js';
 import { parseQuantity } from './quantity.js';
 import { checkPrimaryLease } from './primary-lease.js';
 import { checkReplica } from './replica-cluster.js';
+import { hbaReferenceProblem } from './pod-selectors.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -32,6 +33,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkSynchronousReplication(spec, ctx);
   checkWalVolume(spec, ctx);
   checkManagedServices(cluster, ctx);
+  checkPodSelectorRefs(spec, ctx);
   checkPlugins(spec, ctx);
   checkCapacity(spec, ctx);
   checkOwnerPassword(spec, ctx);
@@ -134,6 +136,19 @@ function checkManagedServices(cluster: ParsedCluster, ctx: Ctx): void {
     if (reserved.includes(name)) {
       report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'metadata', 'name'), msg.reservedServiceName(name));
     }
+  });
+}
+
+/** Selector names are unique, and every ${podselector:NAME} in pg_hba names one of them. */
+function checkPodSelectorRefs(spec: Spec, ctx: Ctx): void {
+  const refs = spec.podSelectorRefs ?? [];
+  for (const { index, first } of findDuplicates(refs, (ref) => ref.name)) {
+    report(ctx, at('podSelectorRefs', index, 'name'), msg.duplicate('pod selector', refs[index]?.name, first));
+  }
+  const known = new Set(refs.map((ref) => ref.name));
+  (spec.postgresql.pg_hba ?? []).forEach((line, index) => {
+    const problem = hbaReferenceProblem(line, known);
+    if (problem) report(ctx, at('postgresql', 'pg_hba', index), msg.hbaLine(problem, line));
   });
 }
 

@@ -59,6 +59,8 @@ export interface ClusterStatus {
   demotionToken?: string;
   /** The spec.replica.promotionToken this cluster was last promoted with. */
   lastPromotionToken?: string;
+  /** spec.podSelectorRefs resolved: each selector's Pod addresses (CloudNativePG's field). */
+  podSelectorRefs?: PodSelectorRefStatus[];
 }
 
 export interface ImageInfo {
@@ -86,6 +88,7 @@ export interface CertificatesStatus {
 }
 
 import type { Cluster } from './cluster.js';
+import type { PodSelectorRefStatus } from './pod-selectors.js';
 
 /** A Cluster as stored: its validated spec plus whatever status the operator last wrote. */
 export type StoredCluster = Cluster & { status?: ClusterStatus };

@@ -26,7 +26,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    'spec.podSelectorRefs',
     'spec.postgresql.enableAlterSystem',
     'spec.postgresql.extensions',
     'spec.postgresql.ldap',
