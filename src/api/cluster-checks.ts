@@ -130,11 +130,15 @@ function checkWalVolume(spec: Spec, ctx: Ctx): void {
 }
 
 function checkManagedServices(cluster: ParsedCluster, ctx: Ctx): void {
-  const reserved = Object.values(serviceNames(cluster.metadata.name));
+  const reserved = [...Object.values(serviceNames(cluster.metadata.name)), `${cluster.metadata.name}-any`];
   cluster.spec.managed?.services?.additional?.forEach((service, index) => {
     const name = service.serviceTemplate.metadata.name;
     if (reserved.includes(name)) {
       report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'metadata', 'name'), msg.reservedServiceName(name));
+    }
+    // The selector is the selectorType's, as CloudNativePG: the operator decides which instances a service reaches.
+    if ((service.serviceTemplate.spec as { selector?: unknown } | undefined)?.selector !== undefined) {
+      report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'spec', 'selector'), msg.serviceSelectorManaged());
     }
   });
 }

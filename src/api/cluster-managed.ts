@@ -1,7 +1,7 @@
 // spec.managed: PostgreSQL roles and extra Services the operator keeps in line with the spec.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { findDuplicates, localObjectReference, nonEmptyString, passthrough, plainName } from './common.js';
+import { findDuplicates, localObjectReference, passthrough, plainName } from './common.js';
 
 // The operator's own roles (and the cnpg_ prefix, as CloudNativePG); PostgreSQL itself reserves pg_.
 const RESERVED_ROLES = ['postgres', 'streaming_replica'];
@@ -43,7 +43,8 @@ const additionalServiceSchema = z.strictObject({
   selectorType: z.enum(['rw', 'ro', 'r']),
   updateStrategy: z.enum(['patch', 'replace']).default('patch'),
   serviceTemplate: z.strictObject({
-    metadata: z.looseObject({ name: nonEmptyString }),
+    // A Service name is a DNS-1035 label, as the API server requires.
+    metadata: z.looseObject({ name: z.string().max(63).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters') }),
     spec: passthrough.optional(),
   }),
 });

@@ -26,6 +26,8 @@ export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   appName: 'app.kubernetes.io/name',
   poolerName: 'cnpg.io/poolerName',
+  /** On an additional Service of spec.managed.services: the operator made it, and removes it when the spec no longer names it. */
+  isManaged: 'cnpg.io/isManaged',
 } as const;
 
 export const ANNOTATIONS = {
@@ -48,6 +50,8 @@ export const ANNOTATIONS = {
    */
   destroyInstance: 'cnpg.io/destroyInstance',
   hibernation: 'cnpg.io/hibernation',
+  /** On an additional Service: how a change to it is applied (patch or replace). */
+  updateStrategy: 'cnpg.io/updateStrategy',
   serial: 'cnpg.io/nodeSerial',
   configHash: 'cnpg.io/configHash',
   credentialsHash: 'cnpg.io/credentialsHash',

@@ -22,7 +22,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.externalClusters.barmanObjectStore.azureCredentials',
     'spec.externalClusters.barmanObjectStore.googleCredentials',
     'spec.externalClusters.plugin',
-    'spec.managed.services',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
