@@ -96,7 +96,10 @@ test('a managed role whose Secret is missing is reported, and gets its password 
   prod.password = 'prod-secret-1';
   prod.pathname = '/postgres';
   assert.ok(await eventually('myapp_prod logs in with its Secret', () => canLogIn(prod.toString()), 60_000));
-  await eventually('cannotReconcile cleared', async () => (await clusterStatus()).managedRolesStatus === undefined, 30_000);
+  await eventually('cannotReconcile cleared', async () => {
+    const s = (await clusterStatus()).managedRolesStatus as { cannotReconcile?: unknown; byStatus?: { reconciled?: string[] } } | undefined;
+    return s?.cannotReconcile === undefined && s?.byStatus?.reconciled?.includes('myapp_prod');
+  }, 30_000);
 });
 
 test('an overwritten X-app is put back, with an Event, and still logs in', async () => {

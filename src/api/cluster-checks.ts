@@ -14,6 +14,7 @@ import { checkPrimaryLease } from './primary-lease.js';
 import { checkReplica } from './replica-cluster.js';
 import { checkClusterExtensions } from './cluster-extensions.js';
 import { checkTablespaces } from './tablespaces.js';
+import { hbaReferenceProblem } from './pod-selectors.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -34,6 +35,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkSynchronousReplication(spec, ctx);
   checkWalVolume(spec, ctx);
   checkManagedServices(cluster, ctx);
+  checkPodSelectorRefs(spec, ctx);
   checkPlugins(spec, ctx);
   checkCapacity(spec, ctx);
   checkOwnerPassword(spec, ctx);
@@ -128,12 +130,29 @@ function checkWalVolume(spec: Spec, ctx: Ctx): void {
 }
 
 function checkManagedServices(cluster: ParsedCluster, ctx: Ctx): void {
-  const reserved = Object.values(serviceNames(cluster.metadata.name));
+  const reserved = [...Object.values(serviceNames(cluster.metadata.name)), `${cluster.metadata.name}-any`];
   cluster.spec.managed?.services?.additional?.forEach((service, index) => {
     const name = service.serviceTemplate.metadata.name;
     if (reserved.includes(name)) {
       report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'metadata', 'name'), msg.reservedServiceName(name));
     }
+    // The selector is the selectorType's, as CloudNativePG: the operator decides which instances a service reaches.
+    if ((service.serviceTemplate.spec as { selector?: unknown } | undefined)?.selector !== undefined) {
+      report(ctx, at('managed', 'services', 'additional', index, 'serviceTemplate', 'spec', 'selector'), msg.serviceSelectorManaged());
+    }
+  });
+}
+
+/** Selector names are unique, and every ${podselector:NAME} in pg_hba names one of them. */
+function checkPodSelectorRefs(spec: Spec, ctx: Ctx): void {
+  const refs = spec.podSelectorRefs ?? [];
+  for (const { index, first } of findDuplicates(refs, (ref) => ref.name)) {
+    report(ctx, at('podSelectorRefs', index, 'name'), msg.duplicate('pod selector', refs[index]?.name, first));
+  }
+  const known = new Set(refs.map((ref) => ref.name));
+  (spec.postgresql.pg_hba ?? []).forEach((line, index) => {
+    const problem = hbaReferenceProblem(line, known);
+    if (problem) report(ctx, at('postgresql', 'pg_hba', index), msg.hbaLine(problem, line));
   });
 }
 

@@ -1,14 +1,18 @@
 // spec.managed: PostgreSQL roles and extra Services the operator keeps in line with the spec.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { findDuplicates, localObjectReference, nonEmptyString, passthrough, plainName } from './common.js';
+import { findDuplicates, localObjectReference, passthrough, plainName } from './common.js';
 
-// The operator's own roles; PostgreSQL itself reserves the pg_ prefix.
+// The operator's own roles (and the cnpg_ prefix, as CloudNativePG); PostgreSQL itself reserves pg_.
 const RESERVED_ROLES = ['postgres', 'streaming_replica'];
 
-function isReservedRoleName(name: string): boolean {
-  return RESERVED_ROLES.includes(name) || name.startsWith('pg_');
+/** Never managed, whatever the spec says: refused at apply, and reported `reserved` in status. */
+export function isReservedRoleName(name: string): boolean {
+  return RESERVED_ROLES.includes(name) || name.startsWith('cnpg_') || name.startsWith('pg_');
 }
+
+/** metav1.Time: RFC 3339, with a zone. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 const roleSchema = z
   .strictObject({
@@ -17,7 +21,7 @@ const roleSchema = z
     ensure: z.enum(['present', 'absent']).default('present'),
     passwordSecret: localObjectReference.optional(),
     connectionLimit: z.int().min(-1).default(-1),
-    validUntil: z.string().optional(),
+    validUntil: z.string().refine((v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)), { message: msg.rfc3339Time() }).optional(),
     inRoles: z.array(plainName).optional(),
     inherit: z.boolean().default(true),
     disablePassword: z.boolean().default(false),
@@ -39,7 +43,8 @@ const additionalServiceSchema = z.strictObject({
   selectorType: z.enum(['rw', 'ro', 'r']),
   updateStrategy: z.enum(['patch', 'replace']).default('patch'),
   serviceTemplate: z.strictObject({
-    metadata: z.looseObject({ name: nonEmptyString }),
+    // A Service name is a DNS-1035 label, as the API server requires.
+    metadata: z.looseObject({ name: z.string().max(63).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters') }),
     spec: passthrough.optional(),
   }),
 });

@@ -19,6 +19,7 @@ import { affinitySchema, probesSchema } from './cluster-pods.js';
 import { monitoringSchema } from './cluster-monitoring.js';
 import { externalClusterSchema, replicaSchema, replicationSlotsSchema } from './cluster-replication.js';
 import { managedSchema } from './cluster-managed.js';
+import { podSelectorRefSchema } from './pod-selectors.js';
 
 const certificatesSchema = z.strictObject({
   serverCASecret: nonEmptyString.optional(),
@@ -57,7 +58,7 @@ export const clusterSpecSchema = z.strictObject({
   minSyncReplicas: z.int().min(0).default(0),
   maxSyncReplicas: z.int().min(0).default(0),
   postgresql: postgresConfigurationSchema.prefault({}),
-  podSelectorRefs: passthroughList.optional(),
+  podSelectorRefs: z.array(podSelectorRefSchema).optional(),
   replicationSlots: replicationSlotsSchema.prefault({}),
   bootstrap: bootstrapSchema.prefault({}),
   replica: replicaSchema.optional(),

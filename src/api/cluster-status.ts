@@ -61,6 +61,8 @@ export interface ClusterStatus {
   demotionToken?: string;
   /** The spec.replica.promotionToken this cluster was last promoted with. */
   lastPromotionToken?: string;
+  /** spec.podSelectorRefs resolved: each selector's Pod addresses (CloudNativePG's field). */
+  podSelectorRefs?: PodSelectorRefStatus[];
 }
 
 export interface TablespaceState {
@@ -75,8 +77,12 @@ export interface ImageInfo {
   majorVersion: number;
 }
 
+/** CloudNativePG's ManagedRoles status: role names by state, what could not be done, and what was applied. */
 export interface ManagedRolesStatus {
+  byStatus?: Partial<Record<'reconciled' | 'not-managed' | 'pending-reconciliation' | 'reserved', string[]>>;
   cannotReconcile?: Record<string, string[]>;
+  /** Per role, the pg_authid row's xmin after it was last applied and the password Secret's resourceVersion. */
+  passwordStatus?: Record<string, { transactionID?: number; resourceVersion?: string }>;
 }
 
 /** The certificate Secrets in effect, as CloudNativePG reports them. */
@@ -91,6 +97,7 @@ export interface CertificatesStatus {
 }
 
 import type { Cluster } from './cluster.js';
+import type { PodSelectorRefStatus } from './pod-selectors.js';
 
 /** A Cluster as stored: its validated spec plus whatever status the operator last wrote. */
 export type StoredCluster = Cluster & { status?: ClusterStatus };

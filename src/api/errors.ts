@@ -210,8 +210,10 @@ export const msg = {
   supervisedSingleInstance: () =>
     'supervised requires more than one instance: there is no standby to switch over to',
   reservedRole: (name: string) =>
-    `role ${show(name)} is reserved for the operator and cannot be managed (reserved: postgres, streaming_replica, and names starting with pg_)`,
+    `role ${show(name)} is reserved for the operator and cannot be managed (reserved: postgres, streaming_replica, and names starting with cnpg_ or pg_)`,
+  serviceSelectorManaged: () => 'the selector is set by the operator from selectorType (rw, ro or r); remove it',
   passwordAndDisabled: () => 'passwordSecret and disablePassword cannot both be set',
+  rfc3339Time: () => 'must be an RFC 3339 time with a zone, such as 2030-01-01T00:00:00Z',
   reservedEnvironmentVariable: (name: string) =>
     `environment variable ${show(name)} is set by the operator (reserved: names starting with PG or CNPG_, POD_NAME, POD_IP, NAMESPACE, CLUSTER_NAME); pick another name`,
   isolationCheckShape: () => 'isolationCheck takes enabled (true or false), requestTimeout and connectionTimeout (milliseconds)',

@@ -7,6 +7,7 @@
 // and the api layer depends on nothing; the renderers in src/postgres/hba.ts call it again.
 import { isIP } from 'node:net';
 import { hasControlCharacter } from './gucs.js';
+import { withReferencesAsAddresses } from './pod-selectors.js';
 
 export const CONNECTION_TYPES = ['local', 'host', 'hostssl', 'hostnossl', 'hostgssenc', 'hostnogssenc'];
 export const AUTH_METHODS = ['trust', 'reject', 'scram-sha-256', 'md5', 'password', 'gss', 'sspi', 'ident', 'peer', 'pam', 'ldap', 'radius', 'cert', 'oauth'];
@@ -75,7 +76,8 @@ function fieldsOf(line: string): Field[] | string {
 
 /** What is wrong with a pg_hba.conf line, or undefined when PostgreSQL would accept it. */
 export function hbaLineProblem(line: string): string | undefined {
-  const fields = fieldsOf(line);
+  // A ${podselector:NAME} address becomes host CIDRs; which names exist is the Cluster's check.
+  const fields = fieldsOf(withReferencesAsAddresses(line));
   if (typeof fields === 'string') return fields;
   if (fields.length === 0) return undefined;
   const [type, database, user, ...rest] = fields;

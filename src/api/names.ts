@@ -26,6 +26,8 @@ export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   appName: 'app.kubernetes.io/name',
   poolerName: 'cnpg.io/poolerName',
+  /** On an additional Service of spec.managed.services: the operator made it, and removes it when the spec no longer names it. */
+  isManaged: 'cnpg.io/isManaged',
 } as const;
 
 export const ANNOTATIONS = {
@@ -52,6 +54,8 @@ export const ANNOTATIONS = {
   /** On a PVC kept by `destroy --keep-pvc`: "detached" (CloudNativePG's annotation and value); the Cluster no longer uses it. */
   pvcStatus: 'cnpg.io/pvcStatus',
   hibernation: 'cnpg.io/hibernation',
+  /** On an additional Service: how a change to it is applied (patch or replace). */
+  updateStrategy: 'cnpg.io/updateStrategy',
   serial: 'cnpg.io/nodeSerial',
   configHash: 'cnpg.io/configHash',
   credentialsHash: 'cnpg.io/credentialsHash',

@@ -22,11 +22,9 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.externalClusters.barmanObjectStore.azureCredentials',
     'spec.externalClusters.barmanObjectStore.googleCredentials',
     'spec.externalClusters.plugin',
-    'spec.managed.services',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    'spec.podSelectorRefs',
     // An extension's process environment: its folders reach the server's search paths only.
     'spec.postgresql.extensions.bin_path',
     'spec.postgresql.extensions.env',

@@ -30,7 +30,8 @@ import { ensurePrivateDir } from './private-dir.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
 import { rewindFromPrimary } from './rewind.js';
 import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutdown.js';
-import { appliedRolesHash, recordRolesHash, rolesHash, setUpRoles } from './roles.js';
+import { appliedRolesHash, recordRolesHash, rolesHash, setUpBuiltinRoles } from './roles.js';
+import { ManagedRoleSync } from './managed-roles.js';
 import { reconcilePoolerAuth } from './pooler-auth.js';
 import { applyLogicalReplication, type LogicalReplicationRequest } from './logical-replication.js';
 import { IsolationWatch } from './self-isolation.js';
@@ -77,6 +78,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private isolatedAtGeneration?: number;
   private isolationReason?: string;
   private readonly archive: ArchiveService;
+  private readonly managedRoles = new ManagedRoleSync();
   private failedReconciles = 0;
   private recovery?: RecoveryProgress;
   /** The restart request current when the postmaster last started (a running one counts as started for the spec it finds). */
@@ -368,11 +370,14 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       await this.managedExtensions.reconcile(this.socket, this.spec.parameters);
       await this.storage.onPrimary(c, this.spec);
       const hash = rolesHash(this.spec, this.creds);
-      if (hash === (await appliedRolesHash(c))) return;
-      const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
-      await setUpRoles(c, owner, this.spec, this.creds);
-      await reconcilePoolerAuth(this.socket, this.spec.poolerAuth ?? false);
-      await recordRolesHash(c, hash);
+      if (hash !== (await appliedRolesHash(c))) {
+        const owner = this.spec.bootstrap.kind === 'join' ? this.creds.app?.username : this.spec.bootstrap.owner;
+        await setUpBuiltinRoles(c, owner, this.spec, this.creds);
+        await reconcilePoolerAuth(this.socket, this.spec.poolerAuth ?? false);
+        await recordRolesHash(c, hash);
+      }
+      // On every reconcile: a role altered by hand is put back within one period.
+      await this.managedRoles.sync(c, this.spec.managedRoles, this.creds);
     });
   }
 
@@ -491,6 +496,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         startedWithEnv: this.startedWithEnv,
         replicaCluster: { demotionToken: readDemotionToken(this.paths), replicaPromotion: this.replicaPromotion, sourceWal: this.sourceWal.status() },
         storage: this.storage.status(this.spec),
+        managedRoles: this.spec.role === 'primary' ? this.managedRoles.report : undefined,
       },
       this.socket,
     );

@@ -4,33 +4,14 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { REPLICATION_USER } from '../postgres/hba.js';
-import { passwordClause, roleOptions } from '../postgres/roles.js';
+import { passwordClause } from '../postgres/roles.js';
 import { quoteIdent, quoteLiteral } from '../postgres/sql.js';
-import type { Credentials, InstanceSpec, ManagedRoleSpec } from './spec.js';
+import { syncManagedRoles } from './managed-roles.js';
+import type { Credentials, InstanceSpec } from './spec.js';
 
 async function roleExists(c: pg.ClientBase, name: string): Promise<boolean> {
   const r = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
   return r.rowCount === 1;
-}
-
-/** Brings managed roles to their declared state; safe to run again at any time. */
-async function reconcileManagedRoles(c: pg.ClientBase, roles: ManagedRoleSpec[], creds: Credentials): Promise<void> {
-  for (const r of roles) {
-    const ident = quoteIdent(r.name);
-    if (r.ensure === 'absent') {
-      if (await roleExists(c, r.name)) await c.query(`DROP ROLE ${ident}`);
-      continue;
-    }
-    const verb = (await roleExists(c, r.name)) ? 'ALTER' : 'CREATE';
-    await c.query(`${verb} ROLE ${ident} WITH ${roleOptions(r)}`);
-    const password = creds.rolePasswords[r.name];
-    if (r.disablePassword) await c.query(`ALTER ROLE ${ident} PASSWORD NULL`);
-    else if (password !== undefined) await c.query(`ALTER ROLE ${ident} ${passwordClause(password)}`);
-    if (r.comment !== undefined) await c.query(`COMMENT ON ROLE ${ident} IS ${quoteLiteral(r.comment)}`);
-    for (const parent of r.inRoles) {
-      if (await roleExists(c, parent)) await c.query(`GRANT ${quoteIdent(parent)} TO ${ident}`);
-    }
-  }
 }
 
 /** Passwords of the built-in roles: replication user, application owner, postgres. */
@@ -62,19 +43,24 @@ async function grantRewindFunctions(c: pg.ClientBase): Promise<void> {
   }
 }
 
-/** Every role the spec and credentials imply, built-in and managed; `owner` is the application database's. */
-export async function setUpRoles(c: pg.ClientBase, owner: string | undefined, spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'managedRoles'>, creds: Credentials): Promise<void> {
+/** The operator's roles: replication user, application owner, postgres; `owner` is the application database's. */
+export async function setUpBuiltinRoles(c: pg.ClientBase, owner: string | undefined, spec: Pick<InstanceSpec, 'enableSuperuserAccess'>, creds: Credentials): Promise<void> {
   await reconcileBuiltinRoles(c, owner, spec.enableSuperuserAccess, creds);
   await grantRewindFunctions(c);
-  await reconcileManagedRoles(c, spec.managedRoles, creds);
 }
 
-/** Everything the roles depend on, as one value: role DDL writes WAL, so it runs only when this changes. */
-export function rolesHash(spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'managedRoles' | 'poolerAuth'>, creds: Credentials): string {
+/** Every role of a new primary, built-in and managed (the manager keeps the managed ones in line from then on). */
+export async function setUpRoles(c: pg.ClientBase, owner: string | undefined, spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'managedRoles'>, creds: Credentials): Promise<void> {
+  await setUpBuiltinRoles(c, owner, spec, creds);
+  await syncManagedRoles(c, spec.managedRoles, creds, {});
+}
+
+/** Everything the built-in roles depend on, as one value: role DDL writes WAL, so it runs only when this changes. */
+export function rolesHash(spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'poolerAuth'>, creds: Credentials): string {
   // The pooler's role joins the list only when it is wanted, so the hash of a cluster without poolers stays what it was.
   const pooler = spec.poolerAuth ? ['poolerAuth'] : [];
   return createHash('sha256')
-    .update(JSON.stringify([spec.managedRoles, spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, creds.rolePasswords, ...pooler]))
+    .update(JSON.stringify([spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, ...pooler]))
     .digest('hex');
 }
 

@@ -1,7 +1,7 @@
 // What an instance manager is told to be. The platform writes it to `instance.json`; credentials
 // travel separately in a 0600 file so this document can be logged and shown.
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
-import type { RoleAttributes } from '../postgres/roles.js';
+import type { DesiredRole } from '../postgres/role-plan.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
@@ -105,15 +105,8 @@ export interface ImportSpec {
 
 export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap | PgBasebackupBootstrap;
 
-export interface ManagedRoleSpec extends RoleAttributes {
-  name: string;
-  ensure: 'present' | 'absent';
-  inRoles: string[];
-  comment?: string;
-  disablePassword: boolean;
-  /** Whether credentials.json carries a password for this role. */
-  hasPasswordSecret: boolean;
-}
+/** A managed role as handed to the instance (spec.managed.roles, defaults applied). */
+export type ManagedRoleSpec = DesiredRole;
 
 export interface PrimaryEndpoint {
   name: string;
@@ -224,6 +217,8 @@ export interface Credentials {
   superuserPassword?: string;
   replicationPassword: string;
   rolePasswords: Record<string, string>;
+  /** The resourceVersion of each managed role's password Secret read for rolePasswords; absent when none. */
+  rolePasswordVersions?: Record<string, string>;
   /** Bearer token the operator presents on the manager's mutating endpoints. */
   managerToken: string;
   /** Object store credentials: this cluster's archive, and the store a recovery reads from. */

@@ -5,6 +5,7 @@ import type { RecoveryProgress } from './bootstrap.js';
 import type { CatalogSummary } from './catalog.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PromotionState } from './designated-primary.js';
+import type { ManagedRolesReport } from './managed-roles.js';
 import type { InstanceSpec } from './spec.js';
 import type { StorageStatus } from './storage-keeper.js';
 import type { TablespaceState } from '../api/cluster-status.js';
@@ -46,6 +47,8 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
   sourceWal?: { restoredWalFiles: number; lastError?: string };
   /** spec.tablespaces as this primary last reconciled them. */
   tablespaces?: TablespaceState[];
+  /** A primary's spec.managed.roles as of its last pass (absent while none is declared). */
+  managedRoles?: ManagedRolesReport;
 }
 
 /** What the manager knows without asking PostgreSQL. */
@@ -66,6 +69,7 @@ export interface ManagerView {
   startedWithEnv?: string;
   replicaCluster?: Pick<InstanceStatus, 'demotionToken' | 'replicaPromotion' | 'sourceWal'>;
   storage?: StorageStatus;
+  managedRoles?: ManagedRolesReport;
 }
 
 /** The manager's view, plus what PostgreSQL says of itself when it can be asked. */
@@ -93,6 +97,7 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
   }
   Object.assign(base, view.archive, view.replicaCluster);
   if (view.storage?.tablespaces) base.tablespaces = view.storage.tablespaces;
+  if (view.managedRoles) base.managedRoles = view.managedRoles;
   if (!view.postgresRunning || view.phase === 'bootstrapping') return base;
   try {
     const facts = await withConnection(socket, 'postgres', readPostgresFacts, 1000);

@@ -12,6 +12,7 @@ import { certificateSecrets } from './certificates.js';
 import { planCluster } from './decide.js';
 import { secretNames } from '../api/names.js';
 import { handout } from './instance-handout.js';
+import { observePodSelectors, POD_SELECTOR_REFRESH_MS, withPodSelectors } from './pod-selectors.js';
 import type { EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster, ResolvedQueries } from './types.js';
@@ -83,7 +84,8 @@ export class ClusterController {
       // Locally a first fetch of the build takes seconds: it runs in the background, the plan waits for it.
       postgresBuild: await instances.postgresBuild?.(wanted),
     };
-    const plan = planCluster(cluster, observed, major);
+    const selectors = await observePodSelectors(this.platform, cluster);
+    const plan = planCluster(withPodSelectors(cluster, selectors), observed, major);
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster, backupLocation));
     let failure: Error | undefined;
@@ -102,7 +104,7 @@ export class ClusterController {
     if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
     // Thrown after the status says why: the work queue retries the Cluster with a growing delay.
     if (failure) throw failure;
-    return { requeueAfterMs: plan.requeueAfterMs };
+    return { requeueAfterMs: selectors ? Math.min(plan.requeueAfterMs ?? POD_SELECTOR_REFRESH_MS, POD_SELECTOR_REFRESH_MS) : plan.requeueAfterMs };
   }
 
   /** bootstrap.recovery.backup names a Backup; where it went is in its status once it completed. */

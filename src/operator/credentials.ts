@@ -10,6 +10,7 @@ import { inheritedReplicationPassword } from './replica-cluster.js';
 import { resolveStoreSecrets } from './store-secrets.js';
 import { recoveryObjectStore, type BackupLocation } from './stores.js';
 import { resolveExternalSecrets } from './external-clusters.js';
+import { resolveRolePasswords } from './role-passwords.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -48,18 +49,15 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
   const app = await readSecretValues(store, ns, names.app);
   const superuserName = cluster.spec.superuserSecret?.name ?? names.superuser;
   const superuser = cluster.spec.enableSuperuserAccess ? await readSecretValues(store, ns, superuserName) : undefined;
-  const rolePasswords: Record<string, string> = {};
-  for (const role of cluster.spec.managed?.roles ?? []) {
-    if (!role.passwordSecret) continue;
-    const values = await readSecretValues(store, ns, role.passwordSecret.name);
-    if (values?.password !== undefined) rolePasswords[role.name] = values.password;
-  }
+  const { rolePasswords, rolePasswordVersions } = await resolveRolePasswords(store, cluster);
   const externalSources = await resolveExternalSecrets(store, cluster);
   return {
     replicationPassword: inheritedReplicationPassword(cluster, externalSources) ?? replication.password,
     app: app?.username && app.password !== undefined ? { username: app.username, password: app.password } : undefined,
     superuserPassword: superuser?.password,
     rolePasswords,
+    // Left out when none, so the credentials hash of a cluster without role Secrets stays what it was.
+    ...(Object.keys(rolePasswordVersions).length > 0 ? { rolePasswordVersions } : {}),
     stores: await resolveStores(store, cluster, backup),
     tls: await resolveTls(store, cluster),
     externalSources,

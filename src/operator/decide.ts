@@ -19,7 +19,7 @@ import { planDrainedInstances } from './maintenance.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { planReplicaCluster } from './replica-cluster.js';
-import { ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
+import { managedRolesStatus, ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import { externalBootstrapDescription } from './external-bootstrap.js';
 import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
@@ -96,8 +96,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
   };
   const image = recordedImage(cluster.spec, previous.image, observed.defaultImage);
   if (image) status.image = image;
-  if (roleSecrets.status) status.managedRolesStatus = roleSecrets.status;
-  else delete status.managedRolesStatus;
+  status.managedRolesStatus = managedRolesStatus(cluster, observed.instances.find((i) => i.name === currentPrimaryOf(previous, observed.instances)), roleSecrets.status, previous.managedRolesStatus);
+  if (!status.managedRolesStatus) delete status.managedRolesStatus;
   const fenced = fencedInstances(cluster.metadata.annotations, instances.map((i) => i.name));
   const topologyWith = (primary: string, extra: string[] = []): Topology => ({
     primary,

@@ -5,6 +5,7 @@ import type { Cluster } from '../api/index.js';
 import { ANNOTATIONS } from '../api/names.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
+import { expandPodSelectors } from '../api/pod-selectors.js';
 import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
 import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
@@ -105,7 +106,7 @@ export function desiredInstanceConfig(
     bootstrap: isPrimary ? bootstrap : { kind: 'join' },
     major,
     parameters: { ...(cluster.spec.postgresql?.parameters ?? {}), ...temporaryTablespaces(cluster) },
-    pgHba: cluster.spec.postgresql?.pg_hba ?? [],
+    pgHba: expandPodSelectors(cluster.spec.postgresql?.pg_hba ?? [], status.podSelectorRefs),
     pgIdent: cluster.spec.postgresql?.pg_ident ?? [],
     localRoles: [bootstrap.owner, ...roles.filter((r) => r.ensure === 'present' && r.login).map((r) => r.name)],
     replicationSlots: isPrimary && slotsEnabled ? topology.instances.filter((n) => n !== name).map((n) => slotNameFor(prefix, n)) : [],

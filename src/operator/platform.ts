@@ -3,6 +3,7 @@
 import type { Cluster, Pooler } from '../api/index.js';
 import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
+import type { LabelSelector } from '../api/pod-selectors.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
 import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
@@ -145,6 +146,12 @@ export interface PodMonitorRuntime {
   remove(cluster: Cluster): Promise<void>;
 }
 
+/** The addresses of the Pods a label selector matches in a namespace (spec.podSelectorRefs). */
+export interface PodAddressRuntime {
+  /** Pods being deleted are left out. */
+  list(namespace: string, selector: LabelSelector): Promise<string[]>;
+}
+
 export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
@@ -158,4 +165,6 @@ export interface Platform {
   poolers?: PoolerRuntime;
   /** Kubernetes only: a local cluster has no Prometheus operator to read a PodMonitor. */
   podMonitors?: PodMonitorRuntime;
+  /** Without it, spec.podSelectorRefs resolve to nothing. */
+  podAddresses?: PodAddressRuntime;
 }

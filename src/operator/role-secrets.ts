@@ -1,7 +1,7 @@
 // Which Secret holds each managed role's password, and what to say when one is missing. Pure, so
 // both platforms agree on where the application owner's password comes from.
 import type { StoredCluster as Cluster, ManagedRolesStatus } from '../api/cluster-status.js';
-import type { Action } from './types.js';
+import type { Action, ObservedInstance } from './types.js';
 
 /**
  * The application owner declared again as a managed role with a passwordSecret has one password:
@@ -38,4 +38,20 @@ export function planRoleSecrets(cluster: Cluster, existing: ReadonlySet<string>,
   }
   if (roles.length === 0) return { actions };
   return { status: { cannotReconcile }, actions };
+}
+
+/**
+ * status.managedRolesStatus: the primary's last report (byStatus, passwordStatus, what PostgreSQL
+ * refused) with the roles whose Secret is missing; while the primary does not answer, the last one recorded.
+ */
+export function managedRolesStatus(cluster: Cluster, primary: ObservedInstance | undefined, missing: ManagedRolesStatus | undefined, previous: ManagedRolesStatus | undefined): ManagedRolesStatus | undefined {
+  if ((cluster.spec.managed?.roles ?? []).length === 0) return undefined;
+  const report = primary?.status?.isPrimary ? primary.status.managedRoles : undefined;
+  const base: ManagedRolesStatus = report ? { byStatus: report.byStatus, cannotReconcile: report.cannotReconcile, passwordStatus: report.passwordStatus } : { ...previous };
+  const cannotReconcile = { ...(base.cannotReconcile ?? {}), ...(missing?.cannotReconcile ?? {}) };
+  const out: ManagedRolesStatus = {};
+  if (base.byStatus && Object.keys(base.byStatus).length > 0) out.byStatus = base.byStatus;
+  if (Object.keys(cannotReconcile).length > 0) out.cannotReconcile = cannotReconcile;
+  if (base.passwordStatus && Object.keys(base.passwordStatus).length > 0) out.passwordStatus = base.passwordStatus;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

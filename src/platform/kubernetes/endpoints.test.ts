@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { routingLabels } from './endpoints.js';
+import { isSubset, routingLabels } from './endpoints.js';
+import { fixture } from '../../api/testing.js';
 import { clusterServices } from './specs.js';
 import type { Cluster } from '../../api/index.js';
 
@@ -28,4 +29,21 @@ test('the primary is in -rw and -r, a ready standby in -ro and -r, a fenced stan
   assert.deepEqual(selectedBy(labels('pg-3')), ['pg-ro', 'pg-r']);
   assert.deepEqual(selectedBy(labels('pg-1')), []);
   assert.equal(labels('pg-1')['cnpg.io/instanceRole'], 'replica', 'another instance takes writes: the old primary is a replica');
+});
+
+test('an additional Service: its template, the selectorType selector, and what the API server defaults is no drift', () => {
+  const managed = fixture('Cluster', {
+    storage: { size: '1Gi' },
+    managed: { services: { additional: [{ selectorType: 'r', serviceTemplate: { metadata: { name: 'any-ready', labels: { team: 'a' } }, spec: { type: 'NodePort' } } }] } },
+  });
+  const svc = clusterServices(managed).find((s) => s.metadata.name === 'any-ready');
+  assert.equal(svc?.metadata.labels?.team, 'a');
+  assert.equal(svc?.metadata.labels?.['cnpg.io/isManaged'], 'true');
+  assert.equal(svc?.metadata.annotations?.['cnpg.io/updateStrategy'], 'patch');
+  const spec = svc?.spec as { type: string; selector: Record<string, string> };
+  assert.equal(spec.type, 'NodePort');
+  assert.deepEqual(spec.selector, (clusterServices(managed).find((s) => s.metadata.name === 'pg-r')?.spec as { selector: unknown }).selector);
+  const served = { ...spec, clusterIP: '10.0.0.1', ports: [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP', nodePort: 30001 }] };
+  assert.equal(isSubset(spec, served), true);
+  assert.equal(isSubset(spec, { ...served, type: 'ClusterIP' }), false);
 });

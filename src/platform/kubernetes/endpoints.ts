@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
-import { LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
+import { ANNOTATIONS, LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import { clusterServices, podDisruptionBudgetNames, podDisruptionBudgets } from './specs.js';
 import type { KubeStore } from './store.js';
 
@@ -44,14 +44,14 @@ export class KubeEndpoints implements EndpointRuntime {
     for (const name of podDisruptionBudgetNames(cluster).filter((n) => !budgets.some((b) => b.metadata.name === n))) {
       if (await this.store.get('PodDisruptionBudget', ns, name)) await this.store.delete('PodDisruptionBudget', ns, name);
     }
-    for (const svc of clusterServices(cluster)) {
-      const existing = await this.store.get('Service', ns, svc.metadata.name);
-      const selector = (svc.spec as { selector: Record<string, string> }).selector;
-      if (!existing) await this.store.put(svc);
-      // Services made before the serving label select without it: they get the selector of now.
-      else if (!isDeepStrictEqual((existing.spec as { selector?: unknown } | undefined)?.selector, selector)) {
-        await this.store.put({ ...svc, spec: { ...(existing.spec as object), selector } });
-      }
+    const services = clusterServices(cluster);
+    for (const svc of services) await this.reconcileService(cluster, svc);
+    // A default service disabled, an additional one the spec no longer names: gone, if they are ours.
+    const wanted = new Set(services.map((s) => s.metadata.name));
+    const defaults: string[] = Object.values(serviceNames(cluster.metadata.name));
+    for (const existing of await this.store.list('Service', ns, { [LABELS.cluster]: cluster.metadata.name })) {
+      const ours = existing.metadata.labels?.[LABELS.isManaged] === 'true' || defaults.includes(existing.metadata.name);
+      if (!wanted.has(existing.metadata.name) && ours && ownedBy(existing, cluster)) await this.store.delete('Service', ns, existing.metadata.name);
     }
     for (const pod of await this.store.list('Pod', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' })) {
       const labels = routingLabels(pod.metadata.name, pod.metadata.labels, backends);
@@ -60,9 +60,58 @@ export class KubeEndpoints implements EndpointRuntime {
     }
   }
 
+  /**
+   * Creates a missing Service; gives a default one the selector of now (those made before the
+   * serving label select without it); brings an additional one back to its template when it drifted,
+   * by updating it (keeping what others added) or, with updateStrategy replace, recreating it. A
+   * Service of that name the Cluster does not own is the user's, and stays as it is.
+   */
+  private async reconcileService(cluster: Cluster, svc: KubeObject): Promise<void> {
+    const ns = cluster.metadata.namespace;
+    const existing = await this.store.get('Service', ns, svc.metadata.name);
+    if (!existing) {
+      await this.store.put(svc);
+      return;
+    }
+    if (!ownedBy(existing, cluster)) return;
+    const spec = svc.spec as Record<string, unknown>;
+    const existingSpec = (existing.spec ?? {}) as Record<string, unknown>;
+    if (svc.metadata.labels?.[LABELS.isManaged] !== 'true') {
+      if (!isDeepStrictEqual(existingSpec.selector, spec.selector)) await this.store.put({ ...svc, spec: { ...existingSpec, selector: spec.selector } });
+      return;
+    }
+    const drifted = !isSubset(svc.metadata.labels, existing.metadata.labels) || !isSubset(svc.metadata.annotations, existing.metadata.annotations) || !isSubset(spec, existingSpec);
+    if (!drifted) return;
+    if (svc.metadata.annotations?.[ANNOTATIONS.updateStrategy] === 'replace') {
+      await this.store.delete('Service', ns, svc.metadata.name);
+      await this.store.put(svc, null);
+      return;
+    }
+    await this.store.put({
+      ...svc,
+      metadata: { ...svc.metadata, labels: { ...existing.metadata.labels, ...svc.metadata.labels }, annotations: { ...existing.metadata.annotations, ...svc.metadata.annotations } },
+      spec: { ...existingSpec, ...spec },
+    });
+  }
+
   async remove(cluster: Cluster): Promise<void> {
     const ns = cluster.metadata.namespace;
     for (const obj of clusterServices(cluster)) await this.store.delete(obj.kind, ns, obj.metadata.name);
     for (const name of podDisruptionBudgetNames(cluster)) await this.store.delete('PodDisruptionBudget', ns, name);
   }
+}
+
+function ownedBy(obj: KubeObject, cluster: Cluster): boolean {
+  return (obj.metadata.ownerReferences ?? []).some((ref) => ref.kind === 'Cluster' && ref.name === cluster.metadata.name && (cluster.metadata.uid === undefined || ref.uid === cluster.metadata.uid));
+}
+
+/** Whether everything `wanted` says is so in `actual`: what the API server defaults (a port's protocol, a clusterIP) is no drift. */
+export function isSubset(wanted: unknown, actual: unknown): boolean {
+  if (wanted === undefined) return true;
+  if (Array.isArray(wanted)) return Array.isArray(actual) && actual.length === wanted.length && wanted.every((w, i) => isSubset(w, actual[i]));
+  if (typeof wanted === 'object' && wanted !== null) {
+    if (typeof actual !== 'object' || actual === null) return false;
+    return Object.entries(wanted).every(([k, v]) => isSubset(v, (actual as Record<string, unknown>)[k]));
+  }
+  return wanted === actual;
 }

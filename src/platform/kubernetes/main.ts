@@ -7,6 +7,7 @@ import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node'
 import { LABELS } from '../../api/names.js';
 import { CONTROLLED_KINDS, OperatorManager } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
+import { KubePodAddresses } from './pod-addresses.js';
 import { dashboardPort, serveDashboard } from './dashboard.js';
 import { KubeEndpoints } from './endpoints.js';
 import { KubeEvents } from './events.js';
@@ -128,6 +129,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     events: new KubeEvents(kc),
     poolers: new KubePoolers(store, { image: instanceOptions.defaultImage, operatorImage: instanceOptions.operatorImage }),
     podMonitors: new KubePodMonitors(store),
+    podAddresses: new KubePodAddresses(kc),
   };
   const operator = new OperatorManager(platform, {
     log,

@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject, OwnerReference } from '../../api/meta.js';
-import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT, serviceNames } from '../../api/names.js';
+import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
+import type { EndpointRole } from '../../operator/platform.js';
+import { wantedServices } from '../../operator/services.js';
 import { MANAGER_ALLOCATOR_ENV } from '../../instance/allocator-env.js';
 import { instancePaths } from '../../instance/paths.js';
 import { containerSecurityContext, extraVolumes, instanceProbes, podSecurityContext, scratchVolume, schedulingFields, userEnvironment } from './pod-settings.js';
@@ -207,26 +209,32 @@ export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined
 }
 
 /**
- * X-rw, X-ro and X-r: CloudNativePG's selectors (the role label for -rw and -ro, every instance
- * for -r), each also requiring the serving label, which the operator clears on an instance its plan
- * routes nowhere (the old primary during a failover, a fenced or not-ready one).
+ * The Services operator/services.ts decides on: X-rw, X-ro and X-r with CloudNativePG's selectors
+ * (the role label for -rw and -ro, every instance for -r), and each additional one shaped by its
+ * template with its selectorType's selector, labelled cnpg.io/isManaged. Every selector also
+ * requires the serving label, which the operator clears on an instance its plan routes nowhere
+ * (the old primary during a failover, a fenced or not-ready one).
  */
 export function clusterServices(cluster: Cluster): KubeObject[] {
   const name = cluster.metadata.name;
-  const names = serviceNames(name);
-  const disabled = new Set<string>((cluster.spec.managed?.services?.disabledDefaultServices as string[] | undefined) ?? []);
-  const service = (svcName: string, selector: Record<string, string>): KubeObject => withInheritedMetadata(cluster, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: svcName, namespace: cluster.metadata.namespace, labels: { [LABELS.cluster]: name }, ownerReferences: [ownerReference(cluster)] },
-    spec: { type: 'ClusterIP', selector, ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT, protocol: 'TCP' }] },
+  const selectors: Record<EndpointRole, Record<string, string>> = {
+    rw: { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary', [LABELS.serving]: 'true' },
+    ro: { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica', [LABELS.serving]: 'true' },
+    r: { [LABELS.cluster]: name, [LABELS.podRole]: 'instance', [LABELS.serving]: 'true' },
+  };
+  const ports = [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT, protocol: 'TCP' }];
+  return wantedServices(cluster).map((wanted) => {
+    const template = wanted.additional?.template;
+    const metadata = {
+      name: wanted.name,
+      namespace: cluster.metadata.namespace,
+      labels: { ...(template?.metadata.labels ?? {}), [LABELS.cluster]: name, ...(template ? { [LABELS.isManaged]: 'true' } : {}) },
+      ...(template ? { annotations: { ...(template.metadata.annotations ?? {}), [ANNOTATIONS.updateStrategy]: wanted.additional?.updateStrategy ?? 'patch' } } : {}),
+      ownerReferences: [ownerReference(cluster)],
+    };
+    const spec = { type: 'ClusterIP', ports, ...(template?.spec ?? {}), selector: selectors[wanted.selectorType] };
+    return withInheritedMetadata(cluster, { apiVersion: 'v1', kind: 'Service', metadata, spec });
   });
-  const all = [
-    service(names.rw, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'primary', [LABELS.serving]: 'true' }),
-    ...(disabled.has('ro') ? [] : [service(names.ro, { [LABELS.cluster]: name, [LABELS.instanceRole]: 'replica', [LABELS.serving]: 'true' })]),
-    ...(disabled.has('r') ? [] : [service(names.r, { [LABELS.cluster]: name, [LABELS.podRole]: 'instance', [LABELS.serving]: 'true' })]),
-  ];
-  return all;
 }
 
 /** Every PodDisruptionBudget name a Cluster may have, so that those not wanted now are removed. */

@@ -199,7 +199,8 @@ export class LocalApi {
 
   /** The Services the operator manages: each Cluster's endpoints and each Pooler's. */
   private clusterServices(namespace: string | undefined): KubeObject[] {
-    return [...this.d.store.listSync('Cluster', namespace).flatMap(clusterServices), ...this.d.store.listSync('Pooler', namespace).flatMap(poolerService)];
+    const clusters = this.d.store.listSync('Cluster', namespace) as Cluster[];
+    return [...clusters.flatMap((c) => clusterServices(c, this.d.endpoints.additionalAddressesSync(c))), ...this.d.store.listSync('Pooler', namespace).flatMap(poolerService)];
   }
 
   /** Each instance's data directory, kept while the instance exists, also when it is stopped. */

@@ -3,6 +3,7 @@
 import type { Cluster } from '../../api/index.js';
 import type { DashboardServer } from '../../dashboard/server.js';
 import type { StoreEvents } from './events.js';
+import type { LocalEndpoints } from './endpoints.js';
 import type { CnpgHome } from './home.js';
 import type { LocalInstances } from './instances.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
@@ -14,6 +15,7 @@ export interface ControlPlane {
   readonly store: FileStore;
   readonly instances: LocalInstances;
   readonly poolers: LocalPoolers;
+  readonly endpoints: LocalEndpoints;
   readonly events: StoreEvents;
   readonly loopDelay: LoopDelayMonitor;
   /** The live dashboard, served under /dashboard: it reads without the token and checks the token itself for its one change (a switchover). */

@@ -11,6 +11,7 @@ import { DashboardServer } from '../../dashboard/server.js';
 import { collectOrphans } from '../../operator/backup-controller.js';
 import { OperatorManager, type ControlledKind } from '../../operator/operator-manager.js';
 import type { Platform } from '../../operator/platform.js';
+import { LocalPodAddresses } from './pod-addresses.js';
 import { findInstallations } from '../../postgres/binaries.js';
 import { authorized, startApiServer } from './api-server.js';
 import { LocalDashboardSource } from './dashboard-source.js';
@@ -71,7 +72,7 @@ export class LocalDaemon {
     this.poolers = new LocalPoolers(home, this.instances);
     this.endpoints = new LocalEndpoints(this.instances, forwarding);
     this.events = new StoreEvents(this.store);
-    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers };
+    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers, podAddresses: new LocalPodAddresses(this.store, this.instances) };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
     // The daemon listens on 127.0.0.1 only: a browser reaches it by that name or localhost's.
     this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token), hosts: ['127.0.0.1', 'localhost'] });

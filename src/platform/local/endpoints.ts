@@ -4,7 +4,7 @@
 // that arrive while an endpoint has no backend. Every reconcile routes, so the files are read and
 // written off the event loop.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../api/index.js';
 import { isAlive } from '../../instance/postmaster.js';
 import { writeFileAtomically } from '../../objectstore/atomic-file.js';
+import type { LocalEndpoint } from '../../api/cluster-status.js';
 import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../operator/platform.js';
+import { wantedServices, type WantedService } from '../../operator/services.js';
 import type { LocalInstances } from './instances.js';
 import { describeForwarding, type ForwardingChoice } from './kernel-forwarding.js';
 import { freeEndpointPort } from './ports.js';
@@ -63,16 +65,45 @@ export class LocalEndpoints implements EndpointRuntime {
     return cmdline.includes(PROXY_MAIN) ? pid : undefined;
   }
 
+  /**
+   * The additional services' endpoints (spec.managed.services.additional), by service name: a port
+   * allocated once per name and kept while the Cluster names it.
+   */
+  private async serviceAddresses(cluster: Cluster, wanted: WantedService[]): Promise<Record<string, LocalEndpoint>> {
+    const file = join(this.dir(cluster), 'services.json');
+    const known = (await readJson<Record<string, LocalEndpoint>>(file)) ?? {};
+    const names = wanted.flatMap((w) => (w.additional ? [w.name] : []));
+    const kept: Record<string, LocalEndpoint> = {};
+    for (const name of names) kept[name] = known[name] ?? { host: '127.0.0.1', port: await freeEndpointPort() };
+    if (!isDeepStrictEqual(kept, known)) await writeFileAtomically(file, JSON.stringify(kept, null, 2) + '\n', { mode: 0o644 });
+    return kept;
+  }
+
+  /** What serviceAddresses last kept, read without allocating (for `cnpg get svc`). */
+  additionalAddressesSync(cluster: Cluster): Record<string, LocalEndpoint> {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(cluster), 'services.json'), 'utf8')) as Record<string, LocalEndpoint>;
+    } catch {
+      return {};
+    }
+  }
+
   async route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void> {
     const dir = this.dir(cluster);
     const ns = cluster.metadata.namespace ?? 'default';
     const ports = new Map(this.instances.records(ns, cluster.metadata.name).map(({ record }) => [record.name, record.pgPort]));
     const toBackends = (names: string[]): Backend[] =>
       names.filter((n) => ports.has(n)).map((n) => ({ name: n, host: '127.0.0.1', port: ports.get(n) as number }));
-    const routes: Routes = {
-      listeners: await this.addresses(cluster),
-      backends: { rw: toBackends(backends.rw), ro: toBackends(backends.ro), r: toBackends(backends.r) },
-    };
+    // Listeners as operator/services.ts decides: a disabled default has none, an additional one its own port.
+    const wanted = wantedServices(cluster);
+    const defaults = await this.addresses(cluster);
+    const additional = await this.serviceAddresses(cluster, wanted);
+    const routes: Routes = { listeners: {}, backends: {} };
+    for (const service of wanted) {
+      const key = service.additional ? `service/${service.name}` : service.selectorType;
+      routes.listeners[key] = service.additional ? (additional[service.name] as LocalEndpoint) : defaults[service.selectorType];
+      routes.backends[key] = toBackends(backends[service.selectorType]);
+    }
     const file = join(dir, 'routes.json');
     const before = await readJson<Routes>(file);
     // Not fsynced: a failover waits for this file, and a lost write is redone by the next reconcile.
@@ -92,7 +123,8 @@ export class LocalEndpoints implements EndpointRuntime {
   async remove(cluster: Cluster): Promise<void> {
     if (this.forwarding.kind === 'nftables') {
       const known = await readJson<EndpointAddresses>(join(this.dir(cluster), 'endpoints.json'));
-      await this.forwarding.forwarding.removeCluster(cluster.metadata.namespace ?? 'default', cluster.metadata.name, known ? ROLES.map((r) => known[r].port) : []);
+      const extra = Object.values(this.additionalAddressesSync(cluster)).map((e) => e.port);
+      await this.forwarding.forwarding.removeCluster(cluster.metadata.namespace ?? 'default', cluster.metadata.name, [...(known ? ROLES.map((r) => known[r].port) : []), ...extra]);
     }
     const pid = await this.proxyPid(cluster);
     if (pid) process.kill(pid, 'SIGTERM');

@@ -24,7 +24,9 @@ const sameBackend = (a: Backend, b: Backend) => a.host === b.host && a.port === 
 
 export class EndpointProxy {
   private routes: Routes;
-  private readonly servers: Server[] = [];
+  /** Listening servers by listener key, with the port each listens on. */
+  private readonly servers = new Map<string, { server: Server; port: number }>();
+  private listening: Promise<void> = Promise.resolve();
   private readonly live = new Map<string, Set<{ client: Socket; upstream: Socket; backend: Backend }>>();
   private readonly next = new Map<string, number>();
   private watcher?: FSWatcher;
@@ -39,19 +41,46 @@ export class EndpointProxy {
   }
 
   async start(): Promise<void> {
-    for (const [role, addr] of Object.entries(this.routes.listeners)) {
-      this.live.set(role, new Set());
-      const server = createServer((client) => void this.accept(role, client));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(addr.port, addr.host, () => resolve());
-      });
-      this.servers.push(server);
-    }
+    await this.syncListeners(true);
     this.watcher = watch(dirname(this.routesFile), (_event, file) => {
       if (file === basename(this.routesFile)) this.reload();
     });
     this.poll = setInterval(() => this.reload(), 1000);
+  }
+
+  /**
+   * Listens on every listener of the routes and on nothing else: a service added to the Cluster
+   * (an additional one of spec.managed.services) opens its port, one taken away closes it.
+   * `strict`: at start a port that cannot be had is fatal; later it is tried again at the next reload.
+   */
+  private syncListeners(strict = false): Promise<void> {
+    const step = async () => {
+      const wanted = this.routes.listeners;
+      for (const [key, { server, port }] of this.servers) {
+        if (wanted[key]?.port === port) continue;
+        server.close();
+        this.servers.delete(key);
+        for (const c of this.live.get(key) ?? []) c.client.destroy();
+        this.live.delete(key);
+      }
+      for (const [key, addr] of Object.entries(wanted)) {
+        if (this.servers.has(key)) continue;
+        this.live.set(key, new Set());
+        const server = createServer((client) => void this.accept(key, client));
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(addr.port, addr.host, () => resolve());
+          });
+          this.servers.set(key, { server, port: addr.port });
+        } catch (e) {
+          this.live.delete(key);
+          if (strict) throw e;
+        }
+      }
+    };
+    this.listening = this.listening.then(step, step);
+    return this.listening;
   }
 
   private reload(): void {
@@ -62,6 +91,7 @@ export class EndpointProxy {
       return; // mid-rename or removed; the next event or poll retries
     }
     this.routes = routes;
+    void this.syncListeners().catch(() => undefined);
     for (const [role, conns] of this.live) {
       const allowed = routes.backends[role] ?? [];
       for (const conn of conns) {
@@ -130,7 +160,7 @@ export class EndpointProxy {
   close(): void {
     this.watcher?.close();
     if (this.poll) clearInterval(this.poll);
-    for (const s of this.servers) s.close();
+    for (const { server } of this.servers.values()) server.close();
     for (const conns of this.live.values()) for (const c of conns) c.client.destroy();
   }
 }

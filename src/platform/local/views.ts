@@ -4,9 +4,10 @@ import type { ClusterStatus, LocalEndpoint } from '../../api/cluster-status.js';
 import type { KubeObject } from '../../api/meta.js';
 import { instancePaths } from '../../instance/paths.js';
 import type { ObservedInstance } from '../../operator/types.js';
-import { ANNOTATIONS, LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
-import type { InstanceRecord } from './instances.js';
 import type { Cluster } from '../../api/index.js';
+import { ANNOTATIONS, LABELS, POSTGRES_PORT } from '../../api/names.js';
+import { wantedServices } from '../../operator/services.js';
+import type { InstanceRecord } from './instances.js';
 import { storageConfig } from '../../operator/storage-config.js';
 import { pvcName, tablespaceLabel } from '../../api/volumes.js';
 import { localStorage } from './storage-places.js';
@@ -60,33 +61,42 @@ export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: strin
   };
 }
 
-export function clusterServices(cluster: KubeObject): KubeObject[] {
+/**
+ * The Cluster's services as operator/services.ts decides them, each at its local endpoint: the
+ * defaults at status.localEndpoints, the additional ones at `additional` (LocalEndpoints keeps them).
+ */
+export function clusterServices(cluster: KubeObject, additional: Record<string, LocalEndpoint> = {}): KubeObject[] {
   const status = (cluster.status ?? {}) as ClusterStatus;
   const endpoints = status.localEndpoints;
   if (!endpoints) return [];
-  const names = serviceNames(cluster.metadata.name);
   const selectors = {
     rw: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceRole]: 'primary' },
     ro: { [LABELS.cluster]: cluster.metadata.name, [LABELS.instanceRole]: 'replica' },
     r: { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' },
   };
-  return (['r', 'ro', 'rw'] as const).map((role) => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: {
-      name: names[role],
-      namespace: cluster.metadata.namespace,
-      creationTimestamp: cluster.metadata.creationTimestamp,
-      labels: { [LABELS.cluster]: cluster.metadata.name, [LABELS.managedBy]: 'cnpg-ts' },
-    },
-    spec: {
-      type: 'ClusterIP',
-      clusterIP: endpoints[role].host,
-      selector: selectors[role],
-      ports: [{ name: 'postgres', protocol: 'TCP', port: endpoints[role].port, targetPort: POSTGRES_PORT }],
-    },
-    status: { loadBalancer: {} },
-  }));
+  return wantedServices(cluster as Cluster).flatMap((service) => {
+    const at = service.additional ? additional[service.name] : endpoints[service.selectorType];
+    if (!at) return [];
+    const template = service.additional?.template;
+    return [{
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: service.name,
+        namespace: cluster.metadata.namespace,
+        creationTimestamp: cluster.metadata.creationTimestamp,
+        labels: { ...(template?.metadata.labels ?? {}), [LABELS.cluster]: cluster.metadata.name, [LABELS.managedBy]: 'cnpg-ts', ...(template ? { [LABELS.isManaged]: 'true' } : {}) },
+        ...(template?.metadata.annotations ? { annotations: template.metadata.annotations } : {}),
+      },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: at.host,
+        selector: selectors[service.selectorType],
+        ports: [{ name: 'postgres', protocol: 'TCP', port: at.port, targetPort: POSTGRES_PORT }],
+      },
+      status: { loadBalancer: {} },
+    }];
+  });
 }
 
 /**

@@ -1,0 +1,43 @@
+// A real kube-apiserver with the CRDs, a stand-in kubelet running instance Pods with real
+// PostgreSQL, and our operator: what a Kubernetes test of a Cluster's behaviour starts from.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from './crds.js';
+import { startControlPlane, type ControlPlane } from './controlplane.js';
+import { KubeletStandIn } from './kubelet.js';
+import { TestOperator } from './operator.js';
+
+export interface KubeOperatorEnv {
+  cp: ControlPlane;
+  kc: KubeConfig;
+  kubelet: KubeletStandIn;
+  /** Where the kubelet keeps its Pods' volumes (`pvc/NAMESPACE/CLAIM`). */
+  kubeletDir: string;
+  operator: TestOperator;
+  stop(): Promise<void>;
+}
+
+export async function startKubeOperatorEnv(): Promise<KubeOperatorEnv> {
+  const cp = await startControlPlane();
+  const kc = cp.kubeConfig();
+  await installCrds(kc);
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
+  const kubeletDir = mkdtempSync(join(tmpdir(), 'cnpg-kubelet-'));
+  const kubelet = new KubeletStandIn(kc, kubeletDir);
+  kubelet.start();
+  const operator = new TestOperator(cp);
+  return {
+    cp,
+    kc,
+    kubelet,
+    kubeletDir,
+    operator,
+    stop: async () => {
+      operator.kill();
+      await kubelet.stop();
+      await cp.stop();
+    },
+  };
+}
