@@ -145,7 +145,7 @@ const cases: Case[] = [
   { name: 'Namespace', objects: () => miscOf('Namespace'), want: lines('NAME      STATUS   AGE', 'default   Active   61d') },
   { name: 'ConfigMap', objects: () => miscOf('ConfigMap'), want: lines('NAME             DATA   AGE', 'lab-monitoring   2      60m') },
   { name: "Database: CloudNativePG's columns", objects: () => miscOf('Database'), want: lines('NAME      AGE   CLUSTER        PG NAME   APPLIED   MESSAGE', 'lab-app   30m   lab-postgres   app') },
-  { name: 'any other kind', objects: () => miscOf('Database').map((o) => ({ ...o, kind: 'Publication' })), want: lines('NAME      AGE', 'lab-app   30m') },
+  { name: 'any other kind', objects: () => miscOf('Database').map((o) => ({ ...o, kind: 'FailoverQuorum' })), want: lines('NAME      AGE', 'lab-app   30m') },
   {
     name: 'mixed kinds: one table per kind, kind/name names, blank line between',
     objects: () => [...pods().slice(0, 1), ...services().slice(0, 1), cluster(), ...services().slice(1)],
