@@ -8,7 +8,7 @@ import { scheduledBackupSchema } from '../scheduled-backup.js';
 import { poolerSchema, poolerStatusSchema } from '../pooler.js';
 import { databaseSchema, databaseStatusSchema } from '../database.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from '../image-catalog.js';
-import { LOGICAL_REPLICATION_CRDS } from './logical-replication.js';
+import { declaredObjectColumns, LOGICAL_REPLICATION_CRDS } from './logical-replication.js';
 
 export interface PrinterColumn {
   name: string;
@@ -88,13 +88,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: 'Database',
     schema: databaseSchema,
     description: 'A PostgreSQL database of a Cluster, with its extensions and schemas.',
-    columns: [
-      age,
-      cluster,
-      { name: 'PG Name', type: 'string', jsonPath: '.spec.name' },
-      { name: 'Applied', type: 'boolean', jsonPath: '.status.applied' },
-      { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'Latest reconciliation message' },
-    ],
+    columns: declaredObjectColumns,
     hasStatus: true,
     status: databaseStatusSchema,
   },

@@ -5,7 +5,8 @@ import { publicationSchema } from '../publication.js';
 import { subscriptionSchema } from '../subscription.js';
 import { logicalReplicationStatusSchema } from '../logical-replication.js';
 
-const columns = [
+/** CloudNativePG's columns of the kinds that declare one PostgreSQL object: Database, Publication, Subscription. */
+export const declaredObjectColumns = [
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster.name' },
   { name: 'PG Name', type: 'string', jsonPath: '.spec.name' },
@@ -18,7 +19,7 @@ export const LOGICAL_REPLICATION_CRDS = [
     kind: 'Publication',
     schema: publicationSchema,
     description: "A PostgreSQL publication in a database of a Cluster, created on its primary.",
-    columns,
+    columns: declaredObjectColumns,
     hasStatus: true,
     status: logicalReplicationStatusSchema,
   },
@@ -26,7 +27,7 @@ export const LOGICAL_REPLICATION_CRDS = [
     kind: 'Subscription',
     schema: subscriptionSchema,
     description: "A PostgreSQL subscription in a database of a Cluster to a publication of one of its externalClusters.",
-    columns,
+    columns: declaredObjectColumns,
     hasStatus: true,
     status: logicalReplicationStatusSchema,
   },
