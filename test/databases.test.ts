@@ -49,7 +49,8 @@ function seedCluster(): string {
   return stringify(doc);
 }
 
-const secret = (name: string, password: string) => stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: { username: name, password } });
+// As seed 001's ExternalSecrets make them: a password only (a username there must be the role's).
+const secret = (name: string, password: string) => stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: { password } });
 
 before(async () => {
   await env.ok(['create', 'namespace', NS]);
