@@ -67,3 +67,19 @@ test('with nothing usable on either side the manager keeps waiting', (t) => {
   writeFileSync(join(specDir, 'credentials.json'), '{}');
   assert.equal(adoptMountedSpec(specDir, target), false);
 });
+
+test('a stored pair of an earlier instance of that name (another manager token) gives way to the mounted one, whatever its generation', (t) => {
+  // A volume that outlived its instance (a claim of that name made again on the same storage):
+  // its stored token is not the one the operator holds, so every call would be refused for good.
+  const { specDir, target } = folders(t);
+  writeFileSync(target.spec, spec(7));
+  writeFileSync(target.credentials, '{"managerToken":"old"}');
+  writeFileSync(join(specDir, 'instance.json'), spec(7));
+  writeFileSync(join(specDir, 'credentials.json'), '{"managerToken":"new"}');
+  assert.equal(adoptMountedSpec(specDir, target), true);
+  assert.equal(readFileSync(target.credentials, 'utf8'), '{"managerToken":"new"}');
+  // The same token: the stored pair, pushed since, stays the newer one.
+  writeFileSync(target.spec, spec(8));
+  assert.equal(adoptMountedSpec(specDir, target), true);
+  assert.equal(readFileSync(target.spec, 'utf8'), spec(8));
+});

@@ -47,14 +47,29 @@ function storedGeneration(target: Pick<InstancePaths, 'spec' | 'credentials'>): 
   return parses(readFileSync(target.credentials, 'utf8')) ? generationIn(readFileSync(target.spec, 'utf8')) : undefined;
 }
 
+function tokenIn(text: string): string | undefined {
+  const token = (JSON.parse(text) as { managerToken?: unknown }).managerToken;
+  return typeof token === 'string' ? token : undefined;
+}
+
+/**
+ * The operator keeps an instance's manager token for the instance's whole life: a stored pair with
+ * another token was left on the volume by an earlier instance of that name, and is no newer.
+ */
+function earlierInstance(target: Pick<InstancePaths, 'credentials'>, mounted: MountedPair): boolean {
+  const stored = tokenIn(readFileSync(target.credentials, 'utf8'));
+  const given = tokenIn(mounted.credentials);
+  return stored !== undefined && given !== undefined && stored !== given;
+}
+
 /**
  * Copies the mounted spec and credentials into the data volume when they are newer than (or
- * replace a missing or unreadable) stored pair. Returns whether a usable stored pair now exists.
+ * replace a missing or unreadable, or an earlier instance's) stored pair. Returns whether a usable stored pair now exists.
  */
 export function adoptMountedSpec(specDir: string, target: Pick<InstancePaths, 'spec' | 'credentials'>): boolean {
   const stored = storedGeneration(target);
   const mounted = readMounted(specDir);
-  if (mounted && (stored === undefined || mounted.generation > stored)) {
+  if (mounted && (stored === undefined || mounted.generation > stored || earlierInstance(target, mounted))) {
     writeFileAtomicallySync(target.credentials, mounted.credentials, { mode: 0o600 });
     writeFileAtomicallySync(target.spec, mounted.spec, { mode: 0o600 });
     return true;
