@@ -102,7 +102,7 @@ const root = findRoot();
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 const version = pkg.version;
 const NS = 'cnpg-system';
-const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler'];
+const KINDS = ['cluster', 'backup', 'scheduledbackup', 'pooler', 'database'];
 
 function docs(text: string, where: string): K8sObject[] {
   const out: K8sObject[] = [];

@@ -182,7 +182,8 @@ test('report cluster -t: every log line starts with the UTC time it carries', { 
   assert.ok(logs.length >= 5, `logs: ${logs.map(([n]) => n).join(', ')}`);
   for (const [name, text] of logs) {
     const lines = text.split('\n').filter((l) => l !== '');
-    assert.ok(lines.length > 0, `${name} has lines`);
+    // The operator logs about a healthy Cluster only when something is slow or fails: its file may be empty.
+    if (!name.includes('/operator-logs/')) assert.ok(lines.length > 0, `${name} has lines`);
     for (const line of lines) assert.match(line, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z /, `${name}: ${line}`);
   }
 });

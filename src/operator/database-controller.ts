@@ -82,12 +82,11 @@ export class DatabaseController {
     await this.platform.events.record(database, 'Normal', 'DatabaseDropped', `dropped database ${JSON.stringify(database.spec.name)} (databaseReclaimPolicy: delete)`);
   }
 
-  /** Lets the object go: without our finalizer Kubernetes deletes it; the local store is told to. */
+  /** Lets the object go: once its last finalizer is removed, the store deletes it (both platforms, as Kubernetes does). */
   private async release(database: StoredDatabase): Promise<ReconcileResult> {
     const namespace = database.metadata.namespace;
     const finalizers = (database.metadata.finalizers ?? []).filter((f) => f !== DATABASE_FINALIZER);
     if (finalizers.length !== (database.metadata.finalizers ?? []).length) await this.platform.store.patchMetadata('Database', namespace, database.metadata.name, { finalizers });
-    if (finalizers.length === 0) await this.platform.store.delete('Database', namespace, database.metadata.name);
     return {};
   }
 

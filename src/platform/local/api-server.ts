@@ -291,7 +291,7 @@ export class LocalApi {
     if (kind === 'Service') this.refuseManagedService({ kind, apiVersion: 'v1', metadata: { name, namespace } });
     if (kind === 'PersistentVolumeClaim') throw new ApiError(422, 'persistentvolumeclaims are the data directories of instances in local mode and go with their instance: scale the Cluster down or delete it');
     // The operator stops what runs for them before the object goes (a finalizer, on Kubernetes).
-    if (kind === 'Cluster' || kind === 'Pooler' || kind === 'Database' || (this.d.store.getSync(kind, namespace, name)?.metadata.finalizers?.length ?? 0) > 0) {
+    if (kind === 'Cluster' || kind === 'Pooler' || (this.d.store.getSync(kind, namespace, name)?.metadata.finalizers?.length ?? 0) > 0) {
       if (!(await this.d.store.markDeleted(kind, namespace, name))) throw new ApiError(404, `${kind.toLowerCase()}s.postgresql.cnpg.io "${name}" not found`);
       return 'deleted';
     }
