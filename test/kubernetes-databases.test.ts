@@ -1,5 +1,5 @@
 // The Database CRD on a real kube-apiserver: CloudNativePG's own sample Database manifests
-// (test/fixtures/cloudnative-pg) are accepted and defaulted as CloudNativePG defaults them; an
+// (test/fixtures/cnpg-samples) are accepted and defaulted as CloudNativePG defaults them; an
 // invalid one is refused with its field path, and the CREATE DATABASE settings cannot change.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ after(async () => {
 
 const target = { group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'databases' };
 const api = () => kc.makeApiClient(CustomObjectsApi);
-const sample = (file: string) => parse(readFileSync(new URL(`../../test/fixtures/cloudnative-pg/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const sample = (file: string) => parse(readFileSync(new URL(`../../test/fixtures/cnpg-samples/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
 async function refusal(write: () => Promise<unknown>): Promise<string> {
   try {
