@@ -10,6 +10,7 @@ import { credentialsHash, generatePassword, readSecretValues, resolveCredentials
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
 import { certificateSecrets } from './certificates.js';
 import { planCluster } from './decide.js';
+import { statusAfterFailure } from './status-after-failure.js';
 import { secretNames } from '../api/names.js';
 import { handout } from './instance-handout.js';
 import { observePodSelectors, POD_SELECTOR_REFRESH_MS, withPodSelectors } from './pod-selectors.js';
@@ -89,16 +90,17 @@ export class ClusterController {
     let status: ClusterStatus = { ...plan.status, localEndpoints: addresses };
     const credentials = async () => (creds ??= await resolveCredentials(store, cluster, backupLocation));
     let failure: Error | undefined;
+    const done: Action[] = [];
     try {
       for (const action of plan.actions) {
         await this.act(cluster, action, addresses, credentials);
+        done.push(action);
         // Instances configured later in this plan must get the certificate just issued, not the one it replaces.
         if (action.kind === 'issueCertificate') creds = undefined;
       }
     } catch (e) {
       failure = e as Error;
-      // The plan's status describes actions that did not all happen; keep what was true before.
-      status = { ...(cluster.status ?? {}), localEndpoints: addresses, phaseReason: failure.message };
+      status = { ...statusAfterFailure(cluster.status ?? {}, plan.status, done, failure.message), localEndpoints: addresses };
       await this.platform.events.record(cluster, 'Warning', 'ReconcileError', failure.message);
     }
     if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);

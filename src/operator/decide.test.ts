@@ -225,6 +225,21 @@ test('the promotion step also points the other standbys at the new primary, so a
   assert.ok(!actionKinds(next.actions).includes('configureInstance:pg-2'), actionKinds(next.actions).join(', '));
 });
 
+test('a promotion whose status was never written is finished, never followed by a second promotion', () => {
+  // The promotion step ran (pg-2 promoted, pg-3 following it) but its status update was lost, so
+  // the Cluster still says pending: pg-3's active WAL receiver streams from pg-2, not the old primary.
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pending' });
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated' });
+  const plan = planCluster(c, observed([isolated, inst(2, 2, { role: 'primary' }, { receivedLsn: '0/9' }), inst(3, 2, {}, { isWalReceiverActive: true, receivedLsn: '0/9' })], c), 15);
+  const kindsNow = actionKinds(plan.actions);
+  assert.ok(!kindsNow.includes('promoteInstance:pg-3'), `two primaries: ${kindsNow.join(', ')}`);
+  assert.ok(kindsNow.includes('promoteInstance:pg-2'), `the promoted instance is the target: ${kindsNow.join(', ')}`);
+  assert.equal(plan.status.currentPrimary, 'pg-2');
+  assert.equal(plan.status.targetPrimary, 'pg-2');
+  const notYetFollowing = planCluster(c, observed([isolated, inst(2, 2, { role: 'primary' }, { receivedLsn: '0/9' }), inst(3, 1, {}, { receivedLsn: '0/9' })], c), 15);
+  assert.ok(!actionKinds(notYetFollowing.actions).includes('promoteInstance:pg-3'), `two primaries: ${actionKinds(notYetFollowing.actions).join(', ')}`);
+});
+
 test('after the failover the old primary is told to follow the new one', () => {
   const c = cluster(3, {}, { currentPrimary: 'pg-3', targetPrimary: 'pg-3' });
   const oldConfigured = observed([inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined }), inst(2, 1), inst(3, 1)], c).instances;

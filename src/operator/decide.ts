@@ -201,7 +201,10 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   function continueFailover(old: string): Progress | undefined {
     if (previous.targetPrimary !== 'pending') return undefined;
-    const target = chooseFailoverTarget(instances, new Set([old, ...fenced]));
+    // An instance already promoted means the promotion step ran but its status was not written:
+    // it is the target, and choosing another would make a second primary.
+    const promoted = instances.find((i) => i.name !== old && !fenced.has(i.name) && i.running && i.status?.postgresRunning && i.status.isPrimary === true);
+    const target = promoted ?? chooseFailoverTarget(instances, new Set([old, ...fenced]));
     if (!target) {
       // Nobody was promoted, so the isolated old primary is still the only one with every write:
       // giving up and starting it again is safe, and better than waiting for ever.
@@ -215,7 +218,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for a standby that can be promoted`, requeueAfterMs: 500, rw: [] };
     }
     // Positions are final only once no standby still streams from the old primary.
-    if (instances.some((i) => i.name !== old && i.status?.isWalReceiverActive)) {
+    if (!promoted && instances.some((i) => i.name !== old && i.status?.isWalReceiverActive)) {
       return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for WAL receivers to stop`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
     }
     const topology = topologyWith(target.name);
