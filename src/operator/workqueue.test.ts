@@ -2,8 +2,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from './workqueue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+// Each test stops its queue after it, pass or fail: a queue's timers left running hold the test
+// process open for ever (a failed assertion once hung the whole unit run).
 
-test('a key never runs twice at once and requests during a run collapse into one more', async () => {
+test('a key never runs twice at once and requests during a run collapse into one more', async (t) => {
+  t.after(() => q.stop());
   let concurrent = 0;
   let maxConcurrent = 0;
   let runs = 0;
@@ -24,7 +27,8 @@ test('a key never runs twice at once and requests during a run collapse into one
   await q.stop();
 });
 
-test('requeueAfterMs schedules another run and errors requeue', async () => {
+test('requeueAfterMs schedules another run and errors requeue', async (t) => {
+  t.after(() => q.stop());
   let runs = 0;
   const errors: unknown[] = [];
   const q = new WorkQueue(async () => {
@@ -40,7 +44,8 @@ test('requeueAfterMs schedules another run and errors requeue', async () => {
   await q.stop();
 });
 
-test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them', async () => {
+test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them', async (t) => {
+  t.after(() => q.stop());
   let concurrent = 0;
   let maxConcurrent = 0;
   const order: string[] = [];
@@ -66,7 +71,8 @@ test('maxConcurrent: keys beyond it wait in arrival order, and depth counts them
   await q.stop();
 });
 
-test('a key whose reconcile throws is retried after exponentially growing delays; a success resets them', async () => {
+test('a key whose reconcile throws is retried after exponentially growing delays; a success resets them', async (t) => {
+  t.after(() => q.stop());
   const at: number[] = [];
   let fail = true;
   const q = new WorkQueue(async () => {
@@ -91,7 +97,8 @@ test('a key whose reconcile throws is retried after exponentially growing delays
   await q.stop();
 });
 
-test('a key that wakes itself on every run is held to its rate, and other keys still run at once', async () => {
+test('a key that wakes itself on every run is held to its rate, and other keys still run at once', async (t) => {
+  t.after(() => q.stop());
   let loops = 0;
   const others: number[] = [];
   const started = performance.now();
@@ -113,7 +120,8 @@ test('a key that wakes itself on every run is held to its rate, and other keys s
   assert.ok(others[0]! < 130, `the other key ran ${others[0]} ms in, 100 ms after it was added`);
 });
 
-test('a run the reconciler scheduled itself (requeueAfterMs) does not wait for a token: a failover stepping every 20 ms is not slowed to the bucket rate', async () => {
+test('a run the reconciler scheduled itself (requeueAfterMs) does not wait for a token: a failover stepping every 20 ms is not slowed to the bucket rate', async (t) => {
+  t.after(() => q.stop());
   let runs = 0;
   const q = new WorkQueue(async () => {
     runs++;
@@ -126,7 +134,8 @@ test('a run the reconciler scheduled itself (requeueAfterMs) does not wait for a
   assert.ok(runs >= 20, `the self-scheduling key ran ${runs} times in 0.5 s`);
 });
 
-test('asking again for a throttled key does not bring its run forward', async () => {
+test('asking again for a throttled key does not bring its run forward', async (t) => {
+  t.after(() => q.stop());
   let runs = 0;
   const q = new WorkQueue(async () => {
     runs++;
@@ -142,7 +151,8 @@ test('asking again for a throttled key does not bring its run forward', async ()
   await q.stop();
 });
 
-test('with one worker, a key asked for again while it runs goes behind the keys already waiting', async () => {
+test('with one worker, a key asked for again while it runs goes behind the keys already waiting', async (t) => {
+  t.after(() => q.stop());
   const order: string[] = [];
   const q: WorkQueue = new WorkQueue(async (key) => {
     order.push(key);
