@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCluster, validateObject, type Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
-import { inheritedMetadataUpdates } from './inherited-metadata.js';
+import { NotFoundError } from '../../operator/platform.js';
+import { KubeInheritedMetadata, inheritedMetadataUpdates } from './inherited-metadata.js';
+import type { KubeStore } from './store.js';
 import { clusterPodMonitor, clusterServices, instancePvc, instanceServiceAccount, managerSecret, podDisruptionBudgets } from './specs.js';
 
 function cluster(spec: Record<string, unknown> = {}): Cluster {
@@ -49,4 +51,28 @@ test('objects that are not the Cluster’s own are left alone', () => {
   ];
   assert.deepEqual(inheritedMetadataUpdates(c, others), []);
   assert.deepEqual(inheritedMetadataUpdates(cluster({ certificates: { serverTLSSecret: 'mine', serverCASecret: 'mine-ca' } , inheritedMetadata: { labels: { team: 'db' } } }), [secret('pg-server'), secret('pg-ca')]).map((u) => u.name), ['pg-ca'], 'a server certificate the user gives is theirs; the generated CA is still needed for clients');
+});
+
+test('apply: lists each kind from the store, patches what lags, and passes over an object gone since it was listed', async () => {
+  const c = cluster({ inheritedMetadata: { labels: { team: 'db' } } });
+  const pvc = instancePvc(cluster(), 'pg-1', 1, 'PG_DATA');
+  const listed: string[] = [];
+  const patched: string[] = [];
+  const store = {
+    list: async (kind: string, _ns: string, labels: Record<string, string>) => {
+      listed.push(`${kind}:${JSON.stringify(labels)}`);
+      if (kind === 'PersistentVolumeClaim') return [pvc, { ...pvc, metadata: { ...pvc.metadata, name: 'pg-gone' } }];
+      return kind === 'Secret' ? [secret('pg-app', { labels: { 'cnpg.io/cluster': 'pg', team: 'db' } })] : [];
+    },
+    patchMetadata: async (kind: string, _ns: string, name: string, patch: unknown) => {
+      if (name === 'pg-gone') throw new NotFoundError('gone');
+      patched.push(`${kind}/${name} ${JSON.stringify(patch)}`);
+    },
+  } as unknown as KubeStore;
+  await new KubeInheritedMetadata(store).apply(c);
+  assert.deepEqual(listed, ['Pod', 'PersistentVolumeClaim', 'Secret', 'Service', 'PodDisruptionBudget', 'ServiceAccount'].map((k) => `${k}:{"cnpg.io/cluster":"pg"}`));
+  assert.deepEqual(patched, ['PersistentVolumeClaim/pg-1 {"labels":{"team":"db"}}']);
+  listed.length = 0;
+  await new KubeInheritedMetadata(store).apply(cluster());
+  assert.deepEqual(listed, [], 'a Cluster inheriting nothing costs nothing');
 });
