@@ -5,7 +5,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:https';
-import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '../src/api/index.js';
 import { planPodMonitor } from '../src/operator/monitoring.js';
 import { OperatorMetrics } from '../src/platform/kubernetes/metrics.js';
@@ -68,7 +68,7 @@ test('the validating webhook refuses a Cluster whose custom-query ConfigMap does
   assert.match(text, /controller_runtime_webhook_requests_in_flight\{webhook="\/validate-postgresql-cnpg-io-v1-cluster"\} 0/);
 });
 
-test('enablePodMonitor: a clear condition without the CRD; with it the PodMonitor follows the spec and goes when turned off', async () => {
+test('enablePodMonitor: a clear condition without the CRD; with it the PodMonitor follows the spec and inheritedMetadata and goes when turned off', async () => {
   const relabelings = [{ action: 'replace', targetLabel: 'team', replacement: 'data' }];
   const metricRelabelings = [{ action: 'drop', sourceLabels: ['__name__'], regex: 'cnpg_pg_settings_setting' }];
   const cluster = await createCluster('watched', { enablePodMonitor: true, podMonitorRelabelings: relabelings, podMonitorMetricRelabelings: metricRelabelings });
@@ -97,6 +97,18 @@ test('enablePodMonitor: a clear condition without the CRD; with it the PodMonito
   await monitors.apply(cluster);
   assert.equal((await read()).metadata.resourceVersion, made.metadata.resourceVersion, 'nothing written when nothing changed');
   assert.equal((await monitors.observe(cluster)).exists, true);
+
+  // inheritedMetadata given later reaches the PodMonitor; what someone else labelled it with stays.
+  await custom().patchNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace: NS, plural: 'podmonitors', name: 'watched', body: { metadata: { labels: { mine: 'kept' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const inheriting = { ...cluster, spec: { ...cluster.spec, inheritedMetadata: { labels: { team: 'db' }, annotations: { owner: 'ops' } } } } as Cluster;
+  await eventually('the inherited label on the PodMonitor', async () => {
+    await monitors.apply(inheriting);
+    return (await read()).metadata.labels?.team === 'db';
+  }, 30_000);
+  const inherited = (await read()) as { spec: unknown; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+  assert.equal(inherited.metadata.labels?.mine, 'kept');
+  assert.equal(inherited.metadata.annotations?.owner, 'ops');
+  assert.deepEqual(inherited.spec, made.spec);
 
   const off = { ...cluster, spec: { ...cluster.spec, monitoring: { ...cluster.spec.monitoring!, enablePodMonitor: false } } } as Cluster;
   const removal = planPodMonitor(off, await monitors.observe(off));

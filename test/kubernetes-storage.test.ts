@@ -1,11 +1,12 @@
 // spec.walStorage and spec.tablespaces through a real kube-apiserver: the operator makes each
 // instance's data, WAL and tablespace claims with CloudNativePG's names and labels, mounts them in
 // the Pod, and hands the manager a spec placing WAL and tablespaces on them; the webhook refuses a
-// reserved tablespace name with its field path. No kubelet runs here: the Pods are only objects.
+// reserved tablespace name with its field path; a change of inheritedMetadata reaches every claim.
+// No kubelet runs here: the Pods are only objects.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { installCrds, registerWebhooks } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
@@ -110,4 +111,17 @@ test('the webhook refuses a tablespace name PostgreSQL reserves, naming the fiel
     (e: unknown) => String((e as { body?: unknown }).body ?? (e as Error).message),
   );
   assert.match(message, /spec\.tablespaces\[0\]\.name: tablespace name \\*"pg_mine\\*" is reserved/);
+});
+
+test('a change of inheritedMetadata reaches the WAL and tablespace claims too', async () => {
+  await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    { group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg', body: { spec: { inheritedMetadata: { labels: { team: 'db' }, annotations: { 'example.com/owner': 'ops' } } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  await eventually('every claim labelled and annotated', async () => {
+    const items = (await core().listNamespacedPersistentVolumeClaim({ namespace: 'default', labelSelector: 'cnpg.io/cluster=pg' })).items;
+    return items.length === 4 && items.every((c) => c.metadata?.labels?.team === 'db' && c.metadata.annotations?.['example.com/owner'] === 'ops');
+  }, 60_000, 500).catch((e: Error) => {
+    throw new Error(`${e.message}\noperator:\n${operator.output(4000)}`);
+  });
 });

@@ -8,10 +8,9 @@ import { catalogImage, wantedVersion } from './postgres-version.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
-import { certificateSecrets } from './certificates.js';
+import { generatedSecretNames } from './generated-secrets.js';
 import { planCluster } from './decide.js';
 import { statusAfterFailure } from './status-after-failure.js';
-import { secretNames } from '../api/names.js';
 import { handout } from './instance-handout.js';
 import { observePodSelectors, POD_SELECTOR_REFRESH_MS, withPodSelectors } from './pod-selectors.js';
 import type { EndpointAddresses, Platform } from './platform.js';
@@ -98,6 +97,7 @@ export class ClusterController {
         // Instances configured later in this plan must get the certificate just issued, not the one it replaces.
         if (action.kind === 'issueCertificate') creds = undefined;
       }
+      await this.platform.inheritedMetadata?.apply(cluster);
     } catch (e) {
       failure = e as Error;
       status = { ...statusAfterFailure(cluster.status ?? {}, plan.status, done, failure.message), localEndpoints: addresses };
@@ -253,10 +253,7 @@ export class ClusterController {
     for (const pooler of await this.poolersOf(cluster)) await this.platform.poolers?.remove(pooler);
     await instances.release?.(cluster);
     await endpoints.remove(cluster);
-    const names = secretNames(cluster.metadata.name);
-    const { generatedCA, generatedServer } = certificateSecrets(cluster);
-    const generated = [names.app, names.superuser, names.replication, names.pooler, generatedCA, generatedServer].filter((n): n is string => n !== undefined);
-    for (const secret of generated) await store.delete('Secret', cluster.metadata.namespace, secret);
+    for (const secret of generatedSecretNames(cluster)) await store.delete('Secret', cluster.metadata.namespace, secret);
     await store.delete('Cluster', cluster.metadata.namespace, cluster.metadata.name);
     this.lastGoodQueries.delete(`${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`);
   }

@@ -156,6 +156,11 @@ export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
+/** Brings the objects a Cluster already has up to its spec.inheritedMetadata (api/inherited-metadata.ts decides the patch). */
+export interface InheritedMetadataRuntime {
+  apply(cluster: Cluster): Promise<void>;
+}
+
 export interface Platform {
   store: ResourceStore;
   instances: InstanceRuntime;
@@ -167,4 +172,6 @@ export interface Platform {
   podMonitors?: PodMonitorRuntime;
   /** Without it, spec.podSelectorRefs resolve to nothing. */
   podAddresses?: PodAddressRuntime;
+  /** Kubernetes only so far: a change of inheritedMetadata reaching the objects a Cluster has already. */
+  inheritedMetadata?: InheritedMetadataRuntime;
 }

@@ -10,6 +10,7 @@ import type { EndpointAddresses, EndpointRole, EndpointRuntime } from '../../ope
 import { ANNOTATIONS, LABELS, POSTGRES_PORT, serviceNames } from '../../api/names.js';
 import { clusterServices, podDisruptionBudgetNames, podDisruptionBudgets } from './specs.js';
 import type { KubeStore } from './store.js';
+import { ownedBy } from './owned.js';
 
 /**
  * The routing labels an instance Pod should carry, given the plan's backends (-r is -rw plus -ro).
@@ -99,10 +100,6 @@ export class KubeEndpoints implements EndpointRuntime {
     for (const obj of clusterServices(cluster)) await this.store.delete(obj.kind, ns, obj.metadata.name);
     for (const name of podDisruptionBudgetNames(cluster)) await this.store.delete('PodDisruptionBudget', ns, name);
   }
-}
-
-function ownedBy(obj: KubeObject, cluster: Cluster): boolean {
-  return (obj.metadata.ownerReferences ?? []).some((ref) => ref.kind === 'Cluster' && ref.name === cluster.metadata.name && (cluster.metadata.uid === undefined || ref.uid === cluster.metadata.uid));
 }
 
 /** Whether everything `wanted` says is so in `actual`: what the API server defaults (a port's protocol, a clusterIP) is no drift. */

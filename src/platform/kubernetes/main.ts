@@ -17,6 +17,7 @@ import { KubeInstances, type KubeInstancesOptions } from './instances.js';
 import { LeaderElector } from './leader.js';
 import { ownImage } from './operator-image.js';
 import { KubePodMonitors } from './pod-monitors.js';
+import { KubeInheritedMetadata } from './inherited-metadata.js';
 import { KubePoolers } from './poolers.js';
 import { OperatorMetrics } from './metrics.js';
 import { KubeStore } from './store.js';
@@ -130,6 +131,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     poolers: new KubePoolers(store, { image: instanceOptions.defaultImage, operatorImage: instanceOptions.operatorImage }),
     podMonitors: new KubePodMonitors(store),
     podAddresses: new KubePodAddresses(kc),
+    inheritedMetadata: new KubeInheritedMetadata(store),
   };
   const operator = new OperatorManager(platform, {
     log,

@@ -1,9 +1,10 @@
-// A Cluster's PodMonitor, for the Prometheus operator: made, kept as the spec says and removed as
-// the controller decides. Whether the kind is served at all is asked of the API server at most
-// every CRD_RECHECK_MS, so a Cluster reconciled often does not ask each time.
+// A Cluster's PodMonitor, for the Prometheus operator: made, kept as the spec and inheritedMetadata
+// say and removed as the controller decides. Whether the kind is served at all is asked of the API
+// server at most every CRD_RECHECK_MS, so a Cluster reconciled often does not ask each time.
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster } from '../../api/index.js';
 import { LABELS } from '../../api/names.js';
+import { inheritedMetadataPatch } from '../../api/inherited-metadata.js';
 import { PODMONITOR_CRD } from '../../operator/monitoring.js';
 import type { PodMonitorRuntime } from '../../operator/platform.js';
 import type { ObservedPodMonitor } from '../../operator/types.js';
@@ -37,8 +38,13 @@ export class KubePodMonitors implements PodMonitorRuntime {
   async apply(cluster: Cluster): Promise<void> {
     const wanted = clusterPodMonitor(cluster);
     const stored = await this.store.get('PodMonitor', cluster.metadata.namespace, cluster.metadata.name);
-    if (stored && isDeepStrictEqual((stored as { spec?: unknown }).spec, wanted.spec) && stored.metadata.labels?.[LABELS.cluster] === cluster.metadata.name) return;
-    await this.store.put(wanted);
+    if (!stored || !isDeepStrictEqual((stored as { spec?: unknown }).spec, wanted.spec) || stored.metadata.labels?.[LABELS.cluster] !== cluster.metadata.name) {
+      await this.store.put(wanted);
+      return;
+    }
+    // A change of inheritedMetadata only: patched, keeping what others put on it.
+    const patch = inheritedMetadataPatch(cluster, stored.metadata);
+    if (patch) await this.store.patchMetadata('PodMonitor', cluster.metadata.namespace, cluster.metadata.name, patch);
   }
 
   async remove(cluster: Cluster): Promise<void> {
