@@ -2,7 +2,7 @@
 // PostgreSQL (stand-in kubelet): the objects the operator made before the change follow it on the
 // next reconcile, as in CloudNativePG: the Pod in place (no restart), its PVC, the Services, the
 // credential and certificate Secrets, the PodDisruptionBudget and the ServiceAccount. What a user
-// put on them stays, and so does an entry no longer inherited (CloudNativePG removes none either).
+// put on them (a PVC, the X-app Secret) stays, and so does an entry no longer inherited (CloudNativePG removes none either).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -85,6 +85,7 @@ test('a change of inheritedMetadata reaches the objects the Cluster made before 
 
   // What a user puts on an object is theirs.
   await core().patchNamespacedPersistentVolumeClaim({ name: 'pg-1', namespace: 'default', body: { metadata: { labels: { mine: 'kept' }, annotations: { 'example.com/mine': 'kept' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await core().patchNamespacedSecret({ name: 'pg-app', namespace: 'default', body: { metadata: { labels: { mine: 'kept' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   const podUid = (await metadataOf('v1', 'Pod', 'pg-1')).uid;
 
   const second = { labels: { team: 'platform', tier: 'gold' }, annotations: { 'example.com/owner': 'ops', 'example.com/cost-center': '42' } };
@@ -105,6 +106,12 @@ test('a change of inheritedMetadata reaches the objects the Cluster made before 
   assert.equal(pvc.annotations['example.com/mine'], 'kept');
   assert.equal(pvc.labels.retired, 'soon', 'an entry no longer inherited is left, as CloudNativePG leaves it');
   assert.equal(pvc.labels['cnpg.io/pvcRole'], 'PG_DATA');
+  // The credential Secrets merge like the rest: an inherited change is no drift to put back.
+  const app = await metadataOf('v1', 'Secret', 'pg-app');
+  assert.equal(app.labels.mine, 'kept', JSON.stringify(app.labels));
+  assert.equal(app.labels.retired, 'soon');
+  const events = await core().listNamespacedEvent({ namespace: 'default' });
+  assert.deepEqual(events.items.filter((e) => e.reason === 'SecretReconciled').map((e) => e.message), []);
   const pod = await metadataOf('v1', 'Pod', 'pg-1');
   assert.equal(pod.uid, podUid, 'the Pod is updated in place, not recreated');
   assert.equal(pod.labels['cnpg.io/instanceRole'], 'primary');

@@ -1,7 +1,6 @@
 // Glue for one Cluster: observe through the platform, decide with planCluster, act through the platform.
 import { isDeepStrictEqual } from 'node:util';
 import { withInheritedMetadata } from '../api/inherited-metadata.js';
-import type { KubeObject } from '../api/meta.js';
 import type { Pooler } from '../api/index.js';
 import { versionFromImageName } from '../api/image.js';
 import { catalogImage, wantedVersion } from './postgres-version.js';
@@ -11,6 +10,7 @@ import { issueCertificate, observeCertificates } from './certificate-secrets.js'
 import { generatedSecretNames } from './generated-secrets.js';
 import { planCluster } from './decide.js';
 import { statusAfterFailure } from './status-after-failure.js';
+import { credentialSecretUpdate } from './credential-secret-update.js';
 import { handout } from './instance-handout.js';
 import { observePodSelectors, POD_SELECTOR_REFRESH_MS, withPodSelectors } from './pod-selectors.js';
 import type { EndpointAddresses, Platform } from './platform.js';
@@ -23,15 +23,6 @@ import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference } from './monitoring.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
-function secretDrift(existing: KubeObject, wanted: KubeObject, labelsKept: boolean): string | undefined {
-  const before = decodeData(existing);
-  const after = decodeData(wanted);
-  const changed = ['username', 'dbname'].filter((k) => before[k] !== undefined && before[k] !== after[k]);
-  if (!labelsKept) changed.push('its labels');
-  if (existing.type !== wanted.type) changed.push('its type');
-  return changed.length > 0 ? changed.join(', ') : undefined;
-}
-
 export interface ReconcileResult {
   requeueAfterMs?: number;
 }
@@ -226,7 +217,7 @@ export class ClusterController {
     } else {
       password = existing ? decodeData(existing).password : undefined;
     }
-    const wanted = withInheritedMetadata(cluster, credentialSecret({
+    const own = credentialSecret({
       cluster: cluster.metadata.name,
       namespace,
       name: a.name,
@@ -235,14 +226,12 @@ export class ClusterController {
       password: password ?? generatePassword(),
       dbname: a.dbname,
       rw: addresses.rw,
-    }));
-    const labelsKept = Object.entries(wanted.metadata.labels ?? {}).every(([k, v]) => existing?.metadata.labels?.[k] === v);
-    if (existing && isDeepStrictEqual(existing.data, wanted.data) && existing.type === wanted.type && labelsKept) return;
-    const drift = existing ? secretDrift(existing, wanted, labelsKept) : undefined;
+    });
+    const { write, drift } = credentialSecretUpdate(existing, own, withInheritedMetadata(cluster, own));
     if (drift) {
       await this.platform.events.record(cluster, 'Warning', 'SecretReconciled', `Secret ${a.name} is kept by the operator: ${drift} put back (only its password may be changed, which rotates the role's password)`);
     }
-    await store.put(wanted);
+    if (write) await store.put(write);
   }
 
   private async finalize(cluster: Cluster): Promise<void> {
