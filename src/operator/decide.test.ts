@@ -418,3 +418,16 @@ test('status.image records the default image once; a changed default does not ch
   const named = planCluster(cluster(1, { imageName: 'mine/postgresql:15.4' }, { ...first.status }), { ...observed([inst(1, 1)], c), defaultImage: 'example/postgresql:15-b' }, 15);
   assert.equal(named.status.image, 'mine/postgresql:15.4');
 });
+
+test('a Cluster is healthy only once the platform counts every ready instance ready too (a Pod behind its Service)', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
+  const probing = planCluster(c, observed([inst(1, 1, { platformReady: true }), inst(2, 1, { platformReady: true }), inst(3, 1, { platformReady: false })], c), 15);
+  assert.equal(probing.status.phase, PHASE.waitingForInstances);
+  assert.match(probing.status.phaseReason ?? '', /pg-3/);
+  assert.equal(probing.status.readyInstances, 2);
+  const route = probing.actions.filter((x) => x.kind === 'routeEndpoints').pop();
+  assert.ok(route?.kind === 'routeEndpoints' && route.rw[0] === 'pg-1' && route.ro.includes('pg-3'), 'routing still follows the managers');
+  const ready = planCluster(c, observed([inst(1, 1, { platformReady: true }), inst(2, 1, { platformReady: true }), inst(3, 1, { platformReady: true })], c), 15);
+  assert.equal(ready.status.phase, PHASE.healthy);
+  assert.equal(ready.status.readyInstances, 3);
+});

@@ -481,12 +481,18 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     r: [...new Set([...writer, ...ready.filter((i) => i.name !== primary || writer.includes(i.name)).map((i) => i.name)])],
   });
 
+  // Routing follows the managers, but a Cluster is Ready only once its Services reach every
+  // instance: a client told so by `kubectl wait` must be able to connect.
+  const awaitingPlatform = ready.filter((i) => i.platformReady === false).map((i) => i.name);
+  if (progress.phase === PHASE.healthy && awaitingPlatform.length > 0) {
+    progress = { phase: PHASE.waitingForInstances, reason: `not ready for their Pods yet (readiness probe): ${awaitingPlatform.join(', ')}`, requeueAfterMs: WORKING_REQUEUE_MS };
+  }
   const healthy = progress.phase === PHASE.healthy;
   Object.assign(status, {
     phase: progress.phase,
     phaseReason: progress.reason || undefined,
     instances: instances.length,
-    readyInstances: ready.length,
+    readyInstances: ready.length - awaitingPlatform.length,
     instanceNames: instances.map((i) => i.name),
     instancesStatus: {
       healthy: ready.map((i) => i.name),

@@ -71,6 +71,11 @@ export interface ObservedInstance {
   node?: string;
   /** Its Pod waits for a node it cannot be scheduled on (a drained node holding its volume). */
   unschedulable?: boolean;
+  /**
+   * Whether the platform itself counts it ready (a Pod's Ready condition, from its readiness probe,
+   * which is what puts it behind a Service); undefined where the platform has no such notion.
+   */
+  platformReady?: boolean;
   /** When the manager process started, where the platform knows it. */
   managerStartedAt?: string;
   /** With the manager not running: whether its postmaster still does (a manager killed alone). */

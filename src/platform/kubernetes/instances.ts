@@ -149,6 +149,7 @@ export class KubeInstances implements InstanceRuntime {
           peersNow: peersOf(pods, name),
           role: pod?.metadata?.labels?.[LABELS.instanceRole] === 'primary' ? 'primary' : 'replica',
           managerStartedAt: toIso(container?.state?.running?.startedAt),
+          platformReady: pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
           node: pod?.spec?.nodeName,
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
