@@ -15,7 +15,7 @@ import { externalSources } from './external-clusters.js';
 import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
-import { electableFor, type Placement } from './sync-election.js';
+import { electableFor, electableReadyCount, type Placement } from './sync-election.js';
 import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
 import { librariesConfig } from './libraries-config.js';
@@ -100,7 +100,7 @@ export function desiredInstanceConfig(
   // What the Cluster's status said when this was planned: the facts change with it, not mid-plan.
   const status = ((cluster as { status?: ClusterStatus }).status ?? {}) as ClusterStatus;
   const readyReplicas = (topology.ready ?? []).filter((n) => n !== topology.primary).length;
-  const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser);
+  const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser, electableReadyCount(cluster, topology.primary, topology.ready ?? [], topology.placement));
   const sources = externalSources(cluster);
   return {
     role: isPrimary ? 'primary' : 'replica',

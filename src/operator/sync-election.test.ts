@@ -65,3 +65,12 @@ test('each instance carries the names it would need as primary, elected against 
   assert.equal(desiredInstanceConfig(c, 'pg-1', topology, 16).synchronousStandbyNames, 'ANY 1 ("pg-3")');
   assert.equal(desiredInstanceConfig(c, 'pg-3', topology, 16).synchronousStandbyNames, 'ANY 2 ("pg-1", "pg-2")');
 });
+
+test('the exporter\'s expected synchronous standbys count only the electable ones', () => {
+  const c = cluster({ enabled: true, nodeLabelsAntiAffinity: [ZONE] });
+  const same = { 'pg-1': on('n1', { [ZONE]: 'a' }), 'pg-2': on('n2', { [ZONE]: 'a' }), 'pg-3': on('n3', { [ZONE]: 'a' }) };
+  const topology = { primary: 'pg-1', instances: ['pg-1', 'pg-2', 'pg-3'], ready: ['pg-1', 'pg-2', 'pg-3'], placement: same };
+  const expected = (cl: typeof c) => desiredInstanceConfig(cl, 'pg-1', topology, 16).monitoring?.facts.syncReplicas.expected;
+  assert.equal(expected(c), 0);
+  assert.equal(expected(cluster()), 2);
+});

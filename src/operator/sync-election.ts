@@ -38,3 +38,13 @@ export function electableFor(cluster: Cluster, primary: string, placement: Reado
     return d !== undefined && d.some((value, i) => value !== primaryDomain[i]);
   };
 }
+
+/**
+ * How many ready standbys of `primary` the constraint lets be synchronous, for the expected count
+ * the exporter reports; undefined when the constraint is off and does not cap it.
+ */
+export function electableReadyCount(cluster: Cluster, primary: string, ready: readonly string[], placement?: Readonly<Record<string, Placement>>): number | undefined {
+  if (!cluster.spec.postgresql?.syncReplicaElectionConstraint?.enabled) return undefined;
+  const electable = electableFor(cluster, primary, placement);
+  return ready.filter((n) => n !== primary && electable(n)).length;
+}
