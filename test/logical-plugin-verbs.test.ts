@@ -68,6 +68,14 @@ test('subscription sync-sequences sets the subscriber\'s sequences to the publis
   assert.equal(await sql(env, 'dest-1', "SELECT last_value FROM pg_sequences WHERE sequencename = 'numbers_id_seq'"), '106');
 });
 
+test('--external-cluster runs a publication verb on that server, reached from the primary with the entry\'s files', { timeout: 60_000 }, async () => {
+  assert.equal(await env.ok(['publication', 'create', 'dest', '--external-cluster', 'source', '--publication', 'ext_pub', '--all-tables']), 'CREATE PUBLICATION "ext_pub" FOR ALL TABLES\n');
+  assert.equal(await sql(env, 'source-1', "SELECT puballtables FROM pg_publication WHERE pubname = 'ext_pub'"), 't');
+  assert.equal(await sql(env, 'dest-1', 'SELECT count(*) FROM pg_publication'), '0');
+  await env.ok(['publication', 'drop', 'dest', '--external-cluster', 'source', '--publication', 'ext_pub']);
+  assert.equal(await sql(env, 'source-1', "SELECT count(*) FROM pg_publication WHERE pubname = 'ext_pub'"), '0');
+});
+
 test('values from the command line are checked before anything runs, and PostgreSQL\'s refusals are the command\'s', async () => {
   const dotted = await env.run(['publication', 'create', 'source', '--publication', 'p', '--table', 'a.b.c']);
   assert.notEqual(dotted.code, 0);
