@@ -5,28 +5,20 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { installCrds } from './support/crds.js';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually } from './support/env.js';
-import { startControlPlane, type ControlPlane } from './support/controlplane.js';
-import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator, createCluster, readCluster } from './support/operator.js';
+import { startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import { createCluster, readCluster } from './support/operator.js';
 
-let cp: ControlPlane;
-let kc: KubeConfig;
-let kubelet: KubeletStandIn;
-let operator: TestOperator;
+let k: KubeOperatorEnv;
 
 const constraint = (enabled: boolean) => ({ syncReplicaElectionConstraint: { enabled, nodeLabelsAntiAffinity: ['kubernetes.io/hostname'] } });
 
 // Never spawnSync: the stand-in serving the exec is in this process.
 function psql(pod: string, query: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, 'exec', pod, '-c', 'postgres', '--', 'psql', '-tAc', query], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(k.cp.kubectl, ['--kubeconfig', k.cp.kubeconfigPath, 'exec', pod, '-c', 'postgres', '--', 'psql', '-tAc', query], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -37,14 +29,8 @@ function psql(pod: string, query: string): Promise<string> {
 }
 
 before(async () => {
-  cp = await startControlPlane();
-  kc = cp.kubeConfig();
-  await installCrds(kc);
-  await eventually('the Cluster resource served', () => kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters' }).then(() => true, () => false));
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
-  kubelet = new KubeletStandIn(kc, mkdtempSync(join(tmpdir(), 'cnpg-kubelet-')));
-  kubelet.start();
-  operator = new TestOperator(cp);
+  k = await startKubeOperatorEnv();
+  const { kc, kubelet, operator } = k;
   await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' }, minSyncReplicas: 1, maxSyncReplicas: 1, postgresql: constraint(true) });
   const outcome = await eventually('a healthy 2-instance cluster', async () => {
     if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
@@ -54,18 +40,14 @@ before(async () => {
   if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
 });
 
-after(async () => {
-  operator?.kill();
-  await kubelet?.stop();
-  await cp?.stop();
-});
+after(() => k?.stop());
 
 test('both instances on the one Node: the standby is not electable; without the constraint it is synchronous', { timeout: 180_000 }, async () => {
   await eventually('the standby streaming', async () => (await psql('pg-1', "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) === '1', 60_000, 500);
   // Reconciles after the standby turned ready would have made it synchronous without the constraint.
   await sleep(8000);
   assert.equal(await psql('pg-1', 'SHOW synchronous_standby_names'), '');
-  await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+  await k.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
     { group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg', body: { spec: { postgresql: constraint(false) } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
