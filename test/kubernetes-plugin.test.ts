@@ -181,6 +181,16 @@ test('kubectl cnpg psql runs psql in the primary\'s Pod through kubectl exec', {
   assert.match(failing.stderr, /column "nope" does not exist/);
 });
 
+test('kubectl cnpg publication create|drop run their SQL on the primary through kubectl exec, as locally', { timeout: 60_000 }, async () => {
+  assert.equal(await ok(['cnpg', 'publication', 'create', 'pg', '--publication', 'everything', '--all-tables']), 'CREATE PUBLICATION "everything" FOR ALL TABLES\n');
+  assert.equal((await ok(['cnpg', 'psql', 'pg', '--', '-tAc', 'select pubname, puballtables from pg_publication'])).trim(), 'everything|t');
+  assert.equal(await ok(['cnpg', 'publication', 'drop', 'pg', '--publication', 'everything']), 'DROP PUBLICATION "everything"\n');
+  assert.equal((await ok(['cnpg', 'psql', 'pg', '--', '-tAc', 'select count(*) from pg_publication'])).trim(), '0');
+  const missing = await kubectl(['cnpg', 'subscription', 'drop', 'pg', '--subscription', 'nothing']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /subscription "nothing" does not exist/);
+});
+
 test('kubectl cnpg promote, restart, reload and fencing: annotations the operator acts on, as locally', { timeout: 900_000 }, async () => {
   await intentsScenario(
     {

@@ -5,6 +5,7 @@ import { nonEmptyString, plainName, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
 import { hbaLineProblem, identLineProblem } from './hba-lines.js';
 import { extensionsSchema, libraryName } from './cluster-extensions.js';
+import { labelKey } from './meta-schema.js';
 
 const synchronousSchema = z
   .strictObject({
@@ -23,6 +24,13 @@ const synchronousSchema = z
     if (sync.podFailureDomainKeys && sync.nodeFailureDomainKeys) {
       report(ctx, ['nodeFailureDomainKeys'], msg.failureDomainKeys());
     }
+  });
+
+const syncReplicaElectionConstraintSchema = z
+  .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(labelKey).optional() })
+  .superRefine((constraint, ctx) => {
+    // As CloudNativePG's webhook: with no label to compare, every standby would share the primary's place.
+    if (constraint.enabled && !constraint.nodeLabelsAntiAffinity?.length) report(ctx, ['nodeLabelsAntiAffinity'], msg.syncElectionLabels());
   });
 
 const ldapSchema = z
@@ -75,9 +83,7 @@ export const postgresConfigurationSchema = z.strictObject({
   pg_hba: configLines(hbaLineProblem).optional(),
   pg_ident: configLines(identLineProblem).optional(),
   synchronous: synchronousSchema.optional(),
-  syncReplicaElectionConstraint: z
-    .strictObject({ enabled: z.boolean(), nodeLabelsAntiAffinity: z.array(z.string()).optional() })
-    .optional(),
+  syncReplicaElectionConstraint: syncReplicaElectionConstraintSchema.optional(),
   shared_preload_libraries: z.array(libraryName).optional(),
   ldap: ldapSchema.optional(),
   promotionTimeout: z.int().min(0).optional(),

@@ -155,6 +155,8 @@ const rejected: [Record<string, unknown>, string][] = [
   [{ managed: { services: { additional: [{ selectorType: 'rw', serviceTemplate: { metadata: { name: 'pg-rw' } } }] } } }, 'spec.managed.services.additional[0].serviceTemplate.metadata.name: service name "pg-rw" is reserved'],
   [{ plugins: [{ name: 'a', isWALArchiver: true }, { name: 'b', isWALArchiver: true }] }, 'spec.plugins: at most one plugin may have isWALArchiver: true'],
   [{ postgresql: { ldap: { server: 'ldap.example.com' } } }, 'spec.postgresql.ldap: set exactly one of bindAsAuth and bindSearchAuth'],
+  [{ postgresql: { syncReplicaElectionConstraint: { enabled: true } } }, 'spec.postgresql.syncReplicaElectionConstraint.nodeLabelsAntiAffinity: must name at least one node label when syncReplicaElectionConstraint is enabled (e.g. topology.kubernetes.io/zone)'],
+  [{ postgresql: { syncReplicaElectionConstraint: { enabled: true, nodeLabelsAntiAffinity: ['zone\n'] } } }, 'spec.postgresql.syncReplicaElectionConstraint.nodeLabelsAntiAffinity[0]: '],
   [{ postgresql: { pg_hba: 'host all all all trust' } }, 'spec.postgresql.pg_hba: must be a list (got string "host all all all trust")'],
   [{ imageName: 'postgres:stable' }, 'spec.imageName: image "postgres:stable" has tag "stable"'],
   [{ replica: { source: 'elsewhere' } }, 'spec.replica.source: "elsewhere" is not defined in spec.externalClusters'],

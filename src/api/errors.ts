@@ -235,6 +235,7 @@ export const msg = {
   reservedDatabase: (name: string) => `the database name ${show(name)} is reserved (reserved: postgres, template0, template1)`,
   identifierTooLong: (name: string) => `must be at most 63 bytes, PostgreSQL's limit for a name (got ${Buffer.byteLength(name)} bytes)`,
   ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
+  syncElectionLabels: () => 'must name at least one node label when syncReplicaElectionConstraint is enabled (e.g. topology.kubernetes.io/zone)',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
   libraryName: (got: string) =>
     `must be a library's file name without its suffix, letters, digits, _ . and - (e.g. pg_stat_statements); got ${show(got)}`,

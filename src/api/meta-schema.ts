@@ -20,13 +20,19 @@ export const labelName: NameRule = (name) => {
   return LABEL.test(name) ? undefined : msg.invalidLabel(name);
 };
 
-function labelKeyProblem(key: string): string | undefined {
+export function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   const prefixOk = prefix === undefined || (prefix.length <= 253 && SUBDOMAIN.test(prefix));
   return prefixOk && name.length <= 63 && LABEL_NAME.test(name) ? undefined : msg.invalidLabelKey(key);
 }
+
+/** A label's key, as a field naming one (e.g. a node label to compare). */
+export const labelKey = z.string().superRefine((key, ctx) => {
+  const problem = labelKeyProblem(key);
+  if (problem) report(ctx, [], problem);
+});
 
 const labels = stringMap.superRefine((map, ctx) => {
   for (const [key, value] of Object.entries(map)) {

@@ -30,7 +30,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.postgresql.extensions.env',
     'spec.postgresql.extensions.ld_library_path',
     'spec.postgresql.ldap',
-    'spec.postgresql.syncReplicaElectionConstraint',
     'spec.primaryLease',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',

@@ -14,6 +14,8 @@ import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
 import { destroy, kubeKeptPvc } from './commands/destroy.js';
 import { certificateCommand } from './commands/certificate.js';
 import { pgbenchJob, requireDash } from './commands/pgbench.js';
+import { logicalCommands } from './commands/logical.js';
+import { kubeLogicalPlatform } from './kube/logical.js';
 import { reportCluster, type ReportOptions } from './commands/report.js';
 import { reportOperator } from './commands/report-operator.js';
 import { kubeOperatorReportSource } from './kube/operator-report-source.js';
@@ -26,7 +28,7 @@ const VERSION = '0.1.0';
 let exitCode = 0;
 
 const program = new Command('kubectl-cnpg')
-  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup, psql, destroy, report, pgbench, certificate and install generate for PostgreSQL Clusters on Kubernetes.')
+  .description('The cnpg-ts kubectl plugin: status, promote, fencing, restart, reload, backup, psql, destroy, report, pgbench, publication, subscription, certificate and install generate for PostgreSQL Clusters on Kubernetes.')
   .version(VERSION, '--version')
   .option('-n, --namespace <namespace>', 'namespace of the Cluster (default: the context\'s, else "default")')
   .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
@@ -172,6 +174,8 @@ program
   .argument('<mode>', 'on or off')
   .argument('<cluster>')
   .action(async (mode: string, cluster: string) => void process.stdout.write(await hibernate(connection().conn, mode, cluster)));
+
+logicalCommands(program, async () => kubeLogicalPlatform(connection().conn, program.opts<KubeOptions>()));
 
 maintenanceCommand(program)
   .action(async (mode: string, cluster: string | undefined, o) => void process.stdout.write(await maintenance(connection().conn, mode, cluster, o)));

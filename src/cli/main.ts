@@ -21,6 +21,8 @@ import { daemonReportSource, reportCluster } from './commands/report.js';
 import { daemonOperatorReportSource, reportOperator } from './commands/report-operator.js';
 import { certificateCommand, type CertificateAccess } from './commands/certificate.js';
 import { localPgbench, requireDash } from './commands/pgbench.js';
+import { logicalCommands } from './commands/logical.js';
+import { localLogicalPlatform } from './commands/logical-local.js';
 import { installGenerate, installGenerateCommand, installVersionFlag } from './commands/install-generate.js';
 import { parseDuration } from './commands/mutate.js';
 import { hibernate } from './commands/hibernate.js';
@@ -326,6 +328,8 @@ program
     requireDash(args);
     exitCode = await localPgbench(await connect(), o.namespace ?? 'default', cluster, args, { ...o, nodeSelector: [] });
   });
+
+logicalCommands(program, async (o) => localLogicalPlatform(await connect(), o.namespace as string | undefined), (c) => c.addOption(ns()));
 
 installGenerateCommand(program, VERSION)
   .addOption(ns())

@@ -78,22 +78,29 @@ function writePrivate(path: string, content: string): void {
 }
 
 /**
- * Writes the entry's password (a passfile matching any host, database and user: the file serves
- * this one entry) and PEMs as 0600 files under the instance's folder, and returns the conninfo
- * that uses them.
+ * The 0600 files the entry's conninfo names, by file name in its folder: the password as a
+ * passfile matching any host, database and user (the file serves this one entry), and the PEMs.
  */
-export function writeExternalConnection(instanceRoot: string, conn: ExternalConnection, overrides: Record<string, string> = {}): string {
-  const dir = externalConnectionDir(instanceRoot, conn.name);
-  const conninfo = externalConninfo(conn, dir, overrides);
+export function externalConnectionFiles(conn: ExternalConnection): Record<string, string> {
   if (conn.password !== undefined && hasControlCharacter(conn.password)) {
     throw new Error(`externalClusters ${conn.name}: the password contains a control character, which a passfile cannot hold`);
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  const files: Record<string, string> = {};
   for (const [field, keyword] of Object.entries(FILE_KEYWORDS)) {
     const pem = conn[field as keyof typeof FILE_KEYWORDS];
-    if (pem !== undefined) writePrivate(join(dir, keyword), pem);
+    if (pem !== undefined) files[keyword] = pem;
   }
-  if (conn.password !== undefined) writePrivate(join(dir, 'pgpass'), `*:*:*:*:${escapePgpass(conn.password)}\n`);
+  if (conn.password !== undefined) files.pgpass = `*:*:*:*:${escapePgpass(conn.password)}\n`;
+  return files;
+}
+
+/** Writes those files under the instance's folder, and returns the conninfo that uses them. */
+export function writeExternalConnection(instanceRoot: string, conn: ExternalConnection, overrides: Record<string, string> = {}): string {
+  const dir = externalConnectionDir(instanceRoot, conn.name);
+  const conninfo = externalConninfo(conn, dir, overrides);
+  const files = externalConnectionFiles(conn);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  for (const [file, content] of Object.entries(files)) writePrivate(join(dir, file), content);
   return conninfo;
 }

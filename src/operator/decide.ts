@@ -21,6 +21,7 @@ import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { planReplicaCluster } from './replica-cluster.js';
 import { managedRolesStatus, ownerPasswordSecret, planRoleSecrets } from './role-secrets.js';
 import { externalBootstrapDescription } from './external-bootstrap.js';
+import { placementOf } from './sync-election.js';
 import type { Action, InstanceConfig, ObservedCluster, ObservedInstance, Plan } from './types.js';
 
 export { PHASE } from './phases.js';
@@ -104,6 +105,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     instances: [...instances.map((i) => i.name), ...extra],
     ready: instances.filter(isReady).map((i) => i.name),
     fenced,
+    placement: placementOf(instances),
   });
   const recovery = observed.recovery && !('error' in observed.recovery) ? observed.recovery : undefined;
   const queries = observed.monitoring ?? resolveQueries(cluster, []);

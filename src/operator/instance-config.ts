@@ -15,6 +15,7 @@ import { externalSources } from './external-clusters.js';
 import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
+import { electableFor, electableReadyCount, type Placement } from './sync-election.js';
 import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
 import { librariesConfig } from './libraries-config.js';
@@ -73,6 +74,8 @@ export interface Topology {
   /** Instances ready now; only the preferred-durability and legacy sync settings depend on it. */
   ready?: string[];
   fenced?: Set<string>;
+  /** Each instance's node and its labels, for syncReplicaElectionConstraint. */
+  placement?: Record<string, Placement>;
 }
 
 /** `recovery` is the resolved bootstrap.recovery, when the Cluster has one. */
@@ -97,7 +100,7 @@ export function desiredInstanceConfig(
   // What the Cluster's status said when this was planned: the facts change with it, not mid-plan.
   const status = ((cluster as { status?: ClusterStatus }).status ?? {}) as ClusterStatus;
   const readyReplicas = (topology.ready ?? []).filter((n) => n !== topology.primary).length;
-  const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser);
+  const facts = clusterFacts(cluster, status, readyReplicas, status.phase === PHASE.waitingForUser, electableReadyCount(cluster, topology.primary, topology.ready ?? [], topology.placement));
   const sources = externalSources(cluster);
   return {
     role: isPrimary ? 'primary' : 'replica',
@@ -114,7 +117,7 @@ export function desiredInstanceConfig(
     managedRoles: roles,
     // Every instance carries the setting it would need as primary: a promoted standby must not run
     // asynchronously, not even until its next reload.
-    synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r))),
+    synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r)), electableFor(cluster, name, topology.placement)),
     fenced: topology.fenced?.has(name) ?? false,
     restartRequest: cluster.metadata.annotations?.[ANNOTATIONS.restartedAt],
     reloadRequest: cluster.metadata.annotations?.[ANNOTATIONS.reloadedAt],

@@ -87,15 +87,16 @@ export function queriesTtlSeconds(cluster: Cluster): number {
 
 /**
  * `readyReplicas`: standbys streaming now, which the legacy min/max settings size the synchronous
- * set by. `waitingForUser`: a supervised update waits for a switchover.
+ * set by. `waitingForUser`: a supervised update waits for a switchover. `electable`: how many of
+ * them syncReplicaElectionConstraint lets be synchronous, when it caps the number.
  */
-export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyReplicas: number, waitingForUser: boolean): ClusterFacts {
+export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyReplicas: number, waitingForUser: boolean, electable = Number.MAX_SAFE_INTEGER): ClusterFacts {
   const sync = cluster.spec.postgresql?.synchronous;
   const min = cluster.spec.minSyncReplicas ?? 0;
   const max = cluster.spec.maxSyncReplicas ?? 0;
   const syncReplicas = sync
     ? { min: sync.number, max: sync.number, expected: sync.number }
-    : { min, max, expected: max <= 0 ? 0 : Math.min(max, Math.max(min, readyReplicas)) };
+    : { min, max, expected: max <= 0 ? 0 : Math.min(max, Math.max(min, readyReplicas), electable) };
   return {
     replicaMode: isReplicaCluster(cluster),
     manualSwitchoverRequired: waitingForUser,

@@ -8,7 +8,8 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * dataDurability `required` commits wait for the full set (so a lost standby blocks writes rather
  * than weakening durability); `preferred` shrinks the set to what is available.
  */
-export function synchronousStandbyNames(cluster: Cluster, replicas: string[], ready: string[]): string {
+/** `electable`: which standbys syncReplicaElectionConstraint lets the legacy min/max settings choose. */
+export function synchronousStandbyNames(cluster: Cluster, replicas: string[], ready: string[], electable: (name: string) => boolean = () => true): string {
   const sync = cluster.spec.postgresql?.synchronous;
   if (sync) {
     const preferred = sync.dataDurability === 'preferred';
@@ -23,5 +24,8 @@ export function synchronousStandbyNames(cluster: Cluster, replicas: string[], re
   const max = cluster.spec.maxSyncReplicas ?? 0;
   if (max <= 0 || ready.length === 0) return '';
   const quorum = Math.max(min, Math.min(max, ready.length));
-  return `ANY ${Math.min(quorum, ready.length)} (${ready.map(quote).join(', ')})`;
+  // Fewer electable standbys lower the number, down to none: asynchronous, as CloudNativePG does.
+  const candidates = ready.filter(electable);
+  if (candidates.length === 0) return '';
+  return `ANY ${Math.min(quorum, ready.length, candidates.length)} (${candidates.map(quote).join(', ')})`;
 }

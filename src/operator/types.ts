@@ -69,6 +69,8 @@ export interface ObservedInstance {
   statusErrorKind?: StatusErrorKind;
   /** The machine (Kubernetes node) the instance runs on, where the platform knows it. */
   node?: string;
+  /** That node's labels, where the platform read them (undefined: not read, or no node yet). */
+  nodeLabels?: Record<string, string>;
   /** Its Pod waits for a node it cannot be scheduled on (a drained node holding its volume). */
   unschedulable?: boolean;
   /**

@@ -1,9 +1,11 @@
 // `exec` and `psql`: reach an instance the way `kubectl exec` reaches a Pod.
-import { spawn } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { CliError, type DaemonClient } from '../client.js';
 import type { ClusterStatus } from '../../api/cluster-status.js';
 
-interface InstanceAccess {
+export interface InstanceAccess {
+  /** The instance's folder (instance.json, pgdata, external connections' files). */
+  root: string;
   port: number;
   socketDir: string;
   pgdata: string;
@@ -13,28 +15,29 @@ interface InstanceAccess {
   cluster: string;
 }
 
+/** How a command runs as the instance's user: its ids, and libpq pointed at its private socket. */
+export async function instanceProcess(client: DaemonClient, namespace: string, pod: string): Promise<{ access: InstanceAccess; options: SpawnOptions }> {
+  const access = await client.request<InstanceAccess>('GET', '/instance', { namespace, name: pod });
+  const env = {
+    ...process.env,
+    PGHOST: access.socketDir,
+    PGPORT: String(access.port),
+    PGUSER: 'postgres',
+    PGDATA: access.pgdata,
+    PSQL_HISTORY: '/dev/null',
+    ...(access.uid !== undefined ? { HOME: '/' } : {}),
+  };
+  return { access, options: { cwd: '/', uid: access.uid, gid: access.gid, env } };
+}
+
 /**
  * Runs CMD as the instance's operating-system user with libpq pointed at its private socket, so
  * that `psql -U <role>` authenticates by peer as it would inside the Pod.
  */
 export async function execCommand(client: DaemonClient, pod: string, cmd: string[], opts: { namespace?: string }): Promise<number> {
   if (cmd.length === 0) throw new CliError('error: you must specify at least one command for the container (after --)');
-  const access = await client.request<InstanceAccess>('GET', '/instance', { namespace: opts.namespace ?? 'default', name: pod });
-  const child = spawn(cmd[0] as string, cmd.slice(1), {
-    stdio: 'inherit',
-    cwd: '/',
-    uid: access.uid,
-    gid: access.gid,
-    env: {
-      ...process.env,
-      PGHOST: access.socketDir,
-      PGPORT: String(access.port),
-      PGUSER: 'postgres',
-      PGDATA: access.pgdata,
-      PSQL_HISTORY: '/dev/null',
-      ...(access.uid !== undefined ? { HOME: '/' } : {}),
-    },
-  });
+  const { options } = await instanceProcess(client, opts.namespace ?? 'default', pod);
+  const child = spawn(cmd[0] as string, cmd.slice(1), { ...options, stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', (e) => reject(new CliError(`error: cannot run "${cmd[0]}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'executable not found in PATH' : e.message}`)));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

@@ -96,7 +96,7 @@ export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptio
 }
 
 /** kubectl's own flags for the connection, so the exec goes where the plugin looked. */
-function kubectlFlags(conn: KubeConnection, o: KubeOptions): string[] {
+export function kubectlFlags(conn: KubeConnection, o: KubeOptions): string[] {
   return [...(o.kubeconfig ? ['--kubeconfig', o.kubeconfig] : []), ...(o.context ? ['--context', o.context] : []), '-n', conn.namespace];
 }
 

@@ -24,6 +24,7 @@ import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
+import { nodeLabelsOf } from './node-labels.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
@@ -127,6 +128,7 @@ export class KubeInstances implements InstanceRuntime {
     const [pods, claims] = await Promise.all([this.pods(cluster), this.store.list('PersistentVolumeClaim', ns, { [LABELS.cluster]: cluster.metadata.name })]);
     const pvcs = claims.filter((c) => c.metadata.labels?.[LABELS.pvcRole] === 'PG_DATA');
     const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
+    const nodeLabels = await nodeLabelsOf(this.store, cluster, pods);
     return Promise.all(
       // A PVC being deleted (its Pod gone, a finalizer holding it) is an instance scaled away: were
       // it observed, its "stopped" instance would get a new Pod on the claim it is losing.
@@ -151,6 +153,7 @@ export class KubeInstances implements InstanceRuntime {
           managerStartedAt: toIso(container?.state?.running?.startedAt),
           platformReady: pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
           node: pod?.spec?.nodeName,
+          nodeLabels: nodeLabels.get(pod?.spec?.nodeName ?? ''),
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),

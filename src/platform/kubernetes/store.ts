@@ -23,6 +23,7 @@ const PLATFORM_KINDS: Record<string, { apiVersion: string; plural: string; names
   RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
   PodMonitor: { apiVersion: 'monitoring.coreos.com/v1', plural: 'podmonitors', namespaced: true },
   CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
+  Node: { apiVersion: 'v1', plural: 'nodes', namespaced: false },
 };
 
 export function kindInfo(kind: string): { apiVersion: string; plural: string; namespaced: boolean } {

@@ -235,8 +235,10 @@ export class LocalInstances implements InstanceRuntime {
           role: record.role,
           managerStartedAt: record.managerStartedAt,
           ...(record.runningVersion ? { postgresVersion: record.runningVersion } : {}),
-          // Every local instance runs on this machine.
+          // Every local instance runs on this machine, which has no node labels: under
+          // syncReplicaElectionConstraint all share the primary's place and none is electable.
           node: hostname(),
+          nodeLabels: {},
           dataMajor: dataMajor(instancePaths(dir, record.pgPort).pgdata),
           majorUpgradeFailure: record.majorUpgradeFailure,
         };

@@ -51,6 +51,7 @@ export function instancePod(cluster: KubeObject, rec: InstanceRecord, dir: strin
       local: {
         pid: observed.status?.postmasterPid,
         managerPid: observed.running ? rec.managerPid : undefined,
+        root: dir,
         pgdata: instancePaths(dir, rec.pgPort).pgdata,
         port: rec.pgPort,
         statusPort: rec.statusPort,

@@ -1,0 +1,55 @@
+// syncReplicaElectionConstraint on a real kube-apiserver: the operator reads the labels of the
+// Node each instance Pod is bound to. The stand-in kubelet is one Node, so both instances share
+// its kubernetes.io/hostname and the standby is not electable (an unread Node would set the
+// constraint aside and make it synchronous); with the constraint off it is synchronous.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { eventually } from './support/env.js';
+import { startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import { createCluster, readCluster } from './support/operator.js';
+
+let k: KubeOperatorEnv;
+
+const constraint = (enabled: boolean) => ({ syncReplicaElectionConstraint: { enabled, nodeLabelsAntiAffinity: ['kubernetes.io/hostname'] } });
+
+// Never spawnSync: the stand-in serving the exec is in this process.
+function psql(pod: string, query: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(k.cp.kubectl, ['--kubeconfig', k.cp.kubeconfigPath, 'exec', pod, '-c', 'postgres', '--', 'psql', '-tAc', query], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`psql on ${pod} exited ${code}: ${err}`))));
+  });
+}
+
+before(async () => {
+  k = await startKubeOperatorEnv();
+  const { kc, kubelet, operator } = k;
+  await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' }, minSyncReplicas: 1, maxSyncReplicas: 1, postgresql: constraint(true) });
+  const outcome = await eventually('a healthy 2-instance cluster', async () => {
+    if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
+    const obj = await readCluster(kc, 'pg');
+    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 2 && 'healthy';
+  }, 240_000, 500).catch((e: Error) => e.message);
+  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
+});
+
+after(() => k?.stop());
+
+test('both instances on the one Node: the standby is not electable; without the constraint it is synchronous', { timeout: 180_000 }, async () => {
+  await eventually('the standby streaming', async () => (await psql('pg-1', "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) === '1', 60_000, 500);
+  // Reconciles after the standby turned ready would have made it synchronous without the constraint.
+  await sleep(8000);
+  assert.equal(await psql('pg-1', 'SHOW synchronous_standby_names'), '');
+  await k.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    { group: 'postgresql.cnpg.io', version: 'v1', namespace: 'default', plural: 'clusters', name: 'pg', body: { spec: { postgresql: constraint(false) } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  await eventually('the standby to become synchronous', async () => (await psql('pg-1', 'SHOW synchronous_standby_names')) === 'ANY 1 ("pg-2")', 90_000, 1000);
+});
