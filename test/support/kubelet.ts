@@ -24,7 +24,6 @@ interface Running {
   child?: ChildProcess;
   /** The container's environment, as its manager got it; `kubectl exec` commands get it too. */
   env?: NodeJS.ProcessEnv;
-  ready: boolean;
   restarts: number;
   exitedAt?: number;
   startedAt?: Date;
@@ -198,7 +197,7 @@ export class KubeletStandIn {
         if (this.evicted.has(uid)) continue;
         let r = this.running.get(uid);
         if (!r) {
-          r = { pod, ip: this.addresses.allocate(), ready: false, restarts: 0 };
+          r = { pod, ip: this.addresses.allocate(), restarts: 0 };
           this.running.set(uid, r);
         }
         r.pod = pod;
@@ -263,7 +262,6 @@ export class KubeletStandIn {
     child.stderr?.on('data', keep);
     child.on('exit', () => {
       r.child = undefined;
-      r.ready = false;
       r.exitedAt = Date.now();
       r.restarts++;
     });
@@ -285,8 +283,10 @@ export class KubeletStandIn {
     const ready = await this.ready(r);
     const pod = r.pod;
     const phase = r.child ? 'Running' : 'Pending';
-    if (pod.status?.phase === phase && pod.status.podIP === r.ip && r.ready === ready && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) === r.restarts) return;
-    r.ready = ready;
+    // Compared with what the Pod says, not with what was last sent: a status write that lost a
+    // conflict (the operator labelling the Pod) is sent again on the next tick.
+    const reported = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    if (pod.status?.phase === phase && pod.status.podIP === r.ip && reported === ready && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) === r.restarts) return;
     const status = String(ready ? 'True' : 'False');
     const body: V1Pod = {
       ...pod,
