@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { isSubset, routingLabels } from './endpoints.js';
+import { isSubset, routingLabels, routingWaves } from './endpoints.js';
 import { fixture } from '../../api/testing.js';
 import { clusterServices } from './specs.js';
 import type { Cluster } from '../../api/index.js';
@@ -46,4 +46,19 @@ test('an additional Service: its template, the selectorType selector, and what t
   const served = { ...spec, clusterIP: '10.0.0.1', ports: [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP', nodePort: 30001 }] };
   assert.equal(isSubset(spec, served), true);
   assert.equal(isSubset(spec, { ...served, type: 'ClusterIP' }), false);
+});
+
+test('routing moves the Pods leaving -rw or every Service first, then the others, and leaves alone what is already routed', () => {
+  const pod = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels } });
+  const replica = { ...primaryLabels, 'cnpg.io/instanceRole': 'replica', role: 'replica' };
+  const pods = [pod('pg-1', primaryLabels), pod('pg-2', replica), pod('pg-3', replica)];
+  // A switchover from pg-1 to pg-2: pg-1 becomes a replica before pg-2 becomes primary.
+  const [leaving, joining] = routingWaves(pods, { rw: ['pg-2'], ro: ['pg-1', 'pg-3'], r: ['pg-1', 'pg-2', 'pg-3'] });
+  assert.deepEqual(leaving.map((p) => p.pod), ['pg-1']);
+  assert.deepEqual(joining.map((p) => p.pod), ['pg-2']);
+  assert.equal(joining[0]?.labels['cnpg.io/instanceRole'], 'primary');
+  // A failover's first step routes nobody: everything serving leaves.
+  const [out, none] = routingWaves(pods, { rw: [], ro: [], r: [] });
+  assert.deepEqual(out.map((p) => p.pod), ['pg-1', 'pg-2', 'pg-3']);
+  assert.deepEqual(none, []);
 });

@@ -23,6 +23,29 @@ export function routingLabels(pod: string, current: Record<string, string> | und
   return { ...(role ? { [LABELS.instanceRole]: role, [LABELS.legacyRole]: role } : {}), [LABELS.serving]: String(serving) };
 }
 
+export interface RoutingPatch {
+  pod: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The label changes that route the plan's backends, in two waves: first every Pod leaving -rw or
+ * all Services, then the rest, so that -rw never selects two writers at once. Within a wave the
+ * patches are independent.
+ */
+export function routingWaves(pods: readonly KubeObject[], backends: Record<EndpointRole, string[]>): [leaving: RoutingPatch[], joining: RoutingPatch[]] {
+  const leaving: RoutingPatch[] = [];
+  const joining: RoutingPatch[] = [];
+  for (const pod of pods) {
+    const now = pod.metadata.labels ?? {};
+    const labels = routingLabels(pod.metadata.name, now, backends);
+    if (Object.entries(labels).every(([k, v]) => now[k] === v)) continue;
+    const leaves = (now[LABELS.instanceRole] === 'primary' && labels[LABELS.instanceRole] !== 'primary') || (now[LABELS.serving] !== 'false' && labels[LABELS.serving] === 'false');
+    (leaves ? leaving : joining).push({ pod: pod.metadata.name, labels });
+  }
+  return [leaving, joining];
+}
+
 export class KubeEndpoints implements EndpointRuntime {
   constructor(private readonly store: KubeStore) {}
 
@@ -35,6 +58,11 @@ export class KubeEndpoints implements EndpointRuntime {
 
   async route(cluster: Cluster, backends: Record<EndpointRole, string[]>): Promise<void> {
     const ns = cluster.metadata.namespace;
+    // Traffic moves first: in a failover every step here is time without writes.
+    const pods = await this.store.list('Pod', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' });
+    for (const wave of routingWaves(pods, backends)) {
+      await Promise.all(wave.map((p) => this.store.patchMetadata('Pod', ns, p.pod, { labels: p.labels })));
+    }
     const budgets = podDisruptionBudgets(cluster);
     for (const obj of budgets) {
       const existing = await this.store.get(obj.kind, ns, obj.metadata.name);
@@ -53,11 +81,6 @@ export class KubeEndpoints implements EndpointRuntime {
     for (const existing of await this.store.list('Service', ns, { [LABELS.cluster]: cluster.metadata.name })) {
       const ours = existing.metadata.labels?.[LABELS.isManaged] === 'true' || defaults.includes(existing.metadata.name);
       if (!wanted.has(existing.metadata.name) && ours && ownedBy(existing, cluster)) await this.store.delete('Service', ns, existing.metadata.name);
-    }
-    for (const pod of await this.store.list('Pod', ns, { [LABELS.cluster]: cluster.metadata.name, [LABELS.podRole]: 'instance' })) {
-      const labels = routingLabels(pod.metadata.name, pod.metadata.labels, backends);
-      if (Object.entries(labels).every(([k, v]) => pod.metadata.labels?.[k] === v)) continue;
-      await this.store.patchMetadata('Pod', ns, pod.metadata.name, { labels });
     }
   }
 
