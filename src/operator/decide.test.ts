@@ -195,6 +195,10 @@ test('a failed primary is isolated first, with writes routed nowhere, and the ta
   assert.equal(plan.status.targetPrimary, 'pending');
   assert.equal(plan.status.phase, PHASE.failingOver);
   assert.deepEqual(plan.actions.filter((x) => x.kind === 'routeEndpoints').map((x) => x.kind === 'routeEndpoints' && x.rw), [[], []]);
+  // Readers stay on the standbys throughout: the route before isolation is the one the plan ends with.
+  const routes = plan.actions.filter((x) => x.kind === 'routeEndpoints');
+  assert.deepEqual(routes[0], routes[1]);
+  assert.deepEqual(routes[0]?.kind === 'routeEndpoints' && routes[0].ro, ['pg-2', 'pg-3']);
 });
 
 test('the pending failover promotes the most advanced standby once no WAL receiver is active', () => {

@@ -238,6 +238,17 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     return { phase: PHASE.failingOver, reason: `Failing over from ${old} to ${target.name}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [target.name] };
   }
 
+  /**
+   * Nobody takes writes while the primary changes, but the ready standbys go on serving reads: the
+   * route the plan ends with anyway. Taking them out meanwhile cut readers off for nothing, and on
+   * Kubernetes made kube-proxy sync once more, holding the new primary's route back by its minimum
+   * sync interval.
+   */
+  function readersOnly(leaving: string): Action {
+    const readers = instances.filter((i) => i.name !== leaving && isReady(i) && !fenced.has(i.name) && !stopping.has(i.name)).map((i) => i.name);
+    return { kind: 'routeEndpoints', rw: [], ro: readers, r: readers };
+  }
+
   function switchover(current: string): Progress | undefined {
     const annotated = cluster.metadata.annotations?.[ANNOTATIONS.targetPrimary];
     if (annotated) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
@@ -252,7 +263,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (primaryFailure(currentObs, observed.now)) return undefined;
     const topology = topologyWith(wanted);
-    actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
+    actions.push(readersOnly(current));
     actions.push({ kind: 'switchover', from: current, to: wanted, fromConfig: configFor(current, topology), toConfig: configFor(wanted, topology) });
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switched over from ${current} to ${wanted}` });
     status.currentPrimary = status.targetPrimary = wanted;
@@ -290,7 +301,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     // Step one: make sure the old primary can take no more writes. The choice of target waits for
     // the next reconcile, when every standby's position is final.
-    actions.push({ kind: 'routeEndpoints', rw: [], ro: [], r: [] });
+    actions.push(readersOnly(current));
     actions.push({ kind: 'isolateInstance', name: current });
     actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${evidence.reason}${evidence.certain ? '' : `, for ${Math.round(waited / 1000)}s, and no standby receives its WAL`}); failing over` });
     status.targetPrimary = 'pending';
