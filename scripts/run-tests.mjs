@@ -1,6 +1,4 @@
 // Runs every compiled *.test.js with node's test runner and ends with the summary line CI reads.
-// --test-force-exit: a test file whose tests are over ends even if something it started still holds
-// its event loop (a failed assertion before a cleanup); otherwise the whole run waits for ever.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +14,7 @@ const files = roots.flatMap(testFiles);
 const tap = '.test-results.tap';
 const child = spawn(
   process.execPath,
-  ['--test', '--test-force-exit', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, '--test-concurrency=3', ...files],
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, '--test-concurrency=3', ...files],
   { stdio: 'inherit' },
 );
 child.on('exit', (code) => {
