@@ -279,6 +279,8 @@ test('a requested switchover demotes and promotes in one step; a bad target is r
   assert.ok(sw && sw.kind === 'switchover' && sw.from === 'pg-1' && sw.to === 'pg-2' && sw.fromConfig.role === 'replica' && sw.toConfig.role === 'primary');
   assert.equal(plan.status.currentPrimary, 'pg-2');
   assert.equal(plan.status.phase, PHASE.switchover);
+  const before = plan.actions.find((x) => x.kind === 'routeEndpoints');
+  assert.deepEqual(before?.kind === 'routeEndpoints' && [before.rw, before.ro], [[], ['pg-3']], 'the target leaves -ro before its promotion; the other standby keeps serving reads');
 
   const bad = planCluster(cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-7' }), obs, 15);
   assert.ok(bad.actions.some((x) => x.kind === 'recordEvent' && x.reason === 'SwitchoverRefused'));

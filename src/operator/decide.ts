@@ -244,8 +244,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
    * Kubernetes made kube-proxy sync once more, holding the new primary's route back by its minimum
    * sync interval.
    */
-  function readersOnly(leaving: string): Action {
-    const readers = instances.filter((i) => i.name !== leaving && isReady(i) && !fenced.has(i.name) && !stopping.has(i.name)).map((i) => i.name);
+  function readersOnly(...leaving: string[]): Action {
+    const readers = instances.filter((i) => !leaving.includes(i.name) && isReady(i) && !fenced.has(i.name) && !stopping.has(i.name)).map((i) => i.name);
     return { kind: 'routeEndpoints', rw: [], ro: readers, r: readers };
   }
 
@@ -263,7 +263,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     }
     if (primaryFailure(currentObs, observed.now)) return undefined;
     const topology = topologyWith(wanted);
-    actions.push(readersOnly(current));
+    // The target leaves -ro before it is promoted: no read-only client is left on the new primary.
+    actions.push(readersOnly(current, wanted));
     actions.push({ kind: 'switchover', from: current, to: wanted, fromConfig: configFor(current, topology), toConfig: configFor(wanted, topology) });
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'Switchover', message: `Switched over from ${current} to ${wanted}` });
     status.currentPrimary = status.targetPrimary = wanted;
