@@ -5,17 +5,13 @@
 // put on them (a PVC, the X-app Secret) stays, and so does an entry no longer inherited (CloudNativePG removes none either).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
-import { startControlPlane, type ControlPlane } from './support/controlplane.js';
-import { KubeletStandIn } from './support/kubelet.js';
-import { TestOperator, createCluster, readCluster } from './support/operator.js';
+import { startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import type { KubeletStandIn } from './support/kubelet.js';
+import { createCluster, readCluster, type TestOperator } from './support/operator.js';
 
-let cp: ControlPlane;
+let k: KubeOperatorEnv;
 let kc: KubeConfig;
 let kubelet: KubeletStandIn;
 let operator: TestOperator;
@@ -23,19 +19,12 @@ let operator: TestOperator;
 const core = () => kc.makeApiClient(CoreV1Api);
 
 before(async () => {
-  cp = await startControlPlane();
-  kc = cp.kubeConfig();
-  await installCrds(kc);
-  await core().createNamespace({ body: { metadata: { name: 'cnpg-system' } } });
-  kubelet = new KubeletStandIn(kc, mkdtempSync(join(tmpdir(), 'cnpg-kubelet-')));
-  kubelet.start();
-  operator = new TestOperator(cp);
+  k = await startKubeOperatorEnv();
+  ({ kc, kubelet, operator } = k);
 });
 
 after(async () => {
-  operator?.kill();
-  await kubelet?.stop();
-  await cp?.stop();
+  await k?.stop();
 });
 
 const failure = (e: Error) => new Error(`${e.message}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
