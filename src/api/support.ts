@@ -44,8 +44,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
-  // Foreign data wrappers and servers are stored in the Database's spec but not created yet.
-  Database: ['spec.fdws', 'spec.servers'],
   ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
   ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
 });
