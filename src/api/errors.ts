@@ -239,7 +239,8 @@ export const msg = {
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
   libraryName: (got: string) =>
     `must be a library's file name without its suffix, letters, digits, _ . and - (e.g. pg_stat_statements); got ${show(got)}`,
-  extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment (got ${show(got)})`,
+  extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment and no colon (got ${show(got)})`,
+  extensionPlaceholder: (unknown: string[]) => `unsupported placeholder(s) ${unknown.join(', ')}: the only one is \${image_root} ($\${…} for a literal \${…})`,
   extensionVolumeName: (volume: string, firstIndex: number) =>
     `gives the volume name ${show(volume)} again (underscores become hyphens), as the extension at index ${firstIndex} does`,
   extensionImageRequired: () => 'image.reference is required: the image (on Kubernetes) or the directory (locally) holding the extension',

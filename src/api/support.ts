@@ -25,10 +25,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    // An extension's process environment: its folders reach the server's search paths only.
-    'spec.postgresql.extensions.bin_path',
-    'spec.postgresql.extensions.env',
-    'spec.postgresql.extensions.ld_library_path',
     'spec.postgresql.ldap',
     'spec.postgresql.synchronous.failoverQuorum',
     'spec.postgresql.synchronous.nodeFailureDomainKeys',
@@ -44,8 +40,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
-  ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
-  ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
+  ImageCatalog: ['spec.componentImages'],
+  ClusterImageCatalog: ['spec.componentImages'],
 });
 
 /** Pod and volume settings: the Kubernetes platform applies them; local processes have no use for them. */

@@ -40,6 +40,7 @@ import { StorageKeeper } from './storage-keeper.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
 import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
+import { postgresEnvironment } from './extension-environment.js';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
@@ -103,7 +104,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.startedForRestart = this.spec.restartRequest;
     this.appliedReload = this.spec.reloadRequest;
     this.creds = readJson<Credentials>(paths.credentials);
-    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog, () => this.spec.env ?? {});
+    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog, () => postgresEnvironment(this.spec, process.env));
     setLogLevel(this.spec.logLevel);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
@@ -327,7 +328,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private launchPostgres(): void {
     ensurePrivateDir(this.paths.socketDir);
     this.startedForRestart = this.spec.restartRequest;
-    this.startedWithEnv = environmentKey(this.spec.env);
+    this.startedWithEnv = environmentKey(postgresEnvironment(this.spec, process.env));
     this.storage.beforeStart(this.spec);
     this.postmaster.start();
     this.emitEvent('postmaster-start');
