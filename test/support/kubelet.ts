@@ -204,8 +204,12 @@ export class KubeletStandIn {
         }
         r.pod = pod;
         await this.writeSpec(r);
-        await this.writeServiceAccount(r);
-        if (!r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
+        // A Pod whose token cannot be issued yet (its account not made yet) waits; the others go on.
+        const accountReady = await this.writeServiceAccount(r).then(
+          () => true,
+          (e: Error) => ((this.lastError = `${pod.metadata?.name}: service account token: ${e.message}`), false),
+        );
+        if (accountReady && !r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
         await this.report(r);
       }
       for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
