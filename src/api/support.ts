@@ -29,7 +29,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.postgresql.synchronous.failoverQuorum',
     'spec.postgresql.synchronous.nodeFailureDomainKeys',
     'spec.postgresql.synchronous.podFailureDomainKeys',
-    'spec.primaryLease',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',
     'spec.probes.readiness.type',

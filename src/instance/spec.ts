@@ -210,6 +210,21 @@ export interface InstanceSpec {
   extensionsRoot?: string;
   /** spec.walStorage and spec.tablespaces, placed by the platform (storage-layout.ts). */
   storage?: StorageLayout;
+  /** spec.primaryLease (primary-lease.ts); absent: no lease (a replica cluster, whose designated primary takes no writes). */
+  primaryLease?: PrimaryLeaseSpec;
+}
+
+/** spec.primaryLease, in seconds (CloudNativePG's defaults: 15, 10, 2 and 1; see primary-lease.ts). */
+export interface LeaseTimings {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  releasedLeaseDurationSeconds: number;
+}
+
+export interface PrimaryLeaseSpec extends LeaseTimings {
+  /** Locally: the lease file beside the cluster's instances. Absent: the Kubernetes Lease named after the cluster. */
+  file?: string;
 }
 
 export interface Credentials {

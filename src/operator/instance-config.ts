@@ -18,6 +18,7 @@ import { synchronousStandbyNames } from './sync.js';
 import { electableFor, electableReadyCount, type Placement } from './sync-election.js';
 import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
+import { primaryLeaseConfig } from './primary-lease-config.js';
 import { librariesConfig } from './libraries-config.js';
 import type { InstanceConfig } from './types.js';
 
@@ -132,6 +133,7 @@ export function desiredInstanceConfig(
     ...replicaClusterConfig(cluster, isPrimary),
     ...librariesConfig(cluster),
     ...storageConfig(cluster, bootstrap.owner),
+    ...primaryLeaseConfig(cluster),
   };
 }
 

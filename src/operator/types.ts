@@ -35,6 +35,7 @@ export type InstanceConfig = Pick<
   | 'externalSources'
   | 'replicaCluster'
   | 'libraries'
+  | 'primaryLease'
 > & { primaryName?: string; storage?: StorageConfig };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;

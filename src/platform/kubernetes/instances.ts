@@ -3,7 +3,7 @@
 // and receives later ones over its HTTP API at once (the kubelet's Secret sync is only a backstop).
 import { detachPatch, isDetached, keptSerialsOf } from './kept-volumes.js';
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
@@ -22,6 +22,9 @@ import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } fro
 import { EXTENSIONS_MOUNT } from './extension-volumes.js';
 import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
+import { KubeLeaseStore } from '../../instance/lease-kube-store.js';
+import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
+import { primaryLease, primaryLeaseRole, primaryLeaseRoleBinding } from './primary-lease-objects.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { nodeLabelsOf } from './node-labels.js';
@@ -79,6 +82,7 @@ function toIso(t: Date | string | undefined): string | undefined {
 
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
+  private readonly coordination: CoordinationV1Api;
 
   constructor(
     kc: KubeConfig,
@@ -86,6 +90,7 @@ export class KubeInstances implements InstanceRuntime {
     private readonly o: KubeInstancesOptions,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
   }
 
   defaultMajor(): number {
@@ -253,7 +258,18 @@ export class KubeInstances implements InstanceRuntime {
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
+    await this.ensurePrimaryLease(cluster);
     await this.store.put(pod);
+  }
+
+  /** Made once, before the Pods that hold it; the holder is never written here but by the instances. */
+  private async ensurePrimaryLease(cluster: Cluster): Promise<void> {
+    const ns = cluster.metadata.namespace;
+    await Promise.all(
+      [primaryLease(cluster), primaryLeaseRole(cluster), primaryLeaseRoleBinding(cluster)].map(async (object) => {
+        if (!(await this.store.get(object.kind as 'Lease' | 'Role' | 'RoleBinding', ns, object.metadata.name))) await this.store.put(object);
+      }),
+    );
   }
 
   /** Records what the controller handed over, and the peers this platform told the manager of. */
@@ -369,9 +385,13 @@ export class KubeInstances implements InstanceRuntime {
     } catch (e) {
       await this.core.deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
       // The manager is PID 1 of its container: a Pod that refuses its port has no manager, so no
-      // PostgreSQL either (a deleted primary that finished its shutdown). Anything else may be a
-      // manager still running: it has isolated itself once this has passed.
-      if (statusErrorOf(e).statusErrorKind === 'refused') return;
+      // PostgreSQL either (a deleted primary that finished its shutdown), and its lease is let go
+      // for it. Anything else may be a manager still running: it has isolated itself once this has
+      // passed, and a lease it still renews (it reaches the API server) holds the promotion back.
+      if (statusErrorOf(e).statusErrorKind === 'refused') {
+        await releaseLease(new KubeLeaseStore(this.coordination, cluster.metadata.namespace ?? 'default', cluster.metadata.name), name, cluster.spec.primaryLease?.releasedLeaseDurationSeconds ?? DEFAULT_LEASE_TIMINGS.releasedLeaseDurationSeconds);
+        return;
+      }
       await sleep(ISOLATION_TIMEOUT_MS + ISOLATION_CHECK_MS + ISOLATION_STOP_MS + ISOLATION_MARGIN_MS);
     }
   }
