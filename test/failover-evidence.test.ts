@@ -154,7 +154,9 @@ test('a primary frozen whole (manager and PostgreSQL) keeps its lease until it e
   const heldBackS = (Date.parse(taken.acquireTime ?? '') - decided) / 1000;
   assert.ok(heldBackS >= 15, `the lease was taken ${heldBackS.toFixed(1)} s after the failover began, before it could have expired`);
   signalAll(frozen, 'SIGCONT');
-  const end = await healthy();
+  const end = await healthy().catch(async (e: Error) => {
+    throw new Error(`${e.message}\nlease: ${JSON.stringify(lease())}\n${await env.diagnostics()}`);
+  });
   assert.equal(end.currentPrimary, next.currentPrimary, 'the old primary, continued, finds its lease taken and does not come back as primary');
   assert.equal(end.timelineID, (start.timelineID ?? 0) + 1, 'exactly one promotion');
   assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');

@@ -100,3 +100,21 @@ test('releaseLease lets go only of the holder it names', async (t) => {
   assert.equal(after.holder, '');
   assert.equal(after.leaseDurationSeconds, 1);
 });
+
+test('two releases at once share the one write: neither returns before the lease is free', async (t) => {
+  const { store } = tempStore(t);
+  const a = new PrimaryLease(store, 'pg-1', fast, () => undefined);
+  await a.acquire(1000);
+  let writes = 0;
+  const slow = { createsMissing: true, read: () => store.read(), write: async (r: LeaseRecord, v: string | undefined) => (writes++, await sleep(200), store.write(r, v)) };
+  const b = new PrimaryLease(slow, 'pg-1', fast, () => undefined);
+  t.after(() => [a, b].forEach((l) => l.stop()));
+  await b.acquire(1000);
+  const first = b.release();
+  await sleep(10);
+  await b.release();
+  assert.equal((await store.read())?.record.holder, '', 'the second release returned only once the lease was free');
+  await first;
+  assert.equal(writes, 2, 'one claim and one release');
+  await a.release();
+});

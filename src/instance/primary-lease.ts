@@ -65,6 +65,7 @@ export class PrimaryLease {
   private held = false;
   private renewing?: Promise<void>;
   private stopRenewing?: AbortController;
+  private releasing?: Promise<void>;
   private seen?: { record: LeaseRecord; atMs: number };
   /** What the last look found in the way, for the error of an acquire that timed out. */
   private lastWait?: string;
@@ -168,8 +169,16 @@ export class PrimaryLease {
     this.onLost(holder);
   }
 
-  /** Lets the lease go, once PostgreSQL is stopped: a candidate takes it at once. */
-  async release(): Promise<void> {
+  /**
+   * Lets the lease go, once PostgreSQL is stopped: a candidate takes it at once. Callers at the same
+   * time share one release, so none returns (and lets the process exit) while the write is on its way.
+   */
+  release(): Promise<void> {
+    this.releasing ??= this.letGo().finally(() => (this.releasing = undefined));
+    return this.releasing;
+  }
+
+  private async letGo(): Promise<void> {
     this.stopRenewing?.abort();
     await this.renewing;
     this.renewing = undefined;
