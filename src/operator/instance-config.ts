@@ -19,6 +19,7 @@ import { electableFor, electableReadyCount, type Placement } from './sync-electi
 import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
 import { librariesConfig } from './libraries-config.js';
+import { ldapConfig } from './ldap-config.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -131,6 +132,7 @@ export function desiredInstanceConfig(
     ...(sources.length > 0 ? { externalSources: sources } : {}),
     ...replicaClusterConfig(cluster, isPrimary),
     ...librariesConfig(cluster),
+    ...ldapConfig(cluster),
     ...storageConfig(cluster, bootstrap.owner),
   };
 }
