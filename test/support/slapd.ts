@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SLAPD = '/usr/sbin/slapd';
 export const SUFFIX = 'dc=example,dc=com';
@@ -91,7 +92,7 @@ export class Slapd {
     for (let i = 0; i < 100; i++) {
       if (await listening(this.port)) return;
       if (this.child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new Error(`slapd did not start on 127.0.0.1:${this.port}: ${stderr}`);
   }
@@ -110,7 +111,7 @@ export class Slapd {
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([exited, sleep(5000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
