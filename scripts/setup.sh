@@ -36,6 +36,9 @@ if [ "${1:-}" = "--test-tools" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   # test/extensions.test.ts preloads pgaudit (Debian 12 has no postgresql-15-pgvector; that part skips without it).
   [ -e /usr/lib/postgresql/15/lib/pgaudit.so ] || need_apt+=(postgresql-15-pgaudit)
+  # test/ldap.test.ts runs a directory of its own (slapd) and changes a password in it (ldapmodify).
+  command -v /usr/sbin/slapd >/dev/null 2>&1 || need_apt+=(slapd)
+  command -v ldapmodify >/dev/null 2>&1 || need_apt+=(ldap-utils)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
