@@ -38,6 +38,9 @@ if [ "${1:-}" = "--test-tools" ]; then
   # scripts/build-pgvector.sh builds it (pgxs, hence the server headers) where the package would go.
   [ -e /usr/lib/postgresql/15/lib/pgaudit.so ] || need_apt+=(postgresql-15-pgaudit)
   [ -e /usr/share/postgresql/15/extension/vector.control ] || need_apt+=(postgresql-server-dev-15)
+  # test/ldap.test.ts runs a directory of its own (slapd) and changes a password in it (ldapmodify).
+  command -v /usr/sbin/slapd >/dev/null 2>&1 || need_apt+=(slapd)
+  command -v ldapmodify >/dev/null 2>&1 || need_apt+=(ldap-utils)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

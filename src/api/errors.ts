@@ -234,7 +234,8 @@ export const msg = {
     `${option} is not allowed: the operator decides where ${tool} connects, as whom, and where the dump is written and read`,
   reservedDatabase: (name: string) => `the database name ${show(name)} is reserved (reserved: postgres, template0, template1)`,
   identifierTooLong: (name: string) => `must be at most 63 bytes, PostgreSQL's limit for a name (got ${Buffer.byteLength(name)} bytes)`,
-  ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
+  ldapBindMethod: () => 'bindAsAuth and bindSearchAuth cannot both be set: choose one bind method',
+  ldapSearchExclusive: () => 'searchAttribute and searchFilter cannot both be set (PostgreSQL refuses an ldap rule with both)',
   syncElectionLabels: () => 'must name at least one node label when syncReplicaElectionConstraint is enabled (e.g. topology.kubernetes.io/zone)',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
   libraryName: (got: string) =>

@@ -25,7 +25,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    'spec.postgresql.ldap',
     'spec.postgresql.synchronous.failoverQuorum',
     'spec.postgresql.synchronous.nodeFailureDomainKeys',
     'spec.postgresql.synchronous.podFailureDomainKeys',

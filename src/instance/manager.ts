@@ -267,7 +267,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
-    const changed = await writeInstanceConfiguration(this.spec, this.paths, this.creds.tls);
+    const changed = await writeInstanceConfiguration(this.spec, this.paths, this.creds);
     const reloadAsked = this.spec.reloadRequest !== this.appliedReload;
     this.appliedReload = this.spec.reloadRequest;
     if (!this.postmaster.running) {

@@ -20,6 +20,7 @@ import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
 import { primaryLeaseConfig } from './primary-lease-config.js';
 import { librariesConfig } from './libraries-config.js';
+import { ldapConfig } from './ldap-config.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -132,6 +133,7 @@ export function desiredInstanceConfig(
     ...(sources.length > 0 ? { externalSources: sources } : {}),
     ...replicaClusterConfig(cluster, isPrimary),
     ...librariesConfig(cluster),
+    ...ldapConfig(cluster),
     ...storageConfig(cluster, bootstrap.owner),
     ...primaryLeaseConfig(cluster),
   };

@@ -16,6 +16,7 @@ export type InstanceConfig = Pick<
   | 'parameters'
   | 'pgHba'
   | 'pgIdent'
+  | 'ldap'
   | 'localRoles'
   | 'replicationSlots'
   | 'enableSuperuserAccess'

@@ -297,6 +297,7 @@ export class LocalInstances implements InstanceRuntime {
       parameters: config.parameters,
       pgHba: config.pgHba,
       pgIdent: config.pgIdent,
+      ldap: config.ldap,
       localRoles: config.localRoles,
       replicationSlots: config.replicationSlots,
       enableSuperuserAccess: config.enableSuperuserAccess,
