@@ -13,6 +13,14 @@ export interface LocalEndpoint {
   port: number;
 }
 
+/** Field names follow CloudNativePG's FailoverQuorumStatus. */
+export interface FailoverQuorumRecord {
+  method: string;
+  standbyNames: string[];
+  standbyNumber: number;
+  primary: string;
+}
+
 export interface ClusterStatus {
   phase?: string;
   phaseReason?: string;
@@ -25,6 +33,11 @@ export interface ClusterStatus {
   currentPrimaryTimestamp?: string;
   /** When the primary was first seen failing; failoverDelay counts from here. */
   currentPrimaryFailingSinceTimestamp?: string;
+  /**
+   * With failoverQuorum: the synchronous replication the primary last ran, as it reported it (the
+   * status of CloudNativePG's FailoverQuorum object); absent while unknown, which holds failovers.
+   */
+  failoverQuorum?: FailoverQuorumRecord;
   targetPrimary?: string;
   targetPrimaryTimestamp?: string;
   timelineID?: number;

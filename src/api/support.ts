@@ -30,8 +30,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.postgresql.extensions.env',
     'spec.postgresql.extensions.ld_library_path',
     'spec.postgresql.ldap',
-    'spec.postgresql.synchronous.failoverQuorum',
-    'spec.postgresql.synchronous.nodeFailureDomainKeys',
     'spec.postgresql.synchronous.podFailureDomainKeys',
     'spec.primaryLease',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
