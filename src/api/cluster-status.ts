@@ -64,8 +64,8 @@ export interface ClusterStatus {
   lastSuccessfulBackup?: string;
   lastFailedBackup?: string;
   observedGeneration?: number;
-  /** Where the instances run (CloudNativePG's field, without the topology labels it also extracts). */
-  topology?: { nodesUsed: number; successfullyExtracted: boolean };
+  /** Where the instances run (CloudNativePG's field); `instances`: each one's failure domain labels, while synchronous failure domain keys are set. */
+  topology?: { nodesUsed: number; successfullyExtracted: boolean; instances?: Record<string, Record<string, string>> };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
   /** spec.tablespaces as the primary last reconciled them (CloudNativePG's field). */

@@ -17,6 +17,7 @@ import { destroyRequest, planDestroy } from './destroy-instance.js';
 import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
 import { failoverQuorumHold, nextFailoverQuorumRecord } from './failover-quorum.js';
+import { failureDomainCondition, failureDomainTopologyField } from './failure-domains.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { planReplicaCluster } from './replica-cluster.js';
@@ -524,7 +525,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     instancesReportedState: Object.fromEntries(
       instances.filter((i) => i.status?.isPrimary !== undefined).map((i) => [i.name, { isPrimary: i.status?.isPrimary === true, timeLineID: i.status?.timeLineID }]),
     ),
-    topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined) },
+    topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined), ...failureDomainTopologyField(cluster, instances) },
     timelineID: instances.find((i) => i.name === primary)?.status?.timeLineID ?? previous.timelineID,
     systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
     tablespacesStatus: instances.find((i) => i.name === primary)?.status?.tablespaces ?? previous.tablespacesStatus,
@@ -542,6 +543,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
   }
   if (hibernationCondition) status.conditions.push(hibernationCondition);
+  const domains = failureDomainCondition(cluster, primary, { all: instances.map((i) => i.name).filter((n) => n !== primary), ready: ready.map((i) => i.name).filter((n) => n !== primary) }, placementOf(instances), previous.conditions, now);
+  if (domains) status.conditions.push(domains);
   const podMonitor = planPodMonitor(cluster, observed.podMonitor);
   if (podMonitor.action) actions.push(podMonitor.action);
   if (podMonitor.condition) {

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from '../api/index.js';
 import { fixture } from '../api/testing.js';
-import { crossDomainStandbys } from './failure-domains.js';
+import { crossDomainStandbys, failureDomainCondition } from './failure-domains.js';
 import { desiredInstanceConfig } from './instance-config.js';
 import type { Placement } from './sync-election.js';
 
@@ -37,4 +37,13 @@ test('synchronous_standby_names keeps the cross-domain standbys when they are en
   assert.equal(names({ nodeFailureDomainKeys: ['zone'], number: 2 }, lonely), 'ANY 2 ("pg-2", "pg-3", "pg-4")');
   const local = Object.fromEntries(['pg-1', ...all].map((n) => [n, { node: 'this-host', nodeLabels: {} }]));
   assert.equal(names({ nodeFailureDomainKeys: ['zone'] }, local), 'ANY 1 ("pg-2", "pg-3", "pg-4")', 'locally all share one place: the keys change nothing');
+});
+
+test('the SyncReplicationTopologySatisfied condition says whether the keys shape the names, only while they are set', () => {
+  const cond = (sync: Partial<Sync>, where: Record<string, Placement>) =>
+    failureDomainCondition(cluster(sync), 'pg-1', { all, ready: all }, where, undefined, '2026-01-01T00:00:00Z');
+  assert.equal(cond({}, placement), undefined);
+  assert.deepEqual([cond({ nodeFailureDomainKeys: ['zone'] }, placement)?.status, cond({ nodeFailureDomainKeys: ['zone'] }, placement)?.reason], ['True', 'Satisfied']);
+  assert.equal(cond({ nodeFailureDomainKeys: ['zone'], number: 3 }, placement)?.reason, 'InsufficientCrossDomainReplicas');
+  assert.equal(cond({ podFailureDomainKeys: ['zone'] }, {})?.reason, 'TopologyNotExtracted');
 });

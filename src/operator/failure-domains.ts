@@ -4,7 +4,9 @@
 // primary's whole zone. It is a preference: when too few standbys are elsewhere, the names are
 // chosen as if the keys were not set, rather than waiting for acknowledgements that cannot come.
 import type { Cluster } from '../api/index.js';
-import type { Placement } from './sync-election.js';
+import type { Condition } from '../api/cluster-status.js';
+import { placementOf, type Placement } from './sync-election.js';
+import type { ObservedInstance } from './types.js';
 
 /** The keys in use and where their values are read; undefined when neither list is set. */
 function domainKeys(cluster: Cluster): { keys: string[]; from: 'pod' | 'node' } | undefined {
@@ -59,4 +61,48 @@ export function failureDomainFilter(cluster: Cluster, primary: string, placement
     const cross = crossDomainStandbys(cluster, primary, names, placement);
     return cross && cross.length >= enough ? cross : names;
   };
+}
+
+/**
+ * CloudNativePG's `SyncReplicationTopologySatisfied` condition, present only while failure domain
+ * keys are set: whether enough standbys are elsewhere for the keys to shape synchronous_standby_names,
+ * counted on the same candidates (every standby with required durability, the ready ones with preferred).
+ */
+export function failureDomainCondition(
+  cluster: Cluster,
+  primary: string,
+  standbys: { all: readonly string[]; ready: readonly string[] },
+  placement: Readonly<Record<string, Placement>>,
+  previous: readonly Condition[] | undefined,
+  now: string,
+): Condition | undefined {
+  const sync = cluster.spec.postgresql?.synchronous;
+  if (!domainKeys(cluster) || !sync) return undefined;
+  const preferred = sync.dataDurability === 'preferred';
+  const cross = crossDomainStandbys(cluster, primary, preferred ? standbys.ready : standbys.all, placement);
+  const enough = preferred ? 1 : sync.number;
+  const [ok, reason, message] =
+    cross === undefined
+      ? [false, 'TopologyNotExtracted', 'The failure domain labels could not be read for every instance, or for the primary']
+      : cross.length >= enough
+        ? [true, 'Satisfied', `Synchronous standbys in another failure domain than ${primary}'s: ${cross.join(', ')}`]
+        : [false, 'InsufficientCrossDomainReplicas', `Fewer than ${enough} electable standby(s) in another failure domain than ${primary}'s; the failure domain keys are set aside`];
+  const type = 'SyncReplicationTopologySatisfied';
+  const status = ok ? 'True' : 'False';
+  const before = previous?.find((c) => c.type === type);
+  return { type, status, reason, message, lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now };
+}
+
+/** Each instance's values for the failure domain keys (status.topology.instances), while the keys are set and readable. */
+export function failureDomainTopology(cluster: Cluster, placement: Readonly<Record<string, Placement>>): Record<string, Record<string, string>> | undefined {
+  const wanted = domainKeys(cluster);
+  const all = wanted && domains(wanted.keys, wanted.from, placement);
+  if (!wanted || !all) return undefined;
+  return Object.fromEntries([...all].map(([name, values]) => [name, Object.fromEntries(wanted.keys.map((k, i) => [k, values[i]!]))]));
+}
+
+/** The `instances` entry of status.topology, or nothing, so a cluster without the keys keeps its status as it was. */
+export function failureDomainTopologyField(cluster: Cluster, instances: readonly ObservedInstance[]): { instances?: Record<string, Record<string, string>> } {
+  const labels = failureDomainTopology(cluster, placementOf(instances));
+  return labels ? { instances: labels } : {};
 }
