@@ -138,3 +138,13 @@ test('admission refuses failoverQuorum with no more commits waited for than remo
     /spec\.postgresql\.syncReplicaElectionConstraint/,
   );
 });
+
+test('admission checks the deprecated annotation as the reference does: a boolean, and synchronous replication to apply to', () => {
+  const parse = (annotation: string, postgresql: unknown = {}) =>
+    parseManifests(stringify({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', annotations: { 'alpha.cnpg.io/failoverQuorum': annotation } }, spec: { instances: 3, storage: { size: '1Gi' }, postgresql } }));
+  assert.throws(() => parse('yes', { synchronous: { method: 'any', number: 1 } }), /metadata\.annotations.*alpha\.cnpg\.io\/failoverQuorum.*must be a boolean/);
+  assert.throws(() => parse('true'), /spec\.postgresql\.synchronous.*is required/);
+  assert.throws(() => parse('true', { synchronous: { method: 'any', number: 1, standbyNamesPost: ['far'] } }), /spec\.postgresql\.synchronous\.number/);
+  assert.doesNotThrow(() => parse('false'));
+  assert.doesNotThrow(() => parse('true', { synchronous: { method: 'any', number: 1 } }));
+});

@@ -6,23 +6,14 @@
 import type { Cluster } from '../api/index.js';
 import type { ClusterStatus, FailoverQuorumRecord } from '../api/cluster-status.js';
 import { ANNOTATIONS } from '../api/names.js';
+import { FAILOVER_QUORUM_ANNOTATION, parseGoBoolean } from '../api/failover-quorum.js';
 import type { Action, ObservedInstance } from './types.js';
-
-/** CloudNativePG's deprecated switch, which still wins over the spec field when set. */
-export const FAILOVER_QUORUM_ANNOTATION = 'alpha.cnpg.io/failoverQuorum';
-
-/** Go's strconv.ParseBool, as the reference reads the annotation; undefined when not a boolean. */
-export function parseBoolean(value: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
-  return undefined;
-}
 
 export function failoverQuorumActive(cluster: Cluster): boolean {
   const sync = cluster.spec.postgresql?.synchronous;
   if (!sync) return false;
   const annotated = cluster.metadata.annotations?.[FAILOVER_QUORUM_ANNOTATION];
-  return (annotated === undefined ? undefined : parseBoolean(annotated)) ?? sync.failoverQuorum ?? false;
+  return (annotated === undefined ? undefined : parseGoBoolean(annotated)) ?? sync.failoverQuorum ?? false;
 }
 
 export interface ParsedSyncNames {
