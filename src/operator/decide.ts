@@ -194,7 +194,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       steadyState(primary);
     primary = status.currentPrimary ?? primary;
   }
-  status.failoverQuorum = nextFailoverQuorumRecord(cluster, previous, instances.find((i) => i.name === primary), configFor(primary, topologyWith(primary)).synchronousStandbyNames);
+  status.failoverQuorum = nextFailoverQuorumRecord(cluster, previous, instances.find((i) => i.name === primary), () => configFor(primary, topologyWith(primary)).synchronousStandbyNames);
   if (!status.failoverQuorum) delete status.failoverQuorum;
   if (upgrade.refused && progress.phase === PHASE.healthy) progress = { phase: PHASE.waitingForUser, reason: upgrade.refused.reason };
 

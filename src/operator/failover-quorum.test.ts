@@ -75,12 +75,12 @@ test('the record is what the primary runs, kept while it is gone, and dropped wh
   const c = cluster(3, sync1, prev);
   const running = 'ANY 1 ("pg-2", "pg-3")';
   const primary = inst(1, 1, {}, { synchronousStandbyNames: running });
-  assert.deepEqual(nextFailoverQuorumRecord(c, prev, primary, running), { method: 'any', standbyNames: ['pg-2', 'pg-3'], standbyNumber: 1, primary: 'pg-1' });
+  assert.deepEqual(nextFailoverQuorumRecord(c, prev, primary, () => running), { method: 'any', standbyNames: ['pg-2', 'pg-3'], standbyNumber: 1, primary: 'pg-1' });
   const kept = record(['pg-2', 'pg-3'], 1);
-  assert.equal(nextFailoverQuorumRecord(c, { ...prev, failoverQuorum: kept }, inst(1, 1, { running: false, status: undefined }), running), kept, 'a primary that does not report leaves the record as it was');
-  assert.equal(nextFailoverQuorumRecord(c, { ...prev, failoverQuorum: kept }, primary, 'ANY 2 ("pg-2", "pg-3")'), undefined, 'the operator hands it another setting: unknown until it reports again');
-  assert.equal(nextFailoverQuorumRecord(cluster(3, { ...sync1, failoverQuorum: false }), prev, primary, running), undefined, 'no record without the check');
-  assert.equal(nextFailoverQuorumRecord(c, { currentPrimary: 'pg-1', targetPrimary: 'pending', failoverQuorum: kept }, primary, running), kept, 'only the primary in charge writes it');
+  assert.equal(nextFailoverQuorumRecord(c, { ...prev, failoverQuorum: kept }, inst(1, 1, { running: false, status: undefined }), () => running), kept, 'a primary that does not report leaves the record as it was');
+  assert.equal(nextFailoverQuorumRecord(c, { ...prev, failoverQuorum: kept }, primary, () => 'ANY 2 ("pg-2", "pg-3")'), undefined, 'the operator hands it another setting: unknown until it reports again');
+  assert.equal(nextFailoverQuorumRecord(cluster(3, { ...sync1, failoverQuorum: false }), prev, primary, () => running), undefined, 'no record without the check');
+  assert.equal(nextFailoverQuorumRecord(c, { currentPrimary: 'pg-1', targetPrimary: 'pending', failoverQuorum: kept }, primary, () => running), kept, 'only the primary in charge writes it');
 });
 
 const failing = (c: Cluster, instances: ObservedInstance[]) => planCluster(c, observed(instances), 15);

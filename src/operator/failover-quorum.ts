@@ -75,13 +75,15 @@ const sameSync = (a: ParsedSyncNames | undefined, b: ParsedSyncNames | undefined
  * the two the commits waited for. A primary that does not report keeps the last record, which is
  * the point: that is what the standbys were acknowledging when it went away.
  */
-export function nextFailoverQuorumRecord(cluster: Cluster, previous: ClusterStatus, primary: ObservedInstance | undefined, handed: string | undefined): FailoverQuorumRecord | undefined {
+/** `handed`: the synchronous_standby_names the operator gives the primary now (computed only when needed). */
+export function nextFailoverQuorumRecord(cluster: Cluster, previous: ClusterStatus, primary: ObservedInstance | undefined, handed: () => string | undefined): FailoverQuorumRecord | undefined {
   if (!failoverQuorumActive(cluster)) return undefined;
   const status = primary?.status;
   const inCharge = primary !== undefined && previous.currentPrimary === primary.name && previous.targetPrimary === primary.name;
   if (!inCharge || !status?.isPrimary || status.synchronousStandbyNames === undefined) return previous.failoverQuorum;
   const running = parseSynchronousStandbyNames(status.synchronousStandbyNames);
-  if (handed !== undefined && !sameSync(running, parseSynchronousStandbyNames(handed))) return undefined;
+  const wanted = handed();
+  if (wanted !== undefined && !sameSync(running, parseSynchronousStandbyNames(wanted))) return undefined;
   return {
     method: running?.method ?? '',
     standbyNames: (running?.names ?? []).filter((n) => n !== primary.name),
