@@ -6,22 +6,15 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from './support/env.js';
-import { startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
-import { createCluster, readCluster } from './support/operator.js';
+import { createHealthyCluster, startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import { readCluster } from './support/operator.js';
 
 let k: KubeOperatorEnv;
 const HOST = 'kubernetes.io/hostname';
 
 before(async () => {
   k = await startKubeOperatorEnv();
-  const { kc, kubelet, operator } = k;
-  await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' }, postgresql: { synchronous: { method: 'any', number: 1, nodeFailureDomainKeys: [HOST], failoverQuorum: true } } });
-  const outcome = await eventually('a healthy 2-instance cluster', async () => {
-    if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
-    const obj = await readCluster(kc, 'pg');
-    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 2 && 'healthy';
-  }, 240_000, 500).catch((e: Error) => e.message);
-  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
+  await createHealthyCluster(k, 'pg', { instances: 2, storage: { size: '1Gi' }, postgresql: { synchronous: { method: 'any', number: 1, nodeFailureDomainKeys: [HOST], failoverQuorum: true } } });
 });
 
 after(() => k?.stop());
