@@ -24,6 +24,10 @@ const synchronousSchema = z
     if (sync.podFailureDomainKeys && sync.nodeFailureDomainKeys) {
       report(ctx, ['nodeFailureDomainKeys'], msg.failureDomainKeys());
     }
+    // Remote names count among the potential sync standbys but can never be promoted: with as many
+    // of them as commits wait for, no local standby is sure to hold every commit.
+    const remote = (sync.standbyNamesPre?.length ?? 0) + (sync.standbyNamesPost?.length ?? 0);
+    if (sync.failoverQuorum && sync.number <= remote) report(ctx, ['number'], msg.failoverQuorumNumber(remote));
   });
 
 const syncReplicaElectionConstraintSchema = z
@@ -84,15 +88,20 @@ function configLines(problem: (line: string) => string | undefined) {
   });
 }
 
-export const postgresConfigurationSchema = z.strictObject({
-  parameters: parametersSchema.default({}),
-  pg_hba: configLines(hbaLineProblem).optional(),
-  pg_ident: configLines(identLineProblem).optional(),
-  synchronous: synchronousSchema.optional(),
-  syncReplicaElectionConstraint: syncReplicaElectionConstraintSchema.optional(),
-  shared_preload_libraries: z.array(libraryName).optional(),
-  ldap: ldapSchema.optional(),
-  promotionTimeout: z.int().min(0).optional(),
-  enableAlterSystem: z.boolean().default(false),
-  extensions: extensionsSchema.optional(),
-});
+export const postgresConfigurationSchema = z
+  .strictObject({
+    parameters: parametersSchema.default({}),
+    pg_hba: configLines(hbaLineProblem).optional(),
+    pg_ident: configLines(identLineProblem).optional(),
+    synchronous: synchronousSchema.optional(),
+    syncReplicaElectionConstraint: syncReplicaElectionConstraintSchema.optional(),
+    shared_preload_libraries: z.array(libraryName).optional(),
+    ldap: ldapSchema.optional(),
+    promotionTimeout: z.int().min(0).optional(),
+    enableAlterSystem: z.boolean().default(false),
+    extensions: extensionsSchema.optional(),
+  })
+  .superRefine((pg, ctx) => {
+    const keys = pg.synchronous?.podFailureDomainKeys?.length || pg.synchronous?.nodeFailureDomainKeys?.length;
+    if (pg.syncReplicaElectionConstraint?.enabled && keys) report(ctx, ['syncReplicaElectionConstraint'], msg.failureDomainWithElection());
+  });

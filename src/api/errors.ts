@@ -238,6 +238,11 @@ export const msg = {
   ldapSearchExclusive: () => 'searchAttribute and searchFilter cannot both be set (PostgreSQL refuses an ldap rule with both)',
   syncElectionLabels: () => 'must name at least one node label when syncReplicaElectionConstraint is enabled (e.g. topology.kubernetes.io/zone)',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
+  failoverQuorumNumber: (remote: number) =>
+    `must be greater than the ${remote} name(s) in standbyNamesPre and standbyNamesPost when failoverQuorum is true, or no failover could ever be proven safe`,
+  failoverQuorumAnnotation: (got: string) => `must be a boolean (true or false) to switch the failover quorum check; got ${show(got)}`,
+  failoverQuorumNeedsSync: () => 'is required when the failover quorum check is on (alpha.cnpg.io/failoverQuorum: "true")',
+  failureDomainWithElection: () => 'cannot be enabled together with synchronous.podFailureDomainKeys or nodeFailureDomainKeys; use one of them',
   libraryName: (got: string) =>
     `must be a library's file name without its suffix, letters, digits, _ . and - (e.g. pg_stat_statements); got ${show(got)}`,
   extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment and no colon (got ${show(got)})`,
