@@ -25,7 +25,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    'spec.postgresql.synchronous.podFailureDomainKeys',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',
     'spec.probes.readiness.type',

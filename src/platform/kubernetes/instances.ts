@@ -159,6 +159,8 @@ export class KubeInstances implements InstanceRuntime {
           platformReady: pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
           node: pod?.spec?.nodeName,
           nodeLabels: nodeLabels.get(pod?.spec?.nodeName ?? ''),
+          // podFailureDomainKeys name labels of the Pods themselves (failure-domains.ts).
+          ...(pod?.metadata?.labels ? { podLabels: pod.metadata.labels } : {}),
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
