@@ -250,6 +250,8 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
+    // Before the volumes: a failure here leaves no claim without its Pod behind.
+    await this.ensurePrimaryLease(cluster);
     const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
@@ -264,14 +266,16 @@ export class KubeInstances implements InstanceRuntime {
     await this.store.put(pod);
   }
 
-  /** Made once, before the Pods that hold it; the holder is never written here but by the instances. */
+  /**
+   * Made once, before the Pods that hold it; the holder is never written here but by the instances.
+   * One after the other: the API server checks a RoleBinding made by an operator that may not
+   * `bind` against the Role it names, which must exist by then (it answers 404 otherwise).
+   */
   private async ensurePrimaryLease(cluster: Cluster): Promise<void> {
     const ns = cluster.metadata.namespace;
-    await Promise.all(
-      [primaryLease(cluster), primaryLeaseRole(cluster), primaryLeaseRoleBinding(cluster)].map(async (object) => {
-        if (!(await this.store.get(object.kind as 'Lease' | 'Role' | 'RoleBinding', ns, object.metadata.name))) await this.store.put(object);
-      }),
-    );
+    for (const object of [primaryLease(cluster), primaryLeaseRole(cluster), primaryLeaseRoleBinding(cluster)]) {
+      if (!(await this.store.get(object.kind, ns, object.metadata.name))) await this.store.put(object);
+    }
   }
 
   /** Records what the controller handed over, and the peers this platform told the manager of. */
