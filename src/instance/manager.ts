@@ -243,6 +243,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
     await this.sourceWal.reconcile(this.spec, this.creds);
     writeSourceConnection(this.spec, this.creds, this.paths);
+    this.lease.prepare(this.spec);
     // Nothing runs as this cluster's primary before it holds the lease; fenced, it keeps what it held.
     if (this.spec.role === 'primary' && !designatedSource(this.spec) && !this.spec.fenced && !this.isolated) await this.lease.acquire();
     if (!isBootstrapped(this.paths)) await this.bootstrap();
