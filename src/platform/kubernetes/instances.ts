@@ -25,6 +25,7 @@ import { pvcName } from '../../api/volumes.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { nodeLabelsOf } from './node-labels.js';
+import { DATA_MAJOR_ANNOTATION, dataMajorAnnotation, majorUpgradePod, majorUpgradePodName, outcomeAnnotations, upgradeFailureAnnotation, upgradeOutcomeOf } from './major-upgrade-pod.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
@@ -156,6 +157,7 @@ export class KubeInstances implements InstanceRuntime {
           nodeLabels: nodeLabels.get(pod?.spec?.nodeName ?? ''),
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
+          ...recordedUpgrade(annotations),
           ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
         };
         if (!running || !pod) return observed;
@@ -229,10 +231,12 @@ export class KubeInstances implements InstanceRuntime {
     return cluster.spec.imageName ?? cluster.status?.image ?? this.o.defaultImage;
   }
 
-  private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
+  /** `major`: the PostgreSQL major the instance runs; a new data volume is bootstrapped at it, and records it. */
+  private async ensureVolumes(cluster: Cluster, name: string, serial: number, major: number): Promise<void> {
     await Promise.all(
       instanceClaims(cluster).map(async ({ role, tablespace }) => {
         const pvc = instancePvc(cluster, name, serial, role, tablespace);
+        if (role === 'PG_DATA') pvc.metadata.annotations = { ...pvc.metadata.annotations, [DATA_MAJOR_ANNOTATION]: String(major) };
         const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
         // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
         // volume on its way out, and a Pod on it would start on data about to vanish.
@@ -243,7 +247,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
@@ -307,7 +311,7 @@ export class KubeInstances implements InstanceRuntime {
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     // Claims added to the Cluster since (walStorage, a tablespace) come before the Pod that mounts them.
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
@@ -325,12 +329,60 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async stop(cluster: Cluster, name: string): Promise<void> {
+    await this.recordDataMajor(cluster, name);
     await this.store.delete('Pod', cluster.metadata.namespace, name);
   }
 
-  /** Admission refuses a change of major on Kubernetes (api/update.ts), so no plan asks for this here. */
-  upgradeMajor(_cluster: Cluster, name: string): Promise<void> {
-    return Promise.reject(new Error(`cannot upgrade ${name}: in-place major upgrades run on the local platform only; on Kubernetes create a new Cluster with bootstrap.initdb.import`));
+  /**
+   * A data PVC made before its data's major was recorded on it gets it from the spec its Pod runs (a
+   * server runs only its own major's data), while that is known: a stopped Pod cannot be asked.
+   */
+  private async recordDataMajor(cluster: Cluster, name: string): Promise<void> {
+    const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
+    if (!pvc || dataMajorAnnotation(pvc.metadata.annotations) !== undefined) return;
+    const secret = await this.store.get('Secret', cluster.metadata.namespace, managerSecretName(name));
+    const spec = secret?.data?.['instance.json'];
+    const major = spec ? (JSON.parse(Buffer.from(spec, 'base64').toString()) as Partial<InstanceSpec>).major : undefined;
+    if (major !== undefined) await this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations: { [DATA_MAJOR_ANNOTATION]: String(major) } });
+  }
+
+  /**
+   * pg_upgrade in a one-shot Pod (major-upgrade-pod.ts), as CloudNativePG's `<instance>-major-upgrade`
+   * Job. Not awaited: the plan asks again at every reconcile while the upgrade runs, and each call
+   * takes the next step (make the Pod; wait; record its outcome on the data PVC and delete it). An
+   * operator restarted meanwhile finds the same Pod and waits for it: one pg_upgrade per data.
+   */
+  async upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const podName = majorUpgradePodName(name);
+    const existing = (await this.store.get('Pod', namespace, podName)) as V1Pod | undefined;
+    if (existing) {
+      const outcome = existing.metadata?.deletionTimestamp ? undefined : upgradeOutcomeOf(existing);
+      if (!outcome) return;
+      await this.store.patchMetadata('PersistentVolumeClaim', namespace, name, { annotations: outcomeAnnotations(outcome, existing) });
+      await this.store.delete('Pod', namespace, podName);
+      return;
+    }
+    // A Pod of the instance still stopping may still have PostgreSQL on the data.
+    if (await this.pod(cluster, name)) return;
+    const pvc = await this.store.get('PersistentVolumeClaim', namespace, name);
+    if (!pvc) throw new Error(`cannot upgrade ${name}: its data PVC does not exist`);
+    const old = (cluster as StoredCluster).status?.pgDataImageInfo;
+    if (!old?.image) throw new Error(`cannot upgrade ${name}: the Cluster's status records no image its data last ran (status.pgDataImageInfo)`);
+    const pod = majorUpgradePod(cluster, {
+      instance: name,
+      serial: Number(pvc.metadata.annotations?.[ANNOTATIONS.serial] ?? 0),
+      oldImage: old.image,
+      oldMajor: old.majorVersion,
+      newImage: this.image(cluster),
+      newMajor: given.config.major,
+      operatorImage: this.o.operatorImage,
+      generation,
+    });
+    // Created, never replaced: one already there (a cache behind the API server) is the same upgrade.
+    await this.core.createNamespacedPod({ namespace, body: pod as V1Pod }).catch((e: unknown) => {
+      if (!isStatus(e, 409)) throw e;
+    });
   }
 
   async remove(cluster: Cluster, name: string, options?: { keepData?: boolean }): Promise<void> {
@@ -412,6 +464,13 @@ export class KubeInstances implements InstanceRuntime {
   async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
     return (await (await this.manager(cluster, name)).call('applyDatabase', { body: { actions } })).results;
   }
+}
+
+/** What the data PVC records of the data's major and of a failed upgrade; nothing where it records none. */
+function recordedUpgrade(annotations: Record<string, string>): Pick<ObservedInstance, 'dataMajor' | 'majorUpgradeFailure'> {
+  const dataMajor = dataMajorAnnotation(annotations);
+  const majorUpgradeFailure = upgradeFailureAnnotation(annotations);
+  return { ...(dataMajor !== undefined ? { dataMajor } : {}), ...(majorUpgradeFailure ? { majorUpgradeFailure } : {}) };
 }
 
 /** A Pod the scheduler has given up placing, as CloudNativePG's utils.IsPodUnschedulable sees it. */
