@@ -6,6 +6,8 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { ClusterStatus } from '../src/api/cluster-status.js';
@@ -41,7 +43,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   return eventually(what, fn, timeoutMs, 500).catch(async (e: Error) => {
     const s = await clusterStatus().catch(() => ({}));
     const ps = spawnSync('sh', ['-c', 'ps -eo pid,user,args | grep -v grep | grep -e --pod -e major-upgrade']).stdout.toString();
-    throw new Error(`${e.message}\nstatus: ${JSON.stringify(s)}\nps: ${ps}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(6000)}\nPods:\n${[...kubelet.logs].map(([n, l]) => `${n}: ${l.slice(-2500)}`).join('\n')}`);
+    const logs = spawnSync('sh', ['-c', `tail -n 15 ${k.kubeletDir}/pvc/default/*/postgres.log`]).stdout.toString();
+    const claims = (await core().listNamespacedPersistentVolumeClaim({ namespace: 'default' })).items.map((c) => `${c.metadata?.name} ${c.metadata?.uid} ${JSON.stringify(c.metadata?.annotations)}`).join('\n');
+    const told = (await core().listNamespacedEvent({ namespace: 'default' })).items.map((e) => `${e.reason}: ${e.message}`).join('\n');
+    throw new Error(`${e.message}\nstatus: ${JSON.stringify(s)}\nps: ${ps}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(6000)}\npostgres logs:\n${logs}\nclaims:\n${claims}\nevents:\n${told}\nPods:\n${[...kubelet.logs].map(([n, l]) => `${n}: ${l.slice(-2500)}`).join('\n')}`);
   });
 }
 
@@ -74,11 +79,16 @@ async function dataPvc(name: string) {
   return core().readNamespacedPersistentVolumeClaim({ name, namespace: 'default' }).catch(() => undefined);
 }
 
-/** What kube-controller-manager's pvc-protection controller does, which this control plane does not run. */
+/**
+ * What kube-controller-manager's pvc-protection controller and a volume provisioner (reclaim policy
+ * Delete) do, which this control plane does not run: a deleted claim no Pod uses goes, and its volume
+ * with it (the stand-in kubelet keeps volumes by claim name: a new claim of that name gets a new one).
+ */
 async function releaseUnusedClaim(name: string): Promise<void> {
   const meta = (await dataPvc(name))?.metadata;
   const pod = await core().readNamespacedPod({ name, namespace: 'default' }).catch(() => undefined);
   if (meta?.deletionTimestamp && meta.finalizers?.length && !pod) {
+    rmSync(join(k.kubeletDir, 'pvc', 'default', name), { recursive: true, force: true });
     await core().patchNamespacedPersistentVolumeClaim({ name, namespace: 'default', body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
 }
