@@ -22,6 +22,7 @@ import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } fro
 import { EXTENSIONS_MOUNT } from './extension-volumes.js';
 import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
+import { majorFromImageName } from '../../api/image.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { nodeLabelsOf } from './node-labels.js';
@@ -158,7 +159,7 @@ export class KubeInstances implements InstanceRuntime {
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
           ...recordedUpgrade(annotations),
-          ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
+          ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod, dataMajorAnnotation(annotations)) } : {}),
         };
         if (!running || !pod) return observed;
         try {
@@ -172,9 +173,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** The digest of the Pod the Cluster would give this instance now (the role and hashes are labels and annotations, not spec). */
-  private podSpecHashNow(cluster: Cluster, name: string, pod: V1Pod): string {
+  private podSpecHashNow(cluster: Cluster, name: string, pod: V1Pod, major: number | undefined): string {
     const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const wanted = instancePod(cluster, { instance: name, serial, image: this.image(cluster), operatorImage: this.o.operatorImage, role: 'replica', configHash: '', credentialsHash: '' });
+    const wanted = instancePod(cluster, { instance: name, serial, image: this.image(cluster, major), operatorImage: this.o.operatorImage, role: 'replica', configHash: '', credentialsHash: '' });
     return podSpecHash(wanted.spec as Record<string, unknown>);
   }
 
@@ -227,8 +228,16 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** The operator's default only for a Cluster that has recorded none yet (see recordedImage). */
-  private image(cluster: StoredCluster): string {
+  private requestedImage(cluster: StoredCluster): string {
     return cluster.spec.imageName ?? cluster.status?.image ?? this.o.defaultImage;
+  }
+
+  /**
+   * What an instance Pod running `major` runs: the image asked for, except while the data is an
+   * older major than it (an upgrade not done yet, or refused): then the image the data last ran.
+   */
+  private image(cluster: StoredCluster, major: number | undefined): string {
+    return podImage(this.requestedImage(cluster), cluster.status?.pgDataImageInfo, major);
   }
 
   /** `major`: the PostgreSQL major the instance runs; a new data volume is bootstrapped at it, and records it. */
@@ -253,7 +262,7 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   private async createPod(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
-    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), operatorImage: this.o.operatorImage, role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
+    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster, given.config.major), operatorImage: this.o.operatorImage, role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
@@ -374,7 +383,7 @@ export class KubeInstances implements InstanceRuntime {
       serial: Number(pvc.metadata.annotations?.[ANNOTATIONS.serial] ?? 0),
       oldImage: old.image,
       oldMajor: old.majorVersion,
-      newImage: this.image(cluster),
+      newImage: this.requestedImage(cluster),
       newMajor: given.config.major,
       operatorImage: this.o.operatorImage,
       generation,
@@ -464,6 +473,11 @@ export class KubeInstances implements InstanceRuntime {
   async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
     return (await (await this.manager(cluster, name)).call('applyDatabase', { body: { actions } })).results;
   }
+}
+
+export function podImage(requested: string, data: { image: string; majorVersion: number } | undefined, major: number | undefined): string {
+  const asked = majorFromImageName(requested);
+  return major !== undefined && asked !== undefined && asked !== major && data?.image && data.majorVersion === major ? data.image : requested;
 }
 
 /** What the data PVC records of the data's major and of a failed upgrade; nothing where it records none. */
