@@ -34,8 +34,13 @@ if [ "${1:-}" = "--test-tools" ]; then
   command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)
   command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-  # test/extensions.test.ts preloads pgaudit (Debian 12 has no postgresql-15-pgvector; that part skips without it).
+  # test/extensions.test.ts preloads pgaudit and creates pgvector, which Debian 12 does not package:
+  # scripts/build-pgvector.sh builds it (pgxs, hence the server headers) where the package would go.
   [ -e /usr/lib/postgresql/15/lib/pgaudit.so ] || need_apt+=(postgresql-15-pgaudit)
+  [ -e /usr/share/postgresql/15/extension/vector.control ] || need_apt+=(postgresql-server-dev-15)
+  # test/ldap.test.ts runs a directory of its own (slapd) and changes a password in it (ldapmodify).
+  command -v /usr/sbin/slapd >/dev/null 2>&1 || need_apt+=(slapd)
+  command -v ldapmodify >/dev/null 2>&1 || need_apt+=(ldap-utils)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -62,6 +67,9 @@ if [ "${1:-}" = "--test-tools" ]; then
   bash scripts/s3-server.sh build >/dev/null
   bash scripts/build-kube-testenv.sh >/dev/null
   bash scripts/build-helm.sh >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/build-pgvector.sh
+  fi
   # The end-to-end tests' real node (test/e2e/): Debian's containerd, runc, CNI plugins and buildah,
   # the node's binaries, and the images built from this checkout. Root only, as the node itself.
   if [ "$(id -u)" -eq 0 ]; then

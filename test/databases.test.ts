@@ -17,7 +17,7 @@ const RESYNC_WAIT_MS = 75_000;
 
 interface DatabaseObject {
   metadata: { finalizers?: string[] };
-  status?: { applied?: boolean; message?: string; observedGeneration?: number; extensions?: unknown[]; schemas?: unknown[] };
+  status?: { applied?: boolean; message?: string; observedGeneration?: number; extensions?: unknown[]; schemas?: unknown[]; fdws?: unknown[]; servers?: unknown[] };
 }
 
 async function sql(query: string, database = 'postgres'): Promise<string> {
@@ -141,6 +141,65 @@ test('an extension that cannot be installed is named in the status, the rest app
   assert.match(failed.message ?? '', /extension "no_such_extension" is not available/);
   const events = await env.ok(['get', 'events', '-n', NS]);
   assert.match(events, /DatabaseNotApplied/);
+});
+
+test('a foreign data wrapper and a server with options and USAGE grants are made, altered and dropped', async () => {
+  // The server points back at this very cluster, through the instance's own socket and port.
+  const socket = (await sql('SHOW unix_socket_directories')).split(',')[0]?.trim() ?? '';
+  const port = await sql('SHOW port');
+  const options = (dbname: string, extra: object[] = []) => [{ name: 'host', value: socket }, { name: 'port', value: port }, { name: 'dbname', value: dbname }, ...extra];
+  const spec = (servers: object[], fdwEnsure = 'present') => ({
+    name: 'scratch_fdw',
+    owner: 'myapp_dev',
+    extensions: [{ name: 'postgres_fdw' }],
+    fdws: [{ name: 'postgres_fdw', ensure: fdwEnsure, usage: [{ name: 'myapp_dev', type: 'grant' }] }],
+    servers,
+  });
+  const server = (extra: object = {}) => ({ name: 'loopback', fdw: 'postgres_fdw', options: options('myapp_prod'), usage: [{ name: 'myapp_dev' }], ...extra });
+  const inDb = (query: string) => sql(query, 'scratch_fdw');
+  const serverOptions = () => inDb("SELECT array_to_string(srvoptions, ' ') FROM pg_foreign_server WHERE srvname = 'loopback'");
+  const hasUsage = (kind: string, name: string) => inDb(`SELECT has_${kind}_privilege('myapp_dev', '${name}', 'USAGE')`);
+
+  const plain = { name: 'plain', fdw: 'plain_fdw' };
+  await env.ok(['apply', '-f', '-'], database('scratch-fdw', spec([server(), plain])));
+  const missing = await eventually('scratch-fdw reconciled', async () => {
+    const o = await getDatabase('scratch-fdw');
+    return o.status?.servers ? o : undefined;
+  }, RESYNC_WAIT_MS, 250);
+  assert.equal(missing.status?.applied, false);
+  assert.deepEqual(missing.status?.servers?.[0], { name: 'loopback', applied: true });
+  assert.deepEqual(missing.status?.servers?.[1], { name: 'plain', applied: false, message: 'foreign-data wrapper "plain_fdw" does not exist' });
+  // A wrapper listed after the server that uses it: wrappers are made first.
+  const wrappers = [{ name: 'postgres_fdw', usage: [{ name: 'myapp_dev' }] }, { name: 'plain_fdw', options: [{ name: 'debug', value: 'on' }] }];
+  await env.ok(['apply', '-f', '-'], database('scratch-fdw', { ...spec([server(), plain]), fdws: wrappers }));
+  const d = await applied('scratch-fdw', 2);
+  assert.deepEqual(d.status?.fdws, [{ name: 'postgres_fdw', applied: true }, { name: 'plain_fdw', applied: true }]);
+  assert.deepEqual(d.status?.servers, [{ name: 'loopback', applied: true }, { name: 'plain', applied: true }]);
+  assert.equal(await inDb("SELECT fdwname || ':' || fdwhandler::regproc || ':' || array_to_string(fdwoptions, ',') FROM pg_foreign_data_wrapper WHERE fdwname = 'plain_fdw'"), 'plain_fdw:-:debug=on');
+  assert.equal(await serverOptions(), `host=${socket} port=${port} dbname=myapp_prod`);
+  assert.equal(await hasUsage('foreign_data_wrapper', 'postgres_fdw'), 't');
+  assert.equal(await hasUsage('server', 'loopback'), 't');
+  assert.match(await inDb("SELECT array_to_string(srvacl, ',') FROM pg_foreign_server WHERE srvname = 'loopback'"), /(^|,)myapp_dev=U\//);
+
+  // The server works: a foreign table through it reads the other database (the user mapping is SQL's business).
+  await sql("CREATE TABLE fdw_probe AS SELECT 42 AS answer", 'myapp_prod');
+  await inDb("CREATE USER MAPPING FOR postgres SERVER loopback OPTIONS (user 'postgres'); CREATE FOREIGN TABLE fdw_probe (answer int) SERVER loopback");
+  assert.equal(await inDb('SELECT answer FROM fdw_probe'), '42');
+
+  // An option changed is SET, one added is ADDed, one wanted absent is DROPped; a grant revoked goes.
+  await sql("ALTER SERVER loopback OPTIONS (ADD fetch_size '10')", 'scratch_fdw');
+  const altered = server({ options: [{ name: 'host', value: socket }, { name: 'dbname', value: 'myapp_staging' }, { name: 'port', value: port, ensure: 'absent' }, { name: 'fetch_size', value: '', ensure: 'absent' }, { name: 'use_remote_estimate', value: 'true' }], usage: [{ name: 'myapp_dev', type: 'revoke' }] });
+  await env.ok(['apply', '-f', '-'], database('scratch-fdw', spec([altered])));
+  await applied('scratch-fdw', 3);
+  assert.equal(await serverOptions(), `host=${socket} dbname=myapp_staging use_remote_estimate=true`);
+  assert.equal(await hasUsage('server', 'loopback'), 'f');
+
+  // ensure: absent removes the server (its user mapping and table first, as PostgreSQL asks) and the wrapper.
+  await inDb('DROP FOREIGN TABLE fdw_probe; DROP USER MAPPING FOR postgres SERVER loopback');
+  await env.ok(['apply', '-f', '-'], database('scratch-fdw', { ...spec([server({ ensure: 'absent' }), { ...plain, ensure: 'absent' }]), fdws: [{ name: 'plain_fdw', ensure: 'absent' }] }));
+  await applied('scratch-fdw', 4);
+  assert.equal(await inDb("SELECT count(*) FROM pg_foreign_server WHERE srvname IN ('loopback', 'plain')"), '0');
+  assert.equal(await inDb("SELECT string_agg(fdwname, ',') FROM pg_foreign_data_wrapper"), 'postgres_fdw', 'only the listed wrapper went');
 });
 
 test('bad Database manifests are refused with the field path and change nothing', async () => {

@@ -1,6 +1,6 @@
 // Libraries and extensions with real PostgreSQL 15: pg_stat_statements and pgaudit loaded because
 // their parameters are set, created by the operator, and answering; pgvector created by
-// postInitSQL where Debian's package is installed; ALTER SYSTEM refused by default and allowed by
+// postInitSQL (scripts/build-pgvector.sh installs it, as Debian 12 has no package); ALTER SYSTEM refused by default and allowed by
 // enableAlterSystem; a new library rolled out by restarts; a library the build lacks refused at apply.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { sql, waitReady } from './support/backup.js';
 const env = new TestEnv();
 const CLUSTER = 'ext';
 const PODS = [1, 2].map((n) => `${CLUSTER}-${n}`);
-// Debian 12 has no postgresql-15-pgvector; PGDG's apt repository and Debian 13 do.
+// Debian 12 has no postgresql-15-pgvector: scripts/build-pgvector.sh (run by setup) builds it where the package would go.
 const VECTOR = existsSync('/usr/share/postgresql/15/extension/vector.control');
 
 before(async () => {
@@ -46,7 +46,7 @@ test('pg_stat_statements and pgaudit: preloaded from their parameters, created i
   await eventually('an audit line for the insert in the PostgreSQL log', async () => /AUDIT: SESSION,\d+,\d+,WRITE,INSERT,.*INSERT INTO audited/.test(primaryLog(`${CLUSTER}-1`)), 10_000, 200);
 });
 
-test('pgvector: created by postInitApplicationSQL, a distance query answers', { timeout: 30_000, skip: VECTOR ? false : 'postgresql-15-pgvector is not installed (Debian 12 does not ship it)' }, async () => {
+test('pgvector: created by postInitApplicationSQL, a distance query answers', { timeout: 30_000, skip: VECTOR ? false : 'pgvector is not installed for PostgreSQL 15 (scripts/build-pgvector.sh installs it as root)' }, async () => {
   assert.equal(await sql(env, `${CLUSTER}-1`, "SELECT '[1,2,3]'::vector <-> '[1,2,5]'::vector"), '2');
 });
 

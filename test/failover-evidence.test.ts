@@ -5,6 +5,8 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
 import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
 import { manifest } from './support/manifests.js';
@@ -117,4 +119,47 @@ test('a primary whose PostgreSQL freezes is failed over exactly once, losing not
   assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
   await allAcknowledgedPresent(uri, writer);
   process.stdout.write(`# PostgreSQL frozen under stress-ng: ${start.currentPrimary} → ${end.currentPrimary} after ${tookS.toFixed(1)} s\n`);
+});
+
+/** The cluster's primary lease file (src/instance/lease-file-store.ts). */
+function lease(): { holder: string; renewTime: string; acquireTime?: string } {
+  return (JSON.parse(readFileSync(join(env.home, 'instances', 'default', CLUSTER, '.lease', 'lease.json'), 'utf8')) as { record: { holder: string; renewTime: string; acquireTime?: string } }).record;
+}
+
+test('a primary frozen whole (manager and PostgreSQL) keeps its lease until it expires: no promotion before', async () => {
+  const start = await healthy();
+  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const managerPid = primary?.status.local.managerPid;
+  assert.ok(managerPid, 'the primary’s manager pid');
+  const frozen = processTree(managerPid);
+  stopped.push(...frozen);
+  signalAll(frozen, 'SIGSTOP');
+  // Its last renewal: a frozen manager writes no other.
+  const before = lease();
+  assert.equal(before.holder, start.currentPrimary);
+  // Not healthy yet: the old primary's instance stays frozen until continued below.
+  const next = await eventually('a new primary', async () => {
+    const s = await clusterStatus();
+    return s.currentPrimary && s.currentPrimary !== start.currentPrimary && lease().holder === s.currentPrimary ? s : undefined;
+  }, 120_000, 250).catch(async (e: Error) => {
+    throw new Error(`${e.message}\nlease: ${JSON.stringify(lease())}\n${await env.diagnostics()}`);
+  });
+  const taken = lease();
+  assert.equal(taken.holder, next.currentPrimary);
+  const waitedS = (Date.parse(taken.acquireTime ?? '') - Date.parse(before.renewTime)) / 1000;
+  // The manager could not be reached, so nothing certain said it had stopped: once the operator
+  // decided to fail over, the candidate still had to see the lease sit unrenewed for leaseDuration (15 s).
+  const events = await env.json<{ items: Array<{ reason: string; lastTimestamp: string }> }>(['get', 'events', '--field-selector', `involvedObject.name=${CLUSTER},reason=FailingOver`]);
+  const decided = Math.max(...events.items.map((e) => Date.parse(e.lastTimestamp)));
+  const heldBackS = (Date.parse(taken.acquireTime ?? '') - decided) / 1000;
+  assert.ok(heldBackS >= 15, `the lease was taken ${heldBackS.toFixed(1)} s after the failover began, before it could have expired`);
+  signalAll(frozen, 'SIGCONT');
+  const end = await healthy().catch(async (e: Error) => {
+    throw new Error(`${e.message}\nlease: ${JSON.stringify(lease())}\n${await env.diagnostics()}`);
+  });
+  assert.equal(end.currentPrimary, next.currentPrimary, 'the old primary, continued, finds its lease taken and does not come back as primary');
+  assert.equal(end.timelineID, (start.timelineID ?? 0) + 1, 'exactly one promotion');
+  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(uri, writer);
+  process.stdout.write(`# frozen primary instance: ${start.currentPrimary} → ${end.currentPrimary}, lease taken ${waitedS.toFixed(1)} s after its last renewal, ${heldBackS.toFixed(1)} s after the failover began\n`);
 });

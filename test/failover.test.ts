@@ -3,6 +3,8 @@
 // primaries taking writes, and the old primary streaming again.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { TestEnv, eventually, type LocalPod } from './support/env.js';
 import { manifest } from './support/manifests.js';
@@ -45,6 +47,9 @@ async function oldPrimaryStreams(newPrimary: string, old: string): Promise<void>
   }, 60_000, 200);
 }
 
+/** The primary lease of a local cluster (src/instance/lease-file-store.ts). */
+const leaseHolder = (): string => (JSON.parse(readFileSync(join(env.home, 'instances', 'default', CLUSTER, '.lease', 'lease.json'), 'utf8')) as { record: { holder: string } }).record.holder;
+
 const allAcknowledgedPresent = () => checkAcknowledged(uri, writer);
 
 async function failAndRecover(what: string, inject: (primary: LocalPod) => Promise<void>): Promise<void> {
@@ -58,6 +63,7 @@ async function failAndRecover(what: string, inject: (primary: LocalPod) => Promi
   const count = writer.acked.length;
   await eventually('the writer committing through -rw again', async () => writer.acked.length > count + 10, 30_000, 50);
   await oldPrimaryStreams(next, primary.metadata.name);
+  assert.equal(leaseHolder(), next, 'the new primary holds the primary lease');
   await allAcknowledgedPresent();
   assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
   process.stdout.write(`# ${what}: ${primary.metadata.name} → ${next}, longest write gap ${(writer.longestGapSince(t0) / 1000).toFixed(2)} s\n`);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { installCrds } from './support/crds.js';
 import { eventually } from './support/env.js';
@@ -75,6 +75,10 @@ test('bootstrap, replication and failover of a 2-instance Cluster through a real
   assert.ok(status.replicationInfo.some((r) => r.applicationName === 'pg-2' && r.state === 'streaming'), JSON.stringify(status.replicationInfo));
   const rw = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: 'pg-1', namespace: 'default' });
   assert.equal(rw.metadata?.labels?.['cnpg.io/instanceRole'], 'primary');
+  // The primary holds the Lease named after the Cluster, through its service account's Role.
+  const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'pg', namespace: 'default' });
+  assert.equal(lease.spec?.holderIdentity, 'pg-1');
+  assert.equal(lease.metadata?.ownerReferences?.[0]?.kind, 'Cluster');
 
   await kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: 'pg-1', namespace: 'default' });
   const after = await healthy(2, 'pg-1');
@@ -84,4 +88,7 @@ test('bootstrap, replication and failover of a 2-instance Cluster through a real
   await promoted.end();
   const labels = (await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: 'pg-2', namespace: 'default' })).metadata?.labels;
   assert.equal(labels?.['cnpg.io/instanceRole'], 'primary', 'the rw Service now selects pg-2');
+  const taken = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'pg', namespace: 'default' });
+  assert.equal(taken.spec?.holderIdentity, 'pg-2', 'the new primary took the lease the deleted one released');
+  assert.ok((taken.spec?.leaseTransitions ?? 0) >= 2);
 });

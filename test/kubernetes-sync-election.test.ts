@@ -8,8 +8,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually } from './support/env.js';
-import { startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
-import { createCluster, readCluster } from './support/operator.js';
+import { createHealthyCluster, startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
 
 let k: KubeOperatorEnv;
 
@@ -30,14 +29,7 @@ function psql(pod: string, query: string): Promise<string> {
 
 before(async () => {
   k = await startKubeOperatorEnv();
-  const { kc, kubelet, operator } = k;
-  await createCluster(kc, 'pg', { instances: 2, storage: { size: '1Gi' }, minSyncReplicas: 1, maxSyncReplicas: 1, postgresql: constraint(true) });
-  const outcome = await eventually('a healthy 2-instance cluster', async () => {
-    if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
-    const obj = await readCluster(kc, 'pg');
-    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 2 && 'healthy';
-  }, 240_000, 500).catch((e: Error) => e.message);
-  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
+  await createHealthyCluster(k, 'pg', { instances: 2, storage: { size: '1Gi' }, minSyncReplicas: 1, maxSyncReplicas: 1, postgresql: constraint(true) });
 });
 
 after(() => k?.stop());

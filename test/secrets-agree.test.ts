@@ -3,8 +3,8 @@
 // said out loud, and what was fixed at creation cannot be changed by a later apply or patch.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { TestEnv, eventually } from './support/env.js';
+import { canLogIn } from './support/login.js';
 
 const env = new TestEnv();
 
@@ -49,19 +49,6 @@ stringData:
 async function appSecret(): Promise<Record<string, string>> {
   const s = await env.json<{ data: Record<string, string>; metadata: { labels?: Record<string, string> } }>(['get', 'secret', 'postgres-app', '-n', 'data-layer']);
   return Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-}
-
-async function canLogIn(connectionString: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
 }
 
 async function clusterStatus(): Promise<Record<string, unknown>> {

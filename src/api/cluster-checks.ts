@@ -15,13 +15,14 @@ import { checkReplica } from './replica-cluster.js';
 import { checkClusterExtensions } from './cluster-extensions.js';
 import { checkTablespaces } from './tablespaces.js';
 import { hbaReferenceProblem } from './pod-selectors.js';
+import { checkFailoverQuorumAnnotation } from './failover-quorum.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
 type Path = readonly PropertyKey[];
 
 interface ParsedCluster {
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
   spec: Spec;
 }
 
@@ -33,6 +34,7 @@ export function checkCluster(cluster: ParsedCluster, ctx: Ctx): void {
   checkParameterCatalog(spec, ctx);
   checkExternalClusterReferences(cluster, ctx);
   checkSynchronousReplication(spec, ctx);
+  checkFailoverQuorumAnnotation(cluster, ctx);
   checkWalVolume(spec, ctx);
   checkManagedServices(cluster, ctx);
   checkPodSelectorRefs(spec, ctx);

@@ -13,10 +13,28 @@ export const libraryName = z.string().superRefine((name, ctx) => {
 });
 
 // Relative to the extension's directory (a mounted image, or a local folder): a leading slash
-// or ./ is read as inside it, as the reference reads it; .. could leave it.
+// or ./ is read as inside it, as the reference reads it; .. could leave it, and a colon would
+// add another folder to the colon-separated lists these entries are joined into.
 const extensionPath = plainString.superRefine((path, ctx) => {
-  if (path.split('/').includes('..')) report(ctx, [], msg.extensionPath(path));
+  if (path.split('/').includes('..') || path.includes(':')) report(ctx, [], msg.extensionPath(path));
 });
+
+/** `${name}` after an odd number of dollars is a placeholder; an even number escapes it. */
+const PLACEHOLDER = /(\$+)\{([^}]+)\}/g;
+
+/** The placeholders an env value names that are not `${image_root}`. */
+export function unknownPlaceholders(value: string): string[] {
+  return [...value.matchAll(PLACEHOLDER)].filter((m) => (m[1] ?? '').length % 2 === 1 && m[2] !== 'image_root').map((m) => `\${${m[2]}}`);
+}
+
+/** An env value with `${image_root}` turned into the extension's folder and `$${` into `${`. */
+export function expandPlaceholders(value: string, imageRoot: string): string {
+  return value.replace(PLACEHOLDER, (match: string, dollars: string, name: string) => {
+    const kept = '$'.repeat(Math.floor(dollars.length / 2));
+    if (dollars.length % 2 === 0) return `${kept}{${name}}`;
+    return name === 'image_root' ? `${kept}${imageRoot}` : match;
+  });
+}
 
 /** The volume an extension image is mounted from: `ext-` and the name with hyphens for underscores. */
 export const extensionVolumeName = (name: string): string => `ext-${name.replaceAll('_', '-')}`;
@@ -59,10 +77,14 @@ export const extensionsSchema = z.array(extensionSchema).superRefine((extensions
     if (extensions[first]?.name !== name) report(ctx, [index, 'name'], msg.extensionVolumeName(extensionVolumeName(name), first));
   }
   extensions.forEach((extension, index) => {
-    for (const [at, variable] of (extension.env ?? []).entries()) {
-      if (/^(PATH|LD_LIBRARY_PATH|PG.*|CNPG_.*|POD_NAME|NAMESPACE|CLUSTER_NAME)$/.test(variable.name)) {
+    const env = extension.env ?? [];
+    for (const { index: at, first } of findDuplicates(env, (v) => v.name)) report(ctx, [index, 'env', at, 'name'], msg.duplicate('variable', env[at]?.name, first));
+    for (const [at, variable] of env.entries()) {
+      if (/^(PATH|LD_LIBRARY_PATH)$/.test(variable.name) || /^(PG.*|CNPG_.*|POD_NAME|NAMESPACE|CLUSTER_NAME)$/i.test(variable.name)) {
         report(ctx, [index, 'env', at, 'name'], msg.extensionEnvName(variable.name));
       }
+      const unknown = unknownPlaceholders(variable.value);
+      if (unknown.length > 0) report(ctx, [index, 'env', at, 'value'], msg.extensionPlaceholder(unknown));
     }
   });
 });

@@ -1,7 +1,7 @@
 // spec.postgresql: server parameters, host-based access, synchronous replication, LDAP.
 import { z } from 'zod';
 import { msg, report } from './errors.js';
-import { nonEmptyString, plainName, secretKeySelector } from './common.js';
+import { nonEmptyString, plainName, plainString, secretKeySelector } from './common.js';
 import { checkParameters } from './gucs.js';
 import { hbaLineProblem, identLineProblem } from './hba-lines.js';
 import { extensionsSchema, libraryName } from './cluster-extensions.js';
@@ -24,6 +24,10 @@ const synchronousSchema = z
     if (sync.podFailureDomainKeys && sync.nodeFailureDomainKeys) {
       report(ctx, ['nodeFailureDomainKeys'], msg.failureDomainKeys());
     }
+    // Remote names count among the potential sync standbys but can never be promoted: with as many
+    // of them as commits wait for, no local standby is sure to hold every commit.
+    const remote = (sync.standbyNamesPre?.length ?? 0) + (sync.standbyNamesPost?.length ?? 0);
+    if (sync.failoverQuorum && sync.number <= remote) report(ctx, ['number'], msg.failoverQuorumNumber(remote));
   });
 
 const syncReplicaElectionConstraintSchema = z
@@ -33,25 +37,31 @@ const syncReplicaElectionConstraintSchema = z
     if (constraint.enabled && !constraint.nodeLabelsAntiAffinity?.length) report(ctx, ['nodeLabelsAntiAffinity'], msg.syncElectionLabels());
   });
 
+// Every string reaches pg_hba.conf as a quoted value, where a control character has no form.
+// As CloudNativePG's webhook: a server is required, and a rule is written only with a bind method.
 const ldapSchema = z
   .strictObject({
-    server: nonEmptyString.optional(),
+    server: plainName,
     port: z.int().min(1).max(65535).optional(),
     scheme: z.enum(['ldap', 'ldaps']).optional(),
     tls: z.boolean().optional(),
-    bindAsAuth: z.strictObject({ prefix: z.string().optional(), suffix: z.string().optional() }).optional(),
+    bindAsAuth: z.strictObject({ prefix: plainString.optional(), suffix: plainString.optional() }).optional(),
     bindSearchAuth: z
       .strictObject({
-        baseDN: z.string().optional(),
-        bindDN: z.string().optional(),
+        baseDN: plainString.optional(),
+        bindDN: plainString.optional(),
         bindPassword: secretKeySelector.optional(),
-        searchAttribute: z.string().optional(),
-        searchFilter: z.string().optional(),
+        searchAttribute: plainString.optional(),
+        searchFilter: plainString.optional(),
+      })
+      .superRefine((search, ctx) => {
+        // PostgreSQL refuses the whole pg_hba.conf when a rule has both.
+        if (search.searchAttribute && search.searchFilter) report(ctx, ['searchFilter'], msg.ldapSearchExclusive());
       })
       .optional(),
   })
   .superRefine((ldap, ctx) => {
-    if (Boolean(ldap.bindAsAuth) === Boolean(ldap.bindSearchAuth)) report(ctx, [], msg.ldapBindMethod());
+    if (ldap.bindAsAuth && ldap.bindSearchAuth) report(ctx, [], msg.ldapBindMethod());
   });
 
 // Values are type-checked here rather than by a string map so that a number in one parameter
@@ -78,15 +88,20 @@ function configLines(problem: (line: string) => string | undefined) {
   });
 }
 
-export const postgresConfigurationSchema = z.strictObject({
-  parameters: parametersSchema.default({}),
-  pg_hba: configLines(hbaLineProblem).optional(),
-  pg_ident: configLines(identLineProblem).optional(),
-  synchronous: synchronousSchema.optional(),
-  syncReplicaElectionConstraint: syncReplicaElectionConstraintSchema.optional(),
-  shared_preload_libraries: z.array(libraryName).optional(),
-  ldap: ldapSchema.optional(),
-  promotionTimeout: z.int().min(0).optional(),
-  enableAlterSystem: z.boolean().default(false),
-  extensions: extensionsSchema.optional(),
-});
+export const postgresConfigurationSchema = z
+  .strictObject({
+    parameters: parametersSchema.default({}),
+    pg_hba: configLines(hbaLineProblem).optional(),
+    pg_ident: configLines(identLineProblem).optional(),
+    synchronous: synchronousSchema.optional(),
+    syncReplicaElectionConstraint: syncReplicaElectionConstraintSchema.optional(),
+    shared_preload_libraries: z.array(libraryName).optional(),
+    ldap: ldapSchema.optional(),
+    promotionTimeout: z.int().min(0).optional(),
+    enableAlterSystem: z.boolean().default(false),
+    extensions: extensionsSchema.optional(),
+  })
+  .superRefine((pg, ctx) => {
+    const keys = pg.synchronous?.podFailureDomainKeys?.length || pg.synchronous?.nodeFailureDomainKeys?.length;
+    if (pg.syncReplicaElectionConstraint?.enabled && keys) report(ctx, ['syncReplicaElectionConstraint'], msg.failureDomainWithElection());
+  });

@@ -13,6 +13,14 @@ export interface LocalEndpoint {
   port: number;
 }
 
+/** Field names follow CloudNativePG's FailoverQuorumStatus. */
+export interface FailoverQuorumRecord {
+  method: string;
+  standbyNames: string[];
+  standbyNumber: number;
+  primary: string;
+}
+
 export interface ClusterStatus {
   phase?: string;
   phaseReason?: string;
@@ -25,6 +33,11 @@ export interface ClusterStatus {
   currentPrimaryTimestamp?: string;
   /** When the primary was first seen failing; failoverDelay counts from here. */
   currentPrimaryFailingSinceTimestamp?: string;
+  /**
+   * With failoverQuorum: the synchronous replication the primary last ran, as it reported it (the
+   * status of CloudNativePG's FailoverQuorum object); absent while unknown, which holds failovers.
+   */
+  failoverQuorum?: FailoverQuorumRecord;
   targetPrimary?: string;
   targetPrimaryTimestamp?: string;
   timelineID?: number;
@@ -51,8 +64,8 @@ export interface ClusterStatus {
   lastSuccessfulBackup?: string;
   lastFailedBackup?: string;
   observedGeneration?: number;
-  /** Where the instances run (CloudNativePG's field, without the topology labels it also extracts). */
-  topology?: { nodesUsed: number; successfullyExtracted: boolean };
+  /** Where the instances run (CloudNativePG's field); `instances`: each one's failure domain labels, while synchronous failure domain keys are set. */
+  topology?: { nodesUsed: number; successfullyExtracted: boolean; instances?: Record<string, Record<string, string>> };
   /** Managed roles the operator cannot bring to their declared state, and why (CloudNativePG's field). */
   managedRolesStatus?: ManagedRolesStatus;
   /** spec.tablespaces as the primary last reconciled them (CloudNativePG's field). */

@@ -37,11 +37,18 @@ test('bad Database manifests are refused with the field path', () => {
   assert.match(refused({ connectionLimit: -2 }), /spec\.connectionLimit/);
 });
 
-test('foreign data wrappers and servers are accepted and said not to be acted on', () => {
-  const { warnings } = validateObject(manifest({ fdws: [{ name: 'postgres_fdw' }], servers: [{ name: 'remote', fdw: 'postgres_fdw' }] }));
-  assert.deepEqual(warnings.map((w) => w.replace(/: .*$/, '')), ['Database/db-one', 'Database/db-one']);
-  assert.match(warnings.join('\n'), /spec\.fdws/);
-  assert.match(warnings.join('\n'), /spec\.servers/);
+test('foreign data wrappers and servers are accepted with defaults, without a warning; bad ones refused', () => {
+  const { resource, warnings } = validateObject(
+    manifest({ fdws: [{ name: 'postgres_fdw', handler: '-', usage: [{ name: 'app' }] }], servers: [{ name: 'remote', fdw: 'postgres_fdw', options: [{ name: 'host', value: 'pg-rw' }] }] }),
+  );
+  const spec = (resource as Database).spec;
+  assert.deepEqual(spec.fdws, [{ name: 'postgres_fdw', ensure: 'present', handler: '-', usage: [{ name: 'app', type: 'grant' }] }]);
+  assert.deepEqual(spec.servers?.[0]?.options, [{ name: 'host', value: 'pg-rw', ensure: 'present' }]);
+  assert.deepEqual(warnings, []);
+  assert.match(refused({ servers: [{ name: 'remote' }] }), /spec\.servers\[0\]\.fdw/);
+  assert.match(refused({ servers: [{ name: 'r', fdw: 'w', options: [{ name: 'host', value: 'a\nb' }] }] }), /spec\.servers\[0\]\.options\[0\]\.value: must not contain control characters/);
+  assert.match(refused({ fdws: [{ name: 'w', usage: [{ name: 'app', type: 'allow' }] }] }), /spec\.fdws\[0\]\.usage\[0\]\.type: .*grant, revoke/);
+  assert.match(refused({ fdws: [{ name: 'w' }, { name: 'w' }] }), /spec\.fdws\[1\]\.name: duplicate foreign data wrapper "w"/);
 });
 
 test('CREATE DATABASE settings and the cluster cannot change; owner and limits can', () => {

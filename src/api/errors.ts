@@ -234,12 +234,19 @@ export const msg = {
     `${option} is not allowed: the operator decides where ${tool} connects, as whom, and where the dump is written and read`,
   reservedDatabase: (name: string) => `the database name ${show(name)} is reserved (reserved: postgres, template0, template1)`,
   identifierTooLong: (name: string) => `must be at most 63 bytes, PostgreSQL's limit for a name (got ${Buffer.byteLength(name)} bytes)`,
-  ldapBindMethod: () => 'set exactly one of bindAsAuth and bindSearchAuth',
+  ldapBindMethod: () => 'bindAsAuth and bindSearchAuth cannot both be set: choose one bind method',
+  ldapSearchExclusive: () => 'searchAttribute and searchFilter cannot both be set (PostgreSQL refuses an ldap rule with both)',
   syncElectionLabels: () => 'must name at least one node label when syncReplicaElectionConstraint is enabled (e.g. topology.kubernetes.io/zone)',
   failureDomainKeys: () => 'podFailureDomainKeys and nodeFailureDomainKeys cannot both be set',
+  failoverQuorumNumber: (remote: number) =>
+    `must be greater than the ${remote} name(s) in standbyNamesPre and standbyNamesPost when failoverQuorum is true, or no failover could ever be proven safe`,
+  failoverQuorumAnnotation: (got: string) => `must be a boolean (true or false) to switch the failover quorum check; got ${show(got)}`,
+  failoverQuorumNeedsSync: () => 'is required when the failover quorum check is on (alpha.cnpg.io/failoverQuorum: "true")',
+  failureDomainWithElection: () => 'cannot be enabled together with synchronous.podFailureDomainKeys or nodeFailureDomainKeys; use one of them',
   libraryName: (got: string) =>
     `must be a library's file name without its suffix, letters, digits, _ . and - (e.g. pg_stat_statements); got ${show(got)}`,
-  extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment (got ${show(got)})`,
+  extensionPath: (got: string) => `must be a path inside the extension's directory, with no .. segment and no colon (got ${show(got)})`,
+  extensionPlaceholder: (unknown: string[]) => `unsupported placeholder(s) ${unknown.join(', ')}: the only one is \${image_root} ($\${…} for a literal \${…})`,
   extensionVolumeName: (volume: string, firstIndex: number) =>
     `gives the volume name ${show(volume)} again (underscores become hyphens), as the extension at index ${firstIndex} does`,
   extensionImageRequired: () => 'image.reference is required: the image (on Kubernetes) or the directory (locally) holding the extension',

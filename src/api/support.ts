@@ -25,15 +25,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
     'spec.plugins',
-    // An extension's process environment: its folders reach the server's search paths only.
-    'spec.postgresql.extensions.bin_path',
-    'spec.postgresql.extensions.env',
-    'spec.postgresql.extensions.ld_library_path',
-    'spec.postgresql.ldap',
-    'spec.postgresql.synchronous.failoverQuorum',
-    'spec.postgresql.synchronous.nodeFailureDomainKeys',
-    'spec.postgresql.synchronous.podFailureDomainKeys',
-    'spec.primaryLease',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',
     'spec.probes.readiness.type',
@@ -44,10 +35,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
   ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
-  // Foreign data wrappers and servers are stored in the Database's spec but not created yet.
-  Database: ['spec.fdws', 'spec.servers'],
-  ImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
-  ClusterImageCatalog: ['spec.componentImages', 'spec.images.extensions'],
+  ImageCatalog: ['spec.componentImages'],
+  ClusterImageCatalog: ['spec.componentImages'],
 });
 
 /** Pod and volume settings: the Kubernetes platform applies them; local processes have no use for them. */

@@ -66,7 +66,7 @@ async function initialise(host: BootstrapHost, b: InitdbBootstrap): Promise<void
   const { spec, paths, creds, socket } = host;
   log('info', 'running initdb', { database: b.database, owner: b.owner });
   await runInitdb(spec.binDir, paths.pgdata, b, spec.storage?.walDirectory);
-  writeConfiguration(spec, paths, creds.tls);
+  writeConfiguration(spec, paths, creds);
   await host.startPostgres();
   await prepareNewPrimary(host, b);
   await withConnection(socket, 'postgres', (c) => runStatements(c, b.postInitSQL));
@@ -80,7 +80,7 @@ async function initialise(host: BootstrapHost, b: InitdbBootstrap): Promise<void
 async function cloneExternal(host: BootstrapHost, b: PgBasebackupBootstrap): Promise<void> {
   const { spec, paths, creds } = host;
   await cloneFromExternal(spec, creds, paths.root, paths.pgdata, b);
-  writeConfiguration(spec, paths, creds.tls);
+  writeConfiguration(spec, paths, creds);
   await host.startPostgres();
   await prepareNewPrimary(host, b);
   await withConnection(host.socket, 'postgres', checkpoint);
@@ -94,7 +94,7 @@ async function joinPrimary(host: BootstrapHost): Promise<void> {
   writeReplicationPassfile(paths.passfile, creds.replicationPassword);
   await cloneFromPrimary(spec.binDir, paths.pgdata, primary, spec.slotName, paths.passfile, spec.storage);
   // standby.signal marks the data as a standby's, before anything could start it as a primary.
-  await writeInstanceConfiguration(spec, paths, creds.tls);
+  await writeInstanceConfiguration(spec, paths, creds);
 }
 
 async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void> {
@@ -104,14 +104,14 @@ async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void>
   const restorer = startWalRestorer(b, creds, paths, backup);
   host.showRecovery({ backupId: backup.backupId, restorer });
   try {
-    writeConfiguration(spec, paths, creds.tls, await recoverySettings(spec, b, paths));
+    writeConfiguration(spec, paths, creds, await recoverySettings(spec, b, paths));
     requestArchiveRecovery(paths.pgdata);
     await replayUntilPromoted(host);
   } finally {
     await restorer.stop();
   }
   log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
-  writeConfiguration(spec, paths, creds.tls);
+  writeConfiguration(spec, paths, creds);
   // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
   // lower, and only a restart lowers them: done now, while nothing is connected and before any
   // replica is cloned from this data.

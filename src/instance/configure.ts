@@ -12,7 +12,7 @@ import { primaryConninfo } from './join.js';
 import { extensionFolders } from './libraries-spec.js';
 import type { InstancePaths } from './paths.js';
 import { readControlData } from './run.js';
-import type { InstanceSpec, TlsMaterial } from './spec.js';
+import type { Credentials, InstanceSpec, TlsMaterial } from './spec.js';
 import { scriptCommand } from './wal-scripts.js';
 
 /** Writes a file only when its content differs; returns whether anything changed. */
@@ -77,14 +77,18 @@ export async function hotStandbyFloor(spec: InstanceSpec, paths: InstancePaths):
   return hotStandbyMinimums(await readControlData(spec.binDir, paths.pgdata), instanceParameters(spec, paths));
 }
 
-/** Returns whether anything changed, certificates included: all of it takes a reload, no restart. */
-export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined, overrides?: Record<string, string>): boolean {
+/** The credentials that end up in configuration files: certificates, and the LDAP bind password pg_hba.conf holds. */
+export type FileSecrets = Pick<Credentials, 'tls' | 'ldapBindPassword'>;
+
+/** Returns whether anything changed, certificates and a rotated bind password included: all of it takes a reload, no restart. */
+export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, secrets: FileSecrets, overrides?: Record<string, string>): boolean {
+  const tls = secrets.tls;
   let changed = tls ? writeTlsFiles(paths, tls) : false;
   const params = instanceParameters(spec, paths, tls !== undefined, overrides);
   changed = writeIfChanged(join(paths.pgdata, 'postgresql.conf'), renderPostgresqlConf(params)) || changed;
   protectAutoConf(paths.pgdata, spec.major, spec.libraries?.enableAlterSystem ?? false);
   const poolerAuth = spec.poolerAuth ?? false;
-  changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major, poolerAuth })) || changed;
+  changed = writeIfChanged(join(paths.pgdata, 'pg_hba.conf'), renderPgHba({ userLines: spec.pgHba, major: spec.major, poolerAuth, ldap: spec.ldap, ldapBindPassword: secrets.ldapBindPassword })) || changed;
   changed =
     writeIfChanged(join(paths.pgdata, 'pg_ident.conf'), renderPgIdent({ osUser: spec.osUser, localRoles: spec.localRoles, userLines: spec.pgIdent, poolerAuth })) ||
     changed;
@@ -105,7 +109,7 @@ export function writeConfiguration(spec: InstanceSpec, paths: InstancePaths, tls
  * setting below its primary's: a lowered one waits until the standby has replayed the primary's
  * restart with it (the periodic reconcile writes it then, and the pending restart follows).
  */
-export async function writeInstanceConfiguration(spec: InstanceSpec, paths: InstancePaths, tls: TlsMaterial | undefined): Promise<boolean> {
+export async function writeInstanceConfiguration(spec: InstanceSpec, paths: InstancePaths, secrets: FileSecrets): Promise<boolean> {
   const floor = spec.role === 'replica' || designatedSource(spec) ? await hotStandbyFloor(spec, paths) : undefined;
-  return writeConfiguration(spec, paths, tls, floor);
+  return writeConfiguration(spec, paths, secrets, floor);
 }

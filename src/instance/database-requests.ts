@@ -28,6 +28,13 @@ const createOptions = z.strictObject({
   connectionLimit: z.int().min(-1).optional(),
   tablespace: name.optional(),
 });
+const option = z.string().refine((v) => !v.includes('\0'), 'no NUL byte');
+const optionChange = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.enum(['add', 'set']), name, value: option }),
+  z.strictObject({ op: z.literal('drop'), name }),
+]);
+const optionChanges = z.array(optionChange).max(1000);
+const foreignObject = z.enum(['fdw', 'server']);
 const actionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('createDatabase'), database: name, options: createOptions }),
   z.strictObject({ kind: z.literal('alterDatabase'), database: name, setting }),
@@ -39,9 +46,19 @@ const actionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('createSchema'), database: name, name, owner: name.optional() }),
   z.strictObject({ kind: z.literal('alterSchemaOwner'), database: name, name, owner: name }),
   z.strictObject({ kind: z.literal('dropSchema'), database: name, name }),
+  z.strictObject({ kind: z.literal('createFdw'), database: name, name, handler: text.optional(), validator: text.optional(), options: optionChanges }),
+  z.strictObject({ kind: z.literal('alterFdw'), database: name, name, handler: text.optional(), validator: text.optional(), options: optionChanges }),
+  z.strictObject({ kind: z.literal('alterFdwOwner'), database: name, name, owner: name }),
+  z.strictObject({ kind: z.literal('dropFdw'), database: name, name }),
+  z.strictObject({ kind: z.literal('createServer'), database: name, name, fdw: name, options: optionChanges }),
+  z.strictObject({ kind: z.literal('alterServer'), database: name, name, options: optionChanges }),
+  z.strictObject({ kind: z.literal('dropServer'), database: name, name }),
+  z.strictObject({ kind: z.literal('grantUsage'), database: name, object: foreignObject, name, role: name }),
+  z.strictObject({ kind: z.literal('revokeUsage'), database: name, object: foreignObject, name, role: name }),
 ]);
 
-export const observeRequestSchema = z.strictObject({ database: name, extensions: z.array(name).max(1000), schemas: z.array(name).max(1000) });
+const names = z.array(name).max(1000);
+export const observeRequestSchema = z.strictObject({ database: name, extensions: names, schemas: names, fdws: names.default([]), servers: names.default([]) });
 export type ObserveDatabaseRequest = z.infer<typeof observeRequestSchema>;
 export const applyRequestSchema = z.strictObject({ actions: z.array(actionSchema).max(1000) });
 

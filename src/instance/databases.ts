@@ -11,6 +11,7 @@ import {
   type DatabaseAction,
   type ObservedDatabase,
 } from '../postgres/database-sql.js';
+import { OBSERVE_FDWS_SQL, OBSERVE_SERVERS_SQL, type ObservedFdw, type ObservedServer } from '../postgres/foreign-data-sql.js';
 import { withConnection, type SocketTarget } from './db.js';
 import { RefusedError } from './refused.js';
 import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
@@ -32,14 +33,19 @@ export async function observeDatabase(target: SocketTarget, request: ObserveData
   if (!row) return { exists: false };
   const observed: ObservedDatabase = { exists: true, ...row };
   // A database refusing connections refuses ours too: its objects cannot be read.
-  if (!row.allowConnections || (request.extensions.length === 0 && request.schemas.length === 0)) return observed;
+  const objects = [request.extensions, request.schemas, request.fdws, request.servers];
+  if (!row.allowConnections || objects.every((names) => names.length === 0)) return observed;
   return withConnection(target, request.database, async (c) => {
     const extensions = await c.query<{ name: string; version: string; schema: string }>(OBSERVE_EXTENSIONS_SQL, [request.extensions]);
     const schemas = await c.query<{ name: string; owner: string }>(OBSERVE_SCHEMAS_SQL, [request.schemas]);
+    const fdws = await c.query<ObservedFdw & { name: string }>(OBSERVE_FDWS_SQL, [request.fdws]);
+    const servers = await c.query<ObservedServer & { name: string }>(OBSERVE_SERVERS_SQL, [request.servers]);
     return {
       ...observed,
       extensions: Object.fromEntries(extensions.rows.map((e) => [e.name, { version: e.version, schema: e.schema }])),
       schemas: Object.fromEntries(schemas.rows.map((s) => [s.name, { owner: s.owner }])),
+      fdws: Object.fromEntries(fdws.rows.map(({ name, ...fdw }) => [name, fdw])),
+      servers: Object.fromEntries(servers.rows.map(({ name, ...server }) => [name, server])),
     };
   });
 }

@@ -36,7 +36,7 @@ export async function bootstrapDesignatedPrimary(host: BootstrapHost): Promise<v
   } else {
     throw new Error(`replica cluster source ${source.name} has only an object store: bootstrap the Cluster from it with bootstrap.recovery.source: ${source.name}`);
   }
-  await writeInstanceConfiguration(spec, paths, creds.tls);
+  await writeInstanceConfiguration(spec, paths, creds);
   await untilConsistent(host);
 }
 

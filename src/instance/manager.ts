@@ -27,6 +27,7 @@ import { ManagedExtensions } from './managed-extensions.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
 import { ensurePrivateDir } from './private-dir.js';
+import { InstanceLease } from './instance-lease.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
 import { rewindFromPrimary } from './rewind.js';
 import { DEFAULT_TIMINGS, shutdownSteps, switchoverShutdownSteps } from './shutdown.js';
@@ -40,12 +41,15 @@ import { StorageKeeper } from './storage-keeper.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
 import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
+import { postgresEnvironment } from './extension-environment.js';
 
 const READY_WAIT_MS = 60_000;
 const MAX_RESTART_BACKOFF_MS = 10_000;
 const MAX_RETRY_MS = 30_000;
 /** A crashed primary waits this long before restarting itself, leaving the operator time to fail over. */
 export const PRIMARY_RESTART_GRACE_MS = 3000;
+/** A manager going away lets its lease go for at most this long: past it, the lease expires by itself. */
+const LEASE_RELEASE_ON_EXIT_MS = 5000;
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -91,6 +95,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private readonly sourceWal: SourceWal;
   private replicaPromotion?: PromotionState;
   private readonly storage: StorageKeeper;
+  private readonly lease: InstanceLease;
 
   /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
   constructor(
@@ -103,13 +108,14 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.startedForRestart = this.spec.restartRequest;
     this.appliedReload = this.spec.reloadRequest;
     this.creds = readJson<Credentials>(paths.credentials);
-    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog, () => this.spec.env ?? {});
+    this.postmaster = new Postmaster(this.spec.binDir, paths.pgdata, paths.postgresLog, () => postgresEnvironment(this.spec, process.env));
     setLogLevel(this.spec.logLevel);
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
     this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
     this.sourceWal = new SourceWal(paths);
     this.storage = new StorageKeeper(paths.pgdata);
+    this.lease = new InstanceLease(() => this.spec, (holder) => void this.isolate(`the primary lease is held by ${holder}`));
     this.periodic = setInterval(() => void this.requestReconcile(), 10_000);
     this.isolationWatch = new IsolationWatch({
       spec: () => this.spec,
@@ -237,6 +243,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     await this.archive.reconcile(this.spec, this.creds, this.spec.role === 'primary');
     await this.sourceWal.reconcile(this.spec, this.creds);
     writeSourceConnection(this.spec, this.creds, this.paths);
+    // Nothing runs as this cluster's primary before it holds the lease; fenced, it keeps what it held.
+    if (this.spec.role === 'primary' && !designatedSource(this.spec) && !this.spec.fenced && !this.isolated) await this.lease.acquire();
     if (!isBootstrapped(this.paths)) await this.bootstrap();
 
     if (this.spec.fenced || this.isolated) {
@@ -259,7 +267,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     }
     if (this.spec.role === 'replica' && !existsSync(join(this.paths.pgdata, 'standby.signal'))) await this.rejoinAsStandby();
 
-    const changed = await writeInstanceConfiguration(this.spec, this.paths, this.creds.tls);
+    const changed = await writeInstanceConfiguration(this.spec, this.paths, this.creds);
     const reloadAsked = this.spec.reloadRequest !== this.appliedReload;
     this.appliedReload = this.spec.reloadRequest;
     if (!this.postmaster.running) {
@@ -283,6 +291,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         this.hold('demoting');
         try {
           await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata, switchoverShutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
+          await this.lease.release();
         } finally {
           this.release('demoting', 'stopped');
         }
@@ -314,6 +323,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     if (!primary) throw new Error('a replica needs spec.primary to follow');
     this.state = 'rejoining';
     await this.postmaster.stop(30_000);
+    await this.lease.release();
     const { outcome, output } = await rewindFromPrimary(this.spec.binDir, this.paths.pgdata, primary, this.paths.passfile);
     log('info', 'pg_rewind', { outcome, output: output.trim().split('\n').slice(-3).join(' | ') });
     if (outcome === 'retry-later') throw new Error(`waiting for the new primary ${primary.name} before rewinding: ${output.trim().split('\n').pop()}`);
@@ -327,7 +337,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private launchPostgres(): void {
     ensurePrivateDir(this.paths.socketDir);
     this.startedForRestart = this.spec.restartRequest;
-    this.startedWithEnv = environmentKey(this.spec.env);
+    this.startedWithEnv = environmentKey(postgresEnvironment(this.spec, process.env));
     this.storage.beforeStart(this.spec);
     this.postmaster.start();
     this.emitEvent('postmaster-start');
@@ -450,6 +460,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
       await this.requestReconcile();
       return this.status();
     }
+    await this.lease.acquire(this.readSpec());
     await promoteStandby(this.socket, minLsn, timeoutMs, this.spec.timings?.promotionTimeout);
     // Configuration, slots and roles follow in the background: writes are possible from here on.
     void this.requestReconcile();
@@ -463,6 +474,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     let lsn: string;
     try {
       lsn = await demotePrimary(this.socket, this.postmaster, this.spec.binDir, this.paths.pgdata, switchoverShutdownSteps(this.spec.timings ?? DEFAULT_TIMINGS));
+      // Stopped, its last WAL archived: the new primary may take the lease at once.
+      await this.lease.release();
     } finally {
       this.release('demoting', this.postmaster.running ? 'running' : 'stopped');
     }
@@ -477,6 +490,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.state = 'isolated';
     log('warn', 'isolating: PostgreSQL stopped', { reason });
     await this.postmaster.stop(ISOLATION_STOP_MS);
+    // An isolated primary may not reach the store: the release is tried, never waited for.
+    if (!this.postmaster.running) void this.lease.release().catch((e: Error) => log('warn', 'could not release the primary lease', { error: e.message }));
   }
 
   status(): Promise<InstanceStatus> {
@@ -520,6 +535,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     if (this.postmaster.running) await withConnection(this.socket, 'postgres', checkpoint).catch(() => undefined);
     const timings = this.spec.timings ?? DEFAULT_TIMINGS;
     await this.postmaster.stopInSteps(shutdownSteps(fast ? { ...timings, smartShutdownTimeout: 0 } : timings));
+    if (this.postmaster.running) this.lease.stop();
+    else await this.lease.releaseWithin(LEASE_RELEASE_ON_EXIT_MS);
     this.postmaster.dispose();
   }
 }

@@ -42,7 +42,7 @@ const inputs: { [N in RouteName]?: RouteInput<N> } = {
   startBackup: { body: { backupName: 'b1' } },
   promote: { query: { minLsn: '0/1' } },
   logicalReplication: { body: { kind: 'publication', dbname: 'app', name: 'pub' } },
-  observeDatabase: { body: { database: 'app', extensions: [], schemas: [] } },
+  observeDatabase: { body: { database: 'app', extensions: [], schemas: [], fdws: [], servers: [] } },
   applyDatabase: { body: { actions: [{ kind: 'dropDatabase', database: 'app' }] } },
 };
 

@@ -2,6 +2,7 @@
 // travel separately in a 0600 file so this document can be logged and shown.
 import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { DesiredRole } from '../postgres/role-plan.js';
+import type { LdapSpec } from '../postgres/ldap-hba.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
 import type { InstanceTimings } from './shutdown.js';
 import type { ExternalSecrets, ExternalSource } from './external-connection.js';
@@ -157,6 +158,8 @@ export interface InstanceSpec {
   parameters: Record<string, string>;
   pgHba: string[];
   pgIdent: string[];
+  /** spec.postgresql.ldap when it names a bind method; its bind password is in credentials.json. */
+  ldap?: LdapSpec;
   localRoles: string[];
   replicationSlots: string[];
   enableSuperuserAccess: boolean;
@@ -210,6 +213,21 @@ export interface InstanceSpec {
   extensionsRoot?: string;
   /** spec.walStorage and spec.tablespaces, placed by the platform (storage-layout.ts). */
   storage?: StorageLayout;
+  /** spec.primaryLease (primary-lease.ts); absent: no lease (a replica cluster, whose designated primary takes no writes). */
+  primaryLease?: PrimaryLeaseSpec;
+}
+
+/** spec.primaryLease, in seconds (CloudNativePG's defaults: 15, 10, 2 and 1; see primary-lease.ts). */
+export interface LeaseTimings {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  releasedLeaseDurationSeconds: number;
+}
+
+export interface PrimaryLeaseSpec extends LeaseTimings {
+  /** Locally: the lease file beside the cluster's instances. Absent: the Kubernetes Lease named after the cluster. */
+  file?: string;
 }
 
 export interface Credentials {
@@ -227,6 +245,8 @@ export interface Credentials {
   externalSources?: Record<string, ExternalSecrets>;
   /** PEM: the server certificate and key PostgreSQL serves, and the CA client certificates are checked against. */
   tls?: TlsMaterial;
+  /** The value of spec.postgresql.ldap.bindSearchAuth.bindPassword; pg_hba.conf holds it as ldapbindpasswd. */
+  ldapBindPassword?: string;
 }
 
 export interface TlsMaterial {

@@ -10,6 +10,7 @@ import type { InstanceSpec } from './spec.js';
 import type { StorageStatus } from './storage-keeper.js';
 import type { TablespaceState } from '../api/cluster-status.js';
 import type { ArchivingStatus } from './wal-archiver.js';
+import { postgresEnvironment } from './extension-environment.js';
 
 export type { ReplicationInfo };
 
@@ -104,8 +105,8 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     // A replica cluster's primary runs in recovery until it is promoted out of replica mode.
     const designatedPrimary = spec.role === 'primary' && spec.replicaCluster !== undefined && facts.isPrimary === false;
     const roleMatches = facts.isPrimary === (spec.role === 'primary') || designatedPrimary;
-    // A new spec.env reaches PostgreSQL only when it starts again.
-    const envChanged = view.startedWithEnv !== undefined && view.startedWithEnv !== environmentKey(spec.env);
+    // A new spec.env (or extension variable) reaches PostgreSQL only when it starts again.
+    const envChanged = view.startedWithEnv !== undefined && view.startedWithEnv !== environmentKey(postgresEnvironment(spec, process.env));
     const restartAsked = (spec.restartRequest !== undefined && spec.restartRequest !== view.startedForRestart) || envChanged || view.storage?.walAwaitsMove === true;
     return {
       ...base,

@@ -4,6 +4,7 @@ import { withInheritedMetadata } from '../api/inherited-metadata.js';
 import type { Pooler } from '../api/index.js';
 import { versionFromImageName } from '../api/image.js';
 import { catalogImage, wantedVersion } from './postgres-version.js';
+import { withCatalogExtensions } from './catalog-extensions.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
@@ -41,12 +42,12 @@ export class ClusterController {
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const obj = await this.platform.store.get('Cluster', namespace, name);
     if (!obj) return {};
-    const cluster = obj as Cluster;
-    if (cluster.metadata.deletionTimestamp) {
-      await this.finalize(cluster);
+    if (obj.metadata.deletionTimestamp) {
+      await this.finalize(obj as Cluster);
       return {};
     }
     const { store, instances, endpoints } = this.platform;
+    const cluster = await withCatalogExtensions(store, obj as Cluster);
     // The image recorded for the Cluster also pins its version: a new operator default changes neither.
     const recorded = cluster.status?.image;
     const wanted = wantedVersion(cluster, await catalogImage(store, cluster)) ?? (recorded ? versionFromImageName(recorded) : undefined) ?? { major: instances.defaultMajor() };

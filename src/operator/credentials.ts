@@ -11,6 +11,7 @@ import { resolveStoreSecrets } from './store-secrets.js';
 import { recoveryObjectStore, type BackupLocation } from './stores.js';
 import { resolveExternalSecrets } from './external-clusters.js';
 import { resolveRolePasswords } from './role-passwords.js';
+import { ldapCredentials } from './ldap-config.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -61,5 +62,7 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
     stores: await resolveStores(store, cluster, backup),
     tls: await resolveTls(store, cluster),
     externalSources,
+    // Left out when none, so the credentials hash of a cluster without an LDAP bind password stays what it was.
+    ...(await ldapCredentials(store, cluster)),
   };
 }

@@ -3,8 +3,9 @@
 // the spec, and the status the results of those actions make.
 import type { Database, DatabaseObjectStatus, DatabaseStatus } from '../api/database.js';
 import type { KubeObject } from '../api/meta.js';
-import { actionObject, isDatabaseLevel, type CreateDatabaseOptions, type DatabaseAction, type DatabaseSetting, type ObservedDatabase } from '../postgres/database-sql.js';
+import { actionObject, isDatabaseLevel, type CreateDatabaseOptions, type DatabaseAction, type DatabaseSetting, type ObjectList, type ObservedDatabase } from '../postgres/database-sql.js';
 import type { ActionResult } from '../instance/database-requests.js';
+import { foreignDataActions } from './foreign-data-plan.js';
 
 /** Held while the database may still have to be dropped, as CloudNativePG's `cnpg.io/deleteDatabase`. */
 export const DATABASE_FINALIZER = 'cnpg.io/deleteDatabase';
@@ -118,20 +119,21 @@ function extensionActions(spec: Database['spec'], observed: ObservedDatabase): D
 /**
  * The actions that bring the database to the spec. A database that does not exist yet is created
  * alone: what is inside it is planned once it can be observed. Schemas come before extensions,
- * which may be installed into them.
+ * which may be installed into them; extensions before foreign data wrappers, which one may bring.
  */
 export function planDatabase(spec: Database['spec'], observed: ObservedDatabase): DatabaseAction[] {
   if (spec.ensure === 'absent') return observed.exists ? [{ kind: 'dropDatabase', database: spec.name }] : [];
   if (!observed.exists) return [{ kind: 'createDatabase', database: spec.name, options: createOptions(spec) }];
   const alters = settingChanges(spec, observed).map((setting): DatabaseAction => ({ kind: 'alterDatabase', database: spec.name, setting }));
-  return [...alters, ...schemaActions(spec, observed), ...extensionActions(spec, observed)];
+  return [...alters, ...schemaActions(spec, observed), ...extensionActions(spec, observed), ...foreignDataActions(spec, observed)];
 }
 
 export const isCreate = (action: DatabaseAction): boolean => action.kind === 'createDatabase';
 
 /** The names whose state the planner needs from inside the database. */
-export function observeRequest(spec: Database['spec']): { database: string; extensions: string[]; schemas: string[] } {
-  return { database: spec.name, extensions: (spec.extensions ?? []).map((e) => e.name), schemas: (spec.schemas ?? []).map((s) => s.name) };
+export function observeRequest(spec: Database['spec']): { database: string; extensions: string[]; schemas: string[]; fdws: string[]; servers: string[] } {
+  const names = (list: readonly { name: string }[] | undefined) => (list ?? []).map((o) => o.name);
+  return { database: spec.name, extensions: names(spec.extensions), schemas: names(spec.schemas), fdws: names(spec.fdws), servers: names(spec.servers) };
 }
 
 /** A generation's status from the actions run and their results (actions[i] gave results[i]). */
@@ -144,19 +146,23 @@ export function databaseStatus(database: StoredDatabase, observed: ObservedDatab
   if (spec.ensure === 'absent') return { observedGeneration: generation, applied: true, message: '' };
   // Objects of a database that refuses connections (allowConnections: false) cannot be read or made.
   const unreadable = observed.exists && observed.extensions === undefined && observed.schemas === undefined;
-  const objectStatus = (list: 'extensions' | 'schemas', name: string): DatabaseObjectStatus => {
+  const objectStatus = (list: ObjectList, name: string): DatabaseObjectStatus => {
     if (unreadable) return { name, applied: false, message: 'the database does not accept connections' };
     const failed = failures.find((f) => { const o = actionObject(f.action); return o?.list === list && o.name === name; });
     return failed ? { name, applied: false, message: (failed.result as { error: string }).error } : { name, applied: true };
   };
   const schemas = (spec.schemas ?? []).map((s) => objectStatus('schemas', s.name));
   const extensions = (spec.extensions ?? []).map((e) => objectStatus('extensions', e.name));
-  const applied = [...schemas, ...extensions].every((o) => o.applied);
+  const fdws = (spec.fdws ?? []).map((f) => objectStatus('fdws', f.name));
+  const servers = (spec.servers ?? []).map((s) => objectStatus('servers', s.name));
+  const applied = [...schemas, ...extensions, ...fdws, ...servers].every((o) => o.applied);
   return {
     observedGeneration: generation,
     applied,
     message: applied ? '' : 'database object reconciliation failed',
     ...(schemas.length > 0 ? { schemas } : {}),
     ...(extensions.length > 0 ? { extensions } : {}),
+    ...(fdws.length > 0 ? { fdws } : {}),
+    ...(servers.length > 0 ? { servers } : {}),
   };
 }

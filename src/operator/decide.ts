@@ -16,6 +16,8 @@ import { PHASE } from './phases.js';
 import { destroyRequest, planDestroy } from './destroy-instance.js';
 import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
+import { failoverQuorumHold, nextFailoverQuorumRecord } from './failover-quorum.js';
+import { failureDomainCondition, failureDomainTopologyField } from './failure-domains.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
 import { planReplicaCluster } from './replica-cluster.js';
@@ -192,6 +194,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       steadyState(primary);
     primary = status.currentPrimary ?? primary;
   }
+  status.failoverQuorum = nextFailoverQuorumRecord(cluster, previous, instances.find((i) => i.name === primary), () => configFor(primary, topologyWith(primary)).synchronousStandbyNames);
+  if (!status.failoverQuorum) delete status.failoverQuorum;
   if (upgrade.refused && progress.phase === PHASE.healthy) progress = { phase: PHASE.waitingForUser, reason: upgrade.refused.reason };
 
   /** A major upgrade under way has the Cluster to itself: no failover of the instances it stopped. */
@@ -299,6 +303,11 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       if (!corroborated(instances, current)) return hold(evidence, 'a standby still receives its WAL, so it is not failed over');
     } else if (waited < delayMs) {
       return { phase: PHASE.failingOver, reason: `Primary ${current} is failing (${evidence.reason}); failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
+    }
+    const quorum = failoverQuorumHold(cluster, previous, instances, current, fenced);
+    if (quorum) {
+      actions.push(...quorum.actions);
+      return hold(evidence, quorum.reason);
     }
     // Step one: make sure the old primary can take no more writes. The choice of target waits for
     // the next reconcile, when every standby's position is final.
@@ -516,7 +525,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     instancesReportedState: Object.fromEntries(
       instances.filter((i) => i.status?.isPrimary !== undefined).map((i) => [i.name, { isPrimary: i.status?.isPrimary === true, timeLineID: i.status?.timeLineID }]),
     ),
-    topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined) },
+    topology: { nodesUsed: new Set(instances.flatMap((i) => (i.node ? [i.node] : []))).size, successfullyExtracted: instances.every((i) => i.node !== undefined), ...failureDomainTopologyField(cluster, instances) },
     timelineID: instances.find((i) => i.name === primary)?.status?.timeLineID ?? previous.timelineID,
     systemID: instances.find((i) => i.name === primary)?.status?.systemID ?? previous.systemID,
     tablespacesStatus: instances.find((i) => i.name === primary)?.status?.tablespaces ?? previous.tablespacesStatus,
@@ -534,6 +543,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     status.conditions.push(condition('MonitoringQueries', ok, ['QueriesLoaded', 'QueriesNotLoaded'], message, previous.conditions, now));
   }
   if (hibernationCondition) status.conditions.push(hibernationCondition);
+  const domains = failureDomainCondition(cluster, primary, { all: instances.map((i) => i.name).filter((n) => n !== primary), ready: ready.map((i) => i.name).filter((n) => n !== primary) }, placementOf(instances), previous.conditions, now);
+  if (domains) status.conditions.push(domains);
   const podMonitor = planPodMonitor(cluster, observed.podMonitor);
   if (podMonitor.action) actions.push(podMonitor.action);
   if (podMonitor.condition) {

@@ -15,10 +15,13 @@ import { externalSources } from './external-clusters.js';
 import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
 import { synchronousStandbyNames } from './sync.js';
+import { failureDomainFilter } from './failure-domains.js';
 import { electableFor, electableReadyCount, type Placement } from './sync-election.js';
 import { storageConfig, temporaryTablespaces } from './storage-config.js';
 import { instanceTimings } from './timings.js';
+import { primaryLeaseConfig } from './primary-lease-config.js';
 import { librariesConfig } from './libraries-config.js';
+import { ldapConfig } from './ldap-config.js';
 import type { InstanceConfig } from './types.js';
 
 export function initdbBootstrap(cluster: Cluster): InitdbBootstrap {
@@ -117,7 +120,7 @@ export function desiredInstanceConfig(
     managedRoles: roles,
     // Every instance carries the setting it would need as primary: a promoted standby must not run
     // asynchronously, not even until its next reload.
-    synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r)), electableFor(cluster, name, topology.placement)),
+    synchronousStandbyNames: synchronousStandbyNames(cluster, others, others.filter((r) => topology.ready?.includes(r)), electableFor(cluster, name, topology.placement), failureDomainFilter(cluster, name, topology.placement)),
     fenced: topology.fenced?.has(name) ?? false,
     restartRequest: cluster.metadata.annotations?.[ANNOTATIONS.restartedAt],
     reloadRequest: cluster.metadata.annotations?.[ANNOTATIONS.reloadedAt],
@@ -131,7 +134,9 @@ export function desiredInstanceConfig(
     ...(sources.length > 0 ? { externalSources: sources } : {}),
     ...replicaClusterConfig(cluster, isPrimary),
     ...librariesConfig(cluster),
+    ...ldapConfig(cluster),
     ...storageConfig(cluster, bootstrap.owner),
+    ...primaryLeaseConfig(cluster),
   };
 }
 

@@ -16,6 +16,9 @@ export function librariesConfig(cluster: Cluster): Pick<InstanceConfig, 'librari
             ...(e.image?.reference ? { reference: e.image.reference } : {}),
             ...(e.extension_control_path ? { extension_control_path: e.extension_control_path } : {}),
             ...(e.dynamic_library_path ? { dynamic_library_path: e.dynamic_library_path } : {}),
+            ...(e.ld_library_path?.length ? { ld_library_path: e.ld_library_path } : {}),
+            ...(e.bin_path?.length ? { bin_path: e.bin_path } : {}),
+            ...(e.env?.length ? { env: e.env } : {}),
           })),
         }
       : {}),

@@ -8,10 +8,12 @@ import type { ObservedInstance } from './types.js';
 export interface Placement {
   node?: string;
   nodeLabels?: Readonly<Record<string, string>>;
+  /** The instance's own labels (its Pod's), where the platform reports them. */
+  podLabels?: Readonly<Record<string, string>>;
 }
 
 export function placementOf(instances: readonly ObservedInstance[]): Record<string, Placement> {
-  return Object.fromEntries(instances.map((i) => [i.name, { node: i.node, nodeLabels: i.nodeLabels }]));
+  return Object.fromEntries(instances.map((i) => [i.name, { node: i.node, nodeLabels: i.nodeLabels, podLabels: i.podLabels }]));
 }
 
 /**

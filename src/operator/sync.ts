@@ -8,12 +8,21 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * dataDurability `required` commits wait for the full set (so a lost standby blocks writes rather
  * than weakening durability); `preferred` shrinks the set to what is available.
  */
-/** `electable`: which standbys syncReplicaElectionConstraint lets the legacy min/max settings choose. */
-export function synchronousStandbyNames(cluster: Cluster, replicas: string[], ready: string[], electable: (name: string) => boolean = () => true): string {
+/**
+ * `electable`: which standbys syncReplicaElectionConstraint lets the legacy min/max settings choose;
+ * `crossDomain`: which of the cluster's standbys the synchronous failure domain keys keep.
+ */
+export function synchronousStandbyNames(
+  cluster: Cluster,
+  replicas: string[],
+  ready: string[],
+  electable: (name: string) => boolean = () => true,
+  crossDomain: (names: string[]) => string[] = (names) => names,
+): string {
   const sync = cluster.spec.postgresql?.synchronous;
   if (sync) {
     const preferred = sync.dataDurability === 'preferred';
-    const local = (preferred ? ready : replicas).slice(0, sync.maxStandbyNamesFromCluster ?? Number.MAX_SAFE_INTEGER);
+    const local = crossDomain(preferred ? ready : replicas).slice(0, sync.maxStandbyNamesFromCluster ?? Number.MAX_SAFE_INTEGER);
     const names = [...(sync.standbyNamesPre ?? []), ...local, ...(sync.standbyNamesPost ?? [])];
     if (names.length === 0) return '';
     const number = preferred ? Math.min(sync.number, names.length) : sync.number;

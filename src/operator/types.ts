@@ -16,6 +16,7 @@ export type InstanceConfig = Pick<
   | 'parameters'
   | 'pgHba'
   | 'pgIdent'
+  | 'ldap'
   | 'localRoles'
   | 'replicationSlots'
   | 'enableSuperuserAccess'
@@ -35,6 +36,7 @@ export type InstanceConfig = Pick<
   | 'externalSources'
   | 'replicaCluster'
   | 'libraries'
+  | 'primaryLease'
 > & { primaryName?: string; storage?: StorageConfig };
 
 export type ClusterCredentials = Omit<Credentials, 'managerToken'>;
@@ -71,6 +73,8 @@ export interface ObservedInstance {
   node?: string;
   /** That node's labels, where the platform read them (undefined: not read, or no node yet). */
   nodeLabels?: Record<string, string>;
+  /** The instance's own labels (its Pod's metadata.labels), where the platform reports them. */
+  podLabels?: Record<string, string>;
   /** Its Pod waits for a node it cannot be scheduled on (a drained node holding its volume). */
   unschedulable?: boolean;
   /**

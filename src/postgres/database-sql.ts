@@ -2,6 +2,7 @@
 // SQL statement each becomes. Every name is quoted as an identifier and every value as a literal
 // or a checked number, so nothing from a manifest is spliced into SQL as written.
 import { quoteIdent, quoteLiteral } from './sql.js';
+import { foreignActionObject, foreignDataActionSql, isForeignDataAction, type ForeignDataAction, type ObservedFdw, type ObservedServer } from './foreign-data-sql.js';
 
 /** CREATE DATABASE's settings, with CloudNativePG's field names. */
 export interface CreateDatabaseOptions {
@@ -41,7 +42,8 @@ export type DatabaseAction =
   | { kind: 'dropExtension'; database: string; name: string }
   | { kind: 'createSchema'; database: string; name: string; owner?: string }
   | { kind: 'alterSchemaOwner'; database: string; name: string; owner: string }
-  | { kind: 'dropSchema'; database: string; name: string };
+  | { kind: 'dropSchema'; database: string; name: string }
+  | ForeignDataAction;
 
 export type DatabaseActionKind = DatabaseAction['kind'];
 
@@ -52,8 +54,12 @@ export function isDatabaseLevel(action: DatabaseAction): boolean {
   return DATABASE_LEVEL.has(action.kind);
 }
 
-/** The extension or schema an object action is about, for its status entry. */
-export function actionObject(action: DatabaseAction): { list: 'extensions' | 'schemas'; name: string } | undefined {
+/** The status lists that have an entry per object of the spec. */
+export type ObjectList = 'extensions' | 'schemas' | 'fdws' | 'servers';
+
+/** The object an object action is about, for its status entry. */
+export function actionObject(action: DatabaseAction): { list: ObjectList; name: string } | undefined {
+  if (isForeignDataAction(action)) return foreignActionObject(action);
   switch (action.kind) {
     case 'createExtension':
     case 'updateExtension':
@@ -121,6 +127,7 @@ function alterSetting(database: string, s: DatabaseSetting): string {
 
 /** The statement an action runs; object actions are meant for a connection to `action.database`. */
 export function databaseActionSql(action: DatabaseAction): string {
+  if (isForeignDataAction(action)) return foreignDataActionSql(action);
   switch (action.kind) {
     case 'createDatabase':
       return `CREATE DATABASE ${quoteIdent(action.database)} WITH ${createOptions(action.options).join(' ')}`;
@@ -163,6 +170,8 @@ export interface ObservedDatabase {
   /** Installed extensions by name; read only where the database accepts connections. */
   extensions?: Record<string, { version: string; schema: string }>;
   schemas?: Record<string, { owner: string }>;
+  fdws?: Record<string, ObservedFdw>;
+  servers?: Record<string, ObservedServer>;
 }
 
 /** Reads one database's row of pg_database (in any database of the instance). */

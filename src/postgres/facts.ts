@@ -33,6 +33,8 @@ export interface PostgresFacts {
   /** A hot-standby-sensitive setting waits for a restart to go down: the primary must restart before its standbys. */
   pendingRestartForDecrease?: boolean;
   replicationInfo: ReplicationInfo[];
+  /** A primary's synchronous_standby_names as it runs now: the failover quorum's record of what commits waited for. */
+  synchronousStandbyNames?: string;
   /** The server's exact version, "16.13" (its server_version without a distribution's suffix). */
   serverVersion?: string;
 }
@@ -60,7 +62,8 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
            pg_last_wal_receive_lsn()::text AS received_lsn,
            pg_last_wal_replay_lsn()::text AS replay_lsn,
            (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
-           current_setting('server_version') AS server_version`, [Object.keys(HOT_STANDBY_SETTINGS)]);
+           current_setting('server_version') AS server_version,
+           current_setting('synchronous_standby_names') AS sync_names`, [Object.keys(HOT_STANDBY_SETTINGS)]);
   const row = base.rows[0] as Record<string, unknown>;
   const isPrimary = row.in_recovery === false;
   const facts: PostgresFacts = {
@@ -75,6 +78,7 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
     serverVersion: /^\d+(?:\.\d+)?/.exec(String(row.server_version))?.[0],
   };
   if (isPrimary) {
+    facts.synchronousStandbyNames = String(row.sync_names ?? '');
     // The checkpoint's timeline lags right after promotion; the current WAL file name does not.
     const t = await c.query('SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli');
     facts.timeLineID = parseInt(String((t.rows[0] as { tli: string }).tli), 16);

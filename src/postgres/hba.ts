@@ -2,6 +2,7 @@
 // password-only default last, so user lines can narrow access but the fallback is always scram.
 import { hbaLineProblem, identLineProblem } from '../api/hba-lines.js';
 import { UnsafeConfigurationError } from './config.js';
+import { ldapHbaRule, type LdapSpec } from './ldap-hba.js';
 
 export const REPLICATION_USER = 'streaming_replica';
 export const LOCAL_IDENT_MAP = 'local';
@@ -18,9 +19,12 @@ export interface HbaInput {
   major: number;
   /** A Pooler with built-in authentication: its role logs in with its client certificate, over TLS only. */
   poolerAuth?: boolean;
+  /** spec.postgresql.ldap with a bind method: its rule follows the user's, ahead of the default (as CloudNativePG orders them). */
+  ldap?: LdapSpec;
+  ldapBindPassword?: string;
 }
 
-export function renderPgHba({ userLines, major, poolerAuth = false }: HbaInput): string {
+export function renderPgHba({ userLines, major, poolerAuth = false, ldap, ldapBindPassword }: HbaInput): string {
   const method = major >= 14 ? 'scram-sha-256' : 'md5';
   return [
     '# Written by the cnpg-ts instance manager; edits are overwritten. Use spec.postgresql.pg_hba.',
@@ -35,6 +39,7 @@ export function renderPgHba({ userLines, major, poolerAuth = false }: HbaInput):
     ...(poolerAuth ? [`hostssl all ${POOLER_USER} all cert map=${POOLER_IDENT_MAP}`] : []),
     '# User-defined rules',
     ...checked('pg_hba.conf', userLines, hbaLineProblem),
+    ...(ldap ? ['# LDAP rule (spec.postgresql.ldap)', ldapHbaRule(ldap, ldapBindPassword)] : []),
     '# Default rule',
     `host all all all ${method}`,
     '',

@@ -187,6 +187,8 @@ test('kubectl cnpg status reports every instance; kubectl cnpg promote switches 
   assert.equal(promoted.code, 0, promoted.stderr);
   const after = await waitWhole(node, tools, 'pg', 3, (p) => p === target);
   assert.ok(after.instancesStatus.find((i) => i.isPrimary)?.replication?.some((r) => r.applicationName === current && r.state === 'streaming'), `${current} follows ${target}`);
+  // The primary lease moved with it: the instances reach their Lease with their service account's token.
+  assert.equal((await node.kubectl(['get', 'lease', 'pg', '-o', 'jsonpath={.spec.holderIdentity}'])).trim(), target);
   const labels = Object.fromEntries((await clusterPods(node, 'pg')).map((p) => [p.metadata.name, p.metadata.labels?.[LABELS.instanceRole]]));
   assert.equal(labels[target], 'primary');
   assert.equal(labels[current], 'replica');

@@ -7,7 +7,8 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from './crds.js';
 import { startControlPlane, type ControlPlane } from './controlplane.js';
 import { KubeletStandIn } from './kubelet.js';
-import { TestOperator } from './operator.js';
+import { TestOperator, createCluster, readCluster } from './operator.js';
+import { eventually } from './env.js';
 
 export interface KubeOperatorEnv {
   cp: ControlPlane;
@@ -40,4 +41,16 @@ export async function startKubeOperatorEnv(): Promise<KubeOperatorEnv> {
       await cp.stop();
     },
   };
+}
+
+/** Creates Cluster `name` and waits for all its instances to be ready; fails with the kubelet's and operator's last words. */
+export async function createHealthyCluster(env: KubeOperatorEnv, name: string, spec: Record<string, unknown> & { instances: number }): Promise<void> {
+  const { kc, kubelet, operator } = env;
+  await createCluster(kc, name, spec);
+  const outcome = await eventually(`a healthy ${spec.instances}-instance cluster`, async () => {
+    if (!operator.running) return `the operator exited (${operator.child.exitCode})`;
+    const obj = await readCluster(kc, name);
+    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === spec.instances && 'healthy';
+  }, 240_000, 500).catch((e: Error) => e.message);
+  if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
 }

@@ -5,7 +5,7 @@
 // the Pods to it (there is no scheduler), and serves the Node's exec endpoint so that the real
 // `kubectl exec` reaches a Pod's "container": a command run with the Pod's environment and user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -29,6 +29,8 @@ interface Running {
   restarts: number;
   exitedAt?: number;
   startedAt?: Date;
+  /** Where the Pod's service-account files are, once written (writeServiceAccount). */
+  serviceAccountRoot?: string;
 }
 
 /**
@@ -216,7 +218,12 @@ export class KubeletStandIn {
         }
         r.pod = pod;
         await this.writeSpec(r);
-        if (!r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
+        // A Pod whose token cannot be issued yet (its account not made yet) waits; the others go on.
+        const accountReady = await this.writeServiceAccount(r).then(
+          () => true,
+          (e: Error) => ((this.lastError = `${pod.metadata?.name}: service account token: ${e.message}`), false),
+        );
+        if (accountReady && !r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
         await this.report(r);
       }
       for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
@@ -250,6 +257,28 @@ export class KubeletStandIn {
     }
   }
 
+  /**
+   * A Pod that mounts its service account's token gets what the kubelet would project into it: a
+   * token the API server issued for that account, its CA and the namespace, in a folder that stands
+   * for the Pod's root (CNPG_SERVICE_ACCOUNT_ROOT), and the API server's address in its environment.
+   */
+  private async writeServiceAccount(r: Running): Promise<void> {
+    const pod = r.pod;
+    if (pod.spec?.automountServiceAccountToken !== true || r.serviceAccountRoot) return;
+    const namespace = pod.metadata!.namespace!;
+    const issued = await this.core.createNamespacedServiceAccountToken({ name: pod.spec.serviceAccountName ?? 'default', namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const root = join(this.podDir(r), 'sa-root');
+    const dir = this.ownedDir(join(root, 'var/run/secrets/kubernetes.io/serviceaccount'));
+    const cluster = this.kc.getCurrentCluster()!;
+    const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString() : readFileSync(cluster.caFile!, 'utf8');
+    const files: Record<string, string> = { token: issued.status!.token, 'ca.crt': ca, namespace };
+    for (const [k, v] of Object.entries(files)) {
+      if (this.ids) writeFileAtomicallySync(join(dir, k), v, { durable: false, owner: { ...this.ids, mode: 0o600 } });
+      else writeFileAtomicallySync(join(dir, k), v, { durable: false, mode: 0o600 });
+    }
+    r.serviceAccountRoot = root;
+  }
+
   private launch(r: Running): void {
     const pod = r.pod;
     const container = pod.spec!.containers[0]!;
@@ -265,6 +294,10 @@ export class KubeletStandIn {
     }
     // Volume mount paths of the Pod, mapped to this machine's folders.
     Object.assign(env, { CNPG_INSTANCE_ROOT: pvc, CNPG_SPEC_DIR: join(this.podDir(r), 'spec'), CNPG_SOCKET_DIR: socketDir, PGHOST: socketDir });
+    if (r.serviceAccountRoot) {
+      const server = new URL(this.kc.getCurrentCluster()!.server);
+      Object.assign(env, { CNPG_SERVICE_ACCOUNT_ROOT: r.serviceAccountRoot, KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port || '443' });
+    }
     r.env = env;
     const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, '--pod'], {
       env,

@@ -15,6 +15,7 @@ import { renderVerboseSections, type PrimaryConfiguration } from '../format/stat
 import { parseDuration } from './mutate.js';
 import { versionFromImageName } from '../../api/image.js';
 import { isReplicaCluster } from '../../api/replica-cluster.js';
+import { failureDomainsReport } from '../format/failure-domains.js';
 import type { ReplicaClusterReport } from '../format/replica-status.js';
 
 function replicaReport(r: Report): ReplicaClusterReport | undefined {
@@ -77,6 +78,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
   const endpoints =
     r.endpoints ??
     (status.localEndpoints ? (['rw', 'ro', 'r'] as const).map((role) => ({ name: names[role], host: status.localEndpoints![role].host, port: status.localEndpoints![role].port })) : []);
+  const failureDomains = failureDomainsReport(r.cluster, status, (n) => r.instances.some((i) => i.name === n && i.running && i.status?.ready));
   return {
     name: r.cluster.metadata.name,
     namespace: r.cluster.metadata.namespace ?? 'default',
@@ -117,6 +119,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
       })),
     ...(r.poolers ? { poolers: r.poolers.map(poolerReport) } : {}),
     ...(r.cluster.spec.replica ? { replicaCluster: replicaReport(r) } : {}),
+    ...(failureDomains ? { failureDomains } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { pgWalfileName } from '../../postgres/lsn.js';
 import { goDurationString, goUtcTimeString, parseTimestamp } from './age.js';
 import { replicaSummaryRows, tokenSections, type ReplicaClusterReport } from './replica-status.js';
 import { tabwrite } from './tabwriter.js';
+import { failureDomainsSection, type FailureDomainsReport } from './failure-domains.js';
 
 export interface InstanceStatusReport {
   name: string;
@@ -67,6 +68,8 @@ export interface ClusterStatusReport {
   poolers?: PoolerStatusReport[];
   /** spec.replica, when the Cluster has it. */
   replicaCluster?: ReplicaClusterReport;
+  /** While synchronous failure domain keys are set. */
+  failureDomains?: FailureDomainsReport;
 }
 
 export interface PoolerStatusReport {
@@ -291,6 +294,7 @@ export function renderClusterStatus(report: ClusterStatusReport, opts: ClusterSt
     report.replicaCluster && tokenSections(report.replicaCluster),
     backupStatus(report, primary),
     replicationStatus(report, primary),
+    report.failureDomains && failureDomainsSection(report.failureDomains),
     instancesStatus(report, primary, opts.verbose),
     endpoints(report),
     poolers(report),

@@ -3,7 +3,7 @@
 // and receives later ones over its HTTP API at once (the kubelet's Secret sync is only a backstop).
 import { detachPatch, isDetached, keptSerialsOf } from './kept-volumes.js';
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import { ANNOTATIONS, LABELS, MANAGER_PORT, METRICS_PORT, POSTGRES_PORT } from '../../api/names.js';
@@ -23,6 +23,9 @@ import { EXTENSIONS_MOUNT } from './extension-volumes.js';
 import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
 import { majorFromImageName } from '../../api/image.js';
+import { KubeLeaseStore } from '../../instance/lease-kube-store.js';
+import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
+import { primaryLease, primaryLeaseRole, primaryLeaseRoleBinding } from './primary-lease-objects.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { nodeLabelsOf } from './node-labels.js';
@@ -81,6 +84,7 @@ function toIso(t: Date | string | undefined): string | undefined {
 
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
+  private readonly coordination: CoordinationV1Api;
 
   constructor(
     kc: KubeConfig,
@@ -88,6 +92,7 @@ export class KubeInstances implements InstanceRuntime {
     private readonly o: KubeInstancesOptions,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
   }
 
   defaultMajor(): number {
@@ -156,6 +161,8 @@ export class KubeInstances implements InstanceRuntime {
           platformReady: pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
           node: pod?.spec?.nodeName,
           nodeLabels: nodeLabels.get(pod?.spec?.nodeName ?? ''),
+          // podFailureDomainKeys name labels of the Pods themselves (failure-domains.ts).
+          ...(pod?.metadata?.labels ? { podLabels: pod.metadata.labels } : {}),
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
           ...recordedUpgrade(annotations),
@@ -256,6 +263,8 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
+    // Before the volumes: a failure here leaves no claim without its Pod behind.
+    await this.ensurePrimaryLease(cluster);
     const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
@@ -266,7 +275,20 @@ export class KubeInstances implements InstanceRuntime {
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
+    await this.ensurePrimaryLease(cluster);
     await this.store.put(pod);
+  }
+
+  /**
+   * Made once, before the Pods that hold it; the holder is never written here but by the instances.
+   * One after the other: the API server checks a RoleBinding made by an operator that may not
+   * `bind` against the Role it names, which must exist by then (it answers 404 otherwise).
+   */
+  private async ensurePrimaryLease(cluster: Cluster): Promise<void> {
+    const ns = cluster.metadata.namespace;
+    for (const object of [primaryLease(cluster), primaryLeaseRole(cluster), primaryLeaseRoleBinding(cluster)]) {
+      if (!(await this.store.get(object.kind, ns, object.metadata.name))) await this.store.put(object);
+    }
   }
 
   /** Records what the controller handed over, and the peers this platform told the manager of. */
@@ -430,9 +452,13 @@ export class KubeInstances implements InstanceRuntime {
     } catch (e) {
       await this.core.deleteNamespacedPod({ name, namespace: cluster.metadata.namespace ?? 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
       // The manager is PID 1 of its container: a Pod that refuses its port has no manager, so no
-      // PostgreSQL either (a deleted primary that finished its shutdown). Anything else may be a
-      // manager still running: it has isolated itself once this has passed.
-      if (statusErrorOf(e).statusErrorKind === 'refused') return;
+      // PostgreSQL either (a deleted primary that finished its shutdown), and its lease is let go
+      // for it. Anything else may be a manager still running: it has isolated itself once this has
+      // passed, and a lease it still renews (it reaches the API server) holds the promotion back.
+      if (statusErrorOf(e).statusErrorKind === 'refused') {
+        await releaseLease(new KubeLeaseStore(this.coordination, cluster.metadata.namespace ?? 'default', cluster.metadata.name), name, cluster.spec.primaryLease?.releasedLeaseDurationSeconds ?? DEFAULT_LEASE_TIMINGS.releasedLeaseDurationSeconds);
+        return;
+      }
       await sleep(ISOLATION_TIMEOUT_MS + ISOLATION_CHECK_MS + ISOLATION_STOP_MS + ISOLATION_MARGIN_MS);
     }
   }

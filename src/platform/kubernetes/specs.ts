@@ -122,8 +122,9 @@ export function instancePod(cluster: Cluster, p: PodInputs): KubeObject {
       subdomain: name,
       enableServiceLinks: false,
       serviceAccountName: instanceServiceAccountName(cluster),
-      // The instance manager never calls the API server: its spec arrives in a Secret and over HTTP.
-      automountServiceAccountToken: false,
+      // The instance manager calls the API server for one thing: the primary lease (its Role allows
+      // reading and updating that one Lease); its spec arrives in a Secret and over HTTP.
+      automountServiceAccountToken: true,
       securityContext: podSecurityContext(cluster),
       terminationGracePeriodSeconds: cluster.spec.stopDelay ?? 1800,
       ...schedulingFields(cluster),

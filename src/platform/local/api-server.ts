@@ -14,6 +14,7 @@ import { instanceMetricsFrom, type InstanceMetrics } from '../../operator/instan
 import { findInstallations, resolveInstallation, PostgresNotInstalledError } from '../../postgres/binaries.js';
 import { obtainPostgres } from '../../postgres/distributions.js';
 import { catalogImage, wantedVersion } from '../../operator/postgres-version.js';
+import { withCatalogExtensions } from '../../operator/catalog-extensions.js';
 import type { ResourceStore } from '../../operator/platform.js';
 import { describeServerOnce, type RunAs } from '../../postgres/describe-server.js';
 import { checkParametersAgainst } from '../../api/guc-check.js';
@@ -95,7 +96,9 @@ async function admit(obj: KubeObject, homeRoot: string, describeAs: RunAs | unde
   if (findings.length > 0) {
     throw new ManifestError(findings.map((f) => toIssue('Cluster', obj.metadata.name, { ...f, path: formatPath(['spec', 'postgresql', 'parameters', f.path]) })));
   }
-  const libraries = libraryIssues(obj as Cluster, binDir, catalog.major);
+  // With its catalog's extensions merged in; one the catalog does not give yet is the controller's to report.
+  const resolved = await withCatalogExtensions(store, obj as Cluster).catch(() => undefined);
+  const libraries = resolved ? libraryIssues(resolved, binDir, catalog.major) : [];
   if (libraries.length > 0) throw new ManifestError(libraries);
 }
 

@@ -10,6 +10,8 @@ import type { Cluster } from '../../api/index.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
+import { FileLeaseStore } from '../../instance/lease-file-store.js';
+import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
 import { localStorage } from './storage-places.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../instance/logical-replication.js';
@@ -42,6 +44,8 @@ const STOP_KILL_MARGIN_S = 5;
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../instance/main.js', import.meta.url));
 const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cloudnative-pg/postgresql';
+/** The primary lease's folder in a cluster's folder; not an instance's, as it has no platform.json. */
+const LEASE_DIR = '.lease';
 
 /**
  * What the platform remembers about an instance: a file next to the instance's data, written by
@@ -293,6 +297,7 @@ export class LocalInstances implements InstanceRuntime {
       parameters: config.parameters,
       pgHba: config.pgHba,
       pgIdent: config.pgIdent,
+      ldap: config.ldap,
       localRoles: config.localRoles,
       replicationSlots: config.replicationSlots,
       enableSuperuserAccess: config.enableSuperuserAccess,
@@ -316,7 +321,13 @@ export class LocalInstances implements InstanceRuntime {
       replicaCluster: config.replicaCluster,
       libraries: config.libraries,
       storage: localStorage(config.storage, this.dirOf(cluster, rec.name)),
+      ...(config.primaryLease ? { primaryLease: { ...config.primaryLease, file: this.leaseFile(cluster) } } : {}),
     };
+  }
+
+  /** In a folder of the cluster's user beside its instances' (see create): every manager of the cluster replaces it. */
+  private leaseFile(cluster: Cluster): string {
+    return join(this.clusterDir(cluster.metadata.namespace ?? 'default', cluster.metadata.name), LEASE_DIR, 'lease.json');
   }
 
   /** Every spec written is a new generation, so the manager's status can say which one it applied. */
@@ -326,6 +337,7 @@ export class LocalInstances implements InstanceRuntime {
     const paths = instancePaths(dir, rec.pgPort);
     const spec = this.instanceSpec(cluster, rec, given.config);
     const owner = this.owner(cluster);
+    if (spec.primaryLease?.file) makeOwnedDir(dirname(spec.primaryLease.file), 0o700, owner);
     writeOwnedFile(paths.spec, JSON.stringify(spec, null, 2) + '\n', owner, 0o600, { durable: false });
     const credentials: Credentials = { ...given.credentials, managerToken: rec.token };
     writeOwnedFile(paths.credentials, JSON.stringify(credentials) + '\n', owner, 0o600, { durable: false });
@@ -402,6 +414,11 @@ export class LocalInstances implements InstanceRuntime {
     while (pid !== undefined && isAlive(pid)) {
       if (Date.now() > deadline) throw new Error(`could not stop the postmaster (pid ${pid}) of ${name}; refusing to promote another instance`);
       await sleep(10);
+    }
+    // With its manager gone too, nothing of this instance runs: its lease is let go for it, so the
+    // next primary need not wait for it to expire. A manager still running lets go itself.
+    if (!this.managerRunning(rec)) {
+      await releaseLease(new FileLeaseStore(this.leaseFile(cluster)), name, cluster.spec.primaryLease?.releasedLeaseDurationSeconds ?? DEFAULT_LEASE_TIMINGS.releasedLeaseDurationSeconds);
     }
   }
 
