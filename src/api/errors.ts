@@ -271,8 +271,6 @@ export const msg = {
     `cannot go from PostgreSQL ${from} to ${to}: the data is PostgreSQL ${from}'s and a data directory cannot be downgraded; keep a PostgreSQL ${from} image or name a newer major, or restore a backup into a new Cluster`,
   majorUpgradeTarget: (from: number, to: number) =>
     `cannot upgrade from PostgreSQL ${from} to ${to} in place: pg_upgrade keeps the databases' locales only from PostgreSQL 16 on (as CloudNativePG, which refuses it too); name PostgreSQL 16 or newer`,
-  majorUpgradeOnKubernetes: (from: number, to: number) =>
-    `cannot go from PostgreSQL ${from} to ${to} in place on Kubernetes yet: in-place major upgrades run on the local platform only; keep a PostgreSQL ${from} image, or create a new Cluster with bootstrap.initdb.import`,
   bootstrapChanged: () =>
     'bootstrap is used only when the cluster is created and cannot change afterwards (its database, owner and source are already in place); delete and re-create the cluster to bootstrap differently',
   slotPrefixChanged: () => 'cannot change the slot prefix while highAvailability is enabled: the operator could no longer find the slots it created',

@@ -8,7 +8,6 @@ import type { Cluster } from './cluster.js';
 import { specMajor } from './image.js';
 import { parseQuantity } from './quantity.js';
 import type { ClusterStatus } from './cluster-status.js';
-import type { Platform } from './support.js';
 import { logicalReplicationChanges } from './logical-replication.js';
 import { IMMUTABLE_DATABASE_FIELDS } from './database.js';
 
@@ -31,20 +30,19 @@ function bootstrapped(cluster: KubeObject): boolean {
 }
 
 /**
- * A newer major is a declarative major upgrade (operator/major-upgrade.ts), where it runs; the
+ * A newer major is a declarative major upgrade (operator/major-upgrade.ts), on both platforms; the
  * major the data last ran (status.pgDataImageInfo, as CloudNativePG compares) may not go down.
  */
-function majorChange(old: Cluster & KubeObject, next: Cluster, platform: Platform): Finding[] {
+function majorChange(old: Cluster & KubeObject, next: Cluster): Finding[] {
   const from = (old.status as ClusterStatus | undefined)?.pgDataImageInfo?.majorVersion ?? specMajor(old.spec);
   const to = specMajor(next.spec);
   if (from === undefined || to === undefined || from === to) return [];
   const path = next.spec.imageCatalogRef ? 'spec.imageCatalogRef.major' : 'spec.imageName';
   if (to < from) return [{ path, message: msg.majorDowngrade(from, to) }];
-  if (platform === 'kubernetes') return [{ path, message: msg.majorUpgradeOnKubernetes(from, to) }];
   return to < 16 ? [{ path, message: msg.majorUpgradeTarget(from, to) }] : [];
 }
 
-function clusterChanges(old: Cluster & KubeObject, next: Cluster, platform: Platform): Finding[] {
+function clusterChanges(old: Cluster & KubeObject, next: Cluster): Finding[] {
   const findings: Finding[] = [];
   const before = old.spec;
   const after = next.spec;
@@ -63,7 +61,7 @@ function clusterChanges(old: Cluster & KubeObject, next: Cluster, platform: Plat
   for (const field of ['postgresUID', 'postgresGID'] as const) {
     if (before[field] !== after[field]) findings.push({ path: `spec.${field}`, message: msg.immutable(field) });
   }
-  findings.push(...majorChange(old, next, platform));
+  findings.push(...majorChange(old, next));
   const slots = before.replicationSlots.highAvailability;
   if (slots.enabled && slots.slotPrefix !== after.replicationSlots.highAvailability.slotPrefix) {
     findings.push({ path: 'spec.replicationSlots.highAvailability.slotPrefix', message: msg.slotPrefixChanged() });
@@ -86,10 +84,10 @@ function specField(obj: KubeObject, field: string): unknown {
   return (obj.spec as Record<string, unknown> | undefined)?.[field];
 }
 
-function kindChanges(old: KubeObject, next: KubeObject, platform: Platform): Finding[] {
+function kindChanges(old: KubeObject, next: KubeObject): Finding[] {
   switch (next.kind) {
     case 'Cluster':
-      return clusterChanges(old as Cluster & KubeObject, next as Cluster, platform);
+      return clusterChanges(old as Cluster & KubeObject, next as Cluster);
     case 'Backup':
       // A Backup records one run: changing what it asked for would make its status describe something else.
       return isDeepStrictEqual(old.spec, next.spec) ? [] : [{ path: 'spec', message: msg.immutable('a Backup\'s spec') }];
@@ -115,17 +113,17 @@ function databaseChanges(old: KubeObject, next: KubeObject): Finding[] {
 }
 
 /** What an update of `old` to `next` may not do; empty when it may proceed. */
-export function updateIssues(old: KubeObject, next: KubeObject, platform: Platform = 'local'): ValidationIssue[] {
+export function updateIssues(old: KubeObject, next: KubeObject): ValidationIssue[] {
   const findings: Finding[] = [];
   if ((old.metadata.namespace ?? '') !== (next.metadata.namespace ?? '')) {
     findings.push({ path: 'metadata.namespace', message: msg.namespaceChange() });
   }
-  findings.push(...kindChanges(old, next, platform));
+  findings.push(...kindChanges(old, next));
   return findings.map((finding) => toIssue(next.kind, next.metadata.name, finding));
 }
 
 /** Throws a ManifestError naming every field the update may not change. */
-export function checkUpdate(old: KubeObject, next: KubeObject, platform: Platform = 'local'): void {
-  const issues = updateIssues(old, next, platform);
+export function checkUpdate(old: KubeObject, next: KubeObject): void {
+  const issues = updateIssues(old, next);
   if (issues.length > 0) throw new ManifestError(issues);
 }

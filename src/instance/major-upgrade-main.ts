@@ -3,7 +3,9 @@
 // of a stopped instance's data (major-upgrade.ts), run by the platform as the instance's own user.
 // Prints the outcome as one JSON line, the last of its output; exits 0 whenever it could say one,
 // and BUSY when another run on the same folder (one a restarted control plane lost) still works.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+// With CNPG_OUTCOME_FILE set (a Kubernetes Pod: /dev/termination-log) the JSON goes there too, for
+// the platform to read from the Pod's status once the container ended.
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { instancePaths } from './paths.js';
 import { upgradeMajor } from './major-upgrade.js';
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
     emptyArchiveCheck: paths.emptyArchiveCheck,
   });
   process.stdout.write(JSON.stringify(outcome) + '\n');
+  const outcomeFile = process.env.CNPG_OUTCOME_FILE;
+  if (outcomeFile) writeFileSync(outcomeFile, JSON.stringify(outcome));
 }
 
 main().catch((e: unknown) => {

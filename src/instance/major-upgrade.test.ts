@@ -41,6 +41,18 @@ test('what pg_upgrade --check refused is said in a line, with the objects its re
   }
 });
 
+test('a run that fails after --check quotes the last lines of the log pg_upgrade names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgu-'));
+  try {
+    const log = join(dir, 'pg_upgrade_dump_16386.log');
+    writeFileSync(log, 'command: pg_restore ...\npg_restore: error: could not execute query: ERROR:  role "x" does not exist\n');
+    const output = ['Restoring database schemas in the new cluster', '*failure*', '', `Consult the last few lines of "${log}" for`, 'the probable cause of the failure.', 'Failure, exiting'].join('\n');
+    assert.match(pgUpgradeReason(output), /for the probable cause of the failure\. command: pg_restore \.\.\. pg_restore: error: could not execute query: ERROR: role "x" does not exist$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a data folder\'s major is its PG_VERSION', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgv-'));
   try {

@@ -76,6 +76,9 @@ export function pgUpgradeReason(output: string): string {
   );
   const reason = (telling.length > 0 ? telling : lines.slice(-3)).slice(0, 12);
   if (reportFile) reason.push(...readFileSync(reportFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 5));
+  // "Consult the last few lines of "….log"": those lines are the cause.
+  const logFile = /last few lines of "(\/[^"]+\.log)"/.exec(output)?.[1];
+  if (logFile && existsSync(logFile)) reason.push(...readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-5));
   return reason.join(' ').replace(/\s+/g, ' ').slice(0, 1000);
 }
 

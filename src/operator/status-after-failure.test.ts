@@ -21,3 +21,11 @@ test('a promotion that happened before the failure is recorded: the promoted ins
   assert.equal(s.readyInstances, 2, 'the rest stays as it was');
   assert.equal(s.phaseReason, 'boom');
 });
+
+test('a failed major upgrade already told leaves the upgrade phase, so that no retry tells it again', () => {
+  const upgrading = { phase: 'Upgrading Postgres major version', pgDataImageInfo: { image: 'pg:15', majorVersion: 15 }, targetPgDataImageInfo: { image: 'pg:16', majorVersion: 16 } };
+  const refused = { phase: 'Setting up primary', pgDataImageInfo: { image: 'pg:15', majorVersion: 15 } };
+  const told = { kind: 'recordEvent', type: 'Warning', reason: 'MajorUpgradeFailed', message: 'm' } as Action;
+  const s = statusAfterFailure(upgrading, refused, [told], 'pod pg-1 is still terminating');
+  assert.deepEqual(s, { phase: 'Setting up primary', phaseReason: 'pod pg-1 is still terminating', pgDataImageInfo: { image: 'pg:15', majorVersion: 15 } });
+});

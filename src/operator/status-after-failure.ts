@@ -2,6 +2,7 @@
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Action } from './types.js';
 
+const UPGRADE_FIELDS = ['pgDataImageInfo', 'targetPgDataImageInfo'] as const;
 const PRIMARY_FIELDS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'targetPrimaryTimestamp', 'currentPrimaryFailingSinceTimestamp'] as const;
 
 /**
@@ -11,6 +12,14 @@ const PRIMARY_FIELDS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrim
  */
 export function statusAfterFailure(previous: ClusterStatus, planned: ClusterStatus, done: readonly Action[], reason: string): ClusterStatus {
   const status: ClusterStatus = { ...previous, phaseReason: reason };
+  // A failed major upgrade, once told, is over: kept in the upgrade's phase, every retry would tell it again.
+  if (done.some((a) => a.kind === 'recordEvent' && a.reason === 'MajorUpgradeFailed')) {
+    status.phase = planned.phase;
+    for (const field of UPGRADE_FIELDS) {
+      if (planned[field] === undefined) delete status[field];
+      else status[field] = planned[field];
+    }
+  }
   if (!done.some((a) => a.kind === 'promoteInstance' || a.kind === 'switchover')) return status;
   for (const field of PRIMARY_FIELDS) {
     if (planned[field] === undefined) delete status[field];

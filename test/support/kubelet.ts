@@ -15,6 +15,8 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
+import { instancePodPath } from './kubelet-binaries.js';
+import { MajorUpgradePods } from './kubelet-major-upgrade.js';
 
 const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
 
@@ -86,6 +88,8 @@ export class KubeletStandIn {
   private registered = false;
   private readonly exec = new ExecServer((namespace, name) => this.execTarget(namespace, name));
   private execPort?: Promise<number>;
+  /** The one-shot major-upgrade Pods, run apart from the instance Pods. */
+  private readonly upgrades: MajorUpgradePods;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -94,6 +98,16 @@ export class KubeletStandIn {
     this.core = kc.makeApiClient(CoreV1Api);
     mkdirSync(dir, { recursive: true });
     if (this.ids) chownSync(dir, this.ids.uid, this.ids.gid);
+    this.upgrades = new MajorUpgradePods({
+      core: this.core,
+      nodeName: this.nodeName,
+      bind: (pod) => this.bind(pod),
+      pvcDir: (namespace, claim) => join(this.dir, 'pvc', namespace, claim),
+      podDir: (uid) => join(this.dir, 'pods', uid),
+      ownedDir: (path) => this.ownedDir(path),
+      ...(this.ids ? { ids: this.ids } : {}),
+      log: (name, text) => this.logs.set(name, ((this.logs.get(name) ?? '') + text).slice(-30_000)),
+    });
   }
 
   start(): void {
@@ -213,6 +227,7 @@ export class KubeletStandIn {
         await this.report(r);
       }
       for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
+      await this.upgrades.sync();
     } catch (e) {
       // The API server may be restarting; the next tick tries again.
       this.lastError = (e as Error).message;
@@ -271,7 +286,8 @@ export class KubeletStandIn {
     const pvc = this.ownedDir(join(this.dir, 'pvc', pod.metadata!.namespace!, claim));
     const socketDir = this.ownedDir(join('/tmp', `cnpg-kubelet-${pod.metadata!.uid!.slice(0, 8)}`));
     this.socketDirs.add(socketDir);
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/tmp', LANG: 'C.UTF-8' };
+    // An image of a major Debian does not have here runs the cached build of its tag.
+    const env: NodeJS.ProcessEnv = { PATH: instancePodPath(container.image ?? '', process.env.PATH), HOME: '/tmp', LANG: 'C.UTF-8' };
     for (const e of container.env ?? []) {
       const field = e.valueFrom?.fieldRef?.fieldPath;
       env[e.name] = field === 'metadata.name' ? pod.metadata!.name : field === 'metadata.namespace' ? pod.metadata!.namespace : field === 'status.podIP' ? r.ip : e.value;
@@ -389,6 +405,7 @@ export class KubeletStandIn {
     // A sync under way may still register the Node or launch a manager.
     while (this.busy) await sleep(50);
     await this.exec.close();
+    this.upgrades.stop();
     if (this.registered) await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
     for (const r of this.running.values()) {
       if (r.child?.pid) {

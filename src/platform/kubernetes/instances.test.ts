@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { fixture } from '../../api/testing.js';
 import type { KubeObject } from '../../api/meta.js';
-import { KubeInstances } from './instances.js';
+import { KubeInstances, podImage } from './instances.js';
 import { LABELS, MANAGER_PORT } from '../../api/names.js';
 import type { KubeStore } from './store.js';
 
@@ -57,4 +57,13 @@ test('a manager answering 404 to GET /pg/status is an instance with a status err
   } finally {
     server.close();
   }
+});
+
+test('an instance Pod runs the image its data can run: the old one until the major upgrade of its data is done, or after one was refused', () => {
+  const data = { image: 'pg:16.13', majorVersion: 16 };
+  assert.equal(podImage('pg:17.9', data, 16), 'pg:16.13');
+  assert.equal(podImage('pg:17.9', data, 17), 'pg:17.9', 'upgraded data runs the image asked for');
+  assert.equal(podImage('pg:16.14', data, 16), 'pg:16.14', 'a minor change is the image asked for');
+  assert.equal(podImage('pg:17.9', undefined, 16), 'pg:17.9');
+  assert.equal(podImage('pg:17.9', data, undefined), 'pg:17.9');
 });

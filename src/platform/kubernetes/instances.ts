@@ -22,12 +22,14 @@ import type { InstanceConfig, ObservedInstance, ObservedVolume, VolumeRole } fro
 import { EXTENSIONS_MOUNT } from './extension-volumes.js';
 import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
+import { majorFromImageName } from '../../api/image.js';
 import { KubeLeaseStore } from '../../instance/lease-kube-store.js';
 import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
 import { primaryLease, primaryLeaseRole, primaryLeaseRoleBinding } from './primary-lease-objects.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
 import { nodeLabelsOf } from './node-labels.js';
+import { DATA_MAJOR_ANNOTATION, dataMajorAnnotation, majorUpgradePod, majorUpgradePodName, outcomeAnnotations, upgradeFailureAnnotation, upgradeOutcomeOf } from './major-upgrade-pod.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock steps and scheduling on a busy node, on top of the manager's own bound. */
@@ -163,7 +165,8 @@ export class KubeInstances implements InstanceRuntime {
           ...(pod?.metadata?.labels ? { podLabels: pod.metadata.labels } : {}),
           ...(isUnschedulable(pod) ? { unschedulable: true } : {}),
           volumes: volumesOf(claims, name, cluster),
-          ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod) } : {}),
+          ...recordedUpgrade(annotations),
+          ...(pod ? { runtimeSpecHash: pod.metadata?.annotations?.[ANNOTATIONS.podSpecHash], runtimeSpecHashNow: this.podSpecHashNow(cluster, name, pod, dataMajorAnnotation(annotations)) } : {}),
         };
         if (!running || !pod) return observed;
         try {
@@ -177,9 +180,9 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** The digest of the Pod the Cluster would give this instance now (the role and hashes are labels and annotations, not spec). */
-  private podSpecHashNow(cluster: Cluster, name: string, pod: V1Pod): string {
+  private podSpecHashNow(cluster: Cluster, name: string, pod: V1Pod, major: number | undefined): string {
     const serial = Number(pod.metadata?.annotations?.[ANNOTATIONS.serial] ?? 0);
-    const wanted = instancePod(cluster, { instance: name, serial, image: this.image(cluster), operatorImage: this.o.operatorImage, role: 'replica', configHash: '', credentialsHash: '' });
+    const wanted = instancePod(cluster, { instance: name, serial, image: this.image(cluster, major), operatorImage: this.o.operatorImage, role: 'replica', configHash: '', credentialsHash: '' });
     return podSpecHash(wanted.spec as Record<string, unknown>);
   }
 
@@ -232,14 +235,24 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** The operator's default only for a Cluster that has recorded none yet (see recordedImage). */
-  private image(cluster: StoredCluster): string {
+  private requestedImage(cluster: StoredCluster): string {
     return cluster.spec.imageName ?? cluster.status?.image ?? this.o.defaultImage;
   }
 
-  private async ensureVolumes(cluster: Cluster, name: string, serial: number): Promise<void> {
+  /**
+   * What an instance Pod running `major` runs: the image asked for, except while the data is an
+   * older major than it (an upgrade not done yet, or refused): then the image the data last ran.
+   */
+  private image(cluster: StoredCluster, major: number | undefined): string {
+    return podImage(this.requestedImage(cluster), cluster.status?.pgDataImageInfo, major);
+  }
+
+  /** `major`: the PostgreSQL major the instance runs; a new data volume is bootstrapped at it, and records it. */
+  private async ensureVolumes(cluster: Cluster, name: string, serial: number, major: number): Promise<void> {
     await Promise.all(
       instanceClaims(cluster).map(async ({ role, tablespace }) => {
         const pvc = instancePvc(cluster, name, serial, role, tablespace);
+        if (role === 'PG_DATA') pvc.metadata.annotations = { ...pvc.metadata.annotations, [DATA_MAJOR_ANNOTATION]: String(major) };
         const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
         // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
         // volume on its way out, and a Pod on it would start on data about to vanish.
@@ -252,13 +265,13 @@ export class KubeInstances implements InstanceRuntime {
   async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
     // Before the volumes: a failure here leaves no claim without its Pod behind.
     await this.ensurePrimaryLease(cluster);
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
 
   private async createPod(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
-    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster), operatorImage: this.o.operatorImage, role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
+    const pod = instancePod(cluster, { instance: name, serial, image: this.image(cluster, given.config.major), operatorImage: this.o.operatorImage, role: given.config.role, configHash: given.configHash, credentialsHash: given.credentialsHash });
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
@@ -329,7 +342,7 @@ export class KubeInstances implements InstanceRuntime {
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     // Claims added to the Cluster since (walStorage, a tablespace) come before the Pod that mounts them.
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial)]);
+    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
@@ -347,12 +360,60 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   async stop(cluster: Cluster, name: string): Promise<void> {
+    await this.recordDataMajor(cluster, name);
     await this.store.delete('Pod', cluster.metadata.namespace, name);
   }
 
-  /** Admission refuses a change of major on Kubernetes (api/update.ts), so no plan asks for this here. */
-  upgradeMajor(_cluster: Cluster, name: string): Promise<void> {
-    return Promise.reject(new Error(`cannot upgrade ${name}: in-place major upgrades run on the local platform only; on Kubernetes create a new Cluster with bootstrap.initdb.import`));
+  /**
+   * A data PVC made before its data's major was recorded on it gets it from the spec its Pod runs (a
+   * server runs only its own major's data), while that is known: a stopped Pod cannot be asked.
+   */
+  private async recordDataMajor(cluster: Cluster, name: string): Promise<void> {
+    const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
+    if (!pvc || dataMajorAnnotation(pvc.metadata.annotations) !== undefined) return;
+    const secret = await this.store.get('Secret', cluster.metadata.namespace, managerSecretName(name));
+    const spec = secret?.data?.['instance.json'];
+    const major = spec ? (JSON.parse(Buffer.from(spec, 'base64').toString()) as Partial<InstanceSpec>).major : undefined;
+    if (major !== undefined) await this.store.patchMetadata('PersistentVolumeClaim', cluster.metadata.namespace, name, { annotations: { [DATA_MAJOR_ANNOTATION]: String(major) } });
+  }
+
+  /**
+   * pg_upgrade in a one-shot Pod (major-upgrade-pod.ts), as CloudNativePG's `<instance>-major-upgrade`
+   * Job. Not awaited: the plan asks again at every reconcile while the upgrade runs, and each call
+   * takes the next step (make the Pod; wait; record its outcome on the data PVC and delete it). An
+   * operator restarted meanwhile finds the same Pod and waits for it: one pg_upgrade per data.
+   */
+  async upgradeMajor(cluster: Cluster, name: string, given: InstanceHandout, generation: number): Promise<void> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const podName = majorUpgradePodName(name);
+    const existing = (await this.store.get('Pod', namespace, podName)) as V1Pod | undefined;
+    if (existing) {
+      const outcome = existing.metadata?.deletionTimestamp ? undefined : upgradeOutcomeOf(existing);
+      if (!outcome) return;
+      await this.store.patchMetadata('PersistentVolumeClaim', namespace, name, { annotations: outcomeAnnotations(outcome, existing) });
+      await this.store.delete('Pod', namespace, podName);
+      return;
+    }
+    // A Pod of the instance still stopping may still have PostgreSQL on the data.
+    if (await this.pod(cluster, name)) return;
+    const pvc = await this.store.get('PersistentVolumeClaim', namespace, name);
+    if (!pvc) throw new Error(`cannot upgrade ${name}: its data PVC does not exist`);
+    const old = (cluster as StoredCluster).status?.pgDataImageInfo;
+    if (!old?.image) throw new Error(`cannot upgrade ${name}: the Cluster's status records no image its data last ran (status.pgDataImageInfo)`);
+    const pod = majorUpgradePod(cluster, {
+      instance: name,
+      serial: Number(pvc.metadata.annotations?.[ANNOTATIONS.serial] ?? 0),
+      oldImage: old.image,
+      oldMajor: old.majorVersion,
+      newImage: this.requestedImage(cluster),
+      newMajor: given.config.major,
+      operatorImage: this.o.operatorImage,
+      generation,
+    });
+    // Created, never replaced: one already there (a cache behind the API server) is the same upgrade.
+    await this.core.createNamespacedPod({ namespace, body: pod as V1Pod }).catch((e: unknown) => {
+      if (!isStatus(e, 409)) throw e;
+    });
   }
 
   async remove(cluster: Cluster, name: string, options?: { keepData?: boolean }): Promise<void> {
@@ -438,6 +499,18 @@ export class KubeInstances implements InstanceRuntime {
   async applyDatabase(cluster: Cluster, name: string, actions: DatabaseAction[]): Promise<ActionResult[]> {
     return (await (await this.manager(cluster, name)).call('applyDatabase', { body: { actions } })).results;
   }
+}
+
+export function podImage(requested: string, data: { image: string; majorVersion: number } | undefined, major: number | undefined): string {
+  const asked = majorFromImageName(requested);
+  return major !== undefined && asked !== undefined && asked !== major && data?.image && data.majorVersion === major ? data.image : requested;
+}
+
+/** What the data PVC records of the data's major and of a failed upgrade; nothing where it records none. */
+function recordedUpgrade(annotations: Record<string, string>): Pick<ObservedInstance, 'dataMajor' | 'majorUpgradeFailure'> {
+  const dataMajor = dataMajorAnnotation(annotations);
+  const majorUpgradeFailure = upgradeFailureAnnotation(annotations);
+  return { ...(dataMajor !== undefined ? { dataMajor } : {}), ...(majorUpgradeFailure ? { majorUpgradeFailure } : {}) };
 }
 
 /** A Pod the scheduler has given up placing, as CloudNativePG's utils.IsPodUnschedulable sees it. */

@@ -82,7 +82,7 @@ export function review(input: AdmissionReview, mutate: boolean, defaultImage?: s
     const { resource, warnings } = validateObject(userView(request.object), 'kubernetes');
     if (request.operation === 'UPDATE' && request.oldObject) {
       const old = previous(request.oldObject);
-      if (old) checkUpdate(old, resource, 'kubernetes');
+      if (old) checkUpdate(old, resource);
     }
     if (!mutate) return respond({ allowed: true, warnings });
     let spec = (resource as { spec?: unknown }).spec ?? {};
