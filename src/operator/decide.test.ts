@@ -353,6 +353,16 @@ test('an isolated primary that no standby can replace is started again', () => {
   assert.ok(!actionKinds(plan.actions).some((k) => k.startsWith('isolate') || k.startsWith('promote')));
 });
 
+test('a standby left isolated (an isolate request from its failover, applied only after it was told to follow the new primary) is released', () => {
+  const c = cluster(3, {}, { currentPrimary: 'pg-2', targetPrimary: 'pg-2' });
+  const [first, second, third] = configured(c, [inst(1, 2), inst(2, 2), inst(3, 2, {}, { isWalReceiverActive: true })]);
+  const stale = { ...(first as ObservedInstance), status: { ...(first as ObservedInstance).status!, postgresRunning: false, phase: 'isolated' as const, isolationReason: 'requested by the operator' } };
+  const plan = planCluster(c, observed([stale, second!, third!], c), 15);
+  assert.ok(actionKinds(plan.actions).includes('configureInstance:pg-1'), 'a new spec releases the isolation');
+  assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'ReleasingIsolation' && /pg-1/.test(a.message)));
+  assert.ok(!actionKinds(plan.actions).some((k) => k.startsWith('isolate') || k.startsWith('promote')));
+});
+
 test('a pending failover whose every candidate vanished gives up and keeps the old primary', () => {
   const c = cluster(2, {}, { currentPrimary: 'pg-1', targetPrimary: 'pending', targetPrimaryTimestamp: '2026-01-01T00:00:00.000Z' });
   const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated', isPrimary: undefined });

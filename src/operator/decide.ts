@@ -385,6 +385,12 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
         actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'ReleasingIsolation', message: `No standby of ${name} can take over from the isolated primary ${current}; starting it again` });
       } else if (inst.configHash !== undefined && (inst.configHash !== configHash(config) || credentialsChanged || peersChanged(inst))) {
         actions.push({ kind: 'configureInstance', name: inst.name, config });
+      } else if (inst.name !== current && inst.status?.phase === 'isolated' && !fenced.has(inst.name)) {
+        // A standby takes no writes: nothing holds it down, and a new spec is its release. (An old
+        // primary's manager that was frozen applies its failover's isolate request only when it
+        // runs again, after it was already told to follow the new primary.)
+        actions.push({ kind: 'configureInstance', name: inst.name, config });
+        actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'ReleasingIsolation', message: `${inst.name} is isolated (${inst.status.isolationReason ?? 'by the operator'}) but is a standby of ${current}; starting it again as one` });
       }
     }
 
