@@ -267,7 +267,9 @@ function checkRbac(objs: K8sObject[], namespace: string, where: string): void {
       assert.deepEqual([...r.verbs].sort(), ['get', 'patch', 'update'], `${where}: ${res} verbs`);
     }
   }
-  assert.ok(!cr.some((r) => (r.resources ?? []).includes('leases')), `${where}: leases are granted in the operator namespace only`);
+  // Each Cluster's primary lease (a Lease named after it, in its namespace) is the operator's to make,
+  // and to grant its instances get/update on (an operator that may not `bind` must hold those rights).
+  for (const v of ['get', 'create', 'update', 'delete']) assert.ok(allows(cr, 'coordination.k8s.io', 'leases', v), `${where}: ${v} the Clusters' primary leases`);
 
   const role = find<RoleObject>(objs, 'Role', 'cnpg-operator', namespace).rules;
   for (const v of ['get', 'update']) assert.ok(allows(role, 'coordination.k8s.io', 'leases', v, 'cnpg-ts-leader'), `${where}: ${v} lease`);
