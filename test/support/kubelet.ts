@@ -18,6 +18,9 @@ import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
 import { instancePodPath } from './kubelet-binaries.js';
 import { MajorUpgradePods } from './kubelet-major-upgrade.js';
 
+/** The readiness probe's failureThreshold in CloudNativePG's instance Pods. */
+const READINESS_FAILURE_THRESHOLD = 3;
+
 const MANAGER_MAIN = fileURLToPath(new URL('../../src/instance/main.js', import.meta.url));
 
 interface Running {
@@ -29,6 +32,8 @@ interface Running {
   restarts: number;
   exitedAt?: number;
   startedAt?: Date;
+  /** Readiness probes failed in a row (see ready()). */
+  readinessFailures?: number;
   /** Where the Pod's service-account files are, once written (writeServiceAccount). */
   serviceAccountRoot?: string;
 }
@@ -318,14 +323,25 @@ export class KubeletStandIn {
     r.startedAt = new Date();
   }
 
+  /**
+   * As a kubelet's readiness probe: a Pod that was ready turns unready only after
+   * READINESS_FAILURE_THRESHOLD failed probes in a row (CloudNativePG's probe allows 3), not on one
+   * slow answer from a loaded machine; a container that is not running is unready at once.
+   */
   private async ready(r: Running): Promise<boolean> {
-    if (!r.child) return false;
-    try {
-      const res = await fetch(`http://${r.ip}:8000/readyz`, { signal: AbortSignal.timeout(500) });
-      return res.ok;
-    } catch {
+    if (!r.child) {
+      r.readinessFailures = 0;
       return false;
     }
+    let ok = false;
+    try {
+      ok = (await fetch(`http://${r.ip}:8000/readyz`, { signal: AbortSignal.timeout(1000) })).ok;
+    } catch {
+      ok = false;
+    }
+    const wasReady = r.pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    r.readinessFailures = ok ? 0 : (r.readinessFailures ?? 0) + 1;
+    return ok || (wasReady && r.readinessFailures < READINESS_FAILURE_THRESHOLD);
   }
 
   private async report(r: Running): Promise<void> {
