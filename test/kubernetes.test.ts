@@ -5,7 +5,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installCrds, registerWebhooks } from './support/crds.js';
 import { eventually } from './support/env.js';
 import { freePort } from './support/s3.js';
@@ -148,7 +148,14 @@ test('PodDisruptionBudgets and the instance ServiceAccount follow the spec', asy
   const pod = await eventually('bare-1', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'cnpg.io/cluster=bare' })).items[0], 30_000, 500);
   assert.deepEqual(await budgets('bare'), [], 'enablePDB: false makes none');
   assert.equal(pod.spec?.serviceAccountName, 'bare');
-  assert.equal(pod.spec?.automountServiceAccountToken, false, 'the instance manager has no use for an API token');
+  // The instance manager's one use of an API token: the primary lease, through a Role on that one Lease.
+  assert.equal(pod.spec?.automountServiceAccountToken, true);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const role = await rbac.readNamespacedRole({ name: 'bare', namespace: 'default' });
+  assert.deepEqual(role.rules?.map((r) => [r.apiGroups, r.resources, r.resourceNames, [...r.verbs].sort()]), [[['coordination.k8s.io'], ['leases'], ['bare'], ['get', 'update']]]);
+  const binding = await rbac.readNamespacedRoleBinding({ name: 'bare', namespace: 'default' });
+  assert.deepEqual(binding.subjects?.map((x) => [x.kind, x.name]), [['ServiceAccount', 'bare']]);
+  assert.equal((await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'bare', namespace: 'default' })).metadata?.ownerReferences?.[0]?.name, 'bare');
   const account = await core.readNamespacedServiceAccount({ name: 'bare', namespace: 'default' });
   assert.equal(account.metadata?.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::1:role/backup');
   assert.equal(account.metadata?.ownerReferences?.[0]?.name, 'bare');
