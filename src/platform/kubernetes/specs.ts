@@ -190,7 +190,8 @@ export const instanceServiceAccountName = (cluster: Cluster): string => cluster.
 /**
  * The instance Pods' identity, named after the Cluster as in CloudNativePG and carrying
  * serviceAccountTemplate's labels and annotations (cloud IAM bindings for the object store live
- * there). No Role is bound to it. None when the user names an account of their own.
+ * there). Its one Role is the primary lease's (primary-lease-objects.ts). None when the user names
+ * an account of their own.
  */
 export function instanceServiceAccount(cluster: Cluster): KubeObject | undefined {
   if (cluster.spec.serviceAccountName) return undefined;
