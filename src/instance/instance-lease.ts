@@ -51,16 +51,25 @@ export class InstanceLease {
     await (await lease).acquire(acquireTimeoutMs(spec.primaryLease));
   }
 
+  /**
+   * A release that cannot be written is logged, not thrown: PostgreSQL is stopped already, and the
+   * lease then expires by itself (a candidate waits leaseDuration), which must not fail the
+   * demotion, rejoin or isolation that let it go.
+   */
   async release(): Promise<void> {
     if (!this.lease) return;
-    await (await this.lease).release();
+    try {
+      await (await this.lease).release();
+    } catch (e) {
+      log('warn', 'could not release the primary lease; it expires by itself', { error: (e as Error).message });
+    }
   }
 
   /** For a manager going away: a store that does not answer in `ms` is left to expire the lease. */
   async releaseWithin(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    await Promise.race([this.release().catch((e: Error) => log('warn', 'could not release the primary lease', { error: e.message })), late]);
+    await Promise.race([this.release(), late]);
     clearTimeout(timer);
   }
 

@@ -492,7 +492,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     log('warn', 'isolating: PostgreSQL stopped', { reason });
     await this.postmaster.stop(ISOLATION_STOP_MS);
     // An isolated primary may not reach the store: the release is tried, never waited for.
-    if (!this.postmaster.running) void this.lease.release().catch((e: Error) => log('warn', 'could not release the primary lease', { error: e.message }));
+    if (!this.postmaster.running) void this.lease.release();
   }
 
   status(): Promise<InstanceStatus> {
