@@ -5,9 +5,13 @@
 import type { CoordinationV1Api, KubeConfig, V1Lease } from '@kubernetes/client-node';
 import type { LeaseRecord, LeaseStore, VersionedLease } from './primary-lease.js';
 
-/** Lease times are MicroTime: the API server wants six fractional digits; the client passes strings through. */
-function microTime(iso: string): Date {
-  return iso.replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+/**
+ * Lease times are MicroTime: the API server insists on six fractional digits, which a Date
+ * serialized by the client (milliseconds) does not have; the client passes strings through.
+ * Also the operator's leader election's (platform/kubernetes/leader.ts).
+ */
+export function microTime(at: Date | string): Date {
+  return (typeof at === 'string' ? at : at.toISOString()).replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }
 
 function isoOf(time: Date | string | undefined): string {

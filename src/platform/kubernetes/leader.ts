@@ -4,6 +4,7 @@
 // reach the API server keeps leading until its renew deadline, shorter than the lease duration, so
 // that a blip of the API server does not cost it its caches while no one else can take over.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { microTime } from '../../instance/lease-kube-store.js';
 import { isStatus } from './store.js';
 
 export interface LeaderElectionOptions {
@@ -19,13 +20,6 @@ export interface LeaderElectionOptions {
   onError?: (message: string) => void;
 }
 
-/**
- * Lease times are MicroTime: the API server insists on six fractional digits, which a Date
- * serialized by the client (milliseconds) does not have; the client passes strings through.
- */
-export function microTime(at: Date): Date {
-  return at.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
-}
 
 /** Pure: may `identity` take or keep the lease now? */
 export function canAcquire(lease: V1Lease | undefined, identity: string, now: Date): boolean {
