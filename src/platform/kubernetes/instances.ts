@@ -275,7 +275,6 @@ export class KubeInstances implements InstanceRuntime {
     // Admission refuses a Pod whose ServiceAccount does not exist yet.
     const account = instanceServiceAccount(cluster);
     if (account && !(await this.store.get('ServiceAccount', cluster.metadata.namespace, account.metadata.name))) await this.store.put(account);
-    await this.ensurePrimaryLease(cluster);
     await this.store.put(pod);
   }
 
@@ -339,6 +338,7 @@ export class KubeInstances implements InstanceRuntime {
     // Returning would claim a start that never happens: nothing asks again once the Pod is gone.
     if (pod?.metadata?.deletionTimestamp) throw new Error(`pod ${name} is still terminating; ${name} is started again once it is gone`);
     if (pod) return;
+    await this.ensurePrimaryLease(cluster);
     const pvc = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, name);
     const serial = Number(pvc?.metadata.annotations?.[ANNOTATIONS.serial] ?? 0);
     // Claims added to the Cluster since (walStorage, a tablespace) come before the Pod that mounts them.
