@@ -2,9 +2,10 @@
 // kube-controller-manager and scheduler; test/support/real-node.ts): the Helm chart installs the
 // operator, a 3-instance Cluster archiving to S3 comes up on PersistentVolumes, survives the
 // deletion of its primary's Pod, answers `kubectl cnpg status` and `promote`, is restored to a point
-// in time, keeps taking writes through a rolling update of the operator's image, and is
-// garbage-collected whole by kube-controller-manager once deleted. The tests run in order on one
-// node and one Cluster, as a user's day would.
+// in time, carries rows to the restored Cluster through `kubectl cnpg subscription create`, keeps
+// taking writes through a rolling update of the operator's image, and is garbage-collected whole
+// by kube-controller-manager once deleted. The tests run in order on one node and one Cluster, as
+// a user's day would.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -233,6 +234,78 @@ spec:
 `);
   await waitWhole(node, tools, 'pg-restored', 1);
   assert.equal(await superuser('pg-restored', "SELECT count(*) || '|' || count(*) FILTER (WHERE state = 'damaged') FROM orders"), '150|0');
+});
+
+test('kubectl cnpg publication and subscription create, then Publication and Subscription objects, carry rows from one Cluster to another', { skip: unavailable, timeout: 300_000 }, async () => {
+  // The subscription's connection is pg-restored's new externalClusters entry: the app user of pg,
+  // its password read from pg's Secret by the plugin and written into pg-restored's primary Pod.
+  await superuser('pg', 'ALTER ROLE app REPLICATION');
+  await query('CREATE TABLE shipments (id int PRIMARY KEY, note text NOT NULL)');
+  await query("INSERT INTO shipments SELECT g, 'first' FROM generate_series(1, 10) g");
+  await superuser('pg-restored', 'CREATE TABLE shipments (id int PRIMARY KEY, note text NOT NULL)');
+  const entry = { name: 'pg-live', connectionParameters: { host: 'pg-rw', user: 'app', dbname: 'app', sslmode: 'require' }, password: { name: 'pg-app', key: 'password' } };
+  await node.kubectl(['patch', 'cluster', 'pg-restored', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/externalClusters/-', value: entry }])]);
+
+  const published = await cnpg(node, tools, ['publication', 'create', 'pg', '--publication', 'ship_pub', '--table', 'public.shipments']);
+  assert.equal(published.code, 0, published.stderr);
+  const subscribed = await cnpg(node, tools, ['subscription', 'create', 'pg-restored', '--external-cluster', 'pg-live', '--publication', 'ship_pub', '--subscription', 'ship_sub']);
+  assert.equal(subscribed.code, 0, subscribed.stderr);
+  await waitOnNode(node, 'the 10 rows copied into pg-restored', async () => (await superuser('pg-restored', 'SELECT count(*) FROM shipments')) === '10', 120_000, 500);
+  await query("INSERT INTO shipments VALUES (11, 'followed')");
+  await waitOnNode(node, 'the new row followed into pg-restored', async () => (await superuser('pg-restored', 'SELECT note FROM shipments WHERE id = 11')) === 'followed', 60_000, 500);
+
+  const password = Buffer.from(await node.kubectl(['get', 'secret', 'pg-app', '-o', 'jsonpath={.data.password}']), 'base64').toString();
+  const conninfo = await superuser('pg-restored', "SELECT subconninfo FROM pg_subscription WHERE subname = 'ship_sub'");
+  assert.match(conninfo, /passfile=\S+\/external\/pg-live\/pgpass/);
+  assert.ok(!conninfo.includes(password) && !subscribed.stdout.includes(password), 'the password is in neither the catalog nor the output');
+
+  const dropped = await cnpg(node, tools, ['subscription', 'drop', 'pg-restored', '--subscription', 'ship_sub']);
+  assert.equal(dropped.code, 0, dropped.stderr);
+  assert.equal(await superuser('pg', "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ship_sub'"), '0', 'the drop removed the slot on the publisher');
+  const unpublished = await cnpg(node, tools, ['publication', 'drop', 'pg', '--publication', 'ship_pub']);
+  assert.equal(unpublished.code, 0, unpublished.stderr);
+
+  // The same pair as objects, reconciled by the operator through the instances' managers.
+  await node.kubectl(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Publication
+metadata:
+  name: ship-pub
+spec:
+  cluster:
+    name: pg
+  name: ship_objects
+  dbname: app
+  target:
+    objects:
+      - table:
+          schema: public
+          name: shipments
+  publicationReclaimPolicy: delete
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Subscription
+metadata:
+  name: ship-sub
+spec:
+  cluster:
+    name: pg-restored
+  name: ship_objects
+  dbname: app
+  publicationName: ship_objects
+  externalClusterName: pg-live
+  parameters:
+    copy_data: "false"
+  subscriptionReclaimPolicy: delete
+`);
+  for (const kind of ['publication/ship-pub', 'subscription/ship-sub']) {
+    await waitOnNode(node, `${kind} applied`, async () => (await node.kubectl(['get', kind, '-o', 'jsonpath={.status.applied}'])).trim() === 'true', 120_000, 500);
+  }
+  await query("INSERT INTO shipments VALUES (12, 'declared')");
+  await waitOnNode(node, 'the row followed through the Subscription object', async () => (await superuser('pg-restored', 'SELECT note FROM shipments WHERE id = 12')) === 'declared', 60_000, 500);
+  await node.kubectl(['delete', 'subscription', 'ship-sub', '--timeout=120s']);
+  await node.kubectl(['delete', 'publication', 'ship-pub', '--timeout=120s']);
+  assert.equal(await superuser('pg', "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ship_objects'"), '0', 'reclaim policy delete dropped the slot');
+  assert.equal(await superuser('pg', "SELECT count(*) FROM pg_publication WHERE pubname = 'ship_objects'"), '0', 'and the publication');
   await node.kubectl(['delete', 'cluster', 'pg-restored', '--wait=false']);
 });
 
