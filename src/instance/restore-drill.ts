@@ -136,8 +136,8 @@ function writeThrowawayConfiguration(pgdata: string, req: DrillRequest, restoreS
     'max_connections = 20',
     "shared_buffers = '32MB'",
     'fsync = off',
-    "hba_file = 'pg_hba.conf'",
-    "ident_file = 'pg_ident.conf'",
+    `hba_file = '${join(pgdata, 'pg_hba.conf').replaceAll("'", "''")}'`,
+    `ident_file = '${join(pgdata, 'pg_ident.conf').replaceAll("'", "''")}'`,
     'ssl = off',
     "log_min_messages = 'warning'",
     '',
@@ -150,11 +150,18 @@ function writeThrowawayConfiguration(pgdata: string, req: DrillRequest, restoreS
 /** Replay has no deadline of its own: the platform bounds the whole drill. */
 async function waitUntilPromoted(postmaster: Postmaster, socket: SocketTarget, postgresLog: string): Promise<void> {
   for (;;) {
-    if (!postmaster.running) throw new DrillFailure('replay', `PostgreSQL stopped during replay: ${lastFatal(postgresLog) ?? 'it logged no reason'}`);
+    if (!postmaster.running) throw new DrillFailure('replay', `PostgreSQL stopped during replay: ${lastWords(postgresLog) ?? 'it logged no reason'}`);
     const promoted = await withConnection(socket, 'postgres', async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r === false, 1000).catch(() => false);
     if (promoted) return;
     await sleep(200);
   }
+}
+
+/** The server's last messages: its log goes with the throwaway folder, so the reason must travel in the outcome. */
+function lastWords(postgresLog: string): string | undefined {
+  if (!existsSync(postgresLog)) return undefined;
+  const lines = readFileSync(postgresLog, 'utf8').split('\n').filter((l) => /\b(LOG|WARNING|FATAL|PANIC|DETAIL|HINT|CONTEXT):/.test(l));
+  return lines.length > 0 ? lines.slice(-4).map((l) => l.replace(/^.*?\b(LOG|WARNING|FATAL|PANIC|DETAIL|HINT|CONTEXT):\s*/, '$1: ')).join(' | ') : undefined;
 }
 
 function switchpoint(pgdata: string, segmentSize: number | undefined): { lsn: string; wal: string } | undefined {
