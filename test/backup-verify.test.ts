@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { TestEnv, eventually } from './support/env.js';
-import { archiveCurrentWal, sql, waitBackup, waitReady } from './support/backup.js';
+import { archiveCurrentWal, sql, waitReady } from './support/backup.js';
 import { startS3Server, type S3Server } from './support/s3.js';
 import { openHome } from '../src/platform/local/home.js';
 import { readDaemonState } from '../src/platform/local/daemon.js';
