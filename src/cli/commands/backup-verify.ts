@@ -27,11 +27,11 @@ export interface VerifyApi {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
- * The `verify` subcommand of `backup`, the same in both CLIs. `backup` stops reading its own
- * options at `verify`, so `--timeout` and friends reach the subcommand.
+ * The `verify` subcommand of `backup`, the same in both CLIs. Commander gives `backup` the flags it
+ * knows wherever they stand (`--timeout`, `--wait`): given on the command line, they are the
+ * subcommand's.
  */
 export function addVerifyCommand(backup: Command): Command {
-  backup.enablePositionalOptions();
   return backup
     .command('verify')
     .description('restore drill: restore a backup into a throwaway instance, replay WAL to the end of the archive, run pg_amcheck and row counts; records the result in the Backup\'s status.verification')
@@ -39,7 +39,13 @@ export function addVerifyCommand(backup: Command): Command {
     .option('--backup <name>', 'the Backup to restore (default: the newest completed one of CLUSTER)')
     .option('--count <check>', 'a row count the restored data must satisfy, [DATABASE/]SCHEMA.TABLE OP N with OP one of >= <= = > < (repeatable; DATABASE defaults to the application database)', collect, [])
     .option('--no-wait', 'ask for the drill and return at once (read the outcome with `get backup NAME -o yaml`)')
-    .option('--timeout <duration>', 'how long to wait for the outcome', '60m');
+    .option('--timeout <duration>', 'how long to wait for the outcome', '60m')
+    .hook('preAction', (verify) => {
+      for (const option of verify.options) {
+        const key = option.attributeName();
+        if (backup.getOptionValueSource(key) === 'cli') verify.setOptionValueWithSource(key, backup.getOptionValue(key), 'cli');
+      }
+    });
 }
 
 export async function verifyCommand(api: VerifyApi, cluster: string, o: VerifyOptions): Promise<void> {
