@@ -2,7 +2,8 @@
 // of a healthy backup passes (replayed to the end of the archive, pg_amcheck clean, row counts met)
 // and records itself in the Backup's status and the metrics; a WAL segment damaged in the store
 // fails the drill with a status, an Event, a Cluster condition and a non-zero exit a person can act
-// on; a row count not met fails it too. No drill leaves a process or a folder behind.
+// on; a row count not met fails it too; a ScheduledBackup with verify: true has its Backups drilled.
+// No drill leaves a process or a folder behind.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -139,6 +140,31 @@ test('a row count that is not met fails the drill with what was found', { timeou
   assertNothingLeft();
 });
 
+test('a ScheduledBackup with verify: true has each Backup it makes drilled once it completes', { timeout: 300_000 }, async () => {
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: ScheduledBackup
+metadata:
+  name: drill-yearly
+spec:
+  schedule: "0 0 0 1 1 *"
+  immediate: true
+  verify: true
+  cluster:
+    name: drill
+`);
+  const made = await eventually('the immediate Backup', async () => {
+    const items = (await env.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'backups', '-l', 'cnpg.io/scheduled-backup=drill-yearly'])).items;
+    return items[0]?.metadata.name;
+  }, 60_000);
+  const v = await eventually(`the drill of ${made}`, async () => {
+    const verification = (await env.json<Verified>(['get', 'backup', made])).status?.verification;
+    return verification && verification.phase !== 'running' ? verification : undefined;
+  }, 240_000, 500);
+  assert.equal(v.phase, 'passed', v.error);
+  assert.equal(v.amcheck?.ok, true);
+  assertNothingLeft();
+});
+
 test('a WAL segment damaged in the store fails the drill: status, Event, condition, exit code', { timeout: 300_000 }, async () => {
   await sql(env, 'drill-1', 'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(601, 700) g');
   const damaged = await archiveCurrentWal(env, 'drill', 'drill-1');
@@ -150,18 +176,20 @@ test('a WAL segment damaged in the store fails the drill: status, Event, conditi
 
   const r = await env.run(['backup', 'verify', 'drill', '--timeout', '4m'], undefined, 280_000);
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /backup first: restore drill failed/);
+  const newestBackup = /restore drill of backup (\S+) /.exec(r.stdout)?.[1] ?? '';
+  assert.match(newestBackup, /^drill-yearly-/, 'the newest completed Backup is drilled by default');
+  assert.match(r.stdout, new RegExp(`backup ${newestBackup}: restore drill failed`));
   assert.match(r.stderr, new RegExp(`replay stopped at .*before the end of the archive \\(WAL ${newest}\\)`));
   assert.match(r.stderr, /missing or damaged in the store/);
   assert.match(r.stderr, /take a new base backup/);
 
-  const v = (await env.json<Verified>(['get', 'backup', 'first'])).status?.verification;
+  const v = (await env.json<Verified>(['get', 'backup', newestBackup])).status?.verification;
   assert.equal(v?.phase, 'failed');
   assert.match(v?.error ?? '', /^replay: /);
   assert.equal(v?.archiveEndWal, newest);
   await eventually('BackupVerified False on the Cluster', async () => (await condition('reason')) === 'RestoreDrillFailed' && /replay stopped/.test(await condition('message')), 30_000);
   const events = await env.ok(['get', 'events', '--field-selector', 'involvedObject.name=drill,reason=BackupVerificationFailed']);
-  assert.match(events, /Restore drill of Backup first failed: replay: replay stopped/);
+  assert.match(events, new RegExp(`Restore drill of Backup ${newestBackup} failed: replay: replay stopped`));
   assert.match(await metrics(), /cnpg_backup_verification_last_result\{namespace="default",cluster="drill"\} 0/);
   assertNothingLeft();
 });

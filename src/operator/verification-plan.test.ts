@@ -52,6 +52,7 @@ test('a request runs once per requestedAt, waits for the backup, and is run agai
   const running: BackupVerification = { phase: 'running', requestedAt: '2026-12-06T08:00:00.000Z' };
   assert.deepEqual(planVerification(backup('a', done('t', { verification: running }), { annotation: request() }), true), { kind: 'none' });
   assert.equal(planVerification(backup('a', done('t', { verification: running }), { annotation: request() }), false).kind, 'run');
+  assert.deepEqual(planVerification(backup('a', done('t', { verification: running }), { annotation: request('2026-12-07T08:00:00.000Z') }), true), { kind: 'none' }, 'a new request waits for the drill in flight');
 });
 
 test('a failed backup, a snapshot backup or a malformed request is recorded as a failed drill, once', () => {

@@ -41,7 +41,7 @@ export type VerificationStep =
   | { kind: 'record'; verification: BackupVerification; event: VerificationEvent }
   | { kind: 'run'; request: VerificationRequest };
 
-/** `inFlight`: this operator is running the drill of this request right now. */
+/** `inFlight`: this operator is running a drill of this Backup right now. */
 export function planVerification(backup: StoredBackup, inFlight: boolean): VerificationStep {
   const raw = backup.metadata.annotations?.[VERIFY_ANNOTATION];
   const parsed = parseVerificationRequest(raw);
@@ -53,7 +53,9 @@ export function planVerification(backup: StoredBackup, inFlight: boolean): Verif
     return failure(backup, { phase: 'failed', requestedAt, error: parsed.message });
   }
   const request = parsed.value;
-  if (done?.requestedAt === request.requestedAt && (done.phase !== 'running' || inFlight)) return { kind: 'none' };
+  // One drill of a Backup at a time: a request made meanwhile runs once the drill in flight is recorded.
+  if (inFlight) return { kind: 'none' };
+  if (done?.requestedAt === request.requestedAt && done.phase !== 'running') return { kind: 'none' };
   const phase = backup.status?.phase;
   if (phase === 'failed') return failure(backup, { phase: 'failed', requestedAt: request.requestedAt, error: `the backup failed (${backup.status?.error ?? 'no reason given'}): there is nothing to restore` });
   if (phase !== 'completed') return { kind: 'wait' };
