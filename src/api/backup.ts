@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CNPG_API_VERSION } from './meta.js';
 import { msg, report } from './errors.js';
 import { namespacedMetadata } from './meta-schema.js';
+import type { BackupVerification } from './backup-verification.js';
 import { backupMethod, backupTarget, localObjectReference, onlineConfiguration, pluginConfiguration } from './common.js';
 
 interface MethodFields {
@@ -61,6 +62,8 @@ export interface BackupStatus {
   stoppedAt?: string;
   error?: string;
   majorVersion?: number;
+  /** cnpg-ts's own: the last restore drill of this backup (api/backup-verification.ts). */
+  verification?: BackupVerification;
 }
 
 export type StoredBackup = Backup & { status?: BackupStatus };

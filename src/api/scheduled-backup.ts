@@ -26,6 +26,9 @@ export const scheduledBackupSchema = z.strictObject({
       backupOwnerReference: z.enum(['none', 'self', 'cluster']).default('none'),
       cluster: localObjectReference,
       ...backupMethodFields,
+      // cnpg-ts's own, not CloudNativePG's: each Backup made is restore-drilled once it completes
+      // (api/backup-verification.ts). CloudNativePG's CRD has no such field; leave it out there.
+      verify: z.boolean().optional(),
     })
     .superRefine(checkBackupMethod),
 });

@@ -90,6 +90,9 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
   Pooler: ['spec.deploymentStrategy', 'spec.monitoring', 'spec.serviceAccountName', 'spec.serviceTemplate', 'spec.template'],
 });
 
+/** cnpg-ts's own fields that only the local platform acts on so far (restore drills: api/backup-verification.ts). */
+export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({ ScheduledBackup: ['spec.verify'] });
+
 /**
  * The `cnpg.io/` annotations the operator acts on, per kind; any other annotation of that group
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
@@ -108,6 +111,7 @@ export function notActedOn(kind: string, input: unknown, platform: Platform = 'l
   return [
     ...present(NOT_ACTED_ON[kind]).map((path) => ({ path, message: msg.notActedOnYet() })),
     ...(platform === 'local' ? present(ACTED_ON_ONLY_ON_KUBERNETES[kind]).map((path) => ({ path, message: msg.actedOnOnlyOnKubernetes() })) : []),
+    ...(platform === 'kubernetes' ? present(ACTED_ON_ONLY_LOCALLY[kind]).map((path) => ({ path, message: msg.actedOnOnlyLocally() })) : []),
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { KubeObject } from '../api/meta.js';
 import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
+import { addVerifyCommand, kubeVerifyUnavailable } from './commands/backup-verify.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { fencing, promote, reload, restart } from './commands/ha.js';
 import { poolerPause } from './commands/pooler.js';
@@ -68,10 +69,11 @@ program
   .argument('<instance>')
   .action(async (mode: string, cluster: string, instance: string) => void process.stdout.write(await fencing(connection().conn, mode, cluster, instance)));
 
-withBackupOptions(program.command('backup'))
+const backup = withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER (creates a Backup)')
   .argument('<cluster>')
   .action((cluster: string, o) => kubeBackup(connection().conn, cluster, o));
+addVerifyCommand(backup).action(kubeVerifyUnavailable);
 
 program
   .command('psql')

@@ -15,6 +15,7 @@ import { daemonAccess, fencing, promote, reload, restart } from './commands/ha.j
 import { statusCommand } from './commands/status.js';
 import { daemonPoolerAccess, poolerPause } from './commands/pooler.js';
 import { backupCommand, daemonBackupApi, withBackupOptions } from './commands/backup.js';
+import { addVerifyCommand, daemonVerifyApi, verifyCommand } from './commands/backup-verify.js';
 import { dashboardUrl } from './commands/dashboard.js';
 import { destroy, localKeptData } from './commands/destroy.js';
 import { daemonReportSource, reportCluster } from './commands/report.js';
@@ -247,11 +248,12 @@ maintenanceCommand(program)
   .addOption(ns())
   .action(async (mode: string, cluster: string | undefined, o) => void process.stdout.write(await maintenance(daemonMaintenanceAccess(await connect(), o.namespace), mode, cluster, o)));
 
-withBackupOptions(program.command('backup'))
-  .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup)')
+const backup = withBackupOptions(program.command('backup'))
+  .description('take an on-demand base backup of CLUSTER to its object store (creates a Backup); `backup verify CLUSTER` restore-drills one')
   .argument('<cluster>')
   .addOption(ns())
   .action(async (cluster: string, o) => backupCommand(daemonBackupApi(await connect()), cluster, o));
+addVerifyCommand(backup).addOption(ns()).action(async (cluster: string, o) => verifyCommand(daemonVerifyApi(await connect()), cluster, o));
 
 program
   .command('dashboard')

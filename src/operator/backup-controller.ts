@@ -6,19 +6,25 @@ import type { KubeObject } from '../api/meta.js';
 import { planBackup, type BackupAction } from './backup-plan.js';
 import type { ReconcileResult } from './controller.js';
 import type { Platform } from './platform.js';
+import { BackupVerifier } from './verification-controller.js';
 import { planScheduledBackup, type StoredScheduledBackup } from './scheduled-backup-plan.js';
 
 export class BackupController {
+  private readonly verifier: BackupVerifier;
+
   constructor(
     private readonly platform: Platform,
     /** The Cluster's LastBackupSucceeded condition follows its Backups. */
     private readonly requeueCluster: (namespace: string, name: string) => void,
-  ) {}
+  ) {
+    this.verifier = new BackupVerifier(platform, requeueCluster);
+  }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const { store, instances, events } = this.platform;
     const backup = (await store.get('Backup', namespace, name)) as StoredBackup | undefined;
     if (!backup) return {};
+    await this.verifier.reconcile(backup);
     const phase = backup.status?.phase;
     if (phase === 'completed' || phase === 'failed') return {};
     const cluster = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;

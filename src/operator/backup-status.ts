@@ -4,6 +4,7 @@ import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/
 import type { InstanceStatus } from '../instance/status.js';
 import { condition } from './conditions.js';
 import type { ObservedBackup } from './types.js';
+import { verificationCondition } from './verification-plan.js';
 
 export interface BackupStatusPart {
   fields: Pick<ClusterStatus, 'firstRecoverabilityPoint' | 'lastSuccessfulBackup' | 'lastFailedBackup'>;
@@ -46,5 +47,7 @@ export function backupConditions(cluster: Cluster, primary: InstanceStatus | und
     const ok = last.phase === 'completed';
     conditions.push(condition('LastBackupSucceeded', ok, ['LastBackupSucceeded', 'LastBackupFailed'], ok ? `Backup ${last.name} completed` : `Backup ${last.name} failed: ${last.error ?? 'unknown error'}`, previous.conditions, now));
   }
+  const verified = verificationCondition(backups, previous.conditions, now);
+  if (verified) conditions.push(verified);
   return { fields, conditions };
 }

@@ -149,7 +149,7 @@ export class ClusterController {
     return all
       .filter((b) => b.spec.cluster.name === cluster.metadata.name)
       .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''))
-      .map((b) => ({ name: b.metadata.name, phase: b.status?.phase, error: b.status?.error, stoppedAt: b.status?.stoppedAt }));
+      .map((b) => ({ name: b.metadata.name, phase: b.status?.phase, error: b.status?.error, stoppedAt: b.status?.stoppedAt, verification: b.status?.verification }));
   }
 
   private async act(cluster: Cluster, action: Action, addresses: EndpointAddresses, credentials: () => Promise<ClusterCredentials>): Promise<void> {

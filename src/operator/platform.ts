@@ -5,6 +5,7 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { LabelSelector } from '../api/pod-selectors.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
+import type { DrillOrder, DrillRuntime } from './restore-drill-runtime.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
 import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
@@ -152,6 +153,8 @@ export interface PodAddressRuntime {
   list(namespace: string, selector: LabelSelector): Promise<string[]>;
 }
 
+export type { DrillOrder, DrillRuntime };
+
 export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
@@ -172,6 +175,8 @@ export interface Platform {
   podMonitors?: PodMonitorRuntime;
   /** Without it, spec.podSelectorRefs resolve to nothing. */
   podAddresses?: PodAddressRuntime;
+  /** Restore drills of Backups (operator/verification-controller.ts); local only so far. */
+  drills?: DrillRuntime;
   /** Kubernetes only so far: a change of inheritedMetadata reaching the objects a Cluster has already. */
   inheritedMetadata?: InheritedMetadataRuntime;
 }

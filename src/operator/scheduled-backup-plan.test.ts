@@ -71,3 +71,9 @@ test('a pass that creates nothing leaves the status as it was, so it is not writ
   assert.match(never.status.error ?? '', /never fires/);
   assert.deepEqual(planScheduledBackup(neverFires(never.status), cluster, new Date('2026-11-23T01:00:09Z')).status, never.status);
 });
+
+test('verify (cnpg-ts\'s own field) asks for a restore drill of each Backup made; without it none is asked', () => {
+  const plan = planScheduledBackup(sb({ immediate: true, verify: true }), cluster, new Date('2026-11-23T01:00:00Z'));
+  assert.deepEqual(plan.create?.metadata.annotations, { 'cnpg-ts.io/verifyRequest': '{"requestedAt":"2026-11-23T01:00:00.000Z"}' });
+  assert.equal(planScheduledBackup(sb({ immediate: true }), cluster, new Date('2026-11-23T01:00:00Z')).create?.metadata.annotations, undefined);
+});

@@ -4,6 +4,7 @@ import type { KubeObject, OwnerReference } from '../api/meta.js';
 import type { ScheduledBackup } from '../api/scheduled-backup.js';
 import { CNPG_API_VERSION } from '../api/meta.js';
 import { LABELS } from '../api/names.js';
+import { renderVerificationRequest, VERIFY_ANNOTATION } from '../api/backup-verification.js';
 import { backupNameSuffix, nextScheduleTime } from './schedule.js';
 
 export interface ScheduledBackupStatus {
@@ -39,7 +40,13 @@ export function backupFor(sb: StoredScheduledBackup, cluster: KubeObject | undef
   return {
     apiVersion: CNPG_API_VERSION,
     kind: 'Backup',
-    metadata: { name: `${sb.metadata.name}-${backupNameSuffix(at)}`, namespace: sb.metadata.namespace, labels, ownerReferences: ownerReferences(sb, cluster) },
+    metadata: {
+      name: `${sb.metadata.name}-${backupNameSuffix(at)}`,
+      namespace: sb.metadata.namespace,
+      labels,
+      ...(spec.verify ? { annotations: { [VERIFY_ANNOTATION]: renderVerificationRequest({ requestedAt: at.toISOString() }) } } : {}),
+      ownerReferences: ownerReferences(sb, cluster),
+    },
     spec: {
       cluster: spec.cluster,
       method: spec.method,

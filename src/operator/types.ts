@@ -1,4 +1,5 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
+import type { BackupVerification } from '../api/backup-verification.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
@@ -195,6 +196,8 @@ export interface ObservedBackup {
   phase?: string;
   error?: string;
   stoppedAt?: string;
+  /** Its last restore drill (verification-plan.ts). */
+  verification?: BackupVerification;
 }
 
 export type SecretRole = 'app' | 'superuser' | 'replication';

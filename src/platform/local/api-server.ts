@@ -1,4 +1,6 @@
 // The local API: JSON over HTTP on 127.0.0.1, every request authenticated with the daemon's token.
+import { verificationMetricsText } from '../../operator/verification-metrics.js';
+import type { StoredBackup } from '../../api/backup.js';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkUpdate, ManifestError, nameClashIssue, nameRivalKind, parseManifests, validateObject, type Cluster, type Pooler } from '../../api/index.js';
@@ -364,6 +366,11 @@ export function startApiServer(daemon: ControlPlane, token: string): Promise<Ser
         };
         const route = `${req.method} ${url.pathname}`;
         switch (route) {
+          case 'GET /metrics': {
+            const metrics = await verificationMetricsText((await daemon.store.list('Backup')) as StoredBackup[]);
+            res.writeHead(200, { 'content-type': metrics.contentType }).end(metrics.text);
+            return;
+          }
           case 'GET /healthz':
             return reply(res, 200, { ok: true, pid: process.pid, home: daemon.home.root, eventLoopDelay: daemon.loopDelay.current() });
           case 'POST /apply': {

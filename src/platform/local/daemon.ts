@@ -22,6 +22,7 @@ import { LocalInstances } from './instances.js';
 import { chooseForwarding, type ForwardingChoice } from './kernel-forwarding.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import { LocalPoolers } from './poolers.js';
+import { localDrills } from './restore-drill.js';
 import { FileStore } from './store.js';
 
 export interface DaemonState {
@@ -72,7 +73,7 @@ export class LocalDaemon {
     this.poolers = new LocalPoolers(home, this.instances);
     this.endpoints = new LocalEndpoints(this.instances, forwarding);
     this.events = new StoreEvents(this.store);
-    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers, podAddresses: new LocalPodAddresses(this.store, this.instances) };
+    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers, podAddresses: new LocalPodAddresses(this.store, this.instances), drills: localDrills(home, this.instances) };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
     // The daemon listens on 127.0.0.1 only: a browser reaches it by that name or localhost's.
     this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token), hosts: ['127.0.0.1', 'localhost'] });
