@@ -1,9 +1,11 @@
 // spec.managed.roles on real PostgreSQL (local platform): every attribute applied, a role altered
 // by hand put back, a password rotated through its Secret (the old one refused), ensure: absent,
-// roles outside the spec left alone, and a role that cannot be reconciled named in status.
+// roles outside the spec left alone, and a role that cannot be reconciled named in status; a
+// Secret with cnpg.io/passwordPassthrough has its password sent as given.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { scramSha256Verifier } from '../src/postgres/scram.js';
 import { TestEnv, eventually } from './support/env.js';
 
 const env = new TestEnv();
@@ -21,6 +23,24 @@ stringData:
   password: ${password}
 `;
 
+/** A Secret for `role` with cnpg.io/passwordPassthrough: "enabled". */
+const passthroughSecret = (role: string, password: string) => `
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ${role}-password
+  namespace: ${NS}
+  annotations:
+    cnpg.io/passwordPassthrough: enabled
+type: kubernetes.io/basic-auth
+stringData:
+  username: ${role}
+  password: "${password}"
+`;
+
+/** Computed by the user, not the operator: with passthrough PostgreSQL stores exactly this. */
+const VIRGIL_VERIFIER = scramSha256Verifier('virgil-clear', Buffer.from('user-chosen-salt'));
+
 const cluster = `
 apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
@@ -32,8 +52,20 @@ spec:
   enableSuperuserAccess: true
   storage:
     size: 1Gi
+  # The server hashes what it is sent in clear as md5: which passwords the operator SCRAM-encoded shows.
+  postgresql:
+    parameters:
+      password_encryption: md5
   managed:
     roles:
+      - name: virgil
+        login: true
+        passwordSecret:
+          name: virgil-password
+      - name: beatrice
+        login: true
+        passwordSecret:
+          name: beatrice-password
       - name: dante
         comment: "Dante's role; it's quoted"
         login: true
@@ -73,9 +105,9 @@ async function query<T>(sql: string, connectionString = superuser): Promise<T[]>
   }
 }
 
-async function logsInAs(password: string): Promise<boolean> {
+async function logsInAs(password: string, role = 'dante'): Promise<boolean> {
   const url = new URL(superuser);
-  url.username = 'dante';
+  url.username = role;
   url.password = password;
   url.pathname = '/postgres';
   try {
@@ -106,6 +138,8 @@ const declared = (d: Dante | undefined) =>
 
 before(async () => {
   await env.ok(['apply', '-f', '-'], secret('first-password'));
+  await env.ok(['apply', '-f', '-'], passthroughSecret('virgil', VIRGIL_VERIFIER));
+  await env.ok(['apply', '-f', '-'], passthroughSecret('beatrice', 'beatrice-clear'));
   await env.ok(['apply', '-f', '-'], cluster);
   await env.ok(['wait', '--for=condition=Ready', 'cluster/lit', '-n', NS, '--timeout=180s'], undefined, 200_000);
   const s = await env.json<{ data: Record<string, string> }>(['get', 'secret', 'lit-superuser', '-n', NS]);
@@ -121,6 +155,21 @@ test('a managed role gets every declared attribute, and logs in with its Secret'
   const [readers] = await query<{ rolinherit: boolean; rolcanlogin: boolean }>("SELECT rolinherit, rolcanlogin FROM pg_roles WHERE rolname = 'readers'");
   assert.deepEqual(readers, { rolinherit: false, rolcanlogin: false });
   assert.ok(await logsInAs('first-password'));
+});
+
+const storedPassword = async (role: string) => (await query<{ rolpassword: string | null }>(`SELECT rolpassword FROM pg_authid WHERE rolname = '${role}'`))[0]?.rolpassword;
+
+test('passwordPassthrough: a SCRAM verifier from the Secret is stored as it is, and logs in with its cleartext', async () => {
+  await eventually('virgil logs in', () => logsInAs('virgil-clear', 'virgil'), 60_000);
+  assert.equal(await storedPassword('virgil'), VIRGIL_VERIFIER);
+});
+
+test('passwordPassthrough: a cleartext password is hashed by the server (password_encryption md5); without the annotation the operator SCRAM-encodes it', async () => {
+  await eventually('beatrice created', async () => (await storedPassword('beatrice')) !== undefined, 60_000);
+  const md5 = await storedPassword('beatrice');
+  assert.match(md5 ?? '', /^md5[0-9a-f]{32}$/);
+  assert.match((await storedPassword('dante')) ?? '', /^SCRAM-SHA-256\$4096:/);
+  assert.match((await storedPassword('app')) ?? '', /^SCRAM-SHA-256\$4096:/, 'the application owner, also without the annotation');
 });
 
 test('status: roles by state, what cannot be reconciled and why, and the password Secret version applied', async () => {

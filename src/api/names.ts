@@ -67,6 +67,11 @@ export const ANNOTATIONS = {
   podSpecHash: 'cnpg.io/podSpecHash',
   /** On a Pooler's Deployment and Service: a digest of the spec (and image) they were made from. */
   poolerSpecHash: 'cnpg.io/poolerSpecHash',
+  /**
+   * On a basic-auth Secret (superuser, application owner, managed role): "enabled" sends its password
+   * to PostgreSQL as given instead of SCRAM-encoding it first (CloudNativePG's annotation and value).
+   */
+  passwordPassthrough: 'cnpg.io/passwordPassthrough',
   /** kubectl's container for `exec` and `logs` when a Pod has several (ours add the bootstrap-controller init container). */
   defaultContainer: 'kubectl.kubernetes.io/default-container',
 } as const;

@@ -1,12 +1,12 @@
 // spec.managed.roles on the primary: read pg_authid, plan (postgres/role-plan.ts), apply each role's
 // steps, and report what PostgreSQL refused, role by role, so one role's failure holds up no other.
-// Passwords reach PostgreSQL as SCRAM verifiers, in statements kept out of the server's log.
+// Passwords reach PostgreSQL as postgres/password-form.ts says, in statements kept out of the server's log.
 import type pg from 'pg';
 import { planRoles, type DatabaseRole, type PasswordChange, type PasswordState, type RolePlan, type RoleStatus, type RoleStep, type RoleWork } from '../postgres/role-plan.js';
-import { roleOptions } from '../postgres/roles.js';
-import { scramSha256Verifier } from '../postgres/scram.js';
+import { passwordClause, roleOptions } from '../postgres/roles.js';
 import { quoteIdent, quoteLiteral } from '../postgres/sql.js';
 import type { Credentials, ManagedRoleSpec } from './spec.js';
+import { withoutStatementLogging } from './quiet-statement.js';
 
 /** What the primary reports of its managed roles (CloudNativePG's status.managedRolesStatus). */
 export interface ManagedRolesReport {
@@ -44,21 +44,6 @@ export async function listRoles(c: pg.ClientBase): Promise<DatabaseRole[]> {
   }));
 }
 
-/** A statement carrying a password: its text stays out of the server log, whatever log_statement says. */
-async function withoutStatementLogging(c: pg.ClientBase, sql: string): Promise<void> {
-  await c.query('BEGIN');
-  try {
-    await c.query("SET LOCAL log_statement = 'none'");
-    await c.query("SET LOCAL log_min_error_statement = 'panic'");
-    await c.query("SET LOCAL log_min_duration_statement = -1");
-    await c.query(sql);
-    await c.query('COMMIT');
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-}
-
 class RoleFailure extends Error {}
 
 function passwordSql(change: PasswordChange, name: string, creds: Credentials): string {
@@ -66,7 +51,7 @@ function passwordSql(change: PasswordChange, name: string, creds: Credentials): 
   if (change === 'null') return ' PASSWORD NULL';
   const password = creds.rolePasswords[name];
   if (password === undefined) throw new RoleFailure('its password Secret is missing, has no password, or names another username: the role is left as it is until it does');
-  return ` PASSWORD ${quoteLiteral(scramSha256Verifier(password))}`;
+  return ` ${passwordClause(password, creds.passwordPassthrough?.roles?.includes(name) === true)}`;
 }
 
 async function applyStep(c: pg.ClientBase, work: RoleWork, step: RoleStep, creds: Credentials): Promise<void> {

@@ -7,6 +7,7 @@ import { REPLICATION_USER } from '../postgres/hba.js';
 import { passwordClause } from '../postgres/roles.js';
 import { quoteIdent, quoteLiteral } from '../postgres/sql.js';
 import { syncManagedRoles } from './managed-roles.js';
+import { withoutStatementLogging } from './quiet-statement.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 
 async function roleExists(c: pg.ClientBase, name: string): Promise<boolean> {
@@ -16,16 +17,18 @@ async function roleExists(c: pg.ClientBase, name: string): Promise<boolean> {
 
 /** Passwords of the built-in roles: replication user, application owner, postgres. */
 async function reconcileBuiltinRoles(c: pg.ClientBase, owner: string | undefined, enableSuperuserAccess: boolean, creds: Credentials): Promise<void> {
+  const passthrough = creds.passwordPassthrough ?? {};
   const repl = quoteIdent(REPLICATION_USER);
   const replVerb = (await roleExists(c, REPLICATION_USER)) ? 'ALTER' : 'CREATE';
-  await c.query(`${replVerb} ROLE ${repl} WITH LOGIN REPLICATION ${passwordClause(creds.replicationPassword)}`);
+  await withoutStatementLogging(c, `${replVerb} ROLE ${repl} WITH LOGIN REPLICATION ${passwordClause(creds.replicationPassword, false)}`);
   if (owner && owner !== 'postgres' && creds.app) {
     const verb = (await roleExists(c, owner)) ? 'ALTER' : 'CREATE';
-    await c.query(`${verb} ROLE ${quoteIdent(owner)} WITH LOGIN ${passwordClause(creds.app.password)}`);
+    await withoutStatementLogging(c, `${verb} ROLE ${quoteIdent(owner)} WITH LOGIN ${passwordClause(creds.app.password, passthrough.app === true)}`);
   }
   // A database owned by postgres makes the application secret a superuser credential; the user asked for it.
-  const superuserPassword = owner === 'postgres' ? creds.app?.password : enableSuperuserAccess ? creds.superuserPassword : undefined;
-  await c.query(`ALTER ROLE postgres ${passwordClause(superuserPassword)}`);
+  const [superuserPassword, superuserPassthrough] =
+    owner === 'postgres' ? [creds.app?.password, passthrough.app] : enableSuperuserAccess ? [creds.superuserPassword, passthrough.superuser] : [undefined, false];
+  await withoutStatementLogging(c, `ALTER ROLE postgres ${passwordClause(superuserPassword, superuserPassthrough === true)}`);
 }
 
 /** pg_rewind reads the source's files through these functions; the replication user may call them (and pg_switch_wal). */
@@ -59,8 +62,10 @@ export async function setUpRoles(c: pg.ClientBase, owner: string | undefined, sp
 export function rolesHash(spec: Pick<InstanceSpec, 'enableSuperuserAccess' | 'poolerAuth'>, creds: Credentials): string {
   // The pooler's role joins the list only when it is wanted, so the hash of a cluster without poolers stays what it was.
   const pooler = spec.poolerAuth ? ['poolerAuth'] : [];
+  // Likewise the passthrough flags, which change how the same passwords are sent.
+  const passthrough = creds.passwordPassthrough?.app || creds.passwordPassthrough?.superuser ? [{ app: creds.passwordPassthrough.app, superuser: creds.passwordPassthrough.superuser }] : [];
   return createHash('sha256')
-    .update(JSON.stringify([spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, ...pooler]))
+    .update(JSON.stringify([spec.enableSuperuserAccess, creds.app, creds.superuserPassword, creds.replicationPassword, ...pooler, ...passthrough]))
     .digest('hex');
 }
 

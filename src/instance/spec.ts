@@ -247,6 +247,15 @@ export interface Credentials {
   tls?: TlsMaterial;
   /** The value of spec.postgresql.ldap.bindSearchAuth.bindPassword; pg_hba.conf holds it as ldapbindpasswd. */
   ldapBindPassword?: string;
+  /** Which passwords' Secrets carry cnpg.io/passwordPassthrough: "enabled"; absent when none do. */
+  passwordPassthrough?: PasswordPassthrough;
+}
+
+/** Sent as given, not SCRAM-encoded first: the application owner's, the superuser's, these managed roles'. */
+export interface PasswordPassthrough {
+  app?: true;
+  superuser?: true;
+  roles?: string[];
 }
 
 export interface TlsMaterial {

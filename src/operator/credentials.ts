@@ -12,6 +12,8 @@ import { recoveryObjectStore, type BackupLocation } from './stores.js';
 import { resolveExternalSecrets } from './external-clusters.js';
 import { resolveRolePasswords } from './role-passwords.js';
 import { ldapCredentials } from './ldap-config.js';
+import { resolvePasswordPassthrough } from './password-passthrough.js';
+import { decodeData } from './secrets.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -49,9 +51,11 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
   if (!replication?.password) throw new Error(`secret ${names.replication} is missing its password`);
   const app = await readSecretValues(store, ns, names.app);
   const superuserName = cluster.spec.superuserSecret?.name ?? names.superuser;
-  const superuser = cluster.spec.enableSuperuserAccess ? await readSecretValues(store, ns, superuserName) : undefined;
-  const { rolePasswords, rolePasswordVersions } = await resolveRolePasswords(store, cluster);
+  const superuserSecret = cluster.spec.enableSuperuserAccess ? await store.get('Secret', ns, superuserName) : undefined;
+  const superuser = superuserSecret ? decodeData(superuserSecret) : undefined;
+  const { rolePasswords, rolePasswordVersions, passthrough } = await resolveRolePasswords(store, cluster);
   const externalSources = await resolveExternalSecrets(store, cluster);
+  const passwordPassthrough = await resolvePasswordPassthrough(store, cluster, { owner: app?.username, superuserSecret }, passthrough);
   return {
     replicationPassword: inheritedReplicationPassword(cluster, externalSources) ?? replication.password,
     app: app?.username && app.password !== undefined ? { username: app.username, password: app.password } : undefined,
@@ -64,5 +68,7 @@ export async function resolveCredentials(store: ResourceStore, cluster: Cluster,
     externalSources,
     // Left out when none, so the credentials hash of a cluster without an LDAP bind password stays what it was.
     ...(await ldapCredentials(store, cluster)),
+    // Left out when no Secret asks for it, for the same reason.
+    ...(passwordPassthrough ? { passwordPassthrough } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { destroyRequest, planDestroy } from './destroy-instance.js';
 import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
 import { failoverQuorumHold, nextFailoverQuorumRecord } from './failover-quorum.js';
+import { failoverCarriesRequest, failoverRequest, namedPromotion } from './named-promotion.js';
 import { failureDomainCondition, failureDomainTopologyField } from './failure-domains.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
@@ -210,7 +211,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     // An instance already promoted means the promotion step ran but its status was not written:
     // it is the target, and choosing another would make a second primary.
     const promoted = instances.find((i) => i.name !== old && !fenced.has(i.name) && i.running && i.status?.postgresRunning && i.status.isPrimary === true);
-    const target = promoted ?? chooseFailoverTarget(instances, new Set([old, ...fenced]));
+    const request = failoverRequest(name, cluster.metadata.annotations, instances, old, fenced);
+    const target = promoted ?? request.target ?? chooseFailoverTarget(instances, new Set([old, ...fenced]));
     if (!target) {
       // Nobody was promoted, so the isolated old primary is still the only one with every write:
       // giving up and starting it again is safe, and better than waiting for ever.
@@ -228,6 +230,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
       return { phase: PHASE.failingOver, reason: `Failing over from ${old}: waiting for WAL receivers to stop`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };
     }
     const topology = topologyWith(target.name);
+    actions.push(...request.actions);
     actions.push({ kind: 'promoteInstance', name: target.name, config: configFor(target.name, topology) });
     // The other standbys follow the new primary in this same step, not a reconcile later: with
     // synchronous replication no commit is acknowledged until one of them streams from it again.
@@ -255,11 +258,13 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
 
   function switchover(current: string): Progress | undefined {
     const annotated = cluster.metadata.annotations?.[ANNOTATIONS.targetPrimary];
-    if (annotated) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
+    const currentObs = instances.find((i) => i.name === current);
+    // A request the failover of a failing primary will carry out stays until it does (named-promotion.ts).
+    const failing = !fenced.has(current) && primaryFailure(currentObs, observed.now) !== undefined;
+    if (annotated && !failoverCarriesRequest(cluster.metadata.annotations, instances, current, fenced, failing)) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
     const wanted = annotated ?? previous.targetPrimary;
     if (!wanted || wanted === current || wanted === 'pending') return undefined;
     const target = instances.find((i) => i.name === wanted);
-    const currentObs = instances.find((i) => i.name === current);
     if (!target || !isReady(target) || fenced.has(wanted)) {
       actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'SwitchoverRefused', message: `${wanted} is not a ready, unfenced standby of ${name}; the primary stays ${current}` });
       status.targetPrimary = current;
@@ -304,7 +309,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     } else if (waited < delayMs) {
       return { phase: PHASE.failingOver, reason: `Primary ${current} is failing (${evidence.reason}); failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
     }
-    const quorum = failoverQuorumHold(cluster, previous, instances, current, fenced);
+    const quorum = failoverQuorumHold(cluster, previous, instances, current, fenced, namedPromotion(cluster.metadata.annotations, instances, current, fenced));
     if (quorum) {
       actions.push(...quorum.actions);
       return hold(evidence, quorum.reason);

@@ -122,6 +122,36 @@ test('with no record a failover is held; cnpg promote goes ahead anyway', () => 
   assert.equal(promoted.status.targetPrimary, 'pending');
 });
 
+test('cnpg promote of a named standby during a quorum hold promotes that standby, not the most advanced one', () => {
+  // N=3 (pg-2, pg-3, pg-4), W=1, pg-4 down: R=2, R + W = N, held. pg-3 has received more than pg-2.
+  const c = cluster(4, sync1, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', failoverQuorum: { ...record(['pg-2', 'pg-3', 'pg-4'], 1) } });
+  const standbys = () => [inst(2, 1, {}, { receivedLsn: '0/5000000' }), inst(3, 1, {}, { receivedLsn: '0/9000000' }), inst(4, 1, { running: false, status: undefined })];
+  assert.match(failing(c, [dead(), ...standbys()]).status.phaseReason ?? '', /failover quorum not met: R=2 promotable of N=3/);
+  const asked = { ...c, metadata: { ...c.metadata, annotations: { 'cnpg.io/targetPrimary': 'pg-2' } } };
+  const isolating = failing(asked, [dead(), ...standbys()]);
+  assert.ok(isolating.actions.some((a) => a.kind === 'isolateInstance' && a.name === 'pg-1'));
+  assert.equal(isolating.status.targetPrimary, 'pending');
+  assert.ok(!isolating.actions.some((a) => a.kind === 'clearAnnotation'), 'the request stays until the promotion carries it out');
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated' });
+  const promoting = failing({ ...asked, status: isolating.status }, [isolated, ...standbys()]);
+  const promoted = promoting.actions.filter((a) => a.kind === 'promoteInstance').map((a) => a.kind === 'promoteInstance' && a.name);
+  assert.deepEqual(promoted, ['pg-2']);
+  assert.equal(promoting.status.currentPrimary, 'pg-2');
+  assert.ok(promoting.actions.some((a) => a.kind === 'clearAnnotation' && a.key === 'cnpg.io/targetPrimary'));
+});
+
+test('during a quorum hold, cnpg promote of an instance that may not be promoted is refused, and the hold stays', () => {
+  const c = cluster(4, sync1, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', failoverQuorum: record(['pg-2', 'pg-3', 'pg-4'], 1) }, { 'cnpg.io/fencedInstances': '["pg-3"]' });
+  const instances = [dead(), inst(2, 1), inst(3, 1), inst(4, 1, { running: false, status: undefined })];
+  for (const named of ['pg-4', 'pg-3', 'pg-1', 'pg-9']) {
+    const plan = failing({ ...c, metadata: { ...c.metadata, annotations: { ...c.metadata.annotations, 'cnpg.io/targetPrimary': named } } }, instances);
+    assert.ok(!plan.actions.some((a) => a.kind === 'isolateInstance' || a.kind === 'promoteInstance'), `${named}: not failed over`);
+    assert.match(plan.status.phaseReason ?? '', /failover quorum not met/, named);
+    assert.ok(plan.actions.some((a) => a.kind === 'clearAnnotation' && a.key === 'cnpg.io/targetPrimary'), `${named}: the request is answered`);
+    if (named !== 'pg-1') assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'SwitchoverRefused'), named);
+  }
+});
+
 test('a healthy primary writes the record from what it reports', () => {
   const c = cluster(3, sync1, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
   const plan = failing(c, [inst(1, 1, {}, { synchronousStandbyNames: 'ANY 1 ("pg-2", "pg-3")' }), inst(2, 1), inst(3, 1)]);

@@ -5,7 +5,6 @@
 // record kept in the status), not the spec: the spec may have changed since the primary died.
 import type { Cluster } from '../api/index.js';
 import type { ClusterStatus, FailoverQuorumRecord } from '../api/cluster-status.js';
-import { ANNOTATIONS } from '../api/names.js';
 import { FAILOVER_QUORUM_ANNOTATION, parseGoBoolean } from '../api/failover-quorum.js';
 import type { Action, ObservedInstance } from './types.js';
 
@@ -116,8 +115,9 @@ const HOLD_MARK = 'failover quorum';
 
 /**
  * Why an automatic failover from `current` must wait, with the Event to record the first time;
- * undefined when it may go ahead. A `cnpg promote` (the targetPrimary annotation) is the user's
- * word that losing commits is acceptable: it passes, as in the reference.
+ * undefined when it may go ahead. A `cnpg promote` of an instance that may be promoted (`named`,
+ * named-promotion.ts) is the user's word that losing commits is acceptable: it passes, as in the
+ * reference; a request the operator refuses does not.
  */
 export function failoverQuorumHold(
   cluster: Cluster,
@@ -125,8 +125,9 @@ export function failoverQuorumHold(
   instances: readonly ObservedInstance[],
   current: string,
   fenced: ReadonlySet<string>,
+  named: string | undefined,
 ): { reason: string; actions: Action[] } | undefined {
-  if (!failoverQuorumActive(cluster) || cluster.metadata.annotations?.[ANNOTATIONS.targetPrimary]) return undefined;
+  if (!failoverQuorumActive(cluster) || named !== undefined) return undefined;
   const record = previous.failoverQuorum;
   let reason: string;
   if (!record || record.standbyNumber <= 0 || record.standbyNames.length === 0) {

@@ -3,10 +3,13 @@
 import type { Cluster } from '../api/index.js';
 import type { ResourceStore } from './platform.js';
 import { decodeData } from './secrets.js';
+import { passthroughEnabled } from './password-passthrough.js';
 
 export interface RolePasswords {
   rolePasswords: Record<string, string>;
   rolePasswordVersions: Record<string, string>;
+  /** Roles whose Secret carries cnpg.io/passwordPassthrough: "enabled". */
+  passthrough: string[];
 }
 
 /**
@@ -15,7 +18,7 @@ export interface RolePasswords {
  */
 export async function resolveRolePasswords(store: ResourceStore, cluster: Cluster): Promise<RolePasswords> {
   const ns = cluster.metadata.namespace ?? 'default';
-  const out: RolePasswords = { rolePasswords: {}, rolePasswordVersions: {} };
+  const out: RolePasswords = { rolePasswords: {}, rolePasswordVersions: {}, passthrough: [] };
   for (const role of cluster.spec.managed?.roles ?? []) {
     if (!role.passwordSecret || role.ensure === 'absent' || role.disablePassword) continue;
     const secret = await store.get('Secret', ns, role.passwordSecret.name);
@@ -25,6 +28,7 @@ export async function resolveRolePasswords(store: ResourceStore, cluster: Cluste
     if (values.username !== undefined && values.username.trim() !== role.name) continue;
     out.rolePasswords[role.name] = values.password.trim();
     out.rolePasswordVersions[role.name] = secret.metadata.resourceVersion ?? '';
+    if (passthroughEnabled(secret)) out.passthrough.push(role.name);
   }
   return out;
 }

@@ -26,7 +26,9 @@ test('roleOptions quotes VALID UNTIL as a literal', () => {
   assert.match(roleOptions({ ...plain, validUntil: "2030' SUPERUSER" }), /VALID UNTIL '2030'' SUPERUSER'$/);
 });
 
-test('passwordClause: no password is PASSWORD NULL, a password is a quoted literal', () => {
-  assert.equal(passwordClause(undefined), 'PASSWORD NULL');
-  assert.equal(passwordClause("it's"), "PASSWORD 'it''s'");
+test('passwordClause: no password is PASSWORD NULL, a cleartext one a SCRAM verifier, a passthrough one the quoted value', () => {
+  assert.equal(passwordClause(undefined, false), 'PASSWORD NULL');
+  assert.equal(passwordClause(undefined, true), 'PASSWORD NULL');
+  assert.match(passwordClause("it's", false), /^PASSWORD 'SCRAM-SHA-256\$4096:[^']+'$/);
+  assert.equal(passwordClause("it's", true), "PASSWORD 'it''s'");
 });

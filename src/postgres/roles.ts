@@ -1,4 +1,5 @@
 // Role attributes as CREATE/ALTER ROLE spells them.
+import { passwordToSend } from './password-form.js';
 import { quoteLiteral } from './sql.js';
 
 /** What a managed role declares about itself (spec.managed.roles, defaults applied). */
@@ -31,7 +32,10 @@ export function roleOptions(r: RoleAttributes): string {
   return opts.join(' ');
 }
 
-/** A PASSWORD clause; no password means none at all (PASSWORD NULL), not an unchanged one. */
-export function passwordClause(password: string | undefined): string {
-  return password === undefined ? 'PASSWORD NULL' : `PASSWORD ${quoteLiteral(password)}`;
+/**
+ * A PASSWORD clause; no password means none at all (PASSWORD NULL), not an unchanged one. A
+ * password goes as postgres/password-form.ts decides; `passthrough` is its Secret's annotation.
+ */
+export function passwordClause(password: string | undefined, passthrough: boolean): string {
+  return password === undefined ? 'PASSWORD NULL' : `PASSWORD ${quoteLiteral(passwordToSend(password, passthrough))}`;
 }
