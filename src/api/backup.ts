@@ -61,6 +61,9 @@ export interface BackupStatus {
   stoppedAt?: string;
   error?: string;
   majorVersion?: number;
+  /** method volumeSnapshot: whether PostgreSQL stayed up in backup mode, and the snapshots taken. */
+  online?: boolean;
+  snapshotBackupStatus?: { elements: { name: string; type: string; tablespaceName?: string }[] };
 }
 
 export type StoredBackup = Backup & { status?: BackupStatus };

@@ -14,6 +14,8 @@ import {
   secretKeySelector,
 } from './common.js';
 
+import { volumeSnapshotsSchema } from './volume-snapshots.js';
+
 const DEFAULT_DATABASE = 'app';
 
 const sqlRefs = z.strictObject({
@@ -157,7 +159,7 @@ const recoverySchema = z
   .strictObject({
     backup: z.strictObject({ name: nonEmptyString, endpointCA: secretKeySelector.optional() }).optional(),
     source: nonEmptyString.optional(),
-    volumeSnapshots: passthrough.optional(),
+    volumeSnapshots: volumeSnapshotsSchema.optional(),
     recoveryTarget: recoveryTargetSchema.optional(),
     database: plainName.default(DEFAULT_DATABASE),
     owner: plainName.optional(),

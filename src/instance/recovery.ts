@@ -14,7 +14,7 @@ import { WalRestorer } from './wal-restorer.js';
 import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
 /** Files a restored data directory must not keep: they belong to the server the backup came from. */
-const FOREIGN_FILES = ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label.old', 'tablespace_map.old'];
+export const FOREIGN_FILES = ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label.old', 'tablespace_map.old'];
 
 export async function refuseUsedArchive(spec: InstanceSpec, creds: Credentials): Promise<void> {
   if (!spec.archive) return;
