@@ -8,7 +8,6 @@ import {
   isPowerOfTwo,
   localObjectReference,
   nonEmptyString,
-  passthrough,
   plainName,
   plainString,
   secretKeySelector,

@@ -158,6 +158,7 @@ export const msg = {
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
+  actedOnOnlyLocally: () => 'accepted; volume snapshots are taken on the local platform only: on Kubernetes a snapshot Backup fails and a snapshot recovery is refused',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,
 

@@ -16,8 +16,12 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs',
     'spec.backup.barmanObjectStore.wal.encryption',
     'spec.backup.barmanObjectStore.wal.restoreAdditionalCommandArgs',
-    'spec.backup.volumeSnapshot',
-    'spec.bootstrap.recovery.volumeSnapshots',
+    // Snapshot classes, labels and annotations are for Kubernetes' VolumeSnapshots, which are not taken yet.
+    'spec.backup.volumeSnapshot.annotations',
+    'spec.backup.volumeSnapshot.className',
+    'spec.backup.volumeSnapshot.labels',
+    'spec.backup.volumeSnapshot.tablespaceClassName',
+    'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
     'spec.externalClusters.barmanObjectStore.azureCredentials',
     'spec.externalClusters.barmanObjectStore.googleCredentials',
@@ -31,8 +35,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
   ],
-  Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
+  Backup: ['spec.pluginConfiguration'],
+  ScheduledBackup: ['spec.pluginConfiguration'],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
   ImageCatalog: ['spec.componentImages'],
@@ -90,6 +94,13 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
   Pooler: ['spec.deploymentStrategy', 'spec.monitoring', 'spec.serviceAccountName', 'spec.serviceTemplate', 'spec.template'],
 });
 
+/** Volume snapshots: copies of the instances' folders locally; on Kubernetes a snapshot Backup fails saying so. */
+export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  Cluster: ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots'],
+  Backup: ['spec.online', 'spec.onlineConfiguration'],
+  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration'],
+});
+
 /**
  * The `cnpg.io/` annotations the operator acts on, per kind; any other annotation of that group
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
@@ -108,6 +119,7 @@ export function notActedOn(kind: string, input: unknown, platform: Platform = 'l
   return [
     ...present(NOT_ACTED_ON[kind]).map((path) => ({ path, message: msg.notActedOnYet() })),
     ...(platform === 'local' ? present(ACTED_ON_ONLY_ON_KUBERNETES[kind]).map((path) => ({ path, message: msg.actedOnOnlyOnKubernetes() })) : []),
+    ...(platform === 'kubernetes' ? present(ACTED_ON_ONLY_LOCALLY[kind]).map((path) => ({ path, message: msg.actedOnOnlyLocally() })) : []),
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -104,8 +104,16 @@ async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void>
   const { spec, paths, creds } = host;
   await refuseUsedArchive(spec, creds);
   const backup = await restoreBaseBackup(b, creds, paths.pgdata);
+  const restored = await replayArchive(host, b, backup, backup.backupId);
+  log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restored });
+  await finishRecovery(host, b);
+}
+
+/** Archive recovery of the restored data from the source's WAL, up to the target; returns the WAL files restored. */
+async function replayArchive(host: BootstrapHost, b: RecoveryBootstrap, backup: Pick<BackupInfo, 'xlogSegmentSize'>, shownAs: string): Promise<number> {
+  const { spec, paths, creds } = host;
   const restorer = startWalRestorer(b, creds, paths, backup);
-  host.showRecovery({ backupId: backup.backupId, restorer });
+  host.showRecovery({ backupId: shownAs, restorer });
   try {
     writeConfiguration(spec, paths, creds, await recoverySettings(spec, b, paths));
     requestArchiveRecovery(paths.pgdata);
@@ -113,14 +121,19 @@ async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void>
   } finally {
     await restorer.stop();
   }
-  log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
+  return restorer.restored;
+}
+
+/** A recovered primary comes up with the Cluster's settings, roles and application database. */
+async function finishRecovery(host: BootstrapHost, app: { database: string; owner: string }): Promise<void> {
+  const { spec, paths, creds } = host;
   writeConfiguration(spec, paths, creds);
   // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
   // lower, and only a restart lowers them: done now, while nothing is connected and before any
   // replica is cloned from this data.
   await host.postmaster.stop();
   await host.startPostgres();
-  await prepareNewPrimary(host, b);
+  await prepareNewPrimary(host, app);
   await withConnection(host.socket, 'postgres', checkpoint);
   host.showRecovery(undefined);
 }
@@ -137,25 +150,13 @@ async function recoverSnapshot(host: BootstrapHost, b: SnapshotBootstrap): Promi
   log('info', 'restored volume snapshots', { ...b.snapshots, online });
   if (b.source) {
     const recovery: RecoveryBootstrap = { kind: 'recovery', source: b.source, target: b.target, database: b.database, owner: b.owner };
-    const restorer = startWalRestorer(recovery, creds, paths, { xlogSegmentSize: await walSegmentSize(spec.binDir, paths.pgdata) } as BackupInfo);
-    host.showRecovery({ backupId: b.snapshots.storage, restorer });
-    try {
-      writeConfiguration(spec, paths, creds, await recoverySettings(spec, recovery, paths));
-      requestArchiveRecovery(paths.pgdata);
-      await replayUntilPromoted(host);
-    } finally {
-      await restorer.stop();
-    }
+    await replayArchive(host, recovery, { xlogSegmentSize: await walSegmentSize(spec.binDir, paths.pgdata) }, b.snapshots.storage);
   } else {
     writeConfiguration(spec, paths, creds);
     await replayUntilPromoted(host);
   }
-  writeConfiguration(spec, paths, creds);
-  await host.postmaster.stop();
-  await host.startPostgres();
-  await prepareNewPrimary(host, b);
-  await withConnection(host.socket, 'postgres', checkpoint);
-  host.showRecovery(undefined);
+  log('info', 'recovery from volume snapshots complete', { storage: b.snapshots.storage });
+  await finishRecovery(host, b);
 }
 
 /** Archive recovery has no deadline: a large restore takes as long as it takes. */

@@ -42,7 +42,7 @@ export async function restoreBaseBackup(b: RecoveryBootstrap, creds: Credentials
   return choice.backup;
 }
 
-export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths: InstancePaths, backup: BackupInfo): WalRestorer {
+export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths: InstancePaths, backup: Pick<BackupInfo, 'xlogSegmentSize'>): WalRestorer {
   const restorer = new WalRestorer({
     spool: paths.restoreSpool,
     store: openBlobStore(storeTarget(b.source, creds.stores?.recovery)),
