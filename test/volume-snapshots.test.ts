@@ -6,7 +6,7 @@
 // their Backup (snapshotOwnerReference: backup).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
@@ -174,4 +174,64 @@ test('snapshots go with their Backup (snapshotOwnerReference: backup)', { timeou
   await env.ok(['delete', 'backup', 'snap-cold']);
   await eventually('snap-cold deleted', async () => !existsSync(join(snapshots, 'snap-cold')), 30_000, 500);
   assert.ok(existsSync(join(snapshots, 'snap-online')));
+});
+
+test('WAL and a tablespace on their own volumes: one snapshot each, restored into the new cluster\'s own folders', { timeout: 400_000 }, async () => {
+  const storage = `  walStorage:
+    size: 1Gi
+  tablespaces:
+    - name: data_tbs
+      owner:
+        name: app
+      storage:
+        size: 1Gi
+`;
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: apart
+spec:
+  instances: 1
+  storage:
+    size: 1Gi
+${storage}  backup:
+    volumeSnapshot: {}
+`);
+  await waitReady(env, 'apart', 240);
+  await sql(env, 'apart-1', "CREATE TABLE spaced (v text) TABLESPACE data_tbs; INSERT INTO spaced VALUES ('in a tablespace')");
+  await env.ok(['backup', 'apart', '-m', 'volumeSnapshot', '--backup-name', 'apart-snap', '--wait', '--timeout', '3m'], undefined, 200_000);
+  const b = (await backupOf('apart-snap')).status!;
+  assert.equal(b.phase, 'completed', b.error);
+  assert.deepEqual(b.snapshotBackupStatus?.elements, [
+    { name: 'apart-snap', type: 'PG_DATA' },
+    { name: 'apart-snap-wal', type: 'PG_WAL' },
+    { name: 'apart-snap-tbs-data-tbs', type: 'PG_TABLESPACE', tablespaceName: 'data_tbs' },
+  ]);
+  await sql(env, 'apart-1', "INSERT INTO spaced VALUES ('after the snapshot')");
+
+  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: apart-restored
+spec:
+  instances: 1
+  storage:
+    size: 1Gi
+${storage}  bootstrap:
+    recovery:
+      volumeSnapshots:
+        storage:
+          name: apart-snap
+        walStorage:
+          name: apart-snap-wal
+        tablespaceStorage:
+          data_tbs:
+            name: apart-snap-tbs-data-tbs
+`);
+  await waitReady(env, 'apart-restored', 240);
+  assert.equal(await sql(env, 'apart-restored-1', 'SELECT string_agg(v, \',\') FROM spaced'), 'in a tablespace');
+  const dir = join(env.home, 'instances', 'default', 'apart-restored', 'apart-restored-1');
+  assert.ok(lstatSync(join(dir, 'pgdata', 'pg_wal')).isSymbolicLink(), 'pg_wal links to the new instance\'s WAL folder');
+  assert.equal(readlinkSync(join(dir, 'pgdata', 'pg_wal')), join(dir, 'wal'));
+  assert.ok(readdirSync(join(dir, 'tablespaces', 'data_tbs')).length > 0, 'the tablespace files are in the new instance\'s folder');
 });

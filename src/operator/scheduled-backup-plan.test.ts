@@ -71,3 +71,8 @@ test('a pass that creates nothing leaves the status as it was, so it is not writ
   assert.match(never.status.error ?? '', /never fires/);
   assert.deepEqual(planScheduledBackup(neverFires(never.status), cluster, new Date('2026-11-23T01:00:09Z')).status, never.status);
 });
+
+test('a volumeSnapshot schedule stamps out snapshot Backups with its online settings', () => {
+  const plan = planScheduledBackup(sb({ method: 'volumeSnapshot', online: false, onlineConfiguration: { waitForArchive: false, immediateCheckpoint: true } }), cluster, new Date('2026-11-23T02:00:01Z'));
+  assert.deepEqual(plan.create?.spec, { cluster: { name: 'pg' }, method: 'volumeSnapshot', online: false, onlineConfiguration: { waitForArchive: false, immediateCheckpoint: true } });
+});

@@ -64,6 +64,10 @@ test('snapshot backups that cannot run fail with the reason; none runs', () => {
     assert.equal(plan.event?.type, 'Warning', what);
   }
   assert.equal(planSnapshotBackup({ backup: backup(), cluster: cluster(), instances: [], now }, true).status.phase, 'pending');
+  const failing = [{ ...three[0]!, status: { ...three[0]!.status!, archiving: { failing: true, lastError: 'store down' } as never } }, ...three.slice(1)];
+  assert.match(planSnapshotBackup({ backup: backup(), cluster: cluster(), instances: failing, now }, true).status.error ?? '', /archiving is failing.*store down/);
+  assert.equal(planSnapshotBackup({ backup: backup({ onlineConfiguration: { waitForArchive: false } }), cluster: cluster(), instances: failing, now }, true).status.phase, 'running');
+  assert.equal(planSnapshotBackup({ backup: backup({ online: false }), cluster: cluster(), instances: failing, now }, true).status.phase, 'running');
 });
 
 test('a run found still running (the operator stopped) is failed, and its instance released', () => {

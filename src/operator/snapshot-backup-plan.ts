@@ -72,6 +72,11 @@ export function planSnapshotBackup(o: BackupObservation, snapshotsAvailable: boo
     const plan = failed(status, `the operator stopped while snapshotting ${instance ?? 'the instance'}; the snapshots are incomplete`, o.now);
     return instance ? { ...plan, release: { ...run(instance), online: status.online ?? online } } : plan;
   }
+  // pg_backup_stop would wait for an archive that does not take the WAL, with the instance held in backup mode.
+  const archiving = o.instances.find((i) => i.status?.isPrimary === true || i.status?.designatedPrimary === true)?.status?.archiving;
+  if (online && onlineConfiguration.waitForArchive && archiving?.failing) {
+    return failed(status, `WAL archiving is failing, so an online snapshot could not wait for its WAL: ${archiving.lastError ?? 'unknown error'} (or set onlineConfiguration.waitForArchive: false)`, o.now);
+  }
   const target = backup.spec.target ?? cluster.spec.backup?.target ?? 'prefer-standby';
   const instance = chooseBackupInstance(target, o.instances);
   if (!instance) return { status: { ...status, phase: 'pending' }, requeueAfterMs: WAIT_MS };
