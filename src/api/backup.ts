@@ -64,6 +64,9 @@ export interface BackupStatus {
   majorVersion?: number;
   /** cnpg-ts's own: the last restore drill of this backup (api/backup-verification.ts). */
   verification?: BackupVerification;
+  /** method volumeSnapshot: whether PostgreSQL stayed up in backup mode, and the snapshots taken. */
+  online?: boolean;
+  snapshotBackupStatus?: { elements: { name: string; type: string; tablespaceName?: string }[] };
 }
 
 export type StoredBackup = Backup & { status?: BackupStatus };

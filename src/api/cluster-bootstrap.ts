@@ -8,11 +8,12 @@ import {
   isPowerOfTwo,
   localObjectReference,
   nonEmptyString,
-  passthrough,
   plainName,
   plainString,
   secretKeySelector,
 } from './common.js';
+
+import { volumeSnapshotsSchema } from './volume-snapshots.js';
 
 const DEFAULT_DATABASE = 'app';
 
@@ -157,7 +158,7 @@ const recoverySchema = z
   .strictObject({
     backup: z.strictObject({ name: nonEmptyString, endpointCA: secretKeySelector.optional() }).optional(),
     source: nonEmptyString.optional(),
-    volumeSnapshots: passthrough.optional(),
+    volumeSnapshots: volumeSnapshotsSchema.optional(),
     recoveryTarget: recoveryTargetSchema.optional(),
     database: plainName.default(DEFAULT_DATABASE),
     owner: plainName.optional(),

@@ -158,7 +158,8 @@ export const msg = {
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
-  actedOnOnlyLocally: () => 'accepted; restore drills run on the local platform only so far: on Kubernetes each Backup records a failed drill saying so',
+  actedOnOnlyLocally: () =>
+    'accepted; acted on by the local platform only so far: on Kubernetes a volume snapshot Backup fails, a snapshot recovery is refused and a restore drill is recorded as failed, each saying so',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,
 

@@ -46,7 +46,11 @@ test('one finding per listed path present as written', () => {
   };
   assert.deepEqual(
     notActedOn('Cluster', input).map((finding) => finding.path),
-    ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots', 'spec.storage.storageClass'],
+    ['spec.backup.volumeSnapshot.className', 'spec.storage.storageClass'],
+  );
+  assert.deepEqual(
+    notActedOn('Cluster', input, 'kubernetes').map((finding) => finding.path),
+    ['spec.backup.volumeSnapshot', 'spec.backup.volumeSnapshot.className', 'spec.bootstrap.recovery.volumeSnapshots'],
   );
 });
 
@@ -57,7 +61,8 @@ test('Poolers are acted on, their Pod and Service shaping only on Kubernetes; ba
   assert.deepEqual(notActedOn('Pooler', { spec: { cluster: { name: 'pg' }, pgbouncer: { image: 'pgbouncer:1.24' }, monitoring: { tls: { enabled: true } } } }, 'kubernetes').map((f) => f.path), ['spec.monitoring.tls', 'spec.pgbouncer.image']);
   for (const kind of ['Backup', 'ScheduledBackup']) {
     assert.deepEqual(notActedOn(kind, { spec: { cluster: { name: 'pg' } } }), []);
-    assert.deepEqual(notActedOn(kind, { spec: { online: true } }).map((f) => f.path), ['spec.online']);
+    assert.deepEqual(notActedOn(kind, { spec: { online: true } }), []);
+    assert.deepEqual(notActedOn(kind, { spec: { online: true } }, 'kubernetes').map((f) => f.path), ['spec.online']);
   }
   assert.deepEqual(notActedOn('Secret', { data: {} }), []);
 });

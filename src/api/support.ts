@@ -16,8 +16,12 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs',
     'spec.backup.barmanObjectStore.wal.encryption',
     'spec.backup.barmanObjectStore.wal.restoreAdditionalCommandArgs',
-    'spec.backup.volumeSnapshot',
-    'spec.bootstrap.recovery.volumeSnapshots',
+    // Snapshot classes, labels and annotations are for Kubernetes' VolumeSnapshots, which are not taken yet.
+    'spec.backup.volumeSnapshot.annotations',
+    'spec.backup.volumeSnapshot.className',
+    'spec.backup.volumeSnapshot.labels',
+    'spec.backup.volumeSnapshot.tablespaceClassName',
+    'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
     'spec.externalClusters.barmanObjectStore.azureCredentials',
     'spec.externalClusters.barmanObjectStore.googleCredentials',
@@ -31,8 +35,8 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
   ],
-  Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
+  Backup: ['spec.pluginConfiguration'],
+  ScheduledBackup: ['spec.pluginConfiguration'],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
   ImageCatalog: ['spec.componentImages'],
@@ -90,8 +94,16 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
   Pooler: ['spec.deploymentStrategy', 'spec.monitoring', 'spec.serviceAccountName', 'spec.serviceTemplate', 'spec.template'],
 });
 
-/** cnpg-ts's own fields that only the local platform acts on so far (restore drills: api/backup-verification.ts). */
-export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({ ScheduledBackup: ['spec.verify'] });
+/**
+ * Acted on by the local platform only so far: volume snapshots (copies of the instances' folders)
+ * and restore drills (cnpg-ts's own `verify`, api/backup-verification.ts). On Kubernetes a snapshot
+ * Backup fails and a drill is recorded as failed, each saying so.
+ */
+export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  Cluster: ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots'],
+  Backup: ['spec.online', 'spec.onlineConfiguration'],
+  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.verify'],
+});
 
 /**
  * The `cnpg.io/` annotations the operator acts on, per kind; any other annotation of that group

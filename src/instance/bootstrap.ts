@@ -17,9 +17,11 @@ import { cloneFromExternal } from './clone.js';
 import { importFromExternal } from './import.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
+import type { BackupInfo } from '../objectstore/index.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { setUpRoles } from './roles.js';
-import type { InitdbBootstrap, PgBasebackupBootstrap, RecoveryBootstrap } from './spec.js';
+import type { InitdbBootstrap, PgBasebackupBootstrap, RecoveryBootstrap, SnapshotBootstrap } from './spec.js';
+import { placeSnapshot, walSegmentSize } from './snapshot-recovery.js';
 import { emptyStorage } from './storage.js';
 
 export type { BootstrapHost, RecoveryProgress } from './bootstrap-host.js';
@@ -47,6 +49,7 @@ export async function bootstrap(host: BootstrapHost): Promise<void> {
   if (b.kind !== 'join') writeFileSync(paths.emptyArchiveCheck, '');
   if (designatedSource(spec)) await bootstrapDesignatedPrimary(host);
   else if (b.kind === 'recovery') await recover(host, b);
+  else if (b.kind === 'snapshot') await recoverSnapshot(host, b);
   else if (b.kind === 'initdb') await initialise(host, b);
   else if (b.kind === 'pg_basebackup') await cloneExternal(host, b);
   else await joinPrimary(host);
@@ -101,8 +104,16 @@ async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void>
   const { spec, paths, creds } = host;
   await refuseUsedArchive(spec, creds);
   const backup = await restoreBaseBackup(b, creds, paths.pgdata);
+  const restored = await replayArchive(host, b, backup, backup.backupId);
+  log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restored });
+  await finishRecovery(host, b);
+}
+
+/** Archive recovery of the restored data from the source's WAL, up to the target; returns the WAL files restored. */
+async function replayArchive(host: BootstrapHost, b: RecoveryBootstrap, backup: Pick<BackupInfo, 'xlogSegmentSize'>, shownAs: string): Promise<number> {
+  const { spec, paths, creds } = host;
   const restorer = startWalRestorer(b, creds, paths, backup);
-  host.showRecovery({ backupId: backup.backupId, restorer });
+  host.showRecovery({ backupId: shownAs, restorer });
   try {
     writeConfiguration(spec, paths, creds, await recoverySettings(spec, b, paths));
     requestArchiveRecovery(paths.pgdata);
@@ -110,16 +121,42 @@ async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void>
   } finally {
     await restorer.stop();
   }
-  log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restorer.restored });
+  return restorer.restored;
+}
+
+/** A recovered primary comes up with the Cluster's settings, roles and application database. */
+async function finishRecovery(host: BootstrapHost, app: { database: string; owner: string }): Promise<void> {
+  const { spec, paths, creds } = host;
   writeConfiguration(spec, paths, creds);
   // Replay ran with the source's values where the Cluster's hot-standby-sensitive settings are
   // lower, and only a restart lowers them: done now, while nothing is connected and before any
   // replica is cloned from this data.
   await host.postmaster.stop();
   await host.startPostgres();
-  await prepareNewPrimary(host, b);
+  await prepareNewPrimary(host, app);
   await withConnection(host.socket, 'postgres', checkpoint);
   host.showRecovery(undefined);
+}
+
+/**
+ * From volume snapshots: with a source archive, an archive recovery up to the target (as from a
+ * base backup); without one, an online snapshot replays its own WAL from its backup_label to its
+ * end, a cold one simply starts.
+ */
+async function recoverSnapshot(host: BootstrapHost, b: SnapshotBootstrap): Promise<void> {
+  const { spec, paths, creds } = host;
+  await refuseUsedArchive(spec, creds);
+  const { online } = placeSnapshot(paths, spec.storage);
+  log('info', 'restored volume snapshots', { ...b.snapshots, online });
+  if (b.source) {
+    const recovery: RecoveryBootstrap = { kind: 'recovery', source: b.source, target: b.target, database: b.database, owner: b.owner };
+    await replayArchive(host, recovery, { xlogSegmentSize: await walSegmentSize(spec.binDir, paths.pgdata) }, b.snapshots.storage);
+  } else {
+    writeConfiguration(spec, paths, creds);
+    await replayUntilPromoted(host);
+  }
+  log('info', 'recovery from volume snapshots complete', { storage: b.snapshots.storage });
+  await finishRecovery(host, b);
 }
 
 /** Archive recovery has no deadline: a large restore takes as long as it takes. */

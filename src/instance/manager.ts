@@ -37,6 +37,7 @@ import { reconcilePoolerAuth } from './pooler-auth.js';
 import { applyLogicalReplication, type LogicalReplicationRequest } from './logical-replication.js';
 import { IsolationWatch } from './self-isolation.js';
 import { SourceWal } from './source-wal.js';
+import { SnapshotBackupSession } from './snapshot-backup.js';
 import { StorageKeeper } from './storage-keeper.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
@@ -82,6 +83,8 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private isolatedAtGeneration?: number;
   private isolationReason?: string;
   private readonly archive: ArchiveService;
+  /** Backup mode held for a volume snapshot (instance/snapshot-backup.ts). */
+  readonly snapshotBackup: SnapshotBackupSession;
   private readonly managedRoles = new ManagedRoleSync();
   private failedReconciles = 0;
   private recovery?: RecoveryProgress;
@@ -113,6 +116,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
     this.postmaster.on('exit', (code, signal) => this.onPostmasterExit(code, signal));
     // A reload wakes PostgreSQL's archiver, which otherwise sleeps up to a minute after failures.
     this.archive = new ArchiveService(paths, () => this.socket, () => this.postmaster.reload());
+    this.snapshotBackup = new SnapshotBackupSession(() => this.socket);
     this.sourceWal = new SourceWal(paths);
     this.storage = new StorageKeeper(paths.pgdata);
     this.lease = new InstanceLease(() => this.spec, (holder) => void this.isolate(`the primary lease is held by ${holder}`));

@@ -25,6 +25,8 @@ export interface InstancePaths {
   emptyArchiveCheck: string;
   /** One JSON report per base backup this instance ran. */
   backups: string;
+  /** Copies of volume snapshots the platform staged for a bootstrap from them (data, wal, tablespaces/<name>). */
+  snapshotRestore: string;
   /** TLS files PostgreSQL reads; outside PGDATA, so base backups never carry the key. */
   certificates: { dir: string; cert: string; key: string; ca: string };
 }
@@ -54,6 +56,7 @@ export function instancePaths(root: string, pgPort?: number): InstancePaths {
     restoreSpool: join(root, 'wal-restore'),
     emptyArchiveCheck: join(root, 'check-empty-archive'),
     backups: join(root, 'backups'),
+    snapshotRestore: join(root, 'snapshot-restore'),
     certificates: {
       dir: join(root, 'certificates'),
       cert: join(root, 'certificates', 'server.crt'),

@@ -5,6 +5,7 @@
 import type { Method } from '../net/http-transport.js';
 import type { BackupReport, BackupRequest } from './base-backup.js';
 import type { CatalogSummary } from './catalog.js';
+import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from './snapshot-backup.js';
 import type { LogicalReplicationRequest } from './logical-replication.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
 import type { ActionResult, ObserveDatabaseRequest } from './database-requests.js';
@@ -31,6 +32,10 @@ export interface RouteTypes {
   isolate: { response: InstanceStatus };
   startBackup: { body: BackupRequest; response: BackupReport };
   refreshCatalog: { response: CatalogSummary | Record<string, never> };
+  /** Volume snapshots: backup mode held on a session of the manager's until stopped or aborted. */
+  snapshotBackupStart: { body: SnapshotBackupStart; response: SnapshotBackupBegun };
+  snapshotBackupStop: { body: SnapshotBackupStop; response: SnapshotBackupEnded };
+  snapshotBackupAbort: { body: { backupName: string }; response: Record<string, never> };
   shutdown: { response: { stopping: true } };
   /** A Publication or Subscription applied or dropped on the primary; a PostgreSQL error is an answer, not a failure. */
   logicalReplication: { body: LogicalReplicationRequest; response: { applied: boolean; message?: string } };
@@ -76,6 +81,10 @@ export const ROUTES = {
   isolate: { method: 'POST', path: '/pg/isolate', token: true, timeoutMs: 5000 },
   startBackup: { method: 'POST', path: '/backups', token: true, timeoutMs: 10_000 },
   refreshCatalog: { method: 'POST', path: '/catalog/refresh', token: true, timeoutMs: 60_000 },
+  // pg_backup_start waits for a checkpoint (a spread one unless immediate); pg_backup_stop may wait for the archive.
+  snapshotBackupStart: { method: 'POST', path: '/snapshot-backup/start', token: true, timeoutMs: 600_000 },
+  snapshotBackupStop: { method: 'POST', path: '/snapshot-backup/stop', token: true, timeoutMs: 600_000 },
+  snapshotBackupAbort: { method: 'POST', path: '/snapshot-backup/abort', token: true, timeoutMs: 10_000 },
   shutdown: { method: 'POST', path: '/shutdown', token: true, timeoutMs: 5000 },
   // CREATE SUBSCRIPTION connects to the publisher and creates its slot there.
   logicalReplication: { method: 'POST', path: '/logical-replication', token: true, timeoutMs: 60_000 },

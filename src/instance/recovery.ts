@@ -14,7 +14,7 @@ import { WalRestorer } from './wal-restorer.js';
 import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
 /** Files a restored data directory must not keep: they belong to the server the backup came from. */
-const FOREIGN_FILES = ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label.old', 'tablespace_map.old'];
+export const FOREIGN_FILES = ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label.old', 'tablespace_map.old'];
 
 export async function refuseUsedArchive(spec: InstanceSpec, creds: Credentials): Promise<void> {
   if (!spec.archive) return;
@@ -42,7 +42,7 @@ export async function restoreBaseBackup(b: RecoveryBootstrap, creds: Credentials
   return choice.backup;
 }
 
-export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths: InstancePaths, backup: BackupInfo): WalRestorer {
+export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths: InstancePaths, backup: Pick<BackupInfo, 'xlogSegmentSize'>): WalRestorer {
   const restorer = new WalRestorer({
     spool: paths.restoreSpool,
     store: openBlobStore(storeTarget(b.source, creds.stores?.recovery)),

@@ -31,6 +31,11 @@ class FakeManager extends EventEmitter {
   isolate = () => this.did('isolate', undefined);
   startBackup = (r: { backupName: string }) => (this.ran.push(`startBackup ${r.backupName}`), { backupName: r.backupName, phase: 'running' });
   refreshCatalog = () => this.did('refreshCatalog', undefined);
+  snapshotBackup = {
+    start: (r: { backupName: string; immediateCheckpoint: boolean }) => this.did(`snapshotStart ${r.backupName} ${r.immediateCheckpoint}`, { beginLSN: '0/1' }),
+    stop: (r: { backupName: string; waitForArchive: boolean }) => this.did(`snapshotStop ${r.backupName} ${r.waitForArchive}`, { endLSN: '0/2' }),
+    abort: (name: string) => this.did(`snapshotAbort ${name}`, undefined),
+  };
   logicalReplication = (r: { kind: string; name: string }) => this.did(`logicalReplication ${r.kind} ${r.name}`, { applied: true });
   observeDatabase = (r: { database: string }) => this.did(`observeDatabase ${r.database}`, { exists: false });
   applyDatabase = (actions: unknown[]) => this.did(`applyDatabase ${actions.length}`, [{ ok: true }]);
@@ -40,6 +45,9 @@ const inputs: { [N in RouteName]?: RouteInput<N> } = {
   backupReport: { params: { name: 'b1' } },
   replaceSpec: { body: { spec: {} as never, credentials: {} as never } },
   startBackup: { body: { backupName: 'b1' } },
+  snapshotBackupStart: { body: { backupName: 's1', immediateCheckpoint: true } },
+  snapshotBackupStop: { body: { backupName: 's1', waitForArchive: false } },
+  snapshotBackupAbort: { body: { backupName: 's1' } },
   promote: { query: { minLsn: '0/1' } },
   logicalReplication: { body: { kind: 'publication', dbname: 'app', name: 'pub' } },
   observeDatabase: { body: { database: 'app', extensions: [], schemas: [], fdws: [], servers: [] } },
@@ -72,7 +80,7 @@ test('the server answers every route of the table, asks for the token exactly wh
       if ('stream' in route) continue;
       await client.call(name, inputs[name] as never);
     }
-    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'logicalReplication publication pub', 'observeDatabase app', 'applyDatabase 1']);
+    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'snapshotStart s1 true', 'snapshotStop s1 false', 'snapshotAbort s1', 'logicalReplication publication pub', 'observeDatabase app', 'applyDatabase 1']);
     await new Promise((r) => setImmediate(r));
     assert.equal(shutdowns, 1);
     assert.equal(await client.call('backupReport', { params: { name: 'other' } }), null);
@@ -90,6 +98,8 @@ test('request bodies are checked and capped', async () => {
   const { port } = server.address() as AddressInfo;
   try {
     const client = new InstanceClient({ host: '127.0.0.1', port }, { token: TOKEN });
+    await assert.rejects(client.call('snapshotBackupStart', { body: { backupName: '../x', immediateCheckpoint: false } }), (e: unknown) => e instanceof ManagerError && e.status === 400 && /backupName must be a resource name/.test(e.message));
+    await assert.rejects(client.call('snapshotBackupStop', { body: { backupName: 's1', waitForArchive: 'yes' as never } }), (e: unknown) => e instanceof ManagerError && e.status === 400 && /waitForArchive must be true or false/.test(e.message));
     await assert.rejects(client.call('startBackup', { body: { backupName: '../x' } }), (e: unknown) => e instanceof ManagerError && e.status === 400 && /backupName must be a resource name/.test(e.message));
     assert.equal(await status(port, 'PUT', '/spec', TOKEN, '[1]'), 400);
     // Database actions outside the known shapes (a name PostgreSQL would truncate, an unknown verb) are refused.

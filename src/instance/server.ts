@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES, ROUTES, matchRoute, type RouteName, type RouteResponse 
 import type { Credentials, InstanceSpec } from './spec.js';
 import { parseLogicalReplicationRequest, type LogicalReplicationRequest } from './logical-replication.js';
 import { applyRequestSchema, observeRequestSchema } from './database-requests.js';
+import { snapshotRequest } from './snapshot-request.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -146,6 +147,22 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
     refreshCatalog: async () => {
       await manager.refreshCatalog();
       return { code: 200, body: (await manager.status()).catalog ?? {} };
+    },
+    snapshotBackupStart: async ({ req }) => {
+      const r = snapshotRequest(await readJson(req).catch(() => ({})), 'immediateCheckpoint');
+      if ('error' in r) return { code: 400, body: r };
+      return { code: 200, body: await manager.snapshotBackup.start({ backupName: r.backupName, immediateCheckpoint: r.flag }) };
+    },
+    snapshotBackupStop: async ({ req }) => {
+      const r = snapshotRequest(await readJson(req).catch(() => ({})), 'waitForArchive');
+      if ('error' in r) return { code: 400, body: r };
+      return { code: 200, body: await manager.snapshotBackup.stop({ backupName: r.backupName, waitForArchive: r.flag }) };
+    },
+    snapshotBackupAbort: async ({ req }) => {
+      const r = snapshotRequest(await readJson(req).catch(() => ({})));
+      if ('error' in r) return { code: 400, body: r };
+      await manager.snapshotBackup.abort(r.backupName);
+      return { code: 200, body: {} };
     },
     observeDatabase: async ({ req }) => {
       const parsed = observeRequestSchema.safeParse(await readJson(req).catch(() => undefined));

@@ -63,6 +63,20 @@ export interface RecoveryBootstrap {
   owner: string;
 }
 
+/**
+ * A new primary from volume snapshots (bootstrap.recovery.volumeSnapshots): the platform stages
+ * their copies in InstancePaths.snapshotRestore before the manager starts; an online snapshot
+ * carries its backup_label. With `source`, archived WAL is replayed from it up to the target.
+ */
+export interface SnapshotBootstrap {
+  kind: 'snapshot';
+  snapshots: { storage: string; walStorage?: string; tablespaceStorage?: Record<string, string> };
+  source?: StoreSpec;
+  target?: RecoveryTargetSpec;
+  database: string;
+  owner: string;
+}
+
 /** The Cluster's spec.replica as its primary acts on it (instance/designated-primary.ts). */
 export interface ReplicaClusterSpec {
   /** What the Cluster follows (spec.replica.source): while it is a replica, and while its promotion waits. */
@@ -104,7 +118,7 @@ export interface ImportSpec {
   pgRestorePostdataOptions: string[];
 }
 
-export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap | PgBasebackupBootstrap;
+export type BootstrapSpec = InitdbBootstrap | JoinBootstrap | RecoveryBootstrap | PgBasebackupBootstrap | SnapshotBootstrap;
 
 /** A managed role as handed to the instance (spec.managed.roles, defaults applied). */
 export type ManagedRoleSpec = DesiredRole;

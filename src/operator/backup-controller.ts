@@ -7,6 +7,7 @@ import { planBackup, type BackupAction } from './backup-plan.js';
 import type { ReconcileResult } from './controller.js';
 import type { Platform } from './platform.js';
 import { BackupVerifier } from './verification-controller.js';
+import { reconcileSnapshotBackup } from './snapshot-backup-controller.js';
 import { planScheduledBackup, type StoredScheduledBackup } from './scheduled-backup-plan.js';
 
 export class BackupController {
@@ -29,6 +30,7 @@ export class BackupController {
     if (phase === 'completed' || phase === 'failed') return {};
     const cluster = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;
     const observed = cluster ? await instances.observe(cluster) : [];
+    if (backup.spec.method === 'volumeSnapshot') return reconcileSnapshotBackup(this.platform, backup, cluster, observed, () => this.requeueCluster(namespace, backup.spec.cluster.name));
     const podName = backup.status?.instanceID?.podName;
     const running = phase === 'running' && cluster && podName && observed.some((i) => i.name === podName && i.running);
     const report = running ? await instances.backupReport(cluster, podName, name).catch(() => undefined) : undefined;

@@ -18,7 +18,7 @@ export function backupConditions(cluster: Cluster, primary: InstanceStatus | und
     lastSuccessfulBackup: previous.lastSuccessfulBackup,
     lastFailedBackup: previous.lastFailedBackup,
   };
-  if (!cluster.spec.backup?.barmanObjectStore) return { fields: {}, conditions };
+  if (!cluster.spec.backup?.barmanObjectStore && !cluster.spec.backup?.volumeSnapshot) return { fields: {}, conditions };
   const archiving = primary?.archiving;
   if (archiving) {
     const ok = !archiving.failing;

@@ -19,6 +19,7 @@ import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster, ResolvedQueries } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
 import { recoveryBootstrap, type BackupLocation } from './stores.js';
+import { snapshotBootstrap } from './snapshot-bootstrap.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference } from './monitoring.js';
@@ -65,7 +66,9 @@ export class ClusterController {
       now: new Date(),
       observingSince: this.startedAt,
       credentialsHash: creds && credentialsHash(creds),
-      recovery: cluster.spec.bootstrap?.recovery ? recoveryBootstrap(cluster, backupLocation) : undefined,
+      recovery: cluster.spec.bootstrap?.recovery?.volumeSnapshots
+        ? snapshotBootstrap(cluster, this.platform.snapshots !== undefined)
+        : cluster.spec.bootstrap?.recovery ? recoveryBootstrap(cluster, backupLocation) : undefined,
       backups: await this.observeBackups(cluster),
       certificates: await observeCertificates(cluster, secretObjects),
       endpointHosts: [...new Set(Object.values(addresses).map((a) => a.host))],

@@ -4,6 +4,7 @@ import type { ClusterStatus, Condition, StoredCluster as Cluster } from '../api/
 import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
+import { recoveryDescription } from './snapshot-bootstrap.js';
 import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
 import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
@@ -171,7 +172,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     primary = instanceName(name, nextSerial(instances.map((i) => i.serial)));
     const serial = Number(primary.slice(name.length + 1));
     actions.push({ kind: 'createInstance', name: primary, serial, config: configFor(primary, { primary, instances: [primary], fenced }) });
-    const how = recovery ? `recovery from ${recovery.source.destinationPath} server ${recovery.source.serverName}` : (externalBootstrapDescription(cluster) ?? 'initdb');
+    const how = recovery ? recoveryDescription(recovery) : (externalBootstrapDescription(cluster) ?? 'initdb');
     actions.push({ kind: 'recordEvent', type: 'Normal', reason: 'CreatingInstance', message: `Primary instance ${primary} (${how})` });
     instances.push({ name: primary, serial, running: true, role: 'primary' });
     status.currentPrimary = status.targetPrimary = primary;

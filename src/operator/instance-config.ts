@@ -6,7 +6,7 @@ import { ANNOTATIONS } from '../api/names.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import { expandPodSelectors } from '../api/pod-selectors.js';
-import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap } from '../instance/spec.js';
+import type { InitdbBootstrap, IsolationCheck, ManagedRoleSpec, RecoveryBootstrap, SnapshotBootstrap } from '../instance/spec.js';
 import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
 import { replicaClusterConfig } from './replica-cluster.js';
@@ -89,7 +89,7 @@ export function desiredInstanceConfig(
   name: string,
   topology: Topology,
   major: number,
-  recovery?: RecoveryBootstrap,
+  recovery?: RecoveryBootstrap | SnapshotBootstrap,
   poolerAuth = false,
   queries: MonitoringQuery[] = resolveQueries(cluster, []).queries,
 ): InstanceConfig {

@@ -6,6 +6,8 @@ import type { KubeObject } from '../api/meta.js';
 import type { LabelSelector } from '../api/pod-selectors.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { DrillOrder, DrillRuntime } from './restore-drill-runtime.js';
+import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from '../instance/snapshot-backup.js';
+import type { SnapshotElement, SnapshotMetadata } from './snapshot-types.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
 import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
@@ -91,6 +93,10 @@ export interface InstanceRuntime {
   startBackup(cluster: Cluster, name: string, request: BackupRequest): Promise<void>;
   /** How a backup on an instance is going; null when the instance has no record of it. */
   backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null>;
+  /** Volume snapshots, online: backup mode held by the instance's manager (instance/snapshot-backup.ts); absent where not implemented. */
+  snapshotBackupStart?(cluster: Cluster, name: string, request: SnapshotBackupStart): Promise<SnapshotBackupBegun>;
+  snapshotBackupStop?(cluster: Cluster, name: string, request: SnapshotBackupStop): Promise<SnapshotBackupEnded>;
+  snapshotBackupAbort?(cluster: Cluster, name: string, backupName: string): Promise<void>;
   /** Has the primary list the store's catalog again (and apply retention). */
   refreshCatalog(cluster: Cluster, name: string): Promise<void>;
   /** Has the primary apply or drop a Publication or Subscription (instance/logical-replication.ts). */
@@ -154,6 +160,20 @@ export interface PodAddressRuntime {
 }
 
 export type { DrillOrder, DrillRuntime };
+/**
+ * Volume snapshots of an instance's volumes (data, WAL, each tablespace), one per element, named as
+ * CloudNativePG names them. Locally a copy of the instance's folders; absent where not implemented.
+ */
+export interface SnapshotRuntime {
+  /** Snapshots the instance's volumes as `elements`; an element whose name exists already is refused. */
+  take(cluster: Cluster, instance: string, elements: SnapshotElement[]): Promise<void>;
+  /** Records with each snapshot what a restore needs (and locally, for an online one, the WAL up to its end). */
+  seal(cluster: Cluster, instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
+  /** What was recorded with a sealed snapshot; undefined when there is no such snapshot. */
+  describe(namespace: string, name: string): Promise<SnapshotMetadata | undefined>;
+  /** Deletes snapshots; missing ones are no error. */
+  remove(namespace: string, names: string[]): Promise<void>;
+}
 
 export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
@@ -177,6 +197,8 @@ export interface Platform {
   podAddresses?: PodAddressRuntime;
   /** Restore drills of Backups (operator/verification-controller.ts); local only so far. */
   drills?: DrillRuntime;
+  /** Local only so far: volume snapshots (method: volumeSnapshot, bootstrap.recovery.volumeSnapshots). */
+  snapshots?: SnapshotRuntime;
   /** Kubernetes only so far: a change of inheritedMetadata reaching the objects a Cluster has already. */
   inheritedMetadata?: InheritedMetadataRuntime;
 }

@@ -77,3 +77,8 @@ test('verify (cnpg-ts\'s own field) asks for a restore drill of each Backup made
   assert.deepEqual(plan.create?.metadata.annotations, { 'cnpg-ts.io/verifyRequest': '{"requestedAt":"2026-11-23T01:00:00.000Z"}' });
   assert.equal(planScheduledBackup(sb({ immediate: true }), cluster, new Date('2026-11-23T01:00:00Z')).create?.metadata.annotations, undefined);
 });
+
+test('a volumeSnapshot schedule stamps out snapshot Backups with its online settings', () => {
+  const plan = planScheduledBackup(sb({ method: 'volumeSnapshot', online: false, onlineConfiguration: { waitForArchive: false, immediateCheckpoint: true } }), cluster, new Date('2026-11-23T02:00:01Z'));
+  assert.deepEqual(plan.create?.spec, { cluster: { name: 'pg' }, method: 'volumeSnapshot', online: false, onlineConfiguration: { waitForArchive: false, immediateCheckpoint: true } });
+});

@@ -1,7 +1,7 @@
 // The vocabulary between observe, decide and act. Platforms execute Actions; they never decide.
 import type { BackupVerification } from '../api/backup-verification.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
-import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap } from '../instance/spec.js';
+import type { Credentials, InstanceRole, InstanceSpec, PeerEndpoint, RecoveryBootstrap, SnapshotBootstrap } from '../instance/spec.js';
 import type { InstanceStatus } from '../instance/status.js';
 import type { StorageConfig } from '../instance/storage-layout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
@@ -131,7 +131,7 @@ export interface ObservedCluster {
   /** Since when this operator has been watching: evidence from before it counts from here. */
   observingSince?: Date;
   /** bootstrap.recovery resolved against the Cluster's external clusters or the named Backup. */
-  recovery?: RecoveryBootstrap | { error: string };
+  recovery?: RecoveryBootstrap | SnapshotBootstrap | { error: string };
   /** The Cluster's Backup objects, newest last, for the LastBackupSucceeded condition. */
   backups?: ObservedBackup[];
   /** What the Secrets of the Cluster's TLS hold, by Secret name; a missing or unreadable one is absent. */

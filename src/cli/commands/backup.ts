@@ -26,12 +26,22 @@ export function withBackupOptions(command: Command): Command {
   return command
     .option('--backup-name <name>', 'name of the Backup (default CLUSTER-YYYYMMDDhhmmss)')
     .addOption(new Option('--backup-target <target>', 'instance to back up from').choices(['primary', 'prefer-standby']))
-    .addOption(new Option('--method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
-    .option('--online', 'online volume snapshot (volumeSnapshot only)')
-    .option('--immediate-checkpoint', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)')
-    .option('--wait-for-archive', 'wait for the WAL archive (volumeSnapshot only)')
+    .addOption(new Option('-m, --method <method>', 'backup method').choices(['barmanObjectStore', 'volumeSnapshot', 'plugin']).default('barmanObjectStore'))
+    .option('--online [bool]', 'online volume snapshot, PostgreSQL in backup mode (volumeSnapshot only; default: the Cluster\'s backup.volumeSnapshot.online)', optionalBoolean('--online'))
+    .option('--no-online', 'cold volume snapshot: the instance is fenced while its volumes are copied')
+    .option('--immediate-checkpoint [bool]', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)', optionalBoolean('--immediate-checkpoint'))
+    .option('--wait-for-archive [bool]', 'wait for the WAL archive (volumeSnapshot only)', optionalBoolean('--wait-for-archive'))
     .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
     .option('--timeout <duration>', 'how long --wait waits', '30m');
+}
+
+/** As the plugin's flags: `--online`, `--online=true` and `--online=false` all work. */
+function optionalBoolean(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new CliError(`error: ${flag} takes true or false (got "${value}")`);
+  };
 }
 
 /** Where the Backup goes: the local control plane or a Kubernetes API server. */
@@ -52,7 +62,10 @@ export function backupObject(cluster: string, o: BackupOptions, now: Date): Kube
   if (o.backupTarget) spec.target = o.backupTarget;
   if (o.online !== undefined) spec.online = o.online;
   if (o.immediateCheckpoint !== undefined || o.waitForArchive !== undefined) {
-    spec.onlineConfiguration = { immediateCheckpoint: o.immediateCheckpoint, waitForArchive: o.waitForArchive };
+    spec.onlineConfiguration = {
+      ...(o.immediateCheckpoint !== undefined ? { immediateCheckpoint: o.immediateCheckpoint } : {}),
+      ...(o.waitForArchive !== undefined ? { waitForArchive: o.waitForArchive } : {}),
+    };
   }
   const metadata = { name, ...(o.namespace ? { namespace: o.namespace } : {}) };
   return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata, spec };
@@ -64,6 +77,9 @@ export async function backupCommand(api: BackupApi, cluster: string, o: BackupOp
   if (o.method === 'barmanObjectStore' && !obj.spec.backup?.barmanObjectStore) {
     throw new CliError(`error: cluster ${cluster} has no spec.backup.barmanObjectStore; add one (destinationPath and credentials) to back it up`);
   }
+  if (o.method === 'volumeSnapshot' && !obj.spec.backup?.volumeSnapshot) {
+    throw new CliError(`error: cluster ${cluster} has no spec.backup.volumeSnapshot; add one (it may be empty: volumeSnapshot: {}) to take snapshot backups`);
+  }
   const backup = backupObject(cluster, o, new Date());
   const name = backup.metadata.name;
   process.stdout.write(await api.create(backup));
@@ -73,7 +89,8 @@ export async function backupCommand(api: BackupApi, cluster: string, o: BackupOp
   for (;;) {
     const status = ((await api.get('Backup', ns, name)) as { status?: BackupStatus }).status;
     if (status?.phase === 'completed') {
-      process.stdout.write(`backup ${name} completed: ${status.backupId} (WAL ${status.beginWal} to ${status.endWal})\n`);
+      const what = status.snapshotBackupStatus ? `volume snapshots ${status.snapshotBackupStatus.elements.map((e) => e.name).join(', ')}` : status.backupId;
+      process.stdout.write(`backup ${name} completed: ${what} (WAL ${status.beginWal ?? '-'} to ${status.endWal ?? '-'})\n`);
       return;
     }
     if (status?.phase === 'failed') throw new CliError(`error: backup ${name} failed: ${status.error ?? 'unknown error'}`);

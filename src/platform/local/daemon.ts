@@ -73,7 +73,7 @@ export class LocalDaemon {
     this.poolers = new LocalPoolers(home, this.instances);
     this.endpoints = new LocalEndpoints(this.instances, forwarding);
     this.events = new StoreEvents(this.store);
-    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers, podAddresses: new LocalPodAddresses(this.store, this.instances), drills: localDrills(home, this.instances) };
+    this.platform = { store: this.store, instances: this.instances, endpoints: this.endpoints, events: this.events, poolers: this.poolers, podAddresses: new LocalPodAddresses(this.store, this.instances), drills: localDrills(home, this.instances), snapshots: this.instances.snapshots };
     this.operator = new OperatorManager(this.platform, { log, resyncMs: RESYNC_MS });
     // The daemon listens on 127.0.0.1 only: a browser reaches it by that name or localhost's.
     this.dashboard = new DashboardServer(new LocalDashboardSource(this), { authorized: (req) => authorized(req, this.token), hosts: ['127.0.0.1', 'localhost'] });
@@ -125,6 +125,11 @@ export class LocalDaemon {
     void collectOrphans(this.platform, ['Backup']).then(
       (deleted) => deleted.length > 0 && this.log('garbage-collected objects whose owner is gone', { deleted }),
       (e: unknown) => this.log('garbage collection failed', { error: (e as Error).message }),
+    );
+    const lookup = async (kind: string, ns: string, name: string) => (await this.store.get(kind, ns, name))?.metadata;
+    void this.instances.snapshots.collect(lookup).then(
+      (deleted) => deleted.length > 0 && this.log('deleted volume snapshots with their owner (snapshotOwnerReference)', { deleted }),
+      (e: unknown) => this.log('snapshot collection failed', { error: (e as Error).message }),
     );
   }
 

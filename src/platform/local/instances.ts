@@ -35,6 +35,8 @@ import { ClusterUsers } from './cluster-users.js';
 import type { CnpgHome, OsUser } from './home.js';
 import { InstanceEventWatcher } from './instance-events.js';
 import { keepDataFolder } from './kept-data.js';
+import { LocalSnapshots } from './snapshots.js';
+import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from '../../instance/snapshot-backup.js';
 import { makeOwnedDir, spawnOwnedManager, writeOwnedFile } from './owned-files.js';
 import { freePort } from './ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,6 +86,8 @@ export class LocalInstances implements InstanceRuntime {
   private readonly recordCache = new Map<string, Map<string, InstanceRecord>>();
   private readonly users: ClusterUsers;
   private readonly builds = new PostgresBuilds();
+  /** Volume snapshots of these instances' folders (snapshots.ts). */
+  readonly snapshots: LocalSnapshots;
 
   constructor(
     private readonly home: CnpgHome,
@@ -91,6 +95,7 @@ export class LocalInstances implements InstanceRuntime {
   ) {
     if (onInstanceEvent) this.watcher = new InstanceEventWatcher(onInstanceEvent);
     this.users = new ClusterUsers(home.root, home.asRoot);
+    this.snapshots = new LocalSnapshots(join(home.root, 'snapshots'), (cluster, name) => this.dirOf(cluster, name));
   }
 
   /** The operating-system user a cluster's instances run as (see cluster-users.ts). */
@@ -380,6 +385,8 @@ export class LocalInstances implements InstanceRuntime {
       role: given.config.role,
       createdAt: new Date().toISOString(),
     };
+    const bootstrap = given.config.bootstrap;
+    if (bootstrap.kind === 'snapshot') await this.snapshots.stage(ns, bootstrap.snapshots, instancePaths(dir).snapshotRestore, user);
     await this.writeInstanceFiles(cluster, dir, rec, given);
     this.spawnManager(cluster, dir, rec);
   }
@@ -442,6 +449,21 @@ export class LocalInstances implements InstanceRuntime {
   async backupReport(cluster: Cluster, name: string, backupName: string): Promise<BackupReport | null> {
     const { rec } = this.requireRecord(cluster, name);
     return this.client(rec).call('backupReport', { params: { name: backupName } });
+  }
+
+  snapshotBackupStart(cluster: Cluster, name: string, request: SnapshotBackupStart): Promise<SnapshotBackupBegun> {
+    const { rec } = this.requireRecord(cluster, name);
+    return this.client(rec).call('snapshotBackupStart', { body: request });
+  }
+
+  snapshotBackupStop(cluster: Cluster, name: string, request: SnapshotBackupStop): Promise<SnapshotBackupEnded> {
+    const { rec } = this.requireRecord(cluster, name);
+    return this.client(rec).call('snapshotBackupStop', { body: request });
+  }
+
+  async snapshotBackupAbort(cluster: Cluster, name: string, backupName: string): Promise<void> {
+    const { rec } = this.requireRecord(cluster, name);
+    await this.client(rec).call('snapshotBackupAbort', { body: { backupName } });
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StoredBackup } from '../api/backup.js';
+import { fixture } from '../api/testing.js';
+import { planSnapshotBackup, runSnapshotBackup, type SnapshotOps, type SnapshotRun } from './snapshot-backup-plan.js';
+import { snapshotElements, snapshotOwnerGone } from './snapshot-types.js';
+import type { ObservedInstance } from './types.js';
+
+const now = new Date('2026-12-06T08:00:00Z');
+
+function inst(name: string, serial: number, isPrimary: boolean, replayLsn?: string): ObservedInstance {
+  return {
+    name,
+    serial,
+    running: true,
+    status: { name, managerPid: 1, phase: 'running', postgresRunning: true, ready: true, isPrimary, replayLsn, pendingRestart: false, port: 1, pgdata: '/x', replicationInfo: [] },
+  };
+}
+const three = [inst('pg-1', 1, true), inst('pg-2', 2, false, '0/5000000'), inst('pg-3', 3, false, '0/6000000')];
+const cluster = (volumeSnapshot: unknown = {}, extra: Record<string, unknown> = {}) =>
+  fixture('Cluster', { instances: 3, ...(volumeSnapshot ? { backup: { volumeSnapshot } } : {}), ...extra });
+const backup = (spec: Record<string, unknown> = {}, status?: StoredBackup['status']) => ({ ...fixture('Backup', { cluster: { name: 'pg' }, method: 'volumeSnapshot', ...spec }, { name: 'snap1' }), status });
+
+test('snapshot names are CloudNativePG\'s: <backup>, <backup>-wal, <backup>-tbs-<name>', () => {
+  assert.deepEqual(snapshotElements('b', true, ['app_data']), [
+    { name: 'b', type: 'PG_DATA' },
+    { name: 'b-wal', type: 'PG_WAL' },
+    { name: 'b-tbs-app-data', type: 'PG_TABLESPACE', tablespaceName: 'app_data' },
+  ]);
+});
+
+test('an online snapshot backup starts on the most caught-up standby, with the Cluster\'s settings under the Backup\'s', () => {
+  const plan = planSnapshotBackup({ backup: backup({ onlineConfiguration: { immediateCheckpoint: true } }), cluster: cluster(), instances: three, now }, true);
+  assert.equal(plan.status.phase, 'running');
+  assert.equal(plan.status.method, 'volumeSnapshot');
+  assert.equal(plan.status.online, true);
+  assert.deepEqual(plan.status.instanceID, { podName: 'pg-3' });
+  assert.deepEqual(plan.status.snapshotBackupStatus, { elements: [{ name: 'snap1', type: 'PG_DATA' }] });
+  assert.equal(plan.run?.instance, 'pg-3');
+  assert.equal(plan.run?.immediateCheckpoint, true);
+  assert.equal(plan.run?.waitForArchive, true);
+  assert.equal(plan.run?.owner.policy, 'none');
+});
+
+test('a cold snapshot of the only instance fences the primary, with a warning', () => {
+  const plan = planSnapshotBackup({ backup: backup({ online: false }), cluster: cluster({ snapshotOwnerReference: 'backup' }), instances: [three[0]!], now }, true);
+  assert.equal(plan.run?.online, false);
+  assert.equal(plan.run?.instance, 'pg-1');
+  assert.equal(plan.event?.reason, 'FencingPrimary');
+  assert.equal(plan.run?.owner.policy, 'backup');
+});
+
+test('snapshot backups that cannot run fail with the reason; none runs', () => {
+  const cases: [string, Parameters<typeof planSnapshotBackup>[0], boolean, RegExp][] = [
+    ['no cluster', { backup: backup(), cluster: undefined, instances: [], now }, true, /cluster pg does not exist/],
+    ['platform', { backup: backup(), cluster: cluster(), instances: three, now }, false, /volume snapshots are not available on this platform yet/],
+    ['no volumeSnapshot', { backup: backup(), cluster: cluster(null), instances: three, now }, true, /no spec\.backup\.volumeSnapshot/],
+  ];
+  for (const [what, o, available, want] of cases) {
+    const plan = planSnapshotBackup(o, available);
+    assert.equal(plan.status.phase, 'failed', what);
+    assert.match(plan.status.error ?? '', want, what);
+    assert.equal(plan.run, undefined, what);
+    assert.equal(plan.event?.type, 'Warning', what);
+  }
+  assert.equal(planSnapshotBackup({ backup: backup(), cluster: cluster(), instances: [], now }, true).status.phase, 'pending');
+  const failing = [{ ...three[0]!, status: { ...three[0]!.status!, archiving: { failing: true, lastError: 'store down' } as never } }, ...three.slice(1)];
+  assert.match(planSnapshotBackup({ backup: backup(), cluster: cluster(), instances: failing, now }, true).status.error ?? '', /archiving is failing.*store down/);
+  assert.equal(planSnapshotBackup({ backup: backup({ onlineConfiguration: { waitForArchive: false } }), cluster: cluster(), instances: failing, now }, true).status.phase, 'running');
+  assert.equal(planSnapshotBackup({ backup: backup({ online: false }), cluster: cluster(), instances: failing, now }, true).status.phase, 'running');
+});
+
+test('a run found still running (the operator stopped) is failed, and its instance released', () => {
+  const plan = planSnapshotBackup({ backup: backup({}, { phase: 'running', online: true, instanceID: { podName: 'pg-2' } }), cluster: cluster(), instances: three, now }, true);
+  assert.equal(plan.status.phase, 'failed');
+  assert.match(plan.status.error ?? '', /operator stopped while snapshotting pg-2/);
+  assert.equal(plan.release?.instance, 'pg-2');
+  assert.equal(plan.release?.online, true);
+  assert.equal(plan.run, undefined);
+});
+
+function fakeOps(failAt?: string): { ops: SnapshotOps; calls: string[] } {
+  const calls: string[] = [];
+  const step = <T>(name: string, value: T) => () => {
+    calls.push(name);
+    return name === failAt ? Promise.reject(new Error(`${name} broke`)) : Promise.resolve(value);
+  };
+  return {
+    calls,
+    ops: {
+      beginBackupMode: step('begin', { beginLSN: '0/3000028', beginWal: '000000010000000000000003', timeline: 1, startedAt: now.toISOString() }),
+      endBackupMode: step('end', { endLSN: '0/3000100', endWal: '000000010000000000000003', timeline: 1, backupLabel: 'START WAL LOCATION: 0/3000028\n', tablespaceMap: '', stoppedAt: now.toISOString() }),
+      abortBackupMode: step('abort', undefined),
+      fence: step('fence', undefined),
+      unfence: step('unfence', undefined),
+      take: step('take', undefined),
+      seal: step('seal', undefined),
+      remove: step('remove', undefined),
+    },
+  };
+}
+
+const run = (online: boolean): SnapshotRun => ({ instance: 'pg-2', backupName: 'snap1', online, immediateCheckpoint: false, waitForArchive: true, elements: [{ name: 'snap1', type: 'PG_DATA' }], owner: { policy: 'none' } });
+
+test('online: backup mode, snapshot, leave backup mode, record; the status has the WAL range', async () => {
+  const { ops, calls } = fakeOps();
+  const r = await runSnapshotBackup(run(true), { phase: 'running' }, ops, 'pg', () => now);
+  assert.deepEqual(calls, ['begin', 'take', 'end', 'seal']);
+  assert.equal(r.status.phase, 'completed');
+  assert.equal(r.status.beginLSN, '0/3000028');
+  assert.equal(r.status.endLSN, '0/3000100');
+  assert.equal(r.status.beginWal, '000000010000000000000003');
+  assert.equal(r.status.stoppedAt, now.toISOString());
+});
+
+test('cold: fence, snapshot, unfence, record', async () => {
+  const { ops, calls } = fakeOps();
+  const r = await runSnapshotBackup(run(false), { phase: 'running' }, ops, 'pg', () => now);
+  assert.deepEqual(calls, ['fence', 'take', 'unfence', 'seal']);
+  assert.equal(r.status.phase, 'completed');
+});
+
+test('every failure leaves the instance out of backup mode and unfenced, partial snapshots deleted, the Backup failed with why', async () => {
+  const cases: [boolean, string, string[]][] = [
+    [true, 'begin', ['begin']],
+    [true, 'take', ['begin', 'take', 'abort', 'remove']],
+    [true, 'end', ['begin', 'take', 'end', 'abort', 'remove']],
+    [true, 'seal', ['begin', 'take', 'end', 'seal', 'remove']],
+    [false, 'fence', ['fence', 'unfence']],
+    [false, 'take', ['fence', 'take', 'unfence', 'remove']],
+    [false, 'unfence', ['fence', 'take', 'unfence', 'unfence', 'remove']],
+    [false, 'seal', ['fence', 'take', 'unfence', 'seal', 'remove']],
+  ];
+  for (const [online, failAt, want] of cases) {
+    const { ops, calls } = fakeOps(failAt);
+    const r = await runSnapshotBackup(run(online), { phase: 'running' }, ops, 'pg', () => now);
+    assert.deepEqual(calls, want, `${online ? 'online' : 'cold'} ${failAt}`);
+    assert.equal(r.status.phase, 'failed');
+    assert.match(r.status.error ?? '', new RegExp(`${failAt} broke`));
+    assert.equal(r.event?.reason, 'BackupFailed');
+  }
+});
+
+test('snapshotOwnerReference: backup goes with its Backup, cluster with its Cluster (same uid), none stays', () => {
+  const m = (policy: 'none' | 'cluster' | 'backup') => ({ owner: { policy, clusterUid: 'c1', backupUid: 'b1' } });
+  assert.equal(snapshotOwnerGone(m('backup'), undefined, { uid: 'c1' }), true);
+  assert.equal(snapshotOwnerGone(m('backup'), { uid: 'b1' }, undefined), false);
+  assert.equal(snapshotOwnerGone(m('cluster'), undefined, { uid: 'c1' }), false);
+  assert.equal(snapshotOwnerGone(m('cluster'), undefined, { uid: 'c2' }), true);
+  assert.equal(snapshotOwnerGone(m('none'), undefined, undefined), false);
+});
