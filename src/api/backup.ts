@@ -50,6 +50,8 @@ export interface BackupStatus {
   serverName?: string;
   endpointURL?: string;
   s3Credentials?: unknown;
+  azureCredentials?: unknown;
+  googleCredentials?: unknown;
   endpointCA?: unknown;
   instanceID?: { podName: string };
   beginWal?: string;

@@ -10,6 +10,9 @@ export function storeTarget(spec: StoreSpec, secrets: StoreSecrets | undefined):
     endpointURL: spec.endpointURL,
     endpointCA: secrets?.endpointCA,
     s3: secrets?.s3,
+    azure: secrets?.azure,
+    google: secrets?.google,
+    objects: spec.objects,
   };
 }
 

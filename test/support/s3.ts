@@ -30,6 +30,10 @@ export interface S3Server {
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const REGION = 'us-east-1';
+/** The KMS key name MinIO reports for aws:kms objects (arn:aws:kms:<name>). */
+export const KMS_KEY = 'cnpg-test';
+// One per test process, so encrypted objects stay readable across restart().
+const KMS_SECRET = randomBytes(32).toString('base64');
 
 /** Where the server listens: this process's loopback by default. */
 export interface S3Placement {
@@ -65,6 +69,9 @@ async function goServer(): Promise<Flavor> {
       MINIO_ROOT_USER: user,
       MINIO_ROOT_PASSWORD: password,
       MINIO_REGION: REGION,
+      // A built-in KMS key, so that server-side encryption (AES256 and aws:kms) works and is
+      // recorded on each object as on AWS; objects written without it stay unencrypted.
+      MINIO_KMS_SECRET_KEY: `${KMS_KEY}:${KMS_SECRET}`,
       // No web console (it would want a second port), no update checks, no phoning home.
       MINIO_BROWSER: 'off',
       MINIO_UPDATE: 'off',
