@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { msg, report } from './errors.js';
 import { nonEmptyString, secretKeySelector, stringMap } from './common.js';
+import { barmanArgs } from './barman-store-args.js';
 
 const SCHEMES = ['s3://', 'gs://', 'https://', 'http://', 'file://'] as const;
 
@@ -112,6 +113,7 @@ export const barmanObjectStoreSchema = z
       if (store.data?.encryption) report(ctx, ['data', 'encryption'], msg.encryptionNotS3(scheme));
       if (store.wal?.encryption) report(ctx, ['wal', 'encryption'], msg.encryptionNotS3(scheme));
     }
+    for (const [path, message] of barmanArgs(store, scheme).problems) report(ctx, path, message);
     if (scheme === 'file://') {
       if (store.tags) report(ctx, ['tags'], msg.fileStoreNoTags());
       if (store.historyTags) report(ctx, ['historyTags'], msg.fileStoreNoTags());

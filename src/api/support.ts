@@ -6,10 +6,6 @@ import { ANNOTATIONS } from './names.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
-    'spec.backup.barmanObjectStore.data.additionalCommandArgs',
-    'spec.backup.barmanObjectStore.data.restoreAdditionalCommandArgs',
-    'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs',
-    'spec.backup.barmanObjectStore.wal.restoreAdditionalCommandArgs',
     'spec.backup.volumeSnapshot',
     'spec.bootstrap.recovery.volumeSnapshots',
     'spec.certificates.replicationTLSSecret',

@@ -49,6 +49,8 @@ export interface StoreSpec {
   immediateCheckpoint: boolean;
   /** Encryption and tags of what is written (absent: none). */
   objects?: ObjectPolicy;
+  /** --read-timeout from additionalCommandArgs: how long one request to the store may wait. */
+  readTimeoutSeconds?: number;
 }
 
 export interface StoreSecrets {

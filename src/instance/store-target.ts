@@ -13,6 +13,7 @@ export function storeTarget(spec: StoreSpec, secrets: StoreSecrets | undefined):
     azure: secrets?.azure,
     google: secrets?.google,
     objects: spec.objects,
+    readTimeoutMs: spec.readTimeoutSeconds === undefined ? undefined : spec.readTimeoutSeconds * 1000,
   };
 }
 

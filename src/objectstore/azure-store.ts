@@ -17,7 +17,6 @@ import { ObjectStoreError } from './errors.js';
 const DELETE_CONCURRENCY = 8;
 const MIN_BLOCK_SIZE = 4 * 1024 * 1024;
 
-const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 120_000 } };
 
 export class AzureBlobStore implements BlobStore {
   private readonly location: AzureLocation;
@@ -25,7 +24,7 @@ export class AzureBlobStore implements BlobStore {
 
   constructor(target: StoreTarget) {
     this.location = parseAzureURL(target.destinationPath);
-    this.container = containerClient(this.location, target.azure);
+    this.container = containerClient(this.location, target.azure, { retryOptions: { maxTries: 2, tryTimeoutInMs: target.readTimeoutMs ?? 120_000 } });
   }
 
   describe(): string {
@@ -126,20 +125,20 @@ export class AzureBlobStore implements BlobStore {
   }
 }
 
-function containerClient(location: AzureLocation, credentials: AzureCredentials | undefined): ContainerClient {
+function containerClient(location: AzureLocation, credentials: AzureCredentials | undefined, pipeline: StoragePipelineOptions): ContainerClient {
   if (!credentials) {
     throw new ObjectStoreError('invalid', `no Azure credentials for ${location.serviceURL}: set azureCredentials`);
   }
   let service: BlobServiceClient;
   if ('connectionString' in credentials) {
     // As barman-cloud does: the connection string names the endpoint and account, the URL the container.
-    service = BlobServiceClient.fromConnectionString(credentials.connectionString, PIPELINE);
+    service = BlobServiceClient.fromConnectionString(credentials.connectionString, pipeline);
   } else if ('storageKey' in credentials) {
-    service = new BlobServiceClient(location.serviceURL, new StorageSharedKeyCredential(credentials.storageAccount, credentials.storageKey), PIPELINE);
+    service = new BlobServiceClient(location.serviceURL, new StorageSharedKeyCredential(credentials.storageAccount, credentials.storageKey), pipeline);
   } else if ('storageSasToken' in credentials) {
-    service = new BlobServiceClient(`${location.serviceURL}?${credentials.storageSasToken.replace(/^\?/, '')}`, undefined, PIPELINE);
+    service = new BlobServiceClient(`${location.serviceURL}?${credentials.storageSasToken.replace(/^\?/, '')}`, undefined, pipeline);
   } else {
-    service = new BlobServiceClient(location.serviceURL, azureIdentityCredential(), PIPELINE);
+    service = new BlobServiceClient(location.serviceURL, azureIdentityCredential(), pipeline);
   }
   return service.getContainerClient(location.container);
 }

@@ -15,6 +15,8 @@ export interface StoreTarget {
   google?: GoogleCredentials;
   /** Server-side encryption and tags for every object written (put-policy.ts picks them per key). */
   objects?: ObjectPolicy;
+  /** How long one request may wait for an answer (default 120 s). */
+  readTimeoutMs?: number | undefined;
 }
 
 /** One of barman's Azure authentication methods; the account comes from destinationPath. */
@@ -36,6 +38,8 @@ export interface ObjectPolicy {
   tags?: Record<string, string>;
   /** Replace tags on .history files, as barman-cloud-wal-archive --history-tags does. */
   historyTags?: Record<string, string>;
+  /** Part size of base backup uploads (--min-chunk-size). */
+  dataPartSizeBytes?: number;
 }
 
 export interface BlobEntry {

@@ -20,12 +20,14 @@ export class GcsBlobStore implements BlobStore {
   private readonly base: string;
   private readonly credentials: GoogleCredentials | undefined;
   private token?: GoogleToken;
+  private readonly timeoutMs: number;
 
   constructor(target: StoreTarget) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseGcsURL(target.destinationPath));
     const emulator = process.env.STORAGE_EMULATOR_HOST;
     this.base = (target.endpointURL ?? (emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`) : 'https://storage.googleapis.com')).replace(/\/+$/, '');
     this.credentials = target.google;
+    this.timeoutMs = target.readTimeoutMs ?? 120_000;
   }
 
   describe(): string {
@@ -55,7 +57,7 @@ export class GcsBlobStore implements BlobStore {
   private async call(url: string, init: RequestInit, action: string, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(120_000), ...init, headers: await this.headers(init.headers as Record<string, string> | undefined) });
+      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), ...init, headers: await this.headers(init.headers as Record<string, string> | undefined) });
     } catch (err) {
       if (err instanceof ObjectStoreError) throw err;
       throw new ObjectStoreError('unreachable', `cannot ${action}: ${this.describe()} is unreachable (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`, { cause: err });

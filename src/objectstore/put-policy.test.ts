@@ -16,3 +16,9 @@ test('history files take historyTags instead of tags, compressed or not; tags wh
   assert.deepEqual(putOptionsFor('pg/wals/00000002.history', { tags: { team: 'db' }, historyTags: {} }), { tags: { team: 'db' } });
   assert.deepEqual(putOptionsFor('pg/wals/00000002.history', {}), {});
 });
+
+test('--min-chunk-size sets the part size of base backup uploads only', () => {
+  const sized = { dataPartSizeBytes: 64 * 1024 * 1024 };
+  assert.deepEqual(putOptionsFor('pg/base/20240115T134100/data.tar.gz', sized), { partSizeBytes: 64 * 1024 * 1024 });
+  assert.deepEqual(putOptionsFor('pg/wals/0000000100000000/000000010000000000000001', sized), {});
+});

@@ -47,7 +47,7 @@ export class S3BlobStore implements BlobStore {
       maxAttempts: 2,
       requestHandler: {
         connectionTimeout: 3_000,
-        requestTimeout: 120_000,
+        requestTimeout: target.readTimeoutMs ?? 120_000,
         ...(target.endpointCA ? { httpsAgent: new HttpsAgent({ ca: target.endpointCA, keepAlive: true }) } : {}),
       },
     });

@@ -2,6 +2,7 @@
 // needs them (settings only; secrets are resolved separately by store-secrets.ts).
 import type { Cluster } from '../api/index.js';
 import type { BarmanObjectStore } from '../api/barman.js';
+import { barmanArgs } from '../api/barman-store-args.js';
 import type { BackupStatus } from '../api/backup.js';
 import type { RecoveryBootstrap, StoreSpec } from '../instance/spec.js';
 import type { ObjectPolicy } from '../objectstore/index.js';
@@ -35,11 +36,13 @@ export function backupLocationOf(s: BackupStatus): BackupLocation | undefined {
 
 /** barman-cloud's own rules for what is written: data and WAL encryption, tags, history tags. */
 function objectPolicy(store: BarmanObjectStore): ObjectPolicy | undefined {
+  const partSize = barmanArgs(store, '').settings.partSizeBytes;
   const policy: ObjectPolicy = {
     ...(store.wal?.encryption ? { walEncryption: store.wal.encryption } : {}),
     ...(store.data?.encryption ? { dataEncryption: store.data.encryption } : {}),
     ...(store.tags && Object.keys(store.tags).length > 0 ? { tags: store.tags } : {}),
     ...(store.historyTags && Object.keys(store.historyTags).length > 0 ? { historyTags: store.historyTags } : {}),
+    ...(partSize === undefined ? {} : { dataPartSizeBytes: partSize }),
   };
   return Object.keys(policy).length > 0 ? policy : undefined;
 }
@@ -47,6 +50,7 @@ function objectPolicy(store: BarmanObjectStore): ObjectPolicy | undefined {
 const BARMAN_DEFAULT_JOBS = 2;
 
 export function storeSpec(store: BarmanObjectStore, defaultServerName: string): StoreSpec {
+  const readTimeout = barmanArgs(store, '').settings.readTimeoutSeconds;
   return {
     destinationPath: store.destinationPath,
     serverName: store.serverName ?? defaultServerName,
@@ -58,6 +62,7 @@ export function storeSpec(store: BarmanObjectStore, defaultServerName: string): 
     immediateCheckpoint: store.data?.immediateCheckpoint ?? false,
     // Left out when none, so the spec (and its hash) of a store without them stays what it was.
     ...(objectPolicy(store) ? { objects: objectPolicy(store) } : {}),
+    ...(readTimeout === undefined ? {} : { readTimeoutSeconds: readTimeout }),
   };
 }
 
