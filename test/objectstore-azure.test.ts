@@ -2,7 +2,7 @@
 // scenarios, blob index tags, and barman-cloud (azure-blob-storage provider) reading what we wrote
 // and we reading what it wrote.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,15 +10,13 @@ import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, Blo
 import {
   archiveWal,
   openBlobStore,
-  restoreWal,
-  uploadBaseBackupTar,
-  writeBackupInfo,
   type AzureCredentials,
   type BlobStore,
   type ObjectStoreError,
 } from '../src/objectstore/index.js';
-import { barmanCloud, cloudProvider, type BarmanProvider } from './objectstore-barman.js';
-import { assertSameTree, baseBackupRoundTrip, doneInfo, makeTree, retentionDeletesOldBackupsAndWal, splitBackup, tarOf, walLike, walRoundTrips } from './objectstore-scenarios.js';
+import { cloudProvider, type BarmanProvider } from './objectstore-barman.js';
+import { barmanRestoresOurBackup, walBothWays } from './objectstore-interop.js';
+import { baseBackupRoundTrip, retentionDeletesOldBackupsAndWal, splitBackup, storeBasics, walLike, walRoundTrips } from './objectstore-scenarios.js';
 import { startAzurite, type Azurite } from './support/azurite.js';
 
 const CONTAINER = 'cnpg-backups';
@@ -47,15 +45,7 @@ after(async () => {
 });
 
 test('basics, error kinds and every authentication method', async () => {
-  await store.put('pg/x/one', Buffer.from('1'));
-  assert.equal(await store.exists('pg/x/one'), true);
-  assert.equal(await store.exists('pg/x/two'), false);
-  await assert.rejects(store.get('pg/x/two'), (err: ObjectStoreError) => err.kind === 'not-found');
-  const keys = Array.from({ length: 300 }, (_, i) => `pg/many/${String(i).padStart(5, '0')}`);
-  for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((k) => store.put(k, Buffer.from('x'))));
-  assert.equal((await store.list('pg/many/')).length, 300);
-  await store.delete(keys);
-  assert.deepEqual(await store.list('pg/many/'), []);
+  await storeBasics(store, 300);
   assert.equal(store.describe(), `${azurite.serviceURL}/${CONTAINER}/backups`);
 
   const sas = generateAccountSASQueryParameters(
@@ -99,41 +89,5 @@ test('tags become blob index tags, historyTags replace them on history files; en
   await assert.rejects(archiveWal(encrypted, 'enc', join(walDir, '000000010000000000000001'), {}), (err: ObjectStoreError) => err.kind === 'invalid' && /S3 setting/.test(err.message));
 });
 
-test('barman-cloud-wal-restore reads WAL we archived, and we read what barman-cloud-wal-archive wrote', async () => {
-  const walDir = join(dir, 'interop-wal');
-  await mkdir(walDir);
-  const ours = '000000010000000000000020';
-  const data = walLike(256 * 1024);
-  await writeFile(join(walDir, ours), data);
-  await archiveWal(store, 'interop', join(walDir, ours), { compression: 'gzip' });
-  const restored = await barmanCloud('barman-cloud-wal-restore', [dest, 'interop', ours, join(dir, 'barman-restored')], provider);
-  assert.equal(restored.code, 0, restored.stderr);
-  assert.ok((await readFile(join(dir, 'barman-restored'))).equals(data));
-
-  const theirs = '000000010000000000000021';
-  await writeFile(join(walDir, theirs), data);
-  const archived = await barmanCloud('barman-cloud-wal-archive', ['--bzip2', dest, 'interop', join(walDir, theirs)], provider);
-  assert.equal(archived.code, 0, archived.stderr);
-  assert.equal(await restoreWal(store, 'interop', theirs, join(dir, 'ours-restored')), 'restored');
-  assert.ok((await readFile(join(dir, 'ours-restored'))).equals(data));
-});
-
-test('barman-cloud-backup-list and barman-cloud-restore read a backup we uploaded', async () => {
-  const src = join(dir, 'tree');
-  await mkdir(src);
-  await makeTree(src);
-  const id = '20240115T134100';
-  await uploadBaseBackupTar(store, 'bk', id, await tarOf(src), { compression: 'gzip' });
-  await writeBackupInfo(store, 'bk', doneInfo(id, new Date('2024-01-15T13:41:00Z'), '000000010000000000000002', { backupName: 'azure-backup', compression: 'gzip' }));
-  const list = await barmanCloud('barman-cloud-backup-list', ['--format', 'json', dest, 'bk'], provider);
-  assert.equal(list.code, 0, list.stderr);
-  const entry = (JSON.parse(list.stdout) as { backups_list: Record<string, unknown>[] }).backups_list[0];
-  assert.equal(entry?.backup_id, id);
-  assert.equal(entry?.backup_name, 'azure-backup');
-  assert.equal(entry?.status, 'DONE');
-  const target = join(dir, 'barman-restore');
-  const restored = await barmanCloud('barman-cloud-restore', [dest, 'bk', id, target], provider);
-  assert.equal(restored.code, 0, restored.stderr);
-  await mkdir(join(src, 'pg_wal'), { mode: 0o755 });
-  await assertSameTree(src, target);
-});
+test('barman-cloud-wal-restore reads WAL we archived, and we read what barman-cloud-wal-archive wrote', () => walBothWays(store, dest, provider, dir));
+test('barman-cloud-backup-list and barman-cloud-restore read a backup we uploaded', () => barmanRestoresOurBackup(store, dest, provider, dir));

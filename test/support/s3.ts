@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { builtPath } from './build-script.js';
 import { inNetns, tunnelInto, type Tunnel } from './netns.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntilAnswering } from './server-process.js';
 
 export interface S3Server {
   /** Where clients in the server's network namespace reach it. */
@@ -150,7 +150,7 @@ export async function startS3Server(placement?: S3Placement): Promise<S3Server> 
       tunnel = await tunnelInto(placement.netns, host, port);
     }
     local = `http://127.0.0.1:${tunnel?.port ?? port}`;
-    await waitUntilReady(`${local}${flavor.readyPath}`, proc, () => stderr);
+    await waitUntilAnswering(`${local}${flavor.readyPath}`, proc, () => stderr, 'S3 server');
   };
 
   const halt = async (): Promise<void> => {
@@ -206,24 +206,4 @@ export async function startS3Server(placement?: S3Placement): Promise<S3Server> 
       await launch();
     },
   };
-}
-
-/** Polls until the ready path answers 200; fails early if the process dies. */
-async function waitUntilReady(url: string, proc: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`S3 server exited (${proc.exitCode ?? proc.signalCode}) before answering:\n${stderr()}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`S3 server at ${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);
 }
