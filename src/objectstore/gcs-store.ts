@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { checkKey, type BlobEntry, type BlobStore, type GoogleCredentials, type PutOptions, type StoreTarget } from './blob-store.js';
 import { ObjectStoreError } from './errors.js';
-import { parseGcsURL } from './gcs-url.js';
+import { describeGcs, gcsEndpoint, parseGcsURL } from './gcs-url.js';
 import { metadataServerToken, parseServiceAccountKey, serviceAccountToken, type GoogleToken } from './google-auth.js';
 
 // Resumable uploads send chunks in multiples of 256 KiB.
@@ -24,15 +24,13 @@ export class GcsBlobStore implements BlobStore {
 
   constructor(target: StoreTarget) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseGcsURL(target.destinationPath));
-    const emulator = process.env.STORAGE_EMULATOR_HOST;
-    this.base = (target.endpointURL ?? (emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`) : 'https://storage.googleapis.com')).replace(/\/+$/, '');
+    this.base = gcsEndpoint(target.endpointURL);
     this.credentials = target.google;
     this.timeoutMs = target.readTimeoutMs ?? 120_000;
   }
 
   describe(): string {
-    const where = `gs://${this.bucket}/${this.prefix.replace(/\/$/, '')}`;
-    return this.base === 'https://storage.googleapis.com' ? where : `${where} (endpoint ${this.base})`;
+    return describeGcs(this.bucket, this.prefix, this.base);
   }
 
   private name(key: string): string {

@@ -13,3 +13,18 @@ export function parseGcsURL(destinationPath: string): { bucket: string; prefix: 
   const path = (m[2] ?? '').split('/').filter((s) => s !== '').join('/');
   return { bucket: m[1], prefix: path ? `${path}/` : '' };
 }
+
+const GOOGLE = 'https://storage.googleapis.com';
+
+/** The JSON API's base: endpointURL, else STORAGE_EMULATOR_HOST (as Google's clients read it), else Google's. */
+export function gcsEndpoint(endpointURL: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const emulator = env.STORAGE_EMULATOR_HOST;
+  const base = endpointURL ?? (emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`) : GOOGLE);
+  return base.replace(/\/+$/, '');
+}
+
+/** 'gs://bucket/prefix (endpoint …)': how a Google store names itself in messages. */
+export function describeGcs(bucket: string, prefix: string, endpoint: string): string {
+  const where = `gs://${bucket}/${prefix.replace(/\/$/, '')}`;
+  return endpoint === GOOGLE ? where : `${where} (endpoint ${endpoint})`;
+}

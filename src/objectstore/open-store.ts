@@ -4,7 +4,7 @@ import { describeS3, type BlobEntry, type BlobStore, type PutOptions, type Store
 import { parseAzureURL } from './azure-url.js';
 import { ObjectStoreError } from './errors.js';
 import { FileBlobStore } from './file-store.js';
-import { parseGcsURL } from './gcs-url.js';
+import { describeGcs, gcsEndpoint, parseGcsURL } from './gcs-url.js';
 import { withPutPolicy } from './put-policy.js';
 
 /**
@@ -65,7 +65,7 @@ function azureStore(target: StoreTarget): BlobStore {
 
 function gcsStore(target: StoreTarget): BlobStore {
   const { bucket, prefix } = parseGcsURL(target.destinationPath);
-  const name = `gs://${bucket}/${prefix.replace(/\/$/, '')}`;
+  const name = describeGcs(bucket, prefix, gcsEndpoint(target.endpointURL));
   return new LazyStore(() => import('./gcs-store.js').then(({ GcsBlobStore }) => new GcsBlobStore(target)), name);
 }
 
