@@ -29,6 +29,8 @@ if [ "${1:-}" = "--test-tools" ]; then
   command -v barman-cloud-backup >/dev/null 2>&1 || need_apt+=(barman-cli-cloud)
   # barman-cloud does not depend on it, and the interop tests use snappy (Debian's Python, as barman's scripts).
   /usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need_apt+=(python3-snappy)
+  # scripts/barman-cloud-providers.sh installs barman-cloud's Azure and Google libraries with Debian's Python's pip.
+  /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
   command -v pgbench >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
   # Failover tests hold the CPUs oversubscribed while they stall an instance.
   command -v stress-ng >/dev/null 2>&1 || need_apt+=(stress-ng)

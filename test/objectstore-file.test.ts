@@ -37,7 +37,7 @@ test('file store basics: put, get, exists, list, delete', async () => {
 });
 
 test('unsupported destinations are refused with a hint', () => {
-  assert.throws(() => openBlobStore({ destinationPath: 'azure://x', serverName: 'pg' }), /s3:\/\/bucket\/prefix or file:\/\//);
+  assert.throws(() => openBlobStore({ destinationPath: 'azure://x', serverName: 'pg' }), /use s3:\/\/bucket\/prefix, https:\/\/ACCOUNT\.blob\.core\.windows\.net\/CONTAINER\/prefix, gs:\/\/bucket\/prefix or file:\/\//);
 });
 
 test('WAL archive and restore, every codec', () => walRoundTrips(store, dir));

@@ -244,3 +244,16 @@ export async function retentionDeletesOldBackupsAndWal(store: BlobStore, dir: st
   // The unreadable backup is left alone.
   assert.equal(await store.exists(`${server}/base/20240110T000000/backup.info`), true);
 }
+
+/** put, exists, get of a missing key, and listing and deleting `count` objects. */
+export async function storeBasics(store: BlobStore, count: number): Promise<void> {
+  await store.put('pg/x/one', Buffer.from('1'));
+  assert.equal(await store.exists('pg/x/one'), true);
+  assert.equal(await store.exists('pg/x/two'), false);
+  await assert.rejects(store.get('pg/x/two'), (err: Error & { kind?: string }) => err.kind === 'not-found');
+  const keys = Array.from({ length: count }, (_, i) => `pg/many/${String(i).padStart(5, '0')}`);
+  for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((k) => store.put(k, Buffer.from('x'))));
+  assert.equal((await store.list('pg/many/')).length, count);
+  await store.delete(keys);
+  assert.deepEqual(await store.list('pg/many/'), []);
+}

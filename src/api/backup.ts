@@ -51,6 +51,8 @@ export interface BackupStatus {
   serverName?: string;
   endpointURL?: string;
   s3Credentials?: unknown;
+  azureCredentials?: unknown;
+  googleCredentials?: unknown;
   endpointCA?: unknown;
   instanceID?: { podName: string };
   beginWal?: string;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { msg, report } from './errors.js';
 import { nonEmptyString, secretKeySelector, stringMap } from './common.js';
+import { barmanArgs } from './barman-store-args.js';
 
 const SCHEMES = ['s3://', 'gs://', 'https://', 'http://', 'file://'] as const;
 
@@ -42,6 +43,18 @@ const googleCredentials = z.strictObject({
   gkeEnvironment: z.boolean().optional(),
 });
 
+// What S3 and Azure both accept in a tag (10 per object), so a manifest that passes here is one
+// every store takes.
+const TAG_TEXT = /^[\p{L}\p{N} +\-=._:/@]*$/u;
+const objectTags = stringMap.superRefine((tags, ctx) => {
+  const entries = Object.entries(tags);
+  if (entries.length > 10) report(ctx, [], msg.tooManyTags(entries.length));
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128 || !TAG_TEXT.test(key)) report(ctx, [key], msg.tagKey(key));
+    if (value.length > 256 || !TAG_TEXT.test(value)) report(ctx, [key], msg.tagValue());
+  }
+});
+
 const compression = z.enum(['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd']);
 const encryption = z.enum(['AES256', 'aws:kms']);
 
@@ -80,8 +93,8 @@ export const barmanObjectStoreSchema = z
     googleCredentials: googleCredentials.optional(),
     wal: walConfiguration.optional(),
     data: dataConfiguration.optional(),
-    tags: stringMap.optional(),
-    historyTags: stringMap.optional(),
+    tags: objectTags.optional(),
+    historyTags: objectTags.optional(),
   })
   .superRefine((store, ctx) => {
     const scheme = SCHEMES.find((prefix) => store.destinationPath.startsWith(prefix));
@@ -95,6 +108,15 @@ export const barmanObjectStoreSchema = z
       if (!(CREDENTIAL_SCHEMES[key] as readonly string[]).includes(scheme)) {
         report(ctx, [key], msg.credentialsForScheme(key, scheme));
       }
+    }
+    if (scheme !== 's3://') {
+      if (store.data?.encryption) report(ctx, ['data', 'encryption'], msg.encryptionNotS3(scheme));
+      if (store.wal?.encryption) report(ctx, ['wal', 'encryption'], msg.encryptionNotS3(scheme));
+    }
+    for (const [path, message] of barmanArgs(store, scheme).problems) report(ctx, path, message);
+    if (scheme === 'file://') {
+      if (store.tags) report(ctx, ['tags'], msg.fileStoreNoTags());
+      if (store.historyTags) report(ctx, ['historyTags'], msg.fileStoreNoTags());
     }
   });
 

@@ -200,6 +200,12 @@ export const msg = {
   destinationPath: (got: string) =>
     `must start with s3://, gs://, https:// (Azure), http:// (Azure emulator) or file:// (got ${show(got)})`,
   credentialsForScheme: (credentials: string, scheme: string) => `${credentials} cannot be used with a ${scheme} destinationPath`,
+  encryptionNotS3: (scheme: string) =>
+    `server-side encryption (AES256, aws:kms) is an S3 setting; ${scheme} stores encrypt every object themselves: remove it`,
+  fileStoreNoTags: () => 'a file:// store keeps no tags: remove it, or use an object store',
+  tooManyTags: (count: number) => `at most 10 tags per object are allowed by S3 and Azure (got ${count})`,
+  tagKey: (got: string) => `a tag key must be 1 to 128 letters, digits, spaces or + - = . _ : / @ (got ${show(got)})`,
+  tagValue: () => 'a tag value must be at most 256 letters, digits, spaces or + - = . _ : / @',
   s3CredentialsIncomplete: () => 'set both accessKeyId and secretAccessKey, or inheritFromIAMRole: true',
   minAboveMaxSync: (min: number, max: number) =>
     `minSyncReplicas (${min}) must not be greater than maxSyncReplicas (${max})`,

@@ -6,16 +6,6 @@ import { ANNOTATIONS } from './names.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
-    'spec.backup.barmanObjectStore.azureCredentials',
-    'spec.backup.barmanObjectStore.data.additionalCommandArgs',
-    'spec.backup.barmanObjectStore.data.encryption',
-    'spec.backup.barmanObjectStore.data.restoreAdditionalCommandArgs',
-    'spec.backup.barmanObjectStore.googleCredentials',
-    'spec.backup.barmanObjectStore.historyTags',
-    'spec.backup.barmanObjectStore.tags',
-    'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs',
-    'spec.backup.barmanObjectStore.wal.encryption',
-    'spec.backup.barmanObjectStore.wal.restoreAdditionalCommandArgs',
     // Snapshot classes, labels and annotations are for Kubernetes' VolumeSnapshots, which are not taken yet.
     'spec.backup.volumeSnapshot.annotations',
     'spec.backup.volumeSnapshot.className',
@@ -23,8 +13,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.backup.volumeSnapshot.tablespaceClassName',
     'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
-    'spec.externalClusters.barmanObjectStore.azureCredentials',
-    'spec.externalClusters.barmanObjectStore.googleCredentials',
     'spec.externalClusters.plugin',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',

@@ -1,6 +1,6 @@
 // What an instance manager is told to be. The platform writes it to `instance.json`; credentials
 // travel separately in a 0600 file so this document can be logged and shown.
-import type { Compression, RecoveryTargetSpec } from '../objectstore/index.js';
+import type { AzureCredentials, Compression, GoogleCredentials, ObjectPolicy, RecoveryTargetSpec } from '../objectstore/index.js';
 import type { DesiredRole } from '../postgres/role-plan.js';
 import type { LdapSpec } from '../postgres/ldap-hba.js';
 import type { MonitoringSpec } from '../exporter/settings.js';
@@ -47,10 +47,16 @@ export interface StoreSpec {
   dataCompression?: Compression;
   dataJobs: number;
   immediateCheckpoint: boolean;
+  /** Encryption and tags of what is written (absent: none). */
+  objects?: ObjectPolicy;
+  /** --read-timeout from additionalCommandArgs: how long one request to the store may wait. */
+  readTimeoutSeconds?: number;
 }
 
 export interface StoreSecrets {
   s3?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region?: string };
+  azure?: AzureCredentials;
+  google?: GoogleCredentials;
   endpointCA?: string;
 }
 

@@ -10,6 +10,10 @@ export function storeTarget(spec: StoreSpec, secrets: StoreSecrets | undefined):
     endpointURL: spec.endpointURL,
     endpointCA: secrets?.endpointCA,
     s3: secrets?.s3,
+    azure: secrets?.azure,
+    google: secrets?.google,
+    objects: spec.objects,
+    readTimeoutMs: spec.readTimeoutSeconds === undefined ? undefined : spec.readTimeoutSeconds * 1000,
   };
 }
 

@@ -11,6 +11,35 @@ export interface StoreTarget {
   /** PEM bundle to trust for the endpoint. */
   endpointCA?: string;
   s3?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region?: string };
+  azure?: AzureCredentials;
+  google?: GoogleCredentials;
+  /** Server-side encryption and tags for every object written (put-policy.ts picks them per key). */
+  objects?: ObjectPolicy;
+  /** How long one request may wait for an answer (default 120 s). */
+  readTimeoutMs?: number | undefined;
+}
+
+/** One of barman's Azure authentication methods; the account comes from destinationPath. */
+export type AzureCredentials =
+  | { connectionString: string }
+  | { storageKey: string; storageAccount: string }
+  | { storageSasToken: string; storageAccount: string }
+  /** An Azure AD identity of the machine or Pod (managed or workload identity). */
+  | { inheritIdentity: true };
+
+/** A service account key (JSON), or the identity of the machine or Pod (GKE metadata server). */
+export type GoogleCredentials = { applicationCredentials: string } | { gkeEnvironment: true };
+
+export type Encryption = 'AES256' | 'aws:kms';
+
+export interface ObjectPolicy {
+  walEncryption?: Encryption;
+  dataEncryption?: Encryption;
+  tags?: Record<string, string>;
+  /** Replace tags on .history files, as barman-cloud-wal-archive --history-tags does. */
+  historyTags?: Record<string, string>;
+  /** Part size of base backup uploads (--min-chunk-size). */
+  dataPartSizeBytes?: number;
 }
 
 export interface BlobEntry {
@@ -23,6 +52,9 @@ export interface PutOptions {
   /** Parts uploaded concurrently for multipart uploads. */
   queueSize?: number;
   partSizeBytes?: number;
+  /** S3 server-side encryption; stores without it refuse it (the API refuses it earlier). */
+  encryption?: Encryption;
+  tags?: Record<string, string>;
 }
 
 /** Keys are relative to destinationPath ('server/wals/…') and always use '/'. */

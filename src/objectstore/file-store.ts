@@ -6,7 +6,7 @@ import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomically } from './atomic-file.js';
-import { checkKey, type BlobEntry, type BlobStore } from './blob-store.js';
+import { checkKey, type BlobEntry, type BlobStore, type PutOptions } from './blob-store.js';
 import { ObjectStoreError } from './errors.js';
 
 const TMP_MARK = '.cnpg-tmp-';
@@ -31,8 +31,10 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, ...key.split('/'));
   }
 
-  async put(key: string, body: Buffer | NodeJS.ReadableStream): Promise<void> {
+  async put(key: string, body: Buffer | NodeJS.ReadableStream, opts: PutOptions = {}): Promise<void> {
     const path = this.path(key);
+    // The API refuses both for file:// destinations; a file has nowhere to keep them.
+    if (opts.encryption || opts.tags) throw new ObjectStoreError('invalid', `${this.describe()} keeps neither server-side encryption nor tags`);
     try {
       await mkdir(dirname(path), { recursive: true });
       await writeFileAtomically(path, [Buffer.isBuffer(body) ? Readable.from([body]) : body], { tempMark: TMP_MARK });

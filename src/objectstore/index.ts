@@ -1,6 +1,6 @@
 // Public API of the object store: barman-cloud compatible backup storage.
 export { ObjectStoreError, isNotFound, type ObjectStoreErrorKind } from './errors.js';
-export type { BlobStore, BlobEntry, PutOptions, StoreTarget } from './blob-store.js';
+export type { AzureCredentials, BlobStore, BlobEntry, GoogleCredentials, ObjectPolicy, PutOptions, StoreTarget } from './blob-store.js';
 export { openBlobStore } from './open-store.js';
 export {
   COMPRESSIONS,

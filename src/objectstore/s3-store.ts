@@ -47,7 +47,7 @@ export class S3BlobStore implements BlobStore {
       maxAttempts: 2,
       requestHandler: {
         connectionTimeout: 3_000,
-        requestTimeout: 120_000,
+        requestTimeout: target.readTimeoutMs ?? 120_000,
         ...(target.endpointCA ? { httpsAgent: new HttpsAgent({ ca: target.endpointCA, keepAlive: true }) } : {}),
       },
     });
@@ -64,14 +64,19 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | NodeJS.ReadableStream, opts: PutOptions = {}): Promise<void> {
     const Key = this.objectKey(key);
+    // Sent on PutObject and on CreateMultipartUpload alike (lib-storage copies the params to both).
+    const extra = {
+      ...(opts.encryption ? { ServerSideEncryption: opts.encryption } : {}),
+      ...(opts.tags ? { Tagging: new URLSearchParams(opts.tags).toString() } : {}),
+    };
     try {
       if (Buffer.isBuffer(body)) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body }));
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ...extra }));
         return;
       }
       const upload = new Upload({
         client: this.client,
-        params: { Bucket: this.bucket, Key, Body: body instanceof Readable ? body : Readable.from(body) },
+        params: { Bucket: this.bucket, Key, Body: body instanceof Readable ? body : Readable.from(body), ...extra },
         queueSize: Math.max(1, opts.queueSize ?? 4),
         partSize: Math.max(MIN_PART_SIZE, opts.partSizeBytes ?? MIN_PART_SIZE),
         leavePartsOnError: false,

@@ -90,6 +90,8 @@ export function planBackup(o: BackupObservation): BackupPlan {
       serverName: archive.serverName,
       endpointURL: archive.endpointURL,
       s3Credentials: store.s3Credentials,
+      azureCredentials: store.azureCredentials,
+      googleCredentials: store.googleCredentials,
       endpointCA: store.endpointCA,
       instanceID: { podName: instance.name },
       startedAt: o.now.toISOString(),

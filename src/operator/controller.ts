@@ -18,7 +18,7 @@ import type { EndpointAddresses, Platform } from './platform.js';
 import { credentialSecret, decodeData } from './secrets.js';
 import type { Action, ClusterCredentials, ObservedBackup, ObservedCluster, ResolvedQueries } from './types.js';
 import type { StoredBackup } from '../api/backup.js';
-import { recoveryBootstrap, type BackupLocation } from './stores.js';
+import { backupLocationOf, recoveryBootstrap, type BackupLocation } from './stores.js';
 import { snapshotBootstrap } from './snapshot-bootstrap.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
@@ -109,16 +109,7 @@ export class ClusterController {
     const name = cluster.spec.bootstrap?.recovery?.backup?.name;
     if (!name) return undefined;
     const backup = (await this.platform.store.get('Backup', cluster.metadata.namespace, name)) as StoredBackup | undefined;
-    const s = backup?.status;
-    if (s?.phase !== 'completed' || !s.destinationPath || !s.serverName || !s.backupId) return undefined;
-    return {
-      destinationPath: s.destinationPath,
-      serverName: s.serverName,
-      endpointURL: s.endpointURL,
-      backupId: s.backupId,
-      s3Credentials: s.s3Credentials as BackupLocation['s3Credentials'],
-      endpointCA: s.endpointCA as BackupLocation['endpointCA'],
-    };
+    return backup?.status && backupLocationOf(backup.status);
   }
 
   private async monitoringQueries(cluster: Cluster): Promise<ResolvedQueries> {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { builtPath } from './build-script.js';
 import { inNetns, tunnelInto, type Tunnel } from './netns.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntilAnswering } from './server-process.js';
 
 export interface S3Server {
   /** Where clients in the server's network namespace reach it. */
@@ -30,6 +30,10 @@ export interface S3Server {
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const REGION = 'us-east-1';
+/** The KMS key name MinIO reports for aws:kms objects (arn:aws:kms:<name>). */
+export const KMS_KEY = 'cnpg-test';
+// One per test process, so encrypted objects stay readable across restart().
+const KMS_SECRET = randomBytes(32).toString('base64');
 
 /** Where the server listens: this process's loopback by default. */
 export interface S3Placement {
@@ -65,6 +69,9 @@ async function goServer(): Promise<Flavor> {
       MINIO_ROOT_USER: user,
       MINIO_ROOT_PASSWORD: password,
       MINIO_REGION: REGION,
+      // A built-in KMS key, so that server-side encryption (AES256 and aws:kms) works and is
+      // recorded on each object as on AWS; objects written without it stay unencrypted.
+      MINIO_KMS_SECRET_KEY: `${KMS_KEY}:${KMS_SECRET}`,
       // No web console (it would want a second port), no update checks, no phoning home.
       MINIO_BROWSER: 'off',
       MINIO_UPDATE: 'off',
@@ -143,7 +150,7 @@ export async function startS3Server(placement?: S3Placement): Promise<S3Server> 
       tunnel = await tunnelInto(placement.netns, host, port);
     }
     local = `http://127.0.0.1:${tunnel?.port ?? port}`;
-    await waitUntilReady(`${local}${flavor.readyPath}`, proc, () => stderr);
+    await waitUntilAnswering(`${local}${flavor.readyPath}`, proc, () => stderr, 'S3 server');
   };
 
   const halt = async (): Promise<void> => {
@@ -199,24 +206,4 @@ export async function startS3Server(placement?: S3Placement): Promise<S3Server> 
       await launch();
     },
   };
-}
-
-/** Polls until the ready path answers 200; fails early if the process dies. */
-async function waitUntilReady(url: string, proc: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`S3 server exited (${proc.exitCode ?? proc.signalCode}) before answering:\n${stderr()}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`S3 server at ${url} did not answer within ${timeoutMs} ms:\n${stderr()}`);
 }
