@@ -4,7 +4,8 @@
 # (interoperability tests), Prometheus and promtool (the monitoring tests scrape a cluster with a
 # real Prometheus), Chromium (the live dashboard's browser test), and from Go modules a MinIO server
 # (the S3 endpoint), kube-apiserver, etcd and kubectl (the Kubernetes platform's tests) and helm
-# (the chart's tests), and as root the real node of the end-to-end tests with the project's images
+# (the chart's tests), fake-gcs-server (Google Cloud Storage), barman-cloud's Azure and Google
+# libraries from PyPI, and as root the real node of the end-to-end tests with the project's images
 # (scripts/real-node/build.sh).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
@@ -67,6 +68,9 @@ npm run --silent build
 if [ "${1:-}" = "--test-tools" ]; then
   # Built from Go modules once per machine and cached outside the clone (see each script's header).
   bash scripts/s3-server.sh build >/dev/null
+  # The Azure and Google Cloud Storage tests: a GCS emulator, and barman-cloud's two provider libraries.
+  bash scripts/gcs-emulator.sh build >/dev/null
+  bash scripts/barman-cloud-providers.sh build >/dev/null
   bash scripts/build-kube-testenv.sh >/dev/null
   bash scripts/build-helm.sh >/dev/null
   if [ "$(id -u)" -eq 0 ]; then
