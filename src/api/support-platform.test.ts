@@ -22,6 +22,6 @@ test('ScheduledBackup spec.verify (ours) is acted on locally and warned about on
   const sb = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'daily' }, spec: { schedule: '0 0 2 * * *', cluster: { name: 'pg' }, verify: true } };
   assert.deepEqual(validateObject(sb).warnings, []);
   assert.deepEqual(validateObject(sb, 'kubernetes').warnings, [
-    'ScheduledBackup/daily: spec.verify: accepted; restore drills run on the local platform only so far: on Kubernetes each Backup records a failed drill saying so',
+    'ScheduledBackup/daily: spec.verify: accepted; acted on by the local platform only so far: on Kubernetes a volume snapshot Backup fails, a snapshot recovery is refused and a restore drill is recorded as failed, each saying so',
   ]);
 });
