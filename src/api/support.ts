@@ -21,18 +21,24 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.certificates.replicationTLSSecret',
     'spec.externalClusters.barmanObjectStore.azureCredentials',
     'spec.externalClusters.barmanObjectStore.googleCredentials',
-    'spec.externalClusters.plugin',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
-    'spec.plugins',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',
     'spec.probes.readiness.type',
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
   ],
-  Backup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.pluginConfiguration'],
+  Backup: ['spec.online', 'spec.onlineConfiguration'],
+  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration'],
+  // The instance manager archives and backs up itself: there is no plugin sidecar for these to shape.
+  ObjectStore: [
+    'spec.instanceSidecarConfiguration.additionalContainerArgs',
+    'spec.instanceSidecarConfiguration.env',
+    'spec.instanceSidecarConfiguration.logLevel',
+    'spec.instanceSidecarConfiguration.resources',
+    'spec.instanceSidecarConfiguration.retentionPolicyIntervalSeconds',
+  ],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
   ImageCatalog: ['spec.componentImages'],
