@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/meta.js';
 import { planBackup, type BackupAction } from './backup-plan.js';
 import type { ReconcileResult } from './controller.js';
 import type { Platform } from './platform.js';
+import { withPluginStores } from './plugin-stores.js';
 import { planScheduledBackup, type StoredScheduledBackup } from './scheduled-backup-plan.js';
 
 export class BackupController {
@@ -21,7 +22,8 @@ export class BackupController {
     if (!backup) return {};
     const phase = backup.status?.phase;
     if (phase === 'completed' || phase === 'failed') return {};
-    const cluster = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;
+    const stored = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;
+    const cluster = stored && (await withPluginStores(store, stored)).cluster;
     const observed = cluster ? await instances.observe(cluster) : [];
     const podName = backup.status?.instanceID?.podName;
     const running = phase === 'running' && cluster && podName && observed.some((i) => i.name === podName && i.running);
