@@ -49,7 +49,7 @@ export class ArchiveService {
     this.spec = spec;
     this.creds = creds;
     this.isPrimary = isPrimary;
-    const key = spec.archive ? JSON.stringify([spec.archive, creds.stores?.archive]) : undefined;
+    const key = spec.archive ? JSON.stringify([spec.archive, creds.stores?.archive]) : spec.archiveHeld;
     if (key === this.archiverKey) return;
     await this.archiver?.stop();
     this.archiver = undefined;
@@ -59,7 +59,7 @@ export class ArchiveService {
     if (this.upkeepTimer) clearInterval(this.upkeepTimer);
     if (!spec.archive) {
       this.store = undefined;
-      installScript(this.paths.archiveScript, archiveScript(undefined));
+      installScript(this.paths.archiveScript, archiveScript(undefined, undefined, spec.archiveHeld));
       return;
     }
     this.store = openBlobStore(storeTarget(spec.archive, creds.stores?.archive));

@@ -4,7 +4,7 @@ import { fixture } from '../api/testing.js';
 import { validateObject } from '../api/index.js';
 import type { ObjectStore } from '../api/object-store.js';
 import { archiveStore, recoveryBootstrap } from './stores.js';
-import { objectStoreNames, resolvePluginStores, withPluginStores } from './plugin-stores.js';
+import { heldArchive, objectStoreNames, resolvePluginStores, withPluginStores } from './plugin-stores.js';
 import { objectStoreStatusUpdate, recoveryWindow, withMissingArchiveCondition } from './plugin-store-status.js';
 import { replicaClusterConfig } from './replica-cluster.js';
 
@@ -51,6 +51,9 @@ test('a missing ObjectStore archives nowhere and is named with the field that na
   assert.equal(archiveStore(cluster), undefined);
   assert.equal(archive, undefined);
   assert.deepEqual(missing, [{ field: 'spec.plugins[0].parameters.barmanObjectName', name: 'gone' }]);
+  assert.deepEqual(heldArchive(cluster), { archiveHeld: 'ObjectStore gone does not exist' }, 'the instances keep their WAL meanwhile');
+  assert.deepEqual(heldArchive(resolvePluginStores(given, stores(objectStore('gone'))).cluster), {});
+  assert.deepEqual(heldArchive(inTreeCluster()), {});
   const status = withMissingArchiveCondition({ conditions: [{ type: 'ContinuousArchiving', status: 'True', reason: 'ContinuousArchivingSuccess', message: '', lastTransitionTime: 't0' }] }, {}, missing, 'ns', 't1');
   const continuous = status.conditions?.filter((c) => c.type === 'ContinuousArchiving');
   assert.equal(continuous?.length, 1);

@@ -37,6 +37,21 @@ function archiverEntry(cluster: Cluster): { plugin: PluginEntry; index: number }
   return plugin ? { plugin, index } : undefined;
 }
 
+/** Whether the Barman Cloud plugin is the Cluster's WAL archiver (spec.plugins). */
+export function archivesThroughPlugin(cluster: Cluster): boolean {
+  return archiverEntry(cluster) !== undefined;
+}
+
+/**
+ * The Barman Cloud plugin archives but its ObjectStore was not found (resolvePluginStores left no
+ * barmanObjectStore): the instances keep their WAL until it exists, as the plugin's failing
+ * archive_command would. Absent otherwise, so other Clusters' configuration hashes stay as they were.
+ */
+export function heldArchive(cluster: Cluster): { archiveHeld?: string } {
+  const name = archiverEntry(cluster)?.plugin.parameters?.['barmanObjectName'];
+  return name && !cluster.spec.backup?.barmanObjectStore ? { archiveHeld: `ObjectStore ${name} does not exist` } : {};
+}
+
 /** Every ObjectStore name a Cluster's plugin form refers to (the archive's and each external cluster's). */
 export function objectStoreNames(cluster: Cluster): string[] {
   const names = [archiverEntry(cluster)?.plugin.parameters?.['barmanObjectName'], ...(cluster.spec.externalClusters ?? []).map((e) => (isBarman(e.plugin) ? e.plugin.parameters?.['barmanObjectName'] : undefined))];

@@ -26,6 +26,7 @@ export type InstanceConfig = Pick<
   | 'restartRequest'
   | 'reloadRequest'
   | 'archive'
+  | 'archiveHeld'
   | 'retentionPolicy'
   | 'poolerAuth'
   | 'monitoring'
