@@ -21,6 +21,20 @@ interface Condition {
   message: string;
 }
 
+/** The same store settings in both forms: an ObjectStore's configuration, a Cluster's barmanObjectStore. */
+const storeSettings = (indent: string) =>
+  [
+    'destinationPath: s3://plugin/',
+    `endpointURL: ${s3.endpoint}`,
+    's3Credentials:',
+    '  accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }',
+    '  secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }',
+    'wal: { compression: gzip }',
+    'data: { compression: gzip }',
+  ]
+    .map((line) => `${indent}${line}\n`)
+    .join('');
+
 const objectStore = (name: string) => `apiVersion: barmancloud.cnpg.io/v1
 kind: ObjectStore
 metadata:
@@ -28,37 +42,28 @@ metadata:
 spec:
   retentionPolicy: "30d"
   configuration:
-    destinationPath: s3://plugin/
-    endpointURL: ${s3.endpoint}
-    s3Credentials:
-      accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }
-      secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }
-    wal: { compression: gzip }
-    data: { compression: gzip }
-`;
+${storeSettings('    ')}`;
 
-const pluginCluster = (name: string, objectStoreName: string) => `apiVersion: postgresql.cnpg.io/v1
+/** A one-instance Cluster named `name`, with `rest` (indented two spaces) after its storage. */
+const oneInstance = (name: string, rest: string) => `apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata:
   name: ${name}
 spec:
   instances: 1
   storage: { size: 1Gi }
-  plugins:
+${rest}`;
+
+const pluginCluster = (name: string, objectStoreName: string) =>
+  oneInstance(name, `  plugins:
     - name: ${PLUGIN}
       isWALArchiver: true
       parameters:
         barmanObjectName: ${objectStoreName}
-`;
+`);
 
-const restoredCluster = (name: string, serverName: string, targetTime?: string) => `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: ${name}
-spec:
-  instances: 1
-  storage: { size: 1Gi }
-  bootstrap:
+const restoredCluster = (name: string, serverName: string, targetTime?: string) =>
+  oneInstance(name, `  bootstrap:
     recovery:
       source: origin
 ${targetTime ? `      recoveryTarget:\n        targetTime: "${targetTime}"\n` : ''}  externalClusters:
@@ -68,7 +73,7 @@ ${targetTime ? `      recoveryTarget:\n        targetTime: "${targetTime}"\n` : 
         parameters:
           barmanObjectName: store
           serverName: ${serverName}
-`;
+`);
 
 const utcNow = "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'";
 
@@ -125,23 +130,9 @@ test('plugin form only: WAL archived, a method plugin Backup, the recovery windo
 });
 
 test('a bucket the barmanObjectStore form wrote is read through the plugin form', { timeout: 420_000 }, async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: pg-tree
-spec:
-  instances: 1
-  storage: { size: 1Gi }
-  backup:
+  await env.ok(['apply', '-f', '-'], oneInstance('pg-tree', `  backup:
     barmanObjectStore:
-      destinationPath: s3://plugin/
-      endpointURL: ${s3.endpoint}
-      s3Credentials:
-        accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }
-        secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }
-      wal: { compression: gzip }
-      data: { compression: gzip }
-`);
+${storeSettings('      ')}`));
   await waitReady(env, 'pg-tree');
   await sql(env, 'pg-tree-1', "CREATE TABLE marks (label text PRIMARY KEY); INSERT INTO marks VALUES ('in-tree')");
   await env.ok(['backup', 'pg-tree', '--backup-name', 'pg-tree-base']);
@@ -172,6 +163,6 @@ test('a missing ObjectStore is a condition on the Cluster; once it exists, WAL i
 
   await env.ok(['apply', '-f', '-'], objectStore('late'));
   await archiveCurrentWal(env, 'pg-late', 'pg-late-1', 120_000);
-  assert.equal(await sql(env, 'pg-late-1', 'SELECT last_archived_wal > $$' + held + '$$ FROM pg_stat_archiver', 'postgres'), 't', `${held} reached the store once it existed`);
+  await eventually(`${held} reached the store once it existed`, async () => (await sql(env, 'pg-late-1', 'SELECT last_archived_wal >= $$' + held + '$$ FROM pg_stat_archiver', 'postgres')) === 't', 30_000, 500);
   await eventually('ContinuousArchiving true again', async () => (await conditions('pg-late')).some((c) => c.type === 'ContinuousArchiving' && c.status === 'True'), 60_000, 500);
 });

@@ -52,6 +52,8 @@ export class ArchiveService {
     const key = spec.archive ? JSON.stringify([spec.archive, creds.stores?.archive]) : spec.archiveHeld;
     if (key === this.archiverKey) return;
     await this.archiver?.stop();
+    // PostgreSQL kept segments while the store was missing; its archiver retries only once a minute.
+    const wasHeld = this.archive === undefined && this.archiverKey !== undefined;
     this.archiver = undefined;
     this.archiverKey = key;
     this.archive = spec.archive;
@@ -76,6 +78,7 @@ export class ArchiveService {
     });
     installScript(this.paths.archiveScript, archiveScript(spool));
     this.archiver.start();
+    if (wasHeld) this.wakeArchiver();
     log('info', 'WAL archiving configured', { destination: this.store.describe(), serverName: spec.archive.serverName });
     this.upkeepTimer = setInterval(() => void this.refreshCatalog(), UPKEEP_MS);
     void this.refreshCatalog();

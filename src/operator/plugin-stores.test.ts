@@ -76,24 +76,18 @@ test('a recovery source through externalClusters[].plugin reads the ObjectStore,
   assert.equal(recovery.target?.targetTime, '2026-12-06 08:00:00+00');
 });
 
+/** Cluster `restored`, recovering from external cluster `source` through the plugin with these parameters. */
+const restoringFrom = (parameters: Record<string, string>) =>
+  fixture('Cluster', { instances: 1, bootstrap: { recovery: { source: 'source' } }, externalClusters: [{ name: 'source', plugin: { name: PLUGIN, parameters } }] }, { name: 'restored' });
+
 test("without serverName the plugin reads a source from the recovering Cluster's own folder", () => {
-  const restoring = fixture('Cluster', {
-    instances: 1,
-    bootstrap: { recovery: { source: 'source' } },
-    externalClusters: [{ name: 'source', plugin: { name: PLUGIN, parameters: { barmanObjectName: 'store' } } }],
-  }, { name: 'restored' });
-  const recovery = recoveryBootstrap(resolvePluginStores(restoring, stores(objectStore('store'))).cluster);
+  const recovery = recoveryBootstrap(resolvePluginStores(restoringFrom({ barmanObjectName: 'store' }), stores(objectStore('store'))).cluster);
   assert.ok(!('error' in recovery));
   assert.equal(recovery.source.serverName, 'restored');
 });
 
 test('a missing recovery ObjectStore is a recovery error naming it', () => {
-  const restoring = fixture('Cluster', {
-    instances: 1,
-    bootstrap: { recovery: { source: 'source' } },
-    externalClusters: [{ name: 'source', plugin: { name: PLUGIN, parameters: { barmanObjectName: 'gone' } } }],
-  }, { name: 'restored' });
-  const { cluster, missing } = resolvePluginStores(restoring, stores());
+  const { cluster, missing } = resolvePluginStores(restoringFrom({ barmanObjectName: 'gone' }), stores());
   assert.deepEqual(missing, [{ field: 'spec.externalClusters[0].plugin.parameters.barmanObjectName', name: 'gone' }]);
   assert.match((recoveryBootstrap(cluster) as { error: string }).error, /ObjectStore gone .* does not exist/);
 });
