@@ -9,7 +9,7 @@
 //        releases/krew/cnpg.yaml (from the template plugins/krew/cnpg.yaml)
 //
 // Outputs:
-//   releases/cnpg-ts-<version>.yaml   Namespace, CRDs (config/crd/bases/postgresql.cnpg.io_*.yaml,
+//   releases/cnpg-ts-<version>.yaml   Namespace, CRDs (config/crd/bases/{postgresql,barmancloud}.cnpg.io_*.yaml,
 //                                     whatever is there), RBAC, Service, webhook configurations,
 //                                     Deployment — for `kubectl apply --server-side -f`.
 //   charts/cnpg-ts/files/crds/*.yaml  the same CRDs with `helm.sh/resource-policy: keep`, rendered
@@ -145,7 +145,7 @@ export function readCrds(root = defaultRoot) {
   const dir = join(root, 'config/crd/bases');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => /^postgresql\.cnpg\.io_.*\.ya?ml$/.test(f))
+    .filter((f) => /^(postgresql|barmancloud)\.cnpg\.io_.*\.ya?ml$/.test(f))
     .sort()
     .map((f) => {
       const docs = readYamlDocs(join(dir, f)).filter((d) => d.kind === 'CustomResourceDefinition');

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { CNPG_API_VERSION } from './meta.js';
 import { msg, report } from './errors.js';
+import { checkPluginEntry } from './barman-plugin.js';
 import { namespacedMetadata } from './meta-schema.js';
 import type { BackupVerification } from './backup-verification.js';
 import { backupMethod, backupTarget, localObjectReference, onlineConfiguration, pluginConfiguration } from './common.js';
 
 interface MethodFields {
   method: z.infer<typeof backupMethod>;
-  pluginConfiguration?: unknown;
+  pluginConfiguration?: { name: string; parameters?: Record<string, string> | undefined } | undefined;
   online?: boolean | undefined;
   onlineConfiguration?: unknown;
 }
@@ -16,6 +17,8 @@ interface MethodFields {
 /** Method-specific requirements, shared with ScheduledBackup (which stamps out Backups). */
 export function checkBackupMethod(spec: MethodFields, ctx: z.RefinementCtx): void {
   if (spec.method === 'plugin' && !spec.pluginConfiguration) report(ctx, ['pluginConfiguration'], msg.backupPluginConfiguration());
+  // The ObjectStore is the Cluster's (spec.plugins): a Backup names the plugin, nothing more.
+  if (spec.pluginConfiguration) checkPluginEntry(spec.pluginConfiguration, ['pluginConfiguration'], ctx, false);
   if (spec.method !== 'volumeSnapshot') {
     for (const field of ['online', 'onlineConfiguration'] as const) {
       if (spec[field] !== undefined) report(ctx, [field], msg.backupOnlineOnlyForSnapshots(field));

@@ -6,6 +6,9 @@ import { barmanObjectStoreSchema } from './barman.js';
 
 const RETENTION_POLICY = /^[1-9][0-9]*[dwm]$/;
 
+/** Days, weeks or months of recovery window (barman's RECOVERY WINDOW OF …). */
+export const retentionPolicySchema = z.string().regex(RETENTION_POLICY, { error: (issue) => msg.retentionPolicy(issue.input) });
+
 const volumeSnapshotSchema = z.strictObject({
   className: z.string().optional(),
   walClassName: z.string().optional(),
@@ -19,10 +22,7 @@ const volumeSnapshotSchema = z.strictObject({
 
 export const backupConfigurationSchema = z.strictObject({
   barmanObjectStore: barmanObjectStoreSchema.optional(),
-  retentionPolicy: z
-    .string()
-    .regex(RETENTION_POLICY, { error: (issue) => msg.retentionPolicy(issue.input) })
-    .optional(),
+  retentionPolicy: retentionPolicySchema.optional(),
   target: backupTarget.default('prefer-standby'),
   volumeSnapshot: volumeSnapshotSchema.optional(),
 });

@@ -16,6 +16,7 @@ import { checkClusterExtensions } from './cluster-extensions.js';
 import { checkTablespaces } from './tablespaces.js';
 import { hbaReferenceProblem } from './pod-selectors.js';
 import { checkFailoverQuorumAnnotation } from './failover-quorum.js';
+import { BARMAN_CLOUD_PLUGIN, checkPluginEntry } from './barman-plugin.js';
 
 type Spec = z.infer<typeof clusterSpecSchema>;
 type Ctx = z.RefinementCtx;
@@ -162,6 +163,15 @@ function checkPlugins(spec: Spec, ctx: Ctx): void {
   const archivers = (spec.plugins ?? []).filter((plugin) => plugin.enabled && plugin.isWALArchiver);
   if (archivers.length > 1) report(ctx, at('plugins'), msg.pluginWalArchivers());
   if (archivers.length > 0 && spec.backup?.barmanObjectStore) report(ctx, at('plugins'), msg.pluginArchiverWithBarman());
+  (spec.plugins ?? []).forEach((plugin, index) => {
+    checkPluginEntry(plugin, at('plugins', index), ctx, true);
+    if (plugin.name === BARMAN_CLOUD_PLUGIN && plugin.enabled && !plugin.isWALArchiver) report(ctx, at('plugins', index, 'isWALArchiver'), msg.pluginWithoutWalArchiver());
+  });
+  (spec.externalClusters ?? []).forEach((external, index) => {
+    if (!external.plugin) return;
+    checkPluginEntry(external.plugin, at('externalClusters', index, 'plugin'), ctx, true);
+    if (external.barmanObjectStore) report(ctx, at('externalClusters', index, 'plugin'), msg.mutuallyExclusive(['barmanObjectStore', 'plugin']));
+  });
 }
 
 /** An absolute ceiling: beyond it a typo (an extra zero) would fork servers by the thousand. */

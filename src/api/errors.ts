@@ -343,6 +343,12 @@ export const msg = {
   objectTooLarge: (subject: string, bytes: number, limit: number) =>
     `${subject}: the object is ${(bytes / 1048576).toFixed(1)} MiB (${bytes} bytes) serialized; the limit is ${limit} bytes (1.5 MiB), as for any object a Kubernetes API server stores; keep large data out of manifests`,
   backupPluginConfiguration: () => 'method plugin requires pluginConfiguration',
+  unknownPlugin: (name: string) => `unknown plugin ${show(name)}: the one plugin this operator runs (in its own instance manager) is the Barman Cloud plugin`,
+  pluginParameterRequired: (parameter: string) => `the Barman Cloud plugin needs parameters.${parameter}: the name of an ObjectStore in this namespace`,
+  unknownPluginParameter: (parameter: string) => `the Barman Cloud plugin takes no parameter ${show(parameter)}`,
+  objectStoreServerName: () => 'serverName is not set on an ObjectStore: give it as the plugin parameter serverName on the Cluster (spec.plugins[].parameters.serverName)',
+  sidecarLogLevelArgument: () => 'do not set --log-level in additionalContainerArgs; use spec.instanceSidecarConfiguration.logLevel',
+  pluginWithoutWalArchiver: () => 'the Barman Cloud plugin archives WAL and takes base backups together here: set isWALArchiver: true',
   backupOnlineOnlyForSnapshots: (field: string) => `${field} is only used with method: volumeSnapshot`,
   publicationColumnsWithSchema: () =>
     'a table with a column list cannot be published together with tablesInSchema (PostgreSQL refuses it): drop the columns or the tablesInSchema entry',

@@ -1,6 +1,6 @@
 // The kinds this product knows, with the names a CLI accepts for them
 // (`get clusters|cluster|cluster.postgresql.cnpg.io|po|svc|…`).
-import { CNPG_API_VERSION } from './meta.js';
+import { BARMAN_CLOUD_API_VERSION, CNPG_API_VERSION } from './meta.js';
 
 export interface KindInfo {
   kind: string;
@@ -40,6 +40,7 @@ export const KINDS = {
   ClusterImageCatalog: kind('ClusterImageCatalog', CNPG_API_VERSION, { namespaced: false, shortNames: ['pgclustercatalog'] }),
   Publication: kind('Publication', CNPG_API_VERSION),
   Subscription: kind('Subscription', CNPG_API_VERSION),
+  ObjectStore: kind('ObjectStore', BARMAN_CLOUD_API_VERSION),
   Secret: kind('Secret', 'v1'),
   ConfigMap: kind('ConfigMap', 'v1', { shortNames: ['cm'] }),
   Namespace: kind('Namespace', 'v1', { shortNames: ['ns'], namespaced: false }),

@@ -42,4 +42,6 @@ export interface KubeList<T extends KubeObject = KubeObject> {
 }
 
 export const CNPG_API_VERSION = 'postgresql.cnpg.io/v1';
+/** The Barman Cloud plugin's group: its ObjectStore kind. */
+export const BARMAN_CLOUD_API_VERSION = 'barmancloud.cnpg.io/v1';
 export const DEFAULT_NAMESPACE = 'default';

@@ -68,8 +68,8 @@ test('Poolers are acted on, their Pod and Service shaping only on Kubernetes; ba
 });
 
 test('a path through a list matches any element', () => {
-  const cluster = { spec: { externalClusters: [{ name: 'a' }, { name: 'b', plugin: { name: 'p' } }] } };
-  assert.deepEqual(notActedOn('Cluster', cluster).map((finding) => finding.path), ['spec.externalClusters.plugin']);
+  const cluster = { spec: { externalClusters: [{ name: 'a' }, { name: 'b', barmanObjectStore: { googleCredentials: {} } }] } };
+  assert.deepEqual(notActedOn('Cluster', cluster).map((finding) => finding.path), ['spec.externalClusters.barmanObjectStore.googleCredentials']);
 });
 
 test('cnpg.io annotations the operator does not act on are named, the ones it acts on are not', () => {

@@ -13,18 +13,22 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.backup.volumeSnapshot.tablespaceClassName',
     'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
-    'spec.externalClusters.plugin',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
-    'spec.plugins',
     // The probes' strategies: /readyz and /healthz answer as pg_isready does.
     'spec.probes.readiness.maximumLag',
     'spec.probes.readiness.type',
     'spec.probes.startup.maximumLag',
     'spec.probes.startup.type',
   ],
-  Backup: ['spec.pluginConfiguration'],
-  ScheduledBackup: ['spec.pluginConfiguration'],
+  // The instance manager archives and backs up itself: there is no plugin sidecar for these to shape.
+  ObjectStore: [
+    'spec.instanceSidecarConfiguration.additionalContainerArgs',
+    'spec.instanceSidecarConfiguration.env',
+    'spec.instanceSidecarConfiguration.logLevel',
+    'spec.instanceSidecarConfiguration.resources',
+    'spec.instanceSidecarConfiguration.retentionPolicyIntervalSeconds',
+  ],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],
   ImageCatalog: ['spec.componentImages'],

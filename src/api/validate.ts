@@ -28,6 +28,7 @@ import { clusterImageCatalogSchema, imageCatalogSchema } from './image-catalog.j
 import { secretSchema } from './secret.js';
 import { configMapSchema } from './config-map.js';
 import { namespaceSchema } from './namespace.js';
+import { objectStoreSchema } from './object-store.js';
 
 type Input = Record<string, unknown>;
 
@@ -50,6 +51,7 @@ const DEFINITIONS: Record<Exclude<KnownKind, 'Pod' | 'Service'>, Definition> = {
   Secret: { schema: secretSchema },
   ConfigMap: { schema: configMapSchema },
   Namespace: { schema: namespaceSchema },
+  ObjectStore: { schema: objectStoreSchema },
 };
 
 export interface Outcome {

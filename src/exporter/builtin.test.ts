@@ -34,3 +34,15 @@ test('cluster facts become the cnpg_collector_* gauges, times as Unix seconds an
   assert.equal(value('sync_replicas', { value: 'max' }), 2);
   assert.ok(set.families.every((f) => f.type === 'gauge'));
 });
+
+test("with the Barman Cloud plugin as archiver, the backup times are also under the plugin's metric names", () => {
+  const settings = (facts: Partial<typeof NO_FACTS>) => ({ cluster: 'c', defaultDatabase: 'app', fenced: false, monitoring: { queries: [], queriesTtlSeconds: 30, facts: { ...NO_FACTS, ...facts } } });
+  const names = (set: FamilySet) => set.families.map((f) => f.name).filter((n) => n.startsWith('barman_cloud_cloudnative_pg_io_'));
+  const plain = new FamilySet();
+  addClusterFacts(plain, settings({ lastAvailableBackup: '2024-05-01T10:00:00Z' }));
+  assert.deepEqual(names(plain), []);
+  const plugin = new FamilySet();
+  addClusterFacts(plugin, settings({ lastAvailableBackup: '2024-05-01T10:00:00Z', barmanCloudPlugin: true }));
+  assert.deepEqual(names(plugin).sort(), ['barman_cloud_cloudnative_pg_io_first_recoverability_point', 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp', 'barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp']);
+  assert.equal(plugin.families.find((f) => f.name === 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp')?.samples[0]?.value, Date.parse('2024-05-01T10:00:00Z') / 1000);
+});

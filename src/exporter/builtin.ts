@@ -7,6 +7,8 @@ import type { ClusterFacts, ExporterSettings } from './settings.js';
 import { parseServerVersion } from './version-range.js';
 
 export const COLLECTOR = 'cnpg_collector';
+/** barman-cloud.cloudnative-pg.io as a metric namespace, as the plugin names its metrics. */
+export const BARMAN_CLOUD_METRICS = 'barman_cloud_cloudnative_pg_io';
 
 export interface InstanceFacts {
   isPrimary: boolean;
@@ -76,6 +78,13 @@ export function addClusterFacts(into: FamilySet, settings: ExporterSettings): vo
   g('first_recoverability_point', 'The first point of recoverability of the cluster as a Unix time (deprecated)', unixTime(facts.firstRecoverabilityPoint));
   g('last_available_backup_timestamp', 'The last available backup as a Unix time (deprecated)', unixTime(facts.lastAvailableBackup));
   g('last_failed_backup_timestamp', 'The last failed backup as a Unix time (deprecated)', unixTime(facts.lastFailedBackup));
+  if (facts.barmanCloudPlugin) {
+    // The Barman Cloud plugin's own names for the same three figures, so its dashboards and alerts read them.
+    const p = (name: string, help: string, value: number) => into.add(`${BARMAN_CLOUD_METRICS}_${name}`, help, 'gauge', { labels: {}, value });
+    p('first_recoverability_point', 'The first point of recoverability for the cluster as a unix timestamp', unixTime(facts.firstRecoverabilityPoint));
+    p('last_available_backup_timestamp', 'The last available backup as a unix timestamp', unixTime(facts.lastAvailableBackup));
+    p('last_failed_backup_timestamp', 'The last failed backup as a unix timestamp', unixTime(facts.lastFailedBackup));
+  }
   for (const value of ['min', 'max', 'expected'] as const) g('sync_replicas', 'Synchronous replicas: configured bounds, expected now and observed in synchronous_standby_names', facts.syncReplicas[value], { value });
 }
 

@@ -21,6 +21,8 @@ export interface ClusterFacts {
   lastFailedBackup?: string;
   /** spec.walStorage.size in bytes, when WAL has a volume of its own. */
   walVolumeBytes?: number;
+  /** The Barman Cloud plugin archives (spec.plugins): its metric names report the backup times too. Absent: no. */
+  barmanCloudPlugin?: true;
 }
 
 /** spec.monitoring, resolved by the operator: what the exporter runs and reports. */

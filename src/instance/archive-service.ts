@@ -49,9 +49,11 @@ export class ArchiveService {
     this.spec = spec;
     this.creds = creds;
     this.isPrimary = isPrimary;
-    const key = spec.archive ? JSON.stringify([spec.archive, creds.stores?.archive]) : undefined;
+    const key = spec.archive ? JSON.stringify([spec.archive, creds.stores?.archive]) : spec.archiveHeld;
     if (key === this.archiverKey) return;
     await this.archiver?.stop();
+    // PostgreSQL kept segments while the store was missing; its archiver retries only once a minute.
+    const wasHeld = this.archive === undefined && this.archiverKey !== undefined;
     this.archiver = undefined;
     this.archiverKey = key;
     this.archive = spec.archive;
@@ -59,7 +61,7 @@ export class ArchiveService {
     if (this.upkeepTimer) clearInterval(this.upkeepTimer);
     if (!spec.archive) {
       this.store = undefined;
-      installScript(this.paths.archiveScript, archiveScript(undefined));
+      installScript(this.paths.archiveScript, archiveScript(undefined, undefined, spec.archiveHeld));
       return;
     }
     this.store = openBlobStore(storeTarget(spec.archive, creds.stores?.archive));
@@ -76,6 +78,7 @@ export class ArchiveService {
     });
     installScript(this.paths.archiveScript, archiveScript(spool));
     this.archiver.start();
+    if (wasHeld) this.wakeArchiver();
     log('info', 'WAL archiving configured', { destination: this.store.describe(), serverName: spec.archive.serverName });
     this.upkeepTimer = setInterval(() => void this.refreshCatalog(), UPKEEP_MS);
     void this.refreshCatalog();

@@ -212,6 +212,8 @@ export interface InstanceSpec {
   env?: Record<string, string>;
   /** Where WAL and base backups go (spec.backup.barmanObjectStore). */
   archive?: StoreSpec;
+  /** No archive, yet WAL must be kept for one (its ObjectStore is missing): archive_command fails, PostgreSQL keeps the segments. */
+  archiveHeld?: string;
   /** spec.backup.retentionPolicy, enforced by the primary. */
   retentionPolicy?: string;
   /**

@@ -32,6 +32,7 @@ test('archive_command succeeds once the segment is stored, fails fast while the 
   const slow = sh(archiveScript(spool, 0.2), ['000000010000000000000002']);
   assert.equal(slow.code, 1, 'not stored within the wait: PostgreSQL keeps the segment and retries');
   assert.equal(sh(archiveScript(undefined), ['000000010000000000000003']).code, 0, 'no store configured');
+  assert.equal(sh(archiveScript(undefined, undefined, 'ObjectStore gone does not exist'), ['000000010000000000000003']).code, 1, 'the store is missing: PostgreSQL keeps the segment');
 });
 
 test('restore_command asks for a file, moves it into place, and reports missing or timed-out fetches differently', () => {

@@ -17,7 +17,8 @@ const POLL_SECONDS = '0.02';
  * the manager reports the store failing, so PostgreSQL keeps the segment and retries; the
  * manager wakes the archiver when the store is back.
  */
-export function archiveScript(spool: string | undefined, waitSeconds = 10): string {
+export function archiveScript(spool: string | undefined, waitSeconds = 10, held?: string): string {
+  if (!spool && held) return `#!/bin/sh\n# The backup store is missing (${held.replace(/[^\x20-\x7e]/g, '?')}): PostgreSQL keeps each segment until it exists.\nexit 1\n`;
   if (!spool) return '#!/bin/sh\n# No backup store is configured: segments are not kept anywhere.\nexit 0\n';
   const polls = Math.round(waitSeconds / Number(POLL_SECONDS));
   return `#!/bin/sh

@@ -8,6 +8,7 @@ import type { ReconcileResult } from './controller.js';
 import type { Platform } from './platform.js';
 import { BackupVerifier } from './verification-controller.js';
 import { reconcileSnapshotBackup } from './snapshot-backup-controller.js';
+import { withPluginStores } from './plugin-stores.js';
 import { planScheduledBackup, type StoredScheduledBackup } from './scheduled-backup-plan.js';
 
 export class BackupController {
@@ -28,7 +29,8 @@ export class BackupController {
     await this.verifier.reconcile(backup);
     const phase = backup.status?.phase;
     if (phase === 'completed' || phase === 'failed') return {};
-    const cluster = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;
+    const stored = (await store.get('Cluster', namespace, backup.spec.cluster.name)) as Cluster | undefined;
+    const cluster = stored && (await withPluginStores(store, stored)).cluster;
     const observed = cluster ? await instances.observe(cluster) : [];
     if (backup.spec.method === 'volumeSnapshot') return reconcileSnapshotBackup(this.platform, backup, cluster, observed, () => this.requeueCluster(namespace, backup.spec.cluster.name));
     const podName = backup.status?.instanceID?.podName;

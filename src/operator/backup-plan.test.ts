@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBackup } from '../api/backup.js';
 import { fixture } from '../api/testing.js';
+import { validateObject } from '../api/index.js';
 import type { BackupReport } from '../instance/base-backup.js';
 import { chooseBackupInstance, planBackup } from './backup-plan.js';
+import { resolvePluginStores } from './plugin-stores.js';
 import type { ObservedInstance } from './types.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -20,6 +22,8 @@ function inst(name: string, serial: number, isPrimary: boolean, replayLsn?: stri
 const store = { destinationPath: 's3://b/p', endpointURL: 'http://127.0.0.1:9000', s3Credentials: { accessKeyId: { name: 's', key: 'A' }, secretAccessKey: { name: 's', key: 'B' } }, data: { jobs: 3 } };
 const cluster = (backup: unknown = { barmanObjectStore: store, target: 'prefer-standby' }) => fixture('Cluster', { instances: 3, ...(backup ? { backup } : {}) });
 const backup = (spec: Record<string, unknown> = {}, status?: StoredBackup['status']) => ({ ...fixture('Backup', { cluster: { name: 'pg' }, method: 'barmanObjectStore', ...spec }, { name: 'b1' }), status });
+
+const pluginBackup = { method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } };
 
 const three = [inst('pg-1', 1, true, undefined), inst('pg-2', 2, false, '0/5000000'), inst('pg-3', 3, false, '0/6000000')];
 
@@ -59,6 +63,7 @@ test('Backups that cannot run fail with the reason; no ready instance waits', ()
     ['no cluster', { backup: backup(), cluster: undefined, instances: [], now }, /cluster pg does not exist/],
     ['no store', { backup: backup(), cluster: cluster(null), instances: three, now }, /no spec\.backup\.barmanObjectStore/],
     ['snapshots', { backup: backup({ method: 'volumeSnapshot' }), cluster: cluster(), instances: three, now }, /volumeSnapshot is not supported/],
+    ['plugin without its ObjectStore', { backup: backup(pluginBackup), cluster: cluster(null), instances: three, now }, /no ObjectStore to back up to: it needs spec\.plugins with barman-cloud\.cloudnative-pg\.io/],
     ['archiving failing', { backup: backup(), cluster: cluster(), instances: [inst('pg-1', 1, true, undefined, true, { archiving: { destination: 'x', failing: true, readyWalFiles: 3, lastError: 'access denied' } })], now }, /WAL archiving is failing.*access denied/],
     ['nothing ready', { backup: backup(), cluster: cluster(), instances: [inst('pg-1', 1, true, undefined, false)], now }, 'pending'],
   ];
@@ -71,6 +76,15 @@ test('Backups that cannot run fail with the reason; no ready instance waits', ()
       assert.deepEqual(plan.actions, [], what);
     }
   }
+});
+
+test('method plugin takes the same base backup, to the store the plugin form resolved to', () => {
+  const resolved = resolvePluginStores(fixture('Cluster', { instances: 3, plugins: [{ name: 'barman-cloud.cloudnative-pg.io', isWALArchiver: true, parameters: { barmanObjectName: 'store' } }] }), new Map([['store', validateObject({ apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore', metadata: { name: 'store' }, spec: { configuration: store } }).resource as never]])).cluster;
+  const viaPlugin = planBackup({ backup: backup(pluginBackup), cluster: resolved, instances: three, now });
+  const inTree = planBackup({ backup: backup(), cluster: cluster(), instances: three, now });
+  assert.deepEqual(viaPlugin.actions, inTree.actions);
+  assert.deepEqual({ ...viaPlugin.status, method: undefined }, { ...inTree.status, method: undefined });
+  assert.equal(viaPlugin.status.method, 'plugin');
 });
 
 test('a running Backup follows its instance’s report to completion, then refreshes the catalog', () => {

@@ -4,6 +4,7 @@ import type { StoredCluster as Cluster } from '../api/cluster-status.js';
 import type { BackupReport } from '../instance/base-backup.js';
 import { compareLsn } from '../postgres/lsn.js';
 import { archiveStore } from './stores.js';
+import { BARMAN_CLOUD_PLUGIN } from '../api/barman-plugin.js';
 import type { ObservedInstance } from './types.js';
 
 export interface BackupObservation {
@@ -59,6 +60,12 @@ function failed(status: BackupStatus, error: string, now: Date): BackupPlan {
   };
 }
 
+function noStore(cluster: string, method: string): string {
+  return method === 'plugin'
+    ? `cluster ${cluster} has no ObjectStore to back up to: it needs spec.plugins with ${BARMAN_CLOUD_PLUGIN}, isWALArchiver: true and an existing ObjectStore named by parameters.barmanObjectName`
+    : `cluster ${cluster} has no spec.backup.barmanObjectStore to back up to`;
+}
+
 export function planBackup(o: BackupObservation): BackupPlan {
   const status: BackupStatus = { ...(o.backup.status ?? {}) };
   const { backup, cluster } = o;
@@ -66,10 +73,12 @@ export function planBackup(o: BackupObservation): BackupPlan {
   const clusterName = backup.spec.cluster.name;
   if (!cluster) return failed(status, `cluster ${clusterName} does not exist`, o.now);
   const method = backup.spec.method ?? 'barmanObjectStore';
-  if (method !== 'barmanObjectStore') return failed(status, `method ${method} is not supported yet; use barmanObjectStore`, o.now);
+  // method: plugin names the Barman Cloud plugin (checked at admission), whose ObjectStore the
+  // Cluster's plugin form resolved into barmanObjectStore (plugin-stores.ts): the same base backup.
+  if (method === 'volumeSnapshot') return failed(status, `method ${method} is not supported yet; use barmanObjectStore or plugin`, o.now);
   const store = cluster.spec.backup?.barmanObjectStore;
   const archive = archiveStore(cluster);
-  if (!store || !archive) return failed(status, `cluster ${clusterName} has no spec.backup.barmanObjectStore to back up to`, o.now);
+  if (!store || !archive) return failed(status, noStore(clusterName, method), o.now);
 
   if (status.phase === 'running' || status.phase === 'started') return followRunning(o, status);
 

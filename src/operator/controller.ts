@@ -5,6 +5,8 @@ import type { Pooler } from '../api/index.js';
 import { versionFromImageName } from '../api/image.js';
 import { catalogImage, wantedVersion } from './postgres-version.js';
 import { withCatalogExtensions } from './catalog-extensions.js';
+import { withPluginStores } from './plugin-stores.js';
+import { reportPluginStores } from './plugin-store-report.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../api/cluster-status.js';
 import { credentialsHash, generatePassword, readSecretValues, resolveCredentials } from './credentials.js';
 import { issueCertificate, observeCertificates } from './certificate-secrets.js';
@@ -48,7 +50,9 @@ export class ClusterController {
       return {};
     }
     const { store, instances, endpoints } = this.platform;
-    const cluster = await withCatalogExtensions(store, obj as Cluster);
+    // The Barman Cloud plugin's form read as barmanObjectStore: the code below knows only that one.
+    const plugin = await withPluginStores(store, await withCatalogExtensions(store, obj as Cluster));
+    const cluster = plugin.cluster;
     // The image recorded for the Cluster also pins its version: a new operator default changes neither.
     const recorded = cluster.status?.image;
     const wanted = wantedVersion(cluster, await catalogImage(store, cluster)) ?? (recorded ? versionFromImageName(recorded) : undefined) ?? { major: instances.defaultMajor() };
@@ -98,6 +102,7 @@ export class ClusterController {
       status = { ...statusAfterFailure(cluster.status ?? {}, plan.status, done, failure.message), localEndpoints: addresses };
       await this.platform.events.record(cluster, 'Warning', 'ReconcileError', failure.message);
     }
+    status = await reportPluginStores(this.platform, plugin, status);
     if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
     // Thrown after the status says why: the work queue retries the Cluster with a growing delay.
     if (failure) throw failure;

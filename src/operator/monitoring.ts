@@ -1,6 +1,7 @@
 // Pure: spec.monitoring resolved into what every instance's exporter runs. The controller reads the
 // documents the Cluster names; this decides which queries they make, what is wrong with them, and
 // the cluster-wide facts the instances report but cannot see.
+import { archivesThroughPlugin } from './plugin-stores.js';
 import type { Cluster } from '../api/index.js';
 import type { ClusterStatus } from '../api/cluster-status.js';
 import { DEFAULT_MONITORING_QUERIES } from '../api/default-monitoring-queries.js';
@@ -105,6 +106,7 @@ export function clusterFacts(cluster: Cluster, status: ClusterStatus, readyRepli
     ...(status.firstRecoverabilityPoint ? { firstRecoverabilityPoint: status.firstRecoverabilityPoint } : {}),
     ...(status.lastSuccessfulBackup ? { lastAvailableBackup: status.lastSuccessfulBackup } : {}),
     ...(status.lastFailedBackup ? { lastFailedBackup: status.lastFailedBackup } : {}),
+    ...(archivesThroughPlugin(cluster) ? { barmanCloudPlugin: true as const } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { BackupController, ScheduledBackupController } from './backup-controller
 import type { Cluster } from '../api/index.js';
 import { ClusterController, type ReconcileResult } from './controller.js';
 import { queriesReferences } from './monitoring.js';
+import { namesObjectStore } from './plugin-stores.js';
 import { InFlightCalls, tracedPlatform } from './inflight.js';
 import { NotFoundError, type Platform } from './platform.js';
 import { PoolerController } from './pooler-controller.js';
@@ -124,6 +125,7 @@ export class OperatorManager {
       return this.enqueuePoolersOf(namespace, cluster);
     }
     if (obj.kind === 'ConfigMap') return this.enqueueClustersReferencing(obj);
+    if (obj.kind === 'ObjectStore') return this.enqueueClustersNaming(obj);
     if (obj.kind !== 'Secret') return;
     this.platform.store.list('Cluster', namespace).then(
       (clusters) => clusters.forEach((c) => this.enqueue('Cluster', namespace, c.metadata.name)),
@@ -135,14 +137,21 @@ export class OperatorManager {
 
   /** A ConfigMap of custom queries: every Cluster naming it reconfigures its instances' exporters. */
   private enqueueClustersReferencing(configMap: KubeObject): void {
-    const namespace = configMap.metadata.namespace ?? 'default';
+    this.enqueueClustersWhere(configMap, (c) => queriesReferences(c).some((r) => r.kind === 'ConfigMap' && r.name === configMap.metadata.name));
+  }
+
+  /** An ObjectStore (the Barman Cloud plugin's): every Cluster naming it archives, backs up and recovers with its new settings. */
+  private enqueueClustersNaming(objectStore: KubeObject): void {
+    this.enqueueClustersWhere(objectStore, (c) => namesObjectStore(c, objectStore.metadata.name));
+  }
+
+  private enqueueClustersWhere(obj: KubeObject, names: (cluster: Cluster) => boolean): void {
+    const namespace = obj.metadata.namespace ?? 'default';
     this.platform.store.list('Cluster', namespace).then(
       (clusters) => {
-        for (const c of clusters as Cluster[]) {
-          if (queriesReferences(c).some((r) => r.kind === 'ConfigMap' && r.name === configMap.metadata.name)) this.enqueue('Cluster', namespace, c.metadata.name);
-        }
+        for (const c of clusters as Cluster[]) if (names(c)) this.enqueue('Cluster', namespace, c.metadata.name);
       },
-      (e: unknown) => this.o.log('could not list the Clusters a ConfigMap may belong to', { namespace, configMap: configMap.metadata.name, error: (e as Error).message }),
+      (e: unknown) => this.o.log(`could not list the Clusters a ${obj.kind} may belong to`, { namespace, name: obj.metadata.name, error: (e as Error).message }),
     );
   }
 

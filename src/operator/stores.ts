@@ -93,6 +93,9 @@ export function recoveryObjectStore(cluster: Cluster, backup?: BackupLocation): 
   const external = cluster.spec.externalClusters?.find((e) => e.name === recovery.source);
   if (!external) return { error: `bootstrap.recovery.source ${recovery.source} is not among spec.externalClusters` };
   const store = external.barmanObjectStore as BarmanObjectStore | undefined;
+  if (!store && external.plugin) {
+    return { error: `external cluster ${recovery.source} names ObjectStore ${external.plugin.parameters?.['barmanObjectName'] ?? '(none)'} (plugin.parameters.barmanObjectName), which does not exist in this namespace` };
+  }
   if (!store) return { error: `external cluster ${recovery.source} has no barmanObjectStore to recover from` };
   // As in CloudNativePG, the external cluster's name is the server folder unless serverName says otherwise.
   return { store, serverName: store.serverName ?? recovery.source };

@@ -27,6 +27,7 @@ export type InstanceConfig = Pick<
   | 'restartRequest'
   | 'reloadRequest'
   | 'archive'
+  | 'archiveHeld'
   | 'retentionPolicy'
   | 'poolerAuth'
   | 'monitoring'

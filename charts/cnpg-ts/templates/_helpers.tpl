@@ -71,6 +71,12 @@ otherwise). Keep in sync with config/rbac/cluster_role.yaml (test/packaging.test
 - apiGroups: [postgresql.cnpg.io]
   resources: [clusters/finalizers, backups/finalizers, scheduledbackups/finalizers, poolers/finalizers, databases/finalizers, publications/finalizers, subscriptions/finalizers]
   verbs: [update, patch]
+- apiGroups: [barmancloud.cnpg.io]
+  resources: [objectstores]
+  verbs: [get, list, watch]
+- apiGroups: [barmancloud.cnpg.io]
+  resources: [objectstores/status]
+  verbs: [get, update, patch]
 {{- end }}
 
 {{/* RBAC rules that are cluster-scoped whatever watchNamespace says. */}}

@@ -42,12 +42,14 @@ test('names, scope and categories', () => {
     // CloudNativePG gives these no short name.
     ['Publication', 'publications', undefined, 'Namespaced'],
     ['Subscription', 'subscriptions', undefined, 'Namespaced'],
+    // The Barman Cloud plugin's kind, in its own group.
+    ['ObjectStore', 'objectstores', undefined, 'Namespaced', 'barmancloud.cnpg.io'],
   ];
   assert.equal(crds.size, expected.length);
-  for (const [kind = '', plural, shortName, scope] of expected) {
+  for (const [kind = '', plural, shortName, scope, group = 'postgresql.cnpg.io'] of expected) {
     const { metadata, spec } = crd(kind);
-    assert.equal(metadata.name, `${plural}.postgresql.cnpg.io`);
-    assert.equal(spec.group, 'postgresql.cnpg.io');
+    assert.equal(metadata.name, `${plural}.${group}`);
+    assert.equal(spec.group, group);
     assert.equal(spec.scope, scope);
     assert.deepEqual(spec.names.shortNames, shortName === undefined ? [] : [shortName]);
     assert.deepEqual(spec.names.categories, ['cnpg']);

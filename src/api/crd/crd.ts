@@ -2,7 +2,7 @@
 // the kind's zod schema, so the API server and our webhook accept the same manifests.
 import { z } from 'zod';
 import { KINDS } from '../kinds.js';
-import { CRD_DEFINITIONS, CRD_GROUP, CRD_VERSION, type CrdDefinition } from './definitions.js';
+import { CRD_DEFINITIONS, groupVersion, type CrdDefinition } from './definitions.js';
 import { toStructural, type Schema } from './structural.js';
 import { addCelRules } from './validations.js';
 
@@ -72,12 +72,13 @@ function subresources(definition: CrdDefinition): Record<string, unknown> | unde
 export function customResourceDefinition(definition: CrdDefinition): CustomResourceDefinition {
   const info = KINDS[definition.kind];
   const extra = subresources(definition);
+  const { group, version } = groupVersion(definition.kind);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${info.plural}.${CRD_GROUP}` },
+    metadata: { name: `${info.plural}.${group}` },
     spec: {
-      group: CRD_GROUP,
+      group,
       names: {
         kind: info.kind,
         listKind: `${info.kind}List`,
@@ -89,7 +90,7 @@ export function customResourceDefinition(definition: CrdDefinition): CustomResou
       scope: info.namespaced ? 'Namespaced' : 'Cluster',
       versions: [
         {
-          name: CRD_VERSION,
+          name: version,
           served: true,
           storage: true,
           additionalPrinterColumns: definition.columns,

@@ -9,6 +9,7 @@ import { poolerSchema, poolerStatusSchema } from '../pooler.js';
 import { databaseSchema, databaseStatusSchema } from '../database.js';
 import { clusterImageCatalogSchema, imageCatalogSchema } from '../image-catalog.js';
 import { declaredObjectColumns, LOGICAL_REPLICATION_CRDS } from './logical-replication.js';
+import { objectStoreSchema, objectStoreStatusSchema } from '../object-store.js';
 
 export interface PrinterColumn {
   name: string;
@@ -109,6 +110,18 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     hasStatus: false,
   },
   ...LOGICAL_REPLICATION_CRDS,
+  {
+    kind: 'ObjectStore',
+    schema: objectStoreSchema,
+    description: 'A backup destination of the Barman Cloud plugin, named by Clusters in spec.plugins and externalClusters[].plugin.',
+    columns: [age],
+    hasStatus: true,
+    status: objectStoreStatusSchema,
+  },
 ];
 
-export const [CRD_GROUP = '', CRD_VERSION = ''] = KINDS.Cluster.apiVersion.split('/');
+/** A kind's API group and version (ObjectStore is the Barman Cloud plugin's, not CloudNativePG's). */
+export function groupVersion(kind: KnownKind): { group: string; version: string } {
+  const [group = '', version = ''] = KINDS[kind].apiVersion.split('/');
+  return { group, version };
+}

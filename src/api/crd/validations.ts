@@ -14,6 +14,8 @@ export interface CelRule {
   path: readonly string[];
   rule: string;
   message: string;
+  /** Where the API server says the problem is, below `path` (e.g. `.serverName`). */
+  fieldPath?: string;
 }
 
 const atMostOne = (fields: readonly string[]) => `[${fields.join(', ')}].filter(x, x).size() <= 1`;
@@ -25,6 +27,8 @@ export const CEL_RULES: readonly CelRule[] = [
   { kind: 'Backup', path: ['spec'], rule: 'oldSelf == self', message: 'BackupSpec is immutable' },
   { kind: 'ScheduledBackup', path: ['spec', 'cluster'], rule: 'self == oldSelf', message: 'cluster is immutable' },
   { kind: 'Pooler', path: ['spec', 'cluster'], rule: 'self == oldSelf', message: 'cluster is immutable' },
+  // As the plugin's own CRD: the server folder is each Cluster's plugin parameter.
+  { kind: 'ObjectStore', path: ['spec', 'configuration'], rule: '!has(self.serverName)', fieldPath: '.serverName', message: "use the 'serverName' plugin parameter in the Cluster resource" },
   ...LOGICAL_REPLICATION_CEL_RULES,
   {
     kind: 'Cluster',
@@ -80,12 +84,12 @@ export const CEL_RULES: readonly CelRule[] = [
 
 /** Adds the kind's rules to its schema in place; a rule whose field no longer exists is an error. */
 export function addCelRules(kind: KnownKind, root: Schema): void {
-  for (const { path, rule, message } of CEL_RULES.filter((entry) => entry.kind === kind)) {
+  for (const { path, rule, message, fieldPath } of CEL_RULES.filter((entry) => entry.kind === kind)) {
     const node = path.reduce<Schema | undefined>(
       (parent, name) => (parent?.['properties'] as Record<string, Schema> | undefined)?.[name],
       root,
     );
     if (!node) throw new Error(`CEL rule for ${kind}: no field ${path.join('.')} in the schema (src/api/crd/validations.ts)`);
-    node['x-kubernetes-validations'] = [...((node['x-kubernetes-validations'] as unknown[] | undefined) ?? []), { rule, message }];
+    node['x-kubernetes-validations'] = [...((node['x-kubernetes-validations'] as unknown[] | undefined) ?? []), { rule, message, ...(fieldPath ? { fieldPath } : {}) }];
   }
 }

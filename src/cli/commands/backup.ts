@@ -7,6 +7,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { backupNameSuffix } from '../../operator/schedule.js';
 import { CliError, type DaemonClient } from '../client.js';
 import { applyManifest } from './apply.js';
+import { BARMAN_CLOUD_PLUGIN } from '../../api/barman-plugin.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BackupOptions {
@@ -17,6 +18,8 @@ export interface BackupOptions {
   online?: boolean;
   immediateCheckpoint?: boolean;
   waitForArchive?: boolean;
+  pluginName?: string;
+  pluginParameters?: Record<string, string>;
   wait?: boolean;
   timeout: string;
 }
@@ -31,6 +34,8 @@ export function withBackupOptions(command: Command): Command {
     .option('--no-online', 'cold volume snapshot: the instance is fenced while its volumes are copied')
     .option('--immediate-checkpoint [bool]', 'checkpoint at once (volumeSnapshot only; for barmanObjectStore set data.immediateCheckpoint)', optionalBoolean('--immediate-checkpoint'))
     .option('--wait-for-archive [bool]', 'wait for the WAL archive (volumeSnapshot only)', optionalBoolean('--wait-for-archive'))
+    .option('--plugin-name <name>', `the plugin taking the backup (method plugin; default ${BARMAN_CLOUD_PLUGIN})`)
+    .option('--plugin-parameters <key=value,...>', 'parameters passed to the plugin (method plugin)', pluginParameters)
     .option('--wait', 'wait until the backup completes; exit non-zero if it fails')
     .option('--timeout <duration>', 'how long --wait waits', '30m');
 }
@@ -60,6 +65,7 @@ export function backupObject(cluster: string, o: BackupOptions, now: Date): Kube
   const name = o.backupName ?? `${cluster}-${backupNameSuffix(now)}`;
   const spec: Record<string, unknown> = { cluster: { name: cluster }, method: o.method };
   if (o.backupTarget) spec.target = o.backupTarget;
+  if (o.method === 'plugin') spec.pluginConfiguration = { name: o.pluginName ?? BARMAN_CLOUD_PLUGIN, ...(o.pluginParameters ? { parameters: o.pluginParameters } : {}) };
   if (o.online !== undefined) spec.online = o.online;
   if (o.immediateCheckpoint !== undefined || o.waitForArchive !== undefined) {
     spec.onlineConfiguration = {
@@ -75,7 +81,11 @@ export async function backupCommand(api: BackupApi, cluster: string, o: BackupOp
   const ns = o.namespace ?? 'default';
   const obj = (await api.get('Cluster', ns, cluster)) as Cluster;
   if (o.method === 'barmanObjectStore' && !obj.spec.backup?.barmanObjectStore) {
-    throw new CliError(`error: cluster ${cluster} has no spec.backup.barmanObjectStore; add one (destinationPath and credentials) to back it up`);
+    const plugin = obj.spec.plugins?.some((p) => p.name === BARMAN_CLOUD_PLUGIN) ? `; it backs up through the ${BARMAN_CLOUD_PLUGIN} plugin: use --method plugin` : '; add one (destinationPath and credentials) to back it up';
+    throw new CliError(`error: cluster ${cluster} has no spec.backup.barmanObjectStore${plugin}`);
+  }
+  if (o.method !== 'plugin' && (o.pluginName !== undefined || o.pluginParameters !== undefined)) {
+    throw new CliError('error: --plugin-name and --plugin-parameters go with --method plugin');
   }
   if (o.method === 'volumeSnapshot' && !obj.spec.backup?.volumeSnapshot) {
     throw new CliError(`error: cluster ${cluster} has no spec.backup.volumeSnapshot; add one (it may be empty: volumeSnapshot: {}) to take snapshot backups`);
@@ -97,6 +107,17 @@ export async function backupCommand(api: BackupApi, cluster: string, o: BackupOp
     if (Date.now() > deadline) throw new CliError(`error: timed out after ${o.timeout} waiting for backup ${name} (phase ${status?.phase ?? 'pending'})`);
     await sleep(500);
   }
+}
+
+/** `--plugin-parameters a=b,c=d`, as kubectl-cnpg takes them. */
+function pluginParameters(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliError(`error: --plugin-parameters takes key=value pairs separated by commas (got "${pair}")`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
 }
 
 function parseTimeout(text: string): number {

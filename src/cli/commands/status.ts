@@ -1,4 +1,5 @@
 // `status`: the cluster as its instances report it right now.
+import { archivesThroughPlugin } from '../../operator/plugin-stores.js';
 import type { ClusterStatus, StoredCluster as Cluster } from '../../api/cluster-status.js';
 import type { ObservedInstance } from '../../operator/types.js';
 import type { InstanceMetrics } from '../../operator/instance-metrics.js';
@@ -91,7 +92,7 @@ export function buildStatusReport(r: Report): ClusterStatusReport {
     currentPrimary: status.currentPrimary,
     targetPrimary: status.targetPrimary,
     primaryStartTime: status.currentPrimaryTimestamp,
-    backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined,
+    backupConfigured: r.cluster.spec.backup?.barmanObjectStore !== undefined || archivesThroughPlugin(r.cluster),
     firstRecoverabilityPoint: status.firstRecoverabilityPoint,
     endpoints,
     endpointPath: r.endpointPath,

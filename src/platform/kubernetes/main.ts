@@ -113,6 +113,8 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
   // Clusters naming it at once; Secrets are when labelled cnpg.io/reload, as CloudNativePG's are
   // (others are read fresh at each reconcile, so a change waits for the next resync).
   caches.set('ConfigMap', new ObjectCache(kc, 'ConfigMap', { namespace, indexLabel: LABELS.cluster }));
+  // The Barman Cloud plugin's ObjectStores: a change reaches the Clusters naming one at once.
+  caches.set('ObjectStore', new ObjectCache(kc, 'ObjectStore', { namespace, indexLabel: LABELS.cluster }));
   const reloadSecrets = new ObjectCache(kc, 'Secret', { namespace, requiredLabel: LABELS.reload, indexLabel: LABELS.cluster });
   const all = [...caches.values(), reloadSecrets];
   // Nothing is reconciled before every cache is filled: an empty Pod cache would read as "no instances".

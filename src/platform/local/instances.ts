@@ -315,6 +315,7 @@ export class LocalInstances implements InstanceRuntime {
       operatorEndpointFile: this.home.operatorEndpoint,
       isolationTimeoutMs: ISOLATION_TIMEOUT_MS,
       archive: config.archive,
+      ...(config.archiveHeld ? { archiveHeld: config.archiveHeld } : {}),
       retentionPolicy: config.retentionPolicy,
       poolerAuth: config.poolerAuth,
       monitoring: config.monitoring,
