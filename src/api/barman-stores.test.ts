@@ -20,7 +20,7 @@ const rejected: [Record<string, unknown>, string][] = [
   [{ ...s3, wal: { archiveAdditionalCommandArgs: ['--gzip'] } }, 'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs[0]: --gzip is not accepted: set compression in wal.compression'],
   [{ ...s3, wal: { restoreAdditionalCommandArgs: ['--min-chunk-size=5MB'] } }, 'spec.backup.barmanObjectStore.wal.restoreAdditionalCommandArgs[0]: "--min-chunk-size=5MB" is not a barman-cloud-wal-restore flag cnpg-ts acts on; accepted: --read-timeout'],
   [{ ...s3, data: { restoreAdditionalCommandArgs: ['--read-timeout=0'] } }, 'spec.backup.barmanObjectStore.data.restoreAdditionalCommandArgs[0]: --read-timeout takes whole seconds from 1 to 3600'],
-  [{ ...s3, data: { additionalCommandArgs: ['--min-chunk-size=1MB'] } }, 'spec.backup.barmanObjectStore.data.additionalCommandArgs[0]: --min-chunk-size takes a size from 5MiB to 5GiB'],
+  [{ ...s3, data: { additionalCommandArgs: ['--min-chunk-size=6GiB'] } }, 'spec.backup.barmanObjectStore.data.additionalCommandArgs[0]: --min-chunk-size takes a size up to 5GiB'],
   [{ ...s3, data: { additionalCommandArgs: ['--read-timeout=60'] }, wal: { archiveAdditionalCommandArgs: ['--read-timeout=30'] } }, 'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs: --read-timeout=30 differs from --read-timeout=60'],
   [{ ...gcs, data: { additionalCommandArgs: ['--min-chunk-size=64MiB'] } }, 'spec.backup.barmanObjectStore.data.additionalCommandArgs: --min-chunk-size does not apply to Google Cloud Storage'],
   [{ ...s3, tags: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) }, 'spec.backup.barmanObjectStore.tags: at most 10 tags per object'],
@@ -39,4 +39,16 @@ test('encryption, tags and Azure and Google credentials are acted on, not warned
     validateObject(manifest);
     assert.deepEqual(notActedOn('Cluster', manifest).map((f) => f.path), []);
   }
+});
+
+test('verbosity flags (the plugin sample passes -vv) are accepted and named as not acted on; a part size under 5 MiB means 5 MiB, as in barman-cloud', () => {
+  const store = { ...s3, data: { additionalCommandArgs: ['--min-chunk-size=5MB', '--read-timeout=60', '-vv'] }, wal: { archiveAdditionalCommandArgs: ['-v'] } };
+  const cluster = clusterManifest({ backup: { barmanObjectStore: store }, externalClusters: [{ name: 'old', barmanObjectStore: { ...s3, wal: { restoreAdditionalCommandArgs: ['--quiet'] } } }] });
+  assert.deepEqual(validateObject(cluster).warnings, [
+    'Cluster/pg: spec.backup.barmanObjectStore.data.additionalCommandArgs[2]: -vv is accepted and not acted on: the instance manager logs at spec.logLevel',
+    'Cluster/pg: spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs[0]: -v is accepted and not acted on: the instance manager logs at spec.logLevel',
+    'Cluster/pg: spec.externalClusters[0].barmanObjectStore.wal.restoreAdditionalCommandArgs[0]: --quiet is accepted and not acted on: the instance manager logs at spec.logLevel',
+  ]);
+  const objectStore = { apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore', metadata: { name: 'os' }, spec: { configuration: { ...s3, data: { additionalCommandArgs: ['-vv'] } } } };
+  assert.deepEqual(validateObject(objectStore).warnings, ['ObjectStore/os: spec.configuration.data.additionalCommandArgs[0]: -vv is accepted and not acted on: the instance manager logs at spec.logLevel']);
 });

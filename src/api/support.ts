@@ -133,7 +133,7 @@ export function annotationsNotActedOn(kind: string, input: unknown): Finding[] {
 
 // A segment that meets a list applies to every element, so `spec.images.extensions` matches
 // any image entry with extensions.
-function isPresent(value: unknown, segments: readonly string[]): boolean {
+export function isPresent(value: unknown, segments: readonly string[]): boolean {
   if (segments.length === 0) return value !== undefined && value !== null;
   if (Array.isArray(value)) return value.some((item) => isPresent(item, segments));
   if (typeof value !== 'object' || value === null) return false;

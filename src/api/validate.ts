@@ -29,6 +29,7 @@ import { secretSchema } from './secret.js';
 import { configMapSchema } from './config-map.js';
 import { namespaceSchema } from './namespace.js';
 import { objectStoreSchema } from './object-store.js';
+import { barmanArgNotes } from './barman-store-args.js';
 
 type Input = Record<string, unknown>;
 
@@ -39,7 +40,7 @@ interface Definition {
 }
 
 const DEFINITIONS: Record<Exclude<KnownKind, 'Pod' | 'Service'>, Definition> = {
-  Cluster: { schema: clusterSchema },
+  Cluster: { schema: clusterSchema, notes: barmanArgNotes },
   Backup: { schema: backupSchema },
   ScheduledBackup: { schema: scheduledBackupSchema, notes: scheduledBackupNotes },
   Pooler: { schema: poolerSchema },
@@ -51,7 +52,7 @@ const DEFINITIONS: Record<Exclude<KnownKind, 'Pod' | 'Service'>, Definition> = {
   Secret: { schema: secretSchema },
   ConfigMap: { schema: configMapSchema },
   Namespace: { schema: namespaceSchema },
-  ObjectStore: { schema: objectStoreSchema },
+  ObjectStore: { schema: objectStoreSchema, notes: barmanArgNotes },
 };
 
 export interface Outcome {
