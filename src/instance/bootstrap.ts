@@ -100,7 +100,7 @@ async function joinPrimary(host: BootstrapHost): Promise<void> {
 async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void> {
   const { spec, paths, creds } = host;
   await refuseUsedArchive(spec, creds);
-  const backup = await restoreBaseBackup(b, creds, paths.pgdata);
+  const backup = await restoreBaseBackup(b, creds, paths.pgdata, spec.storage);
   const restorer = startWalRestorer(b, creds, paths, backup);
   host.showRecovery({ backupId: backup.backupId, restorer });
   try {
