@@ -16,7 +16,6 @@ import {
   type BackupInfo,
   type BlobStore,
   type Tablespace,
-  type TarArchiveOptions,
 } from '../objectstore/index.js';
 import { backupApi, labelTimeline, TABLESPACES_QUERY } from '../postgres/backup-api.js';
 import { parseLsn, pgWalfileName, walFileName } from '../postgres/lsn.js';
@@ -97,12 +96,13 @@ interface CopyResult {
 
 /** Between pg_backup_start and pg_backup_stop on one connection: closing it any other way aborts the backup. */
 async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: ServerFacts, backupId: string, onTablespaces: (t: Tablespace[]) => Promise<void>): Promise<CopyResult> {
-  const fast = req.immediateCheckpoint ?? ctx.archive.immediateCheckpoint ?? false;
+  const fast = req.immediateCheckpoint ?? ctx.archive.immediateCheckpoint;
   const api = backupApi(facts.version);
   const archive = (base: string) =>
-    new TarArchiveUpload(ctx.store, ctx.archive.serverName, backupId, base, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs } satisfies TarArchiveOptions);
+    new TarArchiveUpload(ctx.store, ctx.archive.serverName, backupId, base, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs });
   return withConnection(ctx.socket, 'postgres', async (c) => {
-    await c.query("SET idle_in_transaction_session_timeout = 0; SET idle_session_timeout = 0");
+    // The session idles while files are copied: a Cluster's idle_session_timeout (14+) must not end it.
+    if (facts.version >= 140000) await c.query('SET idle_session_timeout = 0');
     const start = (await c.query<{ lsn: string }>(api.start, [`cnpg-ts backup ${backupId}`, fast])).rows[0]!.lsn;
     const rows = (await c.query<{ oid: string; name: string; location: string }>(TABLESPACES_QUERY)).rows;
     const tablespaces = rows.filter((t) => t.location.startsWith('/')).map((t) => ({ name: t.name, oid: Number(t.oid), location: t.location }));
