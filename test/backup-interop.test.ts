@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TestEnv } from './support/env.js';
 import { archiveCurrentWal, sql, waitReady } from './support/backup.js';
 import { PostgresUser } from './support/postgres-user.js';
-import { freePort, startS3Server, type S3Server } from './support/s3.js';
+import { freePort, gzipStoreYaml, startS3Server, type S3Server } from './support/s3.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const env = new TestEnv();
@@ -37,19 +37,7 @@ after(async () => {
   rmSync(pg.work, { recursive: true, force: true });
 });
 
-const storeYaml = (indent: string, path: string) =>
-  [
-    'barmanObjectStore:',
-    `  destinationPath: ${path}`,
-    `  endpointURL: ${s3.endpoint}`,
-    '  s3Credentials:',
-    '    accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }',
-    '    secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }',
-    '  wal: { compression: gzip }',
-    '  data: { compression: gzip }',
-  ]
-    .map((l) => indent + l)
-    .join('\n');
+const storeYaml = (indent: string, path: string) => gzipStoreYaml(s3, indent, path);
 
 test('barman-cloud lists and restores our backup, and replays our WAL', { timeout: 300_000 }, async () => {
   await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TestEnv, eventually } from './support/env.js';
 import { archiveCurrentWal, sql, waitReady } from './support/backup.js';
 import { PostgresUser } from './support/postgres-user.js';
-import { freePort, startS3Server, type S3Server } from './support/s3.js';
+import { freePort, gzipStoreYaml, startS3Server, type S3Server } from './support/s3.js';
 
 const env = new TestEnv();
 let s3: S3Server;
@@ -23,19 +23,7 @@ let backupId = '';
 const cloud = () => ['--cloud-provider', 'aws-s3', '--endpoint-url', s3.endpoint];
 const instanceDir = (cluster: string, instance: string) => join(env.home, 'instances', 'default', cluster, instance);
 
-const store = (indent: string, path: string) =>
-  [
-    'barmanObjectStore:',
-    `  destinationPath: ${path}`,
-    `  endpointURL: ${s3.endpoint}`,
-    '  s3Credentials:',
-    '    accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }',
-    '    secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }',
-    '  wal: { compression: gzip }',
-    '  data: { compression: gzip }',
-  ]
-    .map((l) => indent + l)
-    .join('\n');
+const store = (indent: string, path: string) => gzipStoreYaml(s3, indent, path);
 
 const tablespaces = (names: string[]) =>
   names.length === 0 ? '' : `  tablespaces:\n${names.map((n) => `    - name: ${n}\n      storage:\n        size: 1Gi\n`).join('')}`;
