@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TarEntry } from '../objectstore/index.js';
-import { copyTree, pgdataRules, tablespaceRules } from './backup-copy.js';
+import { copyTree, pgdataRules, requireFolder, tablespaceRules } from './backup-copy.js';
 
 test('PGDATA leaves out what only the running server needs, as pg_basebackup and barman do', () => {
   for (const f of ['postmaster.pid', 'postmaster.opts', 'backup_label', 'backup_label.old', 'tablespace_map', 'tablespace_map.old', 'standby.signal', 'recovery.signal', 'global/pg_control']) {
@@ -57,4 +57,9 @@ test('copyTree walks in name order, keeps links, and empties pg_wal even where i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a tablespace folder that is not there fails the backup instead of storing an empty archive', async () => {
+  await assert.rejects(requireFolder('/nonexistent/tbs-copy', 'tablespace analytics'), /cannot back up tablespace analytics: ENOENT/);
+  await requireFolder(tmpdir(), 'a folder');
 });

@@ -70,6 +70,12 @@ function missing(e: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** A folder to copy that is not there is an error, never an empty archive: that backup could not be restored. */
+export async function requireFolder(root: string, what: string): Promise<void> {
+  const st = await lstat(root).catch((e: unknown) => Promise.reject(new Error(`cannot back up ${what}: ${(e as Error).message}`)));
+  if (!st.isDirectory()) throw new Error(`cannot back up ${what}: ${root} is not a folder`);
+}
+
 /** Copies the tree below `root` (not root itself) into the archive, in name order. */
 export async function copyTree(sink: ArchiveSink, root: string, rules: CopyRules, prefix = ''): Promise<void> {
   let names: string[];

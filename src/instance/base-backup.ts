@@ -20,7 +20,7 @@ import {
 import { backupApi, labelTimeline, TABLESPACES_QUERY } from '../postgres/backup-api.js';
 import { parseLsn, pgWalfileName, walFileName } from '../postgres/lsn.js';
 import { REPLICATION_USER } from '../postgres/hba.js';
-import { copyFile, copyTree, pgdataRules, tablespaceRules } from './backup-copy.js';
+import { copyFile, copyTree, pgdataRules, requireFolder, tablespaceRules } from './backup-copy.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PrimaryEndpoint, StoreSpec } from './spec.js';
 import { tablespaceDiskPath } from './storage.js';
@@ -112,7 +112,9 @@ async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: 
     for (const t of tablespaces) {
       const upload = archive(String(t.oid));
       try {
-        await copyTree(upload, tablespaceDiskPath(t.location, facts.pgdata), tablespaceRules(major));
+        const folder = tablespaceDiskPath(t.location, facts.pgdata);
+        await requireFolder(folder, `tablespace ${t.name}`);
+        await copyTree(upload, folder, tablespaceRules(major));
         bytesStored += (await upload.finish()).bytesStored;
       } catch (e) {
         upload.abort(e as Error);
