@@ -127,17 +127,30 @@ async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: 
       // Last, as pg_basebackup and barman do: a copy without it is no data folder at all.
       await copyFile(data, facts.pgdata, 'global/pg_control');
       const stopped = (await c.query<{ lsn: string; labelfile: string }>(api.stop)).rows[0]!;
+      const timeline = labelTimeline(stopped.labelfile);
+      if (!timeline) throw new Error(`pg_backup_stop returned a backup_label without its timeline: ${stopped.labelfile.slice(0, 300)}`);
+      // The WAL from start to stop still in pg_wal goes along, as pg_basebackup -X fetch did: the
+      // backup restores without the archive, which a standby's first segments (streamed by the
+      // clone that made it, never archived by it) may not be in. A segment already gone is left
+      // to the archive, where the backup waits for its last one.
+      for (const name of backupSegments(timeline, start, stopped.lsn, facts.segmentSize)) await copyFile(data, facts.pgdata, `pg_wal/${name}`);
       const label = Buffer.from(stopped.labelfile);
       await data.add({ name: 'backup_label', type: 'file', mode: 0o600, mtime: new Date(), size: label.length }, label);
       bytesStored += (await data.finish()).bytesStored;
-      const timeline = labelTimeline(stopped.labelfile);
-      if (!timeline) throw new Error(`pg_backup_stop returned a backup_label without its timeline: ${stopped.labelfile.slice(0, 300)}`);
       return { start, stop: stopped.lsn, timeline, label: stopped.labelfile, tablespaces, bytesStored };
     } catch (e) {
       data.abort(e as Error);
       throw e;
     }
   }, 10_000);
+}
+
+/** The segments holding the WAL from start to stop, in order. */
+export function backupSegments(timeline: number, start: string, stop: string, segmentSize: number): string[] {
+  const seg = BigInt(segmentSize);
+  const names: string[] = [];
+  for (let n = parseLsn(start) / seg; n <= parseLsn(stop) / seg; n++) names.push(walFileName(timeline, n * seg, segmentSize));
+  return names;
 }
 
 export async function switchWalOnPrimary(primary: { endpoint: PrimaryEndpoint; replicationPassword: string }): Promise<void> {
