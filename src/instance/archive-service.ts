@@ -37,7 +37,7 @@ export class ArchiveService {
     mkdirSync(paths.backups, { recursive: true, mode: 0o700 });
     for (const file of readdirSync(paths.backups)) {
       const report = JSON.parse(readFileSync(join(paths.backups, file), 'utf8')) as BackupReport;
-      // A backup cannot survive its manager: pg_basebackup died with it.
+      // A backup cannot survive its manager: its connection, and with it the backup, ended.
       if (report.phase === 'running') Object.assign(report, { phase: 'failed', error: 'the instance manager restarted during the backup', stoppedAt: new Date().toISOString() });
       this.backups.set(report.backupName, report);
     }
@@ -123,7 +123,7 @@ export class ArchiveService {
     const running: BackupReport = { backupName: req.backupName, phase: 'running', instance: spec.name, startedAt: new Date().toISOString() };
     record(running);
     log('info', 'base backup starting', { backup: req.backupName, destination: store.describe() });
-    void takeBaseBackup({ instance: spec.name, binDir: spec.binDir, socket: this.socket(), store, archive, switchWal, onUpdate: record }, req).then((r) => {
+    void takeBaseBackup({ instance: spec.name, socket: this.socket(), store, archive, switchWal, onUpdate: record }, req).then((r) => {
       record(r);
       log(r.phase === 'completed' ? 'info' : 'error', `base backup ${r.phase}`, { backup: r.backupName, backupId: r.backupId, error: r.error });
       void this.refreshCatalog();

@@ -1,23 +1,29 @@
-// One base backup to the object store: pg_basebackup streams a tar of the running instance, which
-// is compressed and uploaded as it arrives; backup.info says STARTED first and DONE only once the
-// WAL the backup needs is in the store too, so a DONE backup is always restorable. The tar also
-// carries that WAL (-X fetch): it is what makes pg_basebackup report the WAL range on a standby,
-// and it makes the backup restorable on its own.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+// One base backup to the object store, with PostgreSQL's low-level API on one held connection:
+// pg_backup_start, then each tablespace's folder into <oid>.tar and PGDATA into data.tar (read
+// from disk and uploaded as they are read, compressed, never staged), then pg_backup_stop, whose
+// backup_label closes data.tar. This is barman-cloud-backup's layout, which barman-cloud-restore
+// reads. backup.info says STARTED first and DONE only once the WAL the backup needs is in the
+// store too, so a DONE backup is always restorable. The tablespace_map pg_backup_stop returns is
+// not stored: its lines are backup.info's tablespaces, and a restore links pg_tblspc to wherever
+// the restoring side keeps each tablespace (a tablespace_map would send PostgreSQL back to the
+// source's locations, defeating barman-cloud-restore's --tablespace).
 import pg from 'pg';
 import {
   newBackupId,
-  uploadBaseBackupTar,
+  TarArchiveUpload,
   walKey,
   writeBackupInfo,
   type BackupInfo,
   type BlobStore,
+  type Tablespace,
 } from '../objectstore/index.js';
+import { backupApi, labelTimeline, TABLESPACES_QUERY } from '../postgres/backup-api.js';
 import { parseLsn, pgWalfileName, walFileName } from '../postgres/lsn.js';
 import { REPLICATION_USER } from '../postgres/hba.js';
+import { copyFile, copyTree, pgdataRules, requireFolder, tablespaceRules } from './backup-copy.js';
 import { withConnection, type SocketTarget } from './db.js';
 import type { PrimaryEndpoint, StoreSpec } from './spec.js';
+import { tablespaceDiskPath } from './storage.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type BackupPhase = 'running' | 'completed' | 'failed';
@@ -45,7 +51,6 @@ export interface BackupRequest {
 
 export interface BackupContext {
   instance: string;
-  binDir: string;
   socket: SocketTarget;
   store: BlobStore;
   archive: StoreSpec;
@@ -57,14 +62,7 @@ export interface BackupContext {
   onUpdate: (report: BackupReport) => void;
 }
 
-const START = /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/;
-const END = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/;
 const ARCHIVE_WAIT_MS = 10 * 60_000;
-
-export function parseBasebackupProgress(stderr: string): { start?: string; timeline?: number; end?: string } {
-  const s = START.exec(stderr);
-  return { start: s?.[1], timeline: s?.[2] ? Number(s[2]) : undefined, end: END.exec(stderr)?.[1] };
-}
 
 interface ServerFacts {
   systemId: string;
@@ -87,28 +85,72 @@ async function serverFacts(socket: SocketTarget): Promise<ServerFacts> {
   });
 }
 
-function streamBasebackup(ctx: BackupContext, req: BackupRequest, upload: (tar: NodeJS.ReadableStream) => Promise<unknown>): Promise<string> {
+interface CopyResult {
+  start: string;
+  stop: string;
+  timeline: number;
+  label: string;
+  tablespaces: Tablespace[];
+  bytesStored: number;
+}
+
+/** Between pg_backup_start and pg_backup_stop on one connection: closing it any other way aborts the backup. */
+async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: ServerFacts, backupId: string, onTablespaces: (t: Tablespace[]) => Promise<void>): Promise<CopyResult> {
   const fast = req.immediateCheckpoint ?? ctx.archive.immediateCheckpoint;
-  const args = ['-h', ctx.socket.socketDir, '-p', String(ctx.socket.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--no-manifest', '-c', fast ? 'fast' : 'spread', '-v', '-w'];
-  const child = spawn(join(ctx.binDir, 'pg_basebackup'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  return upload(child.stdout).then(
-    async () => {
-      const code = await exited;
-      if (code !== 0) throw new Error(`pg_basebackup exited with ${code ?? 'a signal'}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      return stderr;
-    },
-    async (e: unknown) => {
-      child.kill('SIGTERM');
-      await exited.catch(() => undefined);
+  const api = backupApi(facts.version);
+  const archive = (base: string) =>
+    new TarArchiveUpload(ctx.store, ctx.archive.serverName, backupId, base, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs });
+  return withConnection(ctx.socket, 'postgres', async (c) => {
+    // The session idles while files are copied: a Cluster's idle_session_timeout (14+) must not end it.
+    if (facts.version >= 140000) await c.query('SET idle_session_timeout = 0');
+    const start = (await c.query<{ lsn: string }>(api.start, [`cnpg-ts backup ${backupId}`, fast])).rows[0]!.lsn;
+    const rows = (await c.query<{ oid: string; name: string; location: string }>(TABLESPACES_QUERY)).rows;
+    const tablespaces = rows.filter((t) => t.location.startsWith('/')).map((t) => ({ name: t.name, oid: Number(t.oid), location: t.location }));
+    await onTablespaces(tablespaces);
+    let bytesStored = 0;
+    const major = Math.floor(facts.version / 10000);
+    for (const t of tablespaces) {
+      const upload = archive(String(t.oid));
+      try {
+        const folder = tablespaceDiskPath(t.location, facts.pgdata);
+        await requireFolder(folder, `tablespace ${t.name}`);
+        await copyTree(upload, folder, tablespaceRules(major));
+        bytesStored += (await upload.finish()).bytesStored;
+      } catch (e) {
+        upload.abort(e as Error);
+        throw e;
+      }
+    }
+    const data = archive('data');
+    try {
+      await copyTree(data, facts.pgdata, pgdataRules);
+      // Last, as pg_basebackup and barman do: a copy without it is no data folder at all.
+      await copyFile(data, facts.pgdata, 'global/pg_control');
+      const stopped = (await c.query<{ lsn: string; labelfile: string }>(api.stop)).rows[0]!;
+      const timeline = labelTimeline(stopped.labelfile);
+      if (!timeline) throw new Error(`pg_backup_stop returned a backup_label without its timeline: ${stopped.labelfile.slice(0, 300)}`);
+      // The WAL from start to stop still in pg_wal goes along, as pg_basebackup -X fetch did: the
+      // backup restores without the archive, which a standby's first segments (streamed by the
+      // clone that made it, never archived by it) may not be in. A segment already gone is left
+      // to the archive, where the backup waits for its last one.
+      for (const name of backupSegments(timeline, start, stopped.lsn, facts.segmentSize)) await copyFile(data, facts.pgdata, `pg_wal/${name}`);
+      const label = Buffer.from(stopped.labelfile);
+      await data.add({ name: 'backup_label', type: 'file', mode: 0o600, mtime: new Date(), size: label.length }, label);
+      bytesStored += (await data.finish()).bytesStored;
+      return { start, stop: stopped.lsn, timeline, label: stopped.labelfile, tablespaces, bytesStored };
+    } catch (e) {
+      data.abort(e as Error);
       throw e;
-    },
-  );
+    }
+  }, 10_000);
+}
+
+/** The segments holding the WAL from start to stop, in order. */
+export function backupSegments(timeline: number, start: string, stop: string, segmentSize: number): string[] {
+  const seg = BigInt(segmentSize);
+  const names: string[] = [];
+  for (let n = parseLsn(start) / seg; n <= parseLsn(stop) / seg; n++) names.push(walFileName(timeline, n * seg, segmentSize));
+  return names;
 }
 
 export async function switchWalOnPrimary(primary: { endpoint: PrimaryEndpoint; replicationPassword: string }): Promise<void> {
@@ -154,25 +196,24 @@ export async function takeBaseBackup(ctx: BackupContext, req: BackupRequest): Pr
     const facts = await serverFacts(ctx.socket);
     Object.assign(info, { systemId: facts.systemId, version: facts.version, xlogSegmentSize: facts.segmentSize, pgdata: facts.pgdata });
     await writeBackupInfo(ctx.store, serverName, info);
-    let stored = 0;
-    const stderr = await streamBasebackup(ctx, req, async (tar) => {
-      const r = await uploadBaseBackupTar(ctx.store, serverName, info.backupId, tar, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs });
-      stored = r.bytesStored;
+    const copied = await copyRunningServer(ctx, req, facts, info.backupId, async (tablespaces) => {
+      if (tablespaces.length === 0) return;
+      info.tablespaces = tablespaces;
+      await writeBackupInfo(ctx.store, serverName, info);
     });
-    const progress = parseBasebackupProgress(stderr);
-    if (!progress.start || !progress.end || !progress.timeline) throw new Error(`pg_basebackup did not report its WAL range: ${stderr.trim().slice(-300)}`);
     const seg = BigInt(facts.segmentSize);
     Object.assign(info, {
       endTime: new Date(),
-      timeline: progress.timeline,
-      beginXlog: progress.start,
-      endXlog: progress.end,
-      beginWal: walFileName(progress.timeline, progress.start, facts.segmentSize),
+      timeline: copied.timeline,
+      beginXlog: copied.start,
+      endXlog: copied.stop,
+      beginWal: walFileName(copied.timeline, copied.start, facts.segmentSize),
       // An end on a segment boundary needs only the segment before it, as pg_walfile_name says.
-      endWal: pgWalfileName(progress.timeline, progress.end, facts.segmentSize),
-      beginOffset: Number(parseLsn(progress.start) % seg),
-      endOffset: Number(parseLsn(progress.end) % seg),
-      size: stored,
+      endWal: pgWalfileName(copied.timeline, copied.stop, facts.segmentSize),
+      beginOffset: Number(parseLsn(copied.start) % seg),
+      endOffset: Number(parseLsn(copied.stop) % seg),
+      backupLabel: copied.label,
+      size: copied.bytesStored,
     });
     Object.assign(report, { beginLSN: info.beginXlog, endLSN: info.endXlog, beginWal: info.beginWal, endWal: info.endWal, timeline: info.timeline });
     ctx.onUpdate({ ...report });

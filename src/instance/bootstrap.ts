@@ -103,7 +103,7 @@ async function joinPrimary(host: BootstrapHost): Promise<void> {
 async function recover(host: BootstrapHost, b: RecoveryBootstrap): Promise<void> {
   const { spec, paths, creds } = host;
   await refuseUsedArchive(spec, creds);
-  const backup = await restoreBaseBackup(b, creds, paths.pgdata);
+  const backup = await restoreBaseBackup(b, creds, paths.pgdata, spec.storage);
   const restored = await replayArchive(host, b, backup, backup.backupId);
   log('info', 'recovery complete: promoted onto a new timeline', { backupId: backup.backupId, restoredWalFiles: restored });
   await finishRecovery(host, b);

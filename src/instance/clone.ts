@@ -8,13 +8,31 @@ import { externalConnection, writeExternalConnection } from './external-connecti
 import { log } from './log.js';
 import { runTool } from './run.js';
 import type { Credentials, InstanceSpec, PgBasebackupBootstrap } from './spec.js';
+import { relinkTablespaces } from './storage.js';
+import { parseSourceTablespaces, SOURCE_TABLESPACES_QUERY, tablespaceMappings } from './tablespace-mapping.js';
 
 /**
  * pg_basebackup's arguments: WAL streamed alongside so the copy is consistent on its own, a fast
  * checkpoint on the source, and no password prompt (the passfile answers).
  */
-export function pgBasebackupArguments(pgdata: string, conninfo: string): string[] {
-  return ['-D', pgdata, '-d', conninfo, '-X', 'stream', '-c', 'fast', '-w', '--no-password'];
+export function pgBasebackupArguments(pgdata: string, conninfo: string, mappings: string[] = []): string[] {
+  return ['-D', pgdata, '-d', conninfo, '-X', 'stream', '-c', 'fast', '-w', '--no-password', ...mappings];
+}
+
+/**
+ * The source's tablespaces, each mapped into this instance's folder for it. A source that lets the
+ * role read no catalog (a replication-only login) is copied as before, without mappings: then
+ * pg_basebackup itself refuses a tablespace whose location here is not empty.
+ */
+export async function sourceTablespaceMappings(spec: InstanceSpec, conninfo: string, source: string): Promise<string[]> {
+  let output: string;
+  try {
+    output = await runTool(join(spec.binDir, 'psql'), ['-X', '-w', '-At', '-d', conninfo, '-c', SOURCE_TABLESPACES_QUERY], { ...process.env, PGCONNECT_TIMEOUT: '10' });
+  } catch (e) {
+    log('warn', 'could not list the source tablespaces; copying without tablespace mappings', { source, error: (e as Error).message });
+    return [];
+  }
+  return tablespaceMappings(source, parseSourceTablespaces(output), spec.storage);
 }
 
 /** The source's wal_sender_timeout is lifted for this connection, as CloudNativePG does: a slow disk must not end a long copy. */
@@ -29,9 +47,11 @@ export function cloneOptions(given: string | undefined): string {
  */
 export async function cloneFromExternal(spec: InstanceSpec, creds: Credentials, root: string, pgdata: string, b: PgBasebackupBootstrap): Promise<void> {
   const conn = externalConnection(spec, creds, b.source);
+  const mappings = await sourceTablespaceMappings(spec, writeExternalConnection(root, conn, { dbname: 'postgres' }), b.source);
   const conninfo = writeExternalConnection(root, conn, { dbname: 'postgres', options: cloneOptions(conn.params.options) });
-  log('info', 'cloning an external cluster with pg_basebackup', { source: b.source });
-  await runTool(join(spec.binDir, 'pg_basebackup'), pgBasebackupArguments(pgdata, conninfo), { ...process.env, PGCONNECT_TIMEOUT: '10' });
+  log('info', 'cloning an external cluster with pg_basebackup', { source: b.source, tablespaceMappings: mappings.length });
+  await runTool(join(spec.binDir, 'pg_basebackup'), pgBasebackupArguments(pgdata, conninfo, mappings), { ...process.env, PGCONNECT_TIMEOUT: '10' });
+  relinkTablespaces(spec.storage, pgdata);
   for (const signal of ['standby.signal', 'recovery.signal']) rmSync(join(pgdata, signal), { force: true });
   if (existsSync(join(pgdata, 'postgresql.auto.conf'))) replaceAutoConf(pgdata, '');
 }

@@ -42,7 +42,6 @@ async function main(): Promise<void> {
   if (!lock(root)) process.exit(BUSY_EXIT_CODE);
   const paths = instancePaths(root, Number(port));
   const outcome = await upgradeMajor({
-    root,
     pgdata: paths.pgdata,
     oldBinDir,
     newBinDir,

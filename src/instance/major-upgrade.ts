@@ -6,12 +6,12 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseControlData } from '../postgres/controldata.js';
+import { copyTablespaceLink, removeOtherMajors } from './major-upgrade-tablespaces.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { CommandError, readControlData, runTool } from './run.js';
 
 export interface MajorUpgradeRequest {
-  /** The instance's folder: pg_upgrade works in it, and the new data folder is made beside pgdata. */
-  root: string;
+  /** pg_upgrade works in it; the new data folder is made beside it. */
   pgdata: string;
   oldBinDir: string;
   newBinDir: string;
@@ -82,7 +82,10 @@ export function pgUpgradeReason(output: string): string {
   return reason.join(' ').replace(/\s+/g, ' ').slice(0, 1000);
 }
 
-/** A previous attempt stopped part way: make the folders what they were before it, or finish its rename. */
+/**
+ * A previous attempt stopped part way: make the folders what they were before it, or finish its
+ * rename; either way the tablespaces keep only the subfolder of the data's major.
+ */
 function recover(pgdata: string, newdata: string, olddata: string): void {
   if (!existsSync(pgdata) && existsSync(olddata)) {
     // The old folder is set aside only after pg_upgrade succeeded: the new one is complete.
@@ -92,6 +95,7 @@ function recover(pgdata: string, newdata: string, olddata: string): void {
   rmSync(olddata, { recursive: true, force: true });
   rmSync(newdata, { recursive: true, force: true });
   putBackControlFile(pgdata);
+  removeOtherMajors(pgdata, dataMajor(pgdata));
 }
 
 /** pg_upgrade --link renames the old pg_control once linking starts; while the new server never ran, the old data is whole. */
@@ -122,10 +126,12 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
     const reason = e instanceof CommandError ? pgUpgradeReason(e.output) : (e as Error).message;
     rmSync(newdata, { recursive: true, force: true });
     putBackControlFile(req.pgdata);
+    removeOtherMajors(req.pgdata, fromMajor);
     return { ok: false, stage, reason };
   };
   try {
     await runTool(join(req.newBinDir, 'initdb'), initdbArgumentsFor(newdata, controlData, toMajor), env);
+    copyTablespaceLink(req.pgdata, newdata);
     ensurePrivateDir(req.socketDir);
   } catch (e) {
     return failed('prepare', e);
@@ -139,7 +145,10 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
     '--old-options', "-c archive_mode=off -c synchronous_standby_names=''",
     ...(req.link === false ? [] : ['--link']),
   ];
-  const pgUpgrade = (extra: string[]) => runTool(join(req.newBinDir, 'pg_upgrade'), [...args, ...extra], env, req.root);
+  // From the old data folder: a local tablespace location resolves through the working folder
+  // (storage.ts), for pg_upgrade as for the servers it starts. Its delete_old_cluster.sh lands
+  // there too, and goes with the old folder.
+  const pgUpgrade = (extra: string[]) => runTool(join(req.newBinDir, 'pg_upgrade'), [...args, ...extra], env, req.pgdata);
   try {
     await pgUpgrade(['--check']);
   } catch (e) {
@@ -150,11 +159,10 @@ export async function upgradeMajor(req: MajorUpgradeRequest): Promise<MajorUpgra
   } catch (e) {
     return failed('upgrade', e);
   }
-  // pg_upgrade writes it into its working folder; the old data goes below, by rename.
-  rmSync(join(req.root, 'delete_old_cluster.sh'), { force: true });
   renameSync(req.pgdata, olddata);
   renameSync(newdata, req.pgdata);
   rmSync(olddata, { recursive: true, force: true });
+  removeOtherMajors(req.pgdata, toMajor);
   for (const spool of req.archiveSpools) rmSync(spool, { recursive: true, force: true });
   writeFileSync(req.emptyArchiveCheck, '', { mode: 0o600 });
   return { ...done, seconds: (Date.now() - started) / 1000 };

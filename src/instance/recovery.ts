@@ -9,7 +9,9 @@ import { hotStandbyFloor } from './configure.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
 import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
+import type { StorageLayout } from './storage-layout.js';
 import { storeTarget } from './store-target.js';
+import { restoreTargets } from './tablespace-mapping.js';
 import { WalRestorer } from './wal-restorer.js';
 import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
@@ -27,14 +29,18 @@ export async function refuseUsedArchive(spec: InstanceSpec, creds: Credentials):
   }
 }
 
-/** Picks and unpacks the base backup; returns it so the caller can report which one. */
-export async function restoreBaseBackup(b: RecoveryBootstrap, creds: Credentials, pgdata: string): Promise<BackupInfo> {
+/**
+ * Picks and unpacks the base backup, each of its tablespaces into this instance's folder for the
+ * tablespace of that name (storage: spec.storage); returns it so the caller can report which one.
+ */
+export async function restoreBaseBackup(b: RecoveryBootstrap, creds: Credentials, pgdata: string, storage: StorageLayout | undefined): Promise<BackupInfo> {
   const source = openBlobStore(storeTarget(b.source, creds.stores?.recovery));
   const catalog = await listBackups(source, b.source.serverName);
   const choice = chooseBaseBackup(catalog, b.target);
   if (!choice.ok) throw new Error(`no base backup to recover from in ${source.describe()} server ${b.source.serverName}: ${choice.message}`);
   log('info', 'restoring base backup', { backupId: choice.backup.backupId, from: source.describe(), serverName: b.source.serverName });
-  await extractBaseBackup(source, b.source.serverName, choice.backup, pgdata);
+  const tablespaces = restoreTargets(choice.backup.backupId, choice.backup.tablespaces, storage);
+  await extractBaseBackup(source, b.source.serverName, choice.backup, pgdata, tablespaces);
   for (const f of FOREIGN_FILES) rmSync(join(pgdata, f), { force: true });
   // ALTER SYSTEM settings of the source (its archive_command, primary_conninfo…) would override ours.
   replaceAutoConf(pgdata, '# Emptied by the cnpg-ts instance manager after a restore; settings come from the Cluster.\n');

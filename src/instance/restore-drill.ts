@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeRowCount, parseRowCount, rowCountHolds, type RowCountResult } from '../api/backup-verification.js';
-import { listWals, openBlobStore } from '../objectstore/index.js';
+import { listBackups, listWals, openBlobStore } from '../objectstore/index.js';
 import { quoteIdent } from '../postgres/sql.js';
 import { withConnection, type SocketTarget } from './db.js';
 import { archiveEndWal, historySwitchpoint, recoveredWal, replayReachedEnd } from './drill-checks.js';
@@ -15,6 +15,7 @@ import { Postmaster } from './postmaster.js';
 import { lastFatal, requestArchiveRecovery, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { CommandError, runTool } from './run.js';
 import type { RecoveryBootstrap, StoreSecrets, StoreSpec } from './spec.js';
+import type { StorageLayout } from './storage-layout.js';
 import { storeTarget } from './store-target.js';
 import type { WalRestorer } from './wal-restorer.js';
 import { scriptCommand } from './wal-scripts.js';
@@ -74,7 +75,7 @@ export async function runRestoreDrill(req: DrillRequest): Promise<DrillOutcome> 
     const credentials = { replicationPassword: '', rolePasswords: {}, managerToken: '', stores: { recovery: req.secrets } };
     const store = openBlobStore(storeTarget(req.source, req.secrets));
     outcome.archiveEndWal = archiveEndWal((await listWals(store, req.source.serverName)).map((w) => w.name));
-    const backup = await restoreBaseBackup(bootstrap, credentials, paths.pgdata);
+    const backup = await restoreBaseBackup(bootstrap, credentials, paths.pgdata, await throwawayTablespaces(store, req));
     restorer = startWalRestorer(bootstrap, credentials, paths, backup);
     writeThrowawayConfiguration(paths.pgdata, req, paths.restoreScript);
     requestArchiveRecovery(paths.pgdata);
@@ -196,4 +197,15 @@ async function countRows(req: DrillRequest, socket: SocketTarget): Promise<RowCo
     results.push({ check: describeRowCount(c), rows, ok: rowCountHolds(c.op, rows, c.count) });
   }
   return results;
+}
+
+/** Each tablespace of the backup in a folder of the drill's own, whatever the Cluster declares now. */
+async function throwawayTablespaces(store: ReturnType<typeof openBlobStore>, req: DrillRequest): Promise<StorageLayout> {
+  const info = (await listBackups(store, req.source.serverName)).find((b) => b.backupId === req.backupId);
+  return {
+    tablespaces: (info?.tablespaces ?? []).map((t) => {
+      const directory = join(req.workDir, 'tablespaces', String(t.oid));
+      return { name: t.name, owner: 'postgres', temporary: false, directory, location: directory };
+    }),
+  };
 }

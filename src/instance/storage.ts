@@ -15,6 +15,14 @@ import type { StorageLayout } from './storage-layout.js';
 export const TABLESPACE_LINK = 'cnpg_tablespaces';
 export const PROCESS_DATA_DIR = '/proc/self/cwd';
 
+/**
+ * Where a tablespace location PostgreSQL reports is, seen from this process: a location through
+ * the server's working folder is below its PGDATA.
+ */
+export function tablespaceDiskPath(location: string, pgdata: string): string {
+  return location.startsWith(`${PROCESS_DATA_DIR}/`) ? join(pgdata, location.slice(PROCESS_DATA_DIR.length + 1)) : location;
+}
+
 function lstatOrUndefined(path: string) {
   try {
     return lstatSync(path);

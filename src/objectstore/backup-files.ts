@@ -18,9 +18,14 @@ export function backupInfoKey(serverName: string, backupId: string): string {
   return `${backupPrefix(serverName, backupId)}backup.info`;
 }
 
-export function dataTarKey(serverName: string, backupId: string, compression?: Compression, part = 0): string {
+/** The key of one part of an archive: `base` is 'data' for PGDATA or a tablespace's oid. */
+export function tarKey(serverName: string, backupId: string, base: string, compression?: Compression, part = 0): string {
   const suffix = part > 0 ? `_${String(part).padStart(4, '0')}` : '';
-  return `${backupPrefix(serverName, backupId)}data${suffix}.tar${compressionExtension(compression)}`;
+  return `${backupPrefix(serverName, backupId)}${base}${suffix}.tar${compressionExtension(compression)}`;
+}
+
+export function dataTarKey(serverName: string, backupId: string, compression?: Compression, part = 0): string {
+  return tarKey(serverName, backupId, 'data', compression, part);
 }
 
 /**

@@ -1,4 +1,4 @@
-// Uploading and reading a base backup's PGDATA tar in barman-cloud's layout.
+// Uploading and reading a base backup's tars in barman-cloud's layout.
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from './blob-store.js';
@@ -18,14 +18,17 @@ export async function uploadBaseBackupTar(
   tar: NodeJS.ReadableStream,
   opts: { compression?: Compression; jobs?: number },
 ): Promise<{ bytesIn: number; bytesStored: number }> {
-  if (!isStreamingCompression(opts.compression)) {
-    throw new ObjectStoreError('invalid', `${opts.compression} compression is supported for WAL only; use gzip, bzip2, snappy or zstd for base backups`);
-  }
+  return uploadTar(store, dataTarKey(serverName, backupId, opts.compression), tar, opts);
+}
+
+/** Streams one tar through the compressor into the object `key`, `jobs` upload parts in flight. */
+export async function uploadTar(store: BlobStore, key: string, tar: NodeJS.ReadableStream, opts: { compression?: Compression; jobs?: number }): Promise<{ bytesIn: number; bytesStored: number }> {
+  refuseWalOnlyCompression(opts.compression);
   const bytesIn = counter();
   const bytesStored = counter();
   const codec = compressStream(opts.compression);
   const producing = pipeline(tar, bytesIn.stream, codec, bytesStored.stream);
-  const uploading = store.put(dataTarKey(serverName, backupId, opts.compression), bytesStored.stream, {
+  const uploading = store.put(key, bytesStored.stream, {
     queueSize: opts.jobs ?? 2,
     partSizeBytes: PART_SIZE,
   });
@@ -36,6 +39,12 @@ export async function uploadBaseBackupTar(
   };
   await Promise.all([producing.catch(stop), uploading.catch(stop)]);
   return { bytesIn: bytesIn.count(), bytesStored: bytesStored.count() };
+}
+
+export function refuseWalOnlyCompression(compression: Compression | undefined): void {
+  if (!isStreamingCompression(compression)) {
+    throw new ObjectStoreError('invalid', `${compression} compression is supported for WAL only; use gzip, bzip2, snappy or zstd for base backups`);
+  }
 }
 
 function counter(): { stream: Transform; count: () => number } {
@@ -49,20 +58,13 @@ function counter(): { stream: Transform; count: () => number } {
   return { stream, count: () => n };
 }
 
-function refuseTablespaces(info: BackupInfo): void {
-  if (info.tablespaces && info.tablespaces.length > 0) {
-    const names = info.tablespaces.map((t) => t.name).join(', ');
-    throw new ObjectStoreError('invalid', `backup ${info.backupId} contains tablespaces (${names}); restoring tablespaces is not supported yet`);
-  }
-}
-
 /**
- * The decompressed parts of PGDATA's archive, one stream per part, in order. Each part is a
- * complete tar of its own (barman closes one and opens the next when it grows too large).
+ * The decompressed parts of one archive ('data' for PGDATA, a tablespace's oid), one stream per
+ * part, in order. Each part is a complete tar of its own (barman closes one and opens the next
+ * when it grows too large).
  */
-export async function openBaseBackupParts(store: BlobStore, serverName: string, info: BackupInfo): Promise<(() => Promise<NodeJS.ReadableStream>)[]> {
-  refuseTablespaces(info);
-  const parts = await findTarParts(store, serverName, info.backupId, 'data');
+export async function openBaseBackupParts(store: BlobStore, serverName: string, info: BackupInfo, base = 'data'): Promise<(() => Promise<NodeJS.ReadableStream>)[]> {
+  const parts = await findTarParts(store, serverName, info.backupId, base);
   return parts.map((p) => async () => decompressed(await store.get(p.key), p.compression));
 }
 

@@ -1,9 +1,10 @@
-// Extracting a base backup into an empty PGDATA with tar-stream. The archive is untrusted
+// Extracting a base backup into an empty PGDATA (and its tablespaces into their empty folders)
+// with tar-stream. The archive is untrusted
 // input: entries whose path leaves PGDATA, or that would write through a symlink the archive
 // itself created, are refused. Symlinks themselves may point anywhere (pg_wal and pg_tblspc
 // entries legitimately do).
 import { createWriteStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, symlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
@@ -12,11 +13,35 @@ import { openBaseBackupParts } from './base-backup.js';
 import type { BackupInfo } from './backup-info.js';
 import { ObjectStoreError } from './errors.js';
 
-export async function extractBaseBackup(store: BlobStore, serverName: string, info: BackupInfo, pgdata: string): Promise<void> {
+/** Where one of the backup's tablespaces goes: its folder, and what pg_tblspc/<oid> links to. */
+export interface TablespaceTarget {
+  oid: number;
+  directory: string;
+  link: string;
+}
+
+/**
+ * PGDATA's archive into `pgdata`, and each tablespace's `<oid>.tar` into its target's folder, with
+ * pg_tblspc/<oid> linked to it, as barman-cloud-restore does. Every backup tablespace needs a
+ * target, and every folder must be empty: both checked before anything is written.
+ */
+export async function extractBaseBackup(store: BlobStore, serverName: string, info: BackupInfo, pgdata: string, tablespaces: readonly TablespaceTarget[] = []): Promise<void> {
+  const targets = (info.tablespaces ?? []).map((t) => {
+    const target = tablespaces.find((x) => x.oid === t.oid);
+    if (!target) throw new ObjectStoreError('invalid', `backup ${info.backupId} contains tablespace "${t.name}" (oid ${t.oid}) and no folder was given for it`);
+    return target;
+  });
   await ensureEmptyDir(pgdata);
-  const parts = await openBaseBackupParts(store, serverName, info);
+  for (const t of targets) await ensureEmptyDir(t.directory);
   const dirModes = new Map<string, number>();
-  for (const open of parts) await extractTar(await open(), pgdata, dirModes);
+  for (const open of await openBaseBackupParts(store, serverName, info)) await extractTar(await open(), pgdata, dirModes);
+  for (const t of targets) {
+    for (const open of await openBaseBackupParts(store, serverName, info, String(t.oid))) await extractTar(await open(), t.directory, dirModes);
+    const link = join(pgdata, 'pg_tblspc', String(t.oid));
+    await mkdir(dirname(link), { recursive: true, mode: 0o700 });
+    await rm(link, { force: true });
+    await symlink(t.link, link);
+  }
   // pg_wal may have been left out of the archive (barman-cloud-restore recreates it too).
   const walDir = join(pgdata, (info.version ?? 100000) >= 100000 ? 'pg_wal' : 'pg_xlog');
   await mkdir(walDir, { recursive: true, mode: 0o700 });

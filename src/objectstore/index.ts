@@ -17,7 +17,8 @@ export { isBackupId, newBackupId, parseBackupInfo, renderBackupInfo, type Backup
 export { backupInfoKey, dataTarKey } from './backup-files.js';
 export { deleteBackup, listBackups, readBackupInfo, readCatalog, writeBackupInfo, type Catalog } from './catalog.js';
 export { openBaseBackupTar, uploadBaseBackupTar } from './base-backup.js';
-export { extractBaseBackup } from './extract.js';
+export { extractBaseBackup, type TablespaceTarget } from './extract.js';
+export { TarArchiveUpload, type ArchiveTotals, type TarArchiveOptions, type TarEntry } from './tar-archive.js';
 export { chooseBaseBackup, type BackupChoice, type RecoveryTargetSpec } from './choose-backup.js';
 export { parseTargetTime } from './target-time.js';
 export { parseRetentionPolicy, planRetention, pointOfRecoverability, type RetentionPlan, type RetentionPolicy } from './retention.js';

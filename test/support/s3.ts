@@ -207,3 +207,19 @@ export async function startS3Server(placement?: S3Placement): Promise<S3Server> 
     },
   };
 }
+
+/** A barmanObjectStore stanza on `server` (credentials in Secret s3-creds), gzip for WAL and data, each line indented. */
+export function gzipStoreYaml(server: S3Server, indent: string, path: string): string {
+  return [
+    'barmanObjectStore:',
+    `  destinationPath: ${path}`,
+    `  endpointURL: ${server.endpoint}`,
+    '  s3Credentials:',
+    '    accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }',
+    '    secretAccessKey: { name: s3-creds, key: SECRET_ACCESS_KEY }',
+    '  wal: { compression: gzip }',
+    '  data: { compression: gzip }',
+  ]
+    .map((l) => indent + l)
+    .join('\n');
+}
