@@ -14,6 +14,7 @@ import {
   barman,
   CLI,
   Cnpg,
+  actAsInstancesOf,
   giveToPostgres,
   managerLog,
   mkdirFor,
@@ -60,7 +61,6 @@ async function setup(o: Options): Promise<Ctx> {
   const home = mkdtempSync(join(tmpdir(), 'cnpg-bench-backup-'));
   chmodSync(home, 0o755);
   const scratch = mkdtempSync(join(tmpdir(), 'cnpg-bench-barman-'));
-  giveToPostgres(scratch);
   const cnpg = new Cnpg(home);
   onCleanup(async () => {
     await run(process.execPath, [CLI, 'operator', 'stop'], { env: { ...process.env, CNPG_HOME: home }, timeoutMs: 30_000 });
@@ -78,6 +78,8 @@ async function setup(o: Options): Promise<Ctx> {
   await cnpg.run(['apply', '-f', '-'], secretManifest(store));
   await cnpg.run(['apply', '-f', '-'], sourceCluster(NAME, store, o));
   await cnpg.waitReady(NAME, 300);
+  actAsInstancesOf(home, NAME);
+  giveToPostgres(scratch);
   const pod = await cnpg.pod(POD);
   const uri = await cnpg.appUri(NAME);
   return { o, cnpg, s3, store, scratch, pod, uri, bytes: 0, figures: [], notes: [] };

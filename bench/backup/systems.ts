@@ -1,16 +1,29 @@
 // What bench/backup drives: the cnpg CLI with a private CNPG_HOME (the already built
-// dist/src/cli/main.js of this repository, or $CNPG_CLI), barman-cloud's tools as the `postgres`
-// user, and the instance's folders read directly (as root or as the instances' own user).
+// dist/src/cli/main.js of this repository, or $CNPG_CLI), barman-cloud's tools as the cluster's
+// operating-system user (its own when the control plane runs as root), and the instance's folders
+// read directly (as root or as that user).
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, lookupUser } from '../../src/platform/local/home.js';
+import { isRoot, lookupUser, type OsUser } from '../../src/platform/local/home.js';
 import { run, type RunResult } from '../failover/procs.js';
 
 /** The repository root, from dist/bench/backup/ or .build-bench/bench/backup/. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = process.env.CNPG_CLI ?? join(REPO, 'dist/src/cli/main.js');
-export const runAs = isRoot() ? lookupUser('postgres') : undefined;
+let runAs: OsUser | undefined;
+
+/**
+ * From now on barman-cloud runs as `cluster`'s operating-system user, and paths are given to it:
+ * as root each cluster has a user of its own (src/platform/local/cluster-users.ts), and only that
+ * user may reach its server's socket.
+ */
+export function actAsInstancesOf(home: string, cluster: string, namespace = 'default'): void {
+  if (!isRoot()) return;
+  const record = JSON.parse(readFileSync(join(home, 'instances', namespace, cluster, 'os-user.json'), 'utf8')) as { name: string };
+  runAs = lookupUser(record.name);
+  if (!runAs) throw new Error(`cluster ${cluster} runs as ${record.name}, which this machine does not know`);
+}
 
 const HOUR = 3_600_000;
 
