@@ -126,7 +126,7 @@ async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: 
       await copyTree(data, facts.pgdata, pgdataRules);
       // Last, as pg_basebackup and barman do: a copy without it is no data folder at all.
       await copyFile(data, facts.pgdata, 'global/pg_control');
-      const stopped = (await c.query<{ lsn: string; labelfile: string }>(api.stop)).rows[0]!;
+      const stopped = (await c.query<{ lsn: string; labelfile: string }>(api.stop, [false])).rows[0]!;
       const timeline = labelTimeline(stopped.labelfile);
       if (!timeline) throw new Error(`pg_backup_stop returned a backup_label without its timeline: ${stopped.labelfile.slice(0, 300)}`);
       // The WAL from start to stop still in pg_wal goes along, as pg_basebackup -X fetch did: the

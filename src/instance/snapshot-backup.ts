@@ -2,6 +2,7 @@
 // on it (pg_start_backup before PostgreSQL 15) and HOLDS it while the platform snapshots the
 // volumes, because a non-exclusive backup ends when the session that started it ends. The stop
 // returns the backup_label and tablespace_map an online snapshot needs to be restored.
+import { backupApi } from '../postgres/backup-api.js';
 import pg from 'pg';
 import { walFileName } from '../postgres/lsn.js';
 import type { SocketTarget } from './db.js';
@@ -73,8 +74,7 @@ export class SnapshotBackupSession {
     try {
       const facts = await timelineAndSegment(client);
       Object.assign(held, { version: facts.version, segmentSize: facts.segmentSize });
-      const sql = facts.version >= 150000 ? 'SELECT pg_backup_start($1, $2)::text AS lsn' : 'SELECT pg_start_backup($1, $2, false)::text AS lsn';
-      const r = await client.query(sql, [req.backupName, req.immediateCheckpoint]);
+      const r = await client.query(backupApi(facts.version).start, [req.backupName, req.immediateCheckpoint]);
       const beginLSN = (r.rows[0] as { lsn: string }).lsn;
       this.held = held;
       return { beginLSN, beginWal: walFileName(facts.timeline, beginLSN, facts.segmentSize), timeline: facts.timeline, startedAt: new Date().toISOString() };
@@ -89,11 +89,7 @@ export class SnapshotBackupSession {
     if (!held || held.backupName !== req.backupName) throw new Error(`backup ${req.backupName} is not in backup mode on this instance`);
     try {
       if (held.lost) throw new Error(`the backup session was lost (${held.lost}); the snapshot cannot be used`);
-      const sql =
-        held.version >= 150000
-          ? 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_backup_stop($1)'
-          : 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_stop_backup(false, $1)';
-      const r = await held.client.query(sql, [req.waitForArchive]);
+      const r = await held.client.query(backupApi(held.version).stop, [req.waitForArchive]);
       const row = r.rows[0] as { lsn: string; labelfile: string; spcmapfile: string | null };
       const { timeline } = await timelineAndSegment(held.client);
       return {

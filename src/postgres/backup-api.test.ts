@@ -2,11 +2,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { backupApi, labelTimeline } from './backup-api.js';
 
-test('the low-level backup API is named per major, never waiting for the archive', () => {
+test('the low-level backup API is named per major, non-exclusive, the wait for the archive a parameter', () => {
   assert.match(backupApi(150004).start, /pg_backup_start\(\$1, \$2\)/);
-  assert.match(backupApi(170009).stop, /pg_backup_stop\(false\)/);
+  assert.match(backupApi(170009).stop, /pg_backup_stop\(\$1\)/);
   assert.match(backupApi(140010).start, /pg_start_backup\(\$1, \$2, false\)/);
-  assert.match(backupApi(140010).stop, /pg_stop_backup\(false, false\)/);
+  assert.match(backupApi(140010).stop, /pg_stop_backup\(false, \$1\)/);
 });
 
 test("the backup's timeline comes from its label", () => {

@@ -4,7 +4,7 @@
 export interface BackupApi {
   /** $1 the label, $2 fast (an immediate checkpoint); returns `lsn`. */
   start: string;
-  /** Returns `lsn`, `labelfile`, `spcmapfile`; never waits for the archive (the caller does). */
+  /** $1 wait for the archive; returns `lsn`, `labelfile`, `spcmapfile`. */
   stop: string;
 }
 
@@ -12,12 +12,12 @@ export function backupApi(serverVersionNum: number): BackupApi {
   if (serverVersionNum >= 150000) {
     return {
       start: 'SELECT pg_catalog.pg_backup_start($1, $2)::text AS lsn',
-      stop: 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)',
+      stop: 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop($1)',
     };
   }
   return {
     start: 'SELECT pg_catalog.pg_start_backup($1, $2, false)::text AS lsn',
-    stop: 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_catalog.pg_stop_backup(false, false)',
+    stop: 'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_catalog.pg_stop_backup(false, $1)',
   };
 }
 
