@@ -126,11 +126,13 @@ test("the outcome is the termination message once the Pod ended; a Pod that said
   const failed = { ok: false, stage: 'replay', backupId: 'B', error: 'replay stopped' };
   assert.deepEqual(drillPodOutcome(ended('Succeeded', { exitCode: 0, message: JSON.stringify(failed) }), 'B'), failed);
   assert.deepEqual(drillPodOutcome(ended('Failed', { exitCode: 1, message: 'Error: boom\n    at x' }), 'B'), { ok: false, stage: 'restore', backupId: 'B', error: 'Error: boom | at x' });
-  assert.deepEqual(drillPodOutcome(ended('Failed', undefined, { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' }), 'B'), {
+  assert.deepEqual(drillPodOutcome(ended('Failed', undefined, { reason: 'Evicted', message: 'The node was low on resource: memory.' }), 'B'), {
     ok: false,
     stage: 'restore',
     backupId: 'B',
-    error: 'the drill Pod ended Failed: DeadlineExceeded (Pod was active on the node longer than the specified deadline)',
+    error: 'the drill Pod ended Failed: Evicted (The node was low on resource: memory.)',
   });
+  const late = { spec: { activeDeadlineSeconds: 3600 }, ...ended('Failed', { exitCode: 137 }, { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' }) };
+  assert.deepEqual(drillPodOutcome(late, 'B'), { ok: false, stage: 'restore', backupId: 'B', error: 'the drill did not finish within 3600 s and was stopped' });
   assert.deepEqual(drillPodOutcome(ended('Failed', { exitCode: 137 }), 'B'), { ok: false, stage: 'restore', backupId: 'B', error: 'the drill exited with 137' });
 });

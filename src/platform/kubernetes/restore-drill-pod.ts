@@ -115,6 +115,7 @@ export function drillPod(cluster: Cluster, p: DrillPodInputs): KubeObject {
 }
 
 interface PodStatusLike {
+  spec?: { activeDeadlineSeconds?: number };
   status?: { phase?: string; reason?: string; message?: string; containerStatuses?: { name: string; state?: { terminated?: { exitCode?: number; message?: string; reason?: string } } }[] };
 }
 
@@ -122,8 +123,10 @@ interface PodStatusLike {
 export function drillPodOutcome(pod: PodStatusLike, backupId: string): DrillOutcome | undefined {
   const phase = pod.status?.phase;
   if (phase !== 'Succeeded' && phase !== 'Failed') return undefined;
+  // Stopped at its activeDeadlineSeconds: the same words as a local drill stopped at its deadline.
+  const deadline = pod.spec?.activeDeadlineSeconds;
+  if (pod.status?.reason === 'DeadlineExceeded' && deadline !== undefined) return endedDrillOutcome(backupId, { timedOutAfterMs: deadline * 1000 });
   const terminated = pod.status?.containerStatuses?.find((c) => c.name === RESTORE_DRILL_ROLE)?.state?.terminated;
-  // A Pod stopped at its activeDeadlineSeconds says so in its own reason (DeadlineExceeded).
   const podReason = pod.status?.reason ? `the drill Pod ended ${phase}: ${pod.status.reason}${pod.status.message ? ` (${pod.status.message})` : ''}` : undefined;
   return endedDrillOutcome(backupId, {
     said: terminated?.message,

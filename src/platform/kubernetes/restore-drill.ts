@@ -1,7 +1,7 @@
 // Runs restore drills on Kubernetes: one drill Pod per Backup (restore-drill-pod.ts) with its task
 // Secret, awaited until it ends, then both deleted. A drill left by an operator that stopped
 // meanwhile (same name) is deleted first: the new drill starts from scratch, as locally.
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import { majorFromImageName } from '../../api/image.js';
@@ -50,7 +50,9 @@ export class KubeDrills implements DrillRuntime {
     const owner = { name: order.backupName, uid: backup.metadata.uid };
     const name = drillObjectName(order.backupName);
     await this.remove(namespace, name, true);
-    await this.store.put(drillTaskSecret(cluster, owner, { source: order.source, secrets: order.secrets, backupId: order.backupId, defaultDatabase: order.defaultDatabase, counts: order.counts }));
+    // Created through the API, not the cache: the Secret of a drill just ended may still be in it.
+    const task = drillTaskSecret(cluster, owner, { source: order.source, secrets: order.secrets, backupId: order.backupId, defaultDatabase: order.defaultDatabase, counts: order.counts });
+    await this.core.createNamespacedSecret({ namespace, body: task as V1Secret });
     try {
       const pod = drillPod(cluster, { backup: owner, image, major, operatorImage: this.o.operatorImage, timeoutSeconds: order.timeoutMs / 1000 });
       await this.core.createNamespacedPod({ namespace, body: pod as V1Pod });
