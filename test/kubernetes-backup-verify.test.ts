@@ -3,9 +3,10 @@
 // backup verify` asks for a drill of a Backup, the operator runs it in a one-shot Pod owned by the
 // Backup (the store's credentials in a Secret volume, never in the Pod's command or environment) and
 // records the outcome as on the local platform: the Backup's status.verification, an Event and the
-// BackupVerified condition on the Cluster, the operator's /metrics. A healthy backup passes; a
-// ScheduledBackup with verify: true has its Backup drilled; an archived WAL segment overwritten in
-// the store fails the drill, and the command exits non-zero saying why. No drill Pod or Secret is left.
+// BackupVerified condition on the Cluster, the operator's /metrics. A healthy backup passes; drilled
+// again with a row count that is not met, it fails; a ScheduledBackup with verify: true has its
+// Backup drilled; an archived WAL segment overwritten in the store fails the drill, and the command
+// exits non-zero saying why. No drill Pod or Secret is left.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +163,17 @@ test('kubectl cnpg backup verify: a drill Pod owned by the Backup restores it, r
   const text = await metrics();
   assert.match(text, /cnpg_backup_verification_last_result\{namespace="default",cluster="drill"\} 1/);
   assert.match(text, /cnpg_backup_verification_last_success_timestamp\{namespace="default",cluster="drill"\} \d+/);
+  await eventually('the drill Pod and its Secret deleted', async () => (await drillObjectsLeft()).length === 0, 30_000, 500);
+});
+
+test('the same Backup drilled again, with a row count that is not met: exit 1 with what was found', { timeout: 300_000 }, async () => {
+  const r = await kubectl.run(['cnpg', 'backup', 'verify', 'drill', '--backup', 'first', '--count', 'public.orders>=100000', '--timeout', '4m']);
+  assert.equal(r.code, 1, failureReport(r.stdout + r.stderr));
+  assert.match(r.stderr, /row counts not met: public\.orders>=100000 \(found 600\)/);
+  assert.equal((await readBackup('first')).status?.verification?.phase, 'failed');
+  const bad = await kubectl.run(['cnpg', 'backup', 'verify', 'drill', '--count', 'public.orders; DROP TABLE orders>=1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--count: invalid row count/);
   await eventually('the drill Pod and its Secret deleted', async () => (await drillObjectsLeft()).length === 0, 30_000, 500);
 });
 
