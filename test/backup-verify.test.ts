@@ -6,6 +6,7 @@
 // No drill leaves a process or a folder behind.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +15,8 @@ import { archiveCurrentWal, sql, waitReady } from './support/backup.js';
 import { startS3Server, type S3Server } from './support/s3.js';
 import { openHome } from '../src/platform/local/home.js';
 import { readDaemonState } from '../src/platform/local/daemon.js';
+
+const SCHEDULED_BACKUP = fileURLToPath(new URL('../../test/fixtures/restore-drill/scheduled-backup.yaml', import.meta.url));
 
 const env = new TestEnv();
 let s3: S3Server;
@@ -141,17 +144,7 @@ test('a row count that is not met fails the drill with what was found', { timeou
 });
 
 test('a ScheduledBackup with verify: true has each Backup it makes drilled once it completes', { timeout: 300_000 }, async () => {
-  await env.ok(['apply', '-f', '-'], `apiVersion: postgresql.cnpg.io/v1
-kind: ScheduledBackup
-metadata:
-  name: drill-yearly
-spec:
-  schedule: "0 0 0 1 1 *"
-  immediate: true
-  verify: true
-  cluster:
-    name: drill
-`);
+  await env.ok(['apply', '-f', SCHEDULED_BACKUP]);
   const made = await eventually('the immediate Backup', async () => {
     const items = (await env.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'backups', '-l', 'cnpg.io/scheduled-backup=drill-yearly'])).items;
     return items[0]?.metadata.name;

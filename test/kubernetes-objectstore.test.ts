@@ -4,37 +4,26 @@
 // on the stand-in kubelet, and the ObjectStore reports its recovery window.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { eventually } from './support/env.js';
 import { createHealthyCluster, startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import { kubectlWithPlugin, type Kubectl } from './support/kubectl-plugin.js';
 
 const PLUGIN = 'barman-cloud.cloudnative-pg.io';
-const KUBECTL_CNPG = fileURLToPath(new URL('../src/cli/kubectl-cnpg.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../test/fixtures/barman-cloud-plugin/minio-store.yaml', import.meta.url));
 const OBJECT_STORES = { group: 'barmancloud.cnpg.io', version: 'v1', plural: 'objectstores', namespace: 'default' } as const;
 
 let env: KubeOperatorEnv;
+let plugin: Kubectl;
 const scratch = mkdtempSync(join(tmpdir(), 'cnpg-objectstore-'));
 const storeDir = join(scratch, 'store');
-const binDir = join(scratch, 'bin');
 
 /** The real kubectl, with kubectl-cnpg on PATH as krew would install it. */
-function kubectl(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(env.cp.kubectl, args, { env: { ...process.env, PATH: `${binDir}:${process.env.PATH}`, KUBECONFIG: env.cp.kubeconfigPath }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const kubectl = (args: string[], input = '') => plugin.run(args, input);
 
 before(async () => {
   env = await startKubeOperatorEnv();
@@ -42,12 +31,12 @@ before(async () => {
   chmodSync(scratch, 0o755);
   mkdirSync(storeDir);
   chmodSync(storeDir, 0o777);
-  mkdirSync(binDir);
-  writeFileSync(join(binDir, 'kubectl-cnpg'), `#!/bin/sh\nexec "${process.execPath}" "${KUBECTL_CNPG}" "$@"\n`, { mode: 0o755 });
+  plugin = kubectlWithPlugin(env.cp);
 });
 
 after(async () => {
   await env?.stop();
+  plugin?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

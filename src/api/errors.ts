@@ -159,7 +159,7 @@ export const msg = {
   notActedOnYet: () => 'accepted, not acted on yet',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
   actedOnOnlyLocally: () =>
-    'accepted; acted on by the local platform only so far: on Kubernetes a volume snapshot Backup fails, a snapshot recovery is refused and a restore drill is recorded as failed, each saying so',
+    'accepted; acted on by the local platform only so far: on Kubernetes a volume snapshot Backup fails and a snapshot recovery is refused, each saying so',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,
 

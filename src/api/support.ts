@@ -87,14 +87,13 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
 });
 
 /**
- * Acted on by the local platform only so far: volume snapshots (copies of the instances' folders)
- * and restore drills (cnpg-ts's own `verify`, api/backup-verification.ts). On Kubernetes a snapshot
- * Backup fails and a drill is recorded as failed, each saying so.
+ * Acted on by the local platform only so far: volume snapshots (copies of the instances' folders).
+ * On Kubernetes a snapshot Backup fails, saying so.
  */
 export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots'],
   Backup: ['spec.online', 'spec.onlineConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.verify'],
+  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration'],
 });
 
 /**

@@ -5,13 +5,13 @@ import { Command } from 'commander';
 import type { KubeObject } from '../api/meta.js';
 import { runCli } from './client.js';
 import { withBackupOptions } from './commands/backup.js';
-import { addVerifyCommand, kubeVerifyUnavailable } from './commands/backup-verify.js';
+import { addVerifyCommand } from './commands/backup-verify.js';
 import { KubeConnection, type KubeOptions } from './kube/connection.js';
 import { fencing, promote, reload, restart } from './commands/ha.js';
 import { poolerPause } from './commands/pooler.js';
 import { hibernate } from './commands/hibernate.js';
 import { maintenance, maintenanceCommand } from './commands/maintenance.js';
-import { kubeBackup, kubePsql, kubeStatus } from './kube/commands.js';
+import { kubeBackup, kubePsql, kubeStatus, kubeVerify } from './kube/commands.js';
 import { destroy, kubeKeptPvc } from './commands/destroy.js';
 import { certificateCommand } from './commands/certificate.js';
 import { pgbenchJob, requireDash } from './commands/pgbench.js';
@@ -73,7 +73,7 @@ const backup = withBackupOptions(program.command('backup'))
   .description('take an on-demand base backup of CLUSTER (creates a Backup)')
   .argument('<cluster>')
   .action((cluster: string, o) => kubeBackup(connection().conn, cluster, o));
-addVerifyCommand(backup).action(kubeVerifyUnavailable);
+addVerifyCommand(backup).action((cluster: string, o) => kubeVerify(connection().conn, cluster, o));
 
 program
   .command('psql')

@@ -35,6 +35,9 @@ export interface DrillRequest {
   counts: string[];
 }
 
+/** What a drill is asked to do, apart from where it runs: the file a Kubernetes drill Pod reads (restore-drill-main.ts). */
+export type DrillTask = Pick<DrillRequest, 'source' | 'secrets' | 'backupId' | 'defaultDatabase' | 'counts'>;
+
 export type DrillStage = 'restore' | 'replay' | 'amcheck' | 'count';
 
 export interface DrillOutcome {

@@ -195,7 +195,7 @@ export interface Platform {
   podMonitors?: PodMonitorRuntime;
   /** Without it, spec.podSelectorRefs resolve to nothing. */
   podAddresses?: PodAddressRuntime;
-  /** Restore drills of Backups (operator/verification-controller.ts); local only so far. */
+  /** Restore drills of Backups (operator/verification-controller.ts): processes locally, one-shot Pods on Kubernetes. */
   drills?: DrillRuntime;
   /** Local only so far: volume snapshots (method: volumeSnapshot, bootstrap.recovery.volumeSnapshots). */
   snapshots?: SnapshotRuntime;

@@ -50,7 +50,7 @@ export class BackupVerifier {
     try {
       await this.write(backup, { phase: 'running', requestedAt: request.requestedAt, startedAt });
       const drills = this.platform.drills;
-      if (!drills) throw new Error('restore drills are not available on this platform yet (only on the local platform)');
+      if (!drills) throw new Error('restore drills are not available on this platform yet');
       const cluster = await this.cluster(backup);
       if (!cluster) throw new Error(`cluster ${backup.spec.cluster.name} does not exist`);
       const order = await this.order(backup, cluster, request);

@@ -20,7 +20,8 @@ export interface KubeOperatorEnv {
   stop(): Promise<void>;
 }
 
-export async function startKubeOperatorEnv(): Promise<KubeOperatorEnv> {
+/** `operatorEnv`: overrides of the operator's environment (TestOperator), e.g. a METRICS_PORT to scrape. */
+export async function startKubeOperatorEnv(operatorEnv: Record<string, string> = {}): Promise<KubeOperatorEnv> {
   const cp = await startControlPlane();
   const kc = cp.kubeConfig();
   await installCrds(kc);
@@ -28,7 +29,7 @@ export async function startKubeOperatorEnv(): Promise<KubeOperatorEnv> {
   const kubeletDir = mkdtempSync(join(tmpdir(), 'cnpg-kubelet-'));
   const kubelet = new KubeletStandIn(kc, kubeletDir);
   kubelet.start();
-  const operator = new TestOperator(cp);
+  const operator = new TestOperator(cp, operatorEnv);
   return {
     cp,
     kc,

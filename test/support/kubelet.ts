@@ -16,7 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
 import { instancePodPath } from './kubelet-binaries.js';
-import { MajorUpgradePods } from './kubelet-major-upgrade.js';
+import { launchMajorUpgrade, MAJOR_UPGRADE_SELECTOR } from './kubelet-major-upgrade.js';
+import { OneShotPods, type OneShotHost } from './kubelet-one-shot.js';
+import { launchRestoreDrill, RESTORE_DRILL_SELECTOR } from './kubelet-restore-drill.js';
 
 /** The readiness probe's failureThreshold in CloudNativePG's instance Pods. */
 const READINESS_FAILURE_THRESHOLD = 3;
@@ -93,8 +95,8 @@ export class KubeletStandIn {
   private registered = false;
   private readonly exec = new ExecServer((namespace, name) => this.execTarget(namespace, name));
   private execPort?: Promise<number>;
-  /** The one-shot major-upgrade Pods, run apart from the instance Pods. */
-  private readonly upgrades: MajorUpgradePods;
+  /** The one-shot Pods (major upgrades, restore drills), run apart from the instance Pods. */
+  private readonly oneShots: OneShotPods[];
 
   constructor(
     private readonly kc: KubeConfig,
@@ -103,7 +105,7 @@ export class KubeletStandIn {
     this.core = kc.makeApiClient(CoreV1Api);
     mkdirSync(dir, { recursive: true });
     if (this.ids) chownSync(dir, this.ids.uid, this.ids.gid);
-    this.upgrades = new MajorUpgradePods({
+    const host: OneShotHost = {
       core: this.core,
       nodeName: this.nodeName,
       bind: (pod) => this.bind(pod),
@@ -112,7 +114,8 @@ export class KubeletStandIn {
       ownedDir: (path) => this.ownedDir(path),
       ...(this.ids ? { ids: this.ids } : {}),
       log: (name, text) => this.logs.set(name, ((this.logs.get(name) ?? '') + text).slice(-30_000)),
-    });
+    };
+    this.oneShots = [new OneShotPods(host, MAJOR_UPGRADE_SELECTOR, launchMajorUpgrade), new OneShotPods(host, RESTORE_DRILL_SELECTOR, launchRestoreDrill)];
   }
 
   start(): void {
@@ -232,7 +235,7 @@ export class KubeletStandIn {
         await this.report(r);
       }
       for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
-      await this.upgrades.sync();
+      for (const oneShot of this.oneShots) await oneShot.sync();
     } catch (e) {
       // The API server may be restarting; the next tick tries again.
       this.lastError = (e as Error).message;
@@ -421,7 +424,7 @@ export class KubeletStandIn {
     // A sync under way may still register the Node or launch a manager.
     while (this.busy) await sleep(50);
     await this.exec.close();
-    this.upgrades.stop();
+    for (const oneShot of this.oneShots) oneShot.stop();
     if (this.registered) await this.core.deleteNode({ name: this.nodeName }).catch(() => undefined);
     for (const r of this.running.values()) {
       if (r.child?.pid) {

@@ -99,11 +99,3 @@ export const daemonVerifyApi = (client: DaemonClient): VerifyApi => ({
     await client.request('POST', '/patch', { kind: 'Backup', namespace: ns, name }, { patch: { metadata: { annotations: { [key]: value } } } });
   },
 });
-
-/** On Kubernetes no platform runs the drill yet: said before anything is changed. */
-export function kubeVerifyUnavailable(): never {
-  throw new CliError(
-    'error: backup verify is not available on Kubernetes yet: cnpg-ts runs restore drills on the local platform only ' +
-      '(the throwaway Pod is not written). Nothing was changed.',
-  );
-}

@@ -7,6 +7,8 @@ import { ANNOTATIONS, METRICS_PORT, POOLER_METRICS_PORT, POSTGRES_PORT, serviceN
 import type { PoolerStatus } from '../../operator/pooler-plan.js';
 import { CliError } from '../client.js';
 import { backupCommand, type BackupOptions } from '../commands/backup.js';
+import { verifyCommand, type VerifyApi, type VerifyOptions } from '../commands/backup-verify.js';
+import type { StoredBackup } from '../../api/backup.js';
 import { psqlArgs, psqlTarget } from '../commands/exec.js';
 import { buildStatusReport, checkStatusOptions, type Report, type StatusOptions } from '../commands/status.js';
 import { renderVerboseSections, type PrimaryConfiguration } from '../format/status-verbose.js';
@@ -93,6 +95,17 @@ async function kubePrimaryConfiguration(conn: KubeConnection, k: KubeOptions, pr
 
 export function kubeBackup(conn: KubeConnection, cluster: string, o: BackupOptions): Promise<void> {
   return backupCommand({ get: (kind, _ns, name) => conn.get(kind, name), create: (obj) => conn.create(obj) }, cluster, { ...o, namespace: conn.namespace });
+}
+
+/** `backup verify`: the same request (an annotation on the Backup) and wait as the local CLI's. */
+export function kubeVerify(conn: KubeConnection, cluster: string, o: VerifyOptions): Promise<void> {
+  const api: VerifyApi = {
+    getCluster: (_ns, name) => conn.getCluster(name),
+    listBackups: async () => (await conn.listBackups()) as StoredBackup[],
+    getBackup: async (_ns, name) => (await conn.get('Backup', name)) as StoredBackup,
+    annotateBackup: (_ns, name, key, value) => conn.annotate('Backup', name, { [key]: value }),
+  };
+  return verifyCommand(api, cluster, { ...o, namespace: conn.namespace });
 }
 
 /** kubectl's own flags for the connection, so the exec goes where the plugin looked. */

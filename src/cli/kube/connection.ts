@@ -167,9 +167,19 @@ export class KubeConnection {
   }
 
   /** A JSON merge patch of annotations (null removes one). */
-  async annotateCluster(name: string, annotations: Record<string, string | null>): Promise<void> {
-    const header = this.header('Cluster', name);
+  async annotate(kind: 'Cluster' | 'Backup', name: string, annotations: Record<string, string | null>): Promise<void> {
+    const header = this.header(kind, name);
     await this.call(() => this.objects.patch({ ...header, metadata: { ...header.metadata, annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
+  }
+
+  annotateCluster(name: string, annotations: Record<string, string | null>): Promise<void> {
+    return this.annotate('Cluster', name, annotations);
+  }
+
+  /** The Backups of the current namespace. */
+  async listBackups(): Promise<KubeObject[]> {
+    const list = await this.call(() => this.objects.list(RESOURCES.Backup!.apiVersion, 'Backup', this.namespace));
+    return list.items as unknown as KubeObject[];
   }
 
   /** The Clusters of the current namespace, or of every namespace. */

@@ -20,6 +20,8 @@ import { KubePodMonitors } from './pod-monitors.js';
 import { KubeInheritedMetadata } from './inherited-metadata.js';
 import { KubePoolers } from './poolers.js';
 import { OperatorMetrics } from './metrics.js';
+import { KubeDrills } from './restore-drill.js';
+import type { StoredBackup } from '../../api/backup.js';
 import { KubeStore } from './store.js';
 import { issueServingCertificate, needsRenewal } from './webhook-cert.js';
 import { startWebhookServer } from './webhook.js';
@@ -98,6 +100,7 @@ interface Controllers {
   stop(): void;
   queueDepth(): number;
   managedClusters(): number;
+  backups(): StoredBackup[];
 }
 
 const START_ATTEMPTS = 10;
@@ -134,6 +137,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     podMonitors: new KubePodMonitors(store),
     podAddresses: new KubePodAddresses(kc),
     inheritedMetadata: new KubeInheritedMetadata(store),
+    drills: new KubeDrills(kc, store, instanceOptions),
   };
   const operator = new OperatorManager(platform, {
     log,
@@ -151,6 +155,7 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     },
     queueDepth: () => operator.depth,
     managedClusters: () => caches.get('Cluster')!.list().length,
+    backups: () => caches.get('Backup')!.list() as StoredBackup[],
   };
 }
 
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
     isLeader: () => (leadElection ? elector.isLeader : true),
     queueDepth: () => controllers?.queueDepth() ?? 0,
     managedClusters: () => controllers?.managedClusters() ?? 0,
+    backups: () => controllers?.backups() ?? [],
   });
   const read = (kind: string, ns: string, name: string) => store.get(kind, ns, name);
   const stored = async (kind: string, ns: string, name: string) => (await read(kind, ns, name)) !== undefined;

@@ -12,7 +12,7 @@ export const MANAGER_MOUNT = '/controller/manager';
 const OPERATOR_APP = '/app';
 
 /** The main container's command: the copied runtime running one of the copied entry points. */
-export function managerCommand(entry: 'instance/main.js' | 'instance/major-upgrade-main.js' | 'pooler/main.js'): string[] {
+export function managerCommand(entry: 'instance/main.js' | 'instance/major-upgrade-main.js' | 'instance/restore-drill-main.js' | 'pooler/main.js'): string[] {
   return [`${MANAGER_MOUNT}/${MANAGER_LAYOUT.node}`, `${MANAGER_MOUNT}/${MANAGER_LAYOUT.app}/dist/src/${entry}`];
 }
 

@@ -2,6 +2,8 @@
 // exposes, so its dashboards and alerts read ours), plus the count of Clusters it manages.
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoredBackup } from '../../api/backup.js';
+import { verificationMetricsText } from '../../operator/verification-metrics.js';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue_after';
 
@@ -10,6 +12,8 @@ export interface MetricSources {
   /** Keys waiting for a worker; 0 on a replica that is not leading. */
   queueDepth(): number;
   managedClusters(): number;
+  /** The Backups this operator watches: the restore-drill metrics come from their status (operator/verification-metrics.ts). */
+  backups?(): StoredBackup[];
 }
 
 /** controller-runtime's webhook metrics: `webhook` is the request path, `code` the HTTP status answered. */
@@ -26,7 +30,7 @@ export class OperatorMetrics implements WebhookMetrics {
   private readonly webhookRequests: Counter<'code' | 'webhook'>;
   private readonly webhookInFlight: Gauge<'webhook'>;
 
-  constructor(sources: MetricSources) {
+  constructor(private readonly sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.reconciles = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers });
@@ -67,13 +71,20 @@ export class OperatorMetrics implements WebhookMetrics {
     };
   }
 
+  /** The operator's registry, then the restore-drill metrics (a registry of their own, built per scrape). */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    const backups = this.sources.backups?.() ?? [];
+    return backups.length > 0 ? `${own}\n${(await verificationMetricsText(backups)).text}` : own;
+  }
+
   serve(port: number, host: string): Promise<Server> {
     const server = createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
       }
-      this.registry.metrics().then(
+      this.text().then(
         (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
         (e: unknown) => res.writeHead(500).end((e as Error).message),
       );

@@ -10,6 +10,7 @@ import type { Cluster } from '../../api/index.js';
 import { instancePaths } from '../../instance/paths.js';
 import { isAlive, readPostmasterPid } from '../../instance/postmaster.js';
 import type { DrillOutcome, DrillRequest } from '../../instance/restore-drill.js';
+import { endedDrillOutcome } from '../../operator/drill-outcome.js';
 import type { DrillOrder, DrillRuntime } from '../../operator/platform.js';
 import { resolveInstallation } from '../../postgres/binaries.js';
 import type { CnpgHome, OsUser } from './home.js';
@@ -80,22 +81,14 @@ function spawnDrill(request: DrillRequest, user: OsUser | undefined, timeoutMs: 
     let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    const failed = (error: string): DrillOutcome => ({ ok: false, stage: 'restore', backupId: request.backupId, error });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
     }, timeoutMs);
-    child.on('error', (e) => resolve(failed(e.message)));
+    child.on('error', (e) => resolve(endedDrillOutcome(request.backupId, { reason: e.message })));
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (timedOut) return resolve(failed(`the drill did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`));
-      const last = out.trim().split('\n').pop() ?? '';
-      try {
-        if (code === 0) return resolve(JSON.parse(last) as DrillOutcome);
-      } catch {
-        /* not an outcome: reported below */
-      }
-      resolve(failed((err || out || `the drill exited with ${code}`).trim().split('\n').slice(-3).join(' | ').slice(0, 1000)));
+      resolve(endedDrillOutcome(request.backupId, { said: out, reason: err, exitCode: code ?? undefined, ...(timedOut ? { timedOutAfterMs: timeoutMs } : {}) }));
     });
     child.stdin.end(JSON.stringify(request));
   });
