@@ -196,6 +196,9 @@ export class ClusterController {
       case 'clearAnnotation':
         await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
         return;
+      case 'setAnnotation':
+        await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: action.value } });
+        return;
       default: {
         const never: never = action;
         throw new Error(`unhandled action ${JSON.stringify(never)}`);
