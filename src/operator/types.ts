@@ -29,6 +29,7 @@ export type InstanceConfig = Pick<
   | 'archive'
   | 'archiveHeld'
   | 'retentionPolicy'
+  | 'retentionIntervalSeconds'
   | 'poolerAuth'
   | 'monitoring'
   | 'isolationCheck'
