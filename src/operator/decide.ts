@@ -263,8 +263,8 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     // A request the failover of a failing primary will carry out stays until it does (named-promotion.ts).
     const failing = !fenced.has(current) && primaryFailure(currentObs, observed.now) !== undefined;
     if (annotated && !failoverCarriesRequest(annotated, instances, current, fenced, failing)) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
-    const wanted = annotated ?? previous.targetPrimary;
-    if (!wanted || wanted === current || wanted === 'pending') return undefined;
+    const wanted = requestedPrimary(cluster.metadata.annotations, previous, current);
+    if (!wanted || wanted === current) return undefined;
     const target = instances.find((i) => i.name === wanted);
     if (!target || !isReady(target) || fenced.has(wanted)) {
       actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'SwitchoverRefused', message: `${wanted} is not a ready, unfenced standby of ${name}; the primary stays ${current}` });
