@@ -103,7 +103,8 @@ export class ClusterController {
       await this.platform.events.record(cluster, 'Warning', 'ReconcileError', failure.message);
     }
     status = await reportPluginStores(this.platform, plugin, status);
-    if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
+    // Rebased on the status read: a status.targetPrimary written meanwhile (CloudNativePG's plugin) stays.
+    if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status, cluster.status ?? {});
     // Thrown after the status says why: the work queue retries the Cluster with a growing delay.
     if (failure) throw failure;
     return { requeueAfterMs: selectors ? Math.min(plan.requeueAfterMs ?? POD_SELECTOR_REFRESH_MS, POD_SELECTOR_REFRESH_MS) : plan.requeueAfterMs };
