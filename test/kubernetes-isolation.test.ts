@@ -3,7 +3,7 @@
 // cut off from the API server alone, it keeps serving. Healing loses no acknowledged commit.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { get } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { eventually } from './support/env.js';
 import { startControlPlane, type ControlPlane } from './support/controlplane.js';
 import type { ClusterStatus } from '../src/api/cluster-status.js';
 import { KubeletStandIn } from './support/kubelet.js';
+import { freezePod, thawPod } from './support/pod-processes.js';
 import { TestOperator, createCluster, readCluster } from './support/operator.js';
 import { Writer } from './support/writer.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -139,58 +140,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function parents(): Map<number, number> {
-  const parent = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited while listed
-    }
-  }
-  return parent;
-}
-
-/**
- * Every process of the Pod, parents first. PostgreSQL's children leave the manager's process group
- * (each calls setsid), so a signal to the group would leave the WAL receiver streaming.
- */
-function podProcesses(name: string): number[] {
-  const root = kubelet.pid(name);
-  if (!root) throw new Error(`pod ${name} has no running manager`);
-  const parent = parents();
-  const found = [root];
-  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of parent) if (ppid === found[i]) found.push(pid);
-  return found;
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // exited since it was listed
-  }
-}
-
-/** Lists again until nothing new shows: a process forked before its parent stopped is caught next round. */
-function freezePod(name: string): void {
-  const stopped = new Set<number>();
-  for (;;) {
-    const next = podProcesses(name).filter((pid) => !stopped.has(pid));
-    if (next.length === 0) return;
-    for (const pid of next) {
-      signal(pid, 'SIGSTOP');
-      stopped.add(pid);
-    }
-  }
-}
-
-function thawPod(name: string): void {
-  for (const pid of podProcesses(name)) signal(pid, 'SIGCONT');
-}
-
 before(async () => {
   cp = await startControlPlane();
   kc = cp.kubeConfig();
@@ -258,7 +207,7 @@ test('a primary cut off from the API server and every peer stops taking writes w
   assert.ok(replication.some((r) => r.applicationName === 'pg-2' && r.state === 'streaming' && r.syncState !== 'async'), `pg-2 is a synchronous standby: ${JSON.stringify(replication)}`);
 
   await stopApiServer();
-  freezePod('pg-2');
+  freezePod(kubelet, 'pg-2');
   const cut = performance.now();
   const ackedBeforeCut = writer!.ackTimes.filter((t) => t <= cut).length;
   assert.ok(ackedBeforeCut > 0, 'the writer was committing before the cut');
@@ -277,7 +226,7 @@ test('a primary cut off from the API server and every peer stops taking writes w
     await writer!.stop();
     assert.ok(!writer!.ackTimes.some((t) => t > refusedAt), 'no commit acknowledged once the primary refused sessions');
   } finally {
-    thawPod('pg-2');
+    thawPod(kubelet, 'pg-2');
     await startApiServer();
   }
 

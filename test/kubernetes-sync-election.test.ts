@@ -4,28 +4,16 @@
 // constraint aside and make it synchronous); with the constraint off it is synchronous.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually } from './support/env.js';
-import { createHealthyCluster, startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
+import { createHealthyCluster, podPsql, startKubeOperatorEnv, type KubeOperatorEnv } from './support/kube-operator-env.js';
 
 let k: KubeOperatorEnv;
 
 const constraint = (enabled: boolean) => ({ syncReplicaElectionConstraint: { enabled, nodeLabelsAntiAffinity: ['kubernetes.io/hostname'] } });
 
-// Never spawnSync: the stand-in serving the exec is in this process.
-function psql(pod: string, query: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(k.cp.kubectl, ['--kubeconfig', k.cp.kubeconfigPath, 'exec', pod, '-c', 'postgres', '--', 'psql', '-tAc', query], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`psql on ${pod} exited ${code}: ${err}`))));
-  });
-}
+const psql = (pod: string, query: string) => podPsql(k, pod, query);
 
 before(async () => {
   k = await startKubeOperatorEnv();

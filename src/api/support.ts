@@ -27,7 +27,6 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
     'spec.instanceSidecarConfiguration.env',
     'spec.instanceSidecarConfiguration.logLevel',
     'spec.instanceSidecarConfiguration.resources',
-    'spec.instanceSidecarConfiguration.retentionPolicyIntervalSeconds',
   ],
   // Pooler Pods run the operand image, whose metrics port serves plain HTTP.
   Pooler: ['spec.monitoring.tls', 'spec.pgbouncer.image', 'spec.pgbouncer.imageCatalogRef'],

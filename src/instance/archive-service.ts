@@ -6,6 +6,7 @@ import { openBlobStore, type BlobStore } from '../objectstore/index.js';
 import { takeBaseBackup, type BackupReport, type BackupRequest } from './base-backup.js';
 import { backupWalSwitch } from './backup-wal-switch.js';
 import { catalogUpkeep, type CatalogSummary } from './catalog.js';
+import { RetentionLoop, UPKEEP_MS, retentionWithUpkeep } from './retention-schedule.js';
 import type { SocketTarget } from './db.js';
 import { log } from './log.js';
 import type { InstancePaths } from './paths.js';
@@ -14,8 +15,6 @@ import { storeIdentity, storeTarget } from './store-target.js';
 import { WalArchiver, type ArchivingStatus } from './wal-archiver.js';
 import { archiveScript, installScript } from './wal-scripts.js';
 
-const UPKEEP_MS = 5 * 60_000;
-
 export class ArchiveService {
   private archiver?: WalArchiver;
   private archiverKey?: string;
@@ -23,7 +22,9 @@ export class ArchiveService {
   private archive?: StoreSpec;
   private catalog?: CatalogSummary;
   private upkeepTimer?: NodeJS.Timeout;
-  private upkeepRunning?: Promise<void>;
+  private upkeepRunning?: Promise<boolean>;
+  /** A store with a retention interval of its own applies the policy on that schedule (retention-schedule.ts). */
+  private readonly retention = new RetentionLoop(() => this.spec?.retentionIntervalSeconds, () => this.upkeep(true));
   private readonly backups = new Map<string, BackupReport>();
   private isPrimary = false;
   private spec?: InstanceSpec;
@@ -59,6 +60,7 @@ export class ArchiveService {
     this.archive = spec.archive;
     this.catalog = undefined;
     if (this.upkeepTimer) clearInterval(this.upkeepTimer);
+    this.retention.stop();
     if (!spec.archive) {
       this.store = undefined;
       installScript(this.paths.archiveScript, archiveScript(undefined, undefined, spec.archiveHeld));
@@ -82,25 +84,41 @@ export class ArchiveService {
     log('info', 'WAL archiving configured', { destination: this.store.describe(), serverName: spec.archive.serverName });
     this.upkeepTimer = setInterval(() => void this.refreshCatalog(), UPKEEP_MS);
     void this.refreshCatalog();
+    this.retention.start();
   }
 
   status(): { archiving?: ArchivingStatus; catalog?: CatalogSummary } {
     return { archiving: this.isPrimary ? this.archiver?.status() : undefined, catalog: this.isPrimary ? this.catalog : undefined };
   }
 
-  /** Lists the catalog and, on the primary, applies the retention policy. */
-  refreshCatalog(): Promise<void> {
-    if (!this.isPrimary || !this.store || !this.archive) return Promise.resolve();
+  /** Lists the catalog and, on the primary, applies the retention policy unless its store schedules that itself. */
+  async refreshCatalog(): Promise<void> {
+    await this.upkeep(retentionWithUpkeep(this.spec?.retentionIntervalSeconds));
+  }
+
+  /**
+   * One upkeep at a time: a listing under way serves a listing asked meanwhile, and an upkeep that
+   * applies the policy waits its turn. Resolves to whether it succeeded.
+   */
+  private upkeep(retention: boolean): Promise<boolean> {
+    if (this.upkeepRunning && !retention) return this.upkeepRunning;
+    const run = (this.upkeepRunning ?? Promise.resolve(true)).then(() => this.upkeepOnce(retention));
+    this.upkeepRunning = run;
+    void run.finally(() => {
+      if (this.upkeepRunning === run) this.upkeepRunning = undefined;
+    });
+    return run;
+  }
+
+  private async upkeepOnce(retention: boolean): Promise<boolean> {
     const { store, archive } = this;
-    this.upkeepRunning ??= catalogUpkeep(store, archive.serverName, this.spec?.retentionPolicy, new Date())
-      .then((summary) => {
-        if (store !== this.store) return;
-        this.catalog = summary;
-        if (summary.error) log('warn', 'backup catalog upkeep failed', { error: summary.error });
-        if (summary.deletedBackups || summary.deletedWals) log('info', 'retention policy applied', { deletedBackups: summary.deletedBackups, deletedWals: summary.deletedWals });
-      })
-      .finally(() => (this.upkeepRunning = undefined));
-    return this.upkeepRunning;
+    if (!this.isPrimary || !store || !archive) return true;
+    const summary = await catalogUpkeep(store, archive.serverName, retention ? this.spec?.retentionPolicy : undefined, new Date());
+    if (store !== this.store) return true;
+    this.catalog = summary;
+    if (summary.error) log('warn', 'backup catalog upkeep failed', { error: summary.error });
+    if (summary.deletedBackups || summary.deletedWals) log('info', 'retention policy applied', { deletedBackups: summary.deletedBackups, deletedWals: summary.deletedWals });
+    return summary.error === undefined;
   }
 
   backupReport(name: string): BackupReport | undefined {
@@ -133,6 +151,7 @@ export class ArchiveService {
 
   async stop(): Promise<void> {
     if (this.upkeepTimer) clearInterval(this.upkeepTimer);
+    this.retention.stop();
     await this.archiver?.stop();
   }
 }

@@ -7,11 +7,13 @@ import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TarEntry } from '../objectstore/tar-archive.js';
+import { isDatabaseFolder, leftOutOfDatabaseFolder } from './relation-files.js';
 
 /** keep: copied (a folder with its contents); empty: a folder without contents; skip: left out. */
 export type CopyRule = 'keep' | 'empty' | 'skip';
 export type EntryKind = 'file' | 'directory' | 'symlink';
-export type CopyRules = (path: string, kind: EntryKind) => CopyRule;
+/** `siblings`: the names in the entry's folder (an unlogged relation is known by its init fork beside it). */
+export type CopyRules = (path: string, kind: EntryKind, siblings: ReadonlySet<string>) => CopyRule;
 
 /** Folders whose contents belong to the running server only (PostgreSQL's excludeDirContents, plus WAL and logs as barman). */
 const EMPTIED = new Set(['pg_wal', 'pg_xlog', 'pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_subtrans', 'pg_stat_tmp', 'log', 'pg_log']);
@@ -37,11 +39,18 @@ function transient(name: string): boolean {
   return name.startsWith('pgsql_tmp') || name.startsWith('pg_internal.init');
 }
 
+/** Unlogged and temporary relations' files in a database folder (`parts` of a path below the archive's root). */
+function rebuiltRelation(parts: string[], siblings: ReadonlySet<string>): boolean {
+  const n = parts.length;
+  if (n < 3) return false;
+  return isDatabaseFolder(parts[n - 3] ?? '', parts[n - 2] ?? '', n === 3) && leftOutOfDatabaseFolder(parts[n - 1] ?? '', siblings);
+}
+
 /** `path` is relative to PGDATA, '/'-separated. pg_control is added last, on its own. */
-export const pgdataRules: CopyRules = (path, kind) => {
+export const pgdataRules: CopyRules = (path, kind, siblings) => {
   const parts = path.split('/');
   const name = parts[parts.length - 1] ?? '';
-  if (transient(name)) return 'skip';
+  if (transient(name) || rebuiltRelation(parts, siblings)) return 'skip';
   if (parts.length === 1) {
     if (EMPTIED.has(name)) return 'empty';
     if (kind !== 'directory' && LEFT_OUT.has(name)) return 'skip';
@@ -54,10 +63,10 @@ export const pgdataRules: CopyRules = (path, kind) => {
 
 /** `path` is relative to the tablespace's location: only this major's folder (PG_<major>_<catversion>). */
 export function tablespaceRules(major: number): CopyRules {
-  return (path) => {
+  return (path, _kind, siblings) => {
     const parts = path.split('/');
     if (!(parts[0] ?? '').startsWith(`PG_${major}_`)) return 'skip';
-    return transient(parts[parts.length - 1] ?? '') ? 'skip' : 'keep';
+    return transient(parts[parts.length - 1] ?? '') || rebuiltRelation(parts, siblings) ? 'skip' : 'keep';
   };
 }
 
@@ -86,6 +95,7 @@ export async function copyTree(sink: ArchiveSink, root: string, rules: CopyRules
     if (missing(e)) return;
     throw e;
   }
+  const siblings: ReadonlySet<string> = new Set(names);
   for (const name of names) {
     const path = prefix ? `${prefix}/${name}` : name;
     const st = await lstat(join(root, path)).catch((e: unknown) => (missing(e) ? undefined : Promise.reject(e)));
@@ -93,7 +103,7 @@ export async function copyTree(sink: ArchiveSink, root: string, rules: CopyRules
     // Sockets and FIFOs never belong in a backup.
     if (!st.isSymbolicLink() && !st.isDirectory() && !st.isFile()) continue;
     const kind: EntryKind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file';
-    const rule = rules(path, kind);
+    const rule = rules(path, kind, siblings);
     if (rule === 'skip') continue;
     const meta = { mtime: st.mtime, uid: st.uid, gid: st.gid };
     if (rule === 'empty') {

@@ -216,6 +216,8 @@ export interface InstanceSpec {
   archiveHeld?: string;
   /** spec.backup.retentionPolicy, enforced by the primary. */
   retentionPolicy?: string;
+  /** An ObjectStore's instanceSidecarConfiguration.retentionPolicyIntervalSeconds (retention-schedule.ts); absent in the in-tree form. */
+  retentionIntervalSeconds?: number;
   /**
    * A Pooler with built-in authentication fronts the cluster: the primary keeps the role
    * cnpg_pooler_pgbouncer and public.user_search, and pg_hba lets that role in by certificate.

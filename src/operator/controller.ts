@@ -103,7 +103,8 @@ export class ClusterController {
       await this.platform.events.record(cluster, 'Warning', 'ReconcileError', failure.message);
     }
     status = await reportPluginStores(this.platform, plugin, status);
-    if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status);
+    // Rebased on the status read: a status.targetPrimary written meanwhile (CloudNativePG's plugin) stays.
+    if (!isDeepStrictEqual(status, cluster.status)) await store.updateStatus('Cluster', namespace, name, status, cluster.status ?? {});
     // Thrown after the status says why: the work queue retries the Cluster with a growing delay.
     if (failure) throw failure;
     return { requeueAfterMs: selectors ? Math.min(plan.requeueAfterMs ?? POD_SELECTOR_REFRESH_MS, POD_SELECTOR_REFRESH_MS) : plan.requeueAfterMs };
@@ -195,6 +196,9 @@ export class ClusterController {
         return this.platform.podMonitors?.remove(cluster);
       case 'clearAnnotation':
         await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: null } });
+        return;
+      case 'setAnnotation':
+        await store.patchMetadata('Cluster', cluster.metadata.namespace, cluster.metadata.name, { annotations: { [action.key]: action.value } });
         return;
       default: {
         const never: never = action;

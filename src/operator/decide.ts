@@ -18,7 +18,7 @@ import { destroyRequest, planDestroy } from './destroy-instance.js';
 import { planHibernation } from './hibernation.js';
 import { planDrainedInstances } from './maintenance.js';
 import { failoverQuorumHold, nextFailoverQuorumRecord } from './failover-quorum.js';
-import { failoverCarriesRequest, failoverRequest, namedPromotion } from './named-promotion.js';
+import { failoverCarriesRequest, failoverRequest, keepRequest, namedPromotion, requestedPrimary } from './named-promotion.js';
 import { failureDomainCondition, failureDomainTopologyField } from './failure-domains.js';
 import { keepsSyncQuorum, nextStandbyToRoll, outdatedBecause, runningVersion, runsOutdatedSpec, synchronousQuorum, volumeResizes } from './rollout.js';
 import { buildWait, versionStatus, withBuild } from './postgres-build-plan.js';
@@ -262,9 +262,9 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     const currentObs = instances.find((i) => i.name === current);
     // A request the failover of a failing primary will carry out stays until it does (named-promotion.ts).
     const failing = !fenced.has(current) && primaryFailure(currentObs, observed.now) !== undefined;
-    if (annotated && !failoverCarriesRequest(cluster.metadata.annotations, instances, current, fenced, failing)) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
-    const wanted = annotated ?? previous.targetPrimary;
-    if (!wanted || wanted === current || wanted === 'pending') return undefined;
+    if (annotated && !failoverCarriesRequest(annotated, instances, current, fenced, failing)) actions.push({ kind: 'clearAnnotation', key: ANNOTATIONS.targetPrimary });
+    const wanted = requestedPrimary(cluster.metadata.annotations, previous, current);
+    if (!wanted || wanted === current) return undefined;
     const target = instances.find((i) => i.name === wanted);
     if (!target || !isReady(target) || fenced.has(wanted)) {
       actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'SwitchoverRefused', message: `${wanted} is not a ready, unfenced standby of ${name}; the primary stays ${current}` });
@@ -310,11 +310,14 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     } else if (waited < delayMs) {
       return { phase: PHASE.failingOver, reason: `Primary ${current} is failing (${evidence.reason}); failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
     }
-    const quorum = failoverQuorumHold(cluster, previous, instances, current, fenced, namedPromotion(cluster.metadata.annotations, instances, current, fenced));
+    // Either route of a promote, the annotation or status.targetPrimary written directly (named-promotion.ts).
+    const named = namedPromotion(requestedPrimary(cluster.metadata.annotations, status, current), instances, current, fenced);
+    const quorum = failoverQuorumHold(cluster, previous, instances, current, fenced, named);
     if (quorum) {
       actions.push(...quorum.actions);
       return hold(evidence, quorum.reason);
     }
+    actions.push(...keepRequest(cluster.metadata.annotations, named));
     // Step one: make sure the old primary can take no more writes. The choice of target waits for
     // the next reconcile, when every standby's position is final.
     actions.push(readersOnly(current));

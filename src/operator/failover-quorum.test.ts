@@ -8,7 +8,7 @@ import type { InstanceStatus } from '../instance/status.js';
 import { PHASE, planCluster } from './decide.js';
 import { countQuorum, failoverQuorumActive, nextFailoverQuorumRecord, parseSynchronousStandbyNames, quorumMet } from './failover-quorum.js';
 import { serverNames } from './certificates.js';
-import type { ObservedCertificate, ObservedInstance } from './types.js';
+import type { Action, ObservedCertificate, ObservedInstance } from './types.js';
 
 type Sync = NonNullable<NonNullable<Cluster['spec']['postgresql']>['synchronous']>;
 const sync1: Sync = { method: 'any', number: 1, dataDurability: 'required', failoverQuorum: true };
@@ -149,6 +149,43 @@ test('during a quorum hold, cnpg promote of an instance that may not be promoted
     assert.match(plan.status.phaseReason ?? '', /failover quorum not met/, named);
     assert.ok(plan.actions.some((a) => a.kind === 'clearAnnotation' && a.key === 'cnpg.io/targetPrimary'), `${named}: the request is answered`);
     if (named !== 'pg-1') assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'SwitchoverRefused'), named);
+  }
+});
+
+/** What the platform does with the plan's annotation actions, for the next reconcile to see. */
+function annotated(c: Cluster, actions: readonly Action[]): Cluster {
+  const annotations = { ...c.metadata.annotations };
+  for (const a of actions) {
+    if (a.kind === 'setAnnotation') annotations[a.key] = a.value;
+    if (a.kind === 'clearAnnotation') delete annotations[a.key];
+  }
+  return { ...c, metadata: { ...c.metadata, annotations } };
+}
+
+test('a promote written into status.targetPrimary (CloudNativePG’s plugin) during a quorum hold promotes that standby, as cnpg promote does', () => {
+  const c = cluster(4, sync1, { currentPrimary: 'pg-1', targetPrimary: 'pg-2', failoverQuorum: { ...record(['pg-2', 'pg-3', 'pg-4'], 1) } });
+  const standbys = () => [inst(2, 1, {}, { receivedLsn: '0/5000000' }), inst(3, 1, {}, { receivedLsn: '0/9000000' }), inst(4, 1, { running: false, status: undefined })];
+  const isolating = failing(c, [dead(), ...standbys()]);
+  assert.ok(isolating.actions.some((a) => a.kind === 'isolateInstance' && a.name === 'pg-1'), 'the hold is lifted');
+  assert.equal(isolating.status.targetPrimary, 'pending');
+  assert.ok(!isolating.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'FailoverQuorumNotMet'));
+  const isolated = inst(1, 1, {}, { postgresRunning: false, phase: 'isolated' });
+  const promoting = failing({ ...annotated(c, isolating.actions), status: isolating.status }, [isolated, ...standbys()]);
+  assert.deepEqual(promoting.actions.filter((a) => a.kind === 'promoteInstance').map((a) => a.kind === 'promoteInstance' && a.name), ['pg-2'], 'the named standby, not the most advanced pg-3');
+  assert.equal(promoting.status.currentPrimary, 'pg-2');
+  assert.equal(annotated(c, [...isolating.actions, ...promoting.actions]).metadata.annotations?.['cnpg.io/targetPrimary'], undefined, 'the request is answered');
+});
+
+test('during a quorum hold, a status.targetPrimary naming an instance that may not be promoted is refused as the annotation is, and the hold stays', () => {
+  const c = cluster(4, sync1, { currentPrimary: 'pg-1', targetPrimary: 'pg-1', failoverQuorum: record(['pg-2', 'pg-3', 'pg-4'], 1) }, { 'cnpg.io/fencedInstances': '["pg-3"]' });
+  const instances = [dead(), inst(2, 1), inst(3, 1), inst(4, 1, { running: false, status: undefined })];
+  for (const named of ['pg-4', 'pg-3', 'pg-9']) {
+    const plan = failing({ ...c, status: { ...c.status, targetPrimary: named } }, instances);
+    assert.ok(!plan.actions.some((a) => a.kind === 'isolateInstance' || a.kind === 'promoteInstance'), `${named}: not failed over`);
+    assert.match(plan.status.phaseReason ?? '', /failover quorum not met/, named);
+    assert.ok(plan.actions.some((a) => a.kind === 'recordEvent' && a.reason === 'SwitchoverRefused'), named);
+    assert.equal(plan.status.targetPrimary, 'pg-1', `${named}: the request is answered`);
+    assert.ok(!plan.actions.some((a) => a.kind === 'setAnnotation'), named);
   }
 });
 

@@ -11,7 +11,7 @@ import { clusterFacts, monitoringSpec, resolveQueries } from './monitoring.js';
 import { PHASE } from './phases.js';
 import { replicaClusterConfig } from './replica-cluster.js';
 import { archiveStore } from './stores.js';
-import { heldArchive } from './plugin-stores.js';
+import { heldArchive, retentionSchedule } from './plugin-stores.js';
 import { externalSources } from './external-clusters.js';
 import { importSpec, pgBasebackupBootstrap } from './external-bootstrap.js';
 import { slotNameFor } from './names.js';
@@ -128,6 +128,7 @@ export function desiredInstanceConfig(
     archive: archiveStore(cluster),
     ...heldArchive(cluster),
     retentionPolicy: cluster.spec.backup?.retentionPolicy,
+    ...retentionSchedule(cluster),
     // Left out rather than false, so the configuration hash of a cluster without poolers stays what it was.
     ...(poolerAuth ? { poolerAuth } : {}),
     monitoring: monitoringSpec(cluster, queries, facts),

@@ -43,7 +43,11 @@ export interface ResourceStore {
   list(kind: string, namespace?: string, labels?: Record<string, string>): Promise<KubeObject[]>;
   /** Creates or replaces an object the operator owns (Secrets it generates). */
   put(obj: KubeObject): Promise<KubeObject>;
-  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<unknown>;
+  /**
+   * `base`: the status `status` was computed from. Given, fields equal to it are not written back:
+   * they keep what is stored now, which another writer may have changed since (status-rebase.ts).
+   */
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown, base?: unknown): Promise<unknown>;
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
 }
 

@@ -7,6 +7,7 @@ import { archiveStore, recoveryBootstrap } from './stores.js';
 import { heldArchive, objectStoreNames, resolvePluginStores, withPluginStores } from './plugin-stores.js';
 import { objectStoreStatusUpdate, recoveryWindow, withMissingArchiveCondition } from './plugin-store-status.js';
 import { replicaClusterConfig } from './replica-cluster.js';
+import { desiredInstanceConfig } from './instance-config.js';
 
 const PLUGIN = 'barman-cloud.cloudnative-pg.io';
 const configuration = {
@@ -33,6 +34,17 @@ test('the plugin form archives where the in-tree form with the same settings doe
   assert.equal(cluster.spec.backup?.retentionPolicy, '30d');
   assert.equal(cluster.spec.backup?.target, 'prefer-standby');
   assert.deepEqual(cluster.spec.backup?.barmanObjectStore?.s3Credentials, configuration.s3Credentials);
+});
+
+test("the ObjectStore's retentionPolicyIntervalSeconds reaches the instances; the plugin's 0 without instanceSidecarConfiguration; nothing in the in-tree form", () => {
+  const configFor = (cluster: Parameters<typeof desiredInstanceConfig>[0]) => desiredInstanceConfig(cluster, 'pg-1', { primary: 'pg-1', instances: ['pg-1'] }, 16);
+  const every = (seconds?: number) => resolvePluginStores(pluginCluster({ barmanObjectName: 'store' }), stores(objectStore('store', { configuration, retentionPolicy: '30d', instanceSidecarConfiguration: seconds === undefined ? {} : { retentionPolicyIntervalSeconds: seconds } }))).cluster;
+  assert.equal(configFor(every(600)).retentionIntervalSeconds, 600);
+  assert.equal(configFor(every()).retentionIntervalSeconds, 1800, "the plugin CRD's default");
+  assert.equal(configFor(resolvePluginStores(pluginCluster({ barmanObjectName: 'store' }), stores(objectStore('store'))).cluster).retentionIntervalSeconds, 0);
+  const inTree = configFor(inTreeCluster());
+  assert.equal(inTree.retentionPolicy, '30d');
+  assert.ok(!('retentionIntervalSeconds' in inTree), 'the in-tree configuration (and its hash) is unchanged');
 });
 
 test('the serverName parameter picks the folder, as barmanObjectStore.serverName does', () => {

@@ -52,6 +52,19 @@ export function heldArchive(cluster: Cluster): { archiveHeld?: string } {
   return name && !cluster.spec.backup?.barmanObjectStore ? { archiveHeld: `ObjectStore ${name} does not exist` } : {};
 }
 
+/**
+ * spec.backup as resolved from an ObjectStore: with how often its retention policy is applied
+ * (instanceSidecarConfiguration.retentionPolicyIntervalSeconds; without that object the plugin reads
+ * 0, which it takes as five minutes), which the in-tree form has no field for.
+ */
+type ResolvedBackup = NonNullable<Cluster['spec']['backup']> & { retentionIntervalSeconds?: number };
+
+/** The retention interval of a store resolved from an ObjectStore; nothing in the in-tree form, so its configuration hash stays as it was. */
+export function retentionSchedule(cluster: Cluster): { retentionIntervalSeconds?: number } {
+  const seconds = (cluster.spec.backup as ResolvedBackup | undefined)?.retentionIntervalSeconds;
+  return seconds === undefined ? {} : { retentionIntervalSeconds: seconds };
+}
+
 /** Every ObjectStore name a Cluster's plugin form refers to (the archive's and each external cluster's). */
 export function objectStoreNames(cluster: Cluster): string[] {
   const names = [archiverEntry(cluster)?.plugin.parameters?.['barmanObjectName'], ...(cluster.spec.externalClusters ?? []).map((e) => (isBarman(e.plugin) ? e.plugin.parameters?.['barmanObjectName'] : undefined))];
@@ -79,7 +92,8 @@ export function resolvePluginStores<C extends Cluster>(cluster: C, objectStores:
     if (objectStore && name) {
       const serverName = archiver.plugin.parameters?.['serverName'] ?? cluster.metadata.name;
       archive = { objectStore: name, serverName };
-      const backup = { target: 'prefer-standby' as const, ...spec.backup, barmanObjectStore: configuration(objectStore, serverName), retentionPolicy: objectStore.spec.retentionPolicy };
+      const retentionIntervalSeconds = objectStore.spec.instanceSidecarConfiguration?.retentionPolicyIntervalSeconds ?? 0;
+      const backup: ResolvedBackup = { target: 'prefer-standby' as const, ...spec.backup, barmanObjectStore: configuration(objectStore, serverName), retentionPolicy: objectStore.spec.retentionPolicy, retentionIntervalSeconds };
       spec = { ...spec, backup };
     }
   }

@@ -29,6 +29,7 @@ export type InstanceConfig = Pick<
   | 'archive'
   | 'archiveHeld'
   | 'retentionPolicy'
+  | 'retentionIntervalSeconds'
   | 'poolerAuth'
   | 'monitoring'
   | 'isolationCheck'
@@ -230,6 +231,7 @@ export type Action =
   | { kind: 'promoteInstance'; name: string; config: InstanceConfig }
   | { kind: 'switchover'; from: string; to: string; fromConfig: InstanceConfig; toConfig: InstanceConfig }
   | { kind: 'clearAnnotation'; key: string }
+  | { kind: 'setAnnotation'; key: string; value: string }
   | { kind: 'routeEndpoints'; rw: string[]; ro: string[]; r: string[] }
   | { kind: 'recordEvent'; type: 'Normal' | 'Warning'; reason: string; message: string };
 

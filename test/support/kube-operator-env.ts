@@ -1,5 +1,6 @@
 // A real kube-apiserver with the CRDs, a stand-in kubelet running instance Pods with real
 // PostgreSQL, and our operator: what a Kubernetes test of a Cluster's behaviour starts from.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +55,21 @@ export async function createHealthyCluster(env: KubeOperatorEnv, name: string, s
     return obj.status?.phase === 'Cluster in healthy state' && obj.status.readyInstances === spec.instances && 'healthy';
   }, 240_000, 500).catch((e: Error) => e.message);
   if (outcome !== 'healthy') throw new Error(`${outcome}\nkubelet: ${kubelet.lastError ?? 'no error'}\noperator:\n${operator.output(4000)}`);
+}
+
+/**
+ * psql in a Pod through the real `kubectl exec`, as the Pod's user (postgres) on its socket;
+ * unaligned rows. Never spawnSync: the stand-in serving the exec is in this process.
+ */
+export function podPsql(env: Pick<KubeOperatorEnv, 'cp'>, pod: string, query: string, database?: string): Promise<string> {
+  const args = ['--kubeconfig', env.cp.kubeconfigPath, 'exec', pod, '-c', 'postgres', '--', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', ...(database ? ['-d', database] : []), '-tAc', query];
+  return new Promise((resolve, reject) => {
+    const child = spawn(env.cp.kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`psql on ${pod} exited ${code}: ${err}`))));
+  });
 }

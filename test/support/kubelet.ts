@@ -1,6 +1,7 @@
 // A test-only stand-in for the kubelet: it runs each instance Pod's instance manager as a local
 // process with the Pod's environment, its own address (so every Pod can use the standard ports),
-// its PVC as a folder that outlives the process, and its spec Secret written out as files; it
+// its PVCs as folders that outlive the process (the data volume through CNPG_INSTANCE_ROOT, the
+// others mounted where the Pod spec says: kubelet-mounts.ts), and its spec Secret written out as files; it
 // reports the Pod's phase, IP and readiness back to the API server. It registers a Node and binds
 // the Pods to it (there is no scheduler), and serves the Node's exec endpoint so that the real
 // `kubectl exec` reaches a Pod's "container": a command run with the Pod's environment and user.
@@ -17,6 +18,7 @@ import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
 import { instancePodPath } from './kubelet-binaries.js';
 import { launchMajorUpgrade, MAJOR_UPGRADE_SELECTOR } from './kubelet-major-upgrade.js';
+import { claimMounts, inPodMounts } from './kubelet-mounts.js';
 import { OneShotPods, type OneShotHost } from './kubelet-one-shot.js';
 import { launchRestoreDrill, RESTORE_DRILL_SELECTOR } from './kubelet-restore-drill.js';
 
@@ -307,11 +309,17 @@ export class KubeletStandIn {
       Object.assign(env, { CNPG_SERVICE_ACCOUNT_ROOT: r.serviceAccountRoot, KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port || '443' });
     }
     r.env = env;
-    const child = spawn(process.execPath, ['--max-old-space-size=64', MANAGER_MAIN, '--pod'], {
+    const argv = [process.execPath, '--max-old-space-size=64', MANAGER_MAIN, '--pod'];
+    const binds = claimMounts(pod);
+    // Other claims than the data volume need a mount namespace, which takes root (kubelet-mounts.ts).
+    if (binds.length > 0 && !this.ids) throw new Error(`pod ${pod.metadata!.name!} mounts ${binds.map((b) => b.target).join(', ')}: the stand-in kubelet mounts them only as root`);
+    const claimDir = (claim: string) => this.ownedDir(join(this.dir, 'pvc', pod.metadata!.namespace!, claim));
+    const run = binds.length > 0 && this.ids ? inPodMounts(binds, claimDir, this.ids, argv) : { command: argv[0]!, args: argv.slice(1) };
+    const child = spawn(run.command, run.args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      ...(this.ids ?? {}),
+      ...(binds.length > 0 ? {} : (this.ids ?? {})),
     });
     const name = pod.metadata!.name!;
     const keep = (d: Buffer) => this.logs.set(name, ((this.logs.get(name) ?? '') + d.toString()).slice(-30_000));

@@ -247,8 +247,8 @@ export class CachedStore extends KubeStore {
     return written;
   }
 
-  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject> {
-    const written = await super.updateStatus(kind, namespace, name, status);
+  override async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown, base?: unknown): Promise<KubeObject> {
+    const written = await super.updateStatus(kind, namespace, name, status, base);
     this.caches.get(kind)?.remember(written);
     return written;
   }

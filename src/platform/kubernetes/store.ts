@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { resolveKind } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import { NotFoundError, type ResourceStore } from '../../operator/platform.js';
+import { rebaseStatus } from '../../operator/status-rebase.js';
 
 const FIELD_MANAGER = 'cnpg-ts';
 const CONFLICT_RETRIES = 5;
@@ -86,13 +87,16 @@ export class KubeStore implements ResourceStore {
    * Returns the object as written. A status equal to the stored one is not sent: the write would
    * only wake every watcher for nothing.
    */
-  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<KubeObject> {
+  async updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown, base?: unknown): Promise<KubeObject> {
     const { apiVersion, plural } = kindInfo(kind);
     const [group = '', version = ''] = apiVersion.split('/');
-    const wanted = status === undefined ? undefined : (JSON.parse(JSON.stringify(status)) as unknown);
+    const ours = status === undefined ? undefined : (JSON.parse(JSON.stringify(status)) as unknown);
+    const based = base === undefined ? undefined : (JSON.parse(JSON.stringify(base)) as unknown);
     for (let attempt = 0; ; attempt++) {
       const existing = attempt === 0 ? await this.get(kind, namespace, name) : await this.read(kind, namespace, name);
       if (!existing) throw notFound(kind, namespace, name);
+      // A conflict means a write since our read: rebased on it again, never replacing it blindly.
+      const wanted = based === undefined ? ours : rebaseStatus(based, ours, existing.status);
       if (isDeepStrictEqual(existing.status, wanted)) return existing;
       try {
         return (await this.custom.replaceNamespacedCustomObjectStatus({ group, version, namespace: namespace ?? 'default', plural, name, body: { ...existing, status: wanted } })) as KubeObject;

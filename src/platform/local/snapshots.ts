@@ -1,7 +1,9 @@
 // Volume snapshots on this machine: a copy of an instance's data folder (and its WAL folder, and
 // each tablespace folder) in $CNPG_HOME/snapshots/<namespace>/<snapshot>/data, copy-on-write where
 // the filesystem can (reflink), a plain copy otherwise, with snapshot.json beside it. Root's (or
-// the daemon user's), 0700: a snapshot outlives the cluster user that owned the files.
+// the daemon user's), 0700: a snapshot outlives the cluster user that owned the files. Like a CSI
+// snapshot it is the whole volume, unlogged tables' files included (a base backup leaves them out):
+// PostgreSQL starting from it resets those tables from their init forks.
 import { constants, existsSync } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

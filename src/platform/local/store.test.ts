@@ -121,3 +121,13 @@ test('changes of one object made at once are applied one after the other, none l
   assert.deepEqual(stored?.metadata.annotations, { note: 'kept' });
   assert.deepEqual(readdirSync(join(dir, 'default', 'configmap')), ['cm.json']);
 }));
+
+test('a status written with the status it was computed from keeps the fields another writer changed since', withDir(async (dir) => {
+  const store = new FileStore(dir);
+  await store.apply(configMap('cm'));
+  await store.updateStatus('ConfigMap', 'default', 'cm', { targetPrimary: 'pg-1', phase: 'healthy' });
+  const read = (await store.get('ConfigMap', 'default', 'cm'))?.status;
+  await store.updateStatus('ConfigMap', 'default', 'cm', { targetPrimary: 'pg-2', phase: 'healthy' });
+  await store.updateStatus('ConfigMap', 'default', 'cm', { targetPrimary: 'pg-1', phase: 'failing' }, read);
+  assert.deepEqual((await store.get('ConfigMap', 'default', 'cm'))?.status, { targetPrimary: 'pg-2', phase: 'failing' });
+}));

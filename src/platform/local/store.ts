@@ -14,6 +14,7 @@ import { writeFileAtomically } from '../../objectstore/atomic-file.js';
 import { NotFoundError, type ResourceStore } from '../../operator/platform.js';
 import { KeyedLock } from './keyed-lock.js';
 import { CLUSTER_SCOPED_FOLDER, loadStore, type SetAside } from './store-load.js';
+import { rebaseStatus } from '../../operator/status-rebase.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
@@ -161,10 +162,10 @@ export class FileStore extends EventEmitter<{ change: [WatchEvent] }> implements
   }
 
   /** A status equal to the stored one is not written: no new resourceVersion, no watch event. */
-  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown): Promise<void> {
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: unknown, base?: unknown): Promise<void> {
     return this.locked(kind, namespace, name, async (existing) => {
       if (!existing) throw notFound(kind, namespace, name);
-      const wanted = asStored(status);
+      const wanted = asStored(base === undefined ? status : rebaseStatus(asStored(base), asStored(status), existing.status));
       if (isDeepStrictEqual(wanted, existing.status)) return;
       await this.commit({ ...clone(existing), status: wanted }, 'MODIFIED');
     });
