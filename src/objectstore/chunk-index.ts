@@ -11,8 +11,9 @@ export interface IndexedChunk {
   /** Where the chunk's bytes are in the object, and how many. */
   offset: number;
   length: number;
-  /** Its tar bytes once inflated. */
+  /** Its tar bytes once inflated, and their CRC-32. */
   size: number;
+  crc: number;
   /** Set when the chunk starts inside a file's body: that entry's header blocks (base64) and the body bytes before. */
   resume?: { header: string; skip: number };
 }
@@ -37,6 +38,7 @@ const schema = z.object({
       offset: count,
       length: count.max(MAX_CHUNK),
       size: count.max(MAX_CHUNK),
+      crc: z.number().int().min(0).max(0xffffffff),
       resume: z.object({ header: z.string().max(65536).regex(/^[A-Za-z0-9+/]*={0,2}$/), skip: count }).optional(),
     }),
   ),

@@ -9,6 +9,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { ChunkIndex, IndexedChunk } from './chunk-index.js';
+import { crc32Combine } from './crc32-combine.js';
 import { TarCutter, type Resume } from './tar-chunks.js';
 
 const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => Promise<Buffer>;
@@ -17,9 +18,9 @@ const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => 
 export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /** gzip's member header: deflate, no name, no time, unknown OS. */
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
+export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
 /** A final empty fixed-Huffman block: what ends the deflate stream after the last chunk. */
-const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+export const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 export interface ChunkedTarOptions {
   gzip: boolean;
@@ -33,7 +34,7 @@ export class ChunkedTar extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private startsIn: Resume | undefined;
-  private inFlight: { compressed: Promise<Buffer>; size: number; resume: Resume | undefined }[] = [];
+  private inFlight: { compressed: Promise<Buffer>; size: number; crc: number; resume: Resume | undefined }[] = [];
   private written = 0;
   private crc = 0;
   private total = 0;
@@ -86,11 +87,12 @@ export class ChunkedTar extends Transform {
     const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.crc = crc32(data, this.crc);
+    const crc = crc32(data);
+    this.crc = crc32Combine(this.crc, crc, data.length);
     this.total += data.length;
     const compressed = this.o.gzip ? deflateRawAsync(data, { level: this.o.level ?? 6, finishFlush: constants.Z_FULL_FLUSH }) : Promise.resolve(data);
     compressed.catch(() => undefined);
-    this.inFlight.push({ compressed, size: data.length, resume });
+    this.inFlight.push({ compressed, size: data.length, crc, resume });
     while (this.inFlight.length >= (this.o.jobs ?? 2)) await this.emitOldest();
   }
 
@@ -99,7 +101,7 @@ export class ChunkedTar extends Transform {
     if (!next) return;
     if (this.o.gzip && this.written === 0) this.emitBytes(GZIP_HEADER);
     const body = await next.compressed;
-    this.chunks.push({ offset: this.written, length: body.length, size: next.size, ...(next.resume ? { resume: { header: next.resume.header.toString('base64'), skip: next.resume.skip } } : {}) });
+    this.chunks.push({ offset: this.written, length: body.length, size: next.size, crc: next.crc, ...(next.resume ? { resume: { header: next.resume.header.toString('base64'), skip: next.resume.skip } } : {}) });
     this.emitBytes(body);
   }
 

@@ -202,6 +202,14 @@ test('a corrupt chunk or an object that does not match its index fails the resto
     await store.put(key, bad);
     await assert.rejects(extractBaseBackup(store, 'pg', { backupId: ID, status: 'DONE' }, join(dir, 'out'), [], { concurrency: 2 }));
     assert.deepEqual(readdirSync(join(dir, 'out')), []);
+    // A chunk whose bytes inflate but are not what was written: its CRC in the index says so.
+    const wrongCrc = JSON.parse(readFileSync(join(dir, 'store', chunkIndexKey(key)), 'utf8')) as { chunks: { crc: number }[] };
+    wrongCrc.chunks[1]!.crc = (wrongCrc.chunks[1]!.crc ^ 1) >>> 0;
+    await store.put(key, object);
+    await store.put(chunkIndexKey(key), Buffer.from(JSON.stringify(wrongCrc)));
+    await assert.rejects(extractBaseBackup(store, 'pg', { backupId: ID, status: 'DONE' }, join(dir, 'out'), [], { concurrency: 2 }), /check|crc/i);
+    assert.deepEqual(readdirSync(join(dir, 'out')), []);
+    await store.put(chunkIndexKey(key), Buffer.from(JSON.stringify(index)));
     await store.put(key, object.subarray(0, object.length - 100));
     await assert.rejects(extractBaseBackup(store, 'pg', { backupId: ID, status: 'DONE' }, join(dir, 'out'), [], { concurrency: 2 }), /index expects|chunk/);
     assert.deepEqual(readdirSync(join(dir, 'out')), []);
