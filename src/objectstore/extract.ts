@@ -8,7 +8,7 @@
 // gets its name only once everything else is in place, and a failure empties the folders again:
 // nothing that looks restored is left behind.
 import { createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -204,16 +204,9 @@ async function writeEntry(h: Header, body: AsyncIterable<unknown>, into: UnpackT
   await ensureParent(into.root, target, into.created);
   const mode = (h.mode ?? 0o600) & 0o7777;
   switch (h.type) {
-    case 'directory': {
-      await mkdir(target, { mode: 0o700 }).catch(async (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST' || !(await lstat(target)).isDirectory()) {
-          throw new ObjectStoreError('invalid', `backup archive entry "${h.name}" replaces a non-directory; refusing it`);
-        }
-      });
-      into.created.add(target);
-      into.dirModes.set(target, mode);
+    case 'directory':
+      await into.directory(target, h.name, mode);
       return;
-    }
     case 'file':
     case 'contiguous-file':
       into.announce(target, mode, Math.floor((h.mtime ?? new Date()).getTime() / 1000));

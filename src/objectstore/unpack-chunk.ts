@@ -38,6 +38,17 @@ export class UnpackTarget {
     this.files.set(target, { mode, mtime });
   }
 
+  /** A directory entry: made unless there (parents are made before their entries); its mode waits for the end. */
+  async directory(target: string, name: string, mode: number): Promise<void> {
+    await mkdir(target, { mode: 0o700 }).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST' || !(await lstat(target)).isDirectory()) {
+        throw new ObjectStoreError('invalid', `backup archive entry "${name}" replaces a non-directory; refusing it`);
+      }
+    });
+    this.created.add(target);
+    this.dirModes.set(target, mode);
+  }
+
   hardLink(from: string, to: string): void {
     this.links.push({ from, to });
   }
@@ -162,16 +173,9 @@ async function writeEntry(t: UnpackTarget, h: RawHeader): Promise<OpenFile | und
   await ensureParent(t.root, target, t.created);
   const mode = h.mode & 0o7777;
   switch (h.flag) {
-    case '5': {
-      await mkdir(target, { mode: 0o700 }).catch(async (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST' || !(await lstat(target)).isDirectory()) {
-          throw new ObjectStoreError('invalid', `backup archive entry "${h.name}" replaces a non-directory; refusing it`);
-        }
-      });
-      t.created.add(target);
-      t.dirModes.set(target, mode);
+    case '5':
+      await t.directory(target, h.name, mode);
       return undefined;
-    }
     case '0':
     case '7': {
       t.announce(target, mode, h.mtime);
