@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from './backup/args.js';
-import { figureRows, keepUp, nextSegment, parseLsn, ratio, segmentNumber, slope, table } from './backup/report.js';
+import { figureRows, keepUp, nextSegment, parseLsn, ratio, segmentNumber, slope, snapshotRows, table } from './backup/report.js';
 
 test('flags: defaults, --quick only fills what was not given, bad values are refused', () => {
   assert.deepEqual(parseArgs([]), { scale: 70, compression: 'gzip', segments: 64, pgbenchSeconds: 60, jobs: 2, walParallel: 4, syncCommit: false });
@@ -58,4 +58,9 @@ test('ratio, met and the table', () => {
   assert.deepEqual(rows[2]?.slice(2), ['-', '3.0', '-', '≥ 2×', '-']);
   assert.deepEqual(rows[3]?.slice(2), ['yes', 'not run', '-', 'never behind', 'yes']);
   assert.equal(table(['a', 'bb'], [['xyz', '1']]), '| a   | bb |\n| --- | -- |\n| xyz | 1  |');
+});
+
+test('snapshot against object store: seconds both ways and how many times faster the snapshot is', () => {
+  assert.deepEqual(snapshotRows([{ what: 'backup', snapshotSeconds: 2, baseSeconds: 10 }]), [['backup', '2.0 s', '10.0 s', '5.00×']]);
+  assert.deepEqual(snapshotRows([{ what: 'restore', baseSeconds: 4 }]), [['restore', '-', '4.0 s', '-']]);
 });

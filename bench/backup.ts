@@ -1,15 +1,17 @@
 // bench/backup: on one ≥ 1 GB pgbench database and one MinIO store, in one run, cnpg-ts against
 // barman-cloud-backup, barman-cloud-restore and barman-cloud-wal-archive: base backup MB/s, restore
-// MB/s, WAL segments archived per second, and whether archiving keeps up with pgbench flat out.
+// MB/s, WAL segments archived per second, and whether archiving keeps up with pgbench flat out;
+// then a local volume snapshot's backup and restore time against the base backup's, same data.
 //
 //   node dist/bench/backup.js [--quick] [--scale 70] [--compression gzip|bzip2] [--segments 64] [--pgbench-seconds 60] [--jobs 2] [--wal-parallel 4]
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { extractBaseBackup, listBackups, openBlobStore } from '../src/objectstore/index.js';
 import { startS3Server } from '../test/support/s3.js';
 import { parseArgs, type Options } from './backup/args.js';
-import { figureRows, HEADERS, keepUp, MB, mbPerSec, nextSegment, parseLsn, segmentNumber, table, type BacklogSample, type Figure } from './backup/report.js';
+import { figureRows, HEADERS, keepUp, MB, mbPerSec, nextSegment, parseLsn, segmentNumber, SNAPSHOT_HEADERS, snapshotRows, table, type BacklogSample, type Figure, type SnapshotVersus } from './backup/report.js';
 import {
   barman,
   CLI,
@@ -22,6 +24,7 @@ import {
   readySegments,
   recoveryCluster,
   secretManifest,
+  snapshotRecoveryCluster,
   sourceCluster,
   storedSegments,
   type PodLocal,
@@ -49,6 +52,10 @@ interface Ctx {
   bytes: number;
   figures: Figure[];
   notes: string[];
+  /** Our base backup's and restore's seconds, for the snapshot comparison. */
+  baseSeconds?: number;
+  restoreSeconds?: number;
+  versus: SnapshotVersus[];
 }
 
 /** Waits until PostgreSQL has no segment waiting for the archive. */
@@ -82,7 +89,7 @@ async function setup(o: Options): Promise<Ctx> {
   giveToPostgres(scratch);
   const pod = await cnpg.pod(POD);
   const uri = await cnpg.appUri(NAME);
-  return { o, cnpg, s3, store, scratch, pod, uri, bytes: 0, figures: [], notes: [] };
+  return { o, cnpg, s3, store, scratch, pod, uri, bytes: 0, figures: [], notes: [], versus: [] };
 }
 
 async function load(ctx: Ctx): Promise<void> {
@@ -103,6 +110,7 @@ async function baseBackup(ctx: Ctx): Promise<string> {
   let t0 = performance.now();
   const out = await cnpg.run(['backup', NAME, '--backup-name', 'bench-base', '--wait', '--timeout', '60m'], undefined, 3_700_000);
   const ours = secs(t0);
+  ctx.baseSeconds = ours;
   log(`  ${out.trim()} in ${f1(ours)} s`);
   await drained(ctx);
   log(`base backup: barman-cloud-backup --${o.compression} --jobs ${o.jobs} --immediate-checkpoint`);
@@ -133,6 +141,7 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   await cnpg.run(['apply', '-f', '-'], recoveryCluster(RESTORED, NAME, store, o.walParallel));
   await cnpg.waitReady(RESTORED, 3600);
   const whole = secs(t0);
+  ctx.restoreSeconds = whole;
   const dir = cnpg.instanceDir(RESTORED, `${RESTORED}-1`);
   const lines = managerLog(dir);
   const at = (re: RegExp) => {
@@ -149,6 +158,8 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   await cnpg.run(['delete', 'cluster', RESTORED]);
   await cnpg.run(['wait', '--for=delete', `cluster/${RESTORED}`, '--timeout=300s'], undefined, 320_000).catch(() => undefined);
 
+  const filesOnly = await ourFilesOnly(ctx);
+
   log(`restore: barman-cloud-restore ${barmanBackupId} into an empty folder`);
   const dest = join(ctx.scratch, 'restore');
   t0 = performance.now();
@@ -158,6 +169,7 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   const restoredMb = Number(du.stdout.split('\t')[0]) / MB;
   log(`  done in ${f1(theirs)} s: ${f1(restoredMb)} MB of files in ${dest}`);
   rmSync(dest, { recursive: true, force: true });
+  ctx.figures.push({ what: 'restore: files only, parallel (same work as barman)', unit: 'MB/s', ours: mbPerSec(ctx.bytes, filesOnly), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
   ctx.figures.push({ what: 'restore: extract only (manager log)', unit: 'MB/s', ...(extractOnly === undefined ? {} : { ours: mbPerSec(ctx.bytes, extractOnly) }), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
   ctx.figures.push({
     what: 'restore: extract + replay + promote',
@@ -170,6 +182,55 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
   ctx.notes.push(
     `restore: cnpg apply→Ready ${f1(whole)} s (extract ${extractOnly === undefined ? '?' : f1(extractOnly)} s, to promotion ${restoreAndReplay === undefined ? '?' : f1(restoreAndReplay)} s); barman-cloud-restore ${f1(theirs)} s for ${f1(restoredMb)} MB of files (files only: no WAL fetched, no PostgreSQL started)`,
   );
+}
+
+/**
+ * Our restore doing exactly what barman-cloud-restore does: the latest cnpg backup downloaded,
+ * decompressed and unpacked into an empty folder by the bench process itself (extractBaseBackup,
+ * every core), no WAL, no PostgreSQL.
+ */
+async function ourFilesOnly(ctx: Ctx): Promise<number> {
+  const store = openBlobStore({
+    destinationPath: 's3://bench/cnpg',
+    serverName: NAME,
+    endpointURL: ctx.store.endpoint,
+    s3: { accessKeyId: ctx.store.accessKeyId, secretAccessKey: ctx.store.secretAccessKey, region: ctx.store.region },
+  });
+  const backup = (await listBackups(store, NAME)).filter((b) => b.status === 'DONE').at(-1);
+  if (!backup) throw new Error('no DONE cnpg backup in s3://bench/cnpg');
+  const dest = join(ctx.scratch, 'ours-files');
+  log(`restore: our parallel restore of ${backup.backupId} into an empty folder (files only, as barman-cloud-restore)`);
+  const t0 = performance.now();
+  await extractBaseBackup(store, NAME, backup, dest);
+  const seconds = secs(t0);
+  log(`  done in ${f1(seconds)} s`);
+  rmSync(dest, { recursive: true, force: true });
+  ctx.notes.push(`restore files only: cnpg ${f1(seconds)} s with every core (extractBaseBackup in the bench process), same data and store as barman-cloud-restore`);
+  return seconds;
+}
+
+/**
+ * The same data backed up as a local volume snapshot (a copy, copy-on-write where the filesystem
+ * can) and a Cluster recovered from it, against the base backup and the recovery measured above.
+ */
+async function snapshots(ctx: Ctx): Promise<void> {
+  const { cnpg } = ctx;
+  log('snapshot: cnpg backup -m volumeSnapshot --wait (online)');
+  let t0 = performance.now();
+  const out = await cnpg.run(['backup', NAME, '-m', 'volumeSnapshot', '--backup-name', 'bench-snap', '--wait', '--timeout', '60m'], undefined, 3_700_000);
+  const backup = secs(t0);
+  log(`  ${out.trim()} in ${f1(backup)} s`);
+  await drained(ctx);
+  log('snapshot: a new Cluster from bootstrap.recovery.volumeSnapshots, apply → Ready');
+  t0 = performance.now();
+  await cnpg.run(['apply', '-f', '-'], snapshotRecoveryCluster('from-snap', 'bench-snap'));
+  await cnpg.waitReady('from-snap', 3600);
+  const restore = secs(t0);
+  log(`  Ready after ${f1(restore)} s`);
+  await cnpg.run(['delete', 'cluster', 'from-snap']);
+  await cnpg.run(['wait', '--for=delete', 'cluster/from-snap', '--timeout=300s'], undefined, 320_000).catch(() => undefined);
+  ctx.versus.push({ what: 'backup (CLI → completed)', snapshotSeconds: backup, baseSeconds: ctx.baseSeconds });
+  ctx.versus.push({ what: 'restore (apply → Ready)', snapshotSeconds: restore, baseSeconds: ctx.restoreSeconds });
 }
 
 /** Stops MinIO for a while (SIGTERM, as a crash of the store would), then starts it on the same port and data. */
@@ -312,6 +373,7 @@ async function main(o: Options): Promise<void> {
     await load(ctx);
     const barmanId = await baseBackup(ctx);
     await restore(ctx, barmanId);
+    await snapshots(ctx);
     await walArchiving(ctx);
     await keepUpRun(ctx);
   } finally {
@@ -320,6 +382,8 @@ async function main(o: Options): Promise<void> {
   }
   console.log(`\nbackup (scale ${o.scale}, ${f1(ctx.bytes / MB)} MB; ${o.compression} on both sides; data.jobs = --jobs = ${o.jobs}; wal.maxParallel ${o.walParallel}; one MinIO on 127.0.0.1)\n`);
   console.log(table(HEADERS, figureRows(ctx.figures)));
+  console.log(`\nlocal volume snapshot against the object store (cnpg-ts both, the same ${f1(ctx.bytes / MB)} MB)\n`);
+  console.log(table(SNAPSHOT_HEADERS, snapshotRows(ctx.versus)));
   console.log(`\n${ctx.notes.map((n) => `- ${n}`).join('\n')}`);
 }
 

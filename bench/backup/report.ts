@@ -123,6 +123,23 @@ export function figureRows(figures: readonly Figure[]): string[][] {
   });
 }
 
+/** One step done both ways by cnpg-ts: a local volume snapshot, and a base backup in the object store. */
+export interface SnapshotVersus {
+  what: string;
+  snapshotSeconds?: number;
+  baseSeconds?: number;
+}
+
+export const SNAPSHOT_HEADERS = ['measure (same data)', 'volume snapshot', 'object store', 'snapshot faster by'];
+
+export function snapshotRows(rows: readonly SnapshotVersus[]): string[][] {
+  return rows.map((r) => {
+    const speedup = ratio(r.baseSeconds, r.snapshotSeconds);
+    const s = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(1)} s`);
+    return [r.what, s(r.snapshotSeconds), s(r.baseSeconds), speedup === undefined ? '-' : `${speedup.toFixed(2)}×`];
+  });
+}
+
 /** A markdown table, columns padded. */
 export function table(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -120,6 +120,29 @@ ${storeYaml('      ', s, 's3://bench/cnpg')}
       data:
         compression: ${o.compression}
         jobs: ${o.jobs}
+    volumeSnapshot: {}
+`;
+}
+
+/** A cluster from a local volume snapshot (bootstrap.recovery.volumeSnapshots), replaying the snapshot's own WAL. */
+export function snapshotRecoveryCluster(name: string, snapshot: string): string {
+  return `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ${name}
+spec:
+  instances: 1
+  storage:
+    size: 20Gi
+  bootstrap:
+    recovery:
+      database: app
+      owner: app
+      volumeSnapshots:
+        storage:
+          name: ${snapshot}
+          kind: VolumeSnapshot
+          apiGroup: snapshot.storage.k8s.io
 `;
 }
 

@@ -47,6 +47,9 @@ export interface BackupRequest {
   backupName: string;
   immediateCheckpoint?: boolean;
   jobs?: number;
+  /** Internal, for tests: a smaller part size (data_0001…) and chunk size than the defaults. */
+  partBytes?: number;
+  chunkBytes?: number;
 }
 
 export interface BackupContext {
@@ -99,7 +102,7 @@ async function copyRunningServer(ctx: BackupContext, req: BackupRequest, facts: 
   const fast = req.immediateCheckpoint ?? ctx.archive.immediateCheckpoint;
   const api = backupApi(facts.version);
   const archive = (base: string) =>
-    new TarArchiveUpload(ctx.store, ctx.archive.serverName, backupId, base, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs });
+    new TarArchiveUpload(ctx.store, ctx.archive.serverName, backupId, base, { compression: ctx.archive.dataCompression, jobs: req.jobs ?? ctx.archive.dataJobs, maxPartBytes: req.partBytes, chunkBytes: req.chunkBytes });
   return withConnection(ctx.socket, 'postgres', async (c) => {
     // The session idles while files are copied: a Cluster's idle_session_timeout (14+) must not end it.
     if (facts.version >= 140000) await c.query('SET idle_session_timeout = 0');

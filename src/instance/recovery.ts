@@ -12,7 +12,7 @@ import type { Credentials, InstanceSpec, RecoveryBootstrap } from './spec.js';
 import type { StorageLayout } from './storage-layout.js';
 import { storeTarget } from './store-target.js';
 import { restoreTargets } from './tablespace-mapping.js';
-import { WalRestorer } from './wal-restorer.js';
+import { walPrefetch, WalRestorer } from './wal-restorer.js';
 import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
 /** Files a restored data directory must not keep: they belong to the server the backup came from. */
@@ -53,7 +53,7 @@ export function startWalRestorer(b: RecoveryBootstrap, creds: Credentials, paths
     spool: paths.restoreSpool,
     store: openBlobStore(storeTarget(b.source, creds.stores?.recovery)),
     serverName: b.source.serverName,
-    maxParallel: b.source.walMaxParallel,
+    maxParallel: walPrefetch(b.source),
     segmentSize: backup.xlogSegmentSize,
   });
   installScript(paths.restoreScript, restoreScript(paths.restoreSpool));

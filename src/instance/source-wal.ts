@@ -5,7 +5,7 @@ import { openBlobStore } from '../objectstore/index.js';
 import type { InstancePaths } from './paths.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { storeTarget } from './store-target.js';
-import { WalRestorer } from './wal-restorer.js';
+import { walPrefetch, WalRestorer } from './wal-restorer.js';
 import { installScript, restoreScript, scriptCommand } from './wal-scripts.js';
 
 export class SourceWal {
@@ -34,7 +34,7 @@ export class SourceWal {
       spool: this.paths.restoreSpool,
       store: openBlobStore(storeTarget(store, creds.stores?.replica)),
       serverName: store.serverName,
-      maxParallel: store.walMaxParallel,
+      maxParallel: walPrefetch(store),
     });
     installScript(this.paths.restoreScript, restoreScript(this.paths.restoreSpool));
     this.restorer.start();

@@ -44,6 +44,8 @@ export interface StoreSpec {
   endpointURL?: string;
   walCompression?: Compression;
   walMaxParallel: number;
+  /** WAL fetched ahead in a recovery: wal.maxParallel when set (absent: the cores, wal-restorer.ts). */
+  walPrefetch?: number;
   dataCompression?: Compression;
   dataJobs: number;
   immediateCheckpoint: boolean;

@@ -2,6 +2,7 @@
 // `<spool>/want/<name>`; the manager downloads it into `<spool>/<name>` and, for a plain segment,
 // fetches the next `maxParallel - 1` segments ahead, so replay rarely waits on the network.
 import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { restoreWal, type BlobStore } from '../objectstore/index.js';
 import { nextWalFileName } from '../postgres/lsn.js';
@@ -13,6 +14,15 @@ export interface WalRestorerOptions {
   serverName: string;
   maxParallel: number;
   segmentSize?: number;
+}
+
+/**
+ * Segments fetched at once: wal.maxParallel when the store sets it, else one per core of this
+ * machine (CloudNativePG's default is 1). Fetching and gunzipping a segment costs a core while
+ * replay, one process, waits on the next: the cores that replay leaves idle fetch ahead.
+ */
+export function walPrefetch(store: { walPrefetch?: number }, cores = availableParallelism()): number {
+  return store.walPrefetch ?? Math.max(1, cores);
 }
 
 const SCAN_MS = 200;

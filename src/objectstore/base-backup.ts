@@ -4,6 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from './blob-store.js';
 import { dataTarKey, findTarParts } from './backup-files.js';
 import type { BackupInfo } from './backup-info.js';
+import { writeChunkIndex } from './chunk-index.js';
+import { ChunkedTar } from './chunked-tar.js';
 import { compressStream, decompressStream, isStreamingCompression, type Compression } from './compression.js';
 import { ObjectStoreError } from './errors.js';
 
@@ -21,12 +23,21 @@ export async function uploadBaseBackupTar(
   return uploadTar(store, dataTarKey(serverName, backupId, opts.compression), tar, opts);
 }
 
+export interface UploadTarOptions {
+  compression?: Compression;
+  /** Upload parts in flight. */
+  jobs?: number;
+  /** gzip and uncompressed tars: chunks of this many tar bytes, indexed for a parallel restore (chunked-tar.ts). */
+  chunkBytes?: number;
+}
+
 /** Streams one tar through the compressor into the object `key`, `jobs` upload parts in flight. */
-export async function uploadTar(store: BlobStore, key: string, tar: NodeJS.ReadableStream, opts: { compression?: Compression; jobs?: number }): Promise<{ bytesIn: number; bytesStored: number }> {
+export async function uploadTar(store: BlobStore, key: string, tar: NodeJS.ReadableStream, opts: UploadTarOptions): Promise<{ bytesIn: number; bytesStored: number }> {
   refuseWalOnlyCompression(opts.compression);
   const bytesIn = counter();
   const bytesStored = counter();
-  const codec = compressStream(opts.compression);
+  const chunked = opts.chunkBytes !== undefined && (opts.compression === 'gzip' || opts.compression === undefined) ? new ChunkedTar({ gzip: opts.compression === 'gzip', chunkBytes: opts.chunkBytes }) : undefined;
+  const codec = chunked ?? compressStream(opts.compression);
   const producing = pipeline(tar, bytesIn.stream, codec, bytesStored.stream);
   const uploading = store.put(key, bytesStored.stream, {
     queueSize: opts.jobs ?? 2,
@@ -38,6 +49,7 @@ export async function uploadTar(store: BlobStore, key: string, tar: NodeJS.Reada
     throw err;
   };
   await Promise.all([producing.catch(stop), uploading.catch(stop)]);
+  if (chunked) await writeChunkIndex(store, key, chunked.index());
   return { bytesIn: bytesIn.count(), bytesStored: bytesStored.count() };
 }
 
@@ -69,7 +81,7 @@ export async function openBaseBackupParts(store: BlobStore, serverName: string, 
 }
 
 /** `source` through the decompressor, with errors on either side surfacing on the result. */
-function decompressed(source: NodeJS.ReadableStream, compression: Compression | undefined): NodeJS.ReadableStream {
+export function decompressed(source: NodeJS.ReadableStream, compression: Compression | undefined): NodeJS.ReadableStream {
   const out = decompressStream(compression);
   pipeline(source, out).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
   return out;

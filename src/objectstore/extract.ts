@@ -1,17 +1,29 @@
-// Extracting a base backup into an empty PGDATA (and its tablespaces into their empty folders)
-// with tar-stream. The archive is untrusted
-// input: entries whose path leaves PGDATA, or that would write through a symlink the archive
-// itself created, are refused. Symlinks themselves may point anywhere (pg_wal and pg_tblspc
-// entries legitimately do).
+// Extracting a base backup into an empty PGDATA (and its tablespaces into their empty folders),
+// with every core: the archives' parts, and the chunks of each gzip or plain part that has a
+// chunk index (chunked-tar.ts), download, inflate and unpack side by side, `concurrency` at a
+// time (default: the cores). A part without an index (barman-cloud's, other codecs) unpacks as
+// one stream with tar-stream. The archive is untrusted input: entries whose path leaves the
+// folder, or that would write through a symlink, are refused (extract-paths.ts). Symlinks
+// themselves may point anywhere (pg_wal and pg_tblspc entries legitimately do). global/pg_control
+// gets its name only once everything else is in place, and a failure empties the folders again:
+// nothing that looks restored is left behind.
 import { createWriteStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { chmod, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import type { BlobStore } from './blob-store.js';
-import { openBaseBackupParts } from './base-backup.js';
+import { findTarParts, type TarPart } from './backup-files.js';
+import { decompressed } from './base-backup.js';
 import type { BackupInfo } from './backup-info.js';
+import { readChunkIndex, type ChunkIndex, type IndexedChunk } from './chunk-index.js';
+import { FINAL_BLOCK, GZIP_HEADER } from './chunked-tar.js';
 import { ObjectStoreError } from './errors.js';
+import { ensureParent } from './extract-paths.js';
+import { TaskPool } from './task-pool.js';
+import { unpackChunk, UnpackTarget } from './unpack-chunk.js';
 
 /** Where one of the backup's tablespaces goes: its folder, and what pg_tblspc/<oid> links to. */
 export interface TablespaceTarget {
@@ -20,12 +32,26 @@ export interface TablespaceTarget {
   link: string;
 }
 
+export interface ExtractOptions {
+  /** Parts and chunks unpacked at once; default os.availableParallelism(). */
+  concurrency?: number;
+}
+
+const HOLDING_SUFFIX = '.cnpg-restoring';
+
 /**
  * PGDATA's archive into `pgdata`, and each tablespace's `<oid>.tar` into its target's folder, with
  * pg_tblspc/<oid> linked to it, as barman-cloud-restore does. Every backup tablespace needs a
  * target, and every folder must be empty: both checked before anything is written.
  */
-export async function extractBaseBackup(store: BlobStore, serverName: string, info: BackupInfo, pgdata: string, tablespaces: readonly TablespaceTarget[] = []): Promise<void> {
+export async function extractBaseBackup(
+  store: BlobStore,
+  serverName: string,
+  info: BackupInfo,
+  pgdata: string,
+  tablespaces: readonly TablespaceTarget[] = [],
+  opts: ExtractOptions = {},
+): Promise<void> {
   const targets = (info.tablespaces ?? []).map((t) => {
     const target = tablespaces.find((x) => x.oid === t.oid);
     if (!target) throw new ObjectStoreError('invalid', `backup ${info.backupId} contains tablespace "${t.name}" (oid ${t.oid}) and no folder was given for it`);
@@ -34,19 +60,37 @@ export async function extractBaseBackup(store: BlobStore, serverName: string, in
   await ensureEmptyDir(pgdata);
   for (const t of targets) await ensureEmptyDir(t.directory);
   const dirModes = new Map<string, number>();
-  for (const open of await openBaseBackupParts(store, serverName, info)) await extractTar(await open(), pgdata, dirModes);
-  for (const t of targets) {
-    for (const open of await openBaseBackupParts(store, serverName, info, String(t.oid))) await extractTar(await open(), t.directory, dirModes);
-    const link = join(pgdata, 'pg_tblspc', String(t.oid));
-    await mkdir(dirname(link), { recursive: true, mode: 0o700 });
-    await rm(link, { force: true });
-    await symlink(t.link, link);
+  const control = join(pgdata, 'global', 'pg_control');
+  const archives = [
+    { base: 'data', into: new UnpackTarget(pgdata, dirModes, new Map([[control, control + HOLDING_SUFFIX]])) },
+    ...targets.map((t) => ({ base: String(t.oid), into: new UnpackTarget(t.directory, dirModes) })),
+  ];
+  const pool = new TaskPool(opts.concurrency ?? availableParallelism());
+  try {
+    try {
+      for (const a of archives) {
+        for (const part of await findTarParts(store, serverName, info.backupId, a.base)) await restorePart(store, part, a.into, pool);
+      }
+    } finally {
+      await pool.idle();
+    }
+    for (const a of archives) await a.into.finish();
+    for (const t of targets) {
+      const link = join(pgdata, 'pg_tblspc', String(t.oid));
+      await mkdir(dirname(link), { recursive: true, mode: 0o700 });
+      await rm(link, { force: true });
+      await symlink(t.link, link);
+    }
+    // pg_wal may have been left out of the archive (barman-cloud-restore recreates it too).
+    const walDir = join(pgdata, (info.version ?? 100000) >= 100000 ? 'pg_wal' : 'pg_xlog');
+    await mkdir(walDir, { recursive: true, mode: 0o700 });
+    // Directory modes last and deepest first, so a read-only directory does not block its own contents.
+    const dirs = [...dirModes].sort((a, b) => b[0].split(sep).length - a[0].split(sep).length);
+    for (const [dir, mode] of dirs) await chmod(dir, mode);
+  } catch (e) {
+    for (const dir of [pgdata, ...targets.map((t) => t.directory)]) await emptyDir(dir);
+    throw e;
   }
-  // pg_wal may have been left out of the archive (barman-cloud-restore recreates it too).
-  const walDir = join(pgdata, (info.version ?? 100000) >= 100000 ? 'pg_wal' : 'pg_xlog');
-  await mkdir(walDir, { recursive: true, mode: 0o700 });
-  // Directory modes last, so a read-only directory does not block its own contents.
-  for (const [dir, mode] of [...dirModes].reverse()) await chmod(dir, mode);
 }
 
 async function ensureEmptyDir(dir: string): Promise<void> {
@@ -55,14 +99,97 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   if (entries.length > 0) throw new ObjectStoreError('invalid', `cannot restore into ${dir}: the directory is not empty`);
 }
 
-/** Extracts one tar stream into root. */
-export async function extractTar(tar: NodeJS.ReadableStream, root: string, dirModes = new Map<string, number>()): Promise<void> {
+async function emptyDir(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [])) await rm(join(dir, name), { recursive: true, force: true });
+}
+
+/** One part: chunk by chunk when it has a usable index, else as one stream (one task). */
+async function restorePart(store: BlobStore, part: TarPart, into: UnpackTarget, pool: TaskPool): Promise<void> {
+  const kind = part.compression === 'gzip' ? 'gzip' : part.compression === undefined ? 'none' : undefined;
+  const index = kind ? await readChunkIndex(store, part.key, kind) : undefined;
+  if (!index) {
+    await pool.run(async () => extractTar(decompressed(await store.get(part.key), part.compression), into));
+    return;
+  }
+  await unpackIndexed(await store.get(part.key), index, into, pool);
+}
+
+/**
+ * Reads the object once, in order, handing each chunk to the pool as soon as its bytes are in:
+ * the download waits while every place is taken, so at most a few chunks are held in memory.
+ */
+async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, into: UnpackTarget, pool: TaskPool): Promise<void> {
+  const gzip = index.compression === 'gzip';
+  const tail = gzip ? 10 : 0;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let heldFrom = 0;
+  let next = 0;
+  let seen = 0;
+  try {
+    for await (const piece of source as AsyncIterable<Buffer>) {
+      held.push(piece);
+      heldBytes += piece.length;
+      seen += piece.length;
+      const c0 = index.chunks[next];
+      if (!c0 || heldFrom + heldBytes < c0.offset + c0.length) continue;
+      const all = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+      let c = c0;
+      while (c && heldFrom + heldBytes >= c.offset + c.length) {
+        const bytes = all.subarray(c.offset - heldFrom, c.offset - heldFrom + c.length);
+        const chunk = c;
+        await pool.run(() => unpackChunk(gzip ? inflated(bytes, chunk) : [bytes], chunk.resume && { header: Buffer.from(chunk.resume.header, 'base64'), skip: chunk.resume.skip }, into));
+        next += 1;
+        c = index.chunks[next]!;
+      }
+      const used = (index.chunks[next - 1]?.offset ?? 0) + (index.chunks[next - 1]?.length ?? 0) - heldFrom;
+      held = [all.subarray(used)];
+      heldFrom += used;
+      heldBytes -= used;
+    }
+  } catch (e) {
+    // The download stops with the restore; the tasks already started finish (pool.idle).
+    (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    throw e;
+  }
+  const end = (index.chunks.at(-1)?.offset ?? (gzip ? 10 : 0)) + (index.chunks.at(-1)?.length ?? 0) + tail;
+  if (next !== index.chunks.length || seen !== end) {
+    throw new ObjectStoreError('invalid', `backup object is ${seen} bytes and holds ${next} of its ${index.chunks.length} chunks; its index expects ${end} bytes`);
+  }
+}
+
+/**
+ * A chunk inflated a megabyte at a time: one buffer of the whole chunk inflated at once measured
+ * two to three times slower (fresh memory for every chunk), and the pieces are written as they come.
+ * The chunk is wrapped as a gzip member of its own (a header, the deflate blocks, a final empty
+ * block, its CRC and size from the index), so zlib checks its CRC on the thread that inflates it.
+ */
+async function* inflated(bytes: Buffer, chunk: IndexedChunk): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({ chunkSize: 1 << 20 });
+  const trailer = Buffer.alloc(10);
+  trailer.set(FINAL_BLOCK, 0);
+  trailer.writeUInt32LE(chunk.crc, 2);
+  trailer.writeUInt32LE(chunk.size % 2 ** 32, 6);
+  inflater.write(GZIP_HEADER);
+  inflater.write(bytes);
+  inflater.end(trailer);
+  let size = 0;
+  for await (const piece of inflater as AsyncIterable<Buffer>) {
+    size += piece.length;
+    if (size > chunk.size) break;
+    yield piece;
+  }
+  inflater.destroy();
+  if (size !== chunk.size) throw new ObjectStoreError('invalid', `backup chunk at ${chunk.offset} inflates to ${size > chunk.size ? 'more than ' : ''}${size} bytes, its index says ${chunk.size}`);
+}
+
+/** Unpacks one tar stream (a part without a chunk index) into the target. */
+async function extractTar(tar: NodeJS.ReadableStream, into: UnpackTarget): Promise<void> {
   const ex = tarExtract();
-  const created = new Set<string>([root]);
   const extracting = (async () => {
     for await (const entry of ex) {
       try {
-        await writeEntry(entry.header, entry, root, created, dirModes);
+        await writeEntry(entry.header, entry, into);
       } finally {
         entry.resume();
       }
@@ -71,61 +198,28 @@ export async function extractTar(tar: NodeJS.ReadableStream, root: string, dirMo
   await Promise.all([pipeline(tar, ex), extracting]);
 }
 
-async function writeEntry(h: Header, body: AsyncIterable<unknown>, root: string, created: Set<string>, dirModes: Map<string, number>): Promise<void> {
-  const target = safeTarget(root, h.name);
-  if (target === root) return;
-  await ensureParent(root, target, created);
+async function writeEntry(h: Header, body: AsyncIterable<unknown>, into: UnpackTarget): Promise<void> {
+  const target = into.place(h.name);
+  if (target === into.root) return;
+  await ensureParent(into.root, target, into.created);
   const mode = (h.mode ?? 0o600) & 0o7777;
   switch (h.type) {
-    case 'directory': {
-      const st = await lstat(target).catch(() => undefined);
-      if (st && !st.isDirectory()) throw new ObjectStoreError('invalid', `backup archive entry "${h.name}" replaces a non-directory; refusing it`);
-      if (!st) await mkdir(target, { mode: 0o700 });
-      created.add(target);
-      dirModes.set(target, mode);
+    case 'directory':
+      await into.directory(target, h.name, mode);
       return;
-    }
     case 'file':
     case 'contiguous-file':
-      await pipeline(body, createWriteStream(target, { flags: 'wx', mode, highWaterMark: 1 << 20 }));
-      await chmod(target, mode);
-      if (h.mtime) await utimes(target, h.mtime, h.mtime);
+      into.announce(target, mode, Math.floor((h.mtime ?? new Date()).getTime() / 1000));
+      await pipeline(body, createWriteStream(target, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }));
       return;
     case 'symlink':
       await symlink(h.linkname ?? '', target);
       return;
     case 'link':
-      await link(safeTarget(root, h.linkname ?? ''), target);
+      into.hardLink(target, into.place(h.linkname ?? ''));
       return;
     default:
       // FIFOs, devices and other special files never belong in PGDATA.
       throw new ObjectStoreError('invalid', `backup archive entry "${h.name}" has unsupported type ${h.type ?? 'unknown'}`);
-  }
-}
-
-function safeTarget(root: string, name: string): string {
-  const clean = normalize(name.replace(/^\.\/+/, ''));
-  const target = join(root, clean);
-  const rel = relative(root, target);
-  if (isAbsolute(name) || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new ObjectStoreError('invalid', `backup archive entry "${name}" would be written outside ${root}; refusing it`);
-  }
-  return target;
-}
-
-/** Creates missing parents, refusing any existing parent that is not a real directory. */
-async function ensureParent(root: string, target: string, created: Set<string>): Promise<void> {
-  const parent = dirname(target);
-  if (created.has(parent)) return;
-  let dir = root;
-  for (const part of relative(root, parent).split(sep)) {
-    dir = join(dir, part);
-    if (created.has(dir)) continue;
-    const st = await lstat(dir).catch(() => undefined);
-    if (!st) await mkdir(dir, { mode: 0o700 });
-    else if (!st.isDirectory()) {
-      throw new ObjectStoreError('invalid', `backup archive writes below "${relative(root, dir)}", which is not a directory (a symlink?); refusing it`);
-    }
-    created.add(dir);
   }
 }

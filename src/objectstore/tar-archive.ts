@@ -8,6 +8,7 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 import type { BlobStore } from './blob-store.js';
 import { tarKey } from './backup-files.js';
 import { refuseWalOnlyCompression, uploadTar } from './base-backup.js';
+import { DEFAULT_CHUNK_BYTES } from './chunked-tar.js';
 import type { Compression } from './compression.js';
 
 export interface TarEntry {
@@ -29,10 +30,15 @@ export interface TarArchiveOptions {
   jobs?: number;
   /** Uncompressed bytes after which the next entry opens a new part (barman's --max-archive-size). */
   maxPartBytes?: number;
+  /** gzip and uncompressed parts: tar bytes per independently unpackable chunk (chunked-tar.ts). */
+  chunkBytes?: number;
 }
 
-/** barman-cloud-backup's default --max-archive-size: 100 GiB, within S3's 10,000 parts of 32 MiB. */
-export const DEFAULT_MAX_PART_BYTES = 100 * 1024 ** 3;
+/**
+ * Far below barman-cloud-backup's 100 GiB: parts restore in parallel, which is what a codec
+ * without chunks (bzip2, snappy, zstd) has; gzip and plain parts also restore chunk by chunk.
+ */
+export const DEFAULT_MAX_PART_BYTES = 256 * 1024 ** 2;
 const BLOCK = 512;
 
 interface OpenPart {
@@ -108,7 +114,7 @@ export class TarArchiveUpload {
     const pack = tarPack();
     const key = tarKey(this.serverName, this.backupId, this.base, this.opts.compression, this.partsDone);
     // Through Node's Readable: the pack is a streamx stream, which Node's pipeline does not know.
-    const uploaded = uploadTar(this.store, key, Readable.from(pack), { compression: this.opts.compression, jobs: this.opts.jobs });
+    const uploaded = uploadTar(this.store, key, Readable.from(pack), { compression: this.opts.compression, jobs: this.opts.jobs, chunkBytes: this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES });
     const failure = uploaded.then(() => new Promise<never>(() => undefined));
     failure.catch(() => undefined);
     this.current = { pack, uploaded, failure, bytes: 0 };

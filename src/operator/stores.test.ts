@@ -13,6 +13,7 @@ test('the archive store defaults serverName to the cluster name and barman’s t
     endpointURL: 'http://x',
     walCompression: 'gzip',
     walMaxParallel: 4,
+    walPrefetch: 4,
     dataCompression: undefined,
     dataJobs: 2,
     immediateCheckpoint: false,
@@ -25,6 +26,10 @@ test('recovery reads the external cluster’s store, in a folder named after it 
   assert.ok(!('error' in r));
   assert.equal(r.source.serverName, 'old');
   assert.equal(r.source.walMaxParallel, 4);
+  assert.equal(r.source.walPrefetch, 4);
+  // Without wal.maxParallel: archiving one at a time (CloudNativePG's default), prefetch left to the instance's cores.
+  const unset = recoveryBootstrap(cluster({ bootstrap: { recovery: { source: 'old' } }, externalClusters: [{ name: 'old', barmanObjectStore: { ...s3, wal: { compression: 'gzip' } } }] }));
+  assert.ok(!('error' in unset) && unset.source.walMaxParallel === 1 && !('walPrefetch' in unset.source));
   assert.equal(r.owner, 'app');
   assert.equal(r.target?.targetTime, '2024-01-15 13:41:00+00');
   const named = recoveryBootstrap(cluster({ bootstrap: { recovery: { source: 'old', database: 'app' } }, externalClusters: [{ name: 'old', barmanObjectStore: { ...s3, serverName: 'legacy' } }] }));

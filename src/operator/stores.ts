@@ -57,6 +57,7 @@ export function storeSpec(store: BarmanObjectStore, defaultServerName: string): 
     endpointURL: store.endpointURL,
     walCompression: store.wal?.compression,
     walMaxParallel: store.wal?.maxParallel ?? 1,
+    ...(store.wal?.maxParallel === undefined ? {} : { walPrefetch: store.wal.maxParallel }),
     dataCompression: store.data?.compression,
     dataJobs: store.data?.jobs ?? BARMAN_DEFAULT_JOBS,
     immediateCheckpoint: store.data?.immediateCheckpoint ?? false,
