@@ -6,12 +6,6 @@ import { ANNOTATIONS } from './names.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
-    // Snapshot classes, labels and annotations are for Kubernetes' VolumeSnapshots, which are not taken yet.
-    'spec.backup.volumeSnapshot.annotations',
-    'spec.backup.volumeSnapshot.className',
-    'spec.backup.volumeSnapshot.labels',
-    'spec.backup.volumeSnapshot.tablespaceClassName',
-    'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
@@ -39,6 +33,12 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
 export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
     'spec.affinity',
+    // A VolumeSnapshot's class, labels and annotations; a local snapshot is a folder, with none of them.
+    'spec.backup.volumeSnapshot.annotations',
+    'spec.backup.volumeSnapshot.className',
+    'spec.backup.volumeSnapshot.labels',
+    'spec.backup.volumeSnapshot.tablespaceClassName',
+    'spec.backup.volumeSnapshot.walClassName',
     'spec.enablePDB',
     // Locally a plain `value` reaches PostgreSQL's environment; references name Kubernetes objects.
     'spec.env.valueFrom',
@@ -87,14 +87,11 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
 });
 
 /**
- * Acted on by the local platform only so far: volume snapshots (copies of the instances' folders)
- * and restore drills (cnpg-ts's own `verify`, api/backup-verification.ts). On Kubernetes a snapshot
- * Backup fails and a drill is recorded as failed, each saying so.
+ * Acted on by the local platform only so far: restore drills (cnpg-ts's own `verify`,
+ * api/backup-verification.ts). On Kubernetes a drill is recorded as failed, saying so.
  */
 export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots'],
-  Backup: ['spec.online', 'spec.onlineConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration', 'spec.verify'],
+  ScheduledBackup: ['spec.verify'],
 });
 
 /**

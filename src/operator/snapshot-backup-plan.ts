@@ -6,7 +6,7 @@
 import type { BackupStatus } from '../api/backup.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded } from '../instance/snapshot-backup.js';
 import { chooseBackupInstance, type BackupObservation, type BackupPlan } from './backup-plan.js';
-import { snapshotElements, type SnapshotElement, type SnapshotMetadata } from './snapshot-types.js';
+import { snapshotElements, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from './snapshot-types.js';
 
 export interface SnapshotRun {
   instance: string;
@@ -32,7 +32,7 @@ export interface SnapshotOps {
   abortBackupMode(instance: string, backupName: string): Promise<void>;
   fence(instance: string): Promise<void>;
   unfence(instance: string): Promise<void>;
-  take(instance: string, elements: SnapshotElement[]): Promise<void>;
+  take(instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
   seal(instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
   remove(elements: SnapshotElement[]): Promise<void>;
 }
@@ -119,7 +119,7 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
     }
     step = 'snapshot the volumes';
     taken = true;
-    await ops.take(run.instance, run.elements);
+    await ops.take(run.instance, run.elements, { backupName: run.backupName, online: run.online, owner: run.owner });
     let ended: SnapshotBackupEnded | undefined;
     if (run.online) {
       step = 'leave backup mode';
