@@ -165,6 +165,8 @@ export type { DrillOrder, DrillRuntime };
  * CloudNativePG names them. Locally a copy of the instance's folders; on Kubernetes VolumeSnapshots.
  */
 export interface SnapshotRuntime {
+  /** Rejects, saying why, where snapshots cannot be taken (a Kubernetes cluster without the VolumeSnapshot API). */
+  available?(namespace: string): Promise<void>;
   /** Snapshots the instance's volumes as `elements`; an element whose name exists already is refused. */
   take(cluster: Cluster, instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
   /** Records with each snapshot what a restore needs (and locally, for an online one, the WAL up to its end). */

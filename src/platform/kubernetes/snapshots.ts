@@ -48,7 +48,7 @@ export class KubeSnapshots implements SnapshotRuntime {
   }
 
   /** A missing CRD answers 404 to a list, where a missing object of a served kind answers an empty list. */
-  private async requireApi(namespace: string): Promise<void> {
+  async available(namespace: string): Promise<void> {
     try {
       await this.api.listNamespacedCustomObject({ ...this.coordinates(namespace), limit: 1 });
     } catch (e) {
@@ -70,7 +70,7 @@ export class KubeSnapshots implements SnapshotRuntime {
 
   async take(cluster: Cluster, instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void> {
     const namespace = cluster.metadata.namespace ?? 'default';
-    await this.requireApi(namespace);
+    await this.available(namespace);
     for (const e of elements) {
       if (await this.get(namespace, e.name)) throw new Error(`VolumeSnapshot ${namespace}/${e.name} exists already`);
     }
