@@ -170,7 +170,7 @@ test('new Clusters recovered from the online and the cold snapshot: claims made 
     throw new Error(`${e.message}\n${diagnostics()}`);
   });
   const claim = await env.kc.makeApiClient(CoreV1Api).readNamespacedPersistentVolumeClaim({ name: 'from-online-1', namespace: 'default' });
-  assert.deepEqual(claim.spec?.dataSource, { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'online-1' });
+  assert.deepEqual({ ...claim.spec?.dataSource }, { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'online-1' });
   assert.equal(await query('from-online-1', 'from-online', 'SELECT count(*) FROM rows'), '100');
   assert.match(env.kubelet.logs.get('from-online-1') ?? '', /staged the volumes made from volume snapshots.*"online":true/);
 
