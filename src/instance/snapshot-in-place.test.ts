@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,7 +14,9 @@ function restoredVolumes() {
   const dir = mkdtempSync(join(tmpdir(), 'cnpg-in-place-'));
   const paths = instancePaths(join(dir, 'data'));
   const walDirectory = join(dir, 'wal', 'pg_wal');
-  mkdirSync(paths.pgdata, { recursive: true });
+  // As a kubelet leaves a restored volume under the Pod's fsGroup: group access throughout.
+  mkdirSync(paths.pgdata, { recursive: true, mode: 0o770 });
+  chmodSync(paths.pgdata, 0o2770);
   writeFileSync(join(paths.pgdata, 'PG_VERSION'), '16\n');
   writeFileSync(join(paths.pgdata, 'postgresql.auto.conf'), "primary_conninfo = 'host=elsewhere'\n");
   writeFileSync(join(paths.pgdata, 'standby.signal'), '');
@@ -46,6 +48,7 @@ test('volumes made from snapshots are staged once: the source’s PGDATA and WAL
 
   const { online } = placeSnapshot(paths, spec.storage, staged);
   assert.equal(online, true);
+  assert.equal(statSync(paths.pgdata).mode & 0o077, 0, 'PostgreSQL refuses a data folder with group access');
   assert.equal(readlinkSync(join(paths.pgdata, 'pg_wal')), walDirectory);
   assert.ok(existsSync(join(walDirectory, '000000010000000000000003')));
   assert.equal(existsSync(join(paths.pgdata, 'standby.signal')), false);

@@ -10,6 +10,7 @@ import { replaceAutoConf } from './alter-system.js';
 import type { InstancePaths } from './paths.js';
 import { FOREIGN_FILES } from './recovery.js';
 import type { StorageLayout } from './storage-layout.js';
+import { ensurePrivateDir } from './private-dir.js';
 import { ensureTablespaceFolders, placeWal, relinkTablespaces } from './storage.js';
 
 const run = promisify(execFile);
@@ -53,6 +54,8 @@ export function placeSnapshot(paths: InstancePaths, layout: StorageLayout | unde
   }
   rmSync(paths.pgdata, { recursive: true, force: true });
   renameSync(staged.data, paths.pgdata);
+  // A volume restored under a Pod's fsGroup comes with group access, which PostgreSQL refuses for its data folder.
+  ensurePrivateDir(paths.pgdata);
   for (const f of FOREIGN_FILES) rmSync(join(paths.pgdata, f), { force: true });
   // ALTER SYSTEM settings of the source (its primary_conninfo, archive_command…) would override ours.
   replaceAutoConf(paths.pgdata, '# Emptied by the cnpg-ts instance manager after a restore from a volume snapshot; settings come from the Cluster.\n');
