@@ -6,6 +6,9 @@
 #   kube        kubelet, kube-controller-manager, kube-scheduler, kube-proxy (and the test control
 #               plane: etcd, kube-apiserver, kubectl) from tools/kube-testenv, k8s.io/kubernetes v1.36.3
 #   coredns     CoreDNS from tools/coredns (only the plugins the node's Corefile uses)
+#   csi         the node's storage: our CSI driver (tools/csi-hostpath: volumes and snapshots as
+#               folders) and kubernetes-csi's snapshot-controller, csi-snapshotter and
+#               csi-provisioner (tools/csi-sidecars, k8s v1.36.3)
 #   pause       the Pods' sandbox image: a few lines of C, static
 #   busybox     a busybox image from Debian's busybox-static (smoke tests, debugging Pods)
 #   rootfs      Debian bookworm minbase by debootstrap
@@ -49,6 +52,39 @@ coredns() {
   (cd "$ROOT/tools/coredns" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" \
     "$GO" build -p 2 -trimpath -ldflags "-s -w" -o "$COREDNS_BIN.tmp" .)
   mv -f "$COREDNS_BIN.tmp" "$COREDNS_BIN"
+}
+
+# go_tool MODULE-DIR OUT PACKAGE: a static binary of PACKAGE built in the tool module MODULE-DIR.
+go_tool() {
+  local dir=$1 out=$2 pkg=$3
+  [[ -x $out ]] && return 0
+  mkdir -p "$(dirname "$out")"
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" \
+    "$GO" build -p 2 -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
+  mv -f "$out.tmp" "$out"
+}
+csi() {
+  local s pkg
+  for s in "${CSI_SIDECARS[@]}"; do
+    case $s in
+      csi-provisioner) pkg=github.com/kubernetes-csi/external-provisioner/v6/cmd/$s ;;
+      *) pkg=github.com/kubernetes-csi/external-snapshotter/v8/cmd/$s ;;
+    esac
+    step "$s (tools/csi-sidecars)" go_tool "$ROOT/tools/csi-sidecars" "$CSI_SIDECARS_DIR/$s" "$pkg"
+  done
+  step "csi-hostpath (tools/csi-hostpath)" go_tool "$ROOT/tools/csi-hostpath" "$CSI_DRIVER_BIN" .
+  csi_crds
+}
+# The snapshot.storage.k8s.io CRDs (and the group-snapshot ones the controller also watches), from
+# the snapshotter's client module at the version the sidecars are built with.
+csi_crds() {
+  local dir
+  [[ -f $CSI_SIDECARS_DIR/crd/.complete ]] && return 0
+  dir="$(cd "$ROOT/tools/csi-sidecars" && GOFLAGS=-mod=mod "$GO" list -m \
+    -f '{{with .Replace}}{{.Dir}}{{else}}{{.Dir}}{{end}}' github.com/kubernetes-csi/external-snapshotter/client/v8)"
+  mkdir -p "$CSI_SIDECARS_DIR/crd"
+  cp "$dir"/config/crd/*snapshot.storage.k8s.io_*.yaml "$CSI_SIDECARS_DIR/crd/"
+  touch "$CSI_SIDECARS_DIR/crd/.complete"
 }
 
 # oci_archive NAME IMAGE-REF ROOTFS-FILLER CONFIG-ARGS...: a one-layer image made with umoci, saved
@@ -211,6 +247,9 @@ check() {
   for k in kubelet kube-controller-manager kube-scheduler kube-proxy kube-apiserver etcd kubectl; do
     [[ -x "$(kube_bin)/$k" ]] || missing+=("$k")
   done
+  for k in "${CSI_SIDECARS[@]}"; do [[ -x $CSI_SIDECARS_DIR/$k ]] || missing+=("$k"); done
+  [[ -x $CSI_DRIVER_BIN ]] || missing+=("csi-hostpath (of this checkout's tools/csi-hostpath)")
+  [[ -f $CSI_SIDECARS_DIR/crd/.complete ]] || missing+=("snapshot CRDs")
   for k in pause busybox coredns operator operand; do [[ -f $IMAGES/$k.oci.tar ]] || missing+=("$k image"); done
   for k in containerd runc nsenter iptables; do command -v $k >/dev/null || missing+=("$k"); done
   [[ -x /usr/lib/cni/bridge ]] || missing+=("containernetworking-plugins")
@@ -232,12 +271,13 @@ flock -n 8 || { echo "real-node: another build is running; waiting for it" >&2; 
 
 T0=$(now)
 steps=("$@")
-((${#steps[@]})) || steps=(packages kube coredns pause busybox rootfs bases images)
+((${#steps[@]})) || steps=(packages kube coredns csi pause busybox rootfs bases images)
 for s in "${steps[@]}"; do
   case $s in
     packages) step "Debian packages" packages ;;
     kube) step "kube binaries (tools/kube-testenv)" kube ;;
     coredns) step "CoreDNS $COREDNS_VERSION (tools/coredns)" coredns && step "CoreDNS image" coredns_image ;;
+    csi) csi ;;
     pause) step "pause image" pause ;;
     busybox) step "busybox image" busybox ;;
     rootfs) step "debootstrap $DEBIAN_SUITE minbase" rootfs ;;

@@ -29,6 +29,12 @@ COREDNS_VERSION="$(awk '$1 == "require" && $2 == "github.com/coredns/coredns" { 
 COREDNS_IMAGE="localhost/cnpg-ts/coredns:${COREDNS_VERSION#v}"
 
 COREDNS_BIN="$RN/coredns/$(sha256sum "$ROOT/tools/coredns/go.sum" | cut -c1-12)/coredns"
+# The CSI driver (our own, tools/csi-hostpath) and the sidecars that drive it (tools/csi-sidecars).
+CSI_SIDECARS_DIR="$RN/csi-sidecars/$(sha256sum "$ROOT/tools/csi-sidecars/go.sum" | cut -c1-12)"
+CSI_SIDECARS=(snapshot-controller csi-snapshotter csi-provisioner)
+CSI_DRIVER_BIN="$RN/csi-hostpath/$(find "$ROOT/tools/csi-hostpath" -maxdepth 1 -type f ! -name '*_test.go' -print0 |
+  sort -z | xargs -0 cat | sha256sum | cut -c1-12)/csi-hostpath"
+CSI_DRIVER=csi-hostpath.cnpg-ts   # the driver's name; the StorageClass and VolumeSnapshotClass are csi-hostpath
 ROOTFS="$RN/rootfs/$DEBIAN_SUITE-minbase"
 IMAGES="$RN/images"           # OCI archives ready for `ctr import`, with their manifest digests
 BUILDAH_ROOT="$RN/buildah"     # buildah's vfs storage: base images and cached layers

@@ -2,7 +2,10 @@
 # A real single-node Kubernetes on this machine: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubelet on containerd + runc (cgroup v1, cgroupfs driver), kube-proxy (iptables),
 # bridge CNI and CoreDNS, all inside a network namespace of its own, so nothing touches the host's
-# network (addresses, routes, iptables rules and ports all live in the namespace). Build first with
+# network (addresses, routes, iptables rules and ports all live in the namespace). Storage: static
+# hostPath PVs (`volumes`, storageClassName "") and dynamic CSI volumes with snapshots (StorageClass
+# and VolumeSnapshotClass csi-hostpath: our driver tools/csi-hostpath with kubernetes-csi's
+# csi-provisioner, csi-snapshotter and snapshot-controller). Build first with
 # scripts/real-node/build.sh; needs root.
 #
 #   scripts/real-node/node.sh up [--name NAME] [--owner-pid PID]   start; prints the node's env lines
@@ -321,6 +324,51 @@ coredns_up() {
   kc -n kube-system rollout status deploy/coredns --timeout=120s > /dev/null
 }
 
+# CSI: the driver and the sidecars run as host processes in the namespace, like the control plane
+# (there is no registry to pull their images from). The driver registers itself with the kubelet
+# through its plugins_registry folder; volumes and snapshots are folders under $STATE/csi/data.
+CSI_SIDECAR_TIMEOUT=5m   # a CreateSnapshot or a restore copies the whole volume before it answers
+csi_up() {
+  local f
+  for f in "$CSI_SIDECARS_DIR"/crd/*.yaml; do kc apply --server-side -f "$f" > /dev/null; done
+  kc wait --for=condition=Established --timeout=60s crd/volumesnapshots.snapshot.storage.k8s.io \
+    crd/volumesnapshotcontents.snapshot.storage.k8s.io crd/volumesnapshotclasses.snapshot.storage.k8s.io > /dev/null
+  mkdir -p "$STATE/csi/data"
+  start csi-hostpath "$CSI_DRIVER_BIN" --driver-name="$CSI_DRIVER" --endpoint="$STATE/csi/csi.sock" \
+    --state-dir="$STATE/csi/data" --node-id="$NODE_NAME" --registration-dir="$STATE/kubelet/root/plugins_registry"
+  start snapshot-controller "$CSI_SIDECARS_DIR/snapshot-controller" --kubeconfig="$KUBECONFIG_FILE" --leader-election=false
+  start csi-snapshotter "$CSI_SIDECARS_DIR/csi-snapshotter" --kubeconfig="$KUBECONFIG_FILE" \
+    --csi-address="$STATE/csi/csi.sock" --leader-election=false --timeout="$CSI_SIDECAR_TIMEOUT"
+  start csi-provisioner "$CSI_SIDECARS_DIR/csi-provisioner" --kubeconfig="$KUBECONFIG_FILE" \
+    --csi-address="$STATE/csi/csi.sock" --leader-election=false --timeout="$CSI_SIDECAR_TIMEOUT"
+  kc apply -f - > /dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata: {name: $CSI_DRIVER}
+spec:
+  attachRequired: false         # nothing to attach: NodePublishVolume bind-mounts a folder
+  podInfoOnMount: false
+  fsGroupPolicy: File           # the kubelet hands a new volume to the Pod's fsGroup
+  volumeLifecycleModes: [Persistent]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: csi-hostpath}
+provisioner: $CSI_DRIVER
+reclaimPolicy: Delete
+volumeBindingMode: Immediate    # one node: nothing to wait for
+allowVolumeExpansion: false     # folders have no size to grow
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata: {name: csi-hostpath}
+driver: $CSI_DRIVER
+deletionPolicy: Delete
+EOF
+  wait_for 60 "the kubelet to register $CSI_DRIVER" csi_registered
+}
+csi_registered() { kc get csinode "$NODE_NAME" -o jsonpath='{.spec.drivers[*].name}' | grep -qw "$CSI_DRIVER"; }
+
 write_env() {
   cat > "$STATE/node.env" <<EOF
 REAL_NODE_NAME=$NAME
@@ -332,6 +380,9 @@ KUBE_BIN=$KBIN
 OPERATOR_IMAGE=$OPERATOR_IMAGE
 OPERAND_IMAGE=$OPERAND_IMAGE
 BUSYBOX_IMAGE=$BUSYBOX_IMAGE
+CSI_DRIVER=$CSI_DRIVER
+STORAGE_CLASS=csi-hostpath
+VOLUME_SNAPSHOT_CLASS=csi-hostpath
 EOF
 }
 
@@ -374,6 +425,7 @@ up() {
   step "kubelet: node Ready" kubelet_up
   step "kube-proxy" kube_proxy_up
   step "CoreDNS" coredns_up
+  step "CSI driver, snapshot controller, StorageClass" csi_up
   write_env
   trap - EXIT
   printf 'real-node: %-48s %7.1f s\n' "node $NAME up" "$(echo "$(now) - $t0" | bc)" >&2
@@ -390,7 +442,8 @@ down_node() {
   local n f p i mnt netnses=()
   [[ -d $STATE ]] || { ip netns del "$NETNS" 2> /dev/null || true; return 0; }
   mkdir -p "$RUN"
-  for n in kube-controller-manager kube-scheduler kubelet kube-proxy kube-apiserver etcd; do stop "$n" 5; done
+  for n in csi-provisioner csi-snapshotter snapshot-controller kube-controller-manager kube-scheduler kubelet csi-hostpath \
+    kube-proxy kube-apiserver etcd; do stop "$n" 5; done
   # The Pods' sandboxes' namespaces, then their containers, while containerd still answers.
   for f in "$STATE"/containerd/state/io.containerd.runtime.v2.task/k8s.io/*/config.json; do
     [[ -f $f ]] || continue
@@ -432,6 +485,7 @@ volumes() { # N [SIZE_GI]
   local n=${1:?volumes N [SIZE_GI]} size=${2:-1} pv i next
   running
   for pv in $(kc get pv -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}'); do
+    [[ $pv =~ ^pv-[0-9]+$ ]] || continue # only ours: the CSI provisioner deletes its own
     kc delete pv "$pv" --wait=true > /dev/null
     rm -rf "${STATE:?}/pv/$pv"
   done
@@ -459,7 +513,8 @@ status() {
   [[ -f $CURRENT ]] || { echo "no real node is up"; return 0; }
   set_node "$(cat "$CURRENT")"
   echo "node $NAME (state $STATE, network namespace $NETNS)"
-  for n in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+  for n in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy \
+    csi-hostpath csi-provisioner csi-snapshotter snapshot-controller; do
     if alive "$n"; then printf '  %-24s pid %s\n' "$n" "$(cat "$RUN/$n.pid")"; else printf '  %-24s not running\n' "$n"; fi
   done
 }

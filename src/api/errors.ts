@@ -158,8 +158,6 @@ export const msg = {
   notActedOnLocally: (apiVersion: string, kind: string) => `${apiVersion} ${kind} is stored but not acted on in local mode`,
   notActedOnYet: () => 'accepted, not acted on yet',
   actedOnOnlyOnKubernetes: () => 'accepted; applies to Pods and volumes on Kubernetes, not to local instances',
-  actedOnOnlyLocally: () =>
-    'accepted; acted on by the local platform only so far: on Kubernetes a volume snapshot Backup fails and a snapshot recovery is refused, each saying so',
   namespaceIgnored: (kind: string) => `ignored, ${kind} is cluster-scoped`,
   duplicateObject: (document: number) => `defined again in document ${document}; the later definition wins`,
 

@@ -6,12 +6,6 @@ import { ANNOTATIONS } from './names.js';
 
 export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
-    // Snapshot classes, labels and annotations are for Kubernetes' VolumeSnapshots, which are not taken yet.
-    'spec.backup.volumeSnapshot.annotations',
-    'spec.backup.volumeSnapshot.className',
-    'spec.backup.volumeSnapshot.labels',
-    'spec.backup.volumeSnapshot.tablespaceClassName',
-    'spec.backup.volumeSnapshot.walClassName',
     'spec.certificates.replicationTLSSecret',
     // The exporter serves plain HTTP.
     'spec.monitoring.tls',
@@ -38,6 +32,12 @@ export const NOT_ACTED_ON: Readonly<Record<string, readonly string[]>> = Object.
 export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Cluster: [
     'spec.affinity',
+    // A VolumeSnapshot's class, labels and annotations; a local snapshot is a folder, with none of them.
+    'spec.backup.volumeSnapshot.annotations',
+    'spec.backup.volumeSnapshot.className',
+    'spec.backup.volumeSnapshot.labels',
+    'spec.backup.volumeSnapshot.tablespaceClassName',
+    'spec.backup.volumeSnapshot.walClassName',
     'spec.enablePDB',
     // Locally a plain `value` reaches PostgreSQL's environment; references name Kubernetes objects.
     'spec.env.valueFrom',
@@ -86,16 +86,6 @@ export const ACTED_ON_ONLY_ON_KUBERNETES: Readonly<Record<string, readonly strin
 });
 
 /**
- * Acted on by the local platform only so far: volume snapshots (copies of the instances' folders).
- * On Kubernetes a snapshot Backup fails, saying so.
- */
-export const ACTED_ON_ONLY_LOCALLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  Cluster: ['spec.backup.volumeSnapshot', 'spec.bootstrap.recovery.volumeSnapshots'],
-  Backup: ['spec.online', 'spec.onlineConfiguration'],
-  ScheduledBackup: ['spec.online', 'spec.onlineConfiguration'],
-});
-
-/**
  * The `cnpg.io/` annotations the operator acts on, per kind; any other annotation of that group
  * (`cnpg.io/…`, `alpha.cnpg.io/…`) on these kinds is accepted and warned about.
  */
@@ -113,7 +103,6 @@ export function notActedOn(kind: string, input: unknown, platform: Platform = 'l
   return [
     ...present(NOT_ACTED_ON[kind]).map((path) => ({ path, message: msg.notActedOnYet() })),
     ...(platform === 'local' ? present(ACTED_ON_ONLY_ON_KUBERNETES[kind]).map((path) => ({ path, message: msg.actedOnOnlyOnKubernetes() })) : []),
-    ...(platform === 'kubernetes' ? present(ACTED_ON_ONLY_LOCALLY[kind]).map((path) => ({ path, message: msg.actedOnOnlyLocally() })) : []),
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -21,7 +21,7 @@ import type { BackupInfo } from '../objectstore/index.js';
 import { lastFatal, refuseUsedArchive, requestArchiveRecovery, recoverySettings, restoreBaseBackup, startWalRestorer } from './recovery.js';
 import { setUpRoles } from './roles.js';
 import type { InitdbBootstrap, PgBasebackupBootstrap, RecoveryBootstrap, SnapshotBootstrap } from './spec.js';
-import { placeSnapshot, walSegmentSize } from './snapshot-recovery.js';
+import { placeSnapshot, stagedSnapshot, walSegmentSize } from './snapshot-recovery.js';
 import { emptyStorage } from './storage.js';
 
 export type { BootstrapHost, RecoveryProgress } from './bootstrap-host.js';
@@ -146,7 +146,7 @@ async function finishRecovery(host: BootstrapHost, app: { database: string; owne
 async function recoverSnapshot(host: BootstrapHost, b: SnapshotBootstrap): Promise<void> {
   const { spec, paths, creds } = host;
   await refuseUsedArchive(spec, creds);
-  const { online } = placeSnapshot(paths, spec.storage);
+  const { online } = placeSnapshot(paths, spec.storage, stagedSnapshot(paths, spec.storage, b.inPlace !== undefined));
   log('info', 'restored volume snapshots', { ...b.snapshots, online });
   if (b.source) {
     const recovery: RecoveryBootstrap = { kind: 'recovery', source: b.source, target: b.target, database: b.database, owner: b.owner };

@@ -9,6 +9,7 @@ import { createExporter, MetricsEndpoint } from './metrics-exporter.js';
 import { instancePaths } from './paths.js';
 import { binDirInImage } from './pod-binaries.js';
 import { adoptMountedSpec } from './pod-spec.js';
+import { stageSnapshotVolumes } from './snapshot-in-place.js';
 import { startStatusServer } from './server.js';
 import type { InstanceSpec } from './spec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(instancePaths(root).spec, 'utf8')) as InstanceSpec;
   const paths = instancePaths(root, spec.pgPort);
   if (pod?.socketDir) paths.socketDir = pod.socketDir;
+  // Before anything reads the data volume: one the CSI driver made from a snapshot is another instance's.
+  if (pod) stageSnapshotVolumes(paths, spec);
   // Facts of the Pod that win over any spec the operator sends.
   const overrides: Partial<InstanceSpec> = pod ? { binDir: binDirInImage(spec), ...(pod.listenAddress ? { listenAddress: pod.listenAddress } : {}) } : {};
   const manager = new InstanceManager(paths, overrides);

@@ -79,10 +79,25 @@ export interface RecoveryBootstrap {
 export interface SnapshotBootstrap {
   kind: 'snapshot';
   snapshots: { storage: string; walStorage?: string; tablespaceStorage?: Record<string, string> };
+  /** Kubernetes: this instance's volumes were made from the snapshots (instance/snapshot-in-place.ts). */
+  inPlace?: SnapshotVolumes;
   source?: StoreSpec;
   target?: RecoveryTargetSpec;
   database: string;
   owner: string;
+}
+
+/**
+ * Volumes a CSI driver filled from VolumeSnapshots, set by the platform for the one instance whose
+ * data volume has them as its source. `volume` is that volume's identity (its claim's uid): the
+ * copy is staged once, and a volume snapshotted again later (carrying this instance's own marker)
+ * is told apart from the one restored.
+ */
+export interface SnapshotVolumes {
+  volume: string;
+  /** An online snapshot's backup_label and tablespace_map, as pg_backup_stop returned them. */
+  backupLabel?: string;
+  tablespaceMap?: string;
 }
 
 /** The Cluster's spec.replica as its primary acts on it (instance/designated-primary.ts). */

@@ -7,7 +7,7 @@ import type { LabelSelector } from '../api/pod-selectors.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
 import type { DrillOrder, DrillRuntime } from './restore-drill-runtime.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from '../instance/snapshot-backup.js';
-import type { SnapshotElement, SnapshotMetadata } from './snapshot-types.js';
+import type { SnapshotElement, SnapshotMetadata, SnapshotTake } from './snapshot-types.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../instance/logical-replication.js';
 import type { ActionResult, ObserveDatabaseRequest } from '../instance/database-requests.js';
 import type { DatabaseAction, ObservedDatabase } from '../postgres/database-sql.js';
@@ -166,11 +166,13 @@ export interface PodAddressRuntime {
 export type { DrillOrder, DrillRuntime };
 /**
  * Volume snapshots of an instance's volumes (data, WAL, each tablespace), one per element, named as
- * CloudNativePG names them. Locally a copy of the instance's folders; absent where not implemented.
+ * CloudNativePG names them. Locally a copy of the instance's folders; on Kubernetes VolumeSnapshots.
  */
 export interface SnapshotRuntime {
+  /** Rejects, saying why, where snapshots cannot be taken (a Kubernetes cluster without the VolumeSnapshot API). */
+  available?(namespace: string): Promise<void>;
   /** Snapshots the instance's volumes as `elements`; an element whose name exists already is refused. */
-  take(cluster: Cluster, instance: string, elements: SnapshotElement[]): Promise<void>;
+  take(cluster: Cluster, instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
   /** Records with each snapshot what a restore needs (and locally, for an online one, the WAL up to its end). */
   seal(cluster: Cluster, instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
   /** What was recorded with a sealed snapshot; undefined when there is no such snapshot. */
@@ -201,7 +203,7 @@ export interface Platform {
   podAddresses?: PodAddressRuntime;
   /** Restore drills of Backups (operator/verification-controller.ts): processes locally, one-shot Pods on Kubernetes. */
   drills?: DrillRuntime;
-  /** Local only so far: volume snapshots (method: volumeSnapshot, bootstrap.recovery.volumeSnapshots). */
+  /** Volume snapshots (method: volumeSnapshot, bootstrap.recovery.volumeSnapshots): folder copies locally, VolumeSnapshots on Kubernetes. */
   snapshots?: SnapshotRuntime;
   /** Kubernetes only so far: a change of inheritedMetadata reaching the objects a Cluster has already. */
   inheritedMetadata?: InheritedMetadataRuntime;

@@ -67,7 +67,8 @@ function snapshotOps(platform: Platform, cluster: Cluster): SnapshotOps | undefi
       fenced.delete(name);
       await setFencing([...fenced]);
     },
-    take: (name, elements) => snapshots.take(cluster, name, elements),
+    available: () => snapshots.available?.(ns) ?? Promise.resolve(),
+    take: (name, elements, taking) => snapshots.take(cluster, name, elements, taking),
     seal: (name, elements, metadata) => snapshots.seal(cluster, name, elements, metadata),
     remove: (elements) => snapshots.remove(ns, elements.map((e) => e.name)),
   };

@@ -42,6 +42,13 @@ test('an online snapshot backup starts on the most caught-up standby, with the C
   assert.equal(plan.run?.owner.policy, 'none');
 });
 
+test('a Cluster as Kubernetes stores it without the defaulting webhook (volumeSnapshot: {}) gets CloudNativePG\'s defaults', () => {
+  const bare = cluster();
+  (bare.spec.backup as { volumeSnapshot: unknown }).volumeSnapshot = {};
+  const plan = planSnapshotBackup({ backup: backup(), cluster: bare, instances: three, now }, true);
+  assert.deepEqual([plan.run?.online, plan.run?.immediateCheckpoint, plan.run?.waitForArchive, plan.run?.owner.policy], [true, false, true, 'none']);
+});
+
 test('a cold snapshot of the only instance fences the primary, with a warning', () => {
   const plan = planSnapshotBackup({ backup: backup({ online: false }), cluster: cluster({ snapshotOwnerReference: 'backup' }), instances: [three[0]!], now }, true);
   assert.equal(plan.run?.online, false);
@@ -88,6 +95,7 @@ function fakeOps(failAt?: string): { ops: SnapshotOps; calls: string[] } {
   return {
     calls,
     ops: {
+      available: step('available', undefined),
       beginBackupMode: step('begin', { beginLSN: '0/3000028', beginWal: '000000010000000000000003', timeline: 1, startedAt: now.toISOString() }),
       endBackupMode: step('end', { endLSN: '0/3000100', endWal: '000000010000000000000003', timeline: 1, backupLabel: 'START WAL LOCATION: 0/3000028\n', tablespaceMap: '', stoppedAt: now.toISOString() }),
       abortBackupMode: step('abort', undefined),
@@ -105,7 +113,7 @@ const run = (online: boolean): SnapshotRun => ({ instance: 'pg-2', backupName: '
 test('online: backup mode, snapshot, leave backup mode, record; the status has the WAL range', async () => {
   const { ops, calls } = fakeOps();
   const r = await runSnapshotBackup(run(true), { phase: 'running' }, ops, 'pg', () => now);
-  assert.deepEqual(calls, ['begin', 'take', 'end', 'seal']);
+  assert.deepEqual(calls, ['available', 'begin', 'take', 'end', 'seal']);
   assert.equal(r.status.phase, 'completed');
   assert.equal(r.status.beginLSN, '0/3000028');
   assert.equal(r.status.endLSN, '0/3000100');
@@ -116,12 +124,15 @@ test('online: backup mode, snapshot, leave backup mode, record; the status has t
 test('cold: fence, snapshot, unfence, record', async () => {
   const { ops, calls } = fakeOps();
   const r = await runSnapshotBackup(run(false), { phase: 'running' }, ops, 'pg', () => now);
-  assert.deepEqual(calls, ['fence', 'take', 'unfence', 'seal']);
+  assert.deepEqual(calls, ['available', 'fence', 'take', 'unfence', 'seal']);
   assert.equal(r.status.phase, 'completed');
 });
 
 test('every failure leaves the instance out of backup mode and unfenced, partial snapshots deleted, the Backup failed with why', async () => {
   const cases: [boolean, string, string[]][] = [
+    // A platform that cannot snapshot (no VolumeSnapshot API) is found out before the instance is touched.
+    [true, 'available', ['available']],
+    [false, 'available', ['available']],
     [true, 'begin', ['begin']],
     [true, 'take', ['begin', 'take', 'abort', 'remove']],
     [true, 'end', ['begin', 'take', 'end', 'abort', 'remove']],
@@ -134,7 +145,7 @@ test('every failure leaves the instance out of backup mode and unfenced, partial
   for (const [online, failAt, want] of cases) {
     const { ops, calls } = fakeOps(failAt);
     const r = await runSnapshotBackup(run(online), { phase: 'running' }, ops, 'pg', () => now);
-    assert.deepEqual(calls, want, `${online ? 'online' : 'cold'} ${failAt}`);
+    assert.deepEqual(calls.filter((c) => c !== 'available' || failAt === 'available'), want, `${online ? 'online' : 'cold'} ${failAt}`);
     assert.equal(r.status.phase, 'failed');
     assert.match(r.status.error ?? '', new RegExp(`${failAt} broke`));
     assert.equal(r.event?.reason, 'BackupFailed');

@@ -6,7 +6,7 @@
 import type { BackupStatus } from '../api/backup.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded } from '../instance/snapshot-backup.js';
 import { chooseBackupInstance, type BackupObservation, type BackupPlan } from './backup-plan.js';
-import { snapshotElements, type SnapshotElement, type SnapshotMetadata } from './snapshot-types.js';
+import { snapshotElements, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from './snapshot-types.js';
 
 export interface SnapshotRun {
   instance: string;
@@ -27,12 +27,14 @@ export interface SnapshotBackupPlan extends Omit<BackupPlan, 'actions'> {
 
 /** What the sequence needs done; each resolves once it is done (a fence: once PostgreSQL is stopped). */
 export interface SnapshotOps {
+  /** Resolves when the platform can take snapshots at all (on Kubernetes: the VolumeSnapshot API is served). */
+  available(): Promise<void>;
   beginBackupMode(instance: string, request: { backupName: string; immediateCheckpoint: boolean }): Promise<SnapshotBackupBegun>;
   endBackupMode(instance: string, request: { backupName: string; waitForArchive: boolean }): Promise<SnapshotBackupEnded>;
   abortBackupMode(instance: string, backupName: string): Promise<void>;
   fence(instance: string): Promise<void>;
   unfence(instance: string): Promise<void>;
-  take(instance: string, elements: SnapshotElement[]): Promise<void>;
+  take(instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
   seal(instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
   remove(elements: SnapshotElement[]): Promise<void>;
 }
@@ -54,8 +56,10 @@ export function planSnapshotBackup(o: BackupObservation, snapshotsAvailable: boo
   if (!snapshotsAvailable) return failed(status, 'volume snapshots are not available on this platform yet', o.now);
   const config = cluster.spec.backup?.volumeSnapshot;
   if (!config) return failed(status, `cluster ${cluster.metadata.name} has no spec.backup.volumeSnapshot`, o.now);
-  const online = backup.spec.online ?? config.online;
-  const onlineConfiguration = { ...config.onlineConfiguration, ...(backup.spec.onlineConfiguration ?? {}) };
+  // A Cluster read from Kubernetes without the defaulting webhook carries only what the user wrote.
+  const online = backup.spec.online ?? config.online ?? true;
+  const given: { waitForArchive?: boolean; immediateCheckpoint?: boolean } = { ...config.onlineConfiguration, ...(backup.spec.onlineConfiguration ?? {}) };
+  const onlineConfiguration = { waitForArchive: given.waitForArchive ?? true, immediateCheckpoint: given.immediateCheckpoint ?? false };
   const elements = snapshotElements(backup.metadata.name, Boolean(cluster.spec.walStorage), (cluster.spec.tablespaces ?? []).map((t) => t.name));
   const run = (instance: string): SnapshotRun => ({
     instance,
@@ -64,7 +68,7 @@ export function planSnapshotBackup(o: BackupObservation, snapshotsAvailable: boo
     immediateCheckpoint: onlineConfiguration.immediateCheckpoint,
     waitForArchive: onlineConfiguration.waitForArchive,
     elements,
-    owner: { policy: config.snapshotOwnerReference, clusterUid: cluster.metadata.uid, backupUid: backup.metadata.uid },
+    owner: { policy: config.snapshotOwnerReference ?? 'none', clusterUid: cluster.metadata.uid, backupUid: backup.metadata.uid },
   });
 
   if (status.phase === 'running' || status.phase === 'started') {
@@ -108,6 +112,8 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
   let taken = false;
   let step = '';
   try {
+    step = 'prepare the snapshots';
+    await ops.available();
     if (run.online) {
       step = 'enter backup mode';
       begun = await ops.beginBackupMode(run.instance, { backupName: run.backupName, immediateCheckpoint: run.immediateCheckpoint });
@@ -119,7 +125,7 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
     }
     step = 'snapshot the volumes';
     taken = true;
-    await ops.take(run.instance, run.elements);
+    await ops.take(run.instance, run.elements, { backupName: run.backupName, online: run.online, owner: run.owner });
     let ended: SnapshotBackupEnded | undefined;
     if (run.online) {
       step = 'leave backup mode';

@@ -30,6 +30,13 @@ export interface SnapshotMetadata {
   owner: { policy: 'none' | 'cluster' | 'backup'; clusterUid?: string; backupUid?: string };
 }
 
+/** What a platform records on the snapshots it takes, for those that carry metadata of their own (VolumeSnapshots). */
+export interface SnapshotTake {
+  backupName: string;
+  online: boolean;
+  owner: SnapshotMetadata['owner'];
+}
+
 /** `<backup>`, `<backup>-wal`, `<backup>-tbs-<tablespace>`, as CloudNativePG names the VolumeSnapshots. */
 export function snapshotElements(backupName: string, walStorage: boolean, tablespaces: readonly string[]): SnapshotElement[] {
   return [

@@ -57,3 +57,20 @@ export async function installPodMonitorCrd(kc: KubeConfig): Promise<void> {
   });
   await eventually('the PodMonitor kind served', async () => ((await ext.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined), 30_000);
 }
+
+const SNAPSHOT_CRD_DIR = fileURLToPath(new URL('../../../test/fixtures/external-snapshotter/', import.meta.url));
+
+/** The external-snapshotter's VolumeSnapshot and VolumeSnapshotClass CRDs (copies in test/fixtures), served. */
+export async function installVolumeSnapshotCrds(kc: KubeConfig): Promise<void> {
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const files = readdirSync(SNAPSHOT_CRD_DIR);
+  for (const file of files) {
+    const body = ObjectSerializer.deserialize(parse(readFileSync(join(SNAPSHOT_CRD_DIR, file), 'utf8')), 'V1CustomResourceDefinition', '') as V1CustomResourceDefinition;
+    await ext.createCustomResourceDefinition({ body });
+  }
+  const names = new Set(files.map((f) => f.replace(/^snapshot\.storage\.k8s\.io_(.*)\.yaml$/, '$1.snapshot.storage.k8s.io')));
+  await eventually('VolumeSnapshot CRDs established', async () => {
+    const list = await ext.listCustomResourceDefinition();
+    return list.items.filter((c) => names.has(c.metadata?.name ?? '') && c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).length === names.size;
+  }, 30_000);
+}

@@ -6,13 +6,13 @@
 // the Pods to it (there is no scheduler), and serves the Node's exec endpoint so that the real
 // `kubectl exec` reaches a Pod's "container": a command run with the Pod's environment and user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { userInfo } from 'node:os';
 import { randomBytes, randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServer, type ExecTarget } from './kubelet-exec.js';
 import { writeFileAtomicallySync } from '../../src/objectstore/atomic-file.js';
@@ -99,6 +99,11 @@ export class KubeletStandIn {
   private execPort?: Promise<number>;
   /** The one-shot Pods (major upgrades, restore drills), run apart from the instance Pods. */
   private readonly oneShots: OneShotPods[];
+  /**
+   * What fills a new claim that names a dataSource, before the first Pod on it starts (a CSI
+   * provisioner's part); `dir` does not exist yet. Without it such a claim starts empty.
+   */
+  provisioner?: (claim: V1PersistentVolumeClaim, dir: string) => Promise<void>;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -233,7 +238,10 @@ export class KubeletStandIn {
           () => true,
           (e: Error) => ((this.lastError = `${pod.metadata?.name}: service account token: ${e.message}`), false),
         );
-        if (accountReady && !r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) this.launch(r);
+        if (accountReady && !r.child && (!r.exitedAt || Date.now() - r.exitedAt > 1000)) {
+          await this.provision(pod);
+          this.launch(r);
+        }
         await this.report(r);
       }
       for (const uid of [...this.running.keys()]) if (!seen.has(uid)) await this.stopPod(uid);
@@ -244,6 +252,18 @@ export class KubeletStandIn {
     } finally {
       this.busy = false;
     }
+  }
+
+  private async provision(pod: V1Pod): Promise<void> {
+    const namespace = pod.metadata!.namespace!;
+    const name = pod.spec?.volumes?.find((v) => v.name === 'pgdata')?.persistentVolumeClaim?.claimName ?? pod.metadata!.name!;
+    const dir = join(this.dir, 'pvc', namespace, name);
+    if (!this.provisioner || existsSync(dir)) return;
+    const claim = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+    if (!claim.spec?.dataSource) return;
+    mkdirSync(dirname(dir), { recursive: true });
+    await this.provisioner(claim, dir);
+    if (this.ids) spawnSync('chown', ['-R', `${this.ids.uid}:${this.ids.gid}`, dir]);
   }
 
   private podDir(r: Running): string {

@@ -77,6 +77,9 @@ otherwise). Keep in sync with config/rbac/cluster_role.yaml (test/packaging.test
 - apiGroups: [barmancloud.cnpg.io]
   resources: [objectstores/status]
   verbs: [get, update, patch]
+- apiGroups: [snapshot.storage.k8s.io]
+  resources: [volumesnapshots]
+  verbs: [get, list, watch, create, delete, patch]
 {{- end }}
 
 {{/* RBAC rules that are cluster-scoped whatever watchNamespace says. */}}
@@ -87,6 +90,9 @@ otherwise). Keep in sync with config/rbac/cluster_role.yaml (test/packaging.test
 - apiGroups: [""]
   resources: [nodes]
   verbs: [get, list, watch]
+- apiGroups: [snapshot.storage.k8s.io]
+  resources: [volumesnapshotclasses]
+  verbs: [get, list]
 - apiGroups: [apiextensions.k8s.io]
   resources: [customresourcedefinitions]
   verbs: [get, list, watch]

@@ -12,7 +12,10 @@ import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../
 import type { BackupReport, BackupRequest } from '../../instance/base-backup.js';
 import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_CHECK_MS, ISOLATION_STOP_MS, ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
-import type { Credentials, InstanceSpec, PeerEndpoint } from '../../instance/spec.js';
+import type { Credentials, InstanceSpec, PeerEndpoint, SnapshotBootstrap } from '../../instance/spec.js';
+import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from '../../instance/snapshot-backup.js';
+import { KubeSnapshots } from './snapshots.js';
+import { claimFromRecovery, snapshotVolumes } from './snapshot-recovery.js';
 import type { InstanceHandout } from '../../operator/types.js';
 import { statusErrorOf } from '../../operator/status-error.js';
 import type { ActionResult, ObserveDatabaseRequest } from '../../instance/database-requests.js';
@@ -85,6 +88,8 @@ function toIso(t: Date | string | undefined): string | undefined {
 export class KubeInstances implements InstanceRuntime {
   private readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
+  /** VolumeSnapshots of these instances' volumes, and the claims recovered from them. */
+  readonly snapshots: KubeSnapshots;
 
   constructor(
     kc: KubeConfig,
@@ -93,6 +98,7 @@ export class KubeInstances implements InstanceRuntime {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.coordination = kc.makeApiClient(CoordinationV1Api);
+    this.snapshots = new KubeSnapshots(kc, store);
   }
 
   defaultMajor(): number {
@@ -196,8 +202,10 @@ export class KubeInstances implements InstanceRuntime {
       primary = { name: config.primaryName, host: ip, port: POSTGRES_PORT };
     }
     const { primaryName: _primaryName, storage, ...rest } = config;
+    const inPlace = rest.bootstrap?.kind === 'snapshot' && rest.role === 'primary' ? await snapshotVolumes(this.snapshots, this.store, cluster, name) : undefined;
     return {
       ...rest,
+      ...(inPlace && rest.bootstrap?.kind === 'snapshot' ? { bootstrap: { ...rest.bootstrap, inPlace } } : {}),
       ...(storage ? { storage: podStorage(storage) } : {}),
       namespace: cluster.metadata.namespace ?? 'default',
       cluster: cluster.metadata.name,
@@ -248,10 +256,12 @@ export class KubeInstances implements InstanceRuntime {
   }
 
   /** `major`: the PostgreSQL major the instance runs; a new data volume is bootstrapped at it, and records it. */
-  private async ensureVolumes(cluster: Cluster, name: string, serial: number, major: number): Promise<void> {
+  /** `recovery`: the first instance of a Cluster recovered from VolumeSnapshots, whose claims are made from them. */
+  private async ensureVolumes(cluster: Cluster, name: string, serial: number, major: number, recovery?: SnapshotBootstrap): Promise<void> {
     await Promise.all(
       instanceClaims(cluster).map(async ({ role, tablespace }) => {
-        const pvc = instancePvc(cluster, name, serial, role, tablespace);
+        const made = instancePvc(cluster, name, serial, role, tablespace);
+        const pvc = recovery ? await claimFromRecovery(this.snapshots, cluster, made, recovery, role, tablespace) : made;
         if (role === 'PG_DATA') pvc.metadata.annotations = { ...pvc.metadata.annotations, [DATA_MAJOR_ANNOTATION]: String(major) };
         const existing = await this.store.get('PersistentVolumeClaim', cluster.metadata.namespace, pvc.metadata.name);
         // Serials are reused, as CloudNativePG reuses them: a quick scale-down and up meets the old
@@ -265,7 +275,15 @@ export class KubeInstances implements InstanceRuntime {
   async create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void> {
     // Before the volumes: a failure here leaves no claim without its Pod behind.
     await this.ensurePrimaryLease(cluster);
-    const [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
+    const bootstrap = given.config.role === 'primary' ? given.config.bootstrap : undefined;
+    let spec: InstanceSpec;
+    if (bootstrap?.kind === 'snapshot') {
+      // The spec names the claims' identity (snapshot-recovery.ts): they come first.
+      await this.ensureVolumes(cluster, name, serial, given.config.major, bootstrap);
+      ({ spec } = await this.writeSpec(cluster, name, serial, given));
+    } else {
+      [{ spec }] = await Promise.all([this.writeSpec(cluster, name, serial, given), this.ensureVolumes(cluster, name, serial, given.config.major)]);
+    }
     await this.createPod(cluster, name, serial, given);
     await this.annotateHashes(cluster, name, given, spec.peers);
   }
@@ -482,6 +500,18 @@ export class KubeInstances implements InstanceRuntime {
     const pod = await this.pod(cluster, name);
     if (!pod) throw new Error(`pod ${name} does not exist`);
     return this.managerOf(pod).call('backupReport', { params: { name: backupName } });
+  }
+
+  async snapshotBackupStart(cluster: Cluster, name: string, request: SnapshotBackupStart): Promise<SnapshotBackupBegun> {
+    return (await this.manager(cluster, name)).call('snapshotBackupStart', { body: request });
+  }
+
+  async snapshotBackupStop(cluster: Cluster, name: string, request: SnapshotBackupStop): Promise<SnapshotBackupEnded> {
+    return (await this.manager(cluster, name)).call('snapshotBackupStop', { body: request });
+  }
+
+  async snapshotBackupAbort(cluster: Cluster, name: string, backupName: string): Promise<void> {
+    await (await this.manager(cluster, name)).call('snapshotBackupAbort', { body: { backupName } });
   }
 
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {

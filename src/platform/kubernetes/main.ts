@@ -128,9 +128,11 @@ async function startControllers(kc: KubeConfig, watchNamespace: string, instance
     throw e;
   }
   const store = new CachedStore(kc, caches);
+  const instances = new KubeInstances(kc, store, instanceOptions);
   const platform: Platform = {
     store,
-    instances: new KubeInstances(kc, store, instanceOptions),
+    instances,
+    snapshots: instances.snapshots,
     endpoints: new KubeEndpoints(store),
     events: new KubeEvents(kc),
     poolers: new KubePoolers(store, { image: instanceOptions.defaultImage, operatorImage: instanceOptions.operatorImage }),
