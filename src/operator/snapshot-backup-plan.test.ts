@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { StoredBackup } from '../api/backup.js';
 import { fixture } from '../api/testing.js';
 import { planSnapshotBackup, runSnapshotBackup, type SnapshotOps, type SnapshotRun } from './snapshot-backup-plan.js';
-import { snapshotElements, snapshotOwnerGone } from './snapshot-types.js';
+import { SnapshotNameTaken, snapshotElements, snapshotOwnerGone } from './snapshot-types.js';
 import type { ObservedInstance } from './types.js';
 
 const now = new Date('2026-12-06T08:00:00Z');
@@ -159,4 +159,19 @@ test('snapshotOwnerReference: backup goes with its Backup, cluster with its Clus
   assert.equal(snapshotOwnerGone(m('cluster'), undefined, { uid: 'c1' }), false);
   assert.equal(snapshotOwnerGone(m('cluster'), undefined, { uid: 'c2' }), true);
   assert.equal(snapshotOwnerGone(m('none'), undefined, undefined), false);
+});
+
+test("a name another backup's snapshot holds fails the Backup and leaves that snapshot: nothing of it is deleted", async () => {
+  for (const online of [true, false]) {
+    const { ops, calls } = fakeOps();
+    ops.take = async () => {
+      calls.push('take');
+      throw new SnapshotNameTaken('snapshot default/snap1 exists already');
+    };
+    const r = await runSnapshotBackup(run(online), { phase: 'running' }, ops, 'pg', () => now);
+    assert.equal(r.status.phase, 'failed');
+    assert.match(r.status.error ?? '', /exists already/);
+    assert.ok(!calls.includes('remove'), `${online ? 'online' : 'cold'}: ${calls.join(', ')}`);
+    assert.ok(calls.includes(online ? 'abort' : 'unfence'));
+  }
 });

@@ -6,7 +6,7 @@
 import type { BackupStatus } from '../api/backup.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded } from '../instance/snapshot-backup.js';
 import { chooseBackupInstance, type BackupObservation, type BackupPlan } from './backup-plan.js';
-import { snapshotElements, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from './snapshot-types.js';
+import { SnapshotNameTaken, snapshotElements, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from './snapshot-types.js';
 
 export interface SnapshotRun {
   instance: string;
@@ -125,7 +125,11 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
     }
     step = 'snapshot the volumes';
     taken = true;
-    await ops.take(run.instance, run.elements, { backupName: run.backupName, online: run.online, owner: run.owner });
+    await ops.take(run.instance, run.elements, { backupName: run.backupName, online: run.online, owner: run.owner }).catch((e: unknown) => {
+      // Another backup's snapshot under this name: not ours to delete.
+      if (e instanceof SnapshotNameTaken) taken = false;
+      throw e;
+    });
     let ended: SnapshotBackupEnded | undefined;
     if (run.online) {
       step = 'leave backup mode';

@@ -54,3 +54,9 @@ export function snapshotOwnerGone(metadata: Pick<SnapshotMetadata, 'owner'>, bac
   if (policy === 'cluster') return gone(cluster, clusterUid);
   return false;
 }
+
+/**
+ * A platform's refusal to take a snapshot under a name that exists already. Thrown before anything
+ * is made, so that the failure path, which deletes what the run made, leaves the existing one alone.
+ */
+export class SnapshotNameTaken extends Error {}

@@ -7,7 +7,7 @@ import type { Cluster } from '../../api/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { ResourceStore, SnapshotRuntime } from '../../operator/platform.js';
-import type { SnapshotElement, SnapshotMetadata, SnapshotTake } from '../../operator/snapshot-types.js';
+import { SnapshotNameTaken, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from '../../operator/snapshot-types.js';
 import { claimOf, sealAnnotations, SNAPSHOT_GROUP, SNAPSHOT_LABELS, SNAPSHOT_PLURAL, SNAPSHOT_VERSION, snapshotMetadata, snapshotState, volumeSnapshotObject, type SnapshotState } from './volume-snapshot-specs.js';
 
 const code = (e: unknown) => (e instanceof ApiException ? e.code : undefined);
@@ -72,7 +72,7 @@ export class KubeSnapshots implements SnapshotRuntime {
     const namespace = cluster.metadata.namespace ?? 'default';
     await this.available(namespace);
     for (const e of elements) {
-      if (await this.get(namespace, e.name)) throw new Error(`VolumeSnapshot ${namespace}/${e.name} exists already`);
+      if (await this.get(namespace, e.name)) throw new SnapshotNameTaken(`VolumeSnapshot ${namespace}/${e.name} exists already`);
     }
     const major = (cluster as StoredCluster).status?.pgDataImageInfo?.majorVersion;
     const ordered = [...elements].sort((a, b) => ORDER[a.type] - ORDER[b.type]);

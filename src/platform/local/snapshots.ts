@@ -7,7 +7,7 @@
 import { constants, existsSync } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { snapshotOwnerGone, type SnapshotElement, type SnapshotMetadata } from '../../operator/snapshot-types.js';
+import { SnapshotNameTaken, snapshotOwnerGone, type SnapshotElement, type SnapshotMetadata } from '../../operator/snapshot-types.js';
 import type { Cluster } from '../../api/index.js';
 import type { SnapshotRuntime } from '../../operator/platform.js';
 import type { OsUser } from './home.js';
@@ -78,7 +78,7 @@ export class LocalSnapshots implements SnapshotRuntime {
     const ns = cluster.metadata.namespace ?? 'default';
     await mkdir(join(this.root, ns), { recursive: true, mode: 0o700 });
     for (const e of elements) {
-      if (existsSync(this.folder(ns, e.name))) throw new Error(`snapshot ${ns}/${e.name} exists already`);
+      if (existsSync(this.folder(ns, e.name))) throw new SnapshotNameTaken(`snapshot ${ns}/${e.name} exists already`);
     }
     for (const e of elements) {
       const src = this.source(cluster, instance, e);
