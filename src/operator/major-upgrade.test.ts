@@ -94,6 +94,15 @@ test('a refused pg_upgrade --check leaves the cluster running its old major, wit
   assert.deepEqual(kinds(retry.actions), ['stopInstance:pg-1', 'stopInstance:pg-2', 'stopInstance:pg-3']);
 });
 
+test('a refused upgrade is not tried again after a failover: the failure recorded on the old primary counts for the Cluster', () => {
+  const failure = { targetMajor: 16, generation: 2, stage: 'check' as const, reason: 'Your installation contains one of the reg* data types in user tables.' };
+  const afterFailover = { ...ran15, phase: PHASE.waitingForUser, currentPrimary: 'pg-2', targetPrimary: 'pg-2' };
+  const plan = planCluster(cluster(afterFailover), observed([inst(1, 15, { role: 'replica', majorUpgradeFailure: failure, status: st('pg-1', false) }), inst(2, 15, { role: 'primary', status: st('pg-2', true) }), inst(3, 15)]), 16);
+  assert.deepEqual(kinds(plan.actions).filter((k) => k.startsWith('stopInstance') || k.startsWith('upgradeMajor')), [], 'no instance is stopped for a second attempt');
+  assert.equal(plan.status.phase, PHASE.waitingForUser);
+  assert.match(plan.status.phaseReason ?? '', /upgrade from PostgreSQL 15 to 16 failed/);
+});
+
 test('the same major, a new cluster and a stored downgrade', () => {
   const same = planCluster(cluster({ ...ran15, image: IMAGE_16, pgDataImageInfo: { image: IMAGE_16, majorVersion: 16 } }), observed([inst(1, 16), inst(2, 16), inst(3, 16)]), 16);
   assert.ok(!same.actions.some((a) => a.kind === 'stopInstance' || a.kind === 'upgradeMajor'));

@@ -80,8 +80,12 @@ export function planMajorUpgrade(input: MajorUpgradeInput): MajorUpgradePlan {
   // Nothing stops before the new binaries are here; the build's own status says how that goes.
   if (!input.targetReady) return { runMajor: dataMajor, pgDataImageInfo: current, stale: [] };
   const target: ImageInfo = { image: image ?? '', majorVersion: requested };
-  const failure = primaryObs?.majorUpgradeFailure;
-  if (failure && failure.targetMajor === requested && failure.generation === cluster.metadata.generation) {
+  // Recorded on the volume of the instance that ran pg_upgrade; after a failover that is a standby,
+  // and the failure still holds for the Cluster: a second attempt would stop every instance again.
+  const failure = instances
+    .map((i) => i.majorUpgradeFailure)
+    .find((f) => f !== undefined && f.targetMajor === requested && f.generation === cluster.metadata.generation);
+  if (failure) {
     const reason =
       `the upgrade from PostgreSQL ${dataMajor} to ${requested} failed (${failure.stage === 'check' ? 'pg_upgrade --check' : 'pg_upgrade'}: ${failure.reason}); ` +
       `the cluster runs PostgreSQL ${dataMajor} on its unchanged data: fix the cause and change the Cluster's spec to try again, or set the image back to a PostgreSQL ${dataMajor} one`;
