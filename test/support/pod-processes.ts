@@ -38,9 +38,16 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/**
+ * What each freeze stopped, thawed by pid: by the time a test thaws, the Pod may have been replaced
+ * (a failover), and its old PostgreSQL children, left stopped, would outlive the test.
+ */
+const stoppedByPod = new Map<string, Set<number>>();
+
 /** Lists again until nothing new shows: a process forked before its parent stopped is caught next round. */
 export function freezePod(kubelet: KubeletStandIn, name: string): void {
-  const stopped = new Set<number>();
+  const stopped = stoppedByPod.get(name) ?? new Set<number>();
+  stoppedByPod.set(name, stopped);
   for (;;) {
     const next = podProcesses(kubelet, name).filter((pid) => !stopped.has(pid));
     if (next.length === 0) return;
@@ -52,5 +59,7 @@ export function freezePod(kubelet: KubeletStandIn, name: string): void {
 }
 
 export function thawPod(kubelet: KubeletStandIn, name: string): void {
-  for (const pid of podProcesses(kubelet, name)) signal(pid, 'SIGCONT');
+  for (const pid of stoppedByPod.get(name) ?? []) signal(pid, 'SIGCONT');
+  stoppedByPod.delete(name);
+  if (kubelet.pid(name)) for (const pid of podProcesses(kubelet, name)) signal(pid, 'SIGCONT');
 }
