@@ -1,7 +1,7 @@
 // Where a backup archive's entries may go: below the restore's folder only, and never below a
 // symlink (one the archive itself made could point anywhere). Shared by the streaming extract
 // (extract.ts) and the chunks unpacked in parallel (unpack-chunk.ts).
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { ObjectStoreError } from './errors.js';
 
@@ -18,21 +18,24 @@ export function safeTarget(root: string, name: string): string {
 /**
  * Creates missing parents, refusing any existing parent that is not a real directory. Chunks
  * unpacked side by side may create the same parent: one that appears meanwhile is checked again.
+ * Synchronous: it runs on the threads that unpack chunks, and a few metadata calls per entry do
+ * not hold the streaming extract's thread up.
  */
-export async function ensureParent(root: string, target: string, created: Set<string>): Promise<void> {
+export function ensureParent(root: string, target: string, created: Set<string>): void {
   const parent = dirname(target);
   if (created.has(parent)) return;
   let dir = root;
   for (const part of relative(root, parent).split(sep)) {
     dir = join(dir, part);
     if (created.has(dir)) continue;
-    let st = await lstat(dir).catch(() => undefined);
+    let st: Stats | undefined = lstatSync(dir, { throwIfNoEntry: false });
     if (!st) {
-      const made = await mkdir(dir, { mode: 0o700 }).then(
-        () => true,
-        (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e)),
-      );
-      if (!made) st = await lstat(dir);
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        st = lstatSync(dir);
+      }
     }
     if (st && !st.isDirectory()) {
       throw new ObjectStoreError('invalid', `backup archive writes below "${relative(root, dir)}", which is not a directory (a symlink?); refusing it`);

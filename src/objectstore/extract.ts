@@ -1,7 +1,7 @@
 // Extracting a base backup into an empty PGDATA (and its tablespaces into their empty folders),
 // with every core: the archives' parts, and the chunks of each gzip or plain part that has a
 // chunk index (chunked-tar.ts), download, inflate and unpack side by side, `concurrency` at a
-// time (default: the cores). A part without an index (barman-cloud's, other codecs) unpacks as
+// time (default: the cores), the chunks on threads of their own (unpack-workers.ts). A part without an index (barman-cloud's, other codecs) unpacks as
 // one stream with tar-stream. The archive is untrusted input: entries whose path leaves the
 // folder, or that would write through a symlink, are refused (extract-paths.ts). Symlinks
 // themselves may point anywhere (pg_wal and pg_tblspc entries legitimately do). global/pg_control
@@ -12,7 +12,6 @@ import { chmod, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import type { BlobStore } from './blob-store.js';
 import { findTarParts, type TarPart } from './backup-files.js';
@@ -23,7 +22,9 @@ import { FINAL_BLOCK, GZIP_HEADER } from './chunked-tar.js';
 import { ObjectStoreError } from './errors.js';
 import { ensureParent } from './extract-paths.js';
 import { TaskPool } from './task-pool.js';
-import { unpackChunk, UnpackTarget } from './unpack-chunk.js';
+import type { ChunkTask } from './unpack-chunk.js';
+import { UnpackTarget } from './unpack-target.js';
+import { UnpackWorkers } from './unpack-workers.js';
 
 /** Where one of the backup's tablespaces goes: its folder, and what pg_tblspc/<oid> links to. */
 export interface TablespaceTarget {
@@ -65,14 +66,16 @@ export async function extractBaseBackup(
     { base: 'data', into: new UnpackTarget(pgdata, dirModes, new Map([[control, control + HOLDING_SUFFIX]])) },
     ...targets.map((t) => ({ base: String(t.oid), into: new UnpackTarget(t.directory, dirModes) })),
   ];
-  const pool = new TaskPool(opts.concurrency ?? availableParallelism());
+  const concurrency = opts.concurrency ?? availableParallelism();
+  const pool = new TaskPool(concurrency);
+  const threads = new UnpackWorkers(concurrency);
   try {
     try {
       for (const a of archives) {
-        for (const part of await findTarParts(store, serverName, info.backupId, a.base)) await restorePart(store, part, a.into, pool);
+        for (const part of await findTarParts(store, serverName, info.backupId, a.base)) await restorePart(store, part, a.into, pool, threads);
       }
     } finally {
-      await pool.idle();
+      await pool.idle().finally(() => threads.close());
     }
     for (const a of archives) await a.into.finish();
     for (const t of targets) {
@@ -104,21 +107,21 @@ async function emptyDir(dir: string): Promise<void> {
 }
 
 /** One part: chunk by chunk when it has a usable index, else as one stream (one task). */
-async function restorePart(store: BlobStore, part: TarPart, into: UnpackTarget, pool: TaskPool): Promise<void> {
+async function restorePart(store: BlobStore, part: TarPart, into: UnpackTarget, pool: TaskPool, threads: UnpackWorkers): Promise<void> {
   const kind = part.compression === 'gzip' ? 'gzip' : part.compression === undefined ? 'none' : undefined;
   const index = kind ? await readChunkIndex(store, part.key, kind) : undefined;
   if (!index) {
     await pool.run(async () => extractTar(decompressed(await store.get(part.key), part.compression), into));
     return;
   }
-  await unpackIndexed(await store.get(part.key), index, into, pool);
+  await unpackIndexed(await store.get(part.key), index, into, pool, threads);
 }
 
 /**
  * Reads the object once, in order, handing each chunk to the pool as soon as its bytes are in:
  * the download waits while every place is taken, so at most a few chunks are held in memory.
  */
-async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, into: UnpackTarget, pool: TaskPool): Promise<void> {
+async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, into: UnpackTarget, pool: TaskPool, threads: UnpackWorkers): Promise<void> {
   const gzip = index.compression === 'gzip';
   const tail = gzip ? 10 : 0;
   let held: Buffer[] = [];
@@ -136,9 +139,8 @@ async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, i
       const all = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
       let c = c0;
       while (c && heldFrom + heldBytes >= c.offset + c.length) {
-        const bytes = all.subarray(c.offset - heldFrom, c.offset - heldFrom + c.length);
-        const chunk = c;
-        await pool.run(() => unpackChunk(gzip ? inflated(bytes, chunk) : [bytes], chunk.resume && { header: Buffer.from(chunk.resume.header, 'base64'), skip: chunk.resume.skip }, into));
+        const task = chunkTask(all.subarray(c.offset - heldFrom, c.offset - heldFrom + c.length), c, gzip, into);
+        await pool.run(async () => into.merge(await threads.unpack(task)));
         next += 1;
         c = index.chunks[next]!;
       }
@@ -159,28 +161,30 @@ async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, i
 }
 
 /**
- * A chunk inflated a megabyte at a time: one buffer of the whole chunk inflated at once measured
- * two to three times slower (fresh memory for every chunk), and the pieces are written as they come.
- * The chunk is wrapped as a gzip member of its own (a header, the deflate blocks, a final empty
+ * What a thread needs to unpack the chunk, its bytes in memory of their own (moved to the thread).
+ * A gzip chunk becomes a gzip member of its own (a header, its deflate blocks, a final empty
  * block, its CRC and size from the index), so zlib checks its CRC on the thread that inflates it.
  */
-async function* inflated(bytes: Buffer, chunk: IndexedChunk): AsyncGenerator<Buffer> {
-  const inflater = createGunzip({ chunkSize: 1 << 20 });
-  const trailer = Buffer.alloc(10);
-  trailer.set(FINAL_BLOCK, 0);
-  trailer.writeUInt32LE(chunk.crc, 2);
-  trailer.writeUInt32LE(chunk.size % 2 ** 32, 6);
-  inflater.write(GZIP_HEADER);
-  inflater.write(bytes);
-  inflater.end(trailer);
-  let size = 0;
-  for await (const piece of inflater as AsyncIterable<Buffer>) {
-    size += piece.length;
-    if (size > chunk.size) break;
-    yield piece;
+function chunkTask(bytes: Buffer, chunk: IndexedChunk, gzip: boolean, into: UnpackTarget): ChunkTask {
+  const own = new Uint8Array(gzip ? GZIP_HEADER.length + bytes.length + 10 : bytes.length);
+  if (gzip) {
+    own.set(GZIP_HEADER, 0);
+    own.set(bytes, GZIP_HEADER.length);
+    const trailer = Buffer.from(own.buffer, GZIP_HEADER.length + bytes.length, 10);
+    trailer.set(FINAL_BLOCK, 0);
+    trailer.writeUInt32LE(chunk.crc, 2);
+    trailer.writeUInt32LE(chunk.size % 2 ** 32, 6);
+  } else {
+    own.set(bytes, 0);
   }
-  inflater.destroy();
-  if (size !== chunk.size) throw new ObjectStoreError('invalid', `backup chunk at ${chunk.offset} inflates to ${size > chunk.size ? 'more than ' : ''}${size} bytes, its index says ${chunk.size}`);
+  return {
+    root: into.root,
+    heldBack: [...into.heldBack],
+    bytes: own,
+    gzip,
+    size: chunk.size,
+    ...(chunk.resume ? { resume: { header: new Uint8Array(Buffer.from(chunk.resume.header, 'base64')), skip: chunk.resume.skip } } : {}),
+  };
 }
 
 /** Unpacks one tar stream (a part without a chunk index) into the target. */
@@ -201,7 +205,7 @@ async function extractTar(tar: NodeJS.ReadableStream, into: UnpackTarget): Promi
 async function writeEntry(h: Header, body: AsyncIterable<unknown>, into: UnpackTarget): Promise<void> {
   const target = into.place(h.name);
   if (target === into.root) return;
-  await ensureParent(into.root, target, into.created);
+  ensureParent(into.root, target, into.created);
   const mode = (h.mode ?? 0o600) & 0o7777;
   switch (h.type) {
     case 'directory':
