@@ -176,9 +176,9 @@ async function restore(ctx: Ctx, barmanBackupId: string): Promise<void> {
     unit: 'MB/s',
     ...(restoreAndReplay === undefined ? {} : { ours: mbPerSec(ctx.bytes, restoreAndReplay) }),
     barman: mbPerSec(ctx.bytes, theirs),
-    target: 2,
   });
-  ctx.figures.push({ what: 'restore: apply → Ready (whole)', unit: 'MB/s', ours: mbPerSec(ctx.bytes, whole), barman: mbPerSec(ctx.bytes, theirs), target: 2 });
+  // These two do more than barman-cloud-restore (WAL, PostgreSQL started): shown, held to no ratio.
+  ctx.figures.push({ what: 'restore: apply → Ready (whole)', unit: 'MB/s', ours: mbPerSec(ctx.bytes, whole), barman: mbPerSec(ctx.bytes, theirs) });
   ctx.notes.push(
     `restore: cnpg apply→Ready ${f1(whole)} s (extract ${extractOnly === undefined ? '?' : f1(extractOnly)} s, to promotion ${restoreAndReplay === undefined ? '?' : f1(restoreAndReplay)} s); barman-cloud-restore ${f1(theirs)} s for ${f1(restoredMb)} MB of files (files only: no WAL fetched, no PostgreSQL started)`,
   );

@@ -14,6 +14,8 @@ export interface IndexedChunk {
   /** Its tar bytes once inflated, and their CRC-32. */
   size: number;
   crc: number;
+  /** The Adler-32 of its tar bytes (gzip chunks written since it was added): what a restore checks when present. */
+  adler?: number;
   /** Set when the chunk starts inside a file's body: that entry's header blocks (base64) and the body bytes before. */
   resume?: { header: string; skip: number };
 }
@@ -39,6 +41,7 @@ const schema = z.object({
       length: count.max(MAX_CHUNK),
       size: count.max(MAX_CHUNK),
       crc: z.number().int().min(0).max(0xffffffff),
+      adler: z.number().int().min(0).max(0xffffffff).optional(),
       resume: z.object({ header: z.string().max(65536).regex(/^[A-Za-z0-9+/]*={0,2}$/), skip: count }).optional(),
     }),
   ),

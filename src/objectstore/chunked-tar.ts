@@ -6,13 +6,12 @@
 // the first. Uncompressed: the tar itself. Beside the object, an index (chunk-index.ts) says
 // where each chunk starts in the object and in the tar. Chunks compress `jobs` at a time.
 import { Transform, type TransformCallback } from 'node:stream';
-import { constants, crc32, deflateRaw } from 'node:zlib';
-import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
 import type { ChunkIndex, IndexedChunk } from './chunk-index.js';
+import { FINAL_BLOCK, GZIP_HEADER } from './chunk-wrappers.js';
 import { crc32Combine } from './crc32-combine.js';
+import { deflateChunk } from './deflate-chunk.js';
 import { TarCutter, type Resume } from './tar-chunks.js';
-
-const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => Promise<Buffer>;
 
 /**
  * 32 MiB: a 1 GB database is some 35 chunks, so two to a few dozen cores all get work and the
@@ -21,11 +20,6 @@ const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => 
  * (62.14 MB against 62.02 MB for one gzip -6 stream of the same 1.12 GB tar).
  */
 export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
-
-/** gzip's member header: deflate, no name, no time, unknown OS. */
-export const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
-/** A final empty fixed-Huffman block: what ends the deflate stream after the last chunk. */
-export const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 export interface ChunkedTarOptions {
   gzip: boolean;
@@ -39,7 +33,7 @@ export class ChunkedTar extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private startsIn: Resume | undefined;
-  private inFlight: { compressed: Promise<Buffer>; size: number; crc: number; resume: Resume | undefined }[] = [];
+  private inFlight: { compressed: Promise<{ body: Buffer; adler?: number }>; size: number; crc: number; resume: Resume | undefined }[] = [];
   private written = 0;
   private crc = 0;
   private total = 0;
@@ -95,7 +89,7 @@ export class ChunkedTar extends Transform {
     const crc = crc32(data);
     this.crc = crc32Combine(this.crc, crc, data.length);
     this.total += data.length;
-    const compressed = this.o.gzip ? deflateRawAsync(data, { level: this.o.level ?? 6, finishFlush: constants.Z_FULL_FLUSH }) : Promise.resolve(data);
+    const compressed = this.o.gzip ? deflateChunk(data, this.o.level ?? 6) : Promise.resolve({ body: data });
     compressed.catch(() => undefined);
     this.inFlight.push({ compressed, size: data.length, crc, resume });
     while (this.inFlight.length >= (this.o.jobs ?? 2)) await this.emitOldest();
@@ -105,8 +99,8 @@ export class ChunkedTar extends Transform {
     const next = this.inFlight.shift();
     if (!next) return;
     if (this.o.gzip && this.written === 0) this.emitBytes(GZIP_HEADER);
-    const body = await next.compressed;
-    this.chunks.push({ offset: this.written, length: body.length, size: next.size, crc: next.crc, ...(next.resume ? { resume: { header: next.resume.header.toString('base64'), skip: next.resume.skip } } : {}) });
+    const { body, adler } = await next.compressed;
+    this.chunks.push({ offset: this.written, length: body.length, size: next.size, crc: next.crc, ...(adler === undefined ? {} : { adler }), ...(next.resume ? { resume: { header: next.resume.header.toString('base64'), skip: next.resume.skip } } : {}) });
     this.emitBytes(body);
   }
 

@@ -18,7 +18,7 @@ import { findTarParts, type TarPart } from './backup-files.js';
 import { decompressed } from './base-backup.js';
 import type { BackupInfo } from './backup-info.js';
 import { readChunkIndex, type ChunkIndex, type IndexedChunk } from './chunk-index.js';
-import { FINAL_BLOCK, GZIP_HEADER } from './chunked-tar.js';
+import { wrappedChunk } from './chunk-wrappers.js';
 import { ObjectStoreError } from './errors.js';
 import { ensureParent } from './extract-paths.js';
 import { TaskPool } from './task-pool.js';
@@ -162,26 +162,16 @@ async function unpackIndexed(source: NodeJS.ReadableStream, index: ChunkIndex, i
 
 /**
  * What a thread needs to unpack the chunk, its bytes in memory of their own (moved to the thread).
- * A gzip chunk becomes a gzip member of its own (a header, its deflate blocks, a final empty
- * block, its CRC and size from the index), so zlib checks its CRC on the thread that inflates it.
+ * A compressed chunk becomes a stream of its own that zlib checks on the thread that inflates it:
+ * against its Adler-32 when the index has one, else its CRC-32 (chunk-wrappers.ts).
  */
 function chunkTask(bytes: Buffer, chunk: IndexedChunk, gzip: boolean, into: UnpackTarget): ChunkTask {
-  const own = new Uint8Array(gzip ? GZIP_HEADER.length + bytes.length + 10 : bytes.length);
-  if (gzip) {
-    own.set(GZIP_HEADER, 0);
-    own.set(bytes, GZIP_HEADER.length);
-    const trailer = Buffer.from(own.buffer, GZIP_HEADER.length + bytes.length, 10);
-    trailer.set(FINAL_BLOCK, 0);
-    trailer.writeUInt32LE(chunk.crc, 2);
-    trailer.writeUInt32LE(chunk.size % 2 ** 32, 6);
-  } else {
-    own.set(bytes, 0);
-  }
+  const check = chunk.adler === undefined ? { crc: chunk.crc, size: chunk.size } : { adler: chunk.adler };
   return {
     root: into.root,
     heldBack: [...into.heldBack],
-    bytes: own,
-    gzip,
+    bytes: gzip ? wrappedChunk(bytes, check) : new Uint8Array(bytes),
+    format: !gzip ? 'tar' : 'adler' in check ? 'zlib' : 'gzip',
     size: chunk.size,
     ...(chunk.resume ? { resume: { header: new Uint8Array(Buffer.from(chunk.resume.header, 'base64')), skip: chunk.resume.skip } } : {}),
   };

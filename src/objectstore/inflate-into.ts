@@ -2,10 +2,10 @@
 // public zlib API hands out a fresh buffer for every piece of output (or one for the whole
 // result): on a 1 GB restore that fresh memory cost more than the inflating itself (page faults,
 // and major garbage collections driven by the external memory), 1.0 s against 0.42 s for the same
-// chunks on two threads. So this drives the zlib handle underneath a Gunzip stream, the calls
+// chunks on two threads. So this drives the zlib handle underneath a Gunzip or Inflate stream, the calls
 // Node's own synchronous zlib functions make (lib/zlib.js processChunkSync), into a buffer the
 // caller owns; inflate-into.test.ts pins that contract, so a Node that changed it fails there.
-import { constants, Gunzip } from 'node:zlib';
+import { constants, Gunzip, Inflate } from 'node:zlib';
 import { ObjectStoreError } from './errors.js';
 
 interface ZlibHandle {
@@ -13,20 +13,20 @@ interface ZlibHandle {
   onerror: (message: string, errno: number, code: string) => void;
 }
 
-interface GunzipInternals {
+interface ZlibInternals {
   _handle: ZlibHandle;
   /** [output space left, input bytes left] after each write. */
   _writeState: Uint32Array;
 }
 
 /**
- * The gzip member `input` inflated into `out`, a piece at a time: each piece is `out` itself (or
- * its start) and is valid until the next one is asked for. The member's CRC and size are checked
- * by zlib; a mismatch or a truncated member throws.
+ * The gzip member or zlib stream `input` inflated into `out`, a piece at a time: each piece is
+ * `out` itself (or its start) and is valid until the next one is asked for. The check in its
+ * trailer (CRC-32 and size, or Adler-32) is verified by zlib; a mismatch or a truncated stream throws.
  */
-export function* inflateInto(input: Buffer, out: Buffer): Generator<Buffer, void, undefined> {
-  const gunzip = new Gunzip();
-  const { _handle: handle, _writeState: state } = gunzip as unknown as GunzipInternals;
+export function* inflateInto(input: Buffer, out: Buffer, format: 'gzip' | 'zlib'): Generator<Buffer, void, undefined> {
+  const inflater = format === 'gzip' ? new Gunzip() : new Inflate();
+  const { _handle: handle, _writeState: state } = inflater as unknown as ZlibInternals;
   let failure: string | undefined;
   handle.onerror = (message) => {
     failure = message;
@@ -46,6 +46,6 @@ export function* inflateInto(input: Buffer, out: Buffer): Generator<Buffer, void
       if (spaceLeft !== 0) return;
     }
   } finally {
-    gunzip.close();
+    inflater.close();
   }
 }

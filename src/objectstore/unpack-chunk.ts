@@ -16,9 +16,9 @@ import type { ChunkOutcome } from './unpack-target.js';
 export interface ChunkTask {
   root: string;
   heldBack: [from: string, to: string][];
-  /** The chunk's bytes: a gzip member of its own (header, deflate blocks, trailer), or plain tar. */
+  /** The chunk's bytes: a gzip member or zlib stream of its own (chunk-wrappers.ts), or plain tar. */
   bytes: Uint8Array;
-  gzip: boolean;
+  format: 'gzip' | 'zlib' | 'tar';
   /** Its tar bytes' length. */
   size: number;
   /** When the chunk starts inside a file's body: that entry's header blocks and the body bytes before. */
@@ -57,7 +57,7 @@ export function unpackChunk(task: ChunkTask, out: Buffer): ChunkOutcome {
   const metas: { flag: string; body: Buffer }[] = [];
   let meta: { flag: string; size: number; left: number; parts: Buffer[] } | undefined;
   try {
-    for (const piece of task.gzip ? inflateInto(bytes, out) : [bytes]) {
+    for (const piece of task.format === 'tar' ? [bytes] : inflateInto(bytes, out, task.format)) {
       seen += piece.length;
       if (seen > task.size) break;
       let at = 0;
