@@ -31,3 +31,12 @@ test('a restarted PostgreSQL, or another primary to follow, forgets what was hea
   assert.equal(watch.annotate(standby({ postmasterStartTime: iso(5) }), 'pg-3', T0 + 9000).walReceiver, undefined);
   assert.equal(watch.annotate(standby({ isPrimary: true }), 'pg-3', T0 + 9000).walReceiver, undefined, 'a primary reports none');
 });
+
+test('a standby whose PostgreSQL does not answer its manager once keeps what it heard', () => {
+  const watch = new WalReceiverWatch();
+  watch.annotate(standby({ isWalReceiverActive: true, walReceiverLastMessageAt: iso(3) }), 'pg-1', T0 + 4000);
+  // Without PostgreSQL's facts the status carries the manager's own start time for it, which differs.
+  const slow = watch.annotate(standby({ isPrimary: undefined, postmasterStartTime: iso(-0.2) }), 'pg-1', T0 + 6000).walReceiver;
+  assert.equal(slow?.silentForMs, 3000);
+  assert.equal(watch.annotate(standby({}), 'pg-1', T0 + 9000).walReceiver?.silentForMs, 6000);
+});

@@ -26,11 +26,17 @@ export class WalReceiverWatch {
       this.heard = undefined;
       return status;
     }
+    // PostgreSQL did not answer (its start time is then the manager's, not its own): nothing learnt, nothing forgotten.
+    if (status.isPrimary === undefined) return this.report(status, nowMs);
     const start = status.postmasterStartTime;
     // A restarted PostgreSQL or another primary to follow: what was heard before says nothing now.
     if (this.heard && (this.heard.from !== primary || (start !== undefined && this.heard.postmasterStart !== start))) this.heard = undefined;
     const message = status.walReceiverLastMessageAt ? Date.parse(status.walReceiverLastMessageAt) : NaN;
-    if (!Number.isNaN(message) && (this.heard === undefined || message > this.heard.atMs)) this.heard = { from: primary, atMs: message, postmasterStart: start ?? this.heard?.postmasterStart };
+    if (!Number.isNaN(message) && (this.heard === undefined || message > this.heard.atMs)) this.heard = { from: primary, atMs: message, postmasterStart: start };
+    return this.report(status, nowMs);
+  }
+
+  private report<S extends Heard>(status: S, nowMs: number): S & { walReceiver?: WalReceiverRecord } {
     if (!this.heard) return status;
     const record: WalReceiverRecord = { from: this.heard.from, lastHeardAt: new Date(this.heard.atMs).toISOString(), silentForMs: Math.max(0, nowMs - this.heard.atMs) };
     return { ...status, walReceiver: record };
