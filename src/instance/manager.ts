@@ -42,6 +42,7 @@ import { StorageKeeper } from './storage-keeper.js';
 import type { Credentials, InstanceSpec } from './spec.js';
 import { exitIsCrash, reconcileAllowed, reportedPhase, type ManagerState } from './state.js';
 import { environmentKey, instanceStatus, type InstancePhase, type InstanceStatus } from './status.js';
+import { WalReceiverWatch } from './wal-receiver-watch.js';
 import { postgresEnvironment } from './extension-environment.js';
 
 const READY_WAIT_MS = 60_000;
@@ -99,6 +100,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   private replicaPromotion?: PromotionState;
   private readonly storage: StorageKeeper;
   private readonly lease: InstanceLease;
+  private readonly walReceiver = new WalReceiverWatch();
 
   /** `overrides` are facts of where the manager runs (a Pod's IP) that win over any spec. */
   constructor(
@@ -506,6 +508,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         pgdata: this.paths.pgdata,
         phase: reportedPhase(this.state),
         postmasterPid: this.postmaster.pid,
+        postmasterStartedAt: this.postmaster.running ? new Date(this.startedAt).toISOString() : undefined,
         postgresRunning: this.postmaster.running,
         isolationReason: this.isolated ? this.isolationReason : undefined,
         appliedGeneration: this.appliedGeneration,
@@ -519,7 +522,7 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
         managedRoles: this.spec.role === 'primary' ? this.managedRoles.report : undefined,
       },
       this.socket,
-    );
+    ).then((s) => this.walReceiver.annotate(s, this.spec.primary?.name));
   }
 
   /** `fast`: no smart shutdown first (the instance is removed with its data: no session is worth waiting for). */

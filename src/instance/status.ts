@@ -10,6 +10,7 @@ import type { InstanceSpec } from './spec.js';
 import type { StorageStatus } from './storage-keeper.js';
 import type { TablespaceState } from '../api/cluster-status.js';
 import type { ArchivingStatus } from './wal-archiver.js';
+import type { WalReceiverRecord } from './wal-receiver-watch.js';
 import { postgresEnvironment } from './extension-environment.js';
 
 export type { ReplicationInfo };
@@ -50,6 +51,8 @@ export interface InstanceStatus extends Partial<PostgresFacts> {
   tablespaces?: TablespaceState[];
   /** A primary's spec.managed.roles as of its last pass (absent while none is declared). */
   managedRoles?: ManagedRolesReport;
+  /** A standby's stream from its primary since its PostgreSQL started (wal-receiver-watch.ts); absent: it never heard from it. */
+  walReceiver?: WalReceiverRecord;
 }
 
 /** What the manager knows without asking PostgreSQL. */
@@ -58,6 +61,8 @@ export interface ManagerView {
   pgdata: string;
   phase: InstancePhase;
   postmasterPid?: number;
+  /** When this manager started (or adopted) the postmaster: its start when PostgreSQL cannot be asked. */
+  postmasterStartedAt?: string;
   postgresRunning: boolean;
   isolationReason?: string;
   appliedGeneration?: number;
@@ -80,6 +85,7 @@ export async function instanceStatus(view: ManagerView, socket: SocketTarget): P
     name: spec.name,
     managerPid: process.pid,
     postmasterPid: view.postmasterPid,
+    postmasterStartTime: view.postmasterStartedAt,
     phase: view.phase,
     postgresRunning: view.postgresRunning,
     ready: false,

@@ -25,6 +25,7 @@ import { snapshotBootstrap } from './snapshot-bootstrap.js';
 import { usesBuiltinAuth } from './pooler-handout.js';
 import type { MonitoringQuery } from '../api/monitoring-queries.js';
 import { defaultQueries, queriesReferences, resolveQueries, type QueriesDocument, type QueriesReference } from './monitoring.js';
+import { LeaseWatch } from './lease-watch.js';
 
 /** What a user changed in an operator-kept credentials Secret besides its password, if anything. */
 export interface ReconcileResult {
@@ -34,6 +35,7 @@ export interface ReconcileResult {
 export class ClusterController {
   /** What happened before this controller started, it did not see: evidence counts from here. */
   private readonly startedAt = new Date();
+  private readonly leases = new LeaseWatch();
   /** Per Cluster, the queries of its last usable documents: they keep running while a document is broken. */
   private readonly lastGoodQueries = new Map<string, MonitoringQuery[]>();
 
@@ -69,6 +71,8 @@ export class ClusterController {
       secrets,
       now: new Date(),
       observingSince: this.startedAt,
+      // Read only while the primary is failing: its expiry may stand in for witnesses (failure-witness.ts).
+      primaryLease: this.leases.observe(`${namespace}/${name}`, cluster.status?.currentPrimaryFailingSinceTimestamp ? await instances.primaryLease?.(cluster).catch(() => undefined) : undefined),
       credentialsHash: creds && credentialsHash(creds),
       recovery: cluster.spec.bootstrap?.recovery?.volumeSnapshots
         ? snapshotBootstrap(cluster, this.platform.snapshots !== undefined)

@@ -311,10 +311,12 @@ test('a primary whose manager times out keeps its writes and is not failed over 
   assert.equal(back.status.currentPrimaryFailingSinceTimestamp, undefined);
 });
 
-test('uncertain evidence fails over once it persisted the window and no standby receives WAL', () => {
+test('uncertain evidence fails over once it persisted the window and the standbys that streamed from it lost it', () => {
   const c = cluster(3, {}, { currentPrimary: 'pg-1', targetPrimary: 'pg-1' });
   const frozen = inst(1, 1, {}, { isPrimary: undefined, lastError: 'timeout expired' });
-  const lost = [inst(2, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/9' }), inst(3, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/8' })];
+  // Both streamed from pg-1 and have heard nothing from it for longer than the window (failure-witness.ts).
+  const walReceiver = { from: 'pg-1', lastHeardAt: '2025-12-31T23:59:50.000Z', silentForMs: 10_000 };
+  const lost = [inst(2, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/9', walReceiver }), inst(3, 1, {}, { isWalReceiverActive: false, receivedLsn: '0/8', walReceiver })];
   const first = planCluster(c, observed([frozen, ...lost], c), 15);
   assert.ok(!actionKinds(first.actions).some((k) => k.startsWith('isolate')), 'not at the first observation');
   const soon = planCluster({ ...c, status: first.status }, { ...observed([frozen, ...lost], c), now: new Date('2026-01-01T00:00:04Z') }, 15);

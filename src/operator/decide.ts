@@ -5,7 +5,8 @@ import { backupConditions } from './backup-status.js';
 import { planCertificates } from './certificates.js';
 import { condition } from './conditions.js';
 import { recoveryDescription } from './snapshot-bootstrap.js';
-import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, corroborated, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
+import { UNCERTAIN_FAILURE_WINDOW_MS, chooseFailoverTarget, fencedInstances, primaryFailure, type FailureEvidence } from './failover.js';
+import { judgeUncertainFailure } from './failure-witness.js';
 import { recordedImage } from '../api/defaults.js';
 import { configHash, desiredInstanceConfig, type Topology } from './instance-config.js';
 import { ANNOTATIONS, instanceName, secretNames, serviceNames } from '../api/names.js';
@@ -300,14 +301,12 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     // Failing over needs somewhere to go; a lone primary is simply started again.
     if (!chooseFailoverTarget(instances, new Set([current, ...fenced]))) return hold(evidence);
     // A restarted operator has seen nothing of what happened before it: it counts from its start.
-    const counted = Math.max(Date.parse(since), observed.observingSince?.getTime() ?? 0);
-    const waited = observed.now.getTime() - counted;
+    const waited = observed.now.getTime() - Math.max(Date.parse(since), observed.observingSince?.getTime() ?? 0);
     const delayMs = (cluster.spec.failoverDelay ?? 0) * 1000;
-    if (!evidence.certain) {
-      const needed = Math.max(delayMs, UNCERTAIN_FAILURE_WINDOW_MS);
-      if (waited < needed) return hold(evidence, `failing over in ${Math.ceil((needed - waited) / 1000)}s if it persists and no standby still receives its WAL`);
-      if (!corroborated(instances, current)) return hold(evidence, 'a standby still receives its WAL, so it is not failed over');
-    } else if (waited < delayMs) {
+    // Uncertain evidence needs witnesses among the standbys (failure-witness.ts).
+    const verdict = evidence.certain ? undefined : judgeUncertainFailure({ instances, primary: current, since, observed, delayMs }, UNCERTAIN_FAILURE_WINDOW_MS);
+    if (verdict && !verdict.failOver) return hold(evidence, verdict.why);
+    if (evidence.certain && waited < delayMs) {
       return { phase: PHASE.failingOver, reason: `Primary ${current} is failing (${evidence.reason}); failing over in ${Math.ceil((delayMs - waited) / 1000)}s (failoverDelay)`, requeueAfterMs: Math.min(1000, delayMs - waited), rw: [] };
     }
     // Either route of a promote, the annotation or status.targetPrimary written directly (named-promotion.ts).
@@ -322,7 +321,7 @@ export function planCluster(cluster: Cluster, observed: ObservedCluster, major: 
     // the next reconcile, when every standby's position is final.
     actions.push(readersOnly(current));
     actions.push({ kind: 'isolateInstance', name: current });
-    actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${evidence.reason}${evidence.certain ? '' : `, for ${Math.round(waited / 1000)}s, and no standby receives its WAL`}); failing over` });
+    actions.push({ kind: 'recordEvent', type: 'Warning', reason: 'FailingOver', message: `Primary ${current} failed (${evidence.reason}${verdict?.failOver ? `, ${verdict.because}` : ''}); failing over` });
     status.targetPrimary = 'pending';
     status.targetPrimaryTimestamp = now;
     return { phase: PHASE.failingOver, reason: `Failing over from ${current}`, requeueAfterMs: FAILOVER_REQUEUE_MS, rw: [] };

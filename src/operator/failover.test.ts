@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceStatus } from '../instance/status.js';
-import { chooseFailoverTarget, corroborated, fencedInstances, fencingRefusal, primaryFailure, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
+import { chooseFailoverTarget, fencedInstances, fencingRefusal, primaryFailure, rankFailoverCandidates, resolveInstanceName, switchoverRefusal } from './failover.js';
 import type { ObservedInstance } from './types.js';
 
 function standby(name: string, receivedLsn?: string, replayLsn?: string, over: Partial<InstanceStatus> = {}, obs: Partial<ObservedInstance> = {}): ObservedInstance {
@@ -55,16 +55,6 @@ test('timeouts, errors, a young manager and an unanswering PostgreSQL are only u
   assert.equal(certain({ ...healthy, status: undefined, statusError: 'refused', statusErrorKind: 'refused' }), false, 'a manager of unknown age');
   assert.equal(certain({ ...healthy, running: false, postmasterRunning: true }), false, 'the manager was killed, its PostgreSQL runs on');
   assert.equal(certain(standby('pg-1', undefined, undefined, { isPrimary: undefined, lastError: 'timeout expired' })), false, 'PostgreSQL runs but does not answer its manager');
-});
-
-test('uncertain evidence is corroborated only when every answering standby has lost the primary’s WAL', () => {
-  const primary = standby('pg-1', undefined, undefined, { isPrimary: true });
-  const streaming = (name: string) => standby(name, '0/1', '0/1', { isWalReceiverActive: true });
-  const lost = (name: string) => standby(name, '0/1', '0/1', { isWalReceiverActive: false });
-  assert.equal(corroborated([primary, streaming('pg-2'), lost('pg-3')], 'pg-1'), false);
-  assert.equal(corroborated([primary, lost('pg-2'), lost('pg-3')], 'pg-1'), true);
-  assert.equal(corroborated([primary, lost('pg-2'), { ...streaming('pg-3'), statusError: 'timeout' }], 'pg-1'), true, 'an unanswering standby neither confirms nor denies');
-  assert.equal(corroborated([primary, { ...lost('pg-2'), statusError: 'timeout' }], 'pg-1'), false, 'nobody answered');
 });
 
 test('fenced instances come from the annotation; "*" fences all; junk fences nothing', () => {

@@ -59,16 +59,6 @@ export function primaryFailure(p: ObservedInstance | undefined, now: Date): Fail
   return undefined;
 }
 
-/**
- * Uncertain evidence is corroborated when no standby still receives WAL from the primary: a
- * primary whose WAL still streams is alive, whatever its manager's answers. Standbys that cannot
- * be asked corroborate nothing, and with none answering there is nobody to fail over to anyway.
- */
-export function corroborated(instances: ObservedInstance[], primary: string): boolean {
-  const standbys = instances.filter((i) => i.name !== primary && i.status && !i.statusError && i.status.postgresRunning && i.status.isPrimary === false);
-  return standbys.length > 0 && standbys.every((i) => !i.status?.isWalReceiverActive);
-}
-
 /** Instances listed in the cnpg.io/fencedInstances annotation (a JSON list; "*" means all). */
 export function fencedInstances(annotations: Record<string, string> | undefined, all: string[]): Set<string> {
   const raw = annotations?.[ANNOTATIONS.fencedInstances];

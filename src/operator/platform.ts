@@ -5,6 +5,7 @@ import type { LocalEndpoint } from '../api/cluster-status.js';
 import type { KubeObject } from '../api/meta.js';
 import type { LabelSelector } from '../api/pod-selectors.js';
 import type { BackupReport, BackupRequest } from '../instance/base-backup.js';
+import type { LeaseRecord } from '../instance/primary-lease.js';
 import type { DrillOrder, DrillRuntime } from './restore-drill-runtime.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded, SnapshotBackupStart, SnapshotBackupStop } from '../instance/snapshot-backup.js';
 import type { SnapshotElement, SnapshotMetadata, SnapshotTake } from './snapshot-types.js';
@@ -68,6 +69,8 @@ export interface InstanceRuntime {
    */
   postgresBuild?(wanted: WantedVersion): Promise<PostgresBuildState>;
   observe(cluster: Cluster): Promise<ObservedInstance[]>;
+  /** The cluster's primary lease record as stored; undefined when there is none. */
+  primaryLease?(cluster: Cluster): Promise<LeaseRecord | undefined>;
   create(cluster: Cluster, name: string, serial: number, given: InstanceHandout): Promise<void>;
   configure(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;
   start(cluster: Cluster, name: string, given: InstanceHandout): Promise<void>;

@@ -132,6 +132,11 @@ export interface ObservedCluster {
   now: Date;
   /** Since when this operator has been watching: evidence from before it counts from here. */
   observingSince?: Date;
+  /**
+   * The primary lease's record as this operator watches it: for how long it has seen the record
+   * unchanged, by its own clock. Absent where the platform does not read it (or there is none).
+   */
+  primaryLease?: { holder: string; unchangedForMs: number; leaseDurationMs: number };
   /** bootstrap.recovery resolved against the Cluster's external clusters or the named Backup. */
   recovery?: RecoveryBootstrap | SnapshotBootstrap | { error: string };
   /** The Cluster's Backup objects, newest last, for the LastBackupSucceeded condition. */

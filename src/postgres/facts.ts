@@ -37,9 +37,20 @@ export interface PostgresFacts {
   synchronousStandbyNames?: string;
   /** The server's exact version, "16.13" (its server_version without a distribution's suffix). */
   serverVersion?: string;
+  /** When this postmaster started (pg_postmaster_start_time()). */
+  postmasterStartTime?: string;
+  /** A standby's WAL receiver, while it runs: when it last heard from its primary (pg_stat_wal_receiver.last_msg_receipt_time). */
+  walReceiverLastMessageAt?: string;
 }
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+/** A timestamptz as node-postgres returns it (a Date), as an ISO string. */
+function isoTime(v: unknown): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  const t = v instanceof Date ? v : new Date(String(v));
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
 
 /**
  * Running values above what the configuration files now hold (the last entry of a name wins; a name
@@ -63,6 +74,7 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
            pg_last_wal_replay_lsn()::text AS replay_lsn,
            (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
            current_setting('server_version') AS server_version,
+           pg_postmaster_start_time() AS postmaster_start,
            current_setting('synchronous_standby_names') AS sync_names`, [Object.keys(HOT_STANDBY_SETTINGS)]);
   const row = base.rows[0] as Record<string, unknown>;
   const isPrimary = row.in_recovery === false;
@@ -76,6 +88,7 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
     replayLsn: str(row.replay_lsn),
     replicationInfo: [],
     serverVersion: /^\d+(?:\.\d+)?/.exec(String(row.server_version))?.[0],
+    postmasterStartTime: isoTime(row.postmaster_start),
   };
   if (isPrimary) {
     facts.synchronousStandbyNames = String(row.sync_names ?? '');
@@ -102,9 +115,10 @@ export async function readPostgresFacts(c: pg.ClientBase): Promise<PostgresFacts
       slotName: str(r.slot_name),
     }));
   } else {
-    const w = await c.query('SELECT status, received_tli FROM pg_stat_wal_receiver');
-    const recv = w.rows[0] as { status?: string; received_tli?: number } | undefined;
+    const w = await c.query('SELECT status, received_tli, last_msg_receipt_time FROM pg_stat_wal_receiver');
+    const recv = w.rows[0] as { status?: string; received_tli?: number; last_msg_receipt_time?: unknown } | undefined;
     facts.isWalReceiverActive = recv?.status === 'streaming';
+    facts.walReceiverLastMessageAt = isoTime(recv?.last_msg_receipt_time);
     facts.timeLineID = recv?.received_tli ?? Number(row.checkpoint_tli);
     if (facts.receivedLsn && facts.replayLsn && compareLsn(facts.receivedLsn, facts.replayLsn) >= 0) {
       facts.lagBytes = Number(parseLsn(facts.receivedLsn) - parseLsn(facts.replayLsn));

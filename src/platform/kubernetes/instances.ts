@@ -27,7 +27,7 @@ import { instanceClaims, podStorage } from './storage-specs.js';
 import { pvcName } from '../../api/volumes.js';
 import { majorFromImageName } from '../../api/image.js';
 import { KubeLeaseStore } from '../../instance/lease-kube-store.js';
-import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
+import { DEFAULT_LEASE_TIMINGS, releaseLease, type LeaseRecord } from '../../instance/primary-lease.js';
 import { primaryLease, primaryLeaseRole, primaryLeaseRoleBinding } from './primary-lease-objects.js';
 import { instancePod, instancePvc, instanceServiceAccount, managerSecret, managerSecretName, podSpecHash } from './specs.js';
 import { isStatus, type KubeStore } from './store.js';
@@ -457,6 +457,10 @@ export class KubeInstances implements InstanceRuntime {
 
   async keptSerials(cluster: Cluster): Promise<number[]> {
     return keptSerialsOf(await this.store.list('PersistentVolumeClaim', cluster.metadata.namespace ?? 'default', { [LABELS.cluster]: cluster.metadata.name }));
+  }
+
+  async primaryLease(cluster: Cluster): Promise<LeaseRecord | undefined> {
+    return (await new KubeLeaseStore(this.coordination, cluster.metadata.namespace ?? 'default', cluster.metadata.name).read())?.record;
   }
 
   /**

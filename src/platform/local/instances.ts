@@ -11,7 +11,7 @@ import { InstanceClient } from '../../instance/client.js';
 import { ISOLATION_TIMEOUT_MS } from '../../instance/isolation.js';
 import { instancePaths } from '../../instance/paths.js';
 import { FileLeaseStore } from '../../instance/lease-file-store.js';
-import { DEFAULT_LEASE_TIMINGS, releaseLease } from '../../instance/primary-lease.js';
+import { DEFAULT_LEASE_TIMINGS, releaseLease, type LeaseRecord } from '../../instance/primary-lease.js';
 import { localStorage } from './storage-places.js';
 import { isAlive, isPostmasterOf, readPostmasterPid } from '../../instance/postmaster.js';
 import type { LogicalReplicationAnswer, LogicalReplicationRequest } from '../../instance/logical-replication.js';
@@ -329,6 +329,10 @@ export class LocalInstances implements InstanceRuntime {
       storage: localStorage(config.storage, this.dirOf(cluster, rec.name)),
       ...(config.primaryLease ? { primaryLease: { ...config.primaryLease, file: this.leaseFile(cluster) } } : {}),
     };
+  }
+
+  async primaryLease(cluster: Cluster): Promise<LeaseRecord | undefined> {
+    return (await new FileLeaseStore(this.leaseFile(cluster)).read())?.record;
   }
 
   /** In a folder of the cluster's user beside its instances' (see create): every manager of the cluster replaces it. */
