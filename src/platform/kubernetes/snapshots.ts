@@ -97,7 +97,7 @@ export class KubeSnapshots implements SnapshotRuntime {
   }
 
   private async waitFor(namespace: string, name: string, what: string, done: (s: SnapshotState) => boolean, taking: SnapshotTake): Promise<KubeObject> {
-    const deadline = Date.now() + this.deadlineMs;
+    let deadline = Date.now() + this.deadlineMs;
     for (;;) {
       const vs = await this.get(namespace, name);
       if (!vs) throw new Error(`VolumeSnapshot ${namespace}/${name} was deleted while being taken`);
@@ -106,6 +106,8 @@ export class KubeSnapshots implements SnapshotRuntime {
         const message = `VolumeSnapshot ${namespace}/${name} failed: ${state.error}`;
         if (!taking.onError) throw new Error(message);
         await taking.onError(message);
+        // While the driver reports errors, the Backup's volumeSnapshotDeadline governs, not this wait's.
+        deadline = Date.now() + this.deadlineMs;
       } else if (done(state)) {
         return vs;
       }
