@@ -7,6 +7,7 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pg from 'pg';
@@ -32,6 +33,7 @@ interface BackupStatus {
   endWal?: string;
   instanceID?: { podName?: string };
   snapshotBackupStatus?: { elements: { name: string; type: string }[] };
+  pluginMetadata?: Record<string, string>;
 }
 
 interface VolumeSnapshot {
@@ -62,8 +64,8 @@ function diagnostics(): string {
 }
 
 /** Creates a Backup and waits for it to complete or fail. */
-async function backup(name: string, spec: Record<string, unknown> = {}): Promise<BackupStatus> {
-  await api().createNamespacedCustomObject({ ...BACKUPS, body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name }, spec: { cluster: { name: 'pg' }, method: 'volumeSnapshot', ...spec } } });
+async function backup(name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>): Promise<BackupStatus> {
+  await api().createNamespacedCustomObject({ ...BACKUPS, body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name, ...(annotations ? { annotations } : {}) }, spec: { cluster: { name: 'pg' }, method: 'volumeSnapshot', ...spec } } });
   return eventually(`Backup ${name} done`, async () => {
     const status = ((await api().getNamespacedCustomObject({ ...BACKUPS, name })) as { status?: BackupStatus }).status;
     return (status?.phase === 'completed' || status?.phase === 'failed') && status;
@@ -154,15 +156,35 @@ test('a cold snapshot Backup (online: false) fences the standby for the cut and 
   }, 120_000, 500);
 });
 
-test('a snapshot the driver fails fails the Backup with the driver’s message; the partial snapshot is deleted and the standby let go', { timeout: 240_000 }, async () => {
+test('a driver error past cnpg.io/volumeSnapshotDeadline fails the Backup with the driver’s message; the partial snapshot is deleted and the standby let go', { timeout: 240_000 }, async () => {
   snapshots.failingClasses.set('standin', 'the stand-in driver refuses class standin');
-  const failed = await backup('broken-1');
+  const failed = await backup('broken-1', {}, { 'cnpg.io/volumeSnapshotDeadline': '0' });
   snapshots.failingClasses.clear();
   assert.equal(failed.phase, 'failed');
-  assert.match(failed.error ?? '', /VolumeSnapshot default\/broken-1 failed: the stand-in driver refuses class standin/);
+  assert.match(failed.error ?? '', /deadline exceeded for error VolumeSnapshot default\/broken-1 failed: the stand-in driver refuses class standin/);
+  assert.match(failed.pluginMetadata?.cnpg_volumesnapshot ?? '', /^\{"volumeSnapshotFirstFailure":\d+\}$/);
   assert.equal(await volumeSnapshot('broken-1'), undefined);
   const next = await backup('online-2');
   assert.equal(next.phase, 'completed', `${next.error}\n${diagnostics()}`);
+});
+
+test('a driver error within cnpg.io/volumeSnapshotDeadline is waited on: the driver succeeding on its retry completes the Backup', { timeout: 240_000 }, async () => {
+  snapshots.failingClasses.set('standin', 'the stand-in driver is out of quota for a moment');
+  await api().createNamespacedCustomObject({ ...BACKUPS, body: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', metadata: { name: 'flaky-1', annotations: { 'cnpg.io/volumeSnapshotDeadline': '1' } }, spec: { cluster: { name: 'pg' }, method: 'volumeSnapshot' } } });
+  const erring = await eventually('the first error recorded on the running Backup', async () => {
+    const status = ((await api().getNamespacedCustomObject({ ...BACKUPS, name: 'flaky-1' })) as { status?: BackupStatus }).status;
+    return status?.pluginMetadata?.cnpg_volumesnapshot ? status : undefined;
+  }, 60_000, 200);
+  assert.equal(erring.phase, 'running');
+  await sleep(3000);
+  snapshots.failingClasses.clear();
+  const status = await eventually('Backup flaky-1 done', async () => {
+    const s = ((await api().getNamespacedCustomObject({ ...BACKUPS, name: 'flaky-1' })) as { status?: BackupStatus }).status;
+    return (s?.phase === 'completed' || s?.phase === 'failed') && s;
+  }, 120_000, 300);
+  assert.equal(status.phase, 'completed', `${status.error}\n${diagnostics()}`);
+  const vs = await volumeSnapshot('flaky-1');
+  assert.ok(vs?.metadata.annotations?.['cnpg.io/snapshotEndTime']);
 });
 
 test('new Clusters recovered from the online and the cold snapshot: claims made from them, the backup label written back, the rows of each', { timeout: 400_000 }, async () => {

@@ -46,7 +46,8 @@ export type Backup = z.infer<typeof backupSchema>;
 
 /** Backup .status as the operator writes it; field names are CloudNativePG's. */
 export interface BackupStatus {
-  phase?: 'pending' | 'started' | 'running' | 'completed' | 'failed' | 'walArchivingFailing';
+  /** `finalizing`: a volume snapshot backup's snapshots are cut and the instance let go; waiting for readyToUse. */
+  phase?: 'pending' | 'started' | 'running' | 'finalizing' | 'completed' | 'failed' | 'walArchivingFailing';
   method?: string;
   backupName?: string;
   backupId?: string;
@@ -72,6 +73,8 @@ export interface BackupStatus {
   /** method volumeSnapshot: whether PostgreSQL stayed up in backup mode, and the snapshots taken. */
   online?: boolean;
   snapshotBackupStatus?: { elements: { name: string; type: string; tablespaceName?: string }[] };
+  /** Named by CloudNativePG's plugins; `cnpg_volumesnapshot` holds the first snapshot error's time (operator/snapshot-deadline.ts). */
+  pluginMetadata?: Record<string, string>;
 }
 
 export type StoredBackup = Backup & { status?: BackupStatus };

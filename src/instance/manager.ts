@@ -26,6 +26,7 @@ import { ensureMetricsExporterRole } from './metrics-exporter.js';
 import { ManagedExtensions } from './managed-extensions.js';
 import type { InstancePaths } from './paths.js';
 import { Postmaster } from './postmaster.js';
+import { readControlData } from './run.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { InstanceLease } from './instance-lease.js';
 import { checkpointInBackground, promoteStandby } from './promote.js';
@@ -410,6 +411,11 @@ export class InstanceManager extends EventEmitter<{ event: [ManagerEvent] }> {
   }
 
   /** A Publication or Subscription, on the primary only (instance/logical-replication.ts). */
+  /** pg_controldata of this instance's data, for the annotations of a volume snapshot of it. */
+  controlData(): Promise<string> {
+    return readControlData(this.spec.binDir, this.paths.pgdata);
+  }
+
   logicalReplication(r: LogicalReplicationRequest): Promise<{ applied: boolean; message?: string }> {
     return applyLogicalReplication(this.primarySocket(), this.paths.root, this.spec.major, r);
   }

@@ -36,6 +36,8 @@ export interface RouteTypes {
   snapshotBackupStart: { body: SnapshotBackupStart; response: SnapshotBackupBegun };
   snapshotBackupStop: { body: SnapshotBackupStop; response: SnapshotBackupEnded };
   snapshotBackupAbort: { body: { backupName: string }; response: Record<string, never> };
+  /** pg_controldata's output (LC_ALL=C), as CloudNativePG's manager serves it for a snapshot's annotations. */
+  controlData: { response: { output: string } };
   shutdown: { response: { stopping: true } };
   /** A Publication or Subscription applied or dropped on the primary; a PostgreSQL error is an answer, not a failure. */
   logicalReplication: { body: LogicalReplicationRequest; response: { applied: boolean; message?: string } };
@@ -85,6 +87,7 @@ export const ROUTES = {
   snapshotBackupStart: { method: 'POST', path: '/snapshot-backup/start', token: true, timeoutMs: 600_000 },
   snapshotBackupStop: { method: 'POST', path: '/snapshot-backup/stop', token: true, timeoutMs: 600_000 },
   snapshotBackupAbort: { method: 'POST', path: '/snapshot-backup/abort', token: true, timeoutMs: 10_000 },
+  controlData: { method: 'GET', path: '/pg/controldata', token: true, timeoutMs: 10_000 },
   shutdown: { method: 'POST', path: '/shutdown', token: true, timeoutMs: 5000 },
   // CREATE SUBSCRIPTION connects to the publisher and creates its slot there.
   logicalReplication: { method: 'POST', path: '/logical-replication', token: true, timeoutMs: 60_000 },

@@ -39,6 +39,7 @@ class FakeManager extends EventEmitter {
   logicalReplication = (r: { kind: string; name: string }) => this.did(`logicalReplication ${r.kind} ${r.name}`, { applied: true });
   observeDatabase = (r: { database: string }) => this.did(`observeDatabase ${r.database}`, { exists: false });
   applyDatabase = (actions: unknown[]) => this.did(`applyDatabase ${actions.length}`, [{ ok: true }]);
+  controlData = () => this.did('controlData', "Latest checkpoint's TimeLineID:       1\n");
 }
 
 const inputs: { [N in RouteName]?: RouteInput<N> } = {
@@ -80,7 +81,7 @@ test('the server answers every route of the table, asks for the token exactly wh
       if ('stream' in route) continue;
       await client.call(name, inputs[name] as never);
     }
-    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'snapshotStart s1 true', 'snapshotStop s1 false', 'snapshotAbort s1', 'logicalReplication publication pub', 'observeDatabase app', 'applyDatabase 1']);
+    assert.deepEqual(manager.ran, ['replaceSpec', 'requestReconcile', 'restartPostgres', 'promote 0/1', 'demote', 'isolate', 'startBackup b1', 'refreshCatalog', 'snapshotStart s1 true', 'snapshotStop s1 false', 'snapshotAbort s1', 'controlData', 'logicalReplication publication pub', 'observeDatabase app', 'applyDatabase 1']);
     await new Promise((r) => setImmediate(r));
     assert.equal(shutdowns, 1);
     assert.equal(await client.call('backupReport', { params: { name: 'other' } }), null);

@@ -164,6 +164,7 @@ function handlers(manager: InstanceManager, streams: Set<ServerResponse>, onShut
       await manager.snapshotBackup.abort(r.backupName);
       return { code: 200, body: {} };
     },
+    controlData: async () => ({ code: 200, body: { output: await manager.controlData() } }),
     observeDatabase: async ({ req }) => {
       const parsed = observeRequestSchema.safeParse(await readJson(req).catch(() => undefined));
       if (!parsed.success) return { code: 400, body: { error: `the body must be {"database": name, "extensions": [names], "schemas": [names]}: ${parsed.error.message}` } };

@@ -40,7 +40,7 @@ export function backupConditions(cluster: Cluster, primary: InstanceStatus | und
   }
   const finished = backups.filter((b) => b.phase === 'completed' || b.phase === 'failed');
   const last = finished.at(-1);
-  const running = backups.find((b) => b.phase === 'running' || b.phase === 'started' || b.phase === 'pending');
+  const running = backups.find((b) => b.phase === 'running' || b.phase === 'started' || b.phase === 'finalizing' || b.phase === 'pending');
   if (running) {
     conditions.push({ ...condition('LastBackupSucceeded', true, ['BackupStarted', 'BackupStarted'], `Backup ${running.name} is running`, previous.conditions, now), reason: 'BackupStarted' });
   } else if (last) {

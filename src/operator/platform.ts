@@ -104,6 +104,8 @@ export interface InstanceRuntime {
   snapshotBackupStart?(cluster: Cluster, name: string, request: SnapshotBackupStart): Promise<SnapshotBackupBegun>;
   snapshotBackupStop?(cluster: Cluster, name: string, request: SnapshotBackupStop): Promise<SnapshotBackupEnded>;
   snapshotBackupAbort?(cluster: Cluster, name: string, backupName: string): Promise<void>;
+  /** The instance's pg_controldata output, recorded on the snapshots of it. */
+  controlData?(cluster: Cluster, name: string): Promise<string>;
   /** Has the primary list the store's catalog again (and apply retention). */
   refreshCatalog(cluster: Cluster, name: string): Promise<void>;
   /** Has the primary apply or drop a Publication or Subscription (instance/logical-replication.ts). */
@@ -174,8 +176,13 @@ export type { DrillOrder, DrillRuntime };
 export interface SnapshotRuntime {
   /** Rejects, saying why, where snapshots cannot be taken (a Kubernetes cluster without the VolumeSnapshot API). */
   available?(namespace: string): Promise<void>;
-  /** Snapshots the instance's volumes as `elements`; an element whose name exists already is refused. */
+  /**
+   * Snapshots the instance's volumes as `elements`, resolving once each is cut (the volumes may
+   * change again); an element whose name exists already is refused.
+   */
   take(cluster: Cluster, instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
+  /** Resolves once every snapshot can be restored from (readyToUse); where a cut snapshot is ready at once, absent. */
+  ready?(cluster: Cluster, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
   /** Records with each snapshot what a restore needs (and locally, for an online one, the WAL up to its end). */
   seal(cluster: Cluster, instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
   /** What was recorded with a sealed snapshot; undefined when there is no such snapshot. */

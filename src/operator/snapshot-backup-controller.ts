@@ -18,10 +18,10 @@ export async function reconcileSnapshotBackup(platform: Platform, backup: Stored
   const { store, events } = platform;
   const namespace = backup.metadata.namespace;
   const plan = planSnapshotBackup({ backup, cluster, instances: observed, now: new Date() }, platform.snapshots !== undefined);
-  const ops = cluster && snapshotOps(platform, cluster);
+  const ops = cluster && snapshotOps(platform, cluster, backup);
   let { status, event } = plan;
   if (plan.release && ops) {
-    const problems = await release(plan.release, ops, { held: plan.release.online, fenced: !plan.release.online, taken: true });
+    const problems = await release(plan.release.run, ops, { held: plan.release.held, fenced: plan.release.fenced, taken: true });
     if (problems.length > 0) status = { ...status, error: [status.error, ...problems].join('; ') };
   }
   if (event) await events.record(backup, event.type, event.reason, event.message);
@@ -35,7 +35,7 @@ export async function reconcileSnapshotBackup(platform: Platform, backup: Stored
   return {};
 }
 
-function snapshotOps(platform: Platform, cluster: Cluster): SnapshotOps | undefined {
+function snapshotOps(platform: Platform, cluster: Cluster, backup: StoredBackup): SnapshotOps | undefined {
   const { instances, snapshots, store } = platform;
   if (!snapshots) return undefined;
   const ns = cluster.metadata.namespace ?? 'default';
@@ -68,7 +68,12 @@ function snapshotOps(platform: Platform, cluster: Cluster): SnapshotOps | undefi
       await setFencing([...fenced]);
     },
     available: () => snapshots.available?.(ns) ?? Promise.resolve(),
+    controlData: instances.controlData ? (name) => instances.controlData!(cluster, name) : unsupported('read pg_controldata'),
     take: (name, elements, taking) => snapshots.take(cluster, name, elements, taking),
+    ready: (elements, taking) => snapshots.ready?.(cluster, elements, taking) ?? Promise.resolve(),
+    report: async (status) => {
+      await store.updateStatus('Backup', ns, backup.metadata.name, status);
+    },
     seal: (name, elements, metadata) => snapshots.seal(cluster, name, elements, metadata),
     remove: (elements) => snapshots.remove(ns, elements.map((e) => e.name)),
   };

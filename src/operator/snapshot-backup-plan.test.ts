@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StoredBackup } from '../api/backup.js';
+import type { BackupStatus, StoredBackup } from '../api/backup.js';
 import { fixture } from '../api/testing.js';
 import { planSnapshotBackup, runSnapshotBackup, type SnapshotOps, type SnapshotRun } from './snapshot-backup-plan.js';
 import { SnapshotNameTaken, snapshotElements, snapshotOwnerGone } from './snapshot-types.js';
@@ -81,20 +81,39 @@ test('a run found still running (the operator stopped) is failed, and its instan
   const plan = planSnapshotBackup({ backup: backup({}, { phase: 'running', online: true, instanceID: { podName: 'pg-2' } }), cluster: cluster(), instances: three, now }, true);
   assert.equal(plan.status.phase, 'failed');
   assert.match(plan.status.error ?? '', /operator stopped while snapshotting pg-2/);
-  assert.equal(plan.release?.instance, 'pg-2');
-  assert.equal(plan.release?.online, true);
+  assert.equal(plan.release?.run.instance, 'pg-2');
+  assert.deepEqual([plan.release?.run.online, plan.release?.held, plan.release?.fenced], [true, true, false]);
   assert.equal(plan.run, undefined);
 });
 
-function fakeOps(failAt?: string): { ops: SnapshotOps; calls: string[] } {
+test('a run found finalizing (the operator stopped) is failed; the instance was let go already, only the snapshots are deleted', () => {
+  for (const online of [true, false]) {
+    const plan = planSnapshotBackup({ backup: backup({}, { phase: 'finalizing', online, instanceID: { podName: 'pg-2' } }), cluster: cluster(), instances: three, now }, true);
+    assert.equal(plan.status.phase, 'failed');
+    assert.match(plan.status.error ?? '', /operator stopped while waiting for the snapshots to be ready to use/);
+    assert.deepEqual([plan.release?.run.instance, plan.release?.held, plan.release?.fenced], ['pg-2', false, false]);
+  }
+});
+
+const CONTROL_DATA = "pg_control version number:            1300\nLatest checkpoint's TimeLineID:       2\nLatest checkpoint's REDO location:    0/5000028\nLatest checkpoint's REDO WAL file:    000000020000000000000005\n";
+
+function fakeOps(failAt?: string): { ops: SnapshotOps; calls: string[]; reports: BackupStatus[] } {
   const calls: string[] = [];
+  const reports: BackupStatus[] = [];
   const step = <T>(name: string, value: T) => () => {
     calls.push(name);
     return name === failAt ? Promise.reject(new Error(`${name} broke`)) : Promise.resolve(value);
   };
   return {
     calls,
+    reports,
     ops: {
+      controlData: step('controlData', CONTROL_DATA),
+      ready: step('ready', undefined),
+      report: (status) => {
+        reports.push(status);
+        return step('report', undefined)();
+      },
       available: step('available', undefined),
       beginBackupMode: step('begin', { beginLSN: '0/3000028', beginWal: '000000010000000000000003', timeline: 1, startedAt: now.toISOString() }),
       endBackupMode: step('end', { endLSN: '0/3000100', endWal: '000000010000000000000003', timeline: 1, backupLabel: 'START WAL LOCATION: 0/3000028\n', tablespaceMap: '', stoppedAt: now.toISOString() }),
@@ -113,7 +132,7 @@ const run = (online: boolean): SnapshotRun => ({ instance: 'pg-2', backupName: '
 test('online: backup mode, snapshot, leave backup mode, record; the status has the WAL range', async () => {
   const { ops, calls } = fakeOps();
   const r = await runSnapshotBackup(run(true), { phase: 'running' }, ops, 'pg', () => now);
-  assert.deepEqual(calls, ['available', 'begin', 'take', 'end', 'seal']);
+  assert.deepEqual(calls, ['available', 'begin', 'controlData', 'take', 'end', 'report', 'ready', 'seal']);
   assert.equal(r.status.phase, 'completed');
   assert.equal(r.status.beginLSN, '0/3000028');
   assert.equal(r.status.endLSN, '0/3000100');
@@ -124,8 +143,52 @@ test('online: backup mode, snapshot, leave backup mode, record; the status has t
 test('cold: fence, snapshot, unfence, record', async () => {
   const { ops, calls } = fakeOps();
   const r = await runSnapshotBackup(run(false), { phase: 'running' }, ops, 'pg', () => now);
-  assert.deepEqual(calls, ['available', 'fence', 'take', 'unfence', 'seal']);
+  assert.deepEqual(calls, ['available', 'fence', 'controlData', 'take', 'unfence', 'report', 'ready', 'seal']);
   assert.equal(r.status.phase, 'completed');
+  // As CloudNativePG has a cold backup's range: the stopped instance's last checkpoint, from pg_controldata.
+  assert.deepEqual([r.status.beginWal, r.status.endWal, r.status.beginLSN, r.status.endLSN, r.status.timeline], ['000000020000000000000005', '000000020000000000000005', '0/5000028', '0/5000028', 2]);
+});
+
+test('finalizing once the instance is let go (out of backup mode, unfenced), until the snapshots are ready', async () => {
+  for (const online of [true, false]) {
+    const { ops, reports } = fakeOps();
+    const r = await runSnapshotBackup(run(online), { phase: 'running', startedAt: now.toISOString() }, ops, 'pg', () => now);
+    assert.deepEqual(reports.map((s) => s.phase), ['finalizing']);
+    if (online) assert.equal(reports[0]?.endLSN, '0/3000100');
+    assert.equal(r.status.phase, 'completed');
+  }
+});
+
+test('a pg_controldata that cannot be read leaves the snapshots without it, the backup goes on', async () => {
+  const { ops, calls } = fakeOps('controlData');
+  const r = await runSnapshotBackup(run(true), { phase: 'running' }, ops, 'pg', () => now);
+  assert.equal(r.status.phase, 'completed');
+  assert.ok(calls.includes('seal'));
+});
+
+test('a driver error is waited on within cnpg.io/volumeSnapshotDeadline (first error recorded), and past it fails the Backup', async () => {
+  const errorsThenCut = (ops: SnapshotOps, times: Date[]) => {
+    ops.take = async (_i, _e, taking) => {
+      for (const t of times) {
+        clock = t;
+        await taking.onError!('VolumeSnapshot default/snap1 failed: quota exceeded');
+      }
+    };
+  };
+  let clock = now;
+  const within = fakeOps();
+  errorsThenCut(within.ops, [now, new Date(now.getTime() + 30_000), new Date(now.getTime() + 59_000)]);
+  const ok = await runSnapshotBackup({ ...run(true), annotations: { 'cnpg.io/volumeSnapshotDeadline': '1' } }, { phase: 'running' }, within.ops, 'pg', () => clock);
+  assert.equal(ok.status.phase, 'completed', ok.status.error);
+  assert.equal(within.reports[0]?.pluginMetadata?.cnpg_volumesnapshot, JSON.stringify({ volumeSnapshotFirstFailure: Math.floor(now.getTime() / 1000) }));
+  assert.equal(within.reports.length, 2, 'the first error recorded once, then finalizing');
+
+  const past = fakeOps();
+  errorsThenCut(past.ops, [now, new Date(now.getTime() + 61_000)]);
+  const failed = await runSnapshotBackup({ ...run(true), annotations: { 'cnpg.io/volumeSnapshotDeadline': '1' } }, { phase: 'running' }, past.ops, 'pg', () => clock);
+  assert.equal(failed.status.phase, 'failed');
+  assert.match(failed.status.error ?? '', /could not snapshot the volumes on pg-2: deadline exceeded for error VolumeSnapshot default\/snap1 failed: quota exceeded/);
+  assert.ok(past.calls.includes('abort') && past.calls.includes('remove'));
 });
 
 test('every failure leaves the instance out of backup mode and unfenced, partial snapshots deleted, the Backup failed with why', async () => {
@@ -136,16 +199,18 @@ test('every failure leaves the instance out of backup mode and unfenced, partial
     [true, 'begin', ['begin']],
     [true, 'take', ['begin', 'take', 'abort', 'remove']],
     [true, 'end', ['begin', 'take', 'end', 'abort', 'remove']],
-    [true, 'seal', ['begin', 'take', 'end', 'seal', 'remove']],
+    [true, 'ready', ['begin', 'take', 'end', 'report', 'ready', 'remove']],
+    [true, 'seal', ['begin', 'take', 'end', 'report', 'ready', 'seal', 'remove']],
     [false, 'fence', ['fence', 'unfence']],
     [false, 'take', ['fence', 'take', 'unfence', 'remove']],
     [false, 'unfence', ['fence', 'take', 'unfence', 'unfence', 'remove']],
-    [false, 'seal', ['fence', 'take', 'unfence', 'seal', 'remove']],
+    [false, 'ready', ['fence', 'take', 'unfence', 'report', 'ready', 'remove']],
+    [false, 'seal', ['fence', 'take', 'unfence', 'report', 'ready', 'seal', 'remove']],
   ];
   for (const [online, failAt, want] of cases) {
     const { ops, calls } = fakeOps(failAt);
     const r = await runSnapshotBackup(run(online), { phase: 'running' }, ops, 'pg', () => now);
-    assert.deepEqual(calls.filter((c) => c !== 'available' || failAt === 'available'), want, `${online ? 'online' : 'cold'} ${failAt}`);
+    assert.deepEqual(calls.filter((c) => (c !== 'available' || failAt === 'available') && c !== 'controlData'), want, `${online ? 'online' : 'cold'} ${failAt}`);
     assert.equal(r.status.phase, 'failed');
     assert.match(r.status.error ?? '', new RegExp(`${failAt} broke`));
     assert.equal(r.event?.reason, 'BackupFailed');

@@ -3,9 +3,14 @@
 // platform snapshots its volumes, then leave it (pg_backup_stop) keeping the backup_label; cold,
 // fence it (PostgreSQL stopped), snapshot, lift the fencing. Whatever fails, the instance is left
 // out of backup mode and unfenced, the partial snapshots deleted, and the Backup failed with why.
+// As in CloudNativePG the instance is let go as soon as the snapshots are cut; the Backup is then
+// `finalizing` until they are ready to use, and a driver's error is waited on until the Backup's
+// volumeSnapshotDeadline (snapshot-deadline.ts).
 import type { BackupStatus } from '../api/backup.js';
 import type { SnapshotBackupBegun, SnapshotBackupEnded } from '../instance/snapshot-backup.js';
+import { checkpointRedo } from '../postgres/controldata.js';
 import { chooseBackupInstance, type BackupObservation, type BackupPlan } from './backup-plan.js';
+import { snapshotErrorVerdict } from './snapshot-deadline.js';
 import { SnapshotNameTaken, snapshotElements, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from './snapshot-types.js';
 
 export interface SnapshotRun {
@@ -16,13 +21,15 @@ export interface SnapshotRun {
   waitForArchive: boolean;
   elements: SnapshotElement[];
   owner: SnapshotMetadata['owner'];
+  /** The Backup's annotations (cnpg.io/volumeSnapshotDeadline). */
+  annotations?: Record<string, string>;
 }
 
 export interface SnapshotBackupPlan extends Omit<BackupPlan, 'actions'> {
   /** The steps to run now, in this reconcile. */
   run?: SnapshotRun;
-  /** An earlier run that did not finish (the operator stopped): its instance is to be released. */
-  release?: SnapshotRun;
+  /** An earlier run that did not finish (the operator stopped): what of it is to be undone. */
+  release?: { run: SnapshotRun; held: boolean; fenced: boolean };
 }
 
 /** What the sequence needs done; each resolves once it is done (a fence: once PostgreSQL is stopped). */
@@ -34,7 +41,12 @@ export interface SnapshotOps {
   abortBackupMode(instance: string, backupName: string): Promise<void>;
   fence(instance: string): Promise<void>;
   unfence(instance: string): Promise<void>;
+  /** pg_controldata of the instance; a failure only leaves the snapshots without it. */
+  controlData(instance: string): Promise<string>;
   take(instance: string, elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
+  ready(elements: SnapshotElement[], taking: SnapshotTake): Promise<void>;
+  /** Records the Backup's status while the run goes on. */
+  report(status: BackupStatus): Promise<void>;
   seal(instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void>;
   remove(elements: SnapshotElement[]): Promise<void>;
 }
@@ -69,12 +81,18 @@ export function planSnapshotBackup(o: BackupObservation, snapshotsAvailable: boo
     waitForArchive: onlineConfiguration.waitForArchive,
     elements,
     owner: { policy: config.snapshotOwnerReference ?? 'none', clusterUid: cluster.metadata.uid, backupUid: backup.metadata.uid },
+    ...(backup.metadata.annotations ? { annotations: backup.metadata.annotations } : {}),
   });
 
-  if (status.phase === 'running' || status.phase === 'started') {
+  if (status.phase === 'running' || status.phase === 'started' || status.phase === 'finalizing') {
     const instance = status.instanceID?.podName;
-    const plan = failed(status, `the operator stopped while snapshotting ${instance ?? 'the instance'}; the snapshots are incomplete`, o.now);
-    return instance ? { ...plan, release: { ...run(instance), online: status.online ?? online } } : plan;
+    const finalizing = status.phase === 'finalizing';
+    const why = finalizing ? 'waiting for the snapshots to be ready to use' : `snapshotting ${instance ?? 'the instance'}`;
+    const plan = failed(status, `the operator stopped while ${why}; the snapshots are incomplete`, o.now);
+    if (!instance) return plan;
+    const wasOnline = status.online ?? online;
+    // Finalizing, the instance was let go already: only the snapshots are left to delete.
+    return { ...plan, release: { run: { ...run(instance), online: wasOnline }, held: !finalizing && wasOnline, fenced: !finalizing && !wasOnline } };
   }
   // pg_backup_stop would wait for an archive that does not take the WAL, with the instance held in backup mode.
   const archiving = o.instances.find((i) => i.status?.isPrimary === true || i.status?.designatedPrimary === true)?.status?.archiving;
@@ -111,6 +129,15 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
   let fenced = false;
   let taken = false;
   let step = '';
+  let current = status;
+  const onError = async (message: string) => {
+    const verdict = snapshotErrorVerdict(current, run.annotations, message, now());
+    if (!verdict.retry) throw new Error(verdict.error);
+    if (verdict.status !== current) {
+      current = verdict.status;
+      await ops.report(current);
+    }
+  };
   try {
     step = 'prepare the snapshots';
     await ops.available();
@@ -123,9 +150,12 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
       fenced = true;
       await ops.fence(run.instance);
     }
+    // Read with the instance in backup mode (or stopped), as CloudNativePG reads it just before the cut.
+    const controlData = await ops.controlData(run.instance).catch(() => undefined);
+    const taking: SnapshotTake = { backupName: run.backupName, online: run.online, owner: run.owner, onError, ...(controlData ? { controlData } : {}) };
     step = 'snapshot the volumes';
     taken = true;
-    await ops.take(run.instance, run.elements, { backupName: run.backupName, online: run.online, owner: run.owner }).catch((e: unknown) => {
+    await ops.take(run.instance, run.elements, taking).catch((e: unknown) => {
       // Another backup's snapshot under this name: not ours to delete.
       if (e instanceof SnapshotNameTaken) taken = false;
       throw e;
@@ -140,6 +170,12 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
       await ops.unfence(run.instance);
       fenced = false;
     }
+    current = { ...current, phase: 'finalizing', ...positions(begun, ended, controlData), error: undefined };
+    step = 'record the backup as finalizing';
+    await ops.report(current);
+    step = 'wait for the snapshots to be ready to use';
+    await ops.ready(run.elements, taking);
+    const stoppedAt = now().toISOString();
     const metadata: SnapshotMetadata = {
       cluster,
       backup: run.backupName,
@@ -148,28 +184,41 @@ export async function runSnapshotBackup(run: SnapshotRun, status: BackupStatus, 
       elements: run.elements,
       ...(begun ? { beginLSN: begun.beginLSN, beginWal: begun.beginWal } : {}),
       ...(ended ? { endLSN: ended.endLSN, endWal: ended.endWal, timeline: ended.timeline, backupLabel: ended.backupLabel, tablespaceMap: ended.tablespaceMap } : {}),
-      takenAt: now().toISOString(),
+      takenAt: stoppedAt,
+      ...(current.startedAt ? { startedAt: current.startedAt } : {}),
       owner: run.owner,
     };
     step = 'record the snapshots';
     await ops.seal(run.instance, run.elements, metadata);
     return {
-      status: {
-        ...status,
-        phase: 'completed',
-        ...(begun ? { beginLSN: begun.beginLSN, beginWal: begun.beginWal } : {}),
-        ...(ended ? { endLSN: ended.endLSN, endWal: ended.endWal, timeline: ended.timeline } : {}),
-        stoppedAt: now().toISOString(),
-        error: undefined,
-      },
+      status: { ...current, phase: 'completed', stoppedAt, error: undefined },
       event: { type: 'Normal', reason: 'Completed', message: `Backup ${run.backupName} completed: ${run.elements.map((e) => e.name).join(', ')}` },
     };
   } catch (e) {
     const problems = [`could not ${step} on ${run.instance}: ${(e as Error).message}`];
     problems.push(...(await release(run, ops, { held, fenced, taken })));
     const error = problems.join('; ');
-    return { status: { ...status, phase: 'failed', error, stoppedAt: now().toISOString() }, event: { type: 'Warning', reason: 'BackupFailed', message: error } };
+    return { status: { ...current, phase: 'failed', error, stoppedAt: now().toISOString() }, event: { type: 'Warning', reason: 'BackupFailed', message: error } };
   }
+}
+
+/**
+ * Where the backup's WAL begins and ends: an online one's from pg_backup_start/stop; a cold one's,
+ * as CloudNativePG has it, the stopped instance's last checkpoint (its redo point) for both.
+ */
+function positions(begun: SnapshotBackupBegun | undefined, ended: SnapshotBackupEnded | undefined, controlData: string | undefined): Partial<BackupStatus> {
+  if (begun || ended) {
+    return {
+      ...(begun ? { beginLSN: begun.beginLSN, beginWal: begun.beginWal } : {}),
+      ...(ended ? { endLSN: ended.endLSN, endWal: ended.endWal, timeline: ended.timeline } : {}),
+    };
+  }
+  const redo = controlData ? checkpointRedo(controlData) : {};
+  return {
+    ...(redo.redoWal ? { beginWal: redo.redoWal, endWal: redo.redoWal } : {}),
+    ...(redo.redoLsn ? { beginLSN: redo.redoLsn, endLSN: redo.redoLsn } : {}),
+    ...(redo.timeline ? { timeline: redo.timeline } : {}),
+  };
 }
 
 /**

@@ -25,7 +25,9 @@ export interface SnapshotMetadata {
   beginWal?: string;
   endWal?: string;
   timeline?: number;
+  /** When the backup ended (cnpg.io/backupEndTime) and, where known, began (cnpg.io/backupStartTime). */
   takenAt: string;
+  startedAt?: string;
   /** spec.backup.volumeSnapshot.snapshotOwnerReference: what deleting takes the snapshot with it. */
   owner: { policy: 'none' | 'cluster' | 'backup'; clusterUid?: string; backupUid?: string };
 }
@@ -35,6 +37,13 @@ export interface SnapshotTake {
   backupName: string;
   online: boolean;
   owner: SnapshotMetadata['owner'];
+  /** The instance's pg_controldata output just before the cut, recorded on the snapshots as CloudNativePG does. */
+  controlData?: string;
+  /**
+   * Told of an error the snapshot's driver reports: resolves to keep waiting (the driver retries),
+   * rejects with why the Backup fails (operator/snapshot-deadline.ts decides). Without it, an error fails at once.
+   */
+  onError?: (message: string) => Promise<void>;
 }
 
 /** `<backup>`, `<backup>-wal`, `<backup>-tbs-<tablespace>`, as CloudNativePG names the VolumeSnapshots. */

@@ -17,3 +17,16 @@ export function latestCheckpointLocation(output: string): string {
   if (!lsn || !/^[0-9A-F]+\/[0-9A-F]+$/.test(lsn)) throw new Error('pg_controldata did not report the latest checkpoint location');
   return lsn;
 }
+
+/** The last checkpoint's redo point and timeline: a snapshot of a stopped (or checkpointed) server starts replay there. */
+export function checkpointRedo(output: string): { redoWal?: string; redoLsn?: string; timeline?: number } {
+  const f = parseControlData(output);
+  const wal = f.get("Latest checkpoint's REDO WAL file");
+  const lsn = f.get("Latest checkpoint's REDO location");
+  const tli = Number(f.get("Latest checkpoint's TimeLineID"));
+  return {
+    ...(wal && /^[0-9A-F]{24}$/.test(wal) ? { redoWal: wal } : {}),
+    ...(lsn && /^[0-9A-F]+\/[0-9A-F]+$/.test(lsn) ? { redoLsn: lsn } : {}),
+    ...(Number.isInteger(tli) && tli > 0 ? { timeline: tli } : {}),
+  };
+}

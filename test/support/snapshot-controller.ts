@@ -3,6 +3,8 @@
 // would: a new VolumeSnapshot of a claim gets a copy of the claim's folder (WAL copied last, as a
 // crash-consistent snapshot would hold it at least as new as the data) and its status set cut and
 // readyToUse; a claim whose dataSource names one is filled from that copy (KubeletStandIn.provisioner).
+// A snapshot of a failing class gets the driver's error; like the external-snapshotter, it is
+// retried, and cut (the error cleared) once the class no longer fails.
 // The real thing is tested on the real node (test/e2e/snapshots.test.ts).
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,7 @@ const COORDS = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volum
 interface Snapshot {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { source: { persistentVolumeClaimName?: string }; volumeSnapshotClassName?: string };
-  status?: unknown;
+  status?: { error?: unknown };
 }
 
 export interface CutRecord {
@@ -66,7 +68,10 @@ export class SnapshotControllerStandIn {
     this.busy = true;
     try {
       const list = (await this.api.listClusterCustomObject({ ...COORDS })) as { items: Snapshot[] };
-      for (const vs of list.items) if (!vs.status) await this.cut(vs);
+      for (const vs of list.items) {
+        const retry = vs.status?.error !== undefined && !this.failingClasses.has(vs.spec.volumeSnapshotClassName ?? '');
+        if (!vs.status || retry) await this.cut(vs);
+      }
     } catch (e) {
       this.lastError = (e as Error).message;
     } finally {
@@ -95,6 +100,7 @@ export class SnapshotControllerStandIn {
     }
     this.cuts.push({ name, claim, ...(className ? { className } : {}), postgresRunning });
     await this.setStatus(namespace, name, {
+      error: null,
       boundVolumeSnapshotContentName: `snapcontent-${name}`,
       creationTime: new Date().toISOString(),
       readyToUse: true,

@@ -518,6 +518,10 @@ export class KubeInstances implements InstanceRuntime {
     await (await this.manager(cluster, name)).call('snapshotBackupAbort', { body: { backupName } });
   }
 
+  async controlData(cluster: Cluster, name: string): Promise<string> {
+    return (await (await this.manager(cluster, name)).call('controlData')).output;
+  }
+
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     await (await this.manager(cluster, name)).call('refreshCatalog');
   }

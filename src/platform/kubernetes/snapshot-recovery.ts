@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { PvcRole } from '../../api/volumes.js';
 import type { SnapshotBootstrap, SnapshotVolumes } from '../../instance/spec.js';
 import type { ResourceStore } from '../../operator/platform.js';
+import { snapshotIncoherence } from './snapshot-coherence.js';
 import type { KubeSnapshots } from './snapshots.js';
 import { claimFromSnapshot, SNAPSHOT_GROUP } from './volume-snapshot-specs.js';
 
@@ -27,6 +28,9 @@ export async function claimFromRecovery(snapshots: KubeSnapshots, cluster: Clust
   if (!source) throw new Error(`VolumeSnapshot ${namespace}/${wanted.name} (${wanted.field}) does not exist`);
   if (source.state.error) throw new Error(`VolumeSnapshot ${namespace}/${wanted.name} (${wanted.field}) failed: ${source.state.error}`);
   if (!source.state.ready) throw new Error(`VolumeSnapshot ${namespace}/${wanted.name} (${wanted.field}) is not ready to use yet`);
+  const data = role === 'PG_WAL' ? (await snapshots.restoreSource(namespace, b.snapshots.storage))?.snapshot : undefined;
+  const incoherent = snapshotIncoherence(source.snapshot, wanted.field, role, data);
+  if (incoherent) throw new Error(incoherent);
   return claimFromSnapshot(claim, wanted.name, source.state.restoreSize);
 }
 

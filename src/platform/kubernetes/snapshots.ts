@@ -8,13 +8,13 @@ import type { KubeObject } from '../../api/meta.js';
 import type { StoredCluster } from '../../api/cluster-status.js';
 import type { ResourceStore, SnapshotRuntime } from '../../operator/platform.js';
 import { SnapshotNameTaken, type SnapshotElement, type SnapshotMetadata, type SnapshotTake } from '../../operator/snapshot-types.js';
-import { claimOf, sealAnnotations, SNAPSHOT_GROUP, SNAPSHOT_LABELS, SNAPSHOT_PLURAL, SNAPSHOT_VERSION, snapshotMetadata, snapshotState, volumeSnapshotObject, type SnapshotState } from './volume-snapshot-specs.js';
+import { claimOf, cutAnnotations, sealAnnotations, SNAPSHOT_GROUP, SNAPSHOT_LABELS, SNAPSHOT_PLURAL, SNAPSHOT_VERSION, snapshotMetadata, snapshotState, volumeSnapshotObject, type SnapshotState } from './volume-snapshot-specs.js';
 
 const code = (e: unknown) => (e instanceof ApiException ? e.code : undefined);
 
 export interface KubeSnapshotsOptions {
   pollMs?: number;
-  /** How long a snapshot may take to be cut and ready: CloudNativePG's default volumeSnapshotDeadline, 10 minutes. */
+  /** How long a snapshot without an error may take to be cut, then to be ready (ours: CloudNativePG waits without end). */
   deadlineMs?: number;
 }
 
@@ -81,19 +81,36 @@ export class KubeSnapshots implements SnapshotRuntime {
       if (!claim) throw new Error(`instance ${instance} has no PersistentVolumeClaim ${claimOf(instance, e)} for ${e.type}`);
       const body = volumeSnapshotObject(cluster, { instance, element: e, claim, taking, ...(major !== undefined ? { major } : {}), now: new Date() });
       await this.api.createNamespacedCustomObject({ ...this.coordinates(namespace), body });
-      await this.waitFor(namespace, e.name, 'cut', (s) => s.cut);
+      const cut = await this.waitFor(namespace, e.name, 'cut', (s) => s.cut, taking);
+      const times = cutAnnotations(cut, new Date());
+      if (times) await this.annotate(namespace, e.name, times);
     }
-    for (const e of ordered) await this.waitFor(namespace, e.name, 'ready to use', (s) => s.ready);
   }
 
-  private async waitFor(namespace: string, name: string, what: string, done: (s: SnapshotState) => boolean): Promise<void> {
-    const deadline = Date.now() + this.deadlineMs;
+  async ready(cluster: Cluster, elements: SnapshotElement[], taking: SnapshotTake): Promise<void> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    for (const e of elements) await this.waitFor(namespace, e.name, 'ready to use', (s) => s.ready, taking);
+  }
+
+  private async annotate(namespace: string, name: string, annotations: Record<string, string>): Promise<void> {
+    await this.api.patchNamespacedCustomObject({ ...this.coordinates(namespace), name, body: { metadata: { annotations } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+
+  private async waitFor(namespace: string, name: string, what: string, done: (s: SnapshotState) => boolean, taking: SnapshotTake): Promise<KubeObject> {
+    let deadline = Date.now() + this.deadlineMs;
     for (;;) {
       const vs = await this.get(namespace, name);
       if (!vs) throw new Error(`VolumeSnapshot ${namespace}/${name} was deleted while being taken`);
       const state = snapshotState(vs);
-      if (state.error) throw new Error(`VolumeSnapshot ${namespace}/${name} failed: ${state.error}`);
-      if (done(state)) return;
+      if (state.error) {
+        const message = `VolumeSnapshot ${namespace}/${name} failed: ${state.error}`;
+        if (!taking.onError) throw new Error(message);
+        await taking.onError(message);
+        // While the driver reports errors, the Backup's volumeSnapshotDeadline governs, not this wait's.
+        deadline = Date.now() + this.deadlineMs;
+      } else if (done(state)) {
+        return vs;
+      }
       if (Date.now() > deadline) throw new Error(`VolumeSnapshot ${namespace}/${name} was not ${what} within ${Math.round(this.deadlineMs / 1000)} s (is there a snapshot controller, and does its class name a CSI driver that snapshots this volume?)`);
       await sleep(this.pollMs);
     }
@@ -101,10 +118,8 @@ export class KubeSnapshots implements SnapshotRuntime {
 
   async seal(cluster: Cluster, _instance: string, elements: SnapshotElement[], metadata: SnapshotMetadata): Promise<void> {
     const namespace = cluster.metadata.namespace ?? 'default';
-    const annotations = sealAnnotations(metadata, undefined);
-    for (const e of elements) {
-      await this.api.patchNamespacedCustomObject({ ...this.coordinates(namespace), name: e.name, body: { metadata: { annotations } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    }
+    const annotations = sealAnnotations(metadata);
+    for (const e of elements) await this.annotate(namespace, e.name, annotations);
   }
 
   async describe(namespace: string, name: string): Promise<SnapshotMetadata | undefined> {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { isCluster, validateObject, type Cluster } from '../../api/index.js';
 import { snapshotElements, type SnapshotTake } from '../../operator/snapshot-types.js';
 import { instancePvc } from './specs.js';
-import { claimFromSnapshot, largerSize, sealAnnotations, snapshotClassFor, snapshotMetadata, snapshotState, volumeSnapshotObject } from './volume-snapshot-specs.js';
+import { claimFromSnapshot, cutAnnotations, largerSize, sealAnnotations, snapshotClassFor, snapshotMetadata, snapshotState, volumeSnapshotObject } from './volume-snapshot-specs.js';
 
 function cluster(spec: Record<string, unknown> = {}): Cluster {
   const { resource } = validateObject({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace: 'data', uid: 'cluster-uid' }, spec: { instances: 3, storage: { size: '1Gi' }, ...spec } }, 'kubernetes');
@@ -64,6 +64,7 @@ test('one VolumeSnapshot per claim, named and labelled as CloudNativePG does, th
     'cnpg.io/instanceName': 'pg-2',
     'cnpg.io/pvcRole': 'PG_TABLESPACE',
     'cnpg.io/onlineBackup': 'true',
+    'cnpg.io/clusterManifest': JSON.stringify(withSnapshots),
   });
   assert.deepEqual(vs.metadata.ownerReferences, [{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup', name: 'b1', uid: 'backup-uid', controller: true }]);
 });
@@ -80,7 +81,8 @@ test('snapshotOwnerReference: cluster owns through the Cluster, none leaves the 
 
 test('sealed: the backup label and tablespace map in base64, read back as they were written', () => {
   const label = 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nBACKUP FROM: standby\n';
-  const annotations = sealAnnotations({ cluster: 'pg', backup: 'b1', instance: 'pg-2', online: true, elements, backupLabel: label, tablespaceMap: '16385 /var/lib/postgresql/tablespaces/idx/data\n', beginLSN: '0/2000028', endLSN: '0/2000100', beginWal: '000000010000000000000002', endWal: '000000010000000000000002', takenAt: '2026-12-06T10:01:00.000Z', owner: { policy: 'none' } }, undefined);
+  const annotations = sealAnnotations({ cluster: 'pg', backup: 'b1', instance: 'pg-2', online: true, elements, backupLabel: label, tablespaceMap: '16385 /var/lib/postgresql/tablespaces/idx/data\n', beginLSN: '0/2000028', endLSN: '0/2000100', beginWal: '000000010000000000000002', endWal: '000000010000000000000002', takenAt: '2026-12-06T10:01:00.123Z', startedAt: '2026-12-06T10:00:00.456Z', owner: { policy: 'none' } });
+  assert.deepEqual([annotations['cnpg.io/backupStartTime'], annotations['cnpg.io/backupEndTime']], ['2026-12-06T10:00:00Z', '2026-12-06T10:01:00Z'], 'RFC 3339 in whole seconds, as CloudNativePG writes them');
   assert.equal(annotations['cnpg.io/backupLabelFile'], Buffer.from(label).toString('base64'));
   const claim = instancePvc(withSnapshots, 'pg-2', 2, 'PG_DATA');
   const vs = volumeSnapshotObject(withSnapshots, { instance: 'pg-2', element: elements[0]!, claim, taking, now });
@@ -112,4 +114,22 @@ test('a claim from a snapshot: its dataSource, and the larger of the Cluster’s
   assert.equal(bigger.metadata.name, 'pg-1');
   assert.equal(largerSize(undefined, '2Gi'), '2Gi');
   assert.equal(largerSize('2Gi', '2147483648'), '2Gi');
+});
+
+test('CloudNativePG’s annotations at the cut: pg_controldata with the timeline label and the redo WAL, the Cluster manifest; the cut times once cut', () => {
+  const controlData = "Latest checkpoint's TimeLineID:       3\nLatest checkpoint's REDO location:    0/7000028\nLatest checkpoint's REDO WAL file:    000000030000000000000007\n";
+  const claim = instancePvc(withSnapshots, 'pg-2', 2, 'PG_DATA');
+  const vs = volumeSnapshotObject(withSnapshots, { instance: 'pg-2', element: elements[0]!, claim, taking: { ...taking, controlData }, now });
+  assert.equal(vs.metadata.annotations?.['cnpg.io/pgControldata'], controlData);
+  assert.equal(vs.metadata.labels?.['cnpg.io/backupTimeline'], '3');
+  assert.equal(vs.metadata.annotations?.['cnpg.io/backupStartWAL'], '000000030000000000000007');
+  assert.equal(vs.metadata.annotations?.['cnpg.io/backupEndWAL'], '000000030000000000000007');
+  assert.equal((JSON.parse(vs.metadata.annotations?.['cnpg.io/clusterManifest'] ?? '{}') as Cluster).metadata.name, 'pg');
+  const without = volumeSnapshotObject(withSnapshots, { instance: 'pg-2', element: elements[0]!, claim, taking, now });
+  assert.equal(without.metadata.annotations?.['cnpg.io/pgControldata'], undefined);
+  assert.equal(without.metadata.labels?.['cnpg.io/backupTimeline'], undefined);
+
+  const cut = { ...vs, status: { boundVolumeSnapshotContentName: 'c', creationTime: '2026-12-06T10:00:01.5Z' } };
+  assert.deepEqual(cutAnnotations(cut, new Date('2026-12-06T10:00:03.9Z')), { 'cnpg.io/snapshotStartTime': '2026-12-06T10:00:01Z', 'cnpg.io/snapshotEndTime': '2026-12-06T10:00:03Z' });
+  assert.equal(cutAnnotations({ ...cut, metadata: { ...cut.metadata, annotations: { 'cnpg.io/snapshotEndTime': 'x' } } }, now), undefined);
 });

@@ -8,6 +8,7 @@ import { ANNOTATIONS, LABELS } from '../../api/names.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { pvcName, type PvcRole } from '../../api/volumes.js';
 import type { SnapshotElement, SnapshotMetadata, SnapshotTake } from '../../operator/snapshot-types.js';
+import { checkpointRedo } from '../../postgres/controldata.js';
 import { ownerReference } from './specs.js';
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
@@ -34,6 +35,8 @@ export const SNAPSHOT_ANNOTATIONS = {
   endTime: 'cnpg.io/backupEndTime',
   snapshotStartTime: 'cnpg.io/snapshotStartTime',
   snapshotEndTime: 'cnpg.io/snapshotEndTime',
+  pgControldata: 'cnpg.io/pgControldata',
+  clusterManifest: 'cnpg.io/clusterManifest',
   /** Ours: the LSNs, which CloudNativePG keeps only in the Backup's status. */
   beginLsn: 'cnpg.io/backupBeginLSN',
   endLsn: 'cnpg.io/backupEndLSN',
@@ -107,7 +110,15 @@ export function volumeSnapshotObject(cluster: Cluster, p: SnapshotInputs): KubeO
     [LABELS.instanceName]: p.instance,
     [LABELS.pvcRole]: p.element.type,
     [SNAPSHOT_ANNOTATIONS.online]: String(p.taking.online),
+    [SNAPSHOT_ANNOTATIONS.clusterManifest]: JSON.stringify(cluster),
   });
+  if (p.taking.controlData) {
+    // As CloudNativePG records it before the cut; an online backup's end WAL is corrected when sealed.
+    const redo = checkpointRedo(p.taking.controlData);
+    annotations[SNAPSHOT_ANNOTATIONS.pgControldata] = p.taking.controlData;
+    if (redo.timeline !== undefined) labels[SNAPSHOT_LABELS.backupTimeline] = String(redo.timeline);
+    if (redo.redoWal) Object.assign(annotations, { [SNAPSHOT_ANNOTATIONS.startWal]: redo.redoWal, [SNAPSHOT_ANNOTATIONS.endWal]: redo.redoWal });
+  }
   const owners = snapshotOwners(cluster, p.taking);
   const className = snapshotClassFor(config, p.element);
   return {
@@ -127,13 +138,25 @@ export function volumeSnapshotObject(cluster: Cluster, p: SnapshotInputs): KubeO
   };
 }
 
+/** A time as Go's RFC 3339 writes it (whole seconds, UTC), which is how CloudNativePG's annotations carry times. */
+export function rfc3339(at: Date | string): string {
+  return new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Once a snapshot is cut: when the driver cut it (its creationTime) and when that was seen; undefined when recorded already. */
+export function cutAnnotations(vs: KubeObject, now: Date): Record<string, string> | undefined {
+  if (vs.metadata.annotations?.[SNAPSHOT_ANNOTATIONS.snapshotEndTime]) return undefined;
+  const created = (vs.status as { creationTime?: string } | undefined)?.creationTime;
+  return { [SNAPSHOT_ANNOTATIONS.snapshotEndTime]: rfc3339(now), ...(created ? { [SNAPSHOT_ANNOTATIONS.snapshotStartTime]: rfc3339(created) } : {}) };
+}
+
 /** What the backup learnt, set on every snapshot of it once it is complete (a merge patch's annotations). */
-export function sealAnnotations(metadata: SnapshotMetadata, startedAt: string | undefined): Record<string, string> {
+export function sealAnnotations(metadata: SnapshotMetadata): Record<string, string> {
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   return {
     [SNAPSHOT_ANNOTATIONS.online]: String(metadata.online),
-    [SNAPSHOT_ANNOTATIONS.endTime]: metadata.takenAt,
-    ...(startedAt ? { [SNAPSHOT_ANNOTATIONS.startTime]: startedAt } : {}),
+    [SNAPSHOT_ANNOTATIONS.endTime]: rfc3339(metadata.takenAt),
+    ...(metadata.startedAt ? { [SNAPSHOT_ANNOTATIONS.startTime]: rfc3339(metadata.startedAt) } : {}),
     ...(metadata.backupLabel ? { [SNAPSHOT_ANNOTATIONS.backupLabelFile]: b64(metadata.backupLabel) } : {}),
     ...(metadata.tablespaceMap ? { [SNAPSHOT_ANNOTATIONS.tablespaceMapFile]: b64(metadata.tablespaceMap) } : {}),
     ...(metadata.beginWal ? { [SNAPSHOT_ANNOTATIONS.startWal]: metadata.beginWal } : {}),

@@ -471,6 +471,11 @@ export class LocalInstances implements InstanceRuntime {
     await this.client(rec).call('snapshotBackupAbort', { body: { backupName } });
   }
 
+  async controlData(cluster: Cluster, name: string): Promise<string> {
+    const { rec } = this.requireRecord(cluster, name);
+    return (await this.client(rec).call('controlData')).output;
+  }
+
   async refreshCatalog(cluster: Cluster, name: string): Promise<void> {
     const { rec } = this.requireRecord(cluster, name);
     await this.client(rec).call('refreshCatalog');
