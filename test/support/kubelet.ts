@@ -254,16 +254,19 @@ export class KubeletStandIn {
     }
   }
 
+  /** Every claim of the Pod (data, WAL, tablespaces) not made yet is filled from its dataSource, as a CSI provisioner fills each. */
   private async provision(pod: V1Pod): Promise<void> {
     const namespace = pod.metadata!.namespace!;
-    const name = pod.spec?.volumes?.find((v) => v.name === 'pgdata')?.persistentVolumeClaim?.claimName ?? pod.metadata!.name!;
-    const dir = join(this.dir, 'pvc', namespace, name);
-    if (!this.provisioner || existsSync(dir)) return;
-    const claim = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
-    if (!claim.spec?.dataSource) return;
-    mkdirSync(dirname(dir), { recursive: true });
-    await this.provisioner(claim, dir);
-    if (this.ids) spawnSync('chown', ['-R', `${this.ids.uid}:${this.ids.gid}`, dir]);
+    const claims = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
+    for (const name of claims.length > 0 ? claims : [pod.metadata!.name!]) {
+      const dir = join(this.dir, 'pvc', namespace, name);
+      if (!this.provisioner || existsSync(dir)) continue;
+      const claim = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+      if (!claim.spec?.dataSource) continue;
+      mkdirSync(dirname(dir), { recursive: true });
+      await this.provisioner(claim, dir);
+      if (this.ids) spawnSync('chown', ['-R', `${this.ids.uid}:${this.ids.gid}`, dir]);
+    }
   }
 
   private podDir(r: Running): string {
