@@ -129,10 +129,7 @@ test('a snapshot Backup of a Cluster with walStorage and a tablespace: one Volum
 
 const fromSnapshots = { storage: { name: 'snap', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' }, walStorage: { name: 'snap-wal', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' }, tablespaceStorage: { facts_space: { name: 'snap-tbs-facts-space', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } } };
 
-// Known defect, on main as well (not caused by the snapshot annotations or deadline): without `source`
-// the first instance loops on "no copy of the volume snapshot is staged" when walStorage and a
-// tablespace come from snapshots too. The same shape passes locally (test/volume-snapshots.test.ts).
-test('a Cluster recovered from the three VolumeSnapshots alone has the rows of the backup, on claims made from them', { timeout: 400_000, todo: 'fails on main too: the first instance loops on "no copy of the volume snapshot is staged"' }, async (t) => {
+test('a Cluster recovered from the three VolumeSnapshots alone has the rows of the backup, on claims made from them', { timeout: 400_000 }, async (t) => {
   if (!snapshotTaken) return t.skip('no snapshot Backup');
   await createHealthyCluster(env, 'plain', { instances: 1, storage, walStorage, tablespaces, bootstrap: { recovery: { volumeSnapshots: fromSnapshots } } }).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${diagnostics('plain-1')}`)));
   const core = env.kc.makeApiClient(CoreV1Api);
