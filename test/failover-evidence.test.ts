@@ -4,77 +4,34 @@
 // moment and every acknowledged write kept.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, eventually } from './support/env.js';
-import { TwoPrimariesWatch, allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
+import { allAcknowledgedPresent, oversubscribe, processTree, signalAll } from './support/ha.js';
 import { manifest } from './support/manifests.js';
-import { Writer } from './support/writer.js';
+import { HaCluster } from './support/ha-cluster.js';
+import type { Writer } from './support/writer.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-interface ClusterStatus {
-  phase?: string;
-  readyInstances?: number;
-  currentPrimary?: string;
-  timelineID?: number;
-}
 
 const env = new TestEnv();
 const CLUSTER = 'evidence';
-let uri = '';
+const ha = new HaCluster(env, CLUSTER, 3);
 let writer: Writer;
-let ports: number[] = [];
-let twoPrimaries: TwoPrimariesWatch | undefined;
-let stress: ChildProcess | undefined;
-const stopped: number[] = [];
-
-const pods = () => env.pods(CLUSTER);
-
-async function clusterStatus(): Promise<ClusterStatus> {
-  return (await env.json<{ status?: ClusterStatus }>(['get', 'cluster', CLUSTER])).status ?? {};
-}
-
-async function healthy(): Promise<ClusterStatus> {
-  return eventually('a healthy cluster with three ready instances', async () => {
-    const s = await clusterStatus();
-    return s.phase === 'Cluster in healthy state' && s.readyInstances === 3 ? s : undefined;
-  }, 120_000, 250);
-}
-
-function stopStress(): void {
-  stress?.kill('SIGKILL');
-  stress = undefined;
-}
 
 before(async () => {
-  await env.ok(['apply', '-f', '-'], manifest('cluster-sync.yaml', { name: CLUSTER }));
-  await env.ok(['wait', '--for=condition=Ready', `cluster/${CLUSTER}`, '--timeout=180s'], undefined, 200_000);
-  uri = Buffer.from((await env.ok(['get', 'secret', `${CLUSTER}-app`, '-o', 'jsonpath={.data.uri}'])).trim(), 'base64').toString();
-  ports = (await pods()).map((p) => p.status.local.port);
-  await Writer.prepare(uri);
-  writer = new Writer(uri);
-  writer.start();
-  twoPrimaries = new TwoPrimariesWatch(() => ports, uri);
+  writer = await ha.start(manifest('cluster-sync.yaml', { name: CLUSTER }));
 });
 
-after(async () => {
-  // Whatever a failed assertion left stopped must be able to exit.
-  signalAll(stopped, 'SIGCONT');
-  stopStress();
-  await writer?.stop();
-  await twoPrimaries?.stop();
-  await env.cleanup();
-});
+after(() => ha.stop());
 
 test('a primary whose instance manager stalls on an oversubscribed machine is not failed over and keeps taking writes', async () => {
-  const start = await healthy();
-  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const start = await ha.healthy();
+  const primary = (await ha.pods()).find((p) => p.metadata.name === start.currentPrimary);
   const managerPid = primary?.status.local.managerPid;
   assert.ok(managerPid, 'the primary’s manager pid');
-  stress = oversubscribe(60);
+  ha.stress = oversubscribe(60);
   await sleep(2000);
-  stopped.push(managerPid);
+  ha.stopped.push(managerPid);
   process.kill(managerPid, 'SIGSTOP');
   const ackedAtStop = writer.acked.length;
   // Longer than the uncertain-evidence window, shorter than the manager's own isolation bound.
@@ -83,41 +40,41 @@ test('a primary whose instance manager stalls on an oversubscribed machine is no
   process.kill(managerPid, 'SIGCONT');
   // Time for a wrong decision to show.
   await sleep(5000);
-  stopStress();
-  const end = await healthy();
+  ha.stopStress();
+  const end = await ha.healthy();
   assert.equal(end.currentPrimary, start.currentPrimary, 'no failover');
   assert.equal(end.timelineID, start.timelineID, 'no promotion happened at all');
   assert.ok(ackedWhileStopped > 0, 'writes went on while the manager was stopped');
-  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
-  await allAcknowledgedPresent(uri, writer);
+  assert.equal(ha.twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(ha.uri, writer);
   process.stdout.write(`# manager stalled 8 s under stress-ng: ${ackedWhileStopped} writes acknowledged meanwhile, no failover\n`);
 });
 
 test('a primary whose PostgreSQL freezes is failed over exactly once, losing nothing', async () => {
-  const start = await healthy();
-  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const start = await ha.healthy();
+  const primary = (await ha.pods()).find((p) => p.metadata.name === start.currentPrimary);
   const postmaster = primary?.status.local.pid;
   assert.ok(postmaster, 'the primary’s postmaster pid');
-  stress = oversubscribe(90);
+  ha.stress = oversubscribe(90);
   const frozen = processTree(postmaster);
-  stopped.push(...frozen);
+  ha.stopped.push(...frozen);
   const t0 = performance.now();
   signalAll(frozen, 'SIGSTOP');
   const next = await eventually('a new primary', async () => {
-    const s = await clusterStatus();
+    const s = await ha.status();
     return s.currentPrimary && s.currentPrimary !== start.currentPrimary && s.phase === 'Cluster in healthy state' ? s : undefined;
   }, 120_000, 250);
   const tookS = (performance.now() - t0) / 1000;
   // The old primary was killed by its isolation; continuing it changes nothing.
   signalAll(frozen, 'SIGCONT');
-  stopStress();
-  const end = await healthy();
+  ha.stopStress();
+  const end = await ha.healthy();
   assert.equal(end.currentPrimary, next.currentPrimary);
   assert.equal(end.timelineID, (start.timelineID ?? 0) + 1, 'exactly one promotion');
   const count = writer.acked.length;
   await eventually('the writer committing through -rw again', async () => writer.acked.length > count + 10, 60_000, 100);
-  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
-  await allAcknowledgedPresent(uri, writer);
+  assert.equal(ha.twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(ha.uri, writer);
   process.stdout.write(`# PostgreSQL frozen under stress-ng: ${start.currentPrimary} → ${end.currentPrimary} after ${tookS.toFixed(1)} s\n`);
 });
 
@@ -127,19 +84,19 @@ function lease(): { holder: string; renewTime: string; acquireTime?: string } {
 }
 
 test('a primary frozen whole (manager and PostgreSQL) keeps its lease until it expires: no promotion before', async () => {
-  const start = await healthy();
-  const primary = (await pods()).find((p) => p.metadata.name === start.currentPrimary);
+  const start = await ha.healthy();
+  const primary = (await ha.pods()).find((p) => p.metadata.name === start.currentPrimary);
   const managerPid = primary?.status.local.managerPid;
   assert.ok(managerPid, 'the primary’s manager pid');
   const frozen = processTree(managerPid);
-  stopped.push(...frozen);
+  ha.stopped.push(...frozen);
   signalAll(frozen, 'SIGSTOP');
   // Its last renewal: a frozen manager writes no other.
   const before = lease();
   assert.equal(before.holder, start.currentPrimary);
   // Not healthy yet: the old primary's instance stays frozen until continued below.
   const next = await eventually('a new primary', async () => {
-    const s = await clusterStatus();
+    const s = await ha.status();
     return s.currentPrimary && s.currentPrimary !== start.currentPrimary && lease().holder === s.currentPrimary ? s : undefined;
   }, 120_000, 250).catch(async (e: Error) => {
     throw new Error(`${e.message}\nlease: ${JSON.stringify(lease())}\n${await env.diagnostics()}`);
@@ -154,12 +111,12 @@ test('a primary frozen whole (manager and PostgreSQL) keeps its lease until it e
   const heldBackS = (Date.parse(taken.acquireTime ?? '') - decided) / 1000;
   assert.ok(heldBackS >= 15, `the lease was taken ${heldBackS.toFixed(1)} s after the failover began, before it could have expired`);
   signalAll(frozen, 'SIGCONT');
-  const end = await healthy().catch(async (e: Error) => {
+  const end = await ha.healthy().catch(async (e: Error) => {
     throw new Error(`${e.message}\nlease: ${JSON.stringify(lease())}\n${await env.diagnostics()}`);
   });
   assert.equal(end.currentPrimary, next.currentPrimary, 'the old primary, continued, finds its lease taken and does not come back as primary');
   assert.equal(end.timelineID, (start.timelineID ?? 0) + 1, 'exactly one promotion');
-  assert.equal(twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
-  await allAcknowledgedPresent(uri, writer);
+  assert.equal(ha.twoPrimaries?.moments, 0, 'two primaries accepted connections at the same moment');
+  await allAcknowledgedPresent(ha.uri, writer);
   process.stdout.write(`# frozen primary instance: ${start.currentPrimary} → ${end.currentPrimary}, lease taken ${waitedS.toFixed(1)} s after its last renewal, ${heldBackS.toFixed(1)} s after the failover began\n`);
 });
