@@ -15,6 +15,12 @@ export function safeTarget(root: string, name: string): string {
   return target;
 }
 
+/** Where an archive name goes below `root`, or the path it is held back under until the end. */
+export function placeTarget(root: string, heldBack: ReadonlyMap<string, string>, name: string): string {
+  const target = safeTarget(root, name);
+  return heldBack.get(target) ?? target;
+}
+
 /**
  * Creates missing parents, refusing any existing parent that is not a real directory. Chunks
  * unpacked side by side may create the same parent: one that appears meanwhile is checked again.

@@ -1,12 +1,12 @@
 // Extracting a base backup into an empty PGDATA (and its tablespaces into their empty folders),
 // with every core: the archives' parts, and the chunks of each gzip or plain part that has a
 // chunk index (chunked-tar.ts), download, inflate and unpack side by side, `concurrency` at a
-// time (default: the cores), the chunks on threads of their own (unpack-workers.ts). A part without an index (barman-cloud's, other codecs) unpacks as
-// one stream with tar-stream. The archive is untrusted input: entries whose path leaves the
-// folder, or that would write through a symlink, are refused (extract-paths.ts). Symlinks
-// themselves may point anywhere (pg_wal and pg_tblspc entries legitimately do). global/pg_control
-// gets its name only once everything else is in place, and a failure empties the folders again:
-// nothing that looks restored is left behind.
+// time (default: the cores), the chunks on threads of their own (unpack-workers.ts). A part
+// without an index (barman-cloud's, other codecs) unpacks as one stream with tar-stream. The
+// archive is untrusted input: entries whose path leaves the folder, or that would write through a
+// symlink, are refused (extract-paths.ts). Symlinks themselves may point anywhere (pg_wal and
+// pg_tblspc entries legitimately do). global/pg_control gets its name only once everything else
+// is in place, and a failure empties the folders again: nothing that looks restored is left behind.
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

@@ -7,7 +7,7 @@
 // same path checks as the streaming extract (extract.ts) apply to every name.
 import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { ObjectStoreError } from './errors.js';
-import { ensureParent, safeTarget } from './extract-paths.js';
+import { ensureParent, placeTarget } from './extract-paths.js';
 import { inflateInto } from './inflate-into.js';
 import { applyMeta, BLOCK, decodeHeader, isMeta, isZeroBlock, paddedSize, type RawHeader } from './tar-header.js';
 import type { ChunkOutcome } from './unpack-target.js';
@@ -38,7 +38,8 @@ interface OpenFile {
 
 /** The tar bytes of the chunk written into its folder; `out` is the thread's inflate buffer. */
 export function unpackChunk(task: ChunkTask, out: Buffer): ChunkOutcome {
-  const place = placer(task);
+  const heldBack = new Map(task.heldBack);
+  const place = (name: string) => placeTarget(task.root, heldBack, name);
   const created = new Set([task.root]);
   const outcome: ChunkOutcome = { files: [], dirs: [], links: [] };
   let file: OpenFile | undefined;
@@ -117,15 +118,6 @@ export function unpackChunk(task: ChunkTask, out: Buffer): ChunkOutcome {
     if (file) closeFile(task.root, created, file);
   }
   return outcome;
-}
-
-/** Where an archive name goes (UnpackTarget.place, on this thread). */
-function placer(task: ChunkTask): (name: string) => string {
-  const heldBack = new Map(task.heldBack);
-  return (name) => {
-    const target = safeTarget(task.root, name);
-    return heldBack.get(target) ?? target;
-  };
 }
 
 function headerOf(blocks: Buffer): RawHeader {

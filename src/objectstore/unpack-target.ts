@@ -4,7 +4,7 @@
 // unpacked on a worker thread (unpack-chunk.ts) reports what it made, merged here.
 import { chmod, link, lstat, mkdir, rename, utimes } from 'node:fs/promises';
 import { ObjectStoreError } from './errors.js';
-import { safeTarget } from './extract-paths.js';
+import { placeTarget } from './extract-paths.js';
 
 /** What one chunk made that the end of the restore finishes: file modes and times, directory modes, hard links. */
 export interface ChunkOutcome {
@@ -30,8 +30,7 @@ export class UnpackTarget {
 
   /** Where an archive name goes, refused when it leaves the folder. */
   place(name: string): string {
-    const target = safeTarget(this.root, name);
-    return this.heldBack.get(target) ?? target;
+    return placeTarget(this.root, this.heldBack, name);
   }
 
   /** Claims a file's name for the header that announces it: a second header for it is refused. */
