@@ -49,3 +49,17 @@ export function ensureParent(root: string, target: string, created: Set<string>)
     created.add(dir);
   }
 }
+
+/**
+ * A directory entry's folder: made, or already a real directory (a chunk beside may have made
+ * it); anything else there is refused. Shared by the streaming extract and the chunk threads.
+ */
+export function makeDirectory(target: string, name: string): void {
+  try {
+    mkdirSync(target, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(target).isDirectory()) {
+      throw new ObjectStoreError('invalid', `backup archive entry "${name}" replaces a non-directory; refusing it`);
+    }
+  }
+}

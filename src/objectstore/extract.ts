@@ -199,7 +199,7 @@ async function writeEntry(h: Header, body: AsyncIterable<unknown>, into: UnpackT
   const mode = (h.mode ?? 0o600) & 0o7777;
   switch (h.type) {
     case 'directory':
-      await into.directory(target, h.name, mode);
+      into.directory(target, h.name, mode);
       return;
     case 'file':
     case 'contiguous-file':

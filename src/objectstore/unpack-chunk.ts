@@ -5,9 +5,9 @@
 // extending one file measured slower than one). Modes, times, hard links and the check that each
 // name is announced once are left to the caller (the ChunkOutcome, merged by UnpackTarget). The
 // same path checks as the streaming extract (extract.ts) apply to every name.
-import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { ObjectStoreError } from './errors.js';
-import { ensureParent, placeTarget } from './extract-paths.js';
+import { ensureParent, makeDirectory, placeTarget } from './extract-paths.js';
 import { inflateInto } from './inflate-into.js';
 import { applyMeta, BLOCK, decodeHeader, isMeta, isZeroBlock, paddedSize, type RawHeader } from './tar-header.js';
 import type { ChunkOutcome } from './unpack-target.js';
@@ -163,16 +163,6 @@ function writeEntry(root: string, created: Set<string>, place: (name: string) =>
       return undefined;
     default:
       throw new ObjectStoreError('invalid', `backup archive entry "${h.name}" has unsupported type ${h.flag}`);
-  }
-}
-
-function makeDirectory(target: string, name: string): void {
-  try {
-    mkdirSync(target, { mode: 0o700 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(target).isDirectory()) {
-      throw new ObjectStoreError('invalid', `backup archive entry "${name}" replaces a non-directory; refusing it`);
-    }
   }
 }
 

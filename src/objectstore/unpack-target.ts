@@ -2,9 +2,9 @@
 // the directories known to be real ones, and what must wait for the end (modes, times, hard
 // links, a held-back name). The streaming extract (extract.ts) records into it directly; a chunk
 // unpacked on a worker thread (unpack-chunk.ts) reports what it made, merged here.
-import { chmod, link, lstat, mkdir, rename, utimes } from 'node:fs/promises';
+import { chmod, link, rename, utimes } from 'node:fs/promises';
 import { ObjectStoreError } from './errors.js';
-import { placeTarget } from './extract-paths.js';
+import { makeDirectory, placeTarget } from './extract-paths.js';
 
 /** What one chunk made that the end of the restore finishes: file modes and times, directory modes, hard links. */
 export interface ChunkOutcome {
@@ -41,12 +41,8 @@ export class UnpackTarget {
   }
 
   /** A directory entry: made unless there (parents are made before their entries); its mode waits for the end. */
-  async directory(target: string, name: string, mode: number): Promise<void> {
-    await mkdir(target, { mode: 0o700 }).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST' || !(await lstat(target)).isDirectory()) {
-        throw new ObjectStoreError('invalid', `backup archive entry "${name}" replaces a non-directory; refusing it`);
-      }
-    });
+  directory(target: string, name: string, mode: number): void {
+    makeDirectory(target, name);
     this.created.add(target);
     this.dirModes.set(target, mode);
   }
